@@ -1,0 +1,177 @@
+//! Sign-ins under way: what the reply must match (state, nonce, PKCE verifier, policy) and
+//! where to go afterwards. A row is bound to the browser that started it through a
+//! correlation cookie, stored under hashes, and taken (deleted) by the first reply that
+//! names its state, so a reply can be used once and only by that browser.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::HttpRequest;
+use sqlx::Row;
+
+use super::{hash, random_token};
+use crate::config::ResponseMode;
+use crate::db::{self, Pool};
+
+pub const CORRELATION_COOKIE: &str = "__Host-portal-signin";
+const LIFETIME_SECS: i64 = 15 * 60;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    SignIn,
+    Reset,
+    Edit,
+    /// A fresh MFA sign-in before opening the chart of a patient outside the care team.
+    BreakGlass(String),
+}
+
+impl Purpose {
+    fn encode(&self) -> String {
+        match self {
+            Purpose::SignIn => "signin".into(),
+            Purpose::Reset => "reset".into(),
+            Purpose::Edit => "edit".into(),
+            Purpose::BreakGlass(request) => format!("breakglass:{request}"),
+        }
+    }
+
+    fn decode(s: &str) -> Option<Self> {
+        match s {
+            "signin" => Some(Purpose::SignIn),
+            "reset" => Some(Purpose::Reset),
+            "edit" => Some(Purpose::Edit),
+            other => other
+                .strip_prefix("breakglass:")
+                .map(|r| Purpose::BreakGlass(r.to_string())),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PendingLogin {
+    pub browser_hash: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub policy: String,
+    pub purpose: Purpose,
+    pub return_path: String,
+}
+
+/// The browser's correlation value: the existing cookie, or a new one to set.
+pub fn browser_value(req: &HttpRequest) -> (String, bool) {
+    match req.cookie(CORRELATION_COOKIE) {
+        Some(c) if c.value().len() >= 32 => (c.value().to_string(), false),
+        _ => (random_token(32), true),
+    }
+}
+
+/// With `form_post` the reply is a cross-site POST, which only carries `SameSite=None`
+/// cookies; with `query` it is a top-level GET, for which Lax is enough.
+pub fn correlation_cookie(value: String, mode: ResponseMode) -> Cookie<'static> {
+    Cookie::build(CORRELATION_COOKIE, value)
+        .path("/")
+        .secure(true)
+        .http_only(true)
+        .same_site(match mode {
+            ResponseMode::Query => SameSite::Lax,
+            ResponseMode::FormPost => SameSite::None,
+        })
+        .max_age(actix_web::cookie::time::Duration::seconds(LIFETIME_SECS))
+        .finish()
+}
+
+pub async fn store(pool: &Pool, state: &str, login: &PendingLogin) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM pending_logins WHERE created_at < $1")
+        .bind(db::now() - LIFETIME_SECS)
+        .execute(pool)
+        .await?;
+    sqlx::query(
+        "INSERT INTO pending_logins (state_hash, browser_hash, nonce, pkce_verifier, policy, purpose, return_path, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(hash(state))
+    .bind(&login.browser_hash)
+    .bind(&login.nonce)
+    .bind(&login.pkce_verifier)
+    .bind(&login.policy)
+    .bind(login.purpose.encode())
+    .bind(&login.return_path)
+    .bind(db::now())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Takes the pending sign-in named by `state`: deleted in the same statement, so a second
+/// reply with the same state finds nothing.
+pub async fn take(pool: &Pool, state: &str) -> Result<Option<PendingLogin>, sqlx::Error> {
+    let row = sqlx::query(
+        "DELETE FROM pending_logins WHERE state_hash = $1 \
+         RETURNING browser_hash, nonce, pkce_verifier, policy, purpose, return_path, created_at",
+    )
+    .bind(hash(state))
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let created_at: i64 = row.try_get(6)?;
+    if created_at < db::now() - LIFETIME_SECS {
+        return Ok(None);
+    }
+    let purpose: String = row.try_get(4)?;
+    let Some(purpose) = Purpose::decode(&purpose) else {
+        return Ok(None);
+    };
+    Ok(Some(PendingLogin {
+        browser_hash: row.try_get(0)?,
+        nonce: row.try_get(1)?,
+        pkce_verifier: row.try_get(2)?,
+        policy: row.try_get(3)?,
+        purpose,
+        return_path: row.try_get(5)?,
+    }))
+}
+
+/// Only local paths may be return targets: no scheme, no host, no `//` or `/\` tricks.
+pub fn safe_return_path(candidate: Option<&str>) -> Option<String> {
+    let c = candidate?.trim();
+    let ok = c.starts_with('/')
+        && !c.starts_with("//")
+        && !c.starts_with("/\\")
+        && !c.contains(['\\', '\r', '\n', '\t'])
+        && !c.contains("://")
+        && c.len() <= 512;
+    ok.then(|| c.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_return_targets() {
+        assert_eq!(
+            safe_return_path(Some("/records/labs")).as_deref(),
+            Some("/records/labs")
+        );
+        for evil in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "/x\r\nLocation: y",
+            "/redirect?to=https://evil",
+        ] {
+            assert_eq!(safe_return_path(Some(evil)), None, "{evil}");
+        }
+    }
+
+    #[test]
+    fn purposes_round_trip() {
+        for p in [
+            Purpose::SignIn,
+            Purpose::Reset,
+            Purpose::Edit,
+            Purpose::BreakGlass("abc".into()),
+        ] {
+            assert_eq!(Purpose::decode(&p.encode()), Some(p));
+        }
+    }
+}

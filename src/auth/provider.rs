@@ -1,0 +1,553 @@
+//! The identity provider as the relying party sees it: one OIDC client per B2C user flow,
+//! built from a metadata document that we fetch and parse ourselves (B2C's issuer is not the
+//! metadata URL, so `discover_async` would refuse it), and the id_token checks.
+//!
+//! The JWKS is fetched again when a token names a `kid` we do not know, at most once per
+//! kid and rate-limited, so a key rotation needs no restart and a flood of bogus kids
+//! cannot turn us into a JWKS-fetching amplifier.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use openidconnect::core::{
+    CoreAuthDisplay, CoreAuthPrompt, CoreErrorResponseType, CoreGenderClaim, CoreJsonWebKey,
+    CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseType, CoreRevocableToken, CoreRevocationErrorResponse,
+    CoreTokenIntrospectionResponse, CoreTokenType,
+};
+use openidconnect::{
+    AdditionalClaims, AuthenticationFlow, AuthorizationCode, ClaimsVerificationError, ClientId,
+    ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    IdToken, IdTokenClaims, IdTokenFields, IdTokenVerifier, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, ProviderMetadataWithLogout, RedirectUrl, RequestTokenError, Scope,
+    SignatureVerificationError, StandardErrorResponse, StandardTokenResponse, TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex as AsyncMutex;
+
+use super::reason;
+
+/// The claims a B2C user flow adds to the standard ones. Unknown claims are kept in
+/// `other` (custom attributes arrive as `extension_*`) and otherwise ignored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct B2cClaims {
+    #[serde(default)]
+    pub tfp: Option<String>,
+    #[serde(default)]
+    pub emails: Option<OneOrMany>,
+    #[serde(default)]
+    pub oid: Option<String>,
+    #[serde(default)]
+    pub idp: Option<String>,
+    #[serde(default, rename = "newUser")]
+    pub new_user: Option<bool>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(flatten)]
+    pub other: HashMap<String, serde_json::Value>,
+}
+
+impl AdditionalClaims for B2cClaims {}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+pub type B2cIdToken =
+    IdToken<B2cClaims, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
+pub type B2cIdTokenClaims = IdTokenClaims<B2cClaims, CoreGenderClaim>;
+type B2cTokenResponse = StandardTokenResponse<
+    IdTokenFields<
+        B2cClaims,
+        EmptyExtraTokenFields,
+        CoreGenderClaim,
+        CoreJweContentEncryptionAlgorithm,
+        CoreJwsSigningAlgorithm,
+    >,
+    CoreTokenType,
+>;
+type B2cClient = openidconnect::Client<
+    B2cClaims,
+    CoreAuthDisplay,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJsonWebKey,
+    CoreAuthPrompt,
+    StandardErrorResponse<CoreErrorResponseType>,
+    B2cTokenResponse,
+    CoreTokenIntrospectionResponse,
+    CoreRevocableToken,
+    CoreRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// Where the tenant is and who we are to it.
+#[derive(Debug, Clone)]
+pub struct TenantConfig {
+    pub instance: url::Url,
+    pub domain: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_url: String,
+    pub signed_out_url: String,
+}
+
+impl TenantConfig {
+    pub fn metadata_url(&self, policy: &str) -> String {
+        format!(
+            "{}/{}/{}/v2.0/.well-known/openid-configuration",
+            self.instance.as_str().trim_end_matches('/'),
+            self.domain,
+            policy
+        )
+    }
+}
+
+/// A sign-in that failed, with the reason code that goes to the log and the audit trail.
+#[derive(Debug, thiserror::Error)]
+#[error("{reason}: {detail}")]
+pub struct SignInError {
+    pub reason: &'static str,
+    /// For the log only; never shown to the user.
+    pub detail: String,
+    /// The AADB2C code, when the provider sent one.
+    pub b2c_code: Option<String>,
+}
+
+fn fail(reason: &'static str, detail: impl Into<String>) -> SignInError {
+    SignInError {
+        reason,
+        detail: detail.into(),
+        b2c_code: None,
+    }
+}
+
+/// What the authorize redirect needs to remember until the reply comes back.
+pub struct AuthorizeRequest {
+    pub url: url::Url,
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+}
+
+pub struct VerifiedSignIn {
+    pub claims: B2cIdTokenClaims,
+    pub raw_id_token: String,
+}
+
+struct PolicyProvider {
+    client: B2cClient,
+    issuer: openidconnect::IssuerUrl,
+    jwks_uri: String,
+    end_session: Option<String>,
+    jwks: RwLock<CoreJsonWebKeySet>,
+    refetch: Mutex<Refetch>,
+    fetched_at: Instant,
+}
+
+#[derive(Default)]
+struct Refetch {
+    tried_kids: HashMap<String, Instant>,
+    last: Option<Instant>,
+}
+
+const METADATA_TTL: Duration = Duration::from_secs(3600);
+const KID_RETRY_AFTER: Duration = Duration::from_secs(600);
+const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(5);
+const CLOCK_SKEW: Duration = Duration::from_secs(300);
+
+/// All user flows of one tenant.
+pub struct Provider {
+    config: TenantConfig,
+    http: reqwest::Client,
+    cache: AsyncMutex<HashMap<String, Arc<PolicyProvider>>>,
+}
+
+impl Provider {
+    pub fn new(config: TenantConfig, http: reqwest::Client) -> Self {
+        Self {
+            config,
+            http,
+            cache: AsyncMutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.config.client_id
+    }
+
+    async fn policy(&self, policy: &str) -> Result<Arc<PolicyProvider>, SignInError> {
+        let key = policy.to_ascii_lowercase();
+        let mut cache = self.cache.lock().await;
+        if let Some(p) = cache.get(&key) {
+            if p.fetched_at.elapsed() < METADATA_TTL {
+                return Ok(p.clone());
+            }
+        }
+        match self.fetch_policy(policy).await {
+            Ok(p) => {
+                let p = Arc::new(p);
+                cache.insert(key, p.clone());
+                Ok(p)
+            }
+            // A stale document beats no sign-in at all while the provider is briefly away.
+            Err(e) => cache.get(&key).cloned().ok_or(e),
+        }
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, SignInError> {
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| fail(reason::PROVIDER_UNAVAILABLE, format!("GET {url}: {e}")))?;
+        if !response.status().is_success() {
+            return Err(fail(
+                reason::PROVIDER_UNAVAILABLE,
+                format!("GET {url}: status {}", response.status()),
+            ));
+        }
+        response
+            .json::<T>()
+            .await
+            .map_err(|e| fail(reason::PROVIDER_UNAVAILABLE, format!("GET {url}: {e}")))
+    }
+
+    async fn fetch_policy(&self, policy: &str) -> Result<PolicyProvider, SignInError> {
+        let metadata: ProviderMetadataWithLogout =
+            self.get_json(&self.config.metadata_url(policy)).await?;
+        let jwks_uri = metadata.jwks_uri().url().to_string();
+        let jwks: CoreJsonWebKeySet = self.get_json(&jwks_uri).await?;
+        let issuer = metadata.issuer().clone();
+        let end_session = metadata
+            .additional_metadata()
+            .end_session_endpoint
+            .as_ref()
+            .map(|u| u.url().to_string());
+        let redirect = RedirectUrl::new(self.config.redirect_url.clone())
+            .map_err(|e| fail(reason::PROVIDER_UNAVAILABLE, format!("redirect url: {e}")))?;
+        let client = B2cClient::from_provider_metadata(
+            metadata.set_jwks(jwks.clone()),
+            ClientId::new(self.config.client_id.clone()),
+            Some(ClientSecret::new(self.config.client_secret.clone())),
+        )
+        .set_redirect_uri(redirect);
+        Ok(PolicyProvider {
+            client,
+            issuer,
+            jwks_uri,
+            end_session,
+            jwks: RwLock::new(jwks),
+            refetch: Mutex::new(Refetch::default()),
+            fetched_at: Instant::now(),
+        })
+    }
+
+    /// Builds the authorize URL: code flow, PKCE S256, nonce, state, our scopes.
+    pub async fn authorize(
+        &self,
+        policy: &str,
+        response_mode: &str,
+        prompt_login: bool,
+    ) -> Result<AuthorizeRequest, SignInError> {
+        let p = self.policy(policy).await?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = p
+            .client
+            .authorize_url(
+                AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new("offline_access".to_string()))
+            // Without a scope beyond openid B2C returns no access_token and the token
+            // response would not parse; Microsoft's advice is the app's own client id.
+            .add_scope(Scope::new(self.config.client_id.clone()))
+            .set_pkce_challenge(challenge)
+            .add_extra_param("response_mode", response_mode.to_string());
+        if prompt_login {
+            request = request.add_prompt(CoreAuthPrompt::Login);
+        }
+        let (url, state, nonce) = request.url();
+        Ok(AuthorizeRequest {
+            url,
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+        })
+    }
+
+    /// Redeems the code at the token endpoint of the policy that issued it and checks the
+    /// id_token. `expected_policy` is compared with `tfp` (or `acr`), case-insensitively.
+    pub async fn redeem(
+        &self,
+        policy: &str,
+        code: &str,
+        pkce_verifier: &str,
+        nonce: &str,
+        expected_policy: &str,
+    ) -> Result<VerifiedSignIn, SignInError> {
+        let p = self.policy(policy).await?;
+        let exchange = p
+            .client
+            .exchange_code(AuthorizationCode::new(code.to_string()))
+            .map_err(|e| {
+                fail(
+                    reason::PROVIDER_UNAVAILABLE,
+                    format!("no token endpoint: {e}"),
+                )
+            })?
+            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_string()));
+        let response = exchange.request_async(&self.http).await.map_err(|e| {
+            let (detail, b2c_code) = match &e {
+                RequestTokenError::ServerResponse(r) => {
+                    let description = r.error_description().cloned().unwrap_or_default();
+                    (
+                        format!("token endpoint said {}", r.error()),
+                        aadb2c_code(&description),
+                    )
+                }
+                other => (format!("token request: {other}"), None),
+            };
+            SignInError {
+                reason: reason::TOKEN_REQUEST,
+                detail,
+                b2c_code,
+            }
+        })?;
+        let id_token = response
+            .id_token()
+            .ok_or_else(|| fail(reason::NO_ID_TOKEN, "token response without id_token"))?;
+        let claims = self.verify(&p, id_token, nonce).await?;
+        check_policy(&claims, expected_policy)?;
+        if claims.subject().as_str().trim().is_empty() {
+            return Err(fail(reason::SUBJECT, "empty sub"));
+        }
+        Ok(VerifiedSignIn {
+            claims,
+            raw_id_token: id_token.to_string(),
+        })
+    }
+
+    async fn verify(
+        &self,
+        p: &PolicyProvider,
+        id_token: &B2cIdToken,
+        nonce: &str,
+    ) -> Result<B2cIdTokenClaims, SignInError> {
+        let nonce = Nonce::new(nonce.to_string());
+        let first = {
+            let jwks = read_lock(&p.jwks);
+            let verifier = self.verifier(p, jwks);
+            id_token.claims(&verifier, &nonce).cloned()
+        };
+        match first {
+            Ok(claims) => Ok(claims),
+            Err(ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey,
+            )) => {
+                let kid = id_token_kid(id_token).unwrap_or_default();
+                if !self.refetch_jwks(p, &kid).await {
+                    return Err(fail(reason::UNKNOWN_KEY, "no key with that kid"));
+                }
+                let jwks = read_lock(&p.jwks);
+                let verifier = self.verifier(p, jwks);
+                id_token
+                    .claims(&verifier, &nonce)
+                    .cloned()
+                    .map_err(classify)
+            }
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    fn verifier(
+        &self,
+        p: &PolicyProvider,
+        jwks: CoreJsonWebKeySet,
+    ) -> IdTokenVerifier<'static, CoreJsonWebKey> {
+        // A public-client verifier has no client secret, so an HS256 token "signed" with our
+        // secret cannot verify even if the algorithm list were wrong; and only RS256 is allowed.
+        IdTokenVerifier::new_public_client(
+            ClientId::new(self.config.client_id.clone()),
+            p.issuer.clone(),
+            jwks,
+        )
+        .set_allowed_algs(vec![CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256])
+        .set_issue_time_verifier_fn(|iat| {
+            let now = chrono::Utc::now();
+            let skew = chrono::Duration::from_std(CLOCK_SKEW).unwrap_or_default();
+            if iat > now + skew {
+                Err("issued in the future".to_string())
+            } else if iat < now - chrono::Duration::hours(24) {
+                Err("issued too long ago".to_string())
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    /// Fetches the JWKS again for an unknown kid: once per kid, and not more often than
+    /// MIN_REFETCH_INTERVAL overall. Returns whether a fetch happened and succeeded.
+    async fn refetch_jwks(&self, p: &PolicyProvider, kid: &str) -> bool {
+        {
+            let mut state = match p.refetch.lock() {
+                Ok(s) => s,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let now = Instant::now();
+            if let Some(at) = state.tried_kids.get(kid) {
+                if now.duration_since(*at) < KID_RETRY_AFTER {
+                    return false;
+                }
+            }
+            if let Some(last) = state.last {
+                if now.duration_since(last) < MIN_REFETCH_INTERVAL {
+                    return false;
+                }
+            }
+            state
+                .tried_kids
+                .retain(|_, at| now.duration_since(*at) < KID_RETRY_AFTER);
+            state.tried_kids.insert(kid.to_string(), now);
+            state.last = Some(now);
+        }
+        match self.get_json::<CoreJsonWebKeySet>(&p.jwks_uri).await {
+            Ok(jwks) => {
+                tracing::info!(
+                    keys = jwks.keys().len(),
+                    "fetched the JWKS again for an unknown key id"
+                );
+                match p.jwks.write() {
+                    Ok(mut guard) => *guard = jwks,
+                    Err(poisoned) => *poisoned.into_inner() = jwks,
+                }
+                true
+            }
+            Err(e) => {
+                tracing::warn!(reason = e.reason, "JWKS re-fetch failed");
+                false
+            }
+        }
+    }
+
+    /// The policy's end-session URL with `id_token_hint` and `post_logout_redirect_uri`.
+    pub async fn end_session_url(
+        &self,
+        policy: &str,
+        id_token_hint: Option<&str>,
+    ) -> Option<url::Url> {
+        let p = self.policy(policy).await.ok()?;
+        let mut url = url::Url::parse(p.end_session.as_deref()?).ok()?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("post_logout_redirect_uri", &self.config.signed_out_url);
+            if let Some(hint) = id_token_hint {
+                q.append_pair("id_token_hint", hint);
+            }
+        }
+        Some(url)
+    }
+
+    /// Whether the metadata of `policy` can be fetched (readiness).
+    pub async fn reachable(&self, policy: &str) -> bool {
+        self.policy(policy).await.is_ok()
+    }
+}
+
+fn read_lock(jwks: &RwLock<CoreJsonWebKeySet>) -> CoreJsonWebKeySet {
+    match jwks.read() {
+        Ok(g) => g.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+fn id_token_kid(token: &B2cIdToken) -> Option<String> {
+    use base64::Engine as _;
+    let raw = token.to_string();
+    let header = raw.split('.').next()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    value.get("kid")?.as_str().map(str::to_string)
+}
+
+fn classify(e: ClaimsVerificationError) -> SignInError {
+    let reason = match &e {
+        ClaimsVerificationError::Expired(_) => reason::EXPIRED,
+        ClaimsVerificationError::InvalidAudience(_) => reason::AUDIENCE,
+        ClaimsVerificationError::InvalidIssuer(_) => reason::ISSUER,
+        ClaimsVerificationError::InvalidNonce(_) => reason::NONCE,
+        ClaimsVerificationError::InvalidSubject(_) => reason::SUBJECT,
+        ClaimsVerificationError::SignatureVerification(
+            SignatureVerificationError::NoMatchingKey,
+        ) => reason::UNKNOWN_KEY,
+        ClaimsVerificationError::SignatureVerification(_) => reason::SIGNATURE,
+        _ => reason::ID_TOKEN_INVALID,
+    };
+    fail(reason, e.to_string())
+}
+
+/// MFA is a property of the user flow, and the policy claim is the only proof of it.
+pub fn check_policy(claims: &B2cIdTokenClaims, expected: &str) -> Result<(), SignInError> {
+    let policy = token_policy(claims);
+    match policy {
+        Some(p) if p.eq_ignore_ascii_case(expected) => Ok(()),
+        Some(_) => Err(fail(reason::POLICY, "policy claim names another user flow")),
+        None => Err(fail(reason::POLICY, "no tfp or acr claim")),
+    }
+}
+
+pub fn token_policy(claims: &B2cIdTokenClaims) -> Option<String> {
+    claims.additional_claims().tfp.clone().or_else(|| {
+        claims
+            .auth_context_ref()
+            .map(|acr| acr.as_str().to_string())
+    })
+}
+
+/// The AADB2C code at the start of an error description, if any.
+pub fn aadb2c_code(description: &str) -> Option<String> {
+    let start = description.find("AADB2C")?;
+    let code: String = description[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    (code.len() > 6 && code.len() <= 14).then_some(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aadb2c_codes_are_found_at_the_start_of_descriptions() {
+        assert_eq!(
+            aadb2c_code("AADB2C90118: The user has forgotten their password.\r\nCorrelation ID: x")
+                .as_deref(),
+            Some("AADB2C90118")
+        );
+        assert_eq!(aadb2c_code("nothing here"), None);
+        assert_eq!(aadb2c_code("AADB2C"), None);
+    }
+}

@@ -1,0 +1,508 @@
+//! The sign-in routes: start a user flow, take the reply, sign out.
+
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use tera::Context;
+
+use super::pending::{self, PendingLogin, Purpose};
+use super::provider::{token_policy, B2cIdTokenClaims, SignInError};
+use super::{hash, reason, session, Role, SignedIn, SignedInUser};
+use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
+use crate::config::Settings;
+use crate::startup::AppState;
+use crate::web::{csrf, templates, AppError};
+
+const DEFAULT_RETURN: &str = "/account";
+
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    #[serde(rename = "returnUrl")]
+    return_url: Option<String>,
+}
+
+/// `GET /signin`: off to the MFA sign-up/sign-in user flow.
+pub async fn signin(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<SignInQuery>,
+) -> Result<HttpResponse, AppError> {
+    let return_path = pending::safe_return_path(query.return_url.as_deref())
+        .unwrap_or_else(|| DEFAULT_RETURN.to_string());
+    let policy = state.policies.susi.clone();
+    start_flow(&req, &state, &policy, Purpose::SignIn, return_path, false).await
+}
+
+/// Starts a user flow: remembers what the reply must match, binds it to this browser,
+/// and redirects to the policy's authorize endpoint.
+pub async fn start_flow(
+    req: &HttpRequest,
+    state: &AppState,
+    policy: &str,
+    purpose: Purpose,
+    return_path: String,
+    prompt_login: bool,
+) -> Result<HttpResponse, AppError> {
+    let mode = state.settings.response_mode;
+    let authorize = state
+        .provider
+        .authorize(policy, mode.as_str(), prompt_login)
+        .await
+        .map_err(|e| {
+            tracing::error!(reason = e.reason, "cannot start sign-in");
+            AppError::Unavailable("identity provider unreachable".into())
+        })?;
+    let (browser, _new) = pending::browser_value(req);
+    let login = PendingLogin {
+        browser_hash: hash(&browser),
+        nonce: authorize.nonce,
+        pkce_verifier: authorize.pkce_verifier,
+        policy: policy.to_string(),
+        purpose,
+        return_path,
+    };
+    pending::store(&state.pool, &authorize.state, &login).await?;
+    Ok(HttpResponse::Found()
+        .cookie(pending::correlation_cookie(browser, mode))
+        .insert_header(("Location", authorize.url.to_string()))
+        .finish())
+}
+
+#[derive(Deserialize, Default)]
+pub struct Reply {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+pub async fn callback_get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    reply: web::Query<Reply>,
+) -> Result<HttpResponse, AppError> {
+    callback(req, state, session, reply.into_inner()).await
+}
+
+pub async fn callback_post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    reply: web::Form<Reply>,
+) -> Result<HttpResponse, AppError> {
+    callback(req, state, session, reply.into_inner()).await
+}
+
+async fn callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    reply: Reply,
+) -> Result<HttpResponse, AppError> {
+    let meta = RequestMeta::of(&req, state.settings.behind_proxy);
+    let login = match take_pending(&req, &state, reply.state.as_deref()).await {
+        Ok(login) => login,
+        Err(e) => return Err(refuse(&state, &meta, e).await),
+    };
+    if let Some(error) = reply.error.as_deref() {
+        return provider_error(
+            &req,
+            &state,
+            &meta,
+            login,
+            error,
+            reply.error_description.as_deref(),
+        )
+        .await;
+    }
+    let Some(code) = reply.code.as_deref().filter(|c| !c.is_empty()) else {
+        return Err(refuse(&state, &meta, plain(reason::CODE_MISSING)).await);
+    };
+    let expected = login.policy.clone();
+    let verified = match state
+        .provider
+        .redeem(
+            &login.policy,
+            code,
+            &login.pkce_verifier,
+            &login.nonce,
+            &expected,
+        )
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return Err(refuse(&state, &meta, e).await),
+    };
+    let user = user_from_claims(&verified.claims, &state.settings);
+    match login.purpose {
+        Purpose::SignIn => {
+            session::start(&session, &user, &verified.raw_id_token)?;
+            audit_ok(&state, &meta, &user, Action::SignIn).await?;
+            tracing::info!(subject = %user.subject, role = user.role.as_str(), "signed in");
+            Ok(redirect(&login.return_path))
+        }
+        Purpose::Reset => {
+            // A password-reset token comes from a flow without MFA: it never makes a session.
+            audit_ok(&state, &meta, &user, Action::PasswordReset).await?;
+            tracing::info!(subject = %user.subject, "password reset completed");
+            Ok(redirect("/signin?returnUrl=%2Faccount"))
+        }
+        Purpose::Edit => {
+            // Only the names of the user already signed in here may change.
+            let Some(mut current) = session::user(&session).filter(|u| u.subject == user.subject)
+            else {
+                return Err(refuse(&state, &meta, plain(reason::SUBJECT)).await);
+            };
+            current.display_name = user.display_name;
+            current.given_name = user.given_name;
+            current.family_name = user.family_name;
+            current.country = user.country;
+            session::replace_user(&session, &current)?;
+            audit_ok(&state, &meta, &current, Action::ProfileEdit).await?;
+            Ok(redirect("/account"))
+        }
+        Purpose::BreakGlass(request) => {
+            crate::staff::complete_break_glass(&state, &session, &meta, &user, &request).await
+        }
+    }
+}
+
+fn plain(reason: &'static str) -> SignInError {
+    SignInError {
+        reason,
+        detail: String::new(),
+        b2c_code: None,
+    }
+}
+
+async fn take_pending(
+    req: &HttpRequest,
+    state: &AppState,
+    reply_state: Option<&str>,
+) -> Result<PendingLogin, SignInError> {
+    let reply_state = reply_state
+        .filter(|s| !s.is_empty())
+        .ok_or(plain(reason::STATE_MISSING))?;
+    let login = pending::take(&state.pool, reply_state)
+        .await
+        .map_err(|e| SignInError {
+            reason: reason::STATE_UNKNOWN,
+            detail: e.to_string(),
+            b2c_code: None,
+        })?
+        .ok_or(plain(reason::STATE_UNKNOWN))?;
+    let browser = req.cookie(pending::CORRELATION_COOKIE);
+    let same_browser = browser
+        .map(|c| csrf::matches(&login.browser_hash, &hash(c.value())))
+        .unwrap_or(false);
+    if !same_browser {
+        return Err(plain(reason::STATE_OTHER_BROWSER));
+    }
+    Ok(login)
+}
+
+/// Logs and audits a refused sign-in, and turns it into the page the user sees.
+async fn refuse(state: &AppState, meta: &RequestMeta, e: SignInError) -> AppError {
+    tracing::warn!(reason = e.reason, detail = %e.detail, "sign-in refused");
+    let mut entry = meta.entry(Actor::anonymous(), Action::SignInFailed, Outcome::Failure);
+    entry.detail = Some(match &e.b2c_code {
+        Some(code) => format!("{} {code}", e.reason),
+        None => e.reason.to_string(),
+    });
+    if let Err(err) = audit::append(&state.pool, &entry).await {
+        tracing::error!(error = %err, "could not audit a refused sign-in");
+    }
+    let message = match e.reason {
+        reason::STATE_MISSING | reason::STATE_UNKNOWN | reason::STATE_OTHER_BROWSER => {
+            "This sign-in link has expired, was already used, or was started in another browser. Please sign in again."
+        }
+        reason::PROVIDER_UNAVAILABLE => "The sign-in service could not be reached. Please try again in a few minutes.",
+        reason::POLICY => "This sign-in did not use multi-factor authentication, which the portal requires. Please sign in again.",
+        _ => "We could not confirm your identity from the sign-in service's answer. Please sign in again.",
+    };
+    AppError::SignIn {
+        code: e.reason,
+        b2c_code: e.b2c_code,
+        message: message.to_string(),
+    }
+}
+
+async fn audit_ok(
+    state: &AppState,
+    meta: &RequestMeta,
+    user: &SignedInUser,
+    action: Action,
+) -> Result<(), AppError> {
+    let entry = meta.entry(Actor::user(user), action, Outcome::Success);
+    audit::append(&state.pool, &entry)
+        .await
+        .map_err(|e| AppError::Unavailable(e.to_string()))
+}
+
+/// B2C answered with an error instead of a code.
+async fn provider_error(
+    req: &HttpRequest,
+    state: &AppState,
+    meta: &RequestMeta,
+    login: PendingLogin,
+    error: &str,
+    description: Option<&str>,
+) -> Result<HttpResponse, AppError> {
+    let code = description.and_then(super::provider::aadb2c_code);
+    match code.as_deref() {
+        Some("AADB2C90118") => {
+            let mut entry = meta.entry(Actor::anonymous(), Action::SignInFailed, Outcome::Failure);
+            entry.detail = Some("forgot_password AADB2C90118".into());
+            let _ = audit::append(&state.pool, &entry).await;
+            match &state.policies.reset {
+                Some(reset) => {
+                    start_flow(req, state, reset, Purpose::Reset, "/account".into(), false).await
+                }
+                None => Ok(templates::page(
+                    actix_web::http::StatusCode::OK,
+                    "reset_help.html",
+                    &page_context(None, state),
+                )),
+            }
+        }
+        Some("AADB2C90091") => {
+            let mut entry = meta.entry(Actor::anonymous(), Action::SignInFailed, Outcome::Failure);
+            entry.detail = Some(format!("{} AADB2C90091", reason::CANCELLED));
+            let _ = audit::append(&state.pool, &entry).await;
+            tracing::info!(reason = reason::CANCELLED, "sign-in cancelled");
+            let target = if login.purpose == Purpose::Edit {
+                "/account"
+            } else {
+                "/?notice=cancelled"
+            };
+            Ok(redirect(target))
+        }
+        _ => {
+            // The provider's description is not shown: only its code, escaped by the template.
+            tracing::warn!(error = %sanitize(error), b2c_code = code.as_deref().unwrap_or("none"), "identity provider returned an error");
+            Err(refuse(
+                state,
+                meta,
+                SignInError {
+                    reason: reason::PROVIDER_ERROR,
+                    detail: String::new(),
+                    b2c_code: code,
+                },
+            )
+            .await)
+        }
+    }
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(40)
+        .collect()
+}
+
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", to))
+        .finish()
+}
+
+/// Maps id_token claims to the portal's user. Names fall back sensibly; the role comes
+/// from the configured claim.
+pub fn user_from_claims(claims: &B2cIdTokenClaims, settings: &Settings) -> SignedInUser {
+    let extra = claims.additional_claims();
+    let given = claims
+        .given_name()
+        .and_then(|n| n.get(None))
+        .map(|n| n.to_string());
+    let family = claims
+        .family_name()
+        .and_then(|n| n.get(None))
+        .map(|n| n.to_string());
+    let emails = extra
+        .emails
+        .clone()
+        .map(|e| e.into_vec())
+        .unwrap_or_default();
+    let display_name = claims
+        .name()
+        .and_then(|n| n.get(None))
+        .map(|n| n.to_string())
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| match (&given, &family) {
+            (Some(g), Some(f)) => Some(format!("{g} {f}")),
+            (Some(g), None) => Some(g.clone()),
+            _ => None,
+        })
+        .or_else(|| emails.first().cloned())
+        .unwrap_or_else(|| "Signed-in user".to_string());
+    let role = match extra.other.get(&settings.role_claim) {
+        Some(serde_json::Value::String(v)) if v == &settings.clinician_role => Role::Clinician,
+        Some(serde_json::Value::Array(values))
+            if values
+                .iter()
+                .any(|v| v.as_str() == Some(settings.clinician_role.as_str())) =>
+        {
+            Role::Clinician
+        }
+        _ => Role::Patient,
+    };
+    SignedInUser {
+        subject: claims.subject().as_str().to_string(),
+        display_name,
+        given_name: given,
+        family_name: family,
+        emails,
+        country: extra.country.clone(),
+        role,
+        policy: token_policy(claims).unwrap_or_default(),
+        auth_time: claims.auth_time().map(|t| t.timestamp()),
+        issued_at: claims.issue_time().timestamp(),
+        expires_at: claims.expiration().timestamp(),
+        issuer: claims.issuer().as_str().to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf_token: Option<String>,
+}
+
+/// `POST /signout`: ends our session first, then sends the browser to B2C's end-session
+/// endpoint with `id_token_hint`, so B2C only returns to our registered address.
+pub async fn signout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    user: SignedIn,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    let expected = session::csrf_token(&session).unwrap_or_default();
+    if !csrf::matches(&expected, form.csrf_token.as_deref().unwrap_or_default()) {
+        return Err(AppError::bad_request(
+            "This form has expired. Please go back, reload the page and try again.",
+        ));
+    }
+    let meta = RequestMeta::of(&req, state.settings.behind_proxy);
+    let hint = session::id_token(&session);
+    let policy = state.policies.susi.clone();
+    session.purge();
+    audit_ok(&state, &meta, &user.0, Action::SignOut).await?;
+    tracing::info!(subject = %user.0.subject, "signed out");
+    let target = state
+        .provider
+        .end_session_url(&policy, hint.as_deref())
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_else(|| state.settings.signed_out_callback_path.clone());
+    Ok(redirect(&target))
+}
+
+/// `GET {SIGNED_OUT_CALLBACK_PATH}`: public, needs no session.
+pub async fn signed_out(state: web::Data<AppState>) -> HttpResponse {
+    templates::page(
+        actix_web::http::StatusCode::OK,
+        "signed_out.html",
+        &page_context(None, &state),
+    )
+}
+
+/// `GET /account`: the signed-in user's claims, role and session expiry.
+pub async fn account(state: web::Data<AppState>, session: Session, user: SignedIn) -> HttpResponse {
+    let user = user.0;
+    let mut ctx = page_context(Some((&user, &session)), &state);
+    let mut claims: Vec<(&str, String)> = vec![
+        ("sub", user.subject.clone()),
+        ("name", user.display_name.clone()),
+    ];
+    if let Some(g) = &user.given_name {
+        claims.push(("given_name", g.clone()));
+    }
+    if let Some(f) = &user.family_name {
+        claims.push(("family_name", f.clone()));
+    }
+    if !user.emails.is_empty() {
+        claims.push(("emails", user.emails.join(", ")));
+    }
+    if let Some(c) = &user.country {
+        claims.push(("country", c.clone()));
+    }
+    claims.push(("tfp", user.policy.clone()));
+    if let Some(t) = user.auth_time {
+        claims.push(("auth_time", format_time(t)));
+    }
+    claims.push(("iat", format_time(user.issued_at)));
+    claims.push(("exp", format_time(user.expires_at)));
+    claims.push(("iss", user.issuer.clone()));
+    ctx.insert("claims", &claims);
+    if let Some((created, last)) = session::times(&session) {
+        let idle_end = last + state.settings.session_idle.as_secs() as i64;
+        let max_end = created + state.settings.session_max.as_secs() as i64;
+        ctx.insert("session_expires", &format_time(idle_end.min(max_end)));
+    }
+    ctx.insert("can_edit", &state.policies.edit.is_some());
+    templates::page(actix_web::http::StatusCode::OK, "account.html", &ctx)
+}
+
+/// `GET /account/edit`: the profile-edit user flow, if the tenant has one.
+pub async fn account_edit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _user: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    match state.policies.edit.clone() {
+        Some(edit) => {
+            start_flow(&req, &state, &edit, Purpose::Edit, "/account".into(), false).await
+        }
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// `GET /password/reset`: the password-reset user flow, or how to reset without one.
+pub async fn password_reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    match state.policies.reset.clone() {
+        Some(reset) => {
+            start_flow(
+                &req,
+                &state,
+                &reset,
+                Purpose::Reset,
+                "/account".into(),
+                false,
+            )
+            .await
+        }
+        None => Ok(templates::page(
+            actix_web::http::StatusCode::OK,
+            "reset_help.html",
+            &page_context(None, &state),
+        )),
+    }
+}
+
+pub fn format_time(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%-d %B %Y, %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// What every page's layout needs: who is signed in (for the header) and the CSRF token
+/// for the sign-out form.
+pub fn page_context(user: Option<(&SignedInUser, &Session)>, state: &AppState) -> Context {
+    let mut ctx = Context::new();
+    if let Some((user, session)) = user {
+        ctx.insert("user_name", &user.display_name);
+        ctx.insert("user_role", user.role.as_str());
+        ctx.insert("is_clinician", &(user.role == Role::Clinician));
+        ctx.insert(
+            "csrf_token",
+            &session::csrf_token(session).unwrap_or_default(),
+        );
+    }
+    ctx.insert("uses_emulator", &state.settings.uses_emulator());
+    ctx
+}

@@ -1,0 +1,169 @@
+//! Server-side sessions: actix-session's `SessionStore` over our database, and the typed
+//! keys we keep in it. The cookie carries an opaque key; the row is stored under the key's
+//! hash, so a copy of the table gives no one a usable cookie. Deleting the row (sign-out,
+//! timeout) ends the session for every copy of the cookie.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_session::Session;
+use actix_web::cookie::time::Duration;
+use sqlx::Row;
+
+use super::{hash, random_token, SignedInUser};
+use crate::db::{self, Pool};
+
+pub const COOKIE_NAME: &str = "__Host-portal-session";
+
+const USER: &str = "user";
+const ID_TOKEN: &str = "id_token";
+const CSRF: &str = "csrf";
+const CREATED_AT: &str = "created_at";
+const LAST_SEEN: &str = "last_seen";
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    pool: Pool,
+}
+
+impl DbSessionStore {
+    pub fn new(pool: Pool) -> Self {
+        Self { pool }
+    }
+}
+
+fn expires(ttl: &Duration) -> i64 {
+    db::now() + ttl.whole_seconds().max(1)
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(
+        &self,
+        session_key: &SessionKey,
+    ) -> Result<Option<HashMap<String, String>>, LoadError> {
+        let row = sqlx::query("SELECT state FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+            .bind(hash(session_key.as_ref()))
+            .bind(db::now())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| LoadError::Other(e.into()))?;
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let state: String = row.try_get(0).map_err(|e| LoadError::Other(e.into()))?;
+                serde_json::from_str(&state)
+                    .map(Some)
+                    .map_err(|e| LoadError::Deserialization(e.into()))
+            }
+        }
+    }
+
+    async fn save(
+        &self,
+        session_state: HashMap<String, String>,
+        ttl: &Duration,
+    ) -> Result<SessionKey, SaveError> {
+        let state = serde_json::to_string(&session_state)
+            .map_err(|e| SaveError::Serialization(e.into()))?;
+        let key = random_token(48);
+        // Expired rows would be refused by load anyway; this keeps the table small.
+        let _ = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(db::now())
+            .execute(&self.pool)
+            .await;
+        sqlx::query("INSERT INTO sessions (id_hash, state, expires_at) VALUES ($1, $2, $3)")
+            .bind(hash(&key))
+            .bind(state)
+            .bind(expires(ttl))
+            .execute(&self.pool)
+            .await
+            .map_err(|e| SaveError::Other(e.into()))?;
+        SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
+    }
+
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        session_state: HashMap<String, String>,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let state = serde_json::to_string(&session_state)
+            .map_err(|e| UpdateError::Serialization(e.into()))?;
+        // Only a live row is updated: a request that raced a sign-out must not bring the
+        // session back.
+        sqlx::query("UPDATE sessions SET state = $1, expires_at = $2 WHERE id_hash = $3 AND expires_at > $4")
+            .bind(state)
+            .bind(expires(ttl))
+            .bind(hash(session_key.as_ref()))
+            .bind(db::now())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| UpdateError::Other(e.into()))?;
+        Ok(session_key)
+    }
+
+    async fn update_ttl(
+        &self,
+        session_key: &SessionKey,
+        ttl: &Duration,
+    ) -> Result<(), anyhow::Error> {
+        sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id_hash = $2 AND expires_at > $3")
+            .bind(expires(ttl))
+            .bind(hash(session_key.as_ref()))
+            .bind(db::now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> Result<(), anyhow::Error> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(hash(session_key.as_ref()))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The signed-in user of this session, if any.
+pub fn user(session: &Session) -> Option<SignedInUser> {
+    session.get::<SignedInUser>(USER).ok().flatten()
+}
+
+pub fn id_token(session: &Session) -> Option<String> {
+    session.get::<String>(ID_TOKEN).ok().flatten()
+}
+
+pub fn csrf_token(session: &Session) -> Option<String> {
+    session.get::<String>(CSRF).ok().flatten()
+}
+
+pub fn times(session: &Session) -> Option<(i64, i64)> {
+    let created = session.get::<i64>(CREATED_AT).ok().flatten()?;
+    let last = session.get::<i64>(LAST_SEEN).ok().flatten()?;
+    Some((created, last))
+}
+
+pub fn touch(session: &Session) {
+    let _ = session.insert(LAST_SEEN, db::now());
+}
+
+/// Starts a fresh session for a user who has just signed in: a new session id (so a
+/// planted or copied pre-sign-in cookie is worthless), a new CSRF token.
+pub fn start(session: &Session, user: &SignedInUser, id_token: &str) -> anyhow::Result<()> {
+    // clear + renew, not purge: a purged session cannot be renewed and would be dropped.
+    session.clear();
+    session.renew();
+    session.insert(USER, user)?;
+    session.insert(ID_TOKEN, id_token)?;
+    session.insert(CSRF, crate::web::csrf::new_token())?;
+    let now = db::now();
+    session.insert(CREATED_AT, now)?;
+    session.insert(LAST_SEEN, now)?;
+    Ok(())
+}
+
+pub fn replace_user(session: &Session, user: &SignedInUser) -> anyhow::Result<()> {
+    session.insert(USER, user)?;
+    Ok(())
+}

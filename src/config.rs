@@ -1,0 +1,545 @@
+//! Settings from environment variables (and `.env`), validated once at start-up.
+//!
+//! Every variable is a string to clap so that `--help` lists them all with their defaults; we
+//! parse and check them ourselves so a bad value ends start-up with one line that names the
+//! variable (exit code 2), and nothing starts half-configured.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use url::Url;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "patient-portal",
+    version,
+    about = "A patient portal: an OpenID Connect relying party of Azure AD B2C.",
+    long_about = "Serves the patient portal over HTTPS. With AZURE_AD_B2C_INSTANCE unset (and not in \
+production) a local Azure AD B2C emulator starts beside it. Every option is read from the \
+environment variable named beside it (and from a .env file in the working directory)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub env: EnvSettings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the portal (the default).
+    Serve,
+    /// Run the local Azure AD B2C emulator alone, or act on its keys.
+    B2cEmulator {
+        #[command(subcommand)]
+        action: Option<EmulatorAction>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmulatorAction {
+    /// Start signing with a new key; the old one stays published for a while.
+    RotateKeys,
+}
+
+/// The raw settings, exactly as the environment gives them.
+#[derive(Debug, Args, Clone)]
+pub struct EnvSettings {
+    /// External base URL; the reply URL is this plus AZURE_AD_B2C_CALLBACK_PATH.
+    #[arg(
+        long,
+        env = "PORTAL_PUBLIC_URL",
+        default_value = "https://localhost:8443"
+    )]
+    pub public_url: String,
+    /// Listen address.
+    #[arg(long, env = "PORTAL_LISTEN", default_value = "127.0.0.1:8443")]
+    pub listen: String,
+    /// PEM certificate chain for the listener (default: a generated localhost certificate).
+    #[arg(long, env = "PORTAL_TLS_CERT")]
+    pub tls_cert: Option<String>,
+    /// PEM private key for the listener.
+    #[arg(long, env = "PORTAL_TLS_KEY")]
+    pub tls_key: Option<String>,
+    /// Set to true behind a TLS-terminating proxy: the listener speaks plain HTTP and the
+    /// client address is taken from X-Forwarded-For. PORTAL_PUBLIC_URL stays https.
+    #[arg(long, env = "PORTAL_BEHIND_PROXY", default_value = "false")]
+    pub behind_proxy: String,
+    /// Where the SQLite file, the generated certificate and keys live.
+    #[arg(long, env = "PORTAL_DATA_DIR", default_value = "./data")]
+    pub data_dir: String,
+    /// sqlite:... or postgres://... (default: portal.sqlite in PORTAL_DATA_DIR).
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Extra PEM roots trusted for outbound HTTPS (the identity provider).
+    #[arg(long, env = "PORTAL_EXTRA_CA_FILE")]
+    pub extra_ca_file: Option<String>,
+    /// development or production. Production refuses the local B2C emulator.
+    #[arg(long, env = "PORTAL_ENV", default_value = "development")]
+    pub environment: String,
+    /// The B2C instance, e.g. https://contoso.b2clogin.com (unset: the local emulator).
+    #[arg(long, env = "AZURE_AD_B2C_INSTANCE")]
+    pub b2c_instance: Option<String>,
+    /// The B2C domain, e.g. contoso.onmicrosoft.com.
+    #[arg(long, env = "AZURE_AD_B2C_DOMAIN")]
+    pub b2c_domain: Option<String>,
+    /// The app registration's client id.
+    #[arg(long, env = "AZURE_AD_B2C_CLIENT_ID")]
+    pub b2c_client_id: Option<String>,
+    /// The app registration's client secret.
+    #[arg(long, env = "AZURE_AD_B2C_CLIENT_SECRET", hide_env_values = true)]
+    pub b2c_client_secret: Option<String>,
+    /// The sign-up/sign-in user flow with MFA, e.g. B2C_1_susi_mfa.
+    #[arg(long, env = "AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID")]
+    pub b2c_susi_policy: Option<String>,
+    /// The password-reset user flow (optional).
+    #[arg(long, env = "AZURE_AD_B2C_RESET_PASSWORD_POLICY_ID")]
+    pub b2c_reset_policy: Option<String>,
+    /// The profile-edit user flow (optional).
+    #[arg(long, env = "AZURE_AD_B2C_EDIT_PROFILE_POLICY_ID")]
+    pub b2c_edit_policy: Option<String>,
+    /// The reply path.
+    #[arg(
+        long,
+        env = "AZURE_AD_B2C_CALLBACK_PATH",
+        default_value = "/signin-oidc"
+    )]
+    pub callback_path: String,
+    /// Where B2C returns after sign-out.
+    #[arg(
+        long,
+        env = "AZURE_AD_B2C_SIGNED_OUT_CALLBACK_PATH",
+        default_value = "/signout-callback-oidc"
+    )]
+    pub signed_out_callback_path: String,
+    /// query or form_post.
+    #[arg(long, env = "AZURE_AD_B2C_RESPONSE_MODE", default_value = "query")]
+    pub response_mode: String,
+    /// The id_token claim that names the user's role.
+    #[arg(long, env = "PORTAL_ROLE_CLAIM", default_value = "extension_Role")]
+    pub role_claim: String,
+    /// The value of the role claim that makes a clinician.
+    #[arg(long, env = "PORTAL_CLINICIAN_ROLE", default_value = "Clinician")]
+    pub clinician_role: String,
+    /// Sign out after this many idle minutes.
+    #[arg(long, env = "PORTAL_SESSION_IDLE_MINUTES", default_value = "15")]
+    pub session_idle_minutes: String,
+    /// Sign out this many hours after sign-in, whatever the activity.
+    #[arg(long, env = "PORTAL_SESSION_MAX_HOURS", default_value = "8")]
+    pub session_max_hours: String,
+    /// Listen address of the local B2C emulator.
+    #[arg(long, env = "PORTAL_DEV_B2C_LISTEN", default_value = "127.0.0.1:8444")]
+    pub dev_b2c_listen: String,
+    /// Log format: pretty or json.
+    #[arg(long, env = "PORTAL_LOG_FORMAT", default_value = "pretty")]
+    pub log_format: String,
+}
+
+/// A bad setting: the variable and what is wrong with it.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+fn bad(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseMode {
+    Query,
+    FormPost,
+}
+
+impl ResponseMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseMode::Query => "query",
+            ResponseMode::FormPost => "form_post",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Where the identity provider is. `Emulator` means the portal starts the local one and
+/// configures itself for it; the relying party code does not know the difference.
+#[derive(Debug, Clone)]
+pub enum IdentityProvider {
+    AzureB2c(B2cSettings),
+    Emulator { listen: SocketAddr },
+}
+
+#[derive(Debug, Clone)]
+pub struct B2cSettings {
+    pub instance: Url,
+    pub domain: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub susi_policy: String,
+    pub reset_policy: Option<String>,
+    pub edit_policy: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub public_url: Url,
+    pub listen: SocketAddr,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub behind_proxy: bool,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub extra_ca_files: Vec<PathBuf>,
+    pub production: bool,
+    pub identity: IdentityProvider,
+    pub callback_path: String,
+    pub signed_out_callback_path: String,
+    pub response_mode: ResponseMode,
+    pub role_claim: String,
+    pub clinician_role: String,
+    pub session_idle: std::time::Duration,
+    pub session_max: std::time::Duration,
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    /// The reply URL registered with B2C, built from the configured public URL, never from
+    /// a request's Host header.
+    pub fn redirect_url(&self) -> String {
+        join_url(&self.public_url, &self.callback_path)
+    }
+
+    pub fn signed_out_url(&self) -> String {
+        join_url(&self.public_url, &self.signed_out_callback_path)
+    }
+
+    pub fn uses_emulator(&self) -> bool {
+        matches!(self.identity, IdentityProvider::Emulator { .. })
+    }
+}
+
+pub fn join_url(base: &Url, path: &str) -> String {
+    format!("{}{}", base.as_str().trim_end_matches('/'), path)
+}
+
+fn parse_path(variable: &'static str, value: &str) -> Result<String, ConfigError> {
+    let ok = value.starts_with('/')
+        && value.len() > 1
+        && !value.contains(['?', '#', ' '])
+        && !value.starts_with("//");
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err(bad(
+            variable,
+            format!("must be a path like /signin-oidc, not {value:?}"),
+        ))
+    }
+}
+
+fn parse_bool(variable: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" | "" => Ok(false),
+        other => Err(bad(
+            variable,
+            format!("must be true or false, not {other:?}"),
+        )),
+    }
+}
+
+fn parse_addr(variable: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
+    value.parse().map_err(|_| {
+        bad(
+            variable,
+            format!("must be an address like 127.0.0.1:8443, not {value:?}"),
+        )
+    })
+}
+
+fn parse_positive(variable: &'static str, value: &str) -> Result<f64, ConfigError> {
+    match value.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => Ok(n),
+        _ => Err(bad(
+            variable,
+            format!("must be a positive number, not {value:?}"),
+        )),
+    }
+}
+
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value
+        .as_ref()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn required(variable: &'static str, value: &Option<String>) -> Result<String, ConfigError> {
+    non_empty(value).ok_or_else(|| bad(variable, "is required when AZURE_AD_B2C_INSTANCE is set"))
+}
+
+fn parse_policy(variable: &'static str, value: String) -> Result<String, ConfigError> {
+    if value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        Ok(value)
+    } else {
+        Err(bad(variable, format!("is not a user flow id: {value:?}")))
+    }
+}
+
+impl EnvSettings {
+    pub fn validate(&self) -> Result<Settings, ConfigError> {
+        let production = match self.environment.trim().to_ascii_lowercase().as_str() {
+            "development" | "dev" | "" => false,
+            "production" | "prod" => true,
+            other => {
+                return Err(bad(
+                    "PORTAL_ENV",
+                    format!("must be development or production, not {other:?}"),
+                ))
+            }
+        };
+        let public_url = Url::parse(self.public_url.trim())
+            .map_err(|e| bad("PORTAL_PUBLIC_URL", format!("is not a URL ({e})")))?;
+        if public_url.scheme() != "https" {
+            return Err(bad("PORTAL_PUBLIC_URL", "must start with https://"));
+        }
+        if public_url.query().is_some() || public_url.fragment().is_some() {
+            return Err(bad(
+                "PORTAL_PUBLIC_URL",
+                "must not have a query or fragment",
+            ));
+        }
+        let listen = parse_addr("PORTAL_LISTEN", &self.listen)?;
+        let behind_proxy = parse_bool("PORTAL_BEHIND_PROXY", &self.behind_proxy)?;
+        let tls = match (non_empty(&self.tls_cert), non_empty(&self.tls_key)) {
+            (Some(cert), Some(key)) => {
+                for (var, path) in [("PORTAL_TLS_CERT", &cert), ("PORTAL_TLS_KEY", &key)] {
+                    if !std::path::Path::new(path).is_file() {
+                        return Err(bad(var, format!("no such file: {path}")));
+                    }
+                }
+                Some((PathBuf::from(cert), PathBuf::from(key)))
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(bad("PORTAL_TLS_KEY", "is required with PORTAL_TLS_CERT"))
+            }
+            (None, Some(_)) => {
+                return Err(bad("PORTAL_TLS_CERT", "is required with PORTAL_TLS_KEY"))
+            }
+        };
+        let is_local = matches!(public_url.host_str(), Some("localhost" | "127.0.0.1"));
+        if tls.is_none() && !behind_proxy && !is_local {
+            return Err(bad(
+                "PORTAL_TLS_CERT",
+                "is required for a public URL other than localhost (or set PORTAL_BEHIND_PROXY=true)",
+            ));
+        }
+        let data_dir = PathBuf::from(self.data_dir.trim());
+        if self.data_dir.trim().is_empty() {
+            return Err(bad("PORTAL_DATA_DIR", "must not be empty"));
+        }
+        let database_url = match non_empty(&self.database_url) {
+            Some(url)
+                if url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://") =>
+            {
+                url
+            }
+            Some(_) => {
+                return Err(bad(
+                    "DATABASE_URL",
+                    "must start with sqlite: or postgres://",
+                ))
+            }
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("portal.sqlite").display()
+            ),
+        };
+        let extra_ca_files = match non_empty(&self.extra_ca_file) {
+            Some(path) if std::path::Path::new(&path).is_file() => vec![PathBuf::from(path)],
+            Some(path) => return Err(bad("PORTAL_EXTRA_CA_FILE", format!("no such file: {path}"))),
+            None => vec![],
+        };
+        let identity = match non_empty(&self.b2c_instance) {
+            Some(instance) => {
+                let instance = Url::parse(&instance)
+                    .map_err(|e| bad("AZURE_AD_B2C_INSTANCE", format!("is not a URL ({e})")))?;
+                if instance.scheme() != "https" {
+                    return Err(bad("AZURE_AD_B2C_INSTANCE", "must start with https://"));
+                }
+                let domain = required("AZURE_AD_B2C_DOMAIN", &self.b2c_domain)?;
+                if domain.contains(['/', '?', '#', ' ']) {
+                    return Err(bad("AZURE_AD_B2C_DOMAIN", "must be a domain like contoso.onmicrosoft.com"));
+                }
+                IdentityProvider::AzureB2c(B2cSettings {
+                    instance,
+                    domain,
+                    client_id: required("AZURE_AD_B2C_CLIENT_ID", &self.b2c_client_id)?,
+                    client_secret: required("AZURE_AD_B2C_CLIENT_SECRET", &self.b2c_client_secret)?,
+                    susi_policy: parse_policy(
+                        "AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID",
+                        required("AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID", &self.b2c_susi_policy)?,
+                    )?,
+                    reset_policy: non_empty(&self.b2c_reset_policy)
+                        .map(|p| parse_policy("AZURE_AD_B2C_RESET_PASSWORD_POLICY_ID", p))
+                        .transpose()?,
+                    edit_policy: non_empty(&self.b2c_edit_policy)
+                        .map(|p| parse_policy("AZURE_AD_B2C_EDIT_PROFILE_POLICY_ID", p))
+                        .transpose()?,
+                })
+            }
+            None if production => {
+                return Err(bad(
+                    "AZURE_AD_B2C_INSTANCE",
+                    "is required when PORTAL_ENV=production (the local B2C emulator is for development only)",
+                ))
+            }
+            None => IdentityProvider::Emulator {
+                listen: parse_addr("PORTAL_DEV_B2C_LISTEN", &self.dev_b2c_listen)?,
+            },
+        };
+        let response_mode = match self.response_mode.trim() {
+            "query" => ResponseMode::Query,
+            "form_post" => ResponseMode::FormPost,
+            other => {
+                return Err(bad(
+                    "AZURE_AD_B2C_RESPONSE_MODE",
+                    format!("must be query or form_post, not {other:?}"),
+                ))
+            }
+        };
+        let callback_path = parse_path("AZURE_AD_B2C_CALLBACK_PATH", self.callback_path.trim())?;
+        let signed_out_callback_path = parse_path(
+            "AZURE_AD_B2C_SIGNED_OUT_CALLBACK_PATH",
+            self.signed_out_callback_path.trim(),
+        )?;
+        if callback_path == signed_out_callback_path {
+            return Err(bad(
+                "AZURE_AD_B2C_SIGNED_OUT_CALLBACK_PATH",
+                "must differ from AZURE_AD_B2C_CALLBACK_PATH",
+            ));
+        }
+        let role_claim = self.role_claim.trim().to_string();
+        if role_claim.is_empty() {
+            return Err(bad("PORTAL_ROLE_CLAIM", "must not be empty"));
+        }
+        let clinician_role = self.clinician_role.trim().to_string();
+        if clinician_role.is_empty() {
+            return Err(bad("PORTAL_CLINICIAN_ROLE", "must not be empty"));
+        }
+        let idle = parse_positive("PORTAL_SESSION_IDLE_MINUTES", &self.session_idle_minutes)?;
+        let max = parse_positive("PORTAL_SESSION_MAX_HOURS", &self.session_max_hours)?;
+        if idle > max * 60.0 {
+            return Err(bad(
+                "PORTAL_SESSION_IDLE_MINUTES",
+                "must not be longer than PORTAL_SESSION_MAX_HOURS",
+            ));
+        }
+        let log_format = match self.log_format.trim() {
+            "pretty" | "" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(bad(
+                    "PORTAL_LOG_FORMAT",
+                    format!("must be pretty or json, not {other:?}"),
+                ))
+            }
+        };
+        Ok(Settings {
+            public_url,
+            listen,
+            tls,
+            behind_proxy,
+            data_dir,
+            database_url,
+            extra_ca_files,
+            production,
+            identity,
+            callback_path,
+            signed_out_callback_path,
+            response_mode,
+            role_claim,
+            clinician_role,
+            session_idle: std::time::Duration::from_secs_f64(idle * 60.0),
+            session_max: std::time::Duration::from_secs_f64(max * 3600.0),
+            log_format,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> EnvSettings {
+        Cli::parse_from(["patient-portal"]).env
+    }
+
+    #[test]
+    fn defaults_select_the_emulator() {
+        let s = defaults().validate().unwrap();
+        assert!(s.uses_emulator());
+        assert_eq!(s.redirect_url(), "https://localhost:8443/signin-oidc");
+        assert_eq!(s.session_idle.as_secs(), 15 * 60);
+    }
+
+    #[test]
+    fn a_real_tenant_needs_its_client_id() {
+        let mut env = defaults();
+        env.b2c_instance = Some("https://contoso.b2clogin.com".into());
+        env.b2c_domain = Some("contoso.onmicrosoft.com".into());
+        let err = env.validate().unwrap_err();
+        assert_eq!(err.variable, "AZURE_AD_B2C_CLIENT_ID");
+    }
+
+    #[test]
+    fn production_refuses_the_emulator() {
+        let mut env = defaults();
+        env.environment = "production".into();
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "AZURE_AD_B2C_INSTANCE"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let mut env = defaults();
+        env.response_mode = "fragment".into();
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "AZURE_AD_B2C_RESPONSE_MODE"
+        );
+        let mut env = defaults();
+        env.public_url = "http://localhost:8443".into();
+        assert_eq!(env.validate().unwrap_err().variable, "PORTAL_PUBLIC_URL");
+        let mut env = defaults();
+        env.session_idle_minutes = "0".into();
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "PORTAL_SESSION_IDLE_MINUTES"
+        );
+        let mut env = defaults();
+        env.callback_path = "signin".into();
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "AZURE_AD_B2C_CALLBACK_PATH"
+        );
+    }
+}

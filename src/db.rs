@@ -1,0 +1,128 @@
+//! The portal's database: SQLite (WAL) by default, PostgreSQL in production, through sqlx's
+//! `Any` driver so one set of queries and migrations serves both.
+//!
+//! Queries use `$1` placeholders (both engines accept them), TEXT/BIGINT columns and unix
+//! seconds for times. Migrations are embedded in the binary and applied at start-up.
+
+use anyhow::Context;
+use sqlx::any::{AnyPoolOptions, AnyQueryResult};
+use sqlx::{AnyPool, Row};
+
+pub type Pool = AnyPool;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub fn engine(database_url: &str) -> Engine {
+    if database_url.starts_with("sqlite:") {
+        Engine::Sqlite
+    } else {
+        Engine::Postgres
+    }
+}
+
+/// Connects, switches SQLite to WAL, and applies the migrations.
+pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
+    sqlx::any::install_default_drivers();
+    if engine(database_url) == Engine::Sqlite {
+        if let Some(parent) =
+            sqlite_path(database_url).and_then(|p| p.parent().map(|p| p.to_path_buf()))
+        {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(&parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+        }
+    }
+    let is_sqlite = engine(database_url) == Engine::Sqlite;
+    let pool = AnyPoolOptions::new()
+        .max_connections(if is_sqlite { 8 } else { 16 })
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if is_sqlite {
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout = 10000")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(database_url)
+        .await
+        .context("cannot connect to the database (DATABASE_URL)")?;
+    sqlx::migrate!("./migrations/portal")
+        .run(&pool)
+        .await
+        .context("cannot apply the database migrations")?;
+    Ok(pool)
+}
+
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(std::path::PathBuf::from(path))
+    }
+}
+
+pub async fn ping(pool: &Pool) -> bool {
+    sqlx::query("SELECT 1").execute(pool).await.is_ok()
+}
+
+/// A named secret kept in the database (e.g. the session-cookie key), made once and shared
+/// by every portal instance on the same database.
+pub async fn secret(
+    pool: &Pool,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> anyhow::Result<String> {
+    if let Some(row) = sqlx::query("SELECT value FROM portal_secrets WHERE name = $1")
+        .bind(name)
+        .fetch_optional(pool)
+        .await?
+    {
+        return Ok(row.try_get::<String, _>(0)?);
+    }
+    let value = make();
+    let _: Result<AnyQueryResult, _> =
+        sqlx::query("INSERT INTO portal_secrets (name, value) VALUES ($1, $2)")
+            .bind(name)
+            .bind(&value)
+            .execute(pool)
+            .await;
+    // Another instance may have won the race: read back whatever is stored.
+    let row = sqlx::query("SELECT value FROM portal_secrets WHERE name = $1")
+        .bind(name)
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get::<String, _>(0)?)
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// True when the error is a unique-constraint violation (both engines).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            matches!(db.kind(), sqlx::error::ErrorKind::UniqueViolation)
+                || db.code().as_deref() == Some("23505")
+                || db.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,18 @@
+//! patient-portal: a server-rendered patient portal, an OpenID Connect relying party of
+//! Azure AD B2C, with a local B2C emulator for development and tests.
+//!
+//! `main.rs` stays thin so that helper commands and the tests reuse everything here.
+
+pub mod audit;
+pub mod auth;
+pub mod b2c_emulator;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod pages;
+pub mod records;
+pub mod staff;
+pub mod startup;
+pub mod telemetry;
+pub mod tls;
+pub mod web;

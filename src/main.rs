@@ -1,0 +1,37 @@
+//! The `patient-portal` command: reads the configuration, then serves or runs a subcommand.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use patient_portal::config::{Cli, Command, EmulatorAction};
+use patient_portal::{cli, telemetry, tls};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tls::install_crypto_provider();
+    // A .env file is a convenience for developers; real environment variables win.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let settings = match cli.env.validate() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format);
+    let result = match cli.command {
+        None | Some(Command::Serve) => cli::serve(settings).await,
+        Some(Command::B2cEmulator { action: None }) => cli::emulator_alone(settings).await,
+        Some(Command::B2cEmulator {
+            action: Some(EmulatorAction::RotateKeys),
+        }) => cli::rotate_keys(settings).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

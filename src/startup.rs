@@ -1,0 +1,298 @@
+//! Builds the application: database, identity provider, the local B2C emulator when no
+//! tenant is configured, and every route in one visible place.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use actix_session::config::{BrowserSession, TtlExtensionPolicy};
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::provider::{Provider, TenantConfig};
+use crate::auth::{gate, routes as auth_routes, session};
+use crate::b2c_emulator::{self, AppRegistration, Emulator, EmulatorSettings};
+use crate::config::{IdentityProvider, Settings};
+use crate::db::{self, Pool};
+use crate::telemetry::PathOnlySpan;
+use crate::web::{assets, errors, headers, AppError};
+use crate::{pages, staff, tls};
+
+/// The user flows the portal uses.
+#[derive(Debug, Clone)]
+pub struct Policies {
+    pub susi: String,
+    pub reset: Option<String>,
+    pub edit: Option<String>,
+}
+
+pub struct AppState {
+    pub settings: Settings,
+    pub pool: Pool,
+    pub provider: Provider,
+    pub policies: Policies,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    emulator: Option<Server>,
+    pool: Pool,
+}
+
+/// Where the emulator keeps its tenant (a separate database, keys, app registration).
+pub fn emulator_dir(settings: &Settings) -> PathBuf {
+    settings.data_dir.join("b2c-emulator")
+}
+
+impl Application {
+    /// Binds the configured addresses and builds everything.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let portal = TcpListener::bind(settings.listen)
+            .with_context(|| format!("cannot listen on {} (PORTAL_LISTEN)", settings.listen))?;
+        let emulator = match &settings.identity {
+            IdentityProvider::Emulator { listen } => {
+                Some(TcpListener::bind(listen).with_context(|| {
+                    format!("cannot listen on {listen} (PORTAL_DEV_B2C_LISTEN)")
+                })?)
+            }
+            IdentityProvider::AzureB2c(_) => None,
+        };
+        Self::build_with_listeners(settings, portal, emulator).await
+    }
+
+    /// Builds on listeners the caller bound (the tests bind port 0).
+    pub async fn build_with_listeners(
+        settings: Settings,
+        portal: TcpListener,
+        emulator_listener: Option<TcpListener>,
+    ) -> anyhow::Result<Self> {
+        tls::install_crypto_provider();
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "cannot create {} (PORTAL_DATA_DIR)",
+                settings.data_dir.display()
+            )
+        })?;
+        let dev_cert = tls::dev_certificate(&settings.data_dir)?;
+        let pool = db::connect(&settings.database_url).await?;
+
+        let mut extra_roots = settings.extra_ca_files.clone();
+        let (tenant, policies, emulator) = match &settings.identity {
+            IdentityProvider::AzureB2c(b2c) => (
+                TenantConfig {
+                    instance: b2c.instance.clone(),
+                    domain: b2c.domain.clone(),
+                    client_id: b2c.client_id.clone(),
+                    client_secret: b2c.client_secret.clone(),
+                    redirect_url: settings.redirect_url(),
+                    signed_out_url: settings.signed_out_url(),
+                },
+                Policies {
+                    susi: b2c.susi_policy.clone(),
+                    reset: b2c.reset_policy.clone(),
+                    edit: b2c.edit_policy.clone(),
+                },
+                None,
+            ),
+            IdentityProvider::Emulator { .. } => {
+                let listener = emulator_listener
+                    .context("the local B2C emulator needs a listener (PORTAL_DEV_B2C_LISTEN)")?;
+                let port = listener.local_addr()?.port();
+                let dir = emulator_dir(&settings);
+                let (client_id, client_secret) = b2c_emulator::app_credentials(&dir)?;
+                let emulator_policies = b2c_emulator::Policies::default();
+                let public_url = url::Url::parse(&format!("https://localhost:{port}"))?;
+                let emulator = Emulator::build(
+                    EmulatorSettings {
+                        public_url: public_url.clone(),
+                        data_dir: dir,
+                        domain: b2c_emulator::DEFAULT_DOMAIN.to_string(),
+                        policies: emulator_policies.clone(),
+                        app: AppRegistration {
+                            client_id: client_id.clone(),
+                            client_secret: client_secret.clone(),
+                            redirect_uris: vec![settings.redirect_url()],
+                            post_logout_redirect_uris: vec![settings.signed_out_url()],
+                        },
+                    },
+                    listener,
+                    tls::server_config(&dev_cert)?,
+                )
+                .await?;
+                extra_roots.push(dev_cert.cert.clone());
+                tracing::info!(url = %public_url, "local Azure AD B2C emulator started");
+                (
+                    TenantConfig {
+                        instance: public_url,
+                        domain: b2c_emulator::DEFAULT_DOMAIN.to_string(),
+                        client_id,
+                        client_secret,
+                        redirect_url: settings.redirect_url(),
+                        signed_out_url: settings.signed_out_url(),
+                    },
+                    Policies {
+                        susi: emulator_policies.susi_mfa.clone(),
+                        reset: Some(emulator_policies.reset.clone()),
+                        edit: Some(emulator_policies.edit.clone()),
+                    },
+                    Some(emulator.server()),
+                )
+            }
+        };
+        let http = tls::http_client(&extra_roots)?;
+        let provider = Provider::new(tenant, http);
+
+        let key_hex = db::secret(&pool, "session_cookie_key", || {
+            hex::encode(crate::auth::random_token(64).into_bytes())
+        })
+        .await?;
+        let key_bytes = hex::decode(key_hex).context("stored session key is not hex")?;
+        let key = Key::try_from(key_bytes.as_slice()).context("stored session key is too short")?;
+
+        let port = portal.local_addr()?.port();
+        let tls_config = if settings.behind_proxy {
+            None
+        } else {
+            let paths = match &settings.tls {
+                Some((cert, key)) => tls::CertPaths {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                },
+                None => {
+                    tracing::info!(path = %dev_cert.cert.display(), "serving with the generated localhost certificate (trust it in your browser to avoid warnings)");
+                    dev_cert.clone()
+                }
+            };
+            Some(tls::server_config(&paths)?)
+        };
+        let state = web::Data::new(AppState {
+            settings: settings.clone(),
+            pool: pool.clone(),
+            provider,
+            policies,
+        });
+        let store = session::DbSessionStore::new(pool.clone());
+        let idle = actix_web::cookie::time::Duration::seconds(
+            settings.session_idle.as_secs().max(1) as i64,
+        );
+        let factory = move || {
+            let sessions = SessionMiddleware::builder(store.clone(), key.clone())
+                .cookie_name(session::COOKIE_NAME.to_string())
+                .cookie_secure(true)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .cookie_path("/".to_string())
+                .cookie_domain(None)
+                .session_lifecycle(
+                    BrowserSession::default()
+                        .state_ttl(idle)
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                )
+                .build();
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    AppError::bad_request(format!(
+                        "The address has a parameter we cannot read ({}).",
+                        short(&e.to_string())
+                    ))
+                    .into()
+                }))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(64 * 1024)
+                        .error_handler(|_, _| {
+                            AppError::bad_request(
+                                "The form could not be read. Please go back and try again.",
+                            )
+                            .into()
+                        }),
+                )
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
+                )
+                .wrap(from_fn(gate::require_session))
+                .wrap(sessions)
+                .wrap(headers::security_headers())
+                .wrap(TracingLogger::<PathOnlySpan>::new())
+                .configure(|cfg| routes(cfg, &state.settings))
+                .default_service(web::to(errors::not_found))
+        };
+        let server = HttpServer::new(factory).workers(2);
+        let server = match tls_config {
+            Some(config) => server.listen_rustls_0_23(portal, (*config).clone())?,
+            None => server.listen(portal)?,
+        }
+        .run();
+        Ok(Self {
+            port,
+            server,
+            emulator,
+            pool,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        match self.emulator {
+            Some(emulator) => {
+                let (a, b) = tokio::join!(self.server, emulator);
+                a.and(b)
+            }
+            None => self.server.await,
+        }
+    }
+}
+
+fn short(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(80).collect()
+}
+
+/// Every route, in one place. The gate makes all of them need a session except the public
+/// ones it lists.
+fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
+    cfg.route("/", web::get().to(pages::landing))
+        .route("/healthz", web::get().to(pages::healthz))
+        .route("/readyz", web::get().to(pages::readyz))
+        .route("/assets/{file}", web::get().to(assets::serve))
+        .route("/signin", web::get().to(auth_routes::signin))
+        .service(
+            web::resource(settings.callback_path.as_str())
+                .route(web::get().to(auth_routes::callback_get))
+                .route(web::post().to(auth_routes::callback_post)),
+        )
+        .route(
+            settings.signed_out_callback_path.as_str(),
+            web::get().to(auth_routes::signed_out),
+        )
+        .route("/signout", web::post().to(auth_routes::signout))
+        .route("/account", web::get().to(auth_routes::account))
+        .route("/account/edit", web::get().to(auth_routes::account_edit))
+        .route(
+            "/password/reset",
+            web::get().to(auth_routes::password_reset),
+        )
+        .route("/records", web::get().to(records_home))
+        .route("/staff", web::get().to(staff::home));
+}
+
+async fn records_home(
+    state: web::Data<AppState>,
+    session: actix_session::Session,
+    user: crate::auth::SignedIn,
+) -> HttpResponse {
+    let ctx = auth_routes::page_context(Some((&user.0, &session)), &state);
+    crate::web::templates::page(actix_web::http::StatusCode::OK, "records_home.html", &ctx)
+}

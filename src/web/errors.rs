@@ -1,0 +1,122 @@
+//! One error type for the whole web layer. Each variant becomes a page in the portal's own
+//! style with the right status; internal causes go to the log, never to the browser.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use tera::Context;
+
+use super::templates;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// A sign-in that did not succeed. `code` is our short reason (logged and shown),
+    /// `b2c_code` the AADB2C code when the identity provider sent one.
+    #[error("sign-in failed: {code}")]
+    SignIn {
+        code: &'static str,
+        b2c_code: Option<String>,
+        message: String,
+    },
+    #[error("too many requests")]
+    TooManyRequests,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl AppError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        AppError::BadRequest(message.into())
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::SignIn { .. } => StatusCode::BAD_REQUEST,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let mut ctx = Context::new();
+        let (title, message) = match self {
+            AppError::BadRequest(m) => ("That request could not be used", m.clone()),
+            AppError::Forbidden => (
+                "You do not have access to this page",
+                "Your account is not allowed to open this page.".to_string(),
+            ),
+            AppError::NotFound => (
+                "Page not found",
+                "There is no page at this address.".to_string(),
+            ),
+            AppError::SignIn {
+                message,
+                code,
+                b2c_code,
+            } => {
+                ctx.insert("reason", code);
+                if let Some(b2c) = b2c_code {
+                    ctx.insert("b2c_code", b2c);
+                }
+                ("Sign-in did not complete", message.clone())
+            }
+            AppError::TooManyRequests => (
+                "Too many attempts",
+                "Please wait a moment and try again.".to_string(),
+            ),
+            AppError::Unavailable(cause) => {
+                tracing::error!(cause = %cause, "service unavailable");
+                (
+                    "This page is unavailable right now",
+                    "We could not safely show this page. Please try again in a few minutes."
+                        .to_string(),
+                )
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                (
+                    "Something went wrong on our side",
+                    "Please try again later.".to_string(),
+                )
+            }
+        };
+        error_page(status, title, &message, ctx)
+    }
+}
+
+pub fn error_page(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    mut ctx: Context,
+) -> HttpResponse {
+    ctx.insert("status", &status.as_u16());
+    ctx.insert("title", title);
+    ctx.insert("message", message);
+    templates::page(status, "error.html", &ctx)
+}
+
+/// The app's default service: an unknown route under a valid session.
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

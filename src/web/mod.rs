@@ -1,0 +1,12 @@
+//! The web layer shared by every area: templates, error pages, security headers, CSRF, assets.
+//!
+//! Owns how a response looks and which headers it carries. Never decides who may see what:
+//! that is the extractors' job in `auth`.
+
+pub mod assets;
+pub mod csrf;
+pub mod errors;
+pub mod headers;
+pub mod templates;
+
+pub use errors::AppError;

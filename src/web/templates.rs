@@ -1,0 +1,64 @@
+//! Tera templates, embedded in the binary so one file deploys. Names end in `.html`, so
+//! Tera escapes every value: templates never mark user data `safe`.
+
+use std::sync::LazyLock;
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use tera::{Context, Tera};
+
+macro_rules! embed {
+    ($($name:literal),* $(,)?) => {
+        vec![$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
+static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
+    let mut tera = Tera::default();
+    tera.add_raw_templates(embed![
+        "base.html",
+        "landing.html",
+        "error.html",
+        "account.html",
+        "records_home.html",
+        "staff_home.html",
+        "signed_out.html",
+        "reset_help.html",
+    ])?;
+    Ok(tera)
+});
+
+/// Renders a page, or the plain fallback if the templates themselves are broken (a bug that
+/// the tests catch; a patient must still get a page, not a panic).
+pub fn render(name: &str, context: &Context) -> Result<String, tera::Error> {
+    match &*TERA {
+        Ok(tera) => tera.render(name, context),
+        Err(e) => Err(tera::Error::msg(format!("templates failed to load: {e}"))),
+    }
+}
+
+pub fn page(status: StatusCode, name: &str, context: &Context) -> HttpResponse {
+    match render(name, context) {
+        Ok(body) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(e) => {
+            tracing::error!(template = name, error = %e, "template rendering failed");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("Something went wrong on our side. Please try again later.")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_parses() {
+        assert!(
+            super::TERA.as_ref().is_ok(),
+            "{:?}",
+            super::TERA.as_ref().err()
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! Bad configuration ends start-up with exit code 2 and one line naming the variable.
+
+use std::process::Command;
+
+fn start_with(vars: &[(&str, &str)]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patient-portal"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PORTAL_DATA_DIR", dir.path())
+        .current_dir(dir.path());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn bad_settings_fail_start_up_with_one_line_naming_the_variable() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("PORTAL_SESSION_IDLE_MINUTES", "soon")],
+            "PORTAL_SESSION_IDLE_MINUTES",
+        ),
+        (
+            &[("PORTAL_PUBLIC_URL", "http://localhost:8443")],
+            "PORTAL_PUBLIC_URL",
+        ),
+        (
+            &[("AZURE_AD_B2C_RESPONSE_MODE", "fragment")],
+            "AZURE_AD_B2C_RESPONSE_MODE",
+        ),
+        (&[("PORTAL_LISTEN", "nowhere")], "PORTAL_LISTEN"),
+        (
+            &[("AZURE_AD_B2C_INSTANCE", "https://contoso.b2clogin.com")],
+            "AZURE_AD_B2C_DOMAIN",
+        ),
+        (
+            &[
+                ("AZURE_AD_B2C_INSTANCE", "https://contoso.b2clogin.com"),
+                ("AZURE_AD_B2C_DOMAIN", "contoso.onmicrosoft.com"),
+                ("AZURE_AD_B2C_CLIENT_ID", "abc"),
+                ("AZURE_AD_B2C_CLIENT_SECRET", "def"),
+            ],
+            "AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID",
+        ),
+        (&[("PORTAL_ENV", "production")], "AZURE_AD_B2C_INSTANCE"),
+        (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+        (
+            &[
+                ("PORTAL_TLS_CERT", "/no/such/cert.pem"),
+                ("PORTAL_TLS_KEY", "/no/such/key.pem"),
+            ],
+            "PORTAL_TLS_CERT",
+        ),
+    ];
+    for (vars, variable) in cases {
+        let out = start_with(vars);
+        assert_eq!(out.status.code(), Some(2), "{variable}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one line: {stderr}");
+        assert!(lines[0].contains(variable), "{variable} named in: {stderr}");
+    }
+}
+
+#[test]
+fn help_lists_every_variable() {
+    let out = Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for var in [
+        "PORTAL_PUBLIC_URL",
+        "PORTAL_LISTEN",
+        "PORTAL_TLS_CERT",
+        "PORTAL_TLS_KEY",
+        "PORTAL_DATA_DIR",
+        "DATABASE_URL",
+        "PORTAL_EXTRA_CA_FILE",
+        "AZURE_AD_B2C_INSTANCE",
+        "AZURE_AD_B2C_DOMAIN",
+        "AZURE_AD_B2C_CLIENT_ID",
+        "AZURE_AD_B2C_CLIENT_SECRET",
+        "AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID",
+        "AZURE_AD_B2C_RESET_PASSWORD_POLICY_ID",
+        "AZURE_AD_B2C_EDIT_PROFILE_POLICY_ID",
+        "AZURE_AD_B2C_CALLBACK_PATH",
+        "AZURE_AD_B2C_SIGNED_OUT_CALLBACK_PATH",
+        "AZURE_AD_B2C_RESPONSE_MODE",
+        "PORTAL_ROLE_CLAIM",
+        "PORTAL_CLINICIAN_ROLE",
+        "PORTAL_SESSION_IDLE_MINUTES",
+        "PORTAL_SESSION_MAX_HOURS",
+        "PORTAL_DEV_B2C_LISTEN",
+        "PORTAL_ENV",
+    ] {
+        assert!(help.contains(var), "{var} in --help");
+    }
+}

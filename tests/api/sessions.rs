@@ -1,0 +1,294 @@
+//! Session rules: renewal at sign-in, sign-out revokes, timeouts, deny by default, roles.
+
+use serde_json::json;
+use sqlx::Row;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn signing_in_renews_the_session_id() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.sign_in(&b).await;
+    let first = app
+        .session_cookie(&b)
+        .expect("a session cookie after sign-in");
+    app.sign_in(&b).await;
+    let second = app
+        .session_cookie(&b)
+        .expect("a session cookie after the second sign-in");
+    assert_ne!(first, second, "a new session id at every sign-in");
+
+    // The old id is dead: a browser holding only it is not signed in.
+    let old = app.browser();
+    let url = url::Url::parse(&app.url("/")).unwrap();
+    old.jar.add_cookie_str(
+        &format!("__Host-portal-session={first}; Path=/; Secure"),
+        &url,
+    );
+    assert_signed_out(&app, &old).await;
+}
+
+#[tokio::test]
+async fn a_planted_session_cookie_is_not_kept_at_sign_in() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let url = url::Url::parse(&app.url("/")).unwrap();
+    b.jar.add_cookie_str(
+        "__Host-portal-session=planted-by-an-attacker-0123456789; Path=/; Secure",
+        &url,
+    );
+    app.sign_in(&b).await;
+    let cookie = app.session_cookie(&b).unwrap();
+    assert!(!cookie.contains("planted-by-an-attacker"));
+    assert_signed_in(&app, &b).await;
+}
+
+fn csrf_of(page: &str) -> String {
+    let doc = scraper::Html::parse_document(page);
+    let sel = scraper::Selector::parse("input[name=csrf_token]").unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .expect("a csrf token in the page")
+        .to_string()
+}
+
+#[tokio::test]
+async fn sign_out_needs_the_csrf_token() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.sign_in(&b).await;
+    let resp = b
+        .client
+        .post(app.url("/signout"))
+        .form(&[("x", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let resp = b
+        .client
+        .post(app.url("/signout"))
+        .form(&[("csrf_token", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_signed_in(&app, &b).await;
+}
+
+#[tokio::test]
+async fn sign_out_revokes_the_session_and_goes_to_b2c_with_the_hint() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let token = sign(&app.idp.claims(&started.nonce), 0);
+    app.reply(&b, &started, token.clone()).await;
+    let cookie = app.session_cookie(&b).unwrap();
+    let page = assert_signed_in(&app, &b).await;
+    let resp = b
+        .client
+        .post(app.url("/signout"))
+        .form(&[("csrf_token", csrf_of(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    let to = url::Url::parse(location(&resp)).unwrap();
+    assert!(to.path().ends_with("/B2C_1_susi_mfa/oauth2/v2.0/logout"));
+    let q: std::collections::HashMap<String, String> = to.query_pairs().into_owned().collect();
+    assert_eq!(q["id_token_hint"], token);
+    assert_eq!(
+        q["post_logout_redirect_uri"],
+        app.url("/signout-callback-oidc")
+    );
+
+    // A copy of the old cookie no longer works.
+    let copy = app.browser();
+    let url = url::Url::parse(&app.url("/")).unwrap();
+    copy.jar.add_cookie_str(
+        &format!("__Host-portal-session={cookie}; Path=/; Secure"),
+        &url,
+    );
+    assert_signed_out(&app, &copy).await;
+    assert_signed_out(&app, &b).await;
+
+    // The signed-out page needs no session.
+    let resp = b
+        .client
+        .get(app.url("/signout-callback-oidc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+/// Moves a session's clock back, as if the user had been away.
+async fn age_session(app: &TestApp, key: &str, seconds: i64) {
+    let rows = sqlx::query("SELECT id_hash, state FROM sessions")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    for row in rows {
+        let id: String = row.get(0);
+        let state: String = row.get(1);
+        let mut map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&state).unwrap();
+        if let Some(v) = map
+            .get(key)
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse::<i64>().ok())
+        {
+            map.insert(key.into(), json!((v - seconds).to_string()));
+        }
+        sqlx::query("UPDATE sessions SET state = $1 WHERE id_hash = $2")
+            .bind(serde_json::to_string(&map).unwrap())
+            .bind(id)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_idle_session_times_out_on_the_server() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.sign_in(&b).await;
+    assert_signed_in(&app, &b).await;
+    age_session(&app, "last_seen", 14 * 60).await;
+    assert_signed_in(&app, &b).await;
+    age_session(&app, "last_seen", 16 * 60).await;
+    assert_signed_out(&app, &b).await;
+}
+
+#[tokio::test]
+async fn a_session_ends_after_the_absolute_limit_even_when_active() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.sign_in(&b).await;
+    age_session(&app, "created_at", 8 * 3600 + 60).await;
+    assert_signed_out(&app, &b).await;
+}
+
+#[tokio::test]
+async fn every_route_needs_a_session_unless_deliberately_public() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    for path in [
+        "/account",
+        "/records",
+        "/staff",
+        "/account/edit",
+        "/records/labs",
+        "/staff/patients/x",
+        "/anything",
+    ] {
+        let resp = b.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 302, "{path}");
+        assert!(location(&resp).starts_with("/signin?returnUrl="), "{path}");
+    }
+    let resp = b.client.post(app.url("/signout")).send().await.unwrap();
+    assert_eq!(resp.status(), 302);
+    for path in [
+        "/",
+        "/healthz",
+        "/readyz",
+        "/assets/portal.css",
+        "/signout-callback-oidc",
+    ] {
+        let resp = b.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_patient_gets_a_403_page_from_staff_pages_and_a_clinician_gets_in() {
+    let app = spawn_app().await;
+    let patient = app.browser();
+    app.sign_in(&patient).await;
+    let resp = patient.client.get(app.url("/staff")).send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("You do not have access"));
+
+    let clinician = app.browser();
+    let started = app.start_signin(&clinician, Some("/staff")).await;
+    let mut claims = app.idp.claims(&started.nonce);
+    claims["extension_Role"] = json!("Clinician");
+    let resp = app.reply(&clinician, &started, sign(&claims, 0)).await;
+    assert_redirect_to(&resp, "/staff");
+    let resp = clinician
+        .client
+        .get(app.url("/staff"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
+async fn an_unknown_page_under_a_session_is_a_404_page() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.sign_in(&b).await;
+    let resp = b.client.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    assert!(resp.text().await.unwrap().contains("Page not found"));
+}
+
+#[tokio::test]
+async fn sign_in_and_sign_out_are_audited_without_personal_data() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.sign_in(&b).await;
+    let started = app.start_signin(&b, None).await;
+    let mut claims = app.idp.claims(&started.nonce);
+    claims["tfp"] = json!("B2C_1_susi");
+    app.reply(&b, &started, sign(&claims, 0)).await;
+    let rows =
+        sqlx::query("SELECT action, outcome, detail, actor_subject FROM audit_log ORDER BY seq")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let entries: Vec<(String, String, Option<String>)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(entries[0].0, "sign_in");
+    assert_eq!(
+        entries[1],
+        (
+            "sign_in_failed".into(),
+            "failure".into(),
+            Some("id_token_policy".into())
+        )
+    );
+    let dump: Vec<String> = sqlx::query("SELECT * FROM audit_log")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (0..r.len())
+                .map(|i| {
+                    r.try_get::<Option<String>, _>(i)
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    for row in dump {
+        assert!(
+            !row.contains("Pat Example") && !row.contains("pat.example@example.com"),
+            "{row}"
+        );
+    }
+}

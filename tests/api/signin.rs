@@ -1,0 +1,534 @@
+//! Every way a sign-in must fail, and the one way it succeeds.
+
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+async fn refused(app: &TestApp, b: &Browser, resp: reqwest::Response) {
+    let status = resp.status().as_u16();
+    let body = resp.text().await.unwrap();
+    assert!(
+        (400..500).contains(&status),
+        "expected a 4xx page, got {status}"
+    );
+    assert!(
+        body.contains("Patient portal"),
+        "the refusal is a page in the portal's style"
+    );
+    assert_signed_out(app, b).await;
+}
+
+/// Signs in with claims changed by `edit`.
+async fn try_claims(edit: impl FnOnce(&mut Value)) -> (TestApp, Browser, reqwest::Response) {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let mut claims = app.idp.claims(&started.nonce);
+    edit(&mut claims);
+    let token = sign(&claims, 0);
+    let resp = app.reply(&b, &started, token).await;
+    (app, b, resp)
+}
+
+#[tokio::test]
+async fn a_valid_mfa_sign_in_reaches_the_account_page() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let q: std::collections::HashMap<_, _> =
+        started.authorize_url.query_pairs().into_owned().collect();
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["response_mode"], "query");
+    assert_eq!(q["redirect_uri"], app.url("/signin-oidc"));
+    let scopes: Vec<&str> = q["scope"].split(' ').collect();
+    for s in ["openid", "offline_access", CLIENT_ID] {
+        assert!(scopes.contains(&s), "scope {s}");
+    }
+    assert!(started
+        .authorize_url
+        .path()
+        .ends_with("/B2C_1_susi_mfa/oauth2/v2.0/authorize"));
+
+    let resp = app
+        .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
+        .await;
+    assert_redirect_to(&resp, "/account");
+    let page = assert_signed_in(&app, &b).await;
+    assert!(page.contains("Pat Example"));
+    assert!(page.contains("pat.example@example.com"));
+    assert!(page.contains("B2C_1_susi_mfa"));
+
+    // The code was redeemed with client_secret_basic and the PKCE verifier.
+    let requests = app.idp.state.lock().unwrap().token_requests.clone();
+    let request = requests.last().unwrap();
+    assert!(request
+        .authorization
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("Basic "));
+    assert!(request.form.iter().any(|(k, _)| k == "code_verifier"));
+    assert!(!request.form.iter().any(|(k, _)| k == "client_secret"));
+}
+
+#[tokio::test]
+async fn a_tampered_signature_is_refused() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let token = sign(&app.idp.claims(&started.nonce), 0);
+    // Change the first character of the signature: the last may not change any bit.
+    let (head, sig) = token.rsplit_once('.').unwrap();
+    let first = if sig.starts_with('A') { 'B' } else { 'A' };
+    let tampered = format!("{head}.{first}{}", &sig[1..]);
+    let resp = app.reply(&b, &started, tampered).await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn alg_none_is_refused() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let resp = app
+        .reply(&b, &started, unsigned(&app.idp.claims(&started.nonce)))
+        .await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn hs256_signed_with_the_client_secret_is_refused() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let resp = app
+        .reply(
+            &b,
+            &started,
+            sign_hs256_with_client_secret(&app.idp.claims(&started.nonce)),
+        )
+        .await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn a_key_not_in_the_jwks_is_refused_after_one_refetch() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let fetches = app.idp.jwks_fetches();
+    let resp = app
+        .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 2))
+        .await;
+    refused(&app, &b, resp).await;
+    assert_eq!(
+        app.idp.jwks_fetches(),
+        fetches + 1,
+        "one re-fetch for the unknown kid"
+    );
+
+    // The same unknown kid again: no second fetch.
+    let started = app.start_signin(&b, None).await;
+    let resp = app
+        .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 2))
+        .await;
+    refused(&app, &b, resp).await;
+    assert_eq!(
+        app.idp.jwks_fetches(),
+        fetches + 1,
+        "no re-fetch twice for one kid"
+    );
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_accepted_after_one_jwks_refetch() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.sign_in(&b).await;
+    assert_signed_in(&app, &b).await;
+    let fetches = app.idp.jwks_fetches();
+
+    app.idp.publish(&[0, 1]);
+    let b2 = app.browser();
+    let started = app.start_signin(&b2, None).await;
+    let resp = app
+        .reply(&b2, &started, sign(&app.idp.claims(&started.nonce), 1))
+        .await;
+    assert_redirect_to(&resp, "/account");
+    assert_signed_in(&app, &b2).await;
+    assert_eq!(app.idp.jwks_fetches(), fetches + 1);
+}
+
+#[tokio::test]
+async fn a_wrong_issuer_is_refused() {
+    let (app, b, resp) = try_claims(|c| {
+        c["iss"] = json!("https://evil.b2clogin.com/775527ff-9a37-4307-8b3d-cc311f58d925/v2.0/")
+    })
+    .await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn a_wrong_audience_is_refused() {
+    let (app, b, resp) = try_claims(|c| c["aud"] = json!("another-app")).await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn an_extra_untrusted_audience_is_refused() {
+    let (app, b, resp) = try_claims(|c| c["aud"] = json!([CLIENT_ID, "another-app"])).await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused() {
+    let (app, b, resp) = try_claims(|c| {
+        let past = chrono::Utc::now().timestamp() - 7200;
+        c["exp"] = json!(past);
+        c["iat"] = json!(past - 3600);
+        c["nbf"] = json!(past - 3600);
+    })
+    .await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn a_token_without_iat_is_refused() {
+    let (app, b, resp) = try_claims(|c| {
+        c.as_object_mut().unwrap().remove("iat");
+    })
+    .await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn a_token_issued_in_the_future_is_refused() {
+    let (app, b, resp) =
+        try_claims(|c| c["iat"] = json!(chrono::Utc::now().timestamp() + 3000)).await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn a_token_without_sub_is_refused() {
+    let (app, b, resp) = try_claims(|c| {
+        c.as_object_mut().unwrap().remove("sub");
+    })
+    .await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn a_nonce_mismatch_is_refused() {
+    let (app, b, resp) = try_claims(|c| c["nonce"] = json!("another-nonce")).await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn a_missing_nonce_is_refused() {
+    let (app, b, resp) = try_claims(|c| {
+        c.as_object_mut().unwrap().remove("nonce");
+    })
+    .await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn a_token_from_the_flow_without_mfa_is_refused() {
+    let (app, b, resp) = try_claims(|c| c["tfp"] = json!("B2C_1_susi")).await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn a_token_without_a_policy_claim_is_refused() {
+    let (app, b, resp) = try_claims(|c| {
+        c.as_object_mut().unwrap().remove("tfp");
+    })
+    .await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn an_acr_policy_claim_of_older_tenants_is_accepted_case_insensitively() {
+    let (app, b, resp) = try_claims(|c| {
+        c.as_object_mut().unwrap().remove("tfp");
+        c["acr"] = json!("b2c_1_SUSI_MFA");
+    })
+    .await;
+    assert_redirect_to(&resp, "/account");
+    assert_signed_in(&app, &b).await;
+}
+
+#[tokio::test]
+async fn a_state_mismatch_is_refused() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    app.idp.hand_out(sign(&app.idp.claims(&started.nonce), 0));
+    let resp = b
+        .client
+        .get(app.url("/signin-oidc?code=abc&state=not-the-state"))
+        .send()
+        .await
+        .unwrap();
+    refused(&app, &b, resp).await;
+    let resp = b
+        .client
+        .get(app.url("/signin-oidc?code=abc"))
+        .send()
+        .await
+        .unwrap();
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn a_state_from_another_browser_is_refused() {
+    let app = spawn_app().await;
+    let victim = app.browser();
+    let attacker = app.browser();
+    // The attacker starts a sign-in and makes the victim's browser finish it (login CSRF).
+    let started = app.start_signin(&attacker, None).await;
+    let resp = app
+        .reply(&victim, &started, sign(&app.idp.claims(&started.nonce), 0))
+        .await;
+    refused(&app, &victim, resp).await;
+    assert_signed_out(&app, &attacker).await;
+}
+
+#[tokio::test]
+async fn a_replayed_reply_is_refused() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let resp = app
+        .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
+        .await;
+    assert_redirect_to(&resp, "/account");
+
+    let other = app.browser();
+    let resp = app
+        .reply(&other, &started, sign(&app.idp.claims(&started.nonce), 0))
+        .await;
+    refused(&app, &other, resp).await;
+    let resp = app
+        .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
+        .await;
+    assert_eq!(
+        resp.status(),
+        400,
+        "the same browser cannot use the reply twice either"
+    );
+}
+
+#[tokio::test]
+async fn forgot_password_starts_the_reset_flow() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let resp = b
+        .client
+        .get(format!(
+            "{}?error=access_denied&error_description={}&state={}",
+            app.url("/signin-oidc"),
+            urlencode("AADB2C90118: The user has forgotten their password.\r\nCorrelation ID: 1"),
+            urlencode(&started.state)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    assert!(
+        location(&resp).contains("/B2C_1_reset/oauth2/v2.0/authorize"),
+        "{}",
+        location(&resp)
+    );
+    assert_signed_out(&app, &b).await;
+}
+
+#[tokio::test]
+async fn forgot_password_without_a_reset_flow_explains_how_to_reset() {
+    let app = spawn_app_with(Options {
+        reset_policy: false,
+        ..Default::default()
+    })
+    .await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let resp = b
+        .client
+        .get(format!(
+            "{}?error=access_denied&error_description={}&state={}",
+            app.url("/signin-oidc"),
+            urlencode("AADB2C90118: The user has forgotten their password."),
+            urlencode(&started.state)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("Reset your password"));
+    assert_signed_out(&app, &b).await;
+}
+
+#[tokio::test]
+async fn a_cancelled_sign_in_returns_to_the_landing_page() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let resp = b
+        .client
+        .get(format!(
+            "{}?error=access_denied&error_description={}&state={}",
+            app.url("/signin-oidc"),
+            urlencode("AADB2C90091: The user has cancelled entering self-asserted information."),
+            urlencode(&started.state)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_redirect_to(&resp, "/?notice=cancelled");
+    let landing = b
+        .client
+        .get(app.url("/?notice=cancelled"))
+        .send()
+        .await
+        .unwrap();
+    assert!(landing.text().await.unwrap().contains("Sign-in cancelled"));
+    assert_signed_out(&app, &b).await;
+}
+
+#[tokio::test]
+async fn other_provider_errors_show_the_b2c_code_and_nothing_raw() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let resp = b
+        .client
+        .get(format!(
+            "{}?error=server_error&error_description={}&state={}",
+            app.url("/signin-oidc"),
+            urlencode("AADB2C90006: <script>alert(1)</script>"),
+            urlencode(&started.state)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("AADB2C90006"));
+    assert!(!body.contains("<script>alert"));
+    assert_signed_out(&app, &b).await;
+}
+
+#[tokio::test]
+async fn a_token_endpoint_error_is_a_clear_refusal() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    app.idp.state.lock().unwrap().token_error = Some(json!({
+        "error": "invalid_grant",
+        "error_description": "AADB2C90088: The provided grant has not been issued for this endpoint."
+    }));
+    let resp = b
+        .client
+        .get(format!(
+            "{}?code=x&state={}",
+            app.url("/signin-oidc"),
+            urlencode(&started.state)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("AADB2C90088"));
+    assert_signed_out(&app, &b).await;
+}
+
+#[tokio::test]
+async fn return_url_cannot_leave_the_portal() {
+    let app = spawn_app().await;
+    for evil in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+    ] {
+        let b = app.browser();
+        let started = app.start_signin(&b, Some(evil)).await;
+        let resp = app
+            .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
+            .await;
+        assert_redirect_to(&resp, "/account");
+    }
+    let b = app.browser();
+    let started = app.start_signin(&b, Some("/records")).await;
+    let resp = app
+        .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
+        .await;
+    assert_redirect_to(&resp, "/records");
+}
+
+#[tokio::test]
+async fn form_post_replies_work_with_a_same_site_none_correlation_cookie() {
+    let app = spawn_app_with(Options {
+        response_mode: "form_post",
+        ..Default::default()
+    })
+    .await;
+    let b = app.browser();
+    let resp = b.client.get(app.url("/signin")).send().await.unwrap();
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-portal-signin="))
+        .expect("correlation cookie")
+        .to_string();
+    assert!(
+        cookie.contains("SameSite=None") && cookie.contains("Secure"),
+        "{cookie}"
+    );
+    let location = url::Url::parse(location(&resp)).unwrap();
+    let q: std::collections::HashMap<String, String> =
+        location.query_pairs().into_owned().collect();
+    assert_eq!(q["response_mode"], "form_post");
+    app.idp.hand_out(sign(&app.idp.claims(&q["nonce"]), 0));
+    let resp = b
+        .client
+        .post(app.url("/signin-oidc"))
+        .form(&[("code", "abc"), ("state", q["state"].as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_redirect_to(&resp, "/account");
+    assert_signed_in(&app, &b).await;
+}
+
+#[tokio::test]
+async fn no_token_code_state_or_secret_reaches_the_log() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let token = sign(&app.idp.claims(&started.nonce), 0);
+    let resp = app.reply(&b, &started, token.clone()).await;
+    assert_redirect_to(&resp, "/account");
+    let cookie = app.session_cookie(&b).expect("session cookie");
+    let logs = logs();
+    assert!(logs.contains("signed in"), "sign-in is logged");
+    for secret in [
+        token.as_str(),
+        started.state.as_str(),
+        started.nonce.as_str(),
+        "auth-code-abc",
+        CLIENT_SECRET,
+        cookie.as_str(),
+        "pat.example@example.com",
+        "Pat Example",
+        "access-token-from-the-hostile-idp",
+        "refresh-token-from-the-hostile-idp",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "the log holds a secret or PHI: {secret:.12}…"
+        );
+    }
+}

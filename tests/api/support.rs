@@ -1,0 +1,501 @@
+//! Test support: the real portal on a random port with real TLS, a hostile identity provider
+//! shaped like B2C (it serves B2C's metadata and JWKS and hands out whatever id_token a test
+//! asks for), a cookie-keeping browser that does not follow redirects, and a log capture.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use base64::Engine as _;
+use jsonwebtoken::{EncodingKey, Header};
+use patient_portal::config::Cli;
+use patient_portal::startup::Application;
+use patient_portal::tls;
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::traits::PublicKeyParts;
+use serde_json::{json, Value};
+
+pub const CLIENT_ID: &str = "5e2c9a3a-8f4b-4c1e-9d7a-0b6f2e1c3d4a";
+pub const CLIENT_SECRET: &str = "test-client-secret-that-is-long-enough";
+pub const DOMAIN: &str = "contoso.onmicrosoft.com";
+pub const TENANT: &str = "775527ff-9a37-4307-8b3d-cc311f58d925";
+pub const SUSI: &str = "B2C_1_susi_mfa";
+pub const RESET: &str = "B2C_1_reset";
+pub const EDIT: &str = "B2C_1_edit";
+
+/// Everything the portal logs in this test binary, to prove secrets never reach it.
+pub static LOGS: LazyLock<Arc<Mutex<Vec<u8>>>> = LazyLock::new(|| {
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let writer = buf.clone();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("debug,html5ever=off,selectors=off,h2=warn,hyper=warn,rustls=warn,reqwest=warn,sqlx=warn,actix_server=warn,tokio=warn")
+        .with_writer(move || LogWriter(writer.clone()))
+        .with_ansi(false)
+        .try_init();
+    buf
+});
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(data);
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).to_string()
+}
+
+pub struct SigningKey {
+    pub kid: String,
+    pub pem: String,
+    pub n: String,
+    pub e: String,
+}
+
+fn make_key(kid: &str) -> SigningKey {
+    let mut rng = rand::rngs::OsRng;
+    let key = rsa::RsaPrivateKey::new(&mut rng, 2048).expect("rsa key");
+    let pem = key
+        .to_pkcs1_pem(rsa::pkcs8::LineEnding::LF)
+        .expect("pem")
+        .to_string();
+    let b64 = |b: Vec<u8>| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    SigningKey {
+        kid: kid.to_string(),
+        pem,
+        n: b64(key.n().to_bytes_be()),
+        e: b64(key.e().to_bytes_be()),
+    }
+}
+
+/// Keys are slow to make; every test shares these three.
+pub static KEYS: LazyLock<[SigningKey; 3]> = LazyLock::new(|| {
+    [
+        make_key("key-one"),
+        make_key("key-two"),
+        make_key("key-unpublished"),
+    ]
+});
+
+/// The hostile provider's state: which keys it publishes, the token it hands out next,
+/// and what it was asked.
+#[derive(Default)]
+pub struct IdpState {
+    pub published: Vec<usize>,
+    pub next_token: Option<String>,
+    pub token_error: Option<Value>,
+    pub jwks_fetches: usize,
+    pub token_requests: Vec<TokenRequest>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    pub policy: String,
+    pub authorization: Option<String>,
+    pub form: Vec<(String, String)>,
+}
+
+pub struct Idp {
+    pub port: u16,
+    pub state: Arc<Mutex<IdpState>>,
+    pub cert: PathBuf,
+}
+
+impl Idp {
+    pub fn issuer(&self) -> String {
+        format!("https://localhost:{}/{TENANT}/v2.0/", self.port)
+    }
+
+    pub fn instance(&self) -> String {
+        format!("https://localhost:{}", self.port)
+    }
+
+    pub fn publish(&self, keys: &[usize]) {
+        self.state.lock().unwrap().published = keys.to_vec();
+    }
+
+    pub fn hand_out(&self, token: String) {
+        self.state.lock().unwrap().next_token = Some(token);
+    }
+
+    pub fn jwks_fetches(&self) -> usize {
+        self.state.lock().unwrap().jwks_fetches
+    }
+
+    /// The claims B2C's MFA user flow would put in the id_token for this sign-in.
+    pub fn claims(&self, nonce: &str) -> Value {
+        let now = chrono::Utc::now().timestamp();
+        json!({
+            "iss": self.issuer(),
+            "sub": "9f0e1d2c-3b4a-5968-7a6b-5c4d3e2f1a0b",
+            "aud": CLIENT_ID,
+            "exp": now + 3600,
+            "nbf": now,
+            "iat": now,
+            "auth_time": now,
+            "nonce": nonce,
+            "ver": "1.0",
+            "tfp": SUSI,
+            "oid": "9f0e1d2c-3b4a-5968-7a6b-5c4d3e2f1a0b",
+            "emails": ["pat.example@example.com"],
+            "given_name": "Pat",
+            "family_name": "Example",
+            "name": "Pat Example",
+            "country": "US"
+        })
+    }
+}
+
+pub fn sign(claims: &Value, key: usize) -> String {
+    let k = &KEYS[key];
+    let mut header = Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some(k.kid.clone());
+    header.typ = Some("JWT".into());
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &EncodingKey::from_rsa_pem(k.pem.as_bytes()).unwrap(),
+    )
+    .unwrap()
+}
+
+pub fn sign_hs256_with_client_secret(claims: &Value) -> String {
+    let mut header = Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = Some(KEYS[0].kid.clone());
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &EncodingKey::from_secret(CLIENT_SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+pub fn unsigned(claims: &Value) -> String {
+    let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT"})),
+        b64(claims)
+    )
+}
+
+async fn metadata(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    data: web::Data<(u16, Arc<Mutex<IdpState>>)>,
+) -> HttpResponse {
+    let _ = req;
+    let (domain, policy) = path.into_inner();
+    let base = format!("https://localhost:{}/{domain}/{policy}", data.0);
+    HttpResponse::Ok().json(json!({
+        "issuer": format!("https://localhost:{}/{TENANT}/v2.0/", data.0),
+        "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+        "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+        "end_session_endpoint": format!("{base}/oauth2/v2.0/logout"),
+        "jwks_uri": format!("{base}/discovery/v2.0/keys"),
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "response_types_supported": ["code", "code id_token", "code token", "code id_token token", "id_token", "id_token token", "token", "token id_token"],
+        "scopes_supported": ["openid"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "claims_supported": ["name", "given_name", "family_name", "emails", "country", "extension_Role", "newUser", "idp", "sub", "tfp", "iss", "iat", "exp", "aud", "acr", "nonce", "auth_time"]
+    }))
+}
+
+async fn jwks(data: web::Data<(u16, Arc<Mutex<IdpState>>)>) -> HttpResponse {
+    let mut state = data.1.lock().unwrap();
+    state.jwks_fetches += 1;
+    let keys: Vec<Value> = state
+        .published
+        .iter()
+        .map(|i| {
+            let k = &KEYS[*i];
+            json!({"kid": k.kid, "nbf": 1_700_000_000, "use": "sig", "kty": "RSA", "e": k.e, "n": k.n})
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({ "keys": keys }))
+}
+
+async fn token(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: web::Form<Vec<(String, String)>>,
+    data: web::Data<(u16, Arc<Mutex<IdpState>>)>,
+) -> HttpResponse {
+    let mut state = data.1.lock().unwrap();
+    state.token_requests.push(TokenRequest {
+        policy: path.1.clone(),
+        authorization: req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        form: form.into_inner(),
+    });
+    if let Some(err) = state.token_error.take() {
+        return HttpResponse::BadRequest().json(err);
+    }
+    match state.next_token.take() {
+        Some(id_token) => HttpResponse::Ok().json(json!({
+            "id_token": id_token,
+            "token_type": "Bearer",
+            "not_before": chrono::Utc::now().timestamp(),
+            "id_token_expires_in": 3600,
+            "profile_info": "eyJ2ZXIiOiIxLjAifQ",
+            "scope": format!("{CLIENT_ID} openid offline_access"),
+            "access_token": "access-token-from-the-hostile-idp",
+            "expires_in": 3600,
+            "refresh_token": "refresh-token-from-the-hostile-idp",
+            "refresh_token_expires_in": 1209600
+        })),
+        None => HttpResponse::BadRequest().json(json!({
+            "error": "invalid_grant",
+            "error_description": "AADB2C90080: The provided grant has expired."
+        })),
+    }
+}
+
+pub async fn spawn_idp() -> Idp {
+    tls::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap().keep();
+    let cert = tls::dev_certificate(&dir).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let state = Arc::new(Mutex::new(IdpState {
+        published: vec![0],
+        ..Default::default()
+    }));
+    let data = web::Data::new((port, state.clone()));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route(
+                "/{domain}/{policy}/v2.0/.well-known/openid-configuration",
+                web::get().to(metadata),
+            )
+            .route(
+                "/{domain}/{policy}/discovery/v2.0/keys",
+                web::get().to(jwks),
+            )
+            .route(
+                "/{domain}/{policy}/oauth2/v2.0/token",
+                web::post().to(token),
+            )
+    })
+    .workers(1)
+    .listen_rustls_0_23(listener, (*tls::server_config(&cert).unwrap()).clone())
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    Idp {
+        port,
+        state,
+        cert: cert.cert,
+    }
+}
+
+pub struct TestApp {
+    pub port: u16,
+    pub idp: Idp,
+    pub data_dir: PathBuf,
+    pub pool: patient_portal::db::Pool,
+}
+
+/// Options a test may change before the portal starts.
+pub struct Options {
+    pub response_mode: &'static str,
+    pub reset_policy: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            response_mode: "query",
+            reset_policy: true,
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    LazyLock::force(&LOGS);
+    LazyLock::force(&KEYS);
+    let idp = spawn_idp().await;
+    let data_dir = tempfile::tempdir().unwrap().keep();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut args: Vec<String> = vec![
+        "patient-portal".into(),
+        format!("--public-url=https://localhost:{port}"),
+        format!("--listen=127.0.0.1:{port}"),
+        format!("--data-dir={}", data_dir.display()),
+        format!(
+            "--database-url=sqlite://{}?mode=rwc",
+            data_dir.join("portal.sqlite").display()
+        ),
+        format!("--extra-ca-file={}", idp.cert.display()),
+        format!("--b2c-instance={}", idp.instance()),
+        format!("--b2c-domain={DOMAIN}"),
+        format!("--b2c-client-id={CLIENT_ID}"),
+        format!("--b2c-client-secret={CLIENT_SECRET}"),
+        format!("--b2c-susi-policy={SUSI}"),
+        format!("--b2c-edit-policy={EDIT}"),
+        format!("--response-mode={}", options.response_mode),
+    ];
+    if options.reset_policy {
+        args.push(format!("--b2c-reset-policy={RESET}"));
+    }
+    let settings = Cli::try_parse_from_args(args)
+        .env
+        .validate()
+        .expect("test settings are valid");
+    let app = Application::build_with_listeners(settings, listener, None)
+        .await
+        .expect("portal builds");
+    let pool = app.pool().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        port,
+        idp,
+        data_dir,
+        pool,
+    }
+}
+
+trait ParseArgs {
+    fn try_parse_from_args(args: Vec<String>) -> Cli;
+}
+
+impl ParseArgs for Cli {
+    fn try_parse_from_args(args: Vec<String>) -> Cli {
+        use clap::Parser;
+        Cli::try_parse_from(args).expect("test arguments parse")
+    }
+}
+
+/// A browser: keeps cookies, does not follow redirects, trusts the portal's certificate.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+}
+
+/// A sign-in that the portal started: what it sent to the provider.
+pub struct Started {
+    pub state: String,
+    pub nonce: String,
+    pub authorize_url: url::Url,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("https://localhost:{}{}", self.port, path)
+    }
+
+    pub fn browser(&self) -> Browser {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let config = tls::client_config(&[self.data_dir.join("localhost-cert.pem")]).unwrap();
+        let client = reqwest::Client::builder()
+            .use_preconfigured_tls(config)
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser { client, jar }
+    }
+
+    pub async fn start_signin(&self, b: &Browser, return_url: Option<&str>) -> Started {
+        let url = match return_url {
+            Some(r) => format!("{}?returnUrl={}", self.url("/signin"), urlencode(r)),
+            None => self.url("/signin"),
+        };
+        let resp = b.client.get(url).send().await.unwrap();
+        assert_eq!(resp.status(), 302, "signin redirects to the provider");
+        let location = url::Url::parse(location(&resp)).unwrap();
+        let q: std::collections::HashMap<String, String> =
+            location.query_pairs().into_owned().collect();
+        Started {
+            state: q["state"].clone(),
+            nonce: q["nonce"].clone(),
+            authorize_url: location,
+        }
+    }
+
+    /// Hands the provider a token and sends the browser back to the reply URL.
+    pub async fn reply(
+        &self,
+        b: &Browser,
+        started: &Started,
+        id_token: String,
+    ) -> reqwest::Response {
+        self.idp.hand_out(id_token);
+        b.client
+            .get(format!(
+                "{}?code=auth-code-abc&state={}",
+                self.url("/signin-oidc"),
+                urlencode(&started.state)
+            ))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A complete, valid sign-in.
+    pub async fn sign_in(&self, b: &Browser) -> reqwest::Response {
+        let started = self.start_signin(b, None).await;
+        let token = sign(&self.idp.claims(&started.nonce), 0);
+        self.reply(b, &started, token).await
+    }
+
+    pub fn session_cookie(&self, b: &Browser) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = url::Url::parse(&self.url("/")).unwrap();
+        let header = b.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|c| c.strip_prefix("__Host-portal-session=").map(str::to_string))
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+pub fn location(resp: &reqwest::Response) -> &str {
+    resp.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+pub fn assert_redirect_to(resp: &reqwest::Response, to: &str) {
+    assert_eq!(resp.status().as_u16(), 302, "expected a redirect to {to}");
+    assert_eq!(location(resp), to);
+}
+
+/// The browser has no session: a gated page sends it to sign in.
+pub async fn assert_signed_out(app: &TestApp, b: &Browser) {
+    let resp = b.client.get(app.url("/account")).send().await.unwrap();
+    assert_redirect_to(&resp, "/signin?returnUrl=%2Faccount");
+}
+
+pub async fn assert_signed_in(app: &TestApp, b: &Browser) -> String {
+    let resp = b.client.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "signed in: /account shows");
+    resp.text().await.unwrap()
+}
