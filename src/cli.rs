@@ -68,3 +68,101 @@ pub async fn rotate_keys(settings: Settings) -> anyhow::Result<ExitCode> {
     println!("the emulator now signs with key {kid}; the previous key stays published");
     Ok(ExitCode::SUCCESS)
 }
+
+/// `patient-portal import FILE...`: one transaction per bundle; a bad bundle is refused whole.
+pub async fn import(settings: Settings, files: Vec<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
+    use crate::records::{fhir_import, store};
+    let pool = crate::db::connect(&settings.database_url).await?;
+    let bar = (files.len() > 1).then(|| {
+        let bar = indicatif::ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} bundles {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut total = store::Counts::default();
+    let mut skipped: std::collections::BTreeMap<String, usize> = Default::default();
+    let (mut imported, mut failed) = (0usize, 0usize);
+    for path in &files {
+        let outcome = async {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let json: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+            let parsed = fhir_import::parse_bundle(&json).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (_, counts) = store::save_record(&pool, &parsed.record).await?;
+            anyhow::Ok((counts, parsed.skipped))
+        }
+        .await;
+        match outcome {
+            Ok((counts, skip)) => {
+                imported += 1;
+                total.encounters += counts.encounters;
+                total.conditions += counts.conditions;
+                total.medications += counts.medications;
+                total.allergies += counts.allergies;
+                total.immunizations += counts.immunizations;
+                total.observations += counts.observations;
+                for (k, v) in skip {
+                    *skipped.entry(k).or_default() += v;
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                let line = format!("refused {}: {e:#} (nothing of it was stored)", path.display());
+                match &bar {
+                    Some(bar) => bar.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    println!(
+        "imported {imported} bundle(s), refused {failed}: {} encounters, {} conditions, {} medications, {} allergies, {} immunizations, {} observations",
+        total.encounters, total.conditions, total.medications, total.allergies, total.immunizations, total.observations
+    );
+    if !skipped.is_empty() {
+        let list: Vec<String> = skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        println!("skipped resources: {}", list.join(", "));
+    }
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `patient-portal audit verify`.
+pub async fn audit_verify(settings: Settings) -> anyhow::Result<ExitCode> {
+    let pool = crate::db::connect(&settings.database_url).await?;
+    match crate::audit::verify(&pool).await? {
+        crate::audit::Verification::Whole { entries } => {
+            println!("audit chain whole: {entries} entries checked");
+            Ok(ExitCode::SUCCESS)
+        }
+        crate::audit::Verification::Broken { entries_checked, seq, id, problem } => {
+            println!(
+                "audit chain BROKEN at entry {seq}{}: {problem} ({entries_checked} entries before it verified)",
+                if id.is_empty() { String::new() } else { format!(" (id {id})") }
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// `patient-portal care-team add|remove --clinician EMAIL_OR_SUBJECT --patient MRN`.
+pub async fn care_team(settings: Settings, add: bool, args: crate::config::CareTeamArgs) -> anyhow::Result<ExitCode> {
+    let pool = crate::db::connect(&settings.database_url).await?;
+    match crate::staff::care_team::care_team_cli(&pool, add, &args.clinician, &args.patient).await {
+        Ok(message) => {
+            println!("{message}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{e:#}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -35,6 +35,46 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<EmulatorAction>,
     },
+    /// Import FHIR R4 Bundles (as Synthea writes them) into the database.
+    Import {
+        /// Bundle files (JSON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+    /// Add a clinician to a patient's care team, or remove them.
+    CareTeam {
+        #[command(subcommand)]
+        action: CareTeamAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Verify the hash chain: exit 0 when whole, 1 naming the first broken entry.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CareTeamAction {
+    /// Add a clinician to a patient's care team.
+    Add(CareTeamArgs),
+    /// Remove a clinician from a patient's care team.
+    Remove(CareTeamArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CareTeamArgs {
+    /// The clinician's e-mail address or B2C subject (object id).
+    #[arg(long)]
+    pub clinician: String,
+    /// The patient's MRN.
+    #[arg(long)]
+    pub patient: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +168,9 @@ pub struct EnvSettings {
     /// Sign out this many hours after sign-in, whatever the activity.
     #[arg(long, env = "PORTAL_SESSION_MAX_HOURS", default_value = "8")]
     pub session_max_hours: String,
+    /// How long a break-the-glass grant lasts, in minutes.
+    #[arg(long, env = "PORTAL_BREAK_GLASS_MINUTES", default_value = "60")]
+    pub break_glass_minutes: String,
     /// Listen address of the local B2C emulator.
     #[arg(long, env = "PORTAL_DEV_B2C_LISTEN", default_value = "127.0.0.1:8444")]
     pub dev_b2c_listen: String,
@@ -209,6 +252,8 @@ pub struct Settings {
     pub clinician_role: String,
     pub session_idle: std::time::Duration,
     pub session_max: std::time::Duration,
+    /// How long a break-the-glass grant lasts.
+    pub break_glass: std::time::Duration,
     pub log_format: LogFormat,
 }
 
@@ -451,6 +496,13 @@ impl EnvSettings {
                 "must not be longer than PORTAL_SESSION_MAX_HOURS",
             ));
         }
+        let break_glass = parse_positive("PORTAL_BREAK_GLASS_MINUTES", &self.break_glass_minutes)?;
+        if break_glass > 24.0 * 60.0 {
+            return Err(bad(
+                "PORTAL_BREAK_GLASS_MINUTES",
+                "must be at most 1440 (24 hours): a grant is for one emergency",
+            ));
+        }
         let log_format = match self.log_format.trim() {
             "pretty" | "" => LogFormat::Pretty,
             "json" => LogFormat::Json,
@@ -478,6 +530,7 @@ impl EnvSettings {
             clinician_role,
             session_idle: std::time::Duration::from_secs_f64(idle * 60.0),
             session_max: std::time::Duration::from_secs_f64(max * 3600.0),
+            break_glass: std::time::Duration::from_secs_f64(break_glass * 60.0),
             log_format,
         })
     }
@@ -497,6 +550,7 @@ mod tests {
         assert!(s.uses_emulator());
         assert_eq!(s.redirect_url(), "https://localhost:8443/signin-oidc");
         assert_eq!(s.session_idle.as_secs(), 15 * 60);
+        assert_eq!(s.break_glass.as_secs(), 60 * 60);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //!
 //! `main.rs` stays thin so that helper commands and the tests reuse everything here.
 
+pub mod access;
+pub mod activation;
 pub mod audit;
 pub mod auth;
 pub mod b2c_emulator;
@@ -11,8 +13,10 @@ pub mod config;
 pub mod db;
 pub mod pages;
 pub mod records;
+pub mod seed;
 pub mod staff;
 pub mod startup;
 pub mod telemetry;
 pub mod tls;
+pub mod linking;
 pub mod web;

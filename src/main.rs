@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use patient_portal::config::{Cli, Command, EmulatorAction};
+use patient_portal::config::{AuditAction, CareTeamAction, Cli, Command, EmulatorAction};
 use patient_portal::{cli, telemetry, tls};
 
 #[tokio::main]
@@ -26,6 +26,16 @@ async fn main() -> ExitCode {
         Some(Command::B2cEmulator {
             action: Some(EmulatorAction::RotateKeys),
         }) => cli::rotate_keys(settings).await,
+        Some(Command::Import { files }) => cli::import(settings, files).await,
+        Some(Command::Audit {
+            action: AuditAction::Verify,
+        }) => cli::audit_verify(settings).await,
+        Some(Command::CareTeam {
+            action: CareTeamAction::Add(args),
+        }) => cli::care_team(settings, true, args).await,
+        Some(Command::CareTeam {
+            action: CareTeamAction::Remove(args),
+        }) => cli::care_team(settings, false, args).await,
     };
     match result {
         Ok(code) => code,

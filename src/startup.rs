@@ -9,7 +9,7 @@ use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
@@ -20,7 +20,9 @@ use crate::config::{IdentityProvider, Settings};
 use crate::db::{self, Pool};
 use crate::telemetry::PathOnlySpan;
 use crate::web::{assets, errors, headers, AppError};
-use crate::{pages, staff, tls};
+use crate::audit::pages as audit_pages;
+use crate::records::pages as records_pages;
+use crate::{linking, pages, staff, tls};
 
 /// The user flows the portal uses.
 #[derive(Debug, Clone)]
@@ -125,6 +127,18 @@ impl Application {
                 )
                 .await?;
                 extra_roots.push(dev_cert.cert.clone());
+                if let Some(summary) = crate::seed::demo_data(&pool).await? {
+                    // Printed, not logged: these are demo credentials meant for the developer.
+                    println!("{summary}");
+                }
+                for user in b2c_emulator::DEMO_USERS {
+                    println!(
+                        "Demo sign-in ({}): {} / {}",
+                        user.role.unwrap_or("Patient"),
+                        user.email,
+                        user.password
+                    );
+                }
                 tracing::info!(url = %public_url, "local Azure AD B2C emulator started");
                 (
                     TenantConfig {
@@ -284,15 +298,23 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             "/password/reset",
             web::get().to(auth_routes::password_reset),
         )
-        .route("/records", web::get().to(records_home))
-        .route("/staff", web::get().to(staff::home));
-}
-
-async fn records_home(
-    state: web::Data<AppState>,
-    session: actix_session::Session,
-    user: crate::auth::SignedIn,
-) -> HttpResponse {
-    let ctx = auth_routes::page_context(Some((&user.0, &session)), &state);
-    crate::web::templates::page(actix_web::http::StatusCode::OK, "records_home.html", &ctx)
+        // The patient's own record: the patient comes from the session, never from the URL.
+        .route("/activate", web::get().to(linking::activate_form))
+        .route("/activate", web::post().to(linking::activate))
+        .route("/records", web::get().to(records_pages::summary))
+        .route("/records/export", web::get().to(records_pages::export))
+        .route("/records/access-log", web::get().to(audit_pages::patient_access_log))
+        .route("/records/access-log/export", web::get().to(audit_pages::patient_access_log_export))
+        .route("/records/labs/{loinc}", web::get().to(records_pages::lab))
+        .route("/records/{section}", web::get().to(records_pages::section))
+        // Clinicians.
+        .route("/staff", web::get().to(staff::home))
+        .route("/staff/patients/{id}", web::get().to(staff::chart))
+        .route("/staff/patients/{id}/access-log", web::get().to(audit_pages::staff_access_log))
+        .route("/staff/patients/{id}/break-glass", web::get().to(staff::break_glass_form))
+        .route("/staff/patients/{id}/break-glass", web::post().to(staff::break_glass_start))
+        .route("/staff/patients/{id}/activation-codes", web::post().to(staff::issue_code))
+        .route("/staff/patients/{id}/activation-codes/{code_id}/revoke", web::post().to(staff::revoke_code))
+        .route("/staff/patients/{id}/labs/{loinc}", web::get().to(staff::lab))
+        .route("/staff/patients/{id}/{section}", web::get().to(staff::section));
 }

@@ -23,6 +23,12 @@ pub enum AppError {
         b2c_code: Option<String>,
         message: String,
     },
+    /// Not an error for the user: the request belongs elsewhere (e.g. `/activate`).
+    #[error("redirect to {0}")]
+    Redirect(String),
+    /// A clinician outside the care team: a 403 page that offers break-the-glass.
+    #[error("outside the care team")]
+    BreakGlassOffer(String),
     #[error("too many requests")]
     TooManyRequests,
     #[error("service unavailable: {0}")]
@@ -51,6 +57,8 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::SignIn { .. } => StatusCode::BAD_REQUEST,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Redirect(_) => StatusCode::FOUND,
+            AppError::BreakGlassOffer(_) => StatusCode::FORBIDDEN,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -59,6 +67,9 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         let mut ctx = Context::new();
+        if let AppError::Redirect(to) = self {
+            return HttpResponse::Found().insert_header(("Location", to.as_str())).finish();
+        }
         let (title, message) = match self {
             AppError::BadRequest(m) => ("That request could not be used", m.clone()),
             AppError::Forbidden => (
@@ -79,6 +90,14 @@ impl ResponseError for AppError {
                     ctx.insert("b2c_code", b2c);
                 }
                 ("Sign-in did not complete", message.clone())
+            }
+            AppError::Redirect(_) => ("Moved", String::new()),
+            AppError::BreakGlassOffer(patient_id) => {
+                ctx.insert("break_glass_patient", patient_id);
+                (
+                    "This patient is not on your care team",
+                    "You can open this chart only in an emergency, by breaking the glass: you state a reason, sign in again, and the access is recorded and shown to the patient.".to_string(),
+                )
             }
             AppError::TooManyRequests => (
                 "Too many attempts",

@@ -24,6 +24,8 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "staff_home.html",
         "signed_out.html",
         "reset_help.html",
+        "activate.html",
+        "access_log.html",
     ])?;
     Ok(tera)
 });

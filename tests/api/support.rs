@@ -1,3 +1,4 @@
+#![allow(dead_code)] // shared by every test module; not each uses all of it
 //! Test support: the real portal on a random port with real TLS, a hostile identity provider
 //! shaped like B2C (it serves B2C's metadata and JWKS and hands out whatever id_token a test
 //! asks for), a cookie-keeping browser that does not follow redirects, and a log capture.
@@ -498,4 +499,83 @@ pub async fn assert_signed_in(app: &TestApp, b: &Browser) -> String {
     let resp = b.client.get(app.url("/account")).send().await.unwrap();
     assert_eq!(resp.status(), 200, "signed in: /account shows");
     resp.text().await.unwrap()
+}
+
+/// Who signs in: the subject and, for clinicians, the role claim.
+pub struct Person {
+    pub subject: &'static str,
+    pub name: &'static str,
+    pub clinician: bool,
+}
+
+pub const PATIENT_A: Person = Person { subject: "0a1b2c3d-0000-4000-8000-00000000000a", name: "Alex Patient", clinician: false };
+pub const PATIENT_B: Person = Person { subject: "0a1b2c3d-0000-4000-8000-00000000000b", name: "Blair Patient", clinician: false };
+pub const CLINICIAN: Person = Person { subject: "0a1b2c3d-0000-4000-8000-0000000000c1", name: "Casey Clinician", clinician: true };
+pub const OTHER_CLINICIAN: Person = Person { subject: "0a1b2c3d-0000-4000-8000-0000000000c2", name: "Drew Clinician", clinician: true };
+
+impl TestApp {
+    /// Signs `who` in through the MFA flow (a valid token) in browser `b`.
+    pub async fn sign_in_as(&self, b: &Browser, who: &Person) {
+        let started = self.start_signin(b, None).await;
+        let mut claims = self.idp.claims(&started.nonce);
+        claims["sub"] = json!(who.subject);
+        claims["oid"] = json!(who.subject);
+        claims["name"] = json!(who.name);
+        claims["emails"] = json!([format!("{}@example.com", who.name.to_lowercase().replace(' ', "."))]);
+        if who.clinician {
+            claims["extension_Role"] = json!("Clinician");
+        }
+        let resp = self.reply(b, &started, sign(&claims, 0)).await;
+        assert_eq!(resp.status(), 302, "sign-in of {}", who.name);
+    }
+
+    /// Stores a record (e.g. from `records::demo`) and returns the patient's opaque id.
+    pub async fn seed(&self, record: &patient_portal::records::model::PatientRecord) -> String {
+        patient_portal::records::store::save_record(&self.pool, record).await.expect("record saved").0
+    }
+
+    /// Links a patient record to a B2C subject, as a redeemed activation code would.
+    pub async fn link(&self, patient_id: &str, who: &Person) {
+        sqlx::query("UPDATE patients SET b2c_subject = $1 WHERE id = $2")
+            .bind(who.subject)
+            .bind(patient_id)
+            .execute(&self.pool)
+            .await
+            .unwrap();
+    }
+
+    pub async fn add_to_care_team(&self, patient_id: &str, who: &Person) {
+        sqlx::query("INSERT INTO care_team (clinician_subject, patient_id, added_at) VALUES ($1, $2, 0)")
+            .bind(who.subject)
+            .bind(patient_id)
+            .execute(&self.pool)
+            .await
+            .unwrap();
+    }
+
+    pub async fn get(&self, b: &Browser, path: &str) -> reqwest::Response {
+        b.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn audit_rows(&self) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+        use sqlx::Row;
+        sqlx::query("SELECT action, actor_subject, patient_id, detail FROM audit_log ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect()
+    }
+}
+
+/// The CSRF token of the first form in a page.
+pub fn csrf_in(page: &str) -> String {
+    let doc = scraper::Html::parse_document(page);
+    let sel = scraper::Selector::parse("input[name=csrf_token]").unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .expect("a csrf token in the page")
+        .to_string()
 }

@@ -1,0 +1,109 @@
+//! `/activate`: a signed-in patient whose account has no record yet links it with the
+//! activation code that staff issued and their date of birth. Every outcome is audited; the
+//! answer to a wrong attempt never says whether the code or the date was wrong.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use crate::activation::{self, Redeemed};
+use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
+use crate::auth::routes::{page_context, redirect};
+use crate::auth::{session, Role, SignedIn};
+use crate::startup::AppState;
+use crate::web::{csrf, templates, AppError};
+
+fn form_page(state: &AppState, session: &Session, user: &crate::auth::SignedInUser, error: Option<&str>, status: StatusCode) -> HttpResponse {
+    let mut ctx = page_context(Some((user, session)), state);
+    ctx.insert("error", &error);
+    templates::page(status, "activate.html", &ctx)
+}
+
+/// `GET /activate`.
+pub async fn activate_form(state: web::Data<AppState>, session: Session, user: SignedIn) -> Result<HttpResponse, AppError> {
+    if user.0.role != Role::Patient {
+        return Err(AppError::Forbidden);
+    }
+    if crate::access::linked_patient_id(&state.pool, &user.0.subject).await?.is_some() {
+        return Ok(redirect("/records"));
+    }
+    Ok(form_page(&state, &session, &user.0, None, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+pub struct ActivateForm {
+    code: Option<String>,
+    birth_date: Option<String>,
+    csrf_token: Option<String>,
+}
+
+/// `POST /activate`.
+pub async fn activate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    user: SignedIn,
+    form: web::Form<ActivateForm>,
+) -> Result<HttpResponse, AppError> {
+    let user = user.0;
+    if user.role != Role::Patient {
+        return Err(AppError::Forbidden);
+    }
+    let expected = session::csrf_token(&session).unwrap_or_default();
+    if !csrf::matches(&expected, form.csrf_token.as_deref().unwrap_or_default()) {
+        return Err(AppError::bad_request("This form has expired. Please go back, reload the page and try again."));
+    }
+    let code = form.code.as_deref().unwrap_or_default().trim();
+    let birth_date = form.birth_date.as_deref().unwrap_or_default().trim();
+    if code.is_empty() || chrono::NaiveDate::parse_from_str(birth_date, "%Y-%m-%d").is_err() {
+        return Ok(form_page(
+            &state,
+            &session,
+            &user,
+            Some("Enter the activation code and your date of birth (year, month and day)."),
+            StatusCode::BAD_REQUEST,
+        ));
+    }
+    let outcome = activation::redeem(&state.pool, &user.subject, code, birth_date).await?;
+    let meta = RequestMeta::of(&req, state.settings.behind_proxy);
+    let (action, result, patient, detail) = match &outcome {
+        Redeemed::Linked(patient_id) => (Action::ActivationUsed, Outcome::Success, Some(patient_id.clone()), None),
+        Redeemed::Refused => (Action::ActivationFailed, Outcome::Failure, None, Some("refused")),
+        Redeemed::Throttled => (Action::ActivationFailed, Outcome::Denied, None, Some("throttled")),
+        Redeemed::AlreadyLinked => (Action::ActivationFailed, Outcome::Denied, None, Some("already_linked")),
+    };
+    let mut entry = meta.entry(Actor::user(&user), action, result);
+    entry.patient_id = patient;
+    entry.detail = detail.map(str::to_string);
+    audit::append(&state.pool, &entry)
+        .await
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    match outcome {
+        Redeemed::Linked(_) => {
+            tracing::info!(subject = %user.subject, "account linked to a record");
+            Ok(redirect("/records"))
+        }
+        Redeemed::Refused => Ok(form_page(
+            &state,
+            &session,
+            &user,
+            Some("That activation code and date of birth do not match a record we can link. Check both and try again, or ask your clinic for a new code."),
+            StatusCode::BAD_REQUEST,
+        )),
+        Redeemed::Throttled => Ok(form_page(
+            &state,
+            &session,
+            &user,
+            Some("Too many attempts. Please wait an hour, or ask your clinic for help."),
+            StatusCode::TOO_MANY_REQUESTS,
+        )),
+        Redeemed::AlreadyLinked => Ok(form_page(
+            &state,
+            &session,
+            &user,
+            Some("This record or this account is already linked. Ask your clinic for help."),
+            StatusCode::CONFLICT,
+        )),
+    }
+}

@@ -1,0 +1,299 @@
+//! Storing and reading patient records in the portal database.
+//!
+//! Writing a record is one transaction, idempotent on FHIR ids. Reading any clinical data takes
+//! a `ChartAccess`, which only `crate::access` can make, and making it writes the audit entry:
+//! no function here reads a chart without one.
+
+use serde::de::DeserializeOwned;
+use sqlx::{Any, Row, Transaction};
+
+use super::model::{
+    Allergy, Condition, Encounter, Immunization, Medication, Observation, ObservationValue, Patient,
+    PatientRecord,
+};
+use crate::access::ChartAccess;
+use crate::db::Pool;
+
+/// How many items of each kind a bundle held.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts {
+    pub encounters: usize,
+    pub conditions: usize,
+    pub medications: usize,
+    pub allergies: usize,
+    pub immunizations: usize,
+    pub observations: usize,
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
+    serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
+fn parse<T: DeserializeOwned>(s: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(s).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn ts(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Stores a whole record in one transaction. Returns the patient's opaque id. Storing the same
+/// record again changes nothing.
+pub async fn save_record(pool: &Pool, record: &PatientRecord) -> Result<(String, Counts), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let id = save_record_in(&mut tx, record).await?;
+    tx.commit().await?;
+    Ok((
+        id,
+        Counts {
+            encounters: record.encounters.len(),
+            conditions: record.conditions.len(),
+            medications: record.medications.len(),
+            allergies: record.allergies.len(),
+            immunizations: record.immunizations.len(),
+            observations: record.observations.len(),
+        },
+    ))
+}
+
+async fn save_record_in(tx: &mut Transaction<'static, Any>, record: &PatientRecord) -> Result<String, sqlx::Error> {
+    let p = &record.patient;
+    let existing = sqlx::query("SELECT id FROM patients WHERE fhir_id = $1")
+        .bind(&p.fhir_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let deceased = p.deceased.as_ref().map(json).transpose()?;
+    let id = match existing {
+        Some(row) => {
+            let id: String = row.try_get(0)?;
+            sqlx::query(
+                "UPDATE patients SET mrn = $1, given_name = $2, family_name = $3, given_lower = $4, family_lower = $5, \
+                 birth_date = $6, sex = $7, deceased = $8, address = $9, phone = $10, item = $11 WHERE id = $12",
+            )
+            .bind(&p.mrn.value)
+            .bind(&p.given)
+            .bind(&p.family)
+            .bind(p.given.to_lowercase())
+            .bind(p.family.to_lowercase())
+            .bind(p.birth_date.to_string())
+            .bind(p.sex.fhir_code())
+            .bind(deceased)
+            .bind(p.address.as_deref())
+            .bind(p.phone.as_deref())
+            .bind(json(p)?)
+            .bind(&id)
+            .execute(&mut **tx)
+            .await?;
+            id
+        }
+        None => {
+            let id = new_id();
+            sqlx::query(
+                "INSERT INTO patients (id, fhir_id, mrn, given_name, family_name, given_lower, family_lower, birth_date, sex, deceased, address, phone, item) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind(&id)
+            .bind(&p.fhir_id)
+            .bind(&p.mrn.value)
+            .bind(&p.given)
+            .bind(&p.family)
+            .bind(p.given.to_lowercase())
+            .bind(p.family.to_lowercase())
+            .bind(p.birth_date.to_string())
+            .bind(p.sex.fhir_code())
+            .bind(deceased)
+            .bind(p.address.as_deref())
+            .bind(p.phone.as_deref())
+            .bind(json(p)?)
+            .execute(&mut **tx)
+            .await?;
+            id
+        }
+    };
+    for e in &record.encounters {
+        sqlx::query(
+            "INSERT INTO encounters (id, patient_id, fhir_id, started_at, item) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET started_at = excluded.started_at, item = excluded.item",
+        )
+        .bind(new_id())
+        .bind(&id)
+        .bind(&e.fhir_id)
+        .bind(ts(&e.start))
+        .bind(json(e)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for c in &record.conditions {
+        sqlx::query(
+            "INSERT INTO conditions (id, patient_id, fhir_id, code, display, clinical_status, onset, item) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET code = excluded.code, display = excluded.display, \
+             clinical_status = excluded.clinical_status, onset = excluded.onset, item = excluded.item",
+        )
+        .bind(new_id())
+        .bind(&id)
+        .bind(&c.fhir_id)
+        .bind(&c.code.code)
+        .bind(&c.code.display)
+        .bind(c.clinical_status.map(|s| s.fhir_code()))
+        .bind(c.onset.as_ref().map(ts))
+        .bind(json(c)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for m in &record.medications {
+        sqlx::query(
+            "INSERT INTO medications (id, patient_id, fhir_id, code, display, status, authored_on, item) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET code = excluded.code, display = excluded.display, \
+             status = excluded.status, authored_on = excluded.authored_on, item = excluded.item",
+        )
+        .bind(new_id())
+        .bind(&id)
+        .bind(&m.fhir_id)
+        .bind(&m.code.code)
+        .bind(&m.code.display)
+        .bind(m.status.fhir_code())
+        .bind(m.authored_on.as_ref().map(ts))
+        .bind(json(m)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for a in &record.allergies {
+        sqlx::query(
+            "INSERT INTO allergies (id, patient_id, fhir_id, code, display, clinical_status, item) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET code = excluded.code, display = excluded.display, \
+             clinical_status = excluded.clinical_status, item = excluded.item",
+        )
+        .bind(new_id())
+        .bind(&id)
+        .bind(&a.fhir_id)
+        .bind(&a.code.code)
+        .bind(&a.code.display)
+        .bind(a.clinical_status.map(|s| s.fhir_code()))
+        .bind(json(a)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for i in &record.immunizations {
+        sqlx::query(
+            "INSERT INTO immunizations (id, patient_id, fhir_id, code, display, occurred_at, item) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET code = excluded.code, display = excluded.display, \
+             occurred_at = excluded.occurred_at, item = excluded.item",
+        )
+        .bind(new_id())
+        .bind(&id)
+        .bind(&i.fhir_id)
+        .bind(&i.vaccine.code)
+        .bind(&i.vaccine.display)
+        .bind(ts(&i.date))
+        .bind(json(i)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for o in &record.observations {
+        let (value, unit) = match &o.value {
+            ObservationValue::Quantity(q) => (Some(q.value), Some(q.unit.clone())),
+            _ => (None, None),
+        };
+        sqlx::query(
+            "INSERT INTO observations (id, patient_id, fhir_id, loinc, display, category, effective_at, value_num, unit, encounter_fhir_id, item) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET loinc = excluded.loinc, display = excluded.display, category = excluded.category, \
+             effective_at = excluded.effective_at, value_num = excluded.value_num, unit = excluded.unit, \
+             encounter_fhir_id = excluded.encounter_fhir_id, item = excluded.item",
+        )
+        .bind(new_id())
+        .bind(&id)
+        .bind(&o.fhir_id)
+        .bind(&o.code.code)
+        .bind(&o.code.display)
+        .bind(o.category.fhir_code())
+        .bind(ts(&o.effective))
+        .bind(value)
+        .bind(unit)
+        .bind(o.encounter.as_deref())
+        .bind(json(o)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(id)
+}
+
+async fn items<T: DeserializeOwned>(pool: &Pool, sql: &str, patient_id: &str) -> Result<Vec<T>, sqlx::Error> {
+    let rows = sqlx::query(sql).bind(patient_id).fetch_all(pool).await?;
+    rows.iter()
+        .map(|r| parse::<T>(&r.try_get::<String, _>(0)?))
+        .collect()
+}
+
+pub async fn patient(pool: &Pool, chart: &ChartAccess) -> Result<Patient, sqlx::Error> {
+    let row = sqlx::query("SELECT item FROM patients WHERE id = $1")
+        .bind(chart.patient_id())
+        .fetch_one(pool)
+        .await?;
+    parse(&row.try_get::<String, _>(0)?)
+}
+
+pub async fn encounters(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Encounter>, sqlx::Error> {
+    items(pool, "SELECT item FROM encounters WHERE patient_id = $1 ORDER BY started_at DESC", chart.patient_id()).await
+}
+
+pub async fn conditions(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Condition>, sqlx::Error> {
+    items(pool, "SELECT item FROM conditions WHERE patient_id = $1 ORDER BY onset DESC", chart.patient_id()).await
+}
+
+pub async fn medications(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Medication>, sqlx::Error> {
+    items(pool, "SELECT item FROM medications WHERE patient_id = $1 ORDER BY authored_on DESC", chart.patient_id()).await
+}
+
+pub async fn allergies(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Allergy>, sqlx::Error> {
+    items(pool, "SELECT item FROM allergies WHERE patient_id = $1 ORDER BY display", chart.patient_id()).await
+}
+
+pub async fn immunizations(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Immunization>, sqlx::Error> {
+    items(pool, "SELECT item FROM immunizations WHERE patient_id = $1 ORDER BY occurred_at DESC", chart.patient_id()).await
+}
+
+/// Observations of one category ("laboratory", "vital-signs"), newest first.
+pub async fn observations(pool: &Pool, chart: &ChartAccess, category: &str) -> Result<Vec<Observation>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT item FROM observations WHERE patient_id = $1 AND category = $2 ORDER BY effective_at DESC",
+    )
+    .bind(chart.patient_id())
+    .bind(category)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|r| parse(&r.try_get::<String, _>(0)?)).collect()
+}
+
+/// Every result of one LOINC code, oldest first (for a trend).
+pub async fn observation_history(pool: &Pool, chart: &ChartAccess, loinc: &str) -> Result<Vec<Observation>, sqlx::Error> {
+    let rows = sqlx::query("SELECT item FROM observations WHERE patient_id = $1 AND loinc = $2 ORDER BY effective_at")
+        .bind(chart.patient_id())
+        .bind(loinc)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(|r| parse(&r.try_get::<String, _>(0)?)).collect()
+}
+
+/// The whole record, for export: one query per kind, never one per row.
+pub async fn whole_record(pool: &Pool, chart: &ChartAccess) -> Result<PatientRecord, sqlx::Error> {
+    let mut observations = observations_all(pool, chart).await?;
+    observations.sort_by_key(|o| o.effective);
+    Ok(PatientRecord {
+        patient: patient(pool, chart).await?,
+        encounters: encounters(pool, chart).await?,
+        conditions: conditions(pool, chart).await?,
+        medications: medications(pool, chart).await?,
+        allergies: allergies(pool, chart).await?,
+        immunizations: immunizations(pool, chart).await?,
+        observations,
+    })
+}
+
+async fn observations_all(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Observation>, sqlx::Error> {
+    items(pool, "SELECT item FROM observations WHERE patient_id = $1 ORDER BY effective_at", chart.patient_id()).await
+}
