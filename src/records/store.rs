@@ -200,7 +200,7 @@ async fn save_record_in(tx: &mut Transaction<'static, Any>, record: &PatientReco
         };
         sqlx::query(
             "INSERT INTO observations (id, patient_id, fhir_id, loinc, display, category, effective_at, value_num, unit, encounter_fhir_id, item) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8 AS DOUBLE PRECISION), $9, $10, $11) \
              ON CONFLICT (patient_id, fhir_id) DO UPDATE SET loinc = excluded.loinc, display = excluded.display, category = excluded.category, \
              effective_at = excluded.effective_at, value_num = excluded.value_num, unit = excluded.unit, \
              encounter_fhir_id = excluded.encounter_fhir_id, item = excluded.item",
@@ -212,7 +212,9 @@ async fn save_record_in(tx: &mut Transaction<'static, Any>, record: &PatientReco
         .bind(&o.code.display)
         .bind(o.category.fhir_code())
         .bind(ts(&o.effective))
-        .bind(value)
+        // As text and cast in SQL: sqlx 0.8's Any driver sends a NULL f64 to PostgreSQL as a
+        // float4, which then breaks the cached statement for the next real value.
+        .bind(value.map(|v| v.to_string()))
         .bind(unit)
         .bind(o.encounter.as_deref())
         .bind(json(o)?)

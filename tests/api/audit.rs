@@ -23,10 +23,19 @@ fn verify(app: &TestApp) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_patient-portal"))
         .args(["audit", "verify"])
         .env("PORTAL_DATA_DIR", &app.data_dir)
-        .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", app.data_dir.join("portal.sqlite").display()))
+        .env(
+            "DATABASE_URL",
+            format!(
+                "sqlite://{}?mode=rwc",
+                app.data_dir.join("portal.sqlite").display()
+            ),
+        )
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).to_string())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+    )
 }
 
 #[tokio::test]
@@ -41,7 +50,9 @@ async fn a_hundred_concurrent_views_leave_a_whole_chain() {
     }
     let rows = app.audit_rows().await;
     assert_eq!(rows.len(), before + 100, "exactly one entry per view");
-    assert!(rows[before..].iter().all(|r| r.0 == "view_access_log" && r.2.as_deref() == Some(patient_id.as_str())));
+    assert!(rows[before..]
+        .iter()
+        .all(|r| r.0 == "view_access_log" && r.2.as_deref() == Some(patient_id.as_str())));
     let (code, out) = verify(&app);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains(&format!("{} entries", rows.len())), "{out}");
@@ -59,7 +70,10 @@ async fn chain_of_five(app: &TestApp) {
 async fn an_edited_entry_is_caught_at_that_entry() {
     let app = spawn_app().await;
     chain_of_five(&app).await;
-    sqlx::query("UPDATE audit_log SET actor_subject = 'someone-else' WHERE seq = 3").execute(&app.pool).await.unwrap();
+    sqlx::query("UPDATE audit_log SET actor_subject = 'someone-else' WHERE seq = 3")
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let (code, out) = verify(&app);
     assert_eq!(code, 1);
     assert!(out.contains("entry 3"), "{out}");
@@ -69,7 +83,10 @@ async fn an_edited_entry_is_caught_at_that_entry() {
 async fn a_deleted_entry_is_caught() {
     let app = spawn_app().await;
     chain_of_five(&app).await;
-    sqlx::query("DELETE FROM audit_log WHERE seq = 2").execute(&app.pool).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let (code, out) = verify(&app);
     assert_eq!(code, 1);
     assert!(out.contains("entry 2"), "{out}");
@@ -79,7 +96,10 @@ async fn a_deleted_entry_is_caught() {
 async fn deleting_the_newest_entry_is_caught() {
     let app = spawn_app().await;
     chain_of_five(&app).await;
-    sqlx::query("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)").execute(&app.pool).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let (code, out) = verify(&app);
     assert_eq!(code, 1, "{out}");
 }
@@ -90,7 +110,12 @@ async fn swapped_entries_are_caught() {
     chain_of_five(&app).await;
     // Swap the positions of entries 2 and 3, rows otherwise intact.
     for (from, to) in [(2, -2), (3, 2), (-2, 3)] {
-        sqlx::query("UPDATE audit_log SET seq = $1 WHERE seq = $2").bind(to).bind(from).execute(&app.pool).await.unwrap();
+        sqlx::query("UPDATE audit_log SET seq = $1 WHERE seq = $2")
+            .bind(to)
+            .bind(from)
+            .execute(&app.pool)
+            .await
+            .unwrap();
     }
     let (code, out) = verify(&app);
     assert_eq!(code, 1);
@@ -102,13 +127,19 @@ async fn a_record_page_is_refused_when_the_audit_store_fails() {
     let app = spawn_app().await;
     let (b, _) = linked_patient(&app).await;
     assert_eq!(app.get(&b, "/records/access-log").await.status(), 200);
-    sqlx::query("ALTER TABLE audit_log RENAME TO audit_log_away").execute(&app.pool).await.unwrap();
+    sqlx::query("ALTER TABLE audit_log RENAME TO audit_log_away")
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let resp = app.get(&b, "/records/access-log").await;
     assert_eq!(resp.status(), 503);
     let body = resp.text().await.unwrap();
     assert!(body.contains("unavailable"), "a styled 503 page");
     assert!(!body.contains("Who looked"), "no record data");
-    sqlx::query("ALTER TABLE audit_log_away RENAME TO audit_log").execute(&app.pool).await.unwrap();
+    sqlx::query("ALTER TABLE audit_log_away RENAME TO audit_log")
+        .execute(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(app.get(&b, "/records/access-log").await.status(), 200);
 }
 
@@ -124,9 +155,21 @@ async fn entries_hold_no_names_emails_or_tokens() {
         .unwrap();
     assert!(!rows.is_empty());
     for row in rows {
-        let text: Vec<String> = (0..8).map(|i| row.try_get::<Option<String>, _>(i).ok().flatten().unwrap_or_default()).collect();
+        let text: Vec<String> = (0..8)
+            .map(|i| {
+                row.try_get::<Option<String>, _>(i)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default()
+            })
+            .collect();
         let text = text.join("|");
-        for secret in [PATIENT_A.name, "alex.patient@example.com", record.patient.family.as_str(), record.patient.mrn.value.as_str()] {
+        for secret in [
+            PATIENT_A.name,
+            "alex.patient@example.com",
+            record.patient.family.as_str(),
+            record.patient.mrn.value.as_str(),
+        ] {
             assert!(!text.contains(secret), "{text}");
         }
         let request_id: Option<String> = row.try_get(6).unwrap();
@@ -146,24 +189,46 @@ async fn the_patient_sees_who_looked_and_can_download_it_as_audit_events() {
         .unwrap();
     let c = app.browser();
     app.sign_in_as(&c, &CLINICIAN).await;
-    assert_eq!(app.get(&c, &format!("/staff/patients/{patient_id}/access-log")).await.status(), 200);
+    assert_eq!(
+        app.get(&c, &format!("/staff/patients/{patient_id}/access-log"))
+            .await
+            .status(),
+        200
+    );
 
-    let page = app.get(&b, "/records/access-log").await.text().await.unwrap();
+    let page = app
+        .get(&b, "/records/access-log")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Casey Clinician"), "the clinician is named");
     assert!(page.contains("You"), "the patient's own views say You");
 
     let resp = app.get(&b, "/records/access-log/export").await;
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers().get("content-disposition").unwrap().to_str().unwrap().contains("attachment"));
+    assert!(resp
+        .headers()
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
     let bundle: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(bundle["resourceType"], "Bundle");
     let events = bundle["entry"].as_array().unwrap();
     assert!(events.len() >= 2);
-    assert!(events.iter().all(|e| e["resource"]["resourceType"] == "AuditEvent"));
+    assert!(events
+        .iter()
+        .all(|e| e["resource"]["resourceType"] == "AuditEvent"));
 
     // Another patient cannot read it.
     let other = app.browser();
     app.sign_in_as(&other, &PATIENT_B).await;
     let resp = app.get(&other, "/records/access-log").await;
-    assert_eq!(resp.status(), 302, "an unlinked patient is sent to /activate");
+    assert_eq!(
+        resp.status(),
+        302,
+        "an unlinked patient is sent to /activate"
+    );
 }

@@ -317,6 +317,8 @@ pub struct TestApp {
 pub struct Options {
     pub response_mode: &'static str,
     pub reset_policy: bool,
+    /// None: a fresh SQLite file in the test's data dir.
+    pub database_url: Option<String>,
 }
 
 impl Default for Options {
@@ -324,6 +326,7 @@ impl Default for Options {
         Self {
             response_mode: "query",
             reset_policy: true,
+            database_url: None,
         }
     }
 }
@@ -345,8 +348,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         format!("--listen=127.0.0.1:{port}"),
         format!("--data-dir={}", data_dir.display()),
         format!(
-            "--database-url=sqlite://{}?mode=rwc",
-            data_dir.join("portal.sqlite").display()
+            "--database-url={}",
+            options.database_url.clone().unwrap_or_else(|| format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("portal.sqlite").display()
+            ))
         ),
         format!("--extra-ca-file={}", idp.cert.display()),
         format!("--b2c-instance={}", idp.instance()),
@@ -508,10 +514,26 @@ pub struct Person {
     pub clinician: bool,
 }
 
-pub const PATIENT_A: Person = Person { subject: "0a1b2c3d-0000-4000-8000-00000000000a", name: "Alex Patient", clinician: false };
-pub const PATIENT_B: Person = Person { subject: "0a1b2c3d-0000-4000-8000-00000000000b", name: "Blair Patient", clinician: false };
-pub const CLINICIAN: Person = Person { subject: "0a1b2c3d-0000-4000-8000-0000000000c1", name: "Casey Clinician", clinician: true };
-pub const OTHER_CLINICIAN: Person = Person { subject: "0a1b2c3d-0000-4000-8000-0000000000c2", name: "Drew Clinician", clinician: true };
+pub const PATIENT_A: Person = Person {
+    subject: "0a1b2c3d-0000-4000-8000-00000000000a",
+    name: "Alex Patient",
+    clinician: false,
+};
+pub const PATIENT_B: Person = Person {
+    subject: "0a1b2c3d-0000-4000-8000-00000000000b",
+    name: "Blair Patient",
+    clinician: false,
+};
+pub const CLINICIAN: Person = Person {
+    subject: "0a1b2c3d-0000-4000-8000-0000000000c1",
+    name: "Casey Clinician",
+    clinician: true,
+};
+pub const OTHER_CLINICIAN: Person = Person {
+    subject: "0a1b2c3d-0000-4000-8000-0000000000c2",
+    name: "Drew Clinician",
+    clinician: true,
+};
 
 impl TestApp {
     /// Signs `who` in through the MFA flow (a valid token) in browser `b`.
@@ -521,7 +543,10 @@ impl TestApp {
         claims["sub"] = json!(who.subject);
         claims["oid"] = json!(who.subject);
         claims["name"] = json!(who.name);
-        claims["emails"] = json!([format!("{}@example.com", who.name.to_lowercase().replace(' ', "."))]);
+        claims["emails"] = json!([format!(
+            "{}@example.com",
+            who.name.to_lowercase().replace(' ', ".")
+        )]);
         if who.clinician {
             claims["extension_Role"] = json!("Clinician");
         }
@@ -531,7 +556,10 @@ impl TestApp {
 
     /// Stores a record (e.g. from `records::demo`) and returns the patient's opaque id.
     pub async fn seed(&self, record: &patient_portal::records::model::PatientRecord) -> String {
-        patient_portal::records::store::save_record(&self.pool, record).await.expect("record saved").0
+        patient_portal::records::store::save_record(&self.pool, record)
+            .await
+            .expect("record saved")
+            .0
     }
 
     /// Links a patient record to a B2C subject, as a redeemed activation code would.
@@ -545,19 +573,23 @@ impl TestApp {
     }
 
     pub async fn add_to_care_team(&self, patient_id: &str, who: &Person) {
-        sqlx::query("INSERT INTO care_team (clinician_subject, patient_id, added_at) VALUES ($1, $2, 0)")
-            .bind(who.subject)
-            .bind(patient_id)
-            .execute(&self.pool)
-            .await
-            .unwrap();
+        sqlx::query(
+            "INSERT INTO care_team (clinician_subject, patient_id, added_at) VALUES ($1, $2, 0)",
+        )
+        .bind(who.subject)
+        .bind(patient_id)
+        .execute(&self.pool)
+        .await
+        .unwrap();
     }
 
     pub async fn get(&self, b: &Browser, path: &str) -> reqwest::Response {
         b.client.get(self.url(path)).send().await.unwrap()
     }
 
-    pub async fn audit_rows(&self) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+    pub async fn audit_rows(
+        &self,
+    ) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
         use sqlx::Row;
         sqlx::query("SELECT action, actor_subject, patient_id, detail FROM audit_log ORDER BY seq")
             .fetch_all(&self.pool)
