@@ -1,0 +1,98 @@
+//! `patient-portal import`: Synthea bundles in, idempotently; a bad bundle changes nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sqlx::Row;
+
+fn synthea_files() -> Option<Vec<PathBuf>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/synthea");
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    if files.is_empty() {
+        None
+    } else {
+        Some(files)
+    }
+}
+
+fn import(data_dir: &Path, files: &[PathBuf]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+        .arg("import")
+        .args(files)
+        .env("PORTAL_DATA_DIR", data_dir)
+        .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", data_dir.join("portal.sqlite").display()))
+        .output()
+        .unwrap()
+}
+
+async fn counts(data_dir: &Path) -> Vec<i64> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!("sqlite://{}", data_dir.join("portal.sqlite").display()))
+        .await
+        .unwrap();
+    let mut out = vec![];
+    for table in ["patients", "encounters", "conditions", "medications", "allergies", "immunizations", "observations"] {
+        let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&pool).await.unwrap().get(0);
+        out.push(n);
+    }
+    out
+}
+
+#[tokio::test]
+async fn synthea_bundles_import_once_however_often_they_are_imported() {
+    let Some(files) = synthea_files() else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI must have ../shared/data/synthea beside the checkout");
+        }
+        eprintln!("the shared Synthea data (../shared/data/synthea) is missing: import test not run");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = import(dir.path(), &files);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("imported 3 bundle(s), refused 0"), "{summary}");
+    assert!(summary.contains("skipped resources:"), "{summary}");
+    let first = counts(dir.path()).await;
+    assert_eq!(first[0], 3, "three patients");
+    assert_eq!(first[1], 3 + 12 + 14, "encounters of the three bundles");
+
+    let again = import(dir.path(), &files);
+    assert!(again.status.success());
+    assert_eq!(counts(dir.path()).await, first, "importing again changes nothing");
+}
+
+#[tokio::test]
+async fn a_malformed_bundle_is_refused_whole_with_the_resource_and_field_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        serde_json::json!({
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [
+                {"fullUrl": "urn:uuid:11111111-1111-4111-8111-111111111111", "resource": {
+                    "resourceType": "Patient", "id": "11111111-1111-4111-8111-111111111111",
+                    "name": [{"family": "Test", "given": ["Bad"]}], "gender": "female", "birthDate": "1970-01-01"}},
+                {"fullUrl": "urn:uuid:22222222-2222-4222-8222-222222222222", "resource": {
+                    "resourceType": "Observation", "id": "22222222-2222-4222-8222-222222222222", "status": "final",
+                    "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7", "display": "Glucose"}]},
+                    "subject": {"reference": "urn:uuid:11111111-1111-4111-8111-111111111111"},
+                    "effectiveDateTime": "yesterday",
+                    "valueQuantity": {"value": 90, "unit": "mg/dL"}}}
+            ]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let out = import(dir.path(), std::slice::from_ref(&bad));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Observation") && stderr.contains("effectiveDateTime"), "{stderr}");
+    assert_eq!(counts(dir.path()).await, vec![0; 7], "nothing of it was stored");
+}
