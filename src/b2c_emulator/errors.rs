@@ -1,0 +1,69 @@
+//! The emulator's error policy: what a browser sees when a request cannot go on.
+//!
+//! Owns: `EmulatorError`, rendered as a B2C-style HTML error page. User mistakes are 4xx pages that
+//! say what went wrong (with the AADB2C code when B2C has one); internal failures are logged with
+//! their cause and shown as an opaque 500. Never: puts a secret in a message, or redirects (an
+//! error that may go back to the app is `reply::error_reply`, not this).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+#[derive(thiserror::Error, Debug)]
+pub(crate) enum EmulatorError {
+    /// Shown as is to the user.
+    #[error("{message}")]
+    Page { status: StatusCode, message: String },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl EmulatorError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        EmulatorError::Page {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        EmulatorError::Page {
+            status: StatusCode::NOT_FOUND,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for EmulatorError {
+    fn from(e: sqlx::Error) -> Self {
+        EmulatorError::Internal(anyhow::Error::new(e).context("emulator database"))
+    }
+}
+
+impl ResponseError for EmulatorError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            EmulatorError::Page { status, .. } => *status,
+            EmulatorError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match self {
+            EmulatorError::Page { message, .. } => message.clone(),
+            EmulatorError::Internal(e) => {
+                tracing::error!(error = ?e, "B2C emulator internal error");
+                "AADB2C90085: The service has encountered an internal error. Please reauthenticate and try again.".to_string()
+            }
+        };
+        super::pages::error_page(self.status_code(), &message)
+    }
+}
+
+/// B2C appends a correlation id and a timestamp to every error description.
+pub(crate) fn with_correlation(description: &str) -> String {
+    format!(
+        "{description}\r\nCorrelation ID: {}\r\nTimestamp: {}\r\n",
+        uuid::Uuid::new_v4(),
+        chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ")
+    )
+}

@@ -1,0 +1,298 @@
+//! A local Azure AD B2C tenant with user flows: a second actix-web application on its own HTTPS
+//! origin that reproduces what the portal and a browser see of B2C (see ../shared/B2C.md).
+//!
+//! Owns: its own SQLite database (another tenant, never the portal's tables), the tenant GUID, the
+//! RS256 signing keys, the app registration, the demo users and the HTML of the user flows.
+//! Never: shares a code path with `crate::auth` (a bug must not hide on both sides at once), logs a
+//! password, token or code (except the development outbox, which *is* the SMS/e-mail delivery),
+//! or lets user input produce a panic or a 500.
+//!
+//! This file is the public API and the route table; each domain thing has its own file:
+//! `metadata` (discovery document), `keys` (signing keys, JWKS, rotation), `authorize` (the
+//! authorization request and SSO), `flows` (sign-in, sign-up, MFA, reset, edit pages), `reply`
+//! (answers to the redirect URI per response_mode), `token` (code and refresh grants, id_tokens),
+//! `logout`, `users` (accounts, lockout, demo users), `passwords`, `codes` (verification codes and
+//! the outbox), `store` (database, transactions), `pages` (templates, errors, static files).
+
+mod authorize;
+mod codes;
+mod errors;
+mod flows;
+mod keys;
+mod logout;
+mod metadata;
+mod pages;
+mod passwords;
+mod reply;
+mod sso;
+mod store;
+mod token;
+mod users;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use actix_web::{middleware::DefaultHeaders, web, App, HttpServer};
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+pub use keys::rotate_keys;
+pub use users::{DemoUser, DEMO_USERS};
+
+/// The tenant name the emulator answers to unless configured otherwise.
+pub const DEFAULT_DOMAIN: &str = "patientportaldev.onmicrosoft.com";
+
+/// The user-flow (policy) ids, as configured in the tenant. Matched case-insensitively in URLs;
+/// emitted as configured in `tfp`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policies {
+    pub susi_mfa: String,
+    pub susi: String,
+    pub reset: String,
+    pub edit: String,
+}
+
+impl Default for Policies {
+    fn default() -> Self {
+        Policies {
+            susi_mfa: "B2C_1_susi_mfa".to_string(),
+            susi: "B2C_1_susi".to_string(),
+            reset: "B2C_1_reset".to_string(),
+            edit: "B2C_1_edit".to_string(),
+        }
+    }
+}
+
+/// The one application registered in the emulated tenant (the portal).
+#[derive(Debug, Clone)]
+pub struct AppRegistration {
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmulatorSettings {
+    /// e.g. `https://localhost:8444`: the host of the issuer and of every endpoint.
+    pub public_url: url::Url,
+    /// Holds `b2c-emulator.sqlite` (tenant id, signing keys, users, ...) and the app credentials.
+    pub data_dir: std::path::PathBuf,
+    /// e.g. `patientportaldev.onmicrosoft.com`.
+    pub domain: String,
+    pub policies: Policies,
+    pub app: AppRegistration,
+}
+
+const APP_CREDENTIALS_FILE: &str = "b2c-emulator-app.json";
+
+#[derive(Serialize, Deserialize)]
+struct StoredAppCredentials {
+    client_id: String,
+    client_secret: String,
+}
+
+/// Loads the app registration's client id (a GUID) and secret from data_dir, creating them once.
+pub fn app_credentials(data_dir: &Path) -> anyhow::Result<(String, String)> {
+    let path = data_dir.join(APP_CREDENTIALS_FILE);
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let stored: StoredAppCredentials = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid app credentials JSON", path.display()))?;
+        return Ok((stored.client_id, stored.client_secret));
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    // B2C client secrets are 40 characters of a URL-safe alphabet with a `~`; ours are random too.
+    let stored = StoredAppCredentials {
+        client_id: uuid::Uuid::new_v4().to_string(),
+        client_secret: format!("{}~{}", store::random_token(15), store::random_token(15)),
+    };
+    store::write_private_file(&path, serde_json::to_string_pretty(&stored)?.as_bytes())?;
+    Ok((stored.client_id, stored.client_secret))
+}
+
+/// Which of the four user flows a policy id names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum FlowKind {
+    SignUpSignInMfa,
+    SignUpSignIn,
+    PasswordReset,
+    ProfileEdit,
+}
+
+/// A policy resolved from a URL: its kind and its id as configured (for `tfp`).
+#[derive(Debug, Clone)]
+pub(crate) struct Policy {
+    pub kind: FlowKind,
+    pub id: String,
+}
+
+/// Everything a request handler needs; shared by the workers.
+pub(crate) struct Tenant {
+    pub settings: EmulatorSettings,
+    pub tenant_id: String,
+    pub db: sqlx::SqlitePool,
+    pub keys: keys::KeyRing,
+    /// `public_url` without a trailing slash.
+    pub base: String,
+}
+
+impl Tenant {
+    /// `https://host/{tenant-guid}/v2.0/`, the same for every policy, as B2C does.
+    pub fn issuer(&self) -> String {
+        format!("{}/{}/v2.0/", self.base, self.tenant_id)
+    }
+
+    /// Resolves `/{tenant}/{policy}/`: the domain or the tenant GUID, then a configured policy,
+    /// both case-insensitively.
+    pub fn policy(&self, tenant: &str, policy: &str) -> Result<Policy, errors::EmulatorError> {
+        if !tenant.eq_ignore_ascii_case(&self.settings.domain)
+            && !tenant.eq_ignore_ascii_case(&self.tenant_id)
+        {
+            return Err(errors::EmulatorError::not_found(format!(
+                "The tenant '{tenant}' does not exist in this emulator."
+            )));
+        }
+        let p = &self.settings.policies;
+        let kind = [
+            (&p.susi_mfa, FlowKind::SignUpSignInMfa),
+            (&p.susi, FlowKind::SignUpSignIn),
+            (&p.reset, FlowKind::PasswordReset),
+            (&p.edit, FlowKind::ProfileEdit),
+        ]
+        .into_iter()
+        .find(|(id, _)| id.eq_ignore_ascii_case(policy));
+        match kind {
+            Some((id, kind)) => Ok(Policy {
+                kind,
+                id: id.clone(),
+            }),
+            None => Err(errors::EmulatorError::not_found(format!(
+                "AADB2C90022: Unable to return metadata for the policy '{policy}' in tenant '{}'.",
+                self.settings.domain
+            ))),
+        }
+    }
+
+    /// Endpoint URLs as B2C prints them: domain and policy in lower case.
+    pub fn policy_url(&self, policy: &Policy, rest: &str) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.base,
+            self.settings.domain.to_lowercase(),
+            policy.id.to_lowercase(),
+            rest
+        )
+    }
+}
+
+/// A running (not yet awaited) emulator.
+pub struct Emulator {
+    tenant_id: String,
+    port: u16,
+    server: actix_web::dev::Server,
+}
+
+impl Emulator {
+    /// Opens/creates the emulator DB (migrations in migrations/b2c_emulator), generates the tenant
+    /// GUID and the RS256 key once, seeds the demo users, and binds an HTTPS server on `listener`.
+    pub async fn build(
+        settings: EmulatorSettings,
+        listener: std::net::TcpListener,
+        tls: Arc<rustls::ServerConfig>,
+    ) -> anyhow::Result<Emulator> {
+        let db = store::open(&settings.data_dir).await?;
+        let tenant_id = store::tenant_id(&db).await?;
+        keys::ensure_signing_key(&db).await?;
+        users::seed_demo_users(&db).await?;
+        store::cleanup(&db).await?;
+
+        let base = settings
+            .public_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_string();
+        let port = listener
+            .local_addr()
+            .context("the emulator listener has no local address")?
+            .port();
+        tracing::info!(
+            issuer = %format!("{base}/{tenant_id}/v2.0/"),
+            domain = %settings.domain,
+            "B2C emulator listening on {base}"
+        );
+        users::announce_demo_users();
+
+        let csp = pages::content_security_policy(&settings.app);
+        let tenant = web::Data::new(Tenant {
+            settings,
+            tenant_id: tenant_id.clone(),
+            db,
+            keys: keys::KeyRing::default(),
+            base,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(tenant.clone())
+                .app_data(web::FormConfig::default().limit(64 * 1024))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("Content-Security-Policy", csp.clone()))
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Cache-Control", "no-store")),
+                )
+                .configure(routes)
+        })
+        .workers(2)
+        .listen_rustls_0_23(listener, (*tls).clone())
+        .context("the emulator cannot listen")?
+        .run();
+        Ok(Emulator {
+            tenant_id,
+            port,
+            server,
+        })
+    }
+
+    pub fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn server(self) -> actix_web::dev::Server {
+        self.server
+    }
+}
+
+/// Every route of the emulator, in one place.
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(pages::healthz))
+        .route("/outbox", web::get().to(codes::outbox_page))
+        .route("/static/b2c.css", web::get().to(pages::stylesheet))
+        .route(
+            "/static/form_post.js",
+            web::get().to(pages::form_post_script),
+        )
+        .service(
+            web::scope("/{tenant}/{policy}")
+                .route(
+                    "/v2.0/.well-known/openid-configuration",
+                    web::get().to(metadata::openid_configuration),
+                )
+                .route("/discovery/v2.0/keys", web::get().to(keys::jwks))
+                .route("/oauth2/v2.0/authorize", web::get().to(authorize::get))
+                .route("/oauth2/v2.0/authorize", web::post().to(authorize::post))
+                .route("/oauth2/v2.0/token", web::post().to(token::post))
+                .route("/oauth2/v2.0/logout", web::get().to(logout::get))
+                .route("/api/flow", web::get().to(flows::get))
+                .route("/api/flow", web::post().to(flows::post)),
+        )
+        .default_service(web::to(pages::not_found));
+}

@@ -1,0 +1,33 @@
+//! Patient records: what a patient's chart holds and how it enters and leaves the portal.
+//!
+//! This module owns the domain types of the chart (`model`), reading FHIR R4 bundles as Synthea
+//! writes them (`fhir_import`), writing a patient's whole record as a FHIR R4 bundle
+//! (`fhir_export`), our reference-range table and result flags (`ranges`), and the deterministic
+//! demo patients (`demo`).
+//!
+//! It is pure domain logic: it knows nothing of OpenID Connect, sessions, HTTP or who is asking.
+//! Deciding who may read a record, and auditing that they did, happens before anything here is
+//! called; storing records is the storage layer's job.
+
+pub mod demo;
+pub mod fhir_export;
+pub mod fhir_import;
+pub mod model;
+pub mod ranges;
+#[cfg(test)]
+mod test_support;
+
+pub use demo::demo_patients;
+pub use fhir_export::{export_bundle, export_bundle_at};
+pub use fhir_import::{parse_bundle, ImportError, ParsedBundle};
+pub use model::{
+    Allergy, AllergyCategory, AllergySummary, ClinicalStatus, Component, ComponentValue, Concept,
+    Condition, Criticality, Deceased, Encounter, Immunization, Medication, MedicationStatus, Mrn,
+    Observation, ObservationCategory, ObservationValue, Patient, PatientRecord, Quantity,
+    RecordCounts, Sex,
+};
+pub use ranges::{flag, format_value, Flag, ReferenceRange};
+pub mod pages;
+pub mod store;
+pub mod chart_svg;
+pub mod views;

@@ -1,0 +1,864 @@
+//! The patient's chart as plain domain values.
+//!
+//! These types are what the rest of the portal stores, shows and exports. They hold only what the
+//! portal uses from FHIR, already checked: once you hold a `PatientRecord`, every date parsed, every
+//! encounter reference points at an encounter of the same record.
+//!
+//! Times are kept in UTC (`DateTime<Utc>`); FHIR date-times with an offset are converted on import.
+//! Identifiers (`fhir_id`) are the resources' FHIR ids, which are also what encounter references
+//! hold (`Condition::encounter` is the `fhir_id` of an `Encounter` in the same record).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Code systems the portal writes and prefers when a concept carries several codings.
+pub mod systems {
+    pub const LOINC: &str = "http://loinc.org";
+    pub const SNOMED: &str = "http://snomed.info/sct";
+    pub const RXNORM: &str = "http://www.nlm.nih.gov/research/umls/rxnorm";
+    pub const CVX: &str = "http://hl7.org/fhir/sid/cvx";
+    pub const UCUM: &str = "http://unitsofmeasure.org";
+    pub const ACT_CODE: &str = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+    pub const IDENTIFIER_TYPE: &str = "http://terminology.hl7.org/CodeSystem/v2-0203";
+    pub const CONDITION_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
+    pub const CONDITION_VERIFICATION: &str =
+        "http://terminology.hl7.org/CodeSystem/condition-ver-status";
+    pub const ALLERGY_CLINICAL: &str =
+        "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
+    pub const ALLERGY_VERIFICATION: &str =
+        "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification";
+    pub const OBSERVATION_CATEGORY: &str =
+        "http://terminology.hl7.org/CodeSystem/observation-category";
+    /// The system of MRNs the portal makes itself when a bundle carries none.
+    pub const PORTAL_MRN: &str = "urn:patient-portal:mrn";
+}
+
+/// SNOMED CT 716186003 "No known allergy (situation)": an AllergyIntolerance with this code says
+/// the patient was asked and has no allergies, which is not the same as no allergy recorded.
+pub const NO_KNOWN_ALLERGY_SNOMED: &str = "716186003";
+
+/// One coding of a CodeableConcept plus the text to show. `display` is the concept's text, else
+/// the coding's display, else the code. `system` is empty when the source gave none; `code` and
+/// `system` are both empty only for a concept the source gave as text alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Concept {
+    pub system: String,
+    pub code: String,
+    pub display: String,
+}
+
+impl Concept {
+    pub fn new(system: &str, code: &str, display: &str) -> Self {
+        Concept {
+            system: system.to_owned(),
+            code: code.to_owned(),
+            display: display.to_owned(),
+        }
+    }
+
+    pub fn is(&self, system: &str, code: &str) -> bool {
+        self.system == system && self.code == code
+    }
+}
+
+/// FHIR administrative gender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sex {
+    Female,
+    Male,
+    Other,
+    Unknown,
+}
+
+impl Sex {
+    pub fn from_fhir(code: &str) -> Option<Sex> {
+        match code {
+            "female" => Some(Sex::Female),
+            "male" => Some(Sex::Male),
+            "other" => Some(Sex::Other),
+            "unknown" => Some(Sex::Unknown),
+            _ => None,
+        }
+    }
+
+    pub fn fhir_code(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Other => "other",
+            Sex::Unknown => "unknown",
+        }
+    }
+
+    /// Words for a lay reader.
+    pub fn label(self) -> &'static str {
+        match self {
+            Sex::Female => "Female",
+            Sex::Male => "Male",
+            Sex::Other => "Other",
+            Sex::Unknown => "Unknown",
+        }
+    }
+}
+
+/// FHIR `Patient.deceased[x]`: a boolean `true`, a date, or a date-time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Deceased {
+    /// `deceasedBoolean: true`: the patient has died, the date is not recorded.
+    DateUnknown,
+    /// `deceasedDateTime` given as a date only.
+    OnDate(NaiveDate),
+    /// `deceasedDateTime` with a time.
+    At(DateTime<Utc>),
+}
+
+impl Deceased {
+    pub fn date(&self) -> Option<NaiveDate> {
+        match self {
+            Deceased::DateUnknown => None,
+            Deceased::OnDate(d) => Some(*d),
+            Deceased::At(t) => Some(t.date_naive()),
+        }
+    }
+}
+
+/// A medical record number and the system that issued it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mrn {
+    /// `Identifier.system`; `None` when the source had none.
+    pub system: Option<String>,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Patient {
+    pub fhir_id: String,
+    /// Given names joined with single spaces ("Mary Ann").
+    pub given: String,
+    pub family: String,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    pub deceased: Option<Deceased>,
+    /// From the identifier whose type is v2-0203 `MR`; when the bundle has none, the importer derives
+    /// a stable one from the FHIR id (see `fhir_import::derived_mrn`), so re-imports agree.
+    pub mrn: Mrn,
+    /// One line: "931 Doyle Corner Apt 89, Wilmington, Massachusetts 01887, US".
+    pub address: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl Patient {
+    /// "Given Family", for headings.
+    pub fn display_name(&self) -> String {
+        match (self.given.is_empty(), self.family.is_empty()) {
+            (false, false) => format!("{} {}", self.given, self.family),
+            (true, _) => self.family.clone(),
+            (_, true) => self.given.clone(),
+        }
+    }
+
+    pub fn is_deceased(&self) -> bool {
+        self.deceased.is_some()
+    }
+
+    /// Age in whole years on `on` (or on the date of death, when that is earlier and known).
+    pub fn age_on(&self, on: NaiveDate) -> Option<u32> {
+        let end = match self.deceased.and_then(|d| d.date()) {
+            Some(death) if death < on => death,
+            _ => on,
+        };
+        end.years_since(self.birth_date)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Encounter {
+    pub fhir_id: String,
+    /// FHIR encounter status: planned, arrived, in-progress, finished, cancelled, ...
+    pub status: String,
+    /// v3 ActCode of `Encounter.class`: AMB, EMER, IMP, VR, HH, ...
+    pub class_code: String,
+    /// The first `Encounter.type`, e.g. SNOMED 185349003 "Encounter for check up".
+    pub kind: Option<Concept>,
+    /// The first `Encounter.reasonCode`.
+    pub reason: Option<Concept>,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    /// The first participant's name ("Dr. June Kassulke"), when the bundle says.
+    pub provider: Option<String>,
+    /// The service provider's name, when the bundle says.
+    pub organization: Option<String>,
+}
+
+impl Encounter {
+    /// What to call the visit: its type's text, else the class in words.
+    pub fn title(&self) -> String {
+        match &self.kind {
+            Some(k) => k.display.clone(),
+            None => class_label(&self.class_code).to_owned(),
+        }
+    }
+}
+
+/// v3 ActCode encounter classes in words.
+pub fn class_label(code: &str) -> &'static str {
+    match code {
+        "AMB" => "Outpatient visit",
+        "EMER" => "Emergency visit",
+        "IMP" | "ACUTE" | "NONAC" => "Hospital stay",
+        "OBSENC" => "Observation stay",
+        "PRENC" => "Pre-admission",
+        "SS" => "Short stay",
+        "VR" => "Virtual visit",
+        "HH" => "Home visit",
+        "FLD" => "Field visit",
+        _ => "Visit",
+    }
+}
+
+/// Clinical status of a condition or allergy (FHIR condition-clinical and
+/// allergyintolerance-clinical; allergies use only active, inactive and resolved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClinicalStatus {
+    Active,
+    Recurrence,
+    Relapse,
+    Inactive,
+    Remission,
+    Resolved,
+}
+
+impl ClinicalStatus {
+    pub fn from_fhir(code: &str) -> Option<ClinicalStatus> {
+        match code {
+            "active" => Some(ClinicalStatus::Active),
+            "recurrence" => Some(ClinicalStatus::Recurrence),
+            "relapse" => Some(ClinicalStatus::Relapse),
+            "inactive" => Some(ClinicalStatus::Inactive),
+            "remission" => Some(ClinicalStatus::Remission),
+            "resolved" => Some(ClinicalStatus::Resolved),
+            _ => None,
+        }
+    }
+
+    pub fn fhir_code(self) -> &'static str {
+        match self {
+            ClinicalStatus::Active => "active",
+            ClinicalStatus::Recurrence => "recurrence",
+            ClinicalStatus::Relapse => "relapse",
+            ClinicalStatus::Inactive => "inactive",
+            ClinicalStatus::Remission => "remission",
+            ClinicalStatus::Resolved => "resolved",
+        }
+    }
+
+    /// Active, recurrence and relapse all mean "the patient has this now".
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            ClinicalStatus::Active | ClinicalStatus::Recurrence | ClinicalStatus::Relapse
+        )
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ClinicalStatus::Active => "Active",
+            ClinicalStatus::Recurrence => "Recurred",
+            ClinicalStatus::Relapse => "Relapsed",
+            ClinicalStatus::Inactive => "Inactive",
+            ClinicalStatus::Remission => "In remission",
+            ClinicalStatus::Resolved => "Resolved",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    pub fhir_id: String,
+    /// Usually SNOMED CT.
+    pub code: Concept,
+    /// `None` only when the source gave none (FHIR allows that for entered-in-error).
+    pub clinical_status: Option<ClinicalStatus>,
+    /// condition-ver-status code: confirmed, provisional, refuted, entered-in-error, ...
+    pub verification_status: Option<String>,
+    pub onset: Option<DateTime<Utc>>,
+    pub abatement: Option<DateTime<Utc>>,
+    pub recorded: Option<DateTime<Utc>>,
+    pub encounter: Option<String>,
+}
+
+impl Condition {
+    /// Active now and not refuted or entered in error.
+    pub fn is_active(&self) -> bool {
+        self.clinical_status.is_some_and(ClinicalStatus::is_active)
+            && !matches!(
+                self.verification_status.as_deref(),
+                Some("refuted" | "entered-in-error")
+            )
+    }
+}
+
+/// FHIR MedicationRequest status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MedicationStatus {
+    Active,
+    OnHold,
+    Cancelled,
+    Completed,
+    EnteredInError,
+    Stopped,
+    Draft,
+    Unknown,
+}
+
+impl MedicationStatus {
+    pub fn from_fhir(code: &str) -> Option<MedicationStatus> {
+        match code {
+            "active" => Some(MedicationStatus::Active),
+            "on-hold" => Some(MedicationStatus::OnHold),
+            "cancelled" => Some(MedicationStatus::Cancelled),
+            "completed" => Some(MedicationStatus::Completed),
+            "entered-in-error" => Some(MedicationStatus::EnteredInError),
+            "stopped" => Some(MedicationStatus::Stopped),
+            "draft" => Some(MedicationStatus::Draft),
+            "unknown" => Some(MedicationStatus::Unknown),
+            _ => None,
+        }
+    }
+
+    pub fn fhir_code(self) -> &'static str {
+        match self {
+            MedicationStatus::Active => "active",
+            MedicationStatus::OnHold => "on-hold",
+            MedicationStatus::Cancelled => "cancelled",
+            MedicationStatus::Completed => "completed",
+            MedicationStatus::EnteredInError => "entered-in-error",
+            MedicationStatus::Stopped => "stopped",
+            MedicationStatus::Draft => "draft",
+            MedicationStatus::Unknown => "unknown",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MedicationStatus::Active => "Active",
+            MedicationStatus::OnHold => "On hold",
+            MedicationStatus::Cancelled => "Cancelled",
+            MedicationStatus::Completed => "Completed",
+            MedicationStatus::EnteredInError => "Entered in error",
+            MedicationStatus::Stopped => "Stopped",
+            MedicationStatus::Draft => "Draft",
+            MedicationStatus::Unknown => "Unknown",
+        }
+    }
+}
+
+/// A MedicationRequest (a prescription).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Medication {
+    pub fhir_id: String,
+    /// Usually RxNorm, from `medicationCodeableConcept`.
+    pub code: Concept,
+    pub status: MedicationStatus,
+    /// FHIR request intent: order, plan, proposal, ...
+    pub intent: String,
+    pub authored_on: Option<DateTime<Utc>>,
+    /// How to take it, in words, when the source says ("As needed", "1 tablet 2 times a day").
+    pub dosage: Option<String>,
+    pub encounter: Option<String>,
+}
+
+impl Medication {
+    pub fn is_active(&self) -> bool {
+        self.status == MedicationStatus::Active
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Criticality {
+    Low,
+    High,
+    UnableToAssess,
+}
+
+impl Criticality {
+    pub fn from_fhir(code: &str) -> Option<Criticality> {
+        match code {
+            "low" => Some(Criticality::Low),
+            "high" => Some(Criticality::High),
+            "unable-to-assess" => Some(Criticality::UnableToAssess),
+            _ => None,
+        }
+    }
+
+    pub fn fhir_code(self) -> &'static str {
+        match self {
+            Criticality::Low => "low",
+            Criticality::High => "high",
+            Criticality::UnableToAssess => "unable-to-assess",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Criticality::Low => "Low risk",
+            Criticality::High => "High risk",
+            Criticality::UnableToAssess => "Risk not assessed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AllergyCategory {
+    Food,
+    Medication,
+    Environment,
+    Biologic,
+}
+
+impl AllergyCategory {
+    pub fn from_fhir(code: &str) -> Option<AllergyCategory> {
+        match code {
+            "food" => Some(AllergyCategory::Food),
+            "medication" => Some(AllergyCategory::Medication),
+            "environment" => Some(AllergyCategory::Environment),
+            "biologic" => Some(AllergyCategory::Biologic),
+            _ => None,
+        }
+    }
+
+    pub fn fhir_code(self) -> &'static str {
+        match self {
+            AllergyCategory::Food => "food",
+            AllergyCategory::Medication => "medication",
+            AllergyCategory::Environment => "environment",
+            AllergyCategory::Biologic => "biologic",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AllergyCategory::Food => "Food",
+            AllergyCategory::Medication => "Medicine",
+            AllergyCategory::Environment => "Environment",
+            AllergyCategory::Biologic => "Biologic",
+        }
+    }
+}
+
+/// An AllergyIntolerance. "No known allergies" is an `Allergy` too (SNOMED 716186003), as in
+/// FHIR; see [`Allergy::is_no_known_allergy`] and [`PatientRecord::allergy_summary`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Allergy {
+    pub fhir_id: String,
+    pub code: Concept,
+    pub clinical_status: Option<ClinicalStatus>,
+    /// allergyintolerance-verification code: unconfirmed, confirmed, refuted, entered-in-error.
+    pub verification_status: Option<String>,
+    /// "allergy" or "intolerance".
+    pub kind: Option<String>,
+    pub categories: Vec<AllergyCategory>,
+    pub criticality: Option<Criticality>,
+    pub recorded: Option<DateTime<Utc>>,
+}
+
+impl Allergy {
+    /// The record's statement "No known allergy" (SNOMED 716186003).
+    pub fn is_no_known_allergy(&self) -> bool {
+        self.code.is(systems::SNOMED, NO_KNOWN_ALLERGY_SNOMED)
+    }
+
+    /// Refuted and entered-in-error statements count as not said at all.
+    pub fn is_retracted(&self) -> bool {
+        matches!(
+            self.verification_status.as_deref(),
+            Some("refuted" | "entered-in-error")
+        )
+    }
+
+    /// A "No known allergies" statement, as the portal records it.
+    pub fn no_known_allergies(fhir_id: String, recorded: Option<DateTime<Utc>>) -> Allergy {
+        Allergy {
+            fhir_id,
+            code: Concept::new(
+                systems::SNOMED,
+                NO_KNOWN_ALLERGY_SNOMED,
+                "No known allergy (situation)",
+            ),
+            clinical_status: Some(ClinicalStatus::Active),
+            verification_status: Some("confirmed".to_owned()),
+            kind: None,
+            categories: Vec::new(),
+            criticality: None,
+            recorded,
+        }
+    }
+}
+
+/// What the allergies section should say.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AllergySummary<'a> {
+    /// Nothing recorded at all: show "None recorded", never "No known allergies".
+    NoneRecorded,
+    /// The record says "No known allergy" and lists no allergy.
+    NoKnownAllergies,
+    /// Allergies on record (any clinical status), in record order.
+    Allergies(Vec<&'a Allergy>),
+}
+
+/// Immunization status (FHIR: completed, entered-in-error, not-done).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Immunization {
+    pub fhir_id: String,
+    /// Usually CVX.
+    pub vaccine: Concept,
+    pub date: DateTime<Utc>,
+    pub status: String,
+    pub encounter: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ObservationCategory {
+    Laboratory,
+    VitalSigns,
+    /// Any other observation-category code ("survey", "social-history", ...); empty when the
+    /// source gave no category.
+    Other(String),
+}
+
+impl ObservationCategory {
+    pub fn from_fhir(code: &str) -> ObservationCategory {
+        match code {
+            "laboratory" => ObservationCategory::Laboratory,
+            "vital-signs" => ObservationCategory::VitalSigns,
+            other => ObservationCategory::Other(other.to_owned()),
+        }
+    }
+
+    pub fn fhir_code(&self) -> &str {
+        match self {
+            ObservationCategory::Laboratory => "laboratory",
+            ObservationCategory::VitalSigns => "vital-signs",
+            ObservationCategory::Other(code) => code,
+        }
+    }
+}
+
+/// A measured amount. `unit` is the UCUM code as the source wrote it (`mg/dL`, `mm[Hg]`, `/min`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quantity {
+    pub value: f64,
+    pub unit: String,
+}
+
+/// One part of a multi-part observation, e.g. systolic 8480-6 within blood pressure 55284-4.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Component {
+    /// Usually LOINC.
+    pub code: Concept,
+    pub value: ComponentValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ComponentValue {
+    Quantity(Quantity),
+    Text(String),
+    Empty,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ObservationValue {
+    Quantity(Quantity),
+    /// `valueString`, or the text of `valueCodeableConcept` ("Never smoker").
+    Text(String),
+    Components(Vec<Component>),
+    /// No value (FHIR allows this with a dataAbsentReason, or for panels).
+    Empty,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observation {
+    pub fhir_id: String,
+    /// LOINC when the source has a LOINC coding.
+    pub code: Concept,
+    /// FHIR observation status: final, amended, preliminary, ...
+    pub status: String,
+    pub category: ObservationCategory,
+    pub effective: DateTime<Utc>,
+    pub value: ObservationValue,
+    pub encounter: Option<String>,
+}
+
+impl Observation {
+    pub fn loinc(&self) -> Option<&str> {
+        (self.code.system == systems::LOINC).then_some(self.code.code.as_str())
+    }
+
+    /// The quantity of a component by LOINC code, e.g. systolic 8480-6 of a blood pressure.
+    pub fn component(&self, loinc: &str) -> Option<&Quantity> {
+        match &self.value {
+            ObservationValue::Components(parts) => parts.iter().find_map(|c| match &c.value {
+                ComponentValue::Quantity(q) if c.code.is(systems::LOINC, loinc) => Some(q),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A patient's whole chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatientRecord {
+    pub patient: Patient,
+    pub encounters: Vec<Encounter>,
+    pub conditions: Vec<Condition>,
+    pub medications: Vec<Medication>,
+    pub allergies: Vec<Allergy>,
+    pub immunizations: Vec<Immunization>,
+    pub observations: Vec<Observation>,
+}
+
+/// How many of each kind a record holds (for import summaries and tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCounts {
+    pub encounters: usize,
+    pub conditions: usize,
+    pub medications: usize,
+    pub allergies: usize,
+    pub immunizations: usize,
+    pub observations: usize,
+}
+
+impl std::fmt::Display for RecordCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} encounters, {} conditions, {} medications, {} allergies, {} immunizations, {} observations",
+            self.encounters,
+            self.conditions,
+            self.medications,
+            self.allergies,
+            self.immunizations,
+            self.observations
+        )
+    }
+}
+
+impl PatientRecord {
+    pub fn new(patient: Patient) -> Self {
+        PatientRecord {
+            patient,
+            encounters: Vec::new(),
+            conditions: Vec::new(),
+            medications: Vec::new(),
+            allergies: Vec::new(),
+            immunizations: Vec::new(),
+            observations: Vec::new(),
+        }
+    }
+
+    pub fn counts(&self) -> RecordCounts {
+        RecordCounts {
+            encounters: self.encounters.len(),
+            conditions: self.conditions.len(),
+            medications: self.medications.len(),
+            allergies: self.allergies.len(),
+            immunizations: self.immunizations.len(),
+            observations: self.observations.len(),
+        }
+    }
+
+    /// "No known allergies" only when the record says so and lists no real allergy; "None
+    /// recorded" when it says nothing. Refuted and entered-in-error entries are ignored.
+    pub fn allergy_summary(&self) -> AllergySummary<'_> {
+        let live = self.allergies.iter().filter(|a| !a.is_retracted());
+        let (nka, real): (Vec<&Allergy>, Vec<&Allergy>) =
+            live.partition(|a| a.is_no_known_allergy());
+        if !real.is_empty() {
+            AllergySummary::Allergies(real)
+        } else if nka
+            .iter()
+            .any(|a| a.clinical_status.is_none_or(ClinicalStatus::is_active))
+        {
+            AllergySummary::NoKnownAllergies
+        } else {
+            AllergySummary::NoneRecorded
+        }
+    }
+
+    pub fn active_conditions(&self) -> impl Iterator<Item = &Condition> {
+        self.conditions.iter().filter(|c| c.is_active())
+    }
+
+    pub fn active_medications(&self) -> impl Iterator<Item = &Medication> {
+        self.medications.iter().filter(|m| m.is_active())
+    }
+
+    /// The latest observation of each LOINC code, ordered by code.
+    pub fn latest_observations(&self) -> Vec<&Observation> {
+        let mut latest: std::collections::BTreeMap<&str, &Observation> = Default::default();
+        for o in &self.observations {
+            let Some(code) = o.loinc() else { continue };
+            match latest.get(code) {
+                Some(prev) if prev.effective >= o.effective => {}
+                _ => {
+                    latest.insert(code, o);
+                }
+            }
+        }
+        latest.into_values().collect()
+    }
+
+    /// All observations of one LOINC code, oldest first.
+    pub fn observation_history(&self, loinc: &str) -> Vec<&Observation> {
+        let mut found: Vec<&Observation> = self
+            .observations
+            .iter()
+            .filter(|o| o.loinc() == Some(loinc))
+            .collect();
+        found.sort_by_key(|o| o.effective);
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn patient() -> Patient {
+        Patient {
+            fhir_id: "p1".into(),
+            given: "Ada".into(),
+            family: "Byron".into(),
+            birth_date: NaiveDate::from_ymd_opt(1980, 6, 15).unwrap_or_default(),
+            sex: Sex::Female,
+            deceased: None,
+            mrn: Mrn {
+                system: None,
+                value: "MRN-1".into(),
+            },
+            address: None,
+            phone: None,
+        }
+    }
+
+    fn allergy(id: &str, code: &str, verification: Option<&str>) -> Allergy {
+        Allergy {
+            fhir_id: id.into(),
+            code: Concept::new(systems::SNOMED, code, "x"),
+            clinical_status: Some(ClinicalStatus::Active),
+            verification_status: verification.map(str::to_owned),
+            kind: None,
+            categories: vec![],
+            criticality: None,
+            recorded: None,
+        }
+    }
+
+    #[test]
+    fn allergy_summary_distinguishes_nothing_recorded_from_no_known_allergies() {
+        let mut record = PatientRecord::new(patient());
+        assert_eq!(record.allergy_summary(), AllergySummary::NoneRecorded);
+
+        record
+            .allergies
+            .push(Allergy::no_known_allergies("nka".into(), None));
+        assert_eq!(record.allergy_summary(), AllergySummary::NoKnownAllergies);
+
+        record
+            .allergies
+            .push(allergy("pen", "91936005", Some("confirmed")));
+        match record.allergy_summary() {
+            AllergySummary::Allergies(list) => {
+                assert_eq!(list.len(), 1);
+                assert_eq!(list[0].fhir_id, "pen");
+            }
+            other => panic!("expected allergies, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn retracted_statements_do_not_count() {
+        let mut record = PatientRecord::new(patient());
+        let mut nka = Allergy::no_known_allergies("nka".into(), None);
+        nka.verification_status = Some("entered-in-error".into());
+        record.allergies.push(nka);
+        record
+            .allergies
+            .push(allergy("pen", "91936005", Some("refuted")));
+        assert_eq!(record.allergy_summary(), AllergySummary::NoneRecorded);
+    }
+
+    #[test]
+    fn inactive_no_known_allergy_is_not_a_statement_of_none() {
+        let mut record = PatientRecord::new(patient());
+        let mut nka = Allergy::no_known_allergies("nka".into(), None);
+        nka.clinical_status = Some(ClinicalStatus::Inactive);
+        record.allergies.push(nka);
+        assert_eq!(record.allergy_summary(), AllergySummary::NoneRecorded);
+    }
+
+    #[test]
+    fn age_stops_at_death() {
+        let mut p = patient();
+        let today = NaiveDate::from_ymd_opt(2024, 6, 14).unwrap_or_default();
+        assert_eq!(p.age_on(today), Some(43));
+        p.deceased = Some(Deceased::OnDate(
+            NaiveDate::from_ymd_opt(2020, 6, 15).unwrap_or_default(),
+        ));
+        assert_eq!(p.age_on(today), Some(40));
+        assert_eq!(p.display_name(), "Ada Byron");
+    }
+
+    #[test]
+    fn latest_and_history_by_loinc() {
+        let mut record = PatientRecord::new(patient());
+        for (id, day, v) in [("a", 3, 1.0), ("b", 1, 2.0), ("c", 2, 3.0)] {
+            record.observations.push(Observation {
+                fhir_id: id.into(),
+                code: Concept::new(systems::LOINC, "2345-7", "Glucose"),
+                status: "final".into(),
+                category: ObservationCategory::Laboratory,
+                effective: Utc
+                    .with_ymd_and_hms(2020, 1, day, 0, 0, 0)
+                    .single()
+                    .unwrap_or_default(),
+                value: ObservationValue::Quantity(Quantity {
+                    value: v,
+                    unit: "mg/dL".into(),
+                }),
+                encounter: None,
+            });
+        }
+        let latest = record.latest_observations();
+        assert_eq!(latest.len(), 1);
+        assert_eq!(latest[0].fhir_id, "a");
+        let ids: Vec<&str> = record
+            .observation_history("2345-7")
+            .iter()
+            .map(|o| o.fhir_id.as_str())
+            .collect();
+        assert_eq!(ids, ["b", "c", "a"]);
+    }
+
+    #[test]
+    fn condition_activity_respects_verification() {
+        let mut c = Condition {
+            fhir_id: "c".into(),
+            code: Concept::new(systems::SNOMED, "59621000", "Hypertension"),
+            clinical_status: Some(ClinicalStatus::Relapse),
+            verification_status: Some("confirmed".into()),
+            onset: None,
+            abatement: None,
+            recorded: None,
+            encounter: None,
+        };
+        assert!(c.is_active());
+        c.verification_status = Some("entered-in-error".into());
+        assert!(!c.is_active());
+        c.verification_status = None;
+        c.clinical_status = Some(ClinicalStatus::Resolved);
+        assert!(!c.is_active());
+    }
+}

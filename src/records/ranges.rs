@@ -1,0 +1,602 @@
+//! Our own reference ranges for common adult labs and vital signs, keyed by LOINC.
+//!
+//! Synthea (and many real feeds) send no `referenceRange` or `interpretation`, so the portal flags
+//! results against this table. Ranges are typical adult ranges of US laboratories and guidelines,
+//! sex-independent where possible (where the sexes differ we take the union, so a flag means
+//! "outside the usual range for any adult"):
+//! - CBC and chemistry: MedlinePlus lab test pages and Mayo Clinic Laboratories adult intervals;
+//! - lipids: NCEP ATP III "desirable/optimal" cut-offs (total < 200, LDL < 100, TG < 150,
+//!   HDL >= 40 mg/dL); HbA1c: ADA (< 5.7 %); fasting glucose: ADA (70-99 mg/dL);
+//! - eGFR: KDIGO (>= 60 mL/min/1.73 m2);
+//! - blood pressure: AHA/ACC 2017 (normal < 120/80; < 90/60 is low); heart rate: AHA 60-100/min;
+//!   respiratory rate 12-20/min; temperature 36.1-37.2 Cel (97-99 F); SpO2 95-100 %;
+//!   BMI: CDC/WHO 18.5-24.9 kg/m2.
+//!
+//! Bounds are inclusive and written at the precision the result is reported with (`decimals`), so
+//! a "< 200" cut-off is `high: 199` at 0 decimals. A value is rounded to that precision before it
+//! is compared, so the flag always agrees with the number the patient reads.
+//!
+//! Units are UCUM codes exactly as Synthea writes them. A result in another unit gets no flag
+//! rather than a wrong one.
+
+use std::fmt;
+
+/// One row of the table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReferenceRange {
+    pub loinc: &'static str,
+    /// What a lay reader calls it.
+    pub name: &'static str,
+    /// UCUM code, as Synthea writes it.
+    pub unit: &'static str,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// Decimals shown, and the precision the bounds are written at.
+    pub decimals: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flag {
+    Low,
+    Normal,
+    High,
+}
+
+impl fmt::Display for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Flag::Low => "Low",
+            Flag::Normal => "Normal",
+            Flag::High => "High",
+        })
+    }
+}
+
+const fn row(
+    loinc: &'static str,
+    name: &'static str,
+    unit: &'static str,
+    low: Option<f64>,
+    high: Option<f64>,
+    decimals: u8,
+) -> ReferenceRange {
+    ReferenceRange {
+        loinc,
+        name,
+        unit,
+        low,
+        high,
+        decimals,
+    }
+}
+
+/// The table. Several LOINC codes name one test in different specimens (serum vs. blood);
+/// Synthea uses the "in Blood" codes for some (2339-0, 2947-0, 6298-4, 2069-3, 20565-8, 38483-4,
+/// 49765-1) and the serum codes elsewhere, so both are listed.
+pub static TABLE: &[ReferenceRange] = &[
+    // Complete blood count
+    row("718-7", "Hemoglobin", "g/dL", Some(12.0), Some(17.5), 1),
+    row("4544-3", "Hematocrit", "%", Some(36.0), Some(50.0), 1),
+    row(
+        "6690-2",
+        "White blood cells",
+        "10*3/uL",
+        Some(4.5),
+        Some(11.0),
+        1,
+    ),
+    row("777-3", "Platelets", "10*3/uL", Some(150.0), Some(450.0), 0),
+    row(
+        "789-8",
+        "Red blood cells",
+        "10*6/uL",
+        Some(4.20),
+        Some(6.10),
+        2,
+    ),
+    row(
+        "787-2",
+        "Red cell size (MCV)",
+        "fL",
+        Some(80.0),
+        Some(100.0),
+        1,
+    ),
+    row(
+        "785-6",
+        "Hemoglobin per red cell (MCH)",
+        "pg",
+        Some(27.0),
+        Some(33.0),
+        1,
+    ),
+    row(
+        "786-4",
+        "Hemoglobin concentration (MCHC)",
+        "g/dL",
+        Some(32.0),
+        Some(36.0),
+        1,
+    ),
+    row(
+        "21000-5",
+        "Red cell size variation (RDW-SD)",
+        "fL",
+        Some(39.0),
+        Some(46.0),
+        1,
+    ),
+    row(
+        "788-0",
+        "Red cell size variation (RDW-CV)",
+        "%",
+        Some(11.5),
+        Some(14.5),
+        1,
+    ),
+    row(
+        "32623-1",
+        "Platelet size (MPV)",
+        "fL",
+        Some(7.5),
+        Some(11.5),
+        1,
+    ),
+    row(
+        "32207-3",
+        "Platelet size variation (PDW)",
+        "fL",
+        Some(9.0),
+        Some(17.0),
+        1,
+    ),
+    // Basic / comprehensive metabolic panel
+    row("2345-7", "Glucose", "mg/dL", Some(70.0), Some(99.0), 0),
+    row("2339-0", "Glucose", "mg/dL", Some(70.0), Some(99.0), 0),
+    row(
+        "6299-2",
+        "Urea nitrogen (BUN)",
+        "mg/dL",
+        Some(7.0),
+        Some(20.0),
+        0,
+    ),
+    row(
+        "3094-0",
+        "Urea nitrogen (BUN)",
+        "mg/dL",
+        Some(7.0),
+        Some(20.0),
+        0,
+    ),
+    row("38483-4", "Creatinine", "mg/dL", Some(0.60), Some(1.30), 2),
+    row("2160-0", "Creatinine", "mg/dL", Some(0.60), Some(1.30), 2),
+    row("17861-6", "Calcium", "mg/dL", Some(8.5), Some(10.2), 1),
+    row("49765-1", "Calcium", "mg/dL", Some(8.5), Some(10.2), 1),
+    row("2951-2", "Sodium", "mmol/L", Some(135.0), Some(145.0), 0),
+    row("2947-0", "Sodium", "mmol/L", Some(135.0), Some(145.0), 0),
+    row("6298-4", "Potassium", "mmol/L", Some(3.5), Some(5.0), 1),
+    row("2823-3", "Potassium", "mmol/L", Some(3.5), Some(5.0), 1),
+    row("2075-0", "Chloride", "mmol/L", Some(98.0), Some(107.0), 0),
+    row("2069-3", "Chloride", "mmol/L", Some(98.0), Some(107.0), 0),
+    row(
+        "2028-9",
+        "Carbon dioxide (bicarbonate)",
+        "mmol/L",
+        Some(22.0),
+        Some(29.0),
+        0,
+    ),
+    row(
+        "20565-8",
+        "Carbon dioxide (bicarbonate)",
+        "mmol/L",
+        Some(22.0),
+        Some(29.0),
+        0,
+    ),
+    row(
+        "33914-3",
+        "Kidney filtration rate (eGFR)",
+        "mL/min/{1.73_m2}",
+        Some(60.0),
+        None,
+        0,
+    ),
+    row(
+        "62238-1",
+        "Kidney filtration rate (eGFR)",
+        "mL/min/{1.73_m2}",
+        Some(60.0),
+        None,
+        0,
+    ),
+    row("1751-7", "Albumin", "g/dL", Some(3.5), Some(5.0), 1),
+    row("2885-2", "Total protein", "g/dL", Some(6.0), Some(8.3), 1),
+    row("1975-2", "Bilirubin", "mg/dL", Some(0.1), Some(1.2), 1),
+    row(
+        "6768-6",
+        "Alkaline phosphatase (ALP)",
+        "U/L",
+        Some(44.0),
+        Some(147.0),
+        0,
+    ),
+    row(
+        "1742-6",
+        "Liver enzyme ALT",
+        "U/L",
+        Some(7.0),
+        Some(56.0),
+        0,
+    ),
+    row(
+        "1920-8",
+        "Liver enzyme AST",
+        "U/L",
+        Some(10.0),
+        Some(40.0),
+        0,
+    ),
+    row(
+        "14959-1",
+        "Urine albumin/creatinine ratio",
+        "mg/g",
+        None,
+        Some(29.9),
+        1,
+    ),
+    // Lipids
+    row("2093-3", "Total cholesterol", "mg/dL", None, Some(199.0), 0),
+    row("2571-8", "Triglycerides", "mg/dL", None, Some(149.0), 0),
+    row("18262-6", "LDL cholesterol", "mg/dL", None, Some(99.0), 0),
+    row("13457-7", "LDL cholesterol", "mg/dL", None, Some(99.0), 0),
+    row("2089-1", "LDL cholesterol", "mg/dL", None, Some(99.0), 0),
+    row("2085-9", "HDL cholesterol", "mg/dL", Some(40.0), None, 0),
+    // Diabetes
+    row("4548-4", "Hemoglobin A1c", "%", None, Some(5.6), 1),
+    row("17856-6", "Hemoglobin A1c", "%", None, Some(5.6), 1),
+    // Vital signs
+    row("55284-4", "Blood pressure", "mm[Hg]", None, None, 0),
+    row("85354-9", "Blood pressure", "mm[Hg]", None, None, 0),
+    row(
+        "8480-6",
+        "Systolic blood pressure",
+        "mm[Hg]",
+        Some(90.0),
+        Some(119.0),
+        0,
+    ),
+    row(
+        "8462-4",
+        "Diastolic blood pressure",
+        "mm[Hg]",
+        Some(60.0),
+        Some(79.0),
+        0,
+    ),
+    row("8867-4", "Heart rate", "/min", Some(60.0), Some(100.0), 0),
+    row(
+        "9279-1",
+        "Breathing rate",
+        "/min",
+        Some(12.0),
+        Some(20.0),
+        0,
+    ),
+    row(
+        "39156-5",
+        "Body mass index (BMI)",
+        "kg/m2",
+        Some(18.5),
+        Some(24.9),
+        1,
+    ),
+    row("29463-7", "Weight", "kg", None, None, 1),
+    row("8302-2", "Height", "cm", None, None, 1),
+    row(
+        "8310-5",
+        "Body temperature",
+        "Cel",
+        Some(36.1),
+        Some(37.2),
+        1,
+    ),
+    row(
+        "8331-1",
+        "Body temperature (oral)",
+        "Cel",
+        Some(36.1),
+        Some(37.2),
+        1,
+    ),
+    row(
+        "2708-6",
+        "Oxygen saturation",
+        "%",
+        Some(95.0),
+        Some(100.0),
+        0,
+    ),
+    row(
+        "59408-5",
+        "Oxygen saturation (pulse oximeter)",
+        "%",
+        Some(95.0),
+        Some(100.0),
+        0,
+    ),
+    row("72514-3", "Pain score (0-10)", "{score}", None, None, 0),
+];
+
+/// The table row for a LOINC code.
+pub fn lookup(loinc: &str) -> Option<&'static ReferenceRange> {
+    TABLE.iter().find(|r| r.loinc == loinc)
+}
+
+/// Low, Normal or High against our table; `None` when the test is not in the table, has no
+/// range, the unit differs from the table's, or the value is not a finite number.
+pub fn flag(loinc: &str, value: f64, unit: &str) -> Option<Flag> {
+    let range = lookup(loinc)?;
+    if range.unit != unit {
+        return None;
+    }
+    range.flag(value)
+}
+
+/// The value rounded for display: the table's decimals for known tests, else about three
+/// significant digits (85.60102792628544 -> "85.6"), never dropping integer digits.
+pub fn format_value(loinc: &str, value: f64) -> String {
+    match lookup(loinc) {
+        Some(range) => range.format(value),
+        None => format_significant(value),
+    }
+}
+
+impl ReferenceRange {
+    /// The flag for a value already known to be in this row's unit.
+    pub fn flag(&self, value: f64) -> Option<Flag> {
+        if !value.is_finite() || (self.low.is_none() && self.high.is_none()) {
+            return None;
+        }
+        let shown = round_to(value, self.decimals);
+        if self
+            .low
+            .is_some_and(|low| shown < round_to(low, self.decimals))
+        {
+            Some(Flag::Low)
+        } else if self
+            .high
+            .is_some_and(|high| shown > round_to(high, self.decimals))
+        {
+            Some(Flag::High)
+        } else {
+            Some(Flag::Normal)
+        }
+    }
+
+    pub fn format(&self, value: f64) -> String {
+        format_fixed(value, self.decimals)
+    }
+
+    /// The normal range in words, without the unit: "70 to 99", "199 or less", "40 or more";
+    /// `None` when the row has no range.
+    pub fn describe(&self) -> Option<String> {
+        match (self.low, self.high) {
+            (Some(low), Some(high)) => {
+                Some(format!("{} to {}", self.format(low), self.format(high)))
+            }
+            (None, Some(high)) => Some(format!("{} or less", self.format(high))),
+            (Some(low), None) => Some(format!("{} or more", self.format(low))),
+            (None, None) => None,
+        }
+    }
+}
+
+/// A UCUM unit as a lay reader expects to see it (`mm[Hg]` -> `mmHg`, `Cel` -> `°C`).
+pub fn unit_label(ucum: &str) -> String {
+    let known = match ucum {
+        "mm[Hg]" => "mmHg",
+        "Cel" => "°C",
+        "[degF]" => "°F",
+        "/min" => "per minute",
+        "kg/m2" => "kg/m²",
+        "10*3/uL" => "thousand per µL",
+        "10*6/uL" => "million per µL",
+        "mL/min/{1.73_m2}" => "mL/min/1.73 m²",
+        "{score}" | "1" => "",
+        "[in_i]" => "in",
+        "[lb_av]" => "lb",
+        "ug/L" => "µg/L",
+        "umol/L" => "µmol/L",
+        "uL" => "µL",
+        other => {
+            // Drop UCUM annotations in braces ("{cells}/uL" -> "/uL").
+            let mut out = String::with_capacity(other.len());
+            let mut depth = 0usize;
+            for c in other.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth = depth.saturating_sub(1),
+                    _ if depth == 0 => out.push(c),
+                    _ => {}
+                }
+            }
+            return out;
+        }
+    };
+    known.to_owned()
+}
+
+fn round_to(value: f64, decimals: u8) -> f64 {
+    let factor = 10f64.powi(i32::from(decimals));
+    (value * factor).round() / factor
+}
+
+fn format_fixed(value: f64, decimals: u8) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let s = format!("{:.*}", usize::from(decimals), value);
+    // "-0" and "-0.0" read as a negative number; show zero plainly.
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_owned()
+    } else {
+        s
+    }
+}
+
+/// About three significant digits, trailing zeros trimmed: 85.601 -> "85.6", 0.012345 ->
+/// "0.0123", 1234.5 -> "1235", 2.0 -> "2".
+pub fn format_significant(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    if value == 0.0 {
+        return "0".to_owned();
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (2 - magnitude).clamp(0, 9) as u8;
+    let s = format_fixed(value, decimals);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_loinc_is_listed_once_and_ranges_are_ordered() {
+        let mut seen = HashSet::new();
+        for r in TABLE {
+            assert!(seen.insert(r.loinc), "{} listed twice", r.loinc);
+            if let (Some(low), Some(high)) = (r.low, r.high) {
+                assert!(low < high, "{}: low {low} >= high {high}", r.loinc);
+            }
+            assert!(!r.name.is_empty() && !r.unit.is_empty());
+        }
+    }
+
+    #[test]
+    fn brief_and_synthea_codes_are_covered() {
+        for code in [
+            "718-7", "4544-3", "6690-2", "777-3", "789-8", "787-2", "785-6", "786-4", "21000-5",
+            "2345-7", "6299-2", "38483-4", "2160-0", "17861-6", "49765-1", "2951-2", "6298-4",
+            "2075-0", "2028-9", "2093-3", "2571-8", "18262-6", "13457-7", "2085-9", "4548-4",
+            "8480-6", "8462-4", "8867-4", "9279-1", "39156-5", "29463-7", "8302-2", "8310-5",
+            "2708-6", "59408-5", "33914-3", // the brief
+            "20565-8", "2069-3", "2339-0", "2947-0", "32207-3", "32623-1", "72514-3",
+            "8331-1", // also in the Synthea files
+        ] {
+            assert!(lookup(code).is_some(), "{code} missing from the table");
+        }
+        assert_eq!(lookup("8302-2").and_then(|r| r.describe()), None);
+    }
+
+    #[test]
+    fn flags_in_words() {
+        assert_eq!(
+            flag("2345-7", 85.60102792628544, "mg/dL"),
+            Some(Flag::Normal)
+        );
+        assert_eq!(flag("2345-7", 126.0, "mg/dL"), Some(Flag::High));
+        assert_eq!(flag("2345-7", 62.0, "mg/dL"), Some(Flag::Low));
+        assert_eq!(Flag::High.to_string(), "High");
+        assert_eq!(Flag::Low.to_string(), "Low");
+        assert_eq!(Flag::Normal.to_string(), "Normal");
+    }
+
+    #[test]
+    fn bounds_are_inclusive_at_reporting_precision() {
+        // Fasting glucose 70-99: 99.4 reads "99" and is Normal; 99.5 reads "100" and is High.
+        assert_eq!(flag("2345-7", 99.4, "mg/dL"), Some(Flag::Normal));
+        assert_eq!(format_value("2345-7", 99.5), "100");
+        assert_eq!(flag("2345-7", 99.5, "mg/dL"), Some(Flag::High));
+        assert_eq!(flag("2345-7", 70.0, "mg/dL"), Some(Flag::Normal));
+        assert_eq!(flag("2345-7", 69.4, "mg/dL"), Some(Flag::Low));
+        // Total cholesterol: desirable below 200.
+        assert_eq!(flag("2093-3", 199.0, "mg/dL"), Some(Flag::Normal));
+        assert_eq!(flag("2093-3", 200.0, "mg/dL"), Some(Flag::High));
+        // HbA1c: 5.6 normal, 5.7 prediabetes range.
+        assert_eq!(flag("4548-4", 5.64, "%"), Some(Flag::Normal));
+        assert_eq!(flag("4548-4", 5.66, "%"), Some(Flag::High));
+        assert_eq!(flag("4548-4", 7.56, "%"), Some(Flag::High));
+        // HDL: only a lower bound.
+        assert_eq!(flag("2085-9", 39.0, "mg/dL"), Some(Flag::Low));
+        assert_eq!(flag("2085-9", 95.0, "mg/dL"), Some(Flag::Normal));
+        // Blood pressure components.
+        assert_eq!(flag("8480-6", 106.68, "mm[Hg]"), Some(Flag::Normal));
+        assert_eq!(flag("8480-6", 120.0, "mm[Hg]"), Some(Flag::High));
+        assert_eq!(flag("8462-4", 80.0, "mm[Hg]"), Some(Flag::High));
+        assert_eq!(flag("8462-4", 55.0, "mm[Hg]"), Some(Flag::Low));
+        // eGFR: 60 or more.
+        assert_eq!(flag("33914-3", 59.0, "mL/min/{1.73_m2}"), Some(Flag::Low));
+        assert_eq!(
+            flag("33914-3", 110.0, "mL/min/{1.73_m2}"),
+            Some(Flag::Normal)
+        );
+    }
+
+    #[test]
+    fn synthea_values_seen_in_the_shared_files() {
+        assert_eq!(flag("2069-3", 108.32, "mmol/L"), Some(Flag::High)); // chloride
+                                                                        // CO2 21.84 reads "22", the lower bound: Normal, as the patient would read it.
+        assert_eq!(flag("20565-8", 21.84, "mmol/L"), Some(Flag::Normal));
+        assert_eq!(flag("20565-8", 21.4, "mmol/L"), Some(Flag::Low));
+        assert_eq!(flag("39156-5", 30.47, "kg/m2"), Some(Flag::High)); // BMI
+        assert_eq!(flag("39156-5", 24.94, "kg/m2"), Some(Flag::Normal));
+        assert_eq!(flag("8331-1", 37.68, "Cel"), Some(Flag::High));
+        assert_eq!(flag("789-8", 3.97, "10*6/uL"), Some(Flag::Low));
+        assert_eq!(flag("718-7", 13.26, "g/dL"), Some(Flag::Normal));
+    }
+
+    #[test]
+    fn no_flag_for_other_units_unknown_tests_or_no_range() {
+        assert_eq!(flag("2345-7", 5.0, "mmol/L"), None);
+        assert_eq!(flag("8310-5", 98.6, "[degF]"), None);
+        assert_eq!(flag("99999-9", 1.0, "mg/dL"), None);
+        assert_eq!(flag("29463-7", 80.0, "kg"), None);
+        assert_eq!(flag("8302-2", 170.0, "cm"), None);
+        assert_eq!(flag("2345-7", f64::NAN, "mg/dL"), None);
+        assert_eq!(flag("2345-7", f64::INFINITY, "mg/dL"), None);
+    }
+
+    #[test]
+    fn values_are_rounded_sensibly() {
+        assert_eq!(format_value("2345-7", 85.60102792628544), "86");
+        assert_eq!(format_value("4548-4", 5.0), "5.0");
+        assert_eq!(format_value("38483-4", 0.9789), "0.98");
+        assert_eq!(format_value("39156-5", 27.3636), "27.4");
+        assert_eq!(format_value("8302-2", 168.80253764416227), "168.8");
+        assert_eq!(format_value("8480-6", 106.6797730199243), "107");
+        // Not in the table: about three significant digits.
+        assert_eq!(format_value("0000-0", 85.60102792628544), "85.6");
+        assert_eq!(format_value("0000-0", 1234.56), "1235");
+        assert_eq!(format_value("0000-0", 0.012345), "0.0123");
+        assert_eq!(format_value("0000-0", 2.0), "2");
+        assert_eq!(format_value("0000-0", -4.56789), "-4.57");
+        assert_eq!(format_value("0000-0", 0.0), "0");
+        assert_eq!(format_value("0000-0", 99.96), "100");
+        assert_eq!(format_value("2345-7", -0.2), "0");
+    }
+
+    #[test]
+    fn ranges_and_units_in_words() {
+        let d = |c: &str| lookup(c).and_then(|r| r.describe());
+        assert_eq!(d("2345-7").as_deref(), Some("70 to 99"));
+        assert_eq!(d("2093-3").as_deref(), Some("199 or less"));
+        assert_eq!(d("2085-9").as_deref(), Some("40 or more"));
+        assert_eq!(d("4548-4").as_deref(), Some("5.6 or less"));
+        assert_eq!(d("38483-4").as_deref(), Some("0.60 to 1.30"));
+        assert_eq!(unit_label("mm[Hg]"), "mmHg");
+        assert_eq!(unit_label("Cel"), "°C");
+        assert_eq!(unit_label("{score}"), "");
+        assert_eq!(unit_label("{cells}/uL"), "/uL");
+        assert_eq!(unit_label("mg/dL"), "mg/dL");
+    }
+}

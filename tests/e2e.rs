@@ -1,0 +1,507 @@
+//! The portal and the local B2C emulator together, over real HTTPS on two origins, driven the
+//! way a person drives a browser: read the page, fill the labelled fields, press the named
+//! button, read codes from the emulator's outbox.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use patient_portal::config::Cli;
+use patient_portal::startup::Application;
+use patient_portal::tls;
+use scraper::{Html, Selector};
+
+struct World {
+    portal: String,
+    emulator: String,
+    data_dir: PathBuf,
+}
+
+struct Person {
+    client: reqwest::Client,
+}
+
+#[derive(Debug)]
+struct Page {
+    url: url::Url,
+    status: u16,
+    html: String,
+}
+
+fn sel(s: &str) -> Selector {
+    Selector::parse(s).unwrap()
+}
+
+impl Page {
+    fn doc(&self) -> Html {
+        Html::parse_document(&self.html)
+    }
+
+    fn heading(&self) -> String {
+        self.doc()
+            .select(&sel("h1"))
+            .next()
+            .map(|h| h.text().collect::<String>().trim().to_string())
+            .unwrap_or_default()
+    }
+
+    fn text(&self) -> String {
+        self.doc()
+            .root_element()
+            .text()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn field(&self, label: &str) -> String {
+        let doc = self.doc();
+        let l = doc
+            .select(&sel("label"))
+            .find(|l| l.text().collect::<String>().trim() == label)
+            .unwrap_or_else(|| panic!("no label {label:?} on {}: {}", self.url, self.html));
+        let id = l.value().attr("for").unwrap();
+        doc.select(&sel(&format!("#{id}")))
+            .next()
+            .unwrap()
+            .value()
+            .attr("name")
+            .unwrap()
+            .to_string()
+    }
+
+    fn link(&self, text: &str) -> url::Url {
+        let href = self
+            .doc()
+            .select(&sel("a"))
+            .find(|a| a.text().collect::<String>().trim() == text)
+            .and_then(|a| a.value().attr("href").map(str::to_string))
+            .unwrap_or_else(|| panic!("no link {text:?} on {}", self.url));
+        self.url.join(&href).unwrap()
+    }
+
+    /// The form holding the button, as a browser would send it.
+    fn submission(&self, fill: &[(&str, &str)], button: &str) -> (url::Url, Vec<(String, String)>) {
+        let doc = self.doc();
+        let form = doc
+            .select(&sel("form"))
+            .find(|f| {
+                f.select(&sel("button"))
+                    .any(|b| b.text().collect::<String>().trim() == button)
+            })
+            .unwrap_or_else(|| panic!("no button {button:?} on {}: {}", self.url, self.html));
+        let action = self
+            .url
+            .join(form.value().attr("action").unwrap_or(""))
+            .unwrap();
+        let mut values: HashMap<String, String> = HashMap::new();
+        for input in form.select(&sel("input[name]")) {
+            values.insert(
+                input.value().attr("name").unwrap().into(),
+                input.value().attr("value").unwrap_or("").into(),
+            );
+        }
+        for select in form.select(&sel("select[name]")) {
+            let chosen = select
+                .select(&sel("option[selected]"))
+                .next()
+                .or_else(|| select.select(&sel("option")).next())
+                .and_then(|o| o.value().attr("value"))
+                .unwrap_or("")
+                .to_string();
+            values.insert(select.value().attr("name").unwrap().into(), chosen);
+        }
+        for (label, value) in fill {
+            values.insert(self.field(label), value.to_string());
+        }
+        let pressed = form
+            .select(&sel("button"))
+            .find(|b| b.text().collect::<String>().trim() == button)
+            .unwrap();
+        let mut fields: Vec<(String, String)> = values.into_iter().collect();
+        if let (Some(n), Some(v)) = (pressed.value().attr("name"), pressed.value().attr("value")) {
+            fields.push((n.into(), v.into()));
+        }
+        (action, fields)
+    }
+}
+
+impl Person {
+    async fn land(&self, mut resp: reqwest::Response) -> Page {
+        loop {
+            let url = resp.url().clone();
+            if resp.status().is_redirection() {
+                let location = resp.headers()["location"].to_str().unwrap().to_string();
+                let next = url.join(&location).unwrap();
+                resp = self.client.get(next).send().await.unwrap();
+                continue;
+            }
+            let status = resp.status().as_u16();
+            return Page {
+                url,
+                status,
+                html: resp.text().await.unwrap(),
+            };
+        }
+    }
+
+    async fn open(&self, url: &str) -> Page {
+        let resp = self.client.get(url).send().await.unwrap();
+        self.land(resp).await
+    }
+
+    async fn submit(&self, page: &Page, fill: &[(&str, &str)], button: &str) -> Page {
+        let (action, fields) = page.submission(fill, button);
+        let resp = self.client.post(action).form(&fields).send().await.unwrap();
+        self.land(resp).await
+    }
+}
+
+impl World {
+    async fn start() -> World {
+        tls::install_crypto_provider();
+        let data_dir = tempfile::tempdir().unwrap().keep();
+        let portal = TcpListener::bind("127.0.0.1:0").unwrap();
+        let emulator = TcpListener::bind("127.0.0.1:0").unwrap();
+        let (pp, ep) = (
+            portal.local_addr().unwrap().port(),
+            emulator.local_addr().unwrap().port(),
+        );
+        use clap::Parser;
+        let cli = Cli::try_parse_from([
+            "patient-portal".to_string(),
+            format!("--public-url=https://localhost:{pp}"),
+            format!("--listen=127.0.0.1:{pp}"),
+            format!("--dev-b2c-listen=127.0.0.1:{ep}"),
+            format!("--data-dir={}", data_dir.display()),
+            format!(
+                "--database-url=sqlite://{}?mode=rwc",
+                data_dir.join("portal.sqlite").display()
+            ),
+        ])
+        .unwrap();
+        let settings = cli.env.validate().unwrap();
+        let app = Application::build_with_listeners(settings, portal, Some(emulator))
+            .await
+            .unwrap();
+        tokio::spawn(app.run_until_stopped());
+        World {
+            portal: format!("https://localhost:{pp}"),
+            emulator: format!("https://localhost:{ep}"),
+            data_dir,
+        }
+    }
+
+    fn person(&self) -> Person {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .use_preconfigured_tls(
+                tls::client_config(&[self.data_dir.join("localhost-cert.pem")]).unwrap(),
+            )
+            .cookie_provider(jar)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Person { client }
+    }
+
+    /// The code in the newest outbox message to `recipient`, as a developer reads it.
+    async fn code_for(&self, p: &Person, recipient: &str) -> String {
+        let page = p.open(&format!("{}/outbox", self.emulator)).await;
+        let doc = page.doc();
+        let row = doc
+            .select(&sel("tr.message"))
+            .find(|r| {
+                r.select(&sel("td.recipient"))
+                    .next()
+                    .map(|t| t.text().collect::<String>() == recipient)
+                    .unwrap_or(false)
+            })
+            .unwrap_or_else(|| panic!("no message to {recipient}"));
+        let body: String = row.select(&sel("td.body")).next().unwrap().text().collect();
+        let chars: Vec<char> = body.chars().collect();
+        chars
+            .windows(6)
+            .find(|w| w.iter().all(char::is_ascii_digit))
+            .unwrap()
+            .iter()
+            .collect()
+    }
+
+    async fn sign_in_demo(
+        &self,
+        p: &Person,
+        email: &str,
+        password: &str,
+        phone: &str,
+        return_to: &str,
+    ) -> Page {
+        let page = p
+            .open(&format!("{}/signin?returnUrl={return_to}", self.portal))
+            .await;
+        assert_eq!(page.heading(), "Sign in", "{}", page.html);
+        let page = p
+            .submit(
+                &page,
+                &[("Email Address", email), ("Password", password)],
+                "Sign in",
+            )
+            .await;
+        assert_eq!(
+            page.heading(),
+            "Verify your identity",
+            "MFA is asked: {}",
+            page.html
+        );
+        let page = p.submit(&page, &[], "Send Code").await;
+        let code = self.code_for(p, phone).await;
+        p.submit(&page, &[("Verification code", &code)], "Verify Code")
+            .await
+    }
+}
+
+#[tokio::test]
+async fn a_newcomer_signs_up_passes_mfa_and_sees_their_claims() {
+    let w = World::start().await;
+    let p = w.person();
+    let landing = p.open(&w.portal).await;
+    assert!(
+        landing.text().contains("patient@example.com"),
+        "demo accounts listed while the emulator runs"
+    );
+
+    let page = p.open(&format!("{}/signin", w.portal)).await;
+    assert!(
+        page.url.as_str().starts_with(&w.emulator),
+        "sent to the emulator"
+    );
+    let page = p.open(page.link("Sign up now").as_str()).await;
+    assert_eq!(page.heading(), "Sign up");
+    let email = "robin.newcomer@example.com";
+    let page = p
+        .submit(&page, &[("Email Address", email)], "Send verification code")
+        .await;
+    let code = w.code_for(&p, email).await;
+    let page = p
+        .submit(&page, &[("Verification code", &code)], "Verify code")
+        .await;
+    let page = p
+        .submit(
+            &page,
+            &[
+                ("New Password", "Sturdy-Pass-42"),
+                ("Confirm New Password", "Sturdy-Pass-42"),
+                ("Given Name", "Robin"),
+                ("Surname", "Newcomer"),
+                ("Country/Region", "NL"),
+            ],
+            "Create",
+        )
+        .await;
+    assert_eq!(page.heading(), "Verify your identity", "{}", page.html);
+    let page = p
+        .submit(&page, &[("Phone Number", "(202) 555-0177")], "Send Code")
+        .await;
+    let sms = w.code_for(&p, "+12025550177").await;
+    let account = p
+        .submit(&page, &[("Verification code", &sms)], "Verify Code")
+        .await;
+    assert_eq!(account.url.path(), "/account", "{}", account.html);
+    assert_eq!(account.status, 200);
+    let text = account.text();
+    for expected in ["Robin Newcomer", email, "B2C_1_susi_mfa", "NL"] {
+        assert!(text.contains(expected), "{expected} on /account");
+    }
+
+    // A new account has no record yet: /records sends it to link one.
+    let records = p.open(&format!("{}/records", w.portal)).await;
+    assert_eq!(records.url.path(), "/activate");
+}
+
+#[tokio::test]
+async fn the_demo_clinician_reaches_staff_pages_and_the_demo_patient_their_record() {
+    let w = World::start().await;
+    let clinician = w.person();
+    let page = w
+        .sign_in_demo(
+            &clinician,
+            "clinician@example.com",
+            "Clinician-Demo-2024",
+            "+12025550102",
+            "/staff",
+        )
+        .await;
+    assert_eq!(page.url.path(), "/staff");
+    assert_eq!(page.status, 200);
+
+    let patient = w.person();
+    let page = w
+        .sign_in_demo(
+            &patient,
+            "patient@example.com",
+            "Patient-Demo-2024",
+            "+12025550101",
+            "/records",
+        )
+        .await;
+    assert_eq!(page.url.path(), "/records");
+    assert_eq!(
+        page.status, 200,
+        "the demo patient is linked to a demo record"
+    );
+    let staff = patient.open(&format!("{}/staff", w.portal)).await;
+    assert_eq!(staff.status, 403);
+}
+
+#[tokio::test]
+async fn cancel_and_forgot_password_come_back_as_b2c_errors() {
+    let w = World::start().await;
+    let p = w.person();
+    let page = p.open(&format!("{}/signin", w.portal)).await;
+    let landing = p.submit(&page, &[], "Cancel").await;
+    assert_eq!(landing.url.path(), "/");
+    assert!(landing.text().contains("Sign-in cancelled"));
+
+    let page = p.open(&format!("{}/signin", w.portal)).await;
+    let reset = p.submit(&page, &[], "Forgot your password?").await;
+    assert!(
+        reset.url.path().to_lowercase().contains("/b2c_1_reset/"),
+        "the reset flow starts: {}",
+        reset.url
+    );
+    let account = p
+        .client
+        .get(format!("{}/account", w.portal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.status(), 302, "no session: sent to sign in");
+}
+
+#[tokio::test]
+async fn the_flow_without_mfa_never_makes_a_portal_session() {
+    let w = World::start().await;
+    let p = w.person();
+    // Someone edits the authorize address to the tenant's flow without MFA.
+    let resp = p
+        .client
+        .get(format!("{}/signin", w.portal))
+        .send()
+        .await
+        .unwrap();
+    let mut authorize = url::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+    let path = authorize
+        .path()
+        .to_lowercase()
+        .replace("/b2c_1_susi_mfa/", "/b2c_1_susi/");
+    assert!(path.contains("/b2c_1_susi/"));
+    authorize.set_path(&path);
+    let authorize = authorize.to_string();
+    let page = p.open(&authorize).await;
+    let back = p
+        .submit(
+            &page,
+            &[
+                ("Email Address", "patient@example.com"),
+                ("Password", "Patient-Demo-2024"),
+            ],
+            "Sign in",
+        )
+        .await;
+    assert!(back.url.as_str().starts_with(&w.portal), "{}", back.url);
+    assert_eq!(back.status, 400, "refused: {}", back.html);
+    let account = p
+        .client
+        .get(format!("{}/account", w.portal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.status(), 302, "no session");
+}
+
+#[tokio::test]
+async fn after_a_key_rotation_the_portal_accepts_the_new_key() {
+    let w = World::start().await;
+    let first = w.person();
+    let page = w
+        .sign_in_demo(
+            &first,
+            "patient@example.com",
+            "Patient-Demo-2024",
+            "+12025550101",
+            "/account",
+        )
+        .await;
+    assert_eq!(page.url.path(), "/account");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+        .args(["b2c-emulator", "rotate-keys"])
+        .env("PORTAL_DATA_DIR", &w.data_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let second = w.person();
+    let page = w
+        .sign_in_demo(
+            &second,
+            "patient@example.com",
+            "Patient-Demo-2024",
+            "+12025550101",
+            "/account",
+        )
+        .await;
+    assert_eq!(
+        page.url.path(),
+        "/account",
+        "signed with the new key and accepted: {}",
+        page.html
+    );
+    assert_eq!(page.status, 200);
+}
+
+#[tokio::test]
+async fn signing_out_ends_both_sessions() {
+    let w = World::start().await;
+    let p = w.person();
+    let account = w
+        .sign_in_demo(
+            &p,
+            "patient@example.com",
+            "Patient-Demo-2024",
+            "+12025550101",
+            "/account",
+        )
+        .await;
+    let csrf = account
+        .doc()
+        .select(&sel("input[name=csrf_token]"))
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_string();
+    let resp = p
+        .client
+        .post(format!("{}/signout", w.portal))
+        .form(&[("csrf_token", csrf)])
+        .send()
+        .await
+        .unwrap();
+    let page = p.land(resp).await;
+    assert_eq!(
+        page.url.path(),
+        "/signout-callback-oidc",
+        "back from the emulator's logout: {}",
+        page.url
+    );
+    assert_eq!(page.heading(), "You have signed out");
+    // The emulator's own session ended too: signing in asks for the password again.
+    let page = p.open(&format!("{}/signin", w.portal)).await;
+    assert_eq!(page.heading(), "Sign in");
+}
