@@ -88,7 +88,14 @@ impl Section {
     }
 }
 
-async fn write(state: &AppState, req: &HttpRequest, user: &SignedInUser, action: Action, patient_id: &str, detail: String) -> Result<(), AppError> {
+async fn write(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &SignedInUser,
+    action: Action,
+    patient_id: &str,
+    detail: String,
+) -> Result<(), AppError> {
     let meta = RequestMeta::of(req, state.settings.behind_proxy);
     let mut entry = meta.entry(Actor::user(user), action, Outcome::Success);
     entry.patient_id = Some(patient_id.to_string());
@@ -108,8 +115,21 @@ pub struct LinkedPatient {
 
 impl LinkedPatient {
     /// Opens a section of the patient's own chart (audited).
-    pub async fn open(&self, state: &AppState, req: &HttpRequest, section: Section) -> Result<ChartAccess, AppError> {
-        write(state, req, &self.user, section.action(), &self.patient_id, section.as_str().to_string()).await?;
+    pub async fn open(
+        &self,
+        state: &AppState,
+        req: &HttpRequest,
+        section: Section,
+    ) -> Result<ChartAccess, AppError> {
+        write(
+            state,
+            req,
+            &self.user,
+            section.action(),
+            &self.patient_id,
+            section.as_str().to_string(),
+        )
+        .await?;
         Ok(ChartAccess {
             patient_id: self.patient_id.clone(),
             viewer: Viewer::Patient,
@@ -138,7 +158,10 @@ impl FromRequest for LinkedPatient {
     }
 }
 
-pub async fn linked_patient_id(pool: &crate::db::Pool, subject: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn linked_patient_id(
+    pool: &crate::db::Pool,
+    subject: &str,
+) -> Result<Option<String>, sqlx::Error> {
     let row = sqlx::query("SELECT id FROM patients WHERE b2c_subject = $1")
         .bind(subject)
         .fetch_optional(pool)
@@ -186,13 +209,18 @@ pub async fn open_for_clinician(
 }
 
 /// How (if at all) a clinician may see a patient right now.
-pub async fn viewer_of(state: &AppState, clinician_subject: &str, patient_id: &str) -> Result<Option<Viewer>, sqlx::Error> {
-    let on_team = sqlx::query("SELECT 1 FROM care_team WHERE clinician_subject = $1 AND patient_id = $2")
-        .bind(clinician_subject)
-        .bind(patient_id)
-        .fetch_optional(&state.pool)
-        .await?
-        .is_some();
+pub async fn viewer_of(
+    state: &AppState,
+    clinician_subject: &str,
+    patient_id: &str,
+) -> Result<Option<Viewer>, sqlx::Error> {
+    let on_team =
+        sqlx::query("SELECT 1 FROM care_team WHERE clinician_subject = $1 AND patient_id = $2")
+            .bind(clinician_subject)
+            .bind(patient_id)
+            .fetch_optional(&state.pool)
+            .await?
+            .is_some();
     if on_team {
         return Ok(Some(Viewer::CareTeam));
     }

@@ -68,7 +68,11 @@ pub async fn issue(pool: &Pool, patient_id: &str, issued_by: &str) -> Result<Iss
     .bind(expires_at)
     .execute(pool)
     .await?;
-    Ok(Issued { id, code, expires_at })
+    Ok(Issued {
+        id,
+        code,
+        expires_at,
+    })
 }
 
 /// Revokes a patient's outstanding code. Returns whether one was revoked.
@@ -85,7 +89,10 @@ pub async fn revoke(pool: &Pool, patient_id: &str, code_id: &str) -> Result<bool
 }
 
 /// Outstanding (usable) codes of a patient: id, issued at, expires at.
-pub async fn outstanding(pool: &Pool, patient_id: &str) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+pub async fn outstanding(
+    pool: &Pool,
+    patient_id: &str,
+) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, issued_at, expires_at FROM activation_codes WHERE patient_id = $1 AND used_at IS NULL \
          AND revoked_at IS NULL AND expires_at > $2 AND failed_attempts < $3 ORDER BY issued_at DESC",
@@ -113,18 +120,27 @@ pub enum Redeemed {
 }
 
 /// Links `subject` to the record the code was issued for, if the date of birth matches.
-pub async fn redeem(pool: &Pool, subject: &str, code: &str, birth_date: &str) -> Result<Redeemed, sqlx::Error> {
+pub async fn redeem(
+    pool: &Pool,
+    subject: &str,
+    code: &str,
+    birth_date: &str,
+) -> Result<Redeemed, sqlx::Error> {
     let now = db::now();
-    let recent: i64 = sqlx::query("SELECT COUNT(*) FROM activation_attempts WHERE subject = $1 AND at > $2")
-        .bind(subject)
-        .bind(now - ATTEMPT_WINDOW_SECS)
-        .fetch_one(pool)
-        .await?
-        .try_get(0)?;
+    let recent: i64 =
+        sqlx::query("SELECT COUNT(*) FROM activation_attempts WHERE subject = $1 AND at > $2")
+            .bind(subject)
+            .bind(now - ATTEMPT_WINDOW_SECS)
+            .fetch_one(pool)
+            .await?
+            .try_get(0)?;
     if recent >= MAX_ACCOUNT_ATTEMPTS {
         return Ok(Redeemed::Throttled);
     }
-    if crate::access::linked_patient_id(pool, subject).await?.is_some() {
+    if crate::access::linked_patient_id(pool, subject)
+        .await?
+        .is_some()
+    {
         return Ok(Redeemed::AlreadyLinked);
     }
     let mut tx = pool.begin().await?;
@@ -147,10 +163,12 @@ pub async fn redeem(pool: &Pool, subject: &str, code: &str, birth_date: &str) ->
     let dob: String = row.try_get(2)?;
     let linked: Option<String> = row.try_get(3)?;
     if dob != birth_date.trim() {
-        sqlx::query("UPDATE activation_codes SET failed_attempts = failed_attempts + 1 WHERE id = $1")
-            .bind(&code_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE activation_codes SET failed_attempts = failed_attempts + 1 WHERE id = $1",
+        )
+        .bind(&code_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         record_attempt(pool, subject).await?;
         return Ok(Redeemed::Refused);
@@ -159,17 +177,20 @@ pub async fn redeem(pool: &Pool, subject: &str, code: &str, birth_date: &str) ->
         tx.rollback().await?;
         return Ok(Redeemed::AlreadyLinked);
     }
-    let used = sqlx::query("UPDATE activation_codes SET used_at = $1, used_by = $2 WHERE id = $3 AND used_at IS NULL")
-        .bind(now)
-        .bind(subject)
-        .bind(&code_id)
-        .execute(&mut *tx)
-        .await?;
-    let linked = sqlx::query("UPDATE patients SET b2c_subject = $1 WHERE id = $2 AND b2c_subject IS NULL")
-        .bind(subject)
-        .bind(&patient_id)
-        .execute(&mut *tx)
-        .await;
+    let used = sqlx::query(
+        "UPDATE activation_codes SET used_at = $1, used_by = $2 WHERE id = $3 AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(subject)
+    .bind(&code_id)
+    .execute(&mut *tx)
+    .await?;
+    let linked =
+        sqlx::query("UPDATE patients SET b2c_subject = $1 WHERE id = $2 AND b2c_subject IS NULL")
+            .bind(subject)
+            .bind(&patient_id)
+            .execute(&mut *tx)
+            .await;
     match linked {
         Ok(done) if done.rows_affected() == 1 && used.rows_affected() == 1 => {
             tx.commit().await?;
@@ -207,6 +228,9 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 14);
         assert!(!a.contains(['0', 'O', '1', 'I']));
-        assert_eq!(normalize(&a.to_lowercase().replace('-', " ")), normalize(&a));
+        assert_eq!(
+            normalize(&a.to_lowercase().replace('-', " ")),
+            normalize(&a)
+        );
     }
 }

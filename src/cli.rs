@@ -70,7 +70,10 @@ pub async fn rotate_keys(settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 /// `patient-portal import FILE...`: one transaction per bundle; a bad bundle is refused whole.
-pub async fn import(settings: Settings, files: Vec<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
+pub async fn import(
+    settings: Settings,
+    files: Vec<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
     use crate::records::{fhir_import, store};
     let pool = crate::db::connect(&settings.database_url).await?;
     let bar = (files.len() > 1).then(|| {
@@ -86,9 +89,10 @@ pub async fn import(settings: Settings, files: Vec<std::path::PathBuf>) -> anyho
     let (mut imported, mut failed) = (0usize, 0usize);
     for path in &files {
         let outcome = async {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let json: serde_json::Value =
-                serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let json: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", path.display()))?;
             let parsed = fhir_import::parse_bundle(&json).map_err(|e| anyhow::anyhow!("{e}"))?;
             let (_, counts) = store::save_record(&pool, &parsed.record).await?;
             anyhow::Ok((counts, parsed.skipped))
@@ -109,7 +113,10 @@ pub async fn import(settings: Settings, files: Vec<std::path::PathBuf>) -> anyho
             }
             Err(e) => {
                 failed += 1;
-                let line = format!("refused {}: {e:#} (nothing of it was stored)", path.display());
+                let line = format!(
+                    "refused {}: {e:#} (nothing of it was stored)",
+                    path.display()
+                );
                 match &bar {
                     Some(bar) => bar.println(line),
                     None => eprintln!("{line}"),
@@ -131,7 +138,11 @@ pub async fn import(settings: Settings, files: Vec<std::path::PathBuf>) -> anyho
         let list: Vec<String> = skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
         println!("skipped resources: {}", list.join(", "));
     }
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `patient-portal audit verify`.
@@ -142,7 +153,12 @@ pub async fn audit_verify(settings: Settings) -> anyhow::Result<ExitCode> {
             println!("audit chain whole: {entries} entries checked");
             Ok(ExitCode::SUCCESS)
         }
-        crate::audit::Verification::Broken { entries_checked, seq, id, problem } => {
+        crate::audit::Verification::Broken {
+            entries_checked,
+            seq,
+            id,
+            problem,
+        } => {
             println!(
                 "audit chain BROKEN at entry {seq}{}: {problem} ({entries_checked} entries before it verified)",
                 if id.is_empty() { String::new() } else { format!(" (id {id})") }
@@ -153,7 +169,11 @@ pub async fn audit_verify(settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 /// `patient-portal care-team add|remove --clinician EMAIL_OR_SUBJECT --patient MRN`.
-pub async fn care_team(settings: Settings, add: bool, args: crate::config::CareTeamArgs) -> anyhow::Result<ExitCode> {
+pub async fn care_team(
+    settings: Settings,
+    add: bool,
+    args: crate::config::CareTeamArgs,
+) -> anyhow::Result<ExitCode> {
     let pool = crate::db::connect(&settings.database_url).await?;
     match crate::staff::care_team::care_team_cli(&pool, add, &args.clinician, &args.patient).await {
         Ok(message) => {

@@ -14,18 +14,31 @@ use crate::auth::{session, Role, SignedIn};
 use crate::startup::AppState;
 use crate::web::{csrf, templates, AppError};
 
-fn form_page(state: &AppState, session: &Session, user: &crate::auth::SignedInUser, error: Option<&str>, status: StatusCode) -> HttpResponse {
+fn form_page(
+    state: &AppState,
+    session: &Session,
+    user: &crate::auth::SignedInUser,
+    error: Option<&str>,
+    status: StatusCode,
+) -> HttpResponse {
     let mut ctx = page_context(Some((user, session)), state);
     ctx.insert("error", &error);
     templates::page(status, "activate.html", &ctx)
 }
 
 /// `GET /activate`.
-pub async fn activate_form(state: web::Data<AppState>, session: Session, user: SignedIn) -> Result<HttpResponse, AppError> {
+pub async fn activate_form(
+    state: web::Data<AppState>,
+    session: Session,
+    user: SignedIn,
+) -> Result<HttpResponse, AppError> {
     if user.0.role != Role::Patient {
         return Err(AppError::Forbidden);
     }
-    if crate::access::linked_patient_id(&state.pool, &user.0.subject).await?.is_some() {
+    if crate::access::linked_patient_id(&state.pool, &user.0.subject)
+        .await?
+        .is_some()
+    {
         return Ok(redirect("/records"));
     }
     Ok(form_page(&state, &session, &user.0, None, StatusCode::OK))
@@ -52,7 +65,9 @@ pub async fn activate(
     }
     let expected = session::csrf_token(&session).unwrap_or_default();
     if !csrf::matches(&expected, form.csrf_token.as_deref().unwrap_or_default()) {
-        return Err(AppError::bad_request("This form has expired. Please go back, reload the page and try again."));
+        return Err(AppError::bad_request(
+            "This form has expired. Please go back, reload the page and try again.",
+        ));
     }
     let code = form.code.as_deref().unwrap_or_default().trim();
     let birth_date = form.birth_date.as_deref().unwrap_or_default().trim();
@@ -68,10 +83,30 @@ pub async fn activate(
     let outcome = activation::redeem(&state.pool, &user.subject, code, birth_date).await?;
     let meta = RequestMeta::of(&req, state.settings.behind_proxy);
     let (action, result, patient, detail) = match &outcome {
-        Redeemed::Linked(patient_id) => (Action::ActivationUsed, Outcome::Success, Some(patient_id.clone()), None),
-        Redeemed::Refused => (Action::ActivationFailed, Outcome::Failure, None, Some("refused")),
-        Redeemed::Throttled => (Action::ActivationFailed, Outcome::Denied, None, Some("throttled")),
-        Redeemed::AlreadyLinked => (Action::ActivationFailed, Outcome::Denied, None, Some("already_linked")),
+        Redeemed::Linked(patient_id) => (
+            Action::ActivationUsed,
+            Outcome::Success,
+            Some(patient_id.clone()),
+            None,
+        ),
+        Redeemed::Refused => (
+            Action::ActivationFailed,
+            Outcome::Failure,
+            None,
+            Some("refused"),
+        ),
+        Redeemed::Throttled => (
+            Action::ActivationFailed,
+            Outcome::Denied,
+            None,
+            Some("throttled"),
+        ),
+        Redeemed::AlreadyLinked => (
+            Action::ActivationFailed,
+            Outcome::Denied,
+            None,
+            Some("already_linked"),
+        ),
     };
     let mut entry = meta.entry(Actor::user(&user), action, result);
     entry.patient_id = patient;

@@ -13,7 +13,12 @@ const DEMO_SEED: u64 = 20_261_128;
 
 /// Seeds the demo data if there are no patients yet. Returns what to print, or None.
 pub async fn demo_data(pool: &Pool) -> anyhow::Result<Option<String>> {
-    let existing: i64 = sqlx::Row::try_get(&sqlx::query("SELECT COUNT(*) FROM patients").fetch_one(pool).await?, 0)?;
+    let existing: i64 = sqlx::Row::try_get(
+        &sqlx::query("SELECT COUNT(*) FROM patients")
+            .fetch_one(pool)
+            .await?,
+        0,
+    )?;
     if existing > 0 {
         return Ok(None);
     }
@@ -25,7 +30,12 @@ pub async fn demo_data(pool: &Pool) -> anyhow::Result<Option<String>> {
     for (i, record) in records.iter().enumerate() {
         let (patient_id, _) = store::save_record(pool, record).await?;
         let p = &record.patient;
-        let who = format!("{} (born {}, {})", p.display_name(), p.birth_date, p.mrn.value);
+        let who = format!(
+            "{} (born {}, {})",
+            p.display_name(),
+            p.birth_date,
+            p.mrn.value
+        );
         if i == 0 {
             if let Some(user) = patient_user {
                 sqlx::query("UPDATE patients SET b2c_subject = $1 WHERE id = $2")
@@ -33,11 +43,17 @@ pub async fn demo_data(pool: &Pool) -> anyhow::Result<Option<String>> {
                     .bind(&patient_id)
                     .execute(pool)
                     .await?;
-                lines.push(format!("  {who}: linked to the demo patient account {}", user.email));
+                lines.push(format!(
+                    "  {who}: linked to the demo patient account {}",
+                    user.email
+                ));
             }
         } else if let Some(clinician) = clinician_user {
             let issued = crate::activation::issue(pool, &patient_id, clinician.oid).await?;
-            lines.push(format!("  {who}: activation code {} (with that date of birth)", issued.code));
+            lines.push(format!(
+                "  {who}: activation code {} (with that date of birth)",
+                issued.code
+            ));
         }
         // The demo clinician cares for the first four; the rest need break-the-glass.
         if i < 4 {
@@ -63,7 +79,10 @@ pub async fn demo_data(pool: &Pool) -> anyhow::Result<Option<String>> {
         .bind(db::now())
         .execute(pool)
         .await?;
-        lines.push(format!("  The demo clinician {} cares for the first four.", clinician.email));
+        lines.push(format!(
+            "  The demo clinician {} cares for the first four.",
+            clinician.email
+        ));
     }
     Ok(Some(lines.join("\n")))
 }

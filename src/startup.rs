@@ -13,15 +13,15 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::audit::pages as audit_pages;
 use crate::auth::provider::{Provider, TenantConfig};
 use crate::auth::{gate, routes as auth_routes, session};
 use crate::b2c_emulator::{self, AppRegistration, Emulator, EmulatorSettings};
 use crate::config::{IdentityProvider, Settings};
 use crate::db::{self, Pool};
+use crate::records::pages as records_pages;
 use crate::telemetry::PathOnlySpan;
 use crate::web::{assets, errors, headers, AppError};
-use crate::audit::pages as audit_pages;
-use crate::records::pages as records_pages;
 use crate::{linking, pages, staff, tls};
 
 /// The user flows the portal uses.
@@ -303,18 +303,45 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .route("/activate", web::post().to(linking::activate))
         .route("/records", web::get().to(records_pages::summary))
         .route("/records/export", web::get().to(records_pages::export))
-        .route("/records/access-log", web::get().to(audit_pages::patient_access_log))
-        .route("/records/access-log/export", web::get().to(audit_pages::patient_access_log_export))
+        .route(
+            "/records/access-log",
+            web::get().to(audit_pages::patient_access_log),
+        )
+        .route(
+            "/records/access-log/export",
+            web::get().to(audit_pages::patient_access_log_export),
+        )
         .route("/records/labs/{loinc}", web::get().to(records_pages::lab))
         .route("/records/{section}", web::get().to(records_pages::section))
         // Clinicians.
         .route("/staff", web::get().to(staff::home))
         .route("/staff/patients/{id}", web::get().to(staff::chart))
-        .route("/staff/patients/{id}/access-log", web::get().to(audit_pages::staff_access_log))
-        .route("/staff/patients/{id}/break-glass", web::get().to(staff::break_glass_form))
-        .route("/staff/patients/{id}/break-glass", web::post().to(staff::break_glass_start))
-        .route("/staff/patients/{id}/activation-codes", web::post().to(staff::issue_code))
-        .route("/staff/patients/{id}/activation-codes/{code_id}/revoke", web::post().to(staff::revoke_code))
-        .route("/staff/patients/{id}/labs/{loinc}", web::get().to(staff::lab))
-        .route("/staff/patients/{id}/{section}", web::get().to(staff::section));
+        .route(
+            "/staff/patients/{id}/access-log",
+            web::get().to(audit_pages::staff_access_log),
+        )
+        .route(
+            "/staff/patients/{id}/break-glass",
+            web::get().to(staff::break_glass_form),
+        )
+        .route(
+            "/staff/patients/{id}/break-glass",
+            web::post().to(staff::break_glass_start),
+        )
+        .route(
+            "/staff/patients/{id}/activation-codes",
+            web::post().to(staff::issue_code),
+        )
+        .route(
+            "/staff/patients/{id}/activation-codes/{code_id}/revoke",
+            web::post().to(staff::revoke_code),
+        )
+        .route(
+            "/staff/patients/{id}/labs/{loinc}",
+            web::get().to(staff::lab),
+        )
+        .route(
+            "/staff/patients/{id}/{section}",
+            web::get().to(staff::section),
+        );
 }

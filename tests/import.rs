@@ -24,19 +24,40 @@ fn import(data_dir: &Path, files: &[PathBuf]) -> std::process::Output {
         .arg("import")
         .args(files)
         .env("PORTAL_DATA_DIR", data_dir)
-        .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", data_dir.join("portal.sqlite").display()))
+        .env(
+            "DATABASE_URL",
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("portal.sqlite").display()
+            ),
+        )
         .output()
         .unwrap()
 }
 
 async fn counts(data_dir: &Path) -> Vec<i64> {
     sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&format!("sqlite://{}", data_dir.join("portal.sqlite").display()))
-        .await
-        .unwrap();
+    let pool = sqlx::AnyPool::connect(&format!(
+        "sqlite://{}",
+        data_dir.join("portal.sqlite").display()
+    ))
+    .await
+    .unwrap();
     let mut out = vec![];
-    for table in ["patients", "encounters", "conditions", "medications", "allergies", "immunizations", "observations"] {
-        let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&pool).await.unwrap().get(0);
+    for table in [
+        "patients",
+        "encounters",
+        "conditions",
+        "medications",
+        "allergies",
+        "immunizations",
+        "observations",
+    ] {
+        let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get(0);
         out.push(n);
     }
     out
@@ -48,14 +69,23 @@ async fn synthea_bundles_import_once_however_often_they_are_imported() {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("CI must have ../shared/data/synthea beside the checkout");
         }
-        eprintln!("the shared Synthea data (../shared/data/synthea) is missing: import test not run");
+        eprintln!(
+            "the shared Synthea data (../shared/data/synthea) is missing: import test not run"
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let out = import(dir.path(), &files);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary = String::from_utf8_lossy(&out.stdout);
-    assert!(summary.contains("imported 3 bundle(s), refused 0"), "{summary}");
+    assert!(
+        summary.contains("imported 3 bundle(s), refused 0"),
+        "{summary}"
+    );
     assert!(summary.contains("skipped resources:"), "{summary}");
     let first = counts(dir.path()).await;
     assert_eq!(first[0], 3, "three patients");
@@ -63,7 +93,11 @@ async fn synthea_bundles_import_once_however_often_they_are_imported() {
 
     let again = import(dir.path(), &files);
     assert!(again.status.success());
-    assert_eq!(counts(dir.path()).await, first, "importing again changes nothing");
+    assert_eq!(
+        counts(dir.path()).await,
+        first,
+        "importing again changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -93,6 +127,13 @@ async fn a_malformed_bundle_is_refused_whole_with_the_resource_and_field_named()
     let out = import(dir.path(), std::slice::from_ref(&bad));
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("Observation") && stderr.contains("effectiveDateTime"), "{stderr}");
-    assert_eq!(counts(dir.path()).await, vec![0; 7], "nothing of it was stored");
+    assert!(
+        stderr.contains("Observation") && stderr.contains("effectiveDateTime"),
+        "{stderr}"
+    );
+    assert_eq!(
+        counts(dir.path()).await,
+        vec![0; 7],
+        "nothing of it was stored"
+    );
 }

@@ -135,8 +135,16 @@ fn chain_hash(prev: &str, content: &Canonical<'_>) -> String {
 
 /// Appends one entry; returns only once it is committed.
 pub async fn append(pool: &Pool, entry: &Entry) -> Result<(), AuditError> {
-    let sqlite = pool.connect_options().database_url.scheme().starts_with("sqlite");
-    let _guard = if sqlite { Some(APPEND_LOCK.lock().await) } else { None };
+    let sqlite = pool
+        .connect_options()
+        .database_url
+        .scheme()
+        .starts_with("sqlite");
+    let _guard = if sqlite {
+        Some(APPEND_LOCK.lock().await)
+    } else {
+        None
+    };
     for _ in 0..50 {
         match try_append(pool, entry).await {
             Ok(true) => return Ok(()),

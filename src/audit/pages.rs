@@ -45,7 +45,12 @@ struct Entry {
     id: String,
 }
 
-async fn entries(state: &AppState, chart: &ChartAccess, offset: i64, limit: i64) -> Result<Vec<Entry>, sqlx::Error> {
+async fn entries(
+    state: &AppState,
+    chart: &ChartAccess,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Entry>, sqlx::Error> {
     let sql = format!(
         "SELECT a.at, a.actor_subject, a.actor_role, c.display_name, a.action, a.detail, a.outcome, a.id \
          FROM audit_log a LEFT JOIN clinicians c ON c.subject = a.actor_subject \
@@ -74,7 +79,9 @@ async fn entries(state: &AppState, chart: &ChartAccess, offset: i64, limit: i64)
 }
 
 fn describe(action: &str, detail: Option<&str>) -> String {
-    let section = detail.map(|d| d.split(' ').next().unwrap_or(d)).unwrap_or("");
+    let section = detail
+        .map(|d| d.split(' ').next().unwrap_or(d))
+        .unwrap_or("");
     let section = match section {
         "summary" => "the summary of your record",
         "conditions" => "your conditions",
@@ -108,14 +115,20 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
             let who = if you {
                 "You".to_string()
             } else {
-                e.actor_name.clone().unwrap_or_else(|| match e.actor_role.as_str() {
-                    "clinician" => "A clinician".into(),
-                    "patient" => "The patient".into(),
-                    _ => "The portal".into(),
-                })
+                e.actor_name
+                    .clone()
+                    .unwrap_or_else(|| match e.actor_role.as_str() {
+                        "clinician" => "A clinician".into(),
+                        "patient" => "The patient".into(),
+                        _ => "The portal".into(),
+                    })
             };
             let reason = (e.action == "break_glass")
-                .then(|| e.detail.as_deref().map(|d| d.strip_prefix("reason=").unwrap_or(d).to_string()))
+                .then(|| {
+                    e.detail
+                        .as_deref()
+                        .map(|d| d.strip_prefix("reason=").unwrap_or(d).to_string())
+                })
                 .flatten();
             let when = chrono::DateTime::parse_from_rfc3339(&e.at)
                 .map(|t| format_time(t.timestamp()))
@@ -167,7 +180,16 @@ pub async fn patient_access_log(
 ) -> Result<HttpResponse, AppError> {
     let chart = patient.open(&state, &req, Section::AccessLog).await?;
     let me = patient.user.subject.clone();
-    render(&state, &session, &patient.user, &chart, query.page.unwrap_or(1), "/records", Some(&me)).await
+    render(
+        &state,
+        &session,
+        &patient.user,
+        &chart,
+        query.page.unwrap_or(1),
+        "/records",
+        Some(&me),
+    )
+    .await
 }
 
 /// `GET /staff/patients/{id}/access-log`: the same list, for the care team.
@@ -179,9 +201,19 @@ pub async fn staff_access_log(
     id: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let chart = access::open_for_clinician(&state, &req, &clinician.0, &id, Section::AccessLog).await?;
+    let chart =
+        access::open_for_clinician(&state, &req, &clinician.0, &id, Section::AccessLog).await?;
     let base = format!("/staff/patients/{}", chart.patient_id());
-    render(&state, &session, &clinician.0, &chart, query.page.unwrap_or(1), &base, None).await
+    render(
+        &state,
+        &session,
+        &clinician.0,
+        &chart,
+        query.page.unwrap_or(1),
+        &base,
+        None,
+    )
+    .await
 }
 
 /// `GET /records/access-log/export`: the access log as a FHIR R4 Bundle of AuditEvents.
@@ -196,7 +228,10 @@ pub async fn patient_access_log_export(
     let body = serde_json::to_vec_pretty(&bundle).map_err(|e| AppError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/fhir+json")
-        .insert_header(("Content-Disposition", "attachment; filename=\"access-log.json\""))
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"access-log.json\"",
+        ))
         .body(body))
 }
 

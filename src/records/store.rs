@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use sqlx::{Any, Row, Transaction};
 
 use super::model::{
-    Allergy, Condition, Encounter, Immunization, Medication, Observation, ObservationValue, Patient,
-    PatientRecord,
+    Allergy, Condition, Encounter, Immunization, Medication, Observation, ObservationValue,
+    Patient, PatientRecord,
 };
 use crate::access::ChartAccess;
 use crate::db::Pool;
@@ -43,7 +43,10 @@ fn ts(t: &chrono::DateTime<chrono::Utc>) -> String {
 
 /// Stores a whole record in one transaction. Returns the patient's opaque id. Storing the same
 /// record again changes nothing.
-pub async fn save_record(pool: &Pool, record: &PatientRecord) -> Result<(String, Counts), sqlx::Error> {
+pub async fn save_record(
+    pool: &Pool,
+    record: &PatientRecord,
+) -> Result<(String, Counts), sqlx::Error> {
     let mut tx = pool.begin().await?;
     let id = save_record_in(&mut tx, record).await?;
     tx.commit().await?;
@@ -60,7 +63,10 @@ pub async fn save_record(pool: &Pool, record: &PatientRecord) -> Result<(String,
     ))
 }
 
-async fn save_record_in(tx: &mut Transaction<'static, Any>, record: &PatientRecord) -> Result<String, sqlx::Error> {
+async fn save_record_in(
+    tx: &mut Transaction<'static, Any>,
+    record: &PatientRecord,
+) -> Result<String, sqlx::Error> {
     let p = &record.patient;
     let existing = sqlx::query("SELECT id FROM patients WHERE fhir_id = $1")
         .bind(&p.fhir_id)
@@ -224,7 +230,11 @@ async fn save_record_in(tx: &mut Transaction<'static, Any>, record: &PatientReco
     Ok(id)
 }
 
-async fn items<T: DeserializeOwned>(pool: &Pool, sql: &str, patient_id: &str) -> Result<Vec<T>, sqlx::Error> {
+async fn items<T: DeserializeOwned>(
+    pool: &Pool,
+    sql: &str,
+    patient_id: &str,
+) -> Result<Vec<T>, sqlx::Error> {
     let rows = sqlx::query(sql).bind(patient_id).fetch_all(pool).await?;
     rows.iter()
         .map(|r| parse::<T>(&r.try_get::<String, _>(0)?))
@@ -240,27 +250,59 @@ pub async fn patient(pool: &Pool, chart: &ChartAccess) -> Result<Patient, sqlx::
 }
 
 pub async fn encounters(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Encounter>, sqlx::Error> {
-    items(pool, "SELECT item FROM encounters WHERE patient_id = $1 ORDER BY started_at DESC", chart.patient_id()).await
+    items(
+        pool,
+        "SELECT item FROM encounters WHERE patient_id = $1 ORDER BY started_at DESC",
+        chart.patient_id(),
+    )
+    .await
 }
 
 pub async fn conditions(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Condition>, sqlx::Error> {
-    items(pool, "SELECT item FROM conditions WHERE patient_id = $1 ORDER BY onset DESC", chart.patient_id()).await
+    items(
+        pool,
+        "SELECT item FROM conditions WHERE patient_id = $1 ORDER BY onset DESC",
+        chart.patient_id(),
+    )
+    .await
 }
 
 pub async fn medications(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Medication>, sqlx::Error> {
-    items(pool, "SELECT item FROM medications WHERE patient_id = $1 ORDER BY authored_on DESC", chart.patient_id()).await
+    items(
+        pool,
+        "SELECT item FROM medications WHERE patient_id = $1 ORDER BY authored_on DESC",
+        chart.patient_id(),
+    )
+    .await
 }
 
 pub async fn allergies(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Allergy>, sqlx::Error> {
-    items(pool, "SELECT item FROM allergies WHERE patient_id = $1 ORDER BY display", chart.patient_id()).await
+    items(
+        pool,
+        "SELECT item FROM allergies WHERE patient_id = $1 ORDER BY display",
+        chart.patient_id(),
+    )
+    .await
 }
 
-pub async fn immunizations(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Immunization>, sqlx::Error> {
-    items(pool, "SELECT item FROM immunizations WHERE patient_id = $1 ORDER BY occurred_at DESC", chart.patient_id()).await
+pub async fn immunizations(
+    pool: &Pool,
+    chart: &ChartAccess,
+) -> Result<Vec<Immunization>, sqlx::Error> {
+    items(
+        pool,
+        "SELECT item FROM immunizations WHERE patient_id = $1 ORDER BY occurred_at DESC",
+        chart.patient_id(),
+    )
+    .await
 }
 
 /// Observations of one category ("laboratory", "vital-signs"), newest first.
-pub async fn observations(pool: &Pool, chart: &ChartAccess, category: &str) -> Result<Vec<Observation>, sqlx::Error> {
+pub async fn observations(
+    pool: &Pool,
+    chart: &ChartAccess,
+    category: &str,
+) -> Result<Vec<Observation>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT item FROM observations WHERE patient_id = $1 AND category = $2 ORDER BY effective_at DESC",
     )
@@ -268,17 +310,27 @@ pub async fn observations(pool: &Pool, chart: &ChartAccess, category: &str) -> R
     .bind(category)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(|r| parse(&r.try_get::<String, _>(0)?)).collect()
+    rows.iter()
+        .map(|r| parse(&r.try_get::<String, _>(0)?))
+        .collect()
 }
 
 /// Every result of one LOINC code, oldest first (for a trend).
-pub async fn observation_history(pool: &Pool, chart: &ChartAccess, loinc: &str) -> Result<Vec<Observation>, sqlx::Error> {
-    let rows = sqlx::query("SELECT item FROM observations WHERE patient_id = $1 AND loinc = $2 ORDER BY effective_at")
-        .bind(chart.patient_id())
-        .bind(loinc)
-        .fetch_all(pool)
-        .await?;
-    rows.iter().map(|r| parse(&r.try_get::<String, _>(0)?)).collect()
+pub async fn observation_history(
+    pool: &Pool,
+    chart: &ChartAccess,
+    loinc: &str,
+) -> Result<Vec<Observation>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT item FROM observations WHERE patient_id = $1 AND loinc = $2 ORDER BY effective_at",
+    )
+    .bind(chart.patient_id())
+    .bind(loinc)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| parse(&r.try_get::<String, _>(0)?))
+        .collect()
 }
 
 /// The whole record, for export: one query per kind, never one per row.
@@ -296,6 +348,14 @@ pub async fn whole_record(pool: &Pool, chart: &ChartAccess) -> Result<PatientRec
     })
 }
 
-async fn observations_all(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Observation>, sqlx::Error> {
-    items(pool, "SELECT item FROM observations WHERE patient_id = $1 ORDER BY effective_at", chart.patient_id()).await
+async fn observations_all(
+    pool: &Pool,
+    chart: &ChartAccess,
+) -> Result<Vec<Observation>, sqlx::Error> {
+    items(
+        pool,
+        "SELECT item FROM observations WHERE patient_id = $1 ORDER BY effective_at",
+        chart.patient_id(),
+    )
+    .await
 }

@@ -68,7 +68,9 @@ impl ResponseError for AppError {
         let status = self.status_code();
         let mut ctx = Context::new();
         if let AppError::Redirect(to) = self {
-            return HttpResponse::Found().insert_header(("Location", to.as_str())).finish();
+            return HttpResponse::Found()
+                .insert_header(("Location", to.as_str()))
+                .finish();
         }
         let (title, message) = match self {
             AppError::BadRequest(m) => ("That request could not be used", m.clone()),
