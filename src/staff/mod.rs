@@ -1,32 +1,66 @@
-//! Clinician pages. For now: the staff home, for clinicians only.
+//! Clinician pages (`/staff/*`): find patients, read the charts of the patients they care for,
+//! issue activation codes, and break the glass in an emergency.
+//!
+//! Every handler asks for a `Clinician` (a patient gets the 403 page before any handler code
+//! runs), and reads a chart only through `access::open_for_clinician`, which checks the care
+//! team or a live break-the-glass grant and writes the audit entry first. This module must
+//! never read patient data any other way, except the identifying fields (name, date of birth,
+//! MRN) that search results, the break-the-glass form and the printed activation code show.
+//! Care teams are changed only from the command line (`care_team`), never from the web.
+
+mod break_glass;
+pub mod care_team;
+mod chart;
+mod codes;
+pub mod directory;
+mod home;
+pub mod search;
 
 use actix_session::Session;
-use actix_web::{web, HttpResponse};
 
-use crate::audit::RequestMeta;
-use crate::auth::routes::page_context;
-use crate::auth::{Clinician, SignedInUser};
+use crate::auth::{session, Clinician};
 use crate::startup::AppState;
-use crate::web::{templates, AppError};
+use crate::web::{csrf, AppError};
 
-/// `GET /staff`.
-pub async fn home(
-    state: web::Data<AppState>,
-    session: Session,
-    clinician: Clinician,
-) -> HttpResponse {
-    let ctx = page_context(Some((&clinician.0, &session)), &state);
-    templates::page(actix_web::http::StatusCode::OK, "staff_home.html", &ctx)
+pub use break_glass::{break_glass_form, break_glass_start, complete_break_glass};
+pub use chart::{chart, lab, section};
+pub use codes::{issue_code, revoke_code};
+pub use home::home;
+
+/// Every staff page starts here: the clinician is recorded in the directory on first sight.
+async fn enter(state: &AppState, clinician: &Clinician) -> Result<(), AppError> {
+    directory::record(&state.pool, &clinician.0).await?;
+    Ok(())
 }
 
-/// The reply of a break-the-glass re-authentication. Not offered yet, so never reached
-/// through a flow the portal started; refuse anything else.
-pub async fn complete_break_glass(
-    _state: &AppState,
-    _session: &Session,
-    _meta: &RequestMeta,
-    _user: &SignedInUser,
-    _request: &str,
-) -> Result<HttpResponse, AppError> {
-    Err(AppError::Forbidden)
+/// Every form carries the session's CSRF token.
+fn check_csrf(session: &Session, given: Option<&str>) -> Result<(), AppError> {
+    let expected = session::csrf_token(session).unwrap_or_default();
+    if csrf::matches(&expected, given.unwrap_or_default()) {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(
+            "This form has expired. Please go back, reload the page and try again.",
+        ))
+    }
+}
+
+/// A form with nothing but the CSRF token (issue and revoke buttons).
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfOnly {
+    csrf_token: Option<String>,
+}
+
+/// "14:32 UTC".
+fn clock(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// "3 December 2025".
+fn day(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%-d %B %Y").to_string())
+        .unwrap_or_default()
 }

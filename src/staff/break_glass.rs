@@ -1,0 +1,347 @@
+//! Break-the-glass: a clinician opens the chart of a patient outside their care team in an
+//! emergency.
+//!
+//! Three steps, each of which must hold: a stated reason (a choice plus free text), a fresh
+//! sign-in through the MFA user flow (`prompt=login`, then `auth_time` within five minutes
+//! and the policy claim equal to the MFA flow), and a time-boxed grant that is written to the
+//! audit trail with the reason, where the patient sees it. The pending request lives in
+//! `break_glass` until the sign-in comes back; only that clinician's fresh sign-in, within 15
+//! minutes, turns it into a grant, once.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use sqlx::Row;
+
+use super::{check_csrf, enter, search};
+use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
+use crate::auth::pending::Purpose;
+use crate::auth::routes::{page_context, redirect, start_flow};
+use crate::auth::{random_token, reason, session, Clinician, Role, SignedInUser};
+use crate::db;
+use crate::startup::AppState;
+use crate::web::errors::error_page;
+use crate::web::{templates, AppError};
+
+/// A request must come back from the identity provider within this long.
+pub const REQUEST_LIFETIME_SECS: i64 = 15 * 60;
+/// The re-authentication must be this recent when it comes back.
+pub const MAX_AUTH_AGE_SECS: i64 = 5 * 60;
+/// Clock skew tolerated for an `auth_time` slightly in the future.
+const SKEW_SECS: i64 = 60;
+const MAX_REASON_CHARS: usize = 500;
+
+/// The reasons a clinician can choose: stored code, shown label.
+pub const REASONS: &[(&str, &str)] = &[
+    ("emergency_treatment", "Emergency treatment"),
+    ("unable_to_consent", "Patient unable to consent"),
+    (
+        "urgent_request",
+        "Urgent clinical request from another clinician",
+    ),
+    ("other", "Other"),
+];
+
+#[derive(Debug, Deserialize)]
+pub struct BreakGlassForm {
+    reason: Option<String>,
+    details: Option<String>,
+    csrf_token: Option<String>,
+}
+
+/// A stated reason: a known code and some free text, tidied.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Reason {
+    pub code: &'static str,
+    pub text: String,
+}
+
+impl Reason {
+    pub fn parse(code: Option<&str>, text: Option<&str>) -> Result<Reason, &'static str> {
+        let code = REASONS
+            .iter()
+            .map(|(c, _)| *c)
+            .find(|c| Some(*c) == code.map(str::trim))
+            .ok_or("Choose the reason for opening this chart.")?;
+        let text = text
+            .unwrap_or_default()
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text.is_empty() {
+            return Err("Describe the situation in a few words: the patient will see it.");
+        }
+        if text.chars().count() > MAX_REASON_CHARS {
+            return Err("Please keep the description under 500 characters.");
+        }
+        Ok(Reason { code, text })
+    }
+}
+
+/// The audit detail of a grant: the reason code and the clinician's words, which the patient
+/// reads on their access log.
+fn audit_detail(code: &str, text: &str) -> String {
+    format!("reason={code}: {text}")
+}
+
+fn form_page(
+    state: &AppState,
+    session: &Session,
+    clinician: &SignedInUser,
+    patient: &search::PatientRow,
+    form: Option<&BreakGlassForm>,
+    error: Option<&str>,
+    status: StatusCode,
+) -> HttpResponse {
+    let mut ctx = page_context(Some((clinician, session)), state);
+    let reasons: Vec<_> = REASONS
+        .iter()
+        .map(|(code, label)| serde_json::json!({ "code": code, "label": label }))
+        .collect();
+    ctx.insert("reasons", &reasons);
+    ctx.insert("patient", patient);
+    ctx.insert(
+        "minutes",
+        &(state.settings.break_glass.as_secs() / 60).max(1),
+    );
+    ctx.insert(
+        "chosen",
+        &form.and_then(|f| f.reason.as_deref()).unwrap_or_default(),
+    );
+    ctx.insert(
+        "details",
+        &form.and_then(|f| f.details.as_deref()).unwrap_or_default(),
+    );
+    ctx.insert("error", &error);
+    templates::page(status, "staff_break_glass.html", &ctx)
+}
+
+/// `GET /staff/patients/{id}/break-glass`: the reason form.
+pub async fn break_glass_form(
+    _req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    c: Clinician,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    enter(&state, &c).await?;
+    let patient = search::identify(&state.pool, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(form_page(
+        &state,
+        &session,
+        &c.0,
+        &patient,
+        None,
+        None,
+        StatusCode::OK,
+    ))
+}
+
+/// `POST /staff/patients/{id}/break-glass`: records the request, then sends the clinician to
+/// sign in again through the MFA flow with `prompt=login`.
+pub async fn break_glass_start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    c: Clinician,
+    id: web::Path<String>,
+    form: web::Form<BreakGlassForm>,
+) -> Result<HttpResponse, AppError> {
+    check_csrf(&session, form.csrf_token.as_deref())?;
+    enter(&state, &c).await?;
+    let patient = search::identify(&state.pool, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let reason = match Reason::parse(form.reason.as_deref(), form.details.as_deref()) {
+        Ok(r) => r,
+        Err(message) => {
+            return Ok(form_page(
+                &state,
+                &session,
+                &c.0,
+                &patient,
+                Some(&form),
+                Some(message),
+                StatusCode::BAD_REQUEST,
+            ))
+        }
+    };
+    let request_id = random_token(24);
+    sqlx::query(
+        "INSERT INTO break_glass (id, clinician_subject, patient_id, reason_code, reason_text, requested_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&request_id)
+    .bind(&c.0.subject)
+    .bind(&patient.id)
+    .bind(reason.code)
+    .bind(&reason.text)
+    .bind(db::now())
+    .execute(&state.pool)
+    .await?;
+    tracing::info!(subject = %c.0.subject, "break-the-glass requested; re-authenticating");
+    let policy = state.policies.susi.clone();
+    start_flow(
+        &req,
+        &state,
+        &policy,
+        Purpose::BreakGlass(request_id),
+        format!("/staff/patients/{}", patient.id),
+        true,
+    )
+    .await
+}
+
+/// Why a break-the-glass return was refused: the audit detail and the page's words.
+fn refusal(code: &str) -> (&'static str, &'static str) {
+    match code {
+        reason::STALE_AUTH => (
+            "Please sign in again",
+            "Opening a chart outside your care team needs a fresh sign-in with multi-factor authentication, and this sign-in was not recent enough. Please start again.",
+        ),
+        "request_expired" => (
+            "This request has expired",
+            "Too much time passed between stating the reason and signing in again. Please start again.",
+        ),
+        "request_used" => (
+            "This request was already used",
+            "This emergency access request has already been completed. Open the chart, or start again.",
+        ),
+        _ => (
+            "Emergency access was not granted",
+            "The fresh sign-in did not match the request. Please start again while signed in as yourself.",
+        ),
+    }
+}
+
+async fn deny(
+    state: &AppState,
+    session: &Session,
+    meta: &RequestMeta,
+    user: &SignedInUser,
+    patient_id: Option<String>,
+    code: &'static str,
+) -> Result<HttpResponse, AppError> {
+    tracing::warn!(subject = %user.subject, reason = code, "break-the-glass refused");
+    let mut entry = meta.entry(Actor::user(user), Action::BreakGlass, Outcome::Denied);
+    entry.patient_id = patient_id.clone();
+    entry.detail = Some(code.to_string());
+    audit::append(&state.pool, &entry)
+        .await
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    let (title, message) = refusal(code);
+    let mut ctx = match session::user(session) {
+        Some(current) => page_context(Some((&current, session)), state),
+        None => page_context(None, state),
+    };
+    if let Some(id) = patient_id {
+        ctx.insert("break_glass_patient", &id);
+    }
+    ctx.insert("reason", code);
+    Ok(error_page(StatusCode::FORBIDDEN, title, message, ctx))
+}
+
+/// The reply of a break-the-glass re-authentication (called from the sign-in callback once
+/// the token is fully validated). Grants access only if every condition holds.
+pub async fn complete_break_glass(
+    state: &AppState,
+    session: &Session,
+    meta: &RequestMeta,
+    user: &SignedInUser,
+    request: &str,
+) -> Result<HttpResponse, AppError> {
+    let row = sqlx::query(
+        "SELECT clinician_subject, patient_id, reason_code, reason_text, requested_at, granted_at \
+         FROM break_glass WHERE id = $1",
+    )
+    .bind(request)
+    .fetch_optional(&state.pool)
+    .await?;
+    let Some(row) = row else {
+        return deny(state, session, meta, user, None, "request_unknown").await;
+    };
+    let requester: String = row.try_get(0)?;
+    let patient_id: String = row.try_get(1)?;
+    let reason_code: String = row.try_get(2)?;
+    let reason_text: String = row.try_get(3)?;
+    let requested_at: i64 = row.try_get(4)?;
+    let granted_at: Option<i64> = row.try_get(5)?;
+    let now = db::now();
+    let patient = Some(patient_id.clone());
+
+    let current = session::user(session);
+    let same_person = user.subject == requester
+        && current
+            .as_ref()
+            .is_some_and(|c| c.subject == user.subject && c.role == Role::Clinician);
+    if !same_person || user.role != Role::Clinician {
+        return deny(state, session, meta, user, patient, "subject_mismatch").await;
+    }
+    if granted_at.is_some() {
+        return deny(state, session, meta, user, patient, "request_used").await;
+    }
+    if now - requested_at > REQUEST_LIFETIME_SECS {
+        return deny(state, session, meta, user, patient, "request_expired").await;
+    }
+    if !user.policy.eq_ignore_ascii_case(&state.policies.susi) {
+        return deny(state, session, meta, user, patient, reason::POLICY).await;
+    }
+    let fresh = user
+        .auth_time
+        .is_some_and(|t| t <= now + SKEW_SECS && now - t <= MAX_AUTH_AGE_SECS);
+    if !fresh {
+        return deny(state, session, meta, user, patient, reason::STALE_AUTH).await;
+    }
+
+    let expires_at = now + state.settings.break_glass.as_secs().max(60) as i64;
+    // The `granted_at IS NULL` makes the grant single use even against a concurrent reply.
+    let granted = sqlx::query(
+        "UPDATE break_glass SET granted_at = $1, expires_at = $2 WHERE id = $3 AND granted_at IS NULL",
+    )
+    .bind(now)
+    .bind(expires_at)
+    .bind(request)
+    .execute(&state.pool)
+    .await?;
+    if granted.rows_affected() != 1 {
+        return deny(state, session, meta, user, patient, "request_used").await;
+    }
+    let mut entry = meta.entry(Actor::user(user), Action::BreakGlass, Outcome::Success);
+    entry.patient_id = Some(patient_id.clone());
+    entry.detail = Some(audit_detail(&reason_code, &reason_text));
+    if let Err(e) = audit::append(&state.pool, &entry).await {
+        // No audit entry, no access: end the grant at once.
+        let _ = sqlx::query("UPDATE break_glass SET expires_at = granted_at WHERE id = $1")
+            .bind(request)
+            .execute(&state.pool)
+            .await;
+        return Err(AppError::Unavailable(e.to_string()));
+    }
+    tracing::info!(subject = %user.subject, "break-the-glass granted");
+    Ok(redirect(&format!("/staff/patients/{patient_id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_needs_a_known_choice_and_some_words() {
+        assert!(Reason::parse(None, Some("x")).is_err());
+        assert!(Reason::parse(Some("because"), Some("x")).is_err());
+        assert!(Reason::parse(Some("other"), Some("  \n ")).is_err());
+        assert!(Reason::parse(Some("other"), Some(&"x".repeat(501))).is_err());
+        let r =
+            Reason::parse(Some("emergency_treatment"), Some(" Unconscious\r\nin  ED ")).unwrap();
+        assert_eq!(
+            audit_detail(r.code, &r.text),
+            "reason=emergency_treatment: Unconscious in ED"
+        );
+    }
+}

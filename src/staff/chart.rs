@@ -1,0 +1,142 @@
+//! The chart as a clinician sees it: the same pages as the patient's, under
+//! `/staff/patients/{id}`, opened only through `access::open_for_clinician`.
+
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{clock, day, enter};
+use crate::access::{open_for_clinician, ChartAccess, Section, Viewer};
+use crate::activation;
+use crate::auth::routes::page_context;
+use crate::auth::Clinician;
+use crate::records::pages::{render_chart_page, ChartPage};
+use crate::startup::AppState;
+use crate::web::AppError;
+
+fn section_of(page: &ChartPage) -> Section {
+    match page {
+        ChartPage::Summary => Section::Summary,
+        ChartPage::Conditions => Section::Conditions,
+        ChartPage::Medications => Section::Medications,
+        ChartPage::Allergies => Section::Allergies,
+        ChartPage::Immunizations => Section::Immunizations,
+        ChartPage::Labs => Section::Labs,
+        ChartPage::Lab(_) => Section::LabHistory,
+        ChartPage::Vitals => Section::Vitals,
+        ChartPage::Visits => Section::Visits,
+    }
+}
+
+/// The staff-only part of the chart summary: outstanding activation codes and the forms to
+/// issue and revoke them (rendered by `staff_chart_panel.html`).
+#[derive(Serialize)]
+struct StaffPanel {
+    patient_id: String,
+    linked: bool,
+    codes: Vec<OutstandingCode>,
+    access_log_url: String,
+}
+
+#[derive(Serialize)]
+struct OutstandingCode {
+    id: String,
+    issued: String,
+    expires: String,
+}
+
+async fn open(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &Session,
+    c: &Clinician,
+    patient_id: &str,
+    page: ChartPage,
+) -> Result<HttpResponse, AppError> {
+    enter(state, c).await?;
+    let access = open_for_clinician(state, req, &c.0, patient_id, section_of(&page)).await?;
+    let mut ctx = page_context(Some((&c.0, session)), state);
+    if let Viewer::BreakGlass { expires_at } = access.viewer() {
+        ctx.insert(
+            "banner",
+            &format!(
+                "Emergency access (break the glass) until {}",
+                clock(expires_at)
+            ),
+        );
+    }
+    if page == ChartPage::Summary {
+        ctx.insert("staff_chart", &panel(state, &access).await?);
+    }
+    let base = format!("/staff/patients/{}", access.patient_id());
+    render_chart_page(state, ctx, &access, page, &base).await
+}
+
+async fn panel(state: &AppState, access: &ChartAccess) -> Result<StaffPanel, AppError> {
+    let patient_id = access.patient_id().to_string();
+    let linked: Option<String> = sqlx::query("SELECT b2c_subject FROM patients WHERE id = $1")
+        .bind(&patient_id)
+        .fetch_one(&state.pool)
+        .await?
+        .try_get(0)?;
+    let codes = activation::outstanding(&state.pool, &patient_id)
+        .await?
+        .into_iter()
+        .map(|(id, issued, expires)| OutstandingCode {
+            id,
+            issued: day(issued),
+            expires: day(expires),
+        })
+        .collect();
+    Ok(StaffPanel {
+        access_log_url: format!("/staff/patients/{patient_id}/access-log"),
+        patient_id,
+        linked: linked.is_some(),
+        codes,
+    })
+}
+
+/// `GET /staff/patients/{id}`: the chart summary.
+pub async fn chart(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    c: Clinician,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    open(&req, &state, &session, &c, &id, ChartPage::Summary).await
+}
+
+/// `GET /staff/patients/{id}/{section}`.
+pub async fn section(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    c: Clinician,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, segment) = p.into_inner();
+    let page = ChartPage::from_segment(&segment).ok_or(AppError::NotFound)?;
+    open(&req, &state, &session, &c, &id, page).await
+}
+
+/// `GET /staff/patients/{id}/labs/{loinc}`: one test's history.
+pub async fn lab(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    c: Clinician,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, loinc) = p.into_inner();
+    let plausible = !loinc.is_empty()
+        && loinc.len() <= 16
+        && loinc
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-');
+    if !plausible {
+        return Err(AppError::NotFound);
+    }
+    open(&req, &state, &session, &c, &id, ChartPage::Lab(loinc)).await
+}
