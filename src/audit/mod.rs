@@ -145,11 +145,14 @@ pub async fn append(pool: &Pool, entry: &Entry) -> Result<(), AuditError> {
     } else {
         None
     };
-    for _ in 0..50 {
+    for attempt in 0..20u64 {
+        let backoff = std::time::Duration::from_millis(2 + attempt * 5);
         match try_append(pool, entry).await {
             Ok(true) => return Ok(()),
-            Ok(false) => tokio::task::yield_now().await,
-            Err(e) if db::is_unique_violation(&e) || is_busy(&e) => tokio::task::yield_now().await,
+            Ok(false) => tokio::time::sleep(backoff).await,
+            Err(e) if db::is_unique_violation(&e) || is_busy(&e) => {
+                tokio::time::sleep(backoff).await
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -170,6 +173,12 @@ fn is_busy(e: &sqlx::Error) -> bool {
 
 async fn try_append(pool: &Pool, entry: &Entry) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    // Take the write lock before reading the head: on SQLite a transaction that reads first
+    // cannot wait its turn to write (it fails with "busy"); on PostgreSQL this locks the head
+    // row, so concurrent writers queue instead of retrying.
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(&mut *tx)
         .await?;

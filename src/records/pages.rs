@@ -1,0 +1,314 @@
+//! The patient's pages (`/records/*`) and the chart views that clinicians' pages reuse.
+//!
+//! Every handler reads like its request: the `LinkedPatient` extractor says whose record it is
+//! (the signed-in patient's own, never an id from the URL or a form), `open` writes the audit
+//! entry and hands back the `ChartAccess` the store needs, then the page is loaded and rendered.
+//! `render_chart_page` is shared with the staff pages, which open the chart their own way and
+//! pass a different `base` for the links.
+
+use actix_session::Session;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+
+use super::{fhir_export, store, views};
+use crate::access::{ChartAccess, LinkedPatient, Section};
+use crate::auth::routes::page_context;
+use crate::startup::AppState;
+use crate::web::{templates, AppError};
+
+/// Where the patient's own chart lives; also the one base that offers the download.
+pub const PATIENT_BASE: &str = "/records";
+
+/// How many results the summary lists under "Recent results".
+const RECENT_RESULTS: usize = 8;
+
+/// One page of a chart, as both patients and clinicians see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChartPage {
+    Summary,
+    Conditions,
+    Medications,
+    Allergies,
+    Immunizations,
+    Labs,
+    Lab(String),
+    Vitals,
+    Visits,
+}
+
+impl ChartPage {
+    /// The `{section}` part of a URL.
+    pub fn from_segment(segment: &str) -> Option<ChartPage> {
+        Some(match segment {
+            "conditions" => ChartPage::Conditions,
+            "medications" => ChartPage::Medications,
+            "allergies" => ChartPage::Allergies,
+            "immunizations" => ChartPage::Immunizations,
+            "labs" => ChartPage::Labs,
+            "vitals" => ChartPage::Vitals,
+            "visits" => ChartPage::Visits,
+            _ => return None,
+        })
+    }
+
+    /// The part of the chart this page opens, for the access check's audit entry.
+    pub fn section(&self) -> Section {
+        match self {
+            ChartPage::Summary => Section::Summary,
+            ChartPage::Conditions => Section::Conditions,
+            ChartPage::Medications => Section::Medications,
+            ChartPage::Allergies => Section::Allergies,
+            ChartPage::Immunizations => Section::Immunizations,
+            ChartPage::Labs => Section::Labs,
+            ChartPage::Lab(_) => Section::LabHistory,
+            ChartPage::Vitals => Section::Vitals,
+            ChartPage::Visits => Section::Visits,
+        }
+    }
+
+    /// The URL segment after `base` ("" for the summary).
+    fn segment(&self) -> &'static str {
+        match self {
+            ChartPage::Summary => "",
+            ChartPage::Conditions => "conditions",
+            ChartPage::Medications => "medications",
+            ChartPage::Allergies => "allergies",
+            ChartPage::Immunizations => "immunizations",
+            ChartPage::Labs | ChartPage::Lab(_) => "labs",
+            ChartPage::Vitals => "vitals",
+            ChartPage::Visits => "visits",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ChartPage::Summary => "Summary",
+            ChartPage::Conditions => "Health conditions",
+            ChartPage::Medications => "Medications",
+            ChartPage::Allergies => "Allergies",
+            ChartPage::Immunizations => "Immunizations",
+            ChartPage::Labs | ChartPage::Lab(_) => "Lab results",
+            ChartPage::Vitals => "Vital signs",
+            ChartPage::Visits => "Visits",
+        }
+    }
+}
+
+/// The section links of every chart page. `parent` is the section a sub-page (a test's history)
+/// belongs to.
+fn nav(base: &str, page: &ChartPage, parent: Option<&ChartPage>) -> Vec<views::NavItem> {
+    let sections = [
+        ChartPage::Summary,
+        ChartPage::Conditions,
+        ChartPage::Medications,
+        ChartPage::Allergies,
+        ChartPage::Immunizations,
+        ChartPage::Labs,
+        ChartPage::Vitals,
+        ChartPage::Visits,
+    ];
+    let mut items: Vec<views::NavItem> = sections
+        .iter()
+        .map(|s| views::NavItem {
+            href: match s.segment() {
+                "" => base.to_owned(),
+                seg => format!("{base}/{seg}"),
+            },
+            label: s.title(),
+            current: if s == page {
+                Some("page")
+            } else if Some(s) == parent {
+                Some("true")
+            } else {
+                None
+            },
+        })
+        .collect();
+    if base == PATIENT_BASE {
+        items.push(views::NavItem {
+            href: format!("{base}/export"),
+            label: "Download my record",
+            current: None,
+        });
+    }
+    items.push(views::NavItem {
+        href: format!("{base}/access-log"),
+        label: "Who viewed this record",
+        current: None,
+    });
+    items
+}
+
+/// Renders a chart page. `base` is where the chart's links start ("/records" or
+/// "/staff/patients/{id}"); `ctx` already holds the layout's values (user, CSRF, banners).
+///
+/// Each page reads the patient plus what the page shows, one query per kind of data (the
+/// summary makes six), never one per row.
+pub async fn render_chart_page(
+    state: &AppState,
+    mut ctx: tera::Context,
+    chart: &ChartAccess,
+    page: ChartPage,
+    base: &str,
+) -> Result<HttpResponse, AppError> {
+    let pool = &state.pool;
+    let patient = store::patient(pool, chart).await?;
+    let today = Utc::now().date_naive();
+    ctx.insert(
+        "patient_heading",
+        &views::PatientHeading::of(&patient, today),
+    );
+    ctx.insert("base", base);
+    ctx.insert("page_title", page.title());
+    ctx.insert("section", page.segment());
+    let mut parent = None;
+    let template = match &page {
+        ChartPage::Summary => {
+            let conditions = store::conditions(pool, chart).await?;
+            let medications = store::medications(pool, chart).await?;
+            let allergies = store::allergies(pool, chart).await?;
+            let vitals = store::observations(pool, chart, "vital-signs").await?;
+            let labs = store::observations(pool, chart, "laboratory").await?;
+            ctx.insert("conditions", &views::split_conditions(&conditions).0);
+            ctx.insert("medications", &views::split_medications(&medications).0);
+            ctx.insert("allergies", &views::allergies_view(&patient, allergies));
+            ctx.insert("vitals", &views::latest_vitals(&vitals));
+            let mut recent = views::latest_results(&labs);
+            let more_results = recent.len() > RECENT_RESULTS;
+            recent.truncate(RECENT_RESULTS);
+            ctx.insert("results", &recent);
+            ctx.insert("more_results", &more_results);
+            "records_home.html"
+        }
+        ChartPage::Conditions => {
+            let (current, past) = views::split_conditions(&store::conditions(pool, chart).await?);
+            ctx.insert("current", &current);
+            ctx.insert("past", &past);
+            "records_section.html"
+        }
+        ChartPage::Medications => {
+            let (current, past) = views::split_medications(&store::medications(pool, chart).await?);
+            ctx.insert("current", &current);
+            ctx.insert("past", &past);
+            "records_section.html"
+        }
+        ChartPage::Allergies => {
+            let allergies = store::allergies(pool, chart).await?;
+            ctx.insert("allergies", &views::allergies_view(&patient, allergies));
+            "records_section.html"
+        }
+        ChartPage::Immunizations => {
+            let rows: Vec<views::ImmunizationRow> = store::immunizations(pool, chart)
+                .await?
+                .iter()
+                .map(views::ImmunizationRow::of)
+                .collect();
+            ctx.insert("rows", &rows);
+            "records_section.html"
+        }
+        ChartPage::Labs => {
+            let labs = store::observations(pool, chart, "laboratory").await?;
+            ctx.insert("results", &views::latest_results(&labs));
+            ctx.insert("result_count", &labs.len());
+            "records_section.html"
+        }
+        ChartPage::Vitals => {
+            let vitals = store::observations(pool, chart, "vital-signs").await?;
+            ctx.insert("results", &views::latest_vitals(&vitals));
+            ctx.insert("history", &views::vitals_history(&vitals));
+            "records_section.html"
+        }
+        ChartPage::Visits => {
+            let rows: Vec<views::VisitRow> = store::encounters(pool, chart)
+                .await?
+                .iter()
+                .map(views::VisitRow::of)
+                .collect();
+            ctx.insert("rows", &rows);
+            "records_section.html"
+        }
+        ChartPage::Lab(loinc) => {
+            if !views::is_code(loinc) {
+                return Err(AppError::NotFound);
+            }
+            let history = store::observation_history(pool, chart, loinc).await?;
+            let lab = views::lab_history(loinc, &history).ok_or(AppError::NotFound)?;
+            parent = Some(if lab.is_vital {
+                ChartPage::Vitals
+            } else {
+                ChartPage::Labs
+            });
+            ctx.insert("page_title", &lab.name);
+            ctx.insert("lab", &lab);
+            "records_lab.html"
+        }
+    };
+    ctx.insert("nav", &nav(base, &page, parent.as_ref()));
+    Ok(templates::page(StatusCode::OK, template, &ctx))
+}
+
+/// `GET /records`: the summary of the signed-in patient's own chart.
+pub async fn summary(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: LinkedPatient,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    let chart = patient.open(&state, &req, Section::Summary).await?;
+    let ctx = page_context(Some((&patient.user, &session)), &state);
+    render_chart_page(&state, ctx, &chart, ChartPage::Summary, PATIENT_BASE).await
+}
+
+/// `GET /records/{section}`. An unknown section is a 404 before anything is opened (or audited).
+pub async fn section(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: LinkedPatient,
+    section: web::Path<String>,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    let page = ChartPage::from_segment(&section).ok_or(AppError::NotFound)?;
+    let chart = patient.open(&state, &req, page.section()).await?;
+    let ctx = page_context(Some((&patient.user, &session)), &state);
+    render_chart_page(&state, ctx, &chart, page, PATIENT_BASE).await
+}
+
+/// `GET /records/labs/{loinc}`: one test's history and trend. A code the patient has no result
+/// for is a 404, whoever else may have one.
+pub async fn lab(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: LinkedPatient,
+    loinc: web::Path<String>,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    let loinc = loinc.into_inner();
+    if !views::is_code(&loinc) {
+        return Err(AppError::NotFound);
+    }
+    let chart = patient.open(&state, &req, Section::LabHistory).await?;
+    let ctx = page_context(Some((&patient.user, &session)), &state);
+    render_chart_page(&state, ctx, &chart, ChartPage::Lab(loinc), PATIENT_BASE).await
+}
+
+/// `GET /records/export`: the whole record as a FHIR R4 Bundle, downloaded as a file.
+pub async fn export(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: LinkedPatient,
+) -> Result<HttpResponse, AppError> {
+    let chart = patient.open(&state, &req, Section::Export).await?;
+    let record = store::whole_record(&state.pool, &chart).await?;
+    let body = serde_json::to_vec_pretty(&fhir_export::export_bundle(&record))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/fhir+json")
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename("health-record.json".into())],
+        })
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}

@@ -1,0 +1,908 @@
+//! What the chart pages show, made from the record's domain values: dates and units in words,
+//! values rounded for their test, results flagged High, Low or Normal in words.
+//!
+//! Everything here is a pure function of domain values, so the rules a lay reader depends on are
+//! unit-tested next to them and the templates only lay things out. Nothing here reads the
+//! database or knows who is looking.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::chart_svg::{self, PointIn, SeriesIn};
+use super::model::{
+    Allergy, AllergySummary, ComponentValue, Condition, Encounter, Immunization, Medication,
+    Observation, ObservationCategory, ObservationValue, Patient, PatientRecord, Quantity,
+};
+use super::ranges::{self, Flag};
+
+/// A date as a lay reader reads it ("3 March 2024") and as `<time datetime>` wants it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DateView {
+    pub text: String,
+    pub iso: String,
+}
+
+impl DateView {
+    pub fn day(d: NaiveDate) -> Self {
+        DateView {
+            text: d.format("%-d %B %Y").to_string(),
+            iso: d.format("%Y-%m-%d").to_string(),
+        }
+    }
+
+    /// The calendar day of a UTC time.
+    pub fn at(t: &DateTime<Utc>) -> Self {
+        Self::day(t.date_naive())
+    }
+}
+
+/// Who the chart belongs to: shown at the top of every chart page.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatientHeading {
+    pub name: String,
+    pub born: DateView,
+    /// Age today, or at death for a deceased patient.
+    pub age: Option<u32>,
+    pub sex: &'static str,
+    pub mrn: String,
+    pub deceased: bool,
+    /// The date of death, when the record has one.
+    pub died: Option<DateView>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl PatientHeading {
+    pub fn of(p: &Patient, today: NaiveDate) -> Self {
+        PatientHeading {
+            name: p.display_name(),
+            born: DateView::day(p.birth_date),
+            age: p.age_on(today),
+            sex: p.sex.label(),
+            mrn: p.mrn.value.clone(),
+            deceased: p.is_deceased(),
+            died: p.deceased.and_then(|d| d.date()).map(DateView::day),
+            address: p.address.clone(),
+            phone: p.phone.clone(),
+        }
+    }
+}
+
+/// One link of the chart's section navigation.
+#[derive(Debug, Clone, Serialize)]
+pub struct NavItem {
+    pub href: String,
+    pub label: &'static str,
+    /// `aria-current` value: "page" for this page, "true" for the section a sub-page belongs to.
+    pub current: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConditionRow {
+    pub name: String,
+    pub status: String,
+    pub onset: Option<DateView>,
+    pub resolved: Option<DateView>,
+}
+
+impl ConditionRow {
+    pub fn of(c: &Condition) -> Self {
+        let mut status = c
+            .clinical_status
+            .map_or("Status not recorded", |s| s.label())
+            .to_owned();
+        match c.verification_status.as_deref() {
+            Some("refuted") => status.push_str(" (ruled out)"),
+            Some("entered-in-error") => status.push_str(" (entered in error)"),
+            Some("provisional" | "differential") => status.push_str(" (not yet confirmed)"),
+            _ => {}
+        }
+        ConditionRow {
+            name: c.code.display.clone(),
+            status,
+            onset: c.onset.as_ref().map(DateView::at),
+            resolved: c.abatement.as_ref().map(DateView::at),
+        }
+    }
+}
+
+/// Current conditions first, then past ones; each keeps the order it was given in.
+pub fn split_conditions(conditions: &[Condition]) -> (Vec<ConditionRow>, Vec<ConditionRow>) {
+    let (current, past): (Vec<&Condition>, Vec<&Condition>) =
+        conditions.iter().partition(|c| c.is_active());
+    (
+        current.into_iter().map(ConditionRow::of).collect(),
+        past.into_iter().map(ConditionRow::of).collect(),
+    )
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MedicationRow {
+    pub name: String,
+    pub dosage: Option<String>,
+    pub status: &'static str,
+    pub prescribed: Option<DateView>,
+}
+
+impl MedicationRow {
+    pub fn of(m: &Medication) -> Self {
+        MedicationRow {
+            name: m.code.display.clone(),
+            dosage: m.dosage.clone(),
+            status: m.status.label(),
+            prescribed: m.authored_on.as_ref().map(DateView::at),
+        }
+    }
+}
+
+/// Active prescriptions, then all others.
+pub fn split_medications(medications: &[Medication]) -> (Vec<MedicationRow>, Vec<MedicationRow>) {
+    let (current, past): (Vec<&Medication>, Vec<&Medication>) =
+        medications.iter().partition(|m| m.is_active());
+    (
+        current.into_iter().map(MedicationRow::of).collect(),
+        past.into_iter().map(MedicationRow::of).collect(),
+    )
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AllergyRow {
+    pub substance: String,
+    pub kind: Option<&'static str>,
+    pub categories: String,
+    pub criticality: Option<&'static str>,
+    pub status: Option<&'static str>,
+    pub recorded: Option<DateView>,
+}
+
+impl AllergyRow {
+    fn of(a: &Allergy) -> Self {
+        AllergyRow {
+            substance: a.code.display.clone(),
+            kind: match a.kind.as_deref() {
+                Some("allergy") => Some("Allergy"),
+                Some("intolerance") => Some("Intolerance"),
+                _ => None,
+            },
+            categories: a
+                .categories
+                .iter()
+                .map(|c| c.label())
+                .collect::<Vec<_>>()
+                .join(", "),
+            criticality: a.criticality.map(|c| c.label()),
+            status: a.clinical_status.map(|s| s.label()),
+            recorded: a.recorded.as_ref().map(DateView::at),
+        }
+    }
+}
+
+/// What the allergies section says. `state` is "none_recorded", "no_known" or "listed".
+#[derive(Debug, Clone, Serialize)]
+pub struct AllergiesView {
+    pub state: &'static str,
+    pub rows: Vec<AllergyRow>,
+    /// When the "no known allergies" statement was recorded.
+    pub stated_on: Option<DateView>,
+}
+
+/// Uses the record's own rule ([`PatientRecord::allergy_summary`]): "No known allergies" only
+/// when the record says so, "None recorded" when it says nothing.
+pub fn allergies_view(patient: &Patient, allergies: Vec<Allergy>) -> AllergiesView {
+    let mut record = PatientRecord::new(patient.clone());
+    record.allergies = allergies;
+    match record.allergy_summary() {
+        AllergySummary::NoneRecorded => AllergiesView {
+            state: "none_recorded",
+            rows: Vec::new(),
+            stated_on: None,
+        },
+        AllergySummary::NoKnownAllergies => AllergiesView {
+            state: "no_known",
+            rows: Vec::new(),
+            stated_on: record
+                .allergies
+                .iter()
+                .filter(|a| a.is_no_known_allergy() && !a.is_retracted())
+                .filter_map(|a| a.recorded)
+                .max()
+                .as_ref()
+                .map(DateView::at),
+        },
+        AllergySummary::Allergies(list) => AllergiesView {
+            state: "listed",
+            rows: list.into_iter().map(AllergyRow::of).collect(),
+            stated_on: None,
+        },
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImmunizationRow {
+    pub vaccine: String,
+    pub date: DateView,
+    pub status: String,
+}
+
+impl ImmunizationRow {
+    pub fn of(i: &Immunization) -> Self {
+        let status = match i.status.as_str() {
+            "completed" => "Given".to_owned(),
+            "not-done" => "Not given".to_owned(),
+            "entered-in-error" => "Entered in error".to_owned(),
+            other => capitalize(other),
+        };
+        ImmunizationRow {
+            vaccine: i.vaccine.display.clone(),
+            date: DateView::at(&i.date),
+            status,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitRow {
+    pub date: DateView,
+    pub title: String,
+    pub reason: Option<String>,
+    pub provider: Option<String>,
+    pub organization: Option<String>,
+}
+
+impl VisitRow {
+    pub fn of(e: &Encounter) -> Self {
+        VisitRow {
+            date: DateView::at(&e.start),
+            title: e.title(),
+            reason: e.reason.as_ref().map(|r| r.display.clone()),
+            provider: e.provider.clone(),
+            organization: e.organization.clone(),
+        }
+    }
+}
+
+/// A result as a reader sees it: rounded value, unit in words, flag, normal range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub value: String,
+    pub unit: String,
+    pub flag: Option<Flag>,
+    /// The normal range with its unit ("70 to 99 mg/dL"), when our table has one for this unit.
+    pub range: Option<String>,
+}
+
+fn quantity_reading(loinc: &str, q: &Quantity) -> Reading {
+    let unit = ranges::unit_label(&q.unit);
+    let range = ranges::lookup(loinc)
+        .filter(|r| r.unit == q.unit)
+        .and_then(|r| r.describe())
+        .map(|d| with_unit(&d, &unit));
+    Reading {
+        value: ranges::format_value(loinc, q.value),
+        unit,
+        flag: ranges::flag(loinc, q.value, &q.unit),
+        range,
+    }
+}
+
+fn with_unit(value: &str, unit: &str) -> String {
+    if unit.is_empty() {
+        value.to_owned()
+    } else {
+        format!("{value} {unit}")
+    }
+}
+
+/// High if any part is high, else Low if any is low, else Normal if any part has a flag.
+fn worst(flags: impl IntoIterator<Item = Option<Flag>>) -> Option<Flag> {
+    let flags: Vec<Flag> = flags.into_iter().flatten().collect();
+    if flags.contains(&Flag::High) {
+        Some(Flag::High)
+    } else if flags.contains(&Flag::Low) {
+        Some(Flag::Low)
+    } else {
+        flags.first().copied()
+    }
+}
+
+const SYSTOLIC: &str = "8480-6";
+const DIASTOLIC: &str = "8462-4";
+
+pub fn reading(o: &Observation) -> Reading {
+    let loinc = o.loinc().unwrap_or("");
+    match &o.value {
+        ObservationValue::Quantity(q) => quantity_reading(loinc, q),
+        ObservationValue::Text(t) => Reading {
+            value: t.clone(),
+            unit: String::new(),
+            flag: None,
+            range: None,
+        },
+        ObservationValue::Empty => Reading {
+            value: "No value recorded".to_owned(),
+            unit: String::new(),
+            flag: None,
+            range: None,
+        },
+        ObservationValue::Components(parts) => {
+            if let (Some(s), Some(d)) = (o.component(SYSTOLIC), o.component(DIASTOLIC)) {
+                // Blood pressure reads "128/84 mmHg", its range "90/60 to 119/79 mmHg".
+                let (s, d) = (
+                    quantity_reading(SYSTOLIC, s),
+                    quantity_reading(DIASTOLIC, d),
+                );
+                let range = match (
+                    ranges::lookup(SYSTOLIC).filter(|_| s.range.is_some()),
+                    ranges::lookup(DIASTOLIC).filter(|_| d.range.is_some()),
+                ) {
+                    (Some(rs), Some(rd)) => match (rs.low, rs.high, rd.low, rd.high) {
+                        (Some(sl), Some(sh), Some(dl), Some(dh)) => Some(with_unit(
+                            &format!(
+                                "{}/{} to {}/{}",
+                                rs.format(sl),
+                                rd.format(dl),
+                                rs.format(sh),
+                                rd.format(dh)
+                            ),
+                            &s.unit,
+                        )),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                return Reading {
+                    value: format!("{}/{}", s.value, d.value),
+                    unit: s.unit,
+                    flag: worst([s.flag, d.flag]),
+                    range,
+                };
+            }
+            let mut texts = Vec::new();
+            let mut flags = Vec::new();
+            for c in parts {
+                let code = if c.code.system == super::model::systems::LOINC {
+                    c.code.code.as_str()
+                } else {
+                    ""
+                };
+                match &c.value {
+                    ComponentValue::Quantity(q) => {
+                        let r = quantity_reading(code, q);
+                        texts.push(format!(
+                            "{}: {}",
+                            c.code.display,
+                            with_unit(&r.value, &r.unit)
+                        ));
+                        flags.push(r.flag);
+                    }
+                    ComponentValue::Text(t) => texts.push(format!("{}: {t}", c.code.display)),
+                    ComponentValue::Empty => {}
+                }
+            }
+            Reading {
+                value: if texts.is_empty() {
+                    "No value recorded".to_owned()
+                } else {
+                    texts.join("; ")
+                },
+                unit: String::new(),
+                flag: worst(flags),
+                range: None,
+            }
+        }
+    }
+}
+
+/// The name a lay reader knows a test by: our table's, else the source's.
+pub fn test_name(o: &Observation) -> String {
+    o.loinc()
+        .and_then(ranges::lookup)
+        .map(|r| r.name.to_owned())
+        .unwrap_or_else(|| o.code.display.clone())
+}
+
+/// One result row (latest of a test, or one entry of a test's history).
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultRow {
+    /// Set only for LOINC-coded tests, which have a trend page.
+    pub loinc: Option<String>,
+    pub name: String,
+    /// The source's own name of the test, when it differs from `name`.
+    pub source_name: Option<String>,
+    pub date: DateView,
+    pub value: String,
+    pub unit: String,
+    pub range: Option<String>,
+    /// "High", "Low" or "Normal": always in words, never colour alone.
+    pub flag: Option<String>,
+    pub flag_class: &'static str,
+    /// How many results of this test the record has.
+    pub count: usize,
+}
+
+impl ResultRow {
+    pub fn of(o: &Observation, count: usize) -> Self {
+        let r = reading(o);
+        let name = test_name(o);
+        let source_name = (!o.code.display.is_empty()
+            && !o.code.display.eq_ignore_ascii_case(&name))
+        .then(|| o.code.display.clone());
+        ResultRow {
+            loinc: o.loinc().filter(|c| is_code(c)).map(str::to_owned),
+            name,
+            source_name,
+            date: DateView::at(&o.effective),
+            value: r.value,
+            unit: r.unit,
+            range: r.range,
+            flag: r.flag.map(|f| f.to_string()),
+            flag_class: flag_class(r.flag),
+            count,
+        }
+    }
+}
+
+pub fn flag_class(flag: Option<Flag>) -> &'static str {
+    match flag {
+        Some(Flag::High) => "flag flag-high",
+        Some(Flag::Low) => "flag flag-low",
+        Some(Flag::Normal) => "flag flag-normal",
+        None => "flag",
+    }
+}
+
+/// A code safe to put in a URL path segment and to look up: LOINC codes are digits, a dash and
+/// a check digit; we accept letters too (LOINC part codes, local codes) but nothing else.
+pub fn is_code(code: &str) -> bool {
+    (1..=32).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+}
+
+/// What groups results into "one test": the LOINC code, else the source's code and name.
+fn test_key(o: &Observation) -> String {
+    match o.loinc() {
+        Some(code) => format!("loinc|{code}"),
+        None => format!("{}|{}|{}", o.code.system, o.code.code, o.code.display),
+    }
+}
+
+/// The latest result of each test with the number of results it has, newest first (then by name).
+pub fn latest_results(observations: &[Observation]) -> Vec<ResultRow> {
+    let mut latest: HashMap<String, (&Observation, usize)> = HashMap::new();
+    for o in observations {
+        latest
+            .entry(test_key(o))
+            .and_modify(|(prev, n)| {
+                *n += 1;
+                if o.effective > prev.effective {
+                    *prev = o;
+                }
+            })
+            .or_insert((o, 1));
+    }
+    let mut found: Vec<(&Observation, usize)> = latest.into_values().collect();
+    found.sort_by(|(a, _), (b, _)| {
+        b.effective
+            .cmp(&a.effective)
+            .then_with(|| test_name(a).cmp(&test_name(b)))
+    });
+    found
+        .into_iter()
+        .map(|(o, n)| ResultRow::of(o, n))
+        .collect()
+}
+
+/// The vital signs a reader looks for, in the order they are shown; several LOINC codes may
+/// name one measurement (blood pressure panels, oral temperature, pulse oximetry).
+pub const VITAL_COLUMNS: &[(&str, &[&str])] = &[
+    ("Blood pressure", &["55284-4", "85354-9"]),
+    ("Heart rate", &["8867-4"]),
+    ("Breathing rate", &["9279-1"]),
+    ("Temperature", &["8310-5", "8331-1"]),
+    ("Oxygen saturation", &["2708-6", "59408-5"]),
+    ("Weight", &["29463-7"]),
+    ("Height", &["8302-2"]),
+    ("Body mass index (BMI)", &["39156-5"]),
+];
+
+fn vital_column(o: &Observation) -> Option<usize> {
+    let code = o.loinc()?;
+    VITAL_COLUMNS
+        .iter()
+        .position(|(_, codes)| codes.contains(&code))
+}
+
+/// Latest of each vital sign: the usual ones in their usual order, then any others by name.
+pub fn latest_vitals(observations: &[Observation]) -> Vec<ResultRow> {
+    let mut rows = latest_results(observations);
+    let rank = |r: &ResultRow| {
+        r.loinc
+            .as_deref()
+            .and_then(|code| {
+                VITAL_COLUMNS
+                    .iter()
+                    .position(|(_, codes)| codes.contains(&code))
+            })
+            .unwrap_or(usize::MAX)
+    };
+    rows.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.name.cmp(&b.name)));
+    rows
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VitalsCell {
+    /// Value with its unit ("72 per minute").
+    pub value: String,
+    /// Only "High" or "Low": a history table full of "Normal" hides what matters.
+    pub flag: Option<String>,
+    pub flag_class: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VitalsRow {
+    pub date: DateView,
+    pub cells: Vec<Option<VitalsCell>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VitalsHistory {
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<VitalsRow>,
+}
+
+/// One row per time of measurement (newest first), one column per usual vital sign that the
+/// record has at all.
+pub fn vitals_history(observations: &[Observation]) -> VitalsHistory {
+    let mut by_time: BTreeMap<DateTime<Utc>, Vec<Option<VitalsCell>>> = BTreeMap::new();
+    let mut used = vec![false; VITAL_COLUMNS.len()];
+    for o in observations {
+        let Some(col) = vital_column(o) else { continue };
+        let r = reading(o);
+        let flag = r.flag.filter(|f| *f != Flag::Normal);
+        let cells = by_time
+            .entry(o.effective)
+            .or_insert_with(|| vec![None; VITAL_COLUMNS.len()]);
+        cells[col] = Some(VitalsCell {
+            value: with_unit(&r.value, &r.unit),
+            flag: flag.map(|f| f.to_string()),
+            flag_class: flag_class(flag),
+        });
+        used[col] = true;
+    }
+    let keep: Vec<usize> = (0..VITAL_COLUMNS.len()).filter(|i| used[*i]).collect();
+    VitalsHistory {
+        columns: keep.iter().map(|i| VITAL_COLUMNS[*i].0).collect(),
+        rows: by_time
+            .into_iter()
+            .rev()
+            .map(|(at, cells)| VitalsRow {
+                date: DateView::at(&at),
+                cells: keep.iter().map(|i| cells[*i].clone()).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The history of one test: rows newest first, the latest reading, and the trend chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabHistory {
+    pub loinc: String,
+    pub name: String,
+    pub source_name: Option<String>,
+    pub latest: ResultRow,
+    /// Newest first.
+    pub rows: Vec<ResultRow>,
+    /// `None` when no result is a number (nothing to draw).
+    pub chart: Option<chart_svg::Chart>,
+    /// Vital signs belong under "Vitals" in the navigation; everything else under "Lab results".
+    pub is_vital: bool,
+}
+
+/// `history` oldest first, as the store returns it; `None` when it is empty.
+pub fn lab_history(loinc: &str, history: &[Observation]) -> Option<LabHistory> {
+    let newest = history.iter().max_by_key(|o| o.effective)?;
+    let count = history.len();
+    let mut rows: Vec<ResultRow> = history.iter().map(|o| ResultRow::of(o, count)).collect();
+    rows.reverse();
+    let latest = ResultRow::of(newest, count);
+    let name = test_name(newest);
+    Some(LabHistory {
+        loinc: loinc.to_owned(),
+        source_name: latest.source_name.clone(),
+        chart: chart_svg::build(&format!("{name} over time"), &trend_series(history)),
+        name,
+        latest,
+        rows,
+        is_vital: history
+            .iter()
+            .all(|o| o.category == ObservationCategory::VitalSigns),
+    })
+}
+
+/// The numbers to draw: one series for a plain result, one per part for a multi-part one
+/// (systolic and diastolic for blood pressure), each with its normal band when our table has one
+/// in the result's unit.
+fn trend_series(history: &[Observation]) -> Vec<SeriesIn> {
+    let mut series: Vec<(String, SeriesIn)> = Vec::new();
+    let mut push = |key: String, name: String, code: &str, o: &Observation, q: &Quantity| {
+        if !q.value.is_finite() {
+            return;
+        }
+        let r = quantity_reading(code, q);
+        let idx = match series.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let range = ranges::lookup(code).filter(|r| r.unit == q.unit);
+                series.push((
+                    key,
+                    SeriesIn {
+                        name,
+                        unit: r.unit.clone(),
+                        low: range.and_then(|r| r.low),
+                        high: range.and_then(|r| r.high),
+                        range_text: r.range.clone(),
+                        points: Vec::new(),
+                    },
+                ));
+                series.len() - 1
+            }
+        };
+        series[idx].1.points.push(PointIn {
+            at: o.effective,
+            value: q.value,
+            text: with_unit(&r.value, &r.unit),
+            flag: r.flag,
+        });
+    };
+    for o in history {
+        let loinc = o.loinc().unwrap_or("");
+        match &o.value {
+            ObservationValue::Quantity(q) => {
+                push(format!("{loinc}|{}", q.unit), test_name(o), loinc, o, q);
+            }
+            ObservationValue::Components(parts) => {
+                for c in parts {
+                    if let ComponentValue::Quantity(q) = &c.value {
+                        let code = if c.code.system == super::model::systems::LOINC {
+                            c.code.code.as_str()
+                        } else {
+                            ""
+                        };
+                        let name = ranges::lookup(code)
+                            .map(|r| r.name.to_owned())
+                            .unwrap_or_else(|| c.code.display.clone());
+                        push(format!("{}|{}", c.code.code, q.unit), name, code, o, q);
+                    }
+                }
+            }
+            ObservationValue::Text(_) | ObservationValue::Empty => {}
+        }
+    }
+    // Systolic above diastolic in the legend, as people say it.
+    series.sort_by_key(|(k, _)| !k.starts_with(SYSTOLIC));
+    series.into_iter().map(|(_, s)| s).collect()
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::model::{systems, ClinicalStatus, Component, Concept, Deceased, Mrn, Sex};
+    use chrono::TimeZone;
+
+    fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, 9, 30, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn lab(id: &str, loinc: &str, when: DateTime<Utc>, value: f64, unit: &str) -> Observation {
+        Observation {
+            fhir_id: id.into(),
+            code: Concept::new(systems::LOINC, loinc, "Glucose [Mass/volume] in Blood"),
+            status: "final".into(),
+            category: ObservationCategory::Laboratory,
+            effective: when,
+            value: ObservationValue::Quantity(Quantity {
+                value,
+                unit: unit.into(),
+            }),
+            encounter: None,
+        }
+    }
+
+    fn bp(id: &str, when: DateTime<Utc>, s: f64, d: f64) -> Observation {
+        let part = |code: &str, v: f64| Component {
+            code: Concept::new(systems::LOINC, code, code),
+            value: ComponentValue::Quantity(Quantity {
+                value: v,
+                unit: "mm[Hg]".into(),
+            }),
+        };
+        Observation {
+            fhir_id: id.into(),
+            code: Concept::new(systems::LOINC, "85354-9", "Blood pressure panel"),
+            status: "final".into(),
+            category: ObservationCategory::VitalSigns,
+            effective: when,
+            value: ObservationValue::Components(vec![part(DIASTOLIC, d), part(SYSTOLIC, s)]),
+            encounter: None,
+        }
+    }
+
+    fn patient() -> Patient {
+        Patient {
+            fhir_id: "p".into(),
+            given: "Ada".into(),
+            family: "Byron".into(),
+            birth_date: NaiveDate::from_ymd_opt(1950, 3, 3).unwrap_or_default(),
+            sex: Sex::Female,
+            deceased: None,
+            mrn: Mrn {
+                system: None,
+                value: "MRN-9".into(),
+            },
+            address: None,
+            phone: None,
+        }
+    }
+
+    #[test]
+    fn dates_read_as_a_lay_reader_writes_them() {
+        let d = DateView::at(&at(2024, 3, 3));
+        assert_eq!(d.text, "3 March 2024");
+        assert_eq!(d.iso, "2024-03-03");
+    }
+
+    #[test]
+    fn heading_shows_death_and_age_at_death() {
+        let mut p = patient();
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap_or_default();
+        let h = PatientHeading::of(&p, today);
+        assert!(!h.deceased);
+        assert_eq!(h.age, Some(74));
+        p.deceased = Some(Deceased::OnDate(
+            NaiveDate::from_ymd_opt(2020, 1, 2).unwrap_or_default(),
+        ));
+        let h = PatientHeading::of(&p, today);
+        assert!(h.deceased);
+        assert_eq!(h.died.map(|d| d.text).as_deref(), Some("2 January 2020"));
+        assert_eq!(h.age, Some(69));
+        p.deceased = Some(Deceased::DateUnknown);
+        let h = PatientHeading::of(&p, today);
+        assert!(h.deceased && h.died.is_none());
+    }
+
+    #[test]
+    fn a_lab_value_is_rounded_flagged_in_words_and_has_its_range() {
+        let r = reading(&lab(
+            "a",
+            "2345-7",
+            at(2024, 1, 1),
+            85.60102792628544,
+            "mg/dL",
+        ));
+        assert_eq!(r.value, "86");
+        assert_eq!(r.unit, "mg/dL");
+        assert_eq!(r.flag, Some(Flag::Normal));
+        assert_eq!(r.range.as_deref(), Some("70 to 99 mg/dL"));
+        let r = reading(&lab("a", "2345-7", at(2024, 1, 1), 5.1, "mmol/L"));
+        assert_eq!(
+            (r.flag, r.range),
+            (None, None),
+            "no flag in a unit we have no range for"
+        );
+    }
+
+    #[test]
+    fn blood_pressure_reads_systolic_over_diastolic() {
+        let r = reading(&bp("b", at(2024, 1, 1), 128.4, 78.2));
+        assert_eq!(r.value, "128/78");
+        assert_eq!(r.unit, "mmHg");
+        assert_eq!(r.flag, Some(Flag::High));
+        assert_eq!(r.range.as_deref(), Some("90/60 to 119/79 mmHg"));
+        assert_eq!(
+            reading(&bp("b", at(2024, 1, 1), 110.0, 70.0)).flag,
+            Some(Flag::Normal)
+        );
+    }
+
+    #[test]
+    fn latest_results_keep_one_row_per_test_with_its_count() {
+        let obs = vec![
+            lab("a", "2345-7", at(2022, 1, 1), 120.0, "mg/dL"),
+            lab("b", "2345-7", at(2024, 1, 1), 85.6, "mg/dL"),
+            lab("c", "2093-3", at(2023, 1, 1), 210.0, "mg/dL"),
+        ];
+        let rows = latest_results(&obs);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].name, "Glucose");
+        assert_eq!(rows[0].value, "86");
+        assert_eq!(rows[0].count, 2);
+        assert_eq!(rows[0].flag.as_deref(), Some("Normal"));
+        assert_eq!(rows[0].loinc.as_deref(), Some("2345-7"));
+        assert_eq!(rows[1].flag.as_deref(), Some("High"));
+    }
+
+    #[test]
+    fn vitals_history_has_a_row_per_time_and_only_used_columns() {
+        let mut hr = lab("h", "8867-4", at(2024, 1, 1), 72.0, "/min");
+        hr.category = ObservationCategory::VitalSigns;
+        let obs = vec![
+            bp("b1", at(2023, 1, 1), 130.0, 85.0),
+            bp("b2", at(2024, 1, 1), 110.0, 70.0),
+            hr,
+        ];
+        let h = vitals_history(&obs);
+        assert_eq!(h.columns, ["Blood pressure", "Heart rate"]);
+        assert_eq!(h.rows.len(), 2);
+        assert_eq!(h.rows[0].date.text, "1 January 2024");
+        let first = h.rows[0].cells[1].as_ref().map(|c| c.value.clone());
+        assert_eq!(first.as_deref(), Some("72 per minute"));
+        let old_bp = h.rows[1].cells[0].as_ref().and_then(|c| c.flag.clone());
+        assert_eq!(old_bp.as_deref(), Some("High"));
+        assert!(h.rows[1].cells[1].is_none());
+    }
+
+    #[test]
+    fn allergies_say_none_recorded_unless_the_record_says_no_known_allergies() {
+        let p = patient();
+        assert_eq!(allergies_view(&p, vec![]).state, "none_recorded");
+        let nka = Allergy::no_known_allergies("n".into(), Some(at(2021, 5, 6)));
+        let v = allergies_view(&p, vec![nka]);
+        assert_eq!(v.state, "no_known");
+        assert_eq!(v.stated_on.map(|d| d.text).as_deref(), Some("6 May 2021"));
+    }
+
+    #[test]
+    fn lab_history_is_newest_first_and_charts_blood_pressure_as_two_series() {
+        let obs = vec![
+            bp("b1", at(2023, 1, 1), 130.0, 85.0),
+            bp("b2", at(2024, 1, 1), 110.0, 70.0),
+        ];
+        let h = lab_history("85354-9", &obs).expect("history");
+        assert!(h.is_vital);
+        assert_eq!(h.rows[0].date.text, "1 January 2024");
+        assert_eq!(h.latest.value, "110/70");
+        let chart = h.chart.expect("a chart");
+        assert_eq!(chart.series.len(), 2);
+        assert_eq!(chart.series[0].name, "Systolic blood pressure");
+        assert!(lab_history("85354-9", &[]).is_none());
+    }
+
+    #[test]
+    fn condition_status_in_words() {
+        let c = Condition {
+            fhir_id: "c".into(),
+            code: Concept::new(systems::SNOMED, "1", "Hypertension"),
+            clinical_status: Some(ClinicalStatus::Resolved),
+            verification_status: Some("refuted".into()),
+            onset: Some(at(2020, 2, 1)),
+            abatement: None,
+            recorded: None,
+            encounter: None,
+        };
+        let (current, past) = split_conditions(std::slice::from_ref(&c));
+        assert!(current.is_empty());
+        assert_eq!(past[0].status, "Resolved (ruled out)");
+    }
+
+    #[test]
+    fn only_plain_codes_are_accepted_in_urls() {
+        assert!(is_code("2345-7"));
+        assert!(!is_code(""));
+        assert!(!is_code("2345-7/../x"));
+        assert!(!is_code("a b"));
+    }
+}
