@@ -27,7 +27,7 @@ pub use model::{
     RecordCounts, Sex,
 };
 pub use ranges::{flag, format_value, Flag, ReferenceRange};
+pub mod chart_svg;
 pub mod pages;
 pub mod store;
-pub mod chart_svg;
 pub mod views;

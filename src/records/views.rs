@@ -287,12 +287,17 @@ fn quantity_reading(loinc: &str, q: &Quantity) -> Reading {
     }
 }
 
+/// "70 to 99 mg/dL", and "199 mg/dL or less" rather than "199 or less mg/dL".
 fn with_unit(value: &str, unit: &str) -> String {
     if unit.is_empty() {
-        value.to_owned()
-    } else {
-        format!("{value} {unit}")
+        return value.to_owned();
     }
+    for tail in [" or less", " or more"] {
+        if let Some(number) = value.strip_suffix(tail) {
+            return format!("{number} {unit}{tail}");
+        }
+    }
+    format!("{value} {unit}")
 }
 
 /// High if any part is high, else Low if any is low, else Normal if any part has a flag.
