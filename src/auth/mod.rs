@@ -46,6 +46,7 @@ pub mod reason {
     pub const ISSUER: &str = "id_token_issuer";
     pub const AUDIENCE: &str = "id_token_audience";
     pub const EXPIRED: &str = "id_token_expired";
+    pub const NOT_YET_VALID: &str = "id_token_not_yet_valid";
     pub const NONCE: &str = "id_token_nonce";
     pub const POLICY: &str = "id_token_policy";
     pub const SUBJECT: &str = "id_token_subject";

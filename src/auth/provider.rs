@@ -338,6 +338,7 @@ impl Provider {
             .id_token()
             .ok_or_else(|| fail(reason::NO_ID_TOKEN, "token response without id_token"))?;
         let claims = self.verify(&p, id_token, nonce).await?;
+        check_not_before(&claims)?;
         check_policy(&claims, expected_policy)?;
         if claims.subject().as_str().trim().is_empty() {
             return Err(fail(reason::SUBJECT, "empty sub"));
@@ -506,6 +507,21 @@ fn classify(e: ClaimsVerificationError) -> SignInError {
         _ => reason::ID_TOKEN_INVALID,
     };
     fail(reason, e.to_string())
+}
+
+/// `openidconnect` does not look at `nbf`; B2C always sends it, so a token that is not valid
+/// yet (beyond the clock skew) is refused here.
+pub fn check_not_before(claims: &B2cIdTokenClaims) -> Result<(), SignInError> {
+    let nbf = claims.additional_claims().other.get("nbf");
+    let skew = CLOCK_SKEW.as_secs() as i64;
+    match nbf {
+        None => Ok(()),
+        Some(value) => match value.as_i64().or_else(|| value.as_f64().map(|f| f as i64)) {
+            Some(nbf) if nbf <= chrono::Utc::now().timestamp() + skew => Ok(()),
+            Some(_) => Err(fail(reason::NOT_YET_VALID, "nbf in the future")),
+            None => Err(fail(reason::ID_TOKEN_INVALID, "nbf is not a number")),
+        },
+    }
 }
 
 /// MFA is a property of the user flow, and the policy claim is the only proof of it.

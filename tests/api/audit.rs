@@ -237,3 +237,29 @@ async fn the_patient_sees_who_looked_and_can_download_it_as_audit_events() {
         "an unlinked patient is sent to /activate"
     );
 }
+
+#[tokio::test]
+async fn the_client_address_comes_from_the_socket_unless_a_proxy_is_configured() {
+    let app = spawn_app().await;
+    let (b, _) = linked_patient(&app).await;
+    let resp = b
+        .client
+        .get(app.url("/records/access-log"))
+        .header("X-Forwarded-For", "203.0.113.7")
+        .header("Forwarded", "for=203.0.113.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let ip: Option<String> =
+        sqlx::query("SELECT client_ip FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(
+        ip.as_deref(),
+        Some("127.0.0.1"),
+        "a forged forwarding header is ignored"
+    );
+}

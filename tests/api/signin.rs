@@ -193,6 +193,13 @@ async fn an_expired_token_is_refused() {
 }
 
 #[tokio::test]
+async fn a_token_not_valid_yet_is_refused() {
+    let (app, b, resp) =
+        try_claims(|c| c["nbf"] = json!(chrono::Utc::now().timestamp() + 3000)).await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
 async fn a_token_without_iat_is_refused() {
     let (app, b, resp) = try_claims(|c| {
         c.as_object_mut().unwrap().remove("iat");
