@@ -505,3 +505,56 @@ async fn signing_out_ends_both_sessions() {
     let page = p.open(&format!("{}/signin", w.portal)).await;
     assert_eq!(page.heading(), "Sign in");
 }
+
+#[tokio::test]
+async fn editing_the_profile_refreshes_the_name_on_the_account_page() {
+    let w = World::start().await;
+    let p = w.person();
+    let account = w
+        .sign_in_demo(
+            &p,
+            "patient@example.com",
+            "Patient-Demo-2024",
+            "+12025550101",
+            "/account",
+        )
+        .await;
+    assert!(account.text().contains("Alex Rivera"));
+    let edit = p.open(account.link("Edit your profile").as_str()).await;
+    assert!(
+        edit.url.as_str().starts_with(&w.emulator),
+        "the edit flow runs at the emulator"
+    );
+    let edit = if edit.heading() == "Sign in" {
+        p.submit(
+            &edit,
+            &[
+                ("Email Address", "patient@example.com"),
+                ("Password", "Patient-Demo-2024"),
+            ],
+            "Sign in",
+        )
+        .await
+    } else {
+        edit
+    };
+    let fields: Vec<String> = edit
+        .doc()
+        .select(&sel("label"))
+        .map(|l| l.text().collect::<String>().trim().to_string())
+        .collect();
+    assert!(fields.contains(&"Given Name".to_string()), "{}", edit.html);
+    let buttons: Vec<String> = edit
+        .doc()
+        .select(&sel("button"))
+        .map(|b| b.text().collect::<String>().trim().to_string())
+        .collect();
+    let save = buttons
+        .iter()
+        .find(|b| b.as_str() != "Cancel")
+        .expect("a save button")
+        .clone();
+    let back = p.submit(&edit, &[("Given Name", "Alexandra")], &save).await;
+    assert_eq!(back.url.path(), "/account", "{}", back.html);
+    assert!(back.text().contains("Alexandra"), "the new name shows");
+}

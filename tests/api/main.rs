@@ -3,6 +3,7 @@
 mod audit;
 mod config;
 mod headers;
+mod linking;
 mod records;
 mod sessions;
 mod signin;

@@ -114,6 +114,14 @@ async fn sign_out_revokes_the_session_and_goes_to_b2c_with_the_hint() {
     assert_signed_out(&app, &copy).await;
     assert_signed_out(&app, &b).await;
 
+    let rows = app.audit_rows().await;
+    let sign_outs: Vec<_> = rows.iter().filter(|r| r.0 == "sign_out").collect();
+    assert_eq!(sign_outs.len(), 1, "one audit entry for the sign-out");
+    assert_eq!(
+        sign_outs[0].1.as_deref(),
+        Some("9f0e1d2c-3b4a-5968-7a6b-5c4d3e2f1a0b")
+    );
+
     // The signed-out page needs no session.
     let resp = b
         .client
@@ -161,6 +169,11 @@ async fn an_idle_session_times_out_on_the_server() {
     assert_signed_in(&app, &b).await;
     age_session(&app, "last_seen", 16 * 60).await;
     assert_signed_out(&app, &b).await;
+    let actions: Vec<String> = app.audit_rows().await.into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        actions.iter().filter(|a| *a == "session_timeout").count(),
+        1
+    );
 }
 
 #[tokio::test]
