@@ -139,6 +139,8 @@ async fn callback(
         Purpose::SignIn => {
             session::start(&session, &user, &verified.raw_id_token)?;
             audit_ok(&state, &meta, &user, Action::SignIn).await?;
+            // A clinician's sign-in puts them in the directory (care teams, access logs).
+            crate::staff::directory::record(&state.pool, &user).await?;
             tracing::info!(subject = %user.subject, role = user.role.as_str(), "signed in");
             Ok(redirect(&login.return_path))
         }

@@ -1,6 +1,6 @@
 //! The clinician directory: who a clinician is (name, e-mail) for care-team administration
-//! and for naming them in patients' access logs. Filled when a clinician first reaches a
-//! staff page; the audit trail itself keeps only their opaque subject.
+//! and for naming them in patients' access logs. Filled at a clinician's sign-in (and kept
+//! current on staff pages); the audit trail itself keeps only their opaque subject.
 
 use sqlx::Row;
 

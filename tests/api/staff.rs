@@ -866,3 +866,19 @@ async fn the_chart_summary_offers_activation_codes_to_staff_only() {
         "only on the summary"
     );
 }
+
+#[tokio::test]
+async fn a_clinicians_first_sign_in_records_them_in_the_directory_and_a_patients_does_not() {
+    let app = spawn_app().await;
+    let c = app.browser();
+    app.sign_in_as(&c, &CLINICIAN).await;
+    let p = app.browser();
+    app.sign_in_as(&p, &PATIENT_A).await;
+    let rows = sqlx::query("SELECT subject, display_name FROM clinicians")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "only the clinician");
+    assert_eq!(rows[0].get::<String, _>(0), CLINICIAN.subject);
+    assert_eq!(rows[0].get::<String, _>(1), CLINICIAN.name);
+}
