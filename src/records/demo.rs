@@ -141,7 +141,10 @@ impl Generator {
             Sex::Female => pick(&mut rng, GIVEN_FEMALE),
             _ => pick(&mut rng, GIVEN_MALE),
         };
-        let family = pick(&mut rng, FAMILY);
+        // Distinct family names across the demo list (a clinician searching the demo data
+        // should not meet two "Hannah Yamamoto"s by accident); the rng still varies the rest.
+        let _ = pick(&mut rng, FAMILY);
+        let family = FAMILY[(index * 7) % FAMILY.len()];
         let (min_age, max_age) = match profile {
             Profile::Hypertensive => (45, 60),
             Profile::Diabetic => (50, 68),
