@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::b2c_emulator::{self, AppRegistration, Emulator, EmulatorSettings};
+use crate::b2c_emulator;
 use crate::config::{IdentityProvider, Settings};
-use crate::startup::{emulator_dir, Application};
+use crate::startup::{emulator_dir, start_emulator, Application};
 use crate::tls;
 
 pub async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
@@ -32,28 +32,9 @@ pub async fn emulator_alone(settings: Settings) -> anyhow::Result<ExitCode> {
     };
     let listener = TcpListener::bind(listen)
         .with_context(|| format!("cannot listen on {listen} (PORTAL_DEV_B2C_LISTEN)"))?;
-    let port = listener.local_addr()?.port();
     let cert = tls::dev_certificate(&settings.data_dir)?;
-    let dir = emulator_dir(&settings);
-    let (client_id, client_secret) = b2c_emulator::app_credentials(&dir)?;
-    let public_url = url::Url::parse(&format!("https://localhost:{port}"))?;
-    let emulator = Emulator::build(
-        EmulatorSettings {
-            public_url: public_url.clone(),
-            data_dir: dir,
-            domain: b2c_emulator::DEFAULT_DOMAIN.to_string(),
-            policies: b2c_emulator::Policies::default(),
-            app: AppRegistration {
-                client_id,
-                client_secret,
-                redirect_uris: vec![settings.redirect_url()],
-                post_logout_redirect_uris: vec![settings.signed_out_url()],
-            },
-        },
-        listener,
-        tls::server_config(&cert)?,
-    )
-    .await?;
+    let (emulator, registration) = start_emulator(&settings, listener, &cert).await?;
+    let public_url = registration.public_url;
     tracing::info!(url = %public_url, tenant = emulator.tenant_id(), "local Azure AD B2C emulator listening");
     emulator.server().await?;
     Ok(ExitCode::SUCCESS)

@@ -51,6 +51,51 @@ pub fn emulator_dir(settings: &Settings) -> PathBuf {
     settings.data_dir.join("b2c-emulator")
 }
 
+/// What the portal needs to know of the emulator it started.
+pub struct EmulatorRegistration {
+    pub public_url: url::Url,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// Builds the local B2C emulator on `listener` with the portal registered as its app (the
+/// reply and signed-out URLs of `settings`). Used by `cargo run` and by `b2c-emulator`.
+pub async fn start_emulator(
+    settings: &Settings,
+    listener: TcpListener,
+    dev_cert: &tls::CertPaths,
+) -> anyhow::Result<(Emulator, EmulatorRegistration)> {
+    let port = listener.local_addr()?.port();
+    let dir = emulator_dir(settings);
+    let (client_id, client_secret) = b2c_emulator::app_credentials(&dir)?;
+    let public_url = url::Url::parse(&format!("https://localhost:{port}"))?;
+    let emulator = Emulator::build(
+        EmulatorSettings {
+            public_url: public_url.clone(),
+            data_dir: dir,
+            domain: b2c_emulator::DEFAULT_DOMAIN.to_string(),
+            policies: b2c_emulator::Policies::default(),
+            app: AppRegistration {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+                redirect_uris: vec![settings.redirect_url()],
+                post_logout_redirect_uris: vec![settings.signed_out_url()],
+            },
+        },
+        listener,
+        tls::server_config(dev_cert)?,
+    )
+    .await?;
+    Ok((
+        emulator,
+        EmulatorRegistration {
+            public_url,
+            client_id,
+            client_secret,
+        },
+    ))
+}
+
 impl Application {
     /// Binds the configured addresses and builds everything.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
@@ -104,28 +149,12 @@ impl Application {
             IdentityProvider::Emulator { .. } => {
                 let listener = emulator_listener
                     .context("the local B2C emulator needs a listener (PORTAL_DEV_B2C_LISTEN)")?;
-                let port = listener.local_addr()?.port();
-                let dir = emulator_dir(&settings);
-                let (client_id, client_secret) = b2c_emulator::app_credentials(&dir)?;
+                let (emulator, registration) =
+                    start_emulator(&settings, listener, &dev_cert).await?;
+                let public_url = registration.public_url;
+                let (client_id, client_secret) =
+                    (registration.client_id, registration.client_secret);
                 let emulator_policies = b2c_emulator::Policies::default();
-                let public_url = url::Url::parse(&format!("https://localhost:{port}"))?;
-                let emulator = Emulator::build(
-                    EmulatorSettings {
-                        public_url: public_url.clone(),
-                        data_dir: dir,
-                        domain: b2c_emulator::DEFAULT_DOMAIN.to_string(),
-                        policies: emulator_policies.clone(),
-                        app: AppRegistration {
-                            client_id: client_id.clone(),
-                            client_secret: client_secret.clone(),
-                            redirect_uris: vec![settings.redirect_url()],
-                            post_logout_redirect_uris: vec![settings.signed_out_url()],
-                        },
-                    },
-                    listener,
-                    tls::server_config(&dev_cert)?,
-                )
-                .await?;
                 extra_roots.push(dev_cert.cert.clone());
                 if let Some(summary) = crate::seed::demo_data(&pool).await? {
                     // Printed, not logged: these are demo credentials meant for the developer.

@@ -15,15 +15,7 @@ use crate::access::ChartAccess;
 use crate::db::Pool;
 
 /// How many items of each kind a bundle held.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Counts {
-    pub encounters: usize,
-    pub conditions: usize,
-    pub medications: usize,
-    pub allergies: usize,
-    pub immunizations: usize,
-    pub observations: usize,
-}
+pub type Counts = super::model::RecordCounts;
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(Box::new(e)))
@@ -50,17 +42,7 @@ pub async fn save_record(
     let mut tx = pool.begin().await?;
     let id = save_record_in(&mut tx, record).await?;
     tx.commit().await?;
-    Ok((
-        id,
-        Counts {
-            encounters: record.encounters.len(),
-            conditions: record.conditions.len(),
-            medications: record.medications.len(),
-            allergies: record.allergies.len(),
-            immunizations: record.immunizations.len(),
-            observations: record.observations.len(),
-        },
-    ))
+    Ok((id, record.counts()))
 }
 
 async fn save_record_in(
