@@ -12,6 +12,16 @@ async fn main() -> ExitCode {
     // A .env file is a convenience for developers; real environment variables win.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::B2cEmulator { .. }))
+        && cli
+            .env
+            .environment
+            .trim()
+            .eq_ignore_ascii_case("production")
+    {
+        eprintln!("PORTAL_ENV: production: the local B2C emulator is for development and does not start in production");
+        return ExitCode::from(2);
+    }
     let settings = match cli.env.validate() {
         Ok(s) => s,
         Err(e) => {

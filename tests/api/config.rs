@@ -100,3 +100,24 @@ fn help_lists_every_variable() {
         assert!(help.contains(var), "{var} in --help");
     }
 }
+
+#[test]
+fn the_emulator_refuses_to_start_in_production_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+        .arg("b2c-emulator")
+        .env("PORTAL_ENV", "production")
+        .env("PORTAL_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("production") && stderr.contains("emulator"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("b2c-emulator").exists(),
+        "nothing was started or created"
+    );
+}
