@@ -11,6 +11,8 @@ mod support;
 use sqlx::Row;
 use support::*;
 
+static CLEANED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+
 /// A fresh, empty database for one test, or None (with a message) off CI without PostgreSQL.
 async fn fresh_database() -> Option<String> {
     let admin = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
@@ -27,6 +29,23 @@ async fn fresh_database() -> Option<String> {
     let pool = sqlx::AnyPool::connect(&admin)
         .await
         .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at PORTAL_TEST_POSTGRES_URL: {e}"));
+    // Databases left by earlier runs go once per run (this process's own are made after).
+    CLEANED
+        .get_or_init(|| async {
+            let old = sqlx::query(
+                "SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE 'portal\\_test\\_%'",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_default();
+            for row in old {
+                let name: String = row.get(0);
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&pool)
+                    .await;
+            }
+        })
+        .await;
     let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&pool)
