@@ -159,6 +159,10 @@ impl Person {
 
 impl World {
     async fn start() -> World {
+        Self::start_with("query").await
+    }
+
+    async fn start_with(response_mode: &str) -> World {
         tls::install_crypto_provider();
         let data_dir = tempfile::tempdir().unwrap().keep();
         let portal = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -173,6 +177,7 @@ impl World {
             format!("--public-url=https://localhost:{pp}"),
             format!("--listen=127.0.0.1:{pp}"),
             format!("--dev-b2c-listen=127.0.0.1:{ep}"),
+            format!("--response-mode={response_mode}"),
             format!("--data-dir={}", data_dir.display()),
             format!(
                 "--database-url=sqlite://{}?mode=rwc",
@@ -557,4 +562,31 @@ async fn editing_the_profile_refreshes_the_name_on_the_account_page() {
     let back = p.submit(&edit, &[("Given Name", "Alexandra")], &save).await;
     assert_eq!(back.url.path(), "/account", "{}", back.html);
     assert!(back.text().contains("Alexandra"), "the new name shows");
+}
+
+#[tokio::test]
+async fn with_form_post_the_reply_is_a_form_the_person_sends_on() {
+    let w = World::start_with("form_post").await;
+    let p = w.person();
+    let page = p.open(&format!("{}/signin", w.portal)).await;
+    let page = p
+        .submit(
+            &page,
+            &[
+                ("Email Address", "patient@example.com"),
+                ("Password", "Patient-Demo-2024"),
+            ],
+            "Sign in",
+        )
+        .await;
+    let page = p.submit(&page, &[], "Send Code").await;
+    let code = w.code_for(&p, "+12025550101").await;
+    let reply = p
+        .submit(&page, &[("Verification code", &code)], "Verify Code")
+        .await;
+    // No JavaScript needed: the emulator shows a form that posts the code to the portal.
+    assert!(reply.url.as_str().starts_with(&w.emulator), "{}", reply.url);
+    let account = p.submit(&reply, &[], "Continue").await;
+    assert_eq!(account.url.path(), "/account", "{}", account.html);
+    assert_eq!(account.status, 200);
 }
