@@ -11,7 +11,11 @@ use patient_portal::b2c_emulator::{
     self, AppRegistration, Emulator, EmulatorSettings, Policies, DEMO_USERS,
 };
 use patient_portal::tls;
-use scraper::{Html, Selector};
+#[path = "common/page.rs"]
+mod page;
+
+use page::{sel as selector, Page};
+use scraper::Html;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -34,11 +38,6 @@ struct TestEmulator {
 enum Landing {
     Page(Page),
     App(url::Url),
-}
-
-struct Page {
-    status: u16,
-    html: String,
 }
 
 fn browser(cert: &Path) -> reqwest::Client {
@@ -91,92 +90,6 @@ async fn spawn_emulator() -> TestEmulator {
 
 fn challenge(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
-fn selector(s: &str) -> Selector {
-    Selector::parse(s).unwrap()
-}
-
-impl Page {
-    fn doc(&self) -> Html {
-        Html::parse_document(&self.html)
-    }
-
-    fn text(&self) -> String {
-        self.doc()
-            .root_element()
-            .text()
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    fn heading(&self) -> String {
-        self.doc()
-            .select(&selector("h1"))
-            .next()
-            .map(|h| h.text().collect::<String>())
-            .unwrap_or_default()
-    }
-
-    /// The `name` of the control a `<label>` with this text points at.
-    fn field(&self, label: &str) -> String {
-        let doc = self.doc();
-        let label_el = doc
-            .select(&selector("label"))
-            .find(|l| l.text().collect::<String>().trim() == label)
-            .unwrap_or_else(|| panic!("no label {label:?} on {}", self.html));
-        let id = label_el.value().attr("for").expect("label without for");
-        let control = doc
-            .select(&selector(&format!("#{id}")))
-            .next()
-            .unwrap_or_else(|| panic!("label {label:?} points at nothing"));
-        control.value().attr("name").unwrap().to_string()
-    }
-
-    fn link(&self, text: &str) -> String {
-        self.doc()
-            .select(&selector("a"))
-            .find(|a| a.text().collect::<String>().trim() == text)
-            .and_then(|a| a.value().attr("href").map(str::to_string))
-            .unwrap_or_else(|| panic!("no link {text:?}"))
-    }
-
-    /// Field values a browser would send as the form stands, plus the pressed button.
-    fn submission(&self, fill: &[(&str, &str)], button: &str) -> (String, Vec<(String, String)>) {
-        let doc = self.doc();
-        let form = doc.select(&selector("form")).next().expect("no form");
-        let action = form.value().attr("action").unwrap().to_string();
-        let mut values: HashMap<String, String> = HashMap::new();
-        for input in form.select(&selector("input[name]")) {
-            let name = input.value().attr("name").unwrap().to_string();
-            values.insert(name, input.value().attr("value").unwrap_or("").to_string());
-        }
-        for select in form.select(&selector("select[name]")) {
-            let name = select.value().attr("name").unwrap().to_string();
-            let chosen = select
-                .select(&selector("option[selected]"))
-                .next()
-                .or_else(|| select.select(&selector("option")).next())
-                .and_then(|o| o.value().attr("value"))
-                .unwrap_or("")
-                .to_string();
-            values.insert(name, chosen);
-        }
-        for (label, value) in fill {
-            values.insert(self.field(label), value.to_string());
-        }
-        let pressed = form
-            .select(&selector("button"))
-            .find(|b| b.text().collect::<String>().trim() == button)
-            .unwrap_or_else(|| panic!("no button {button:?} on {}", self.html));
-        let mut fields: Vec<(String, String)> = values.into_iter().collect();
-        if let (Some(name), Some(value)) =
-            (pressed.value().attr("name"), pressed.value().attr("value"))
-        {
-            fields.push((name.to_string(), value.to_string()));
-        }
-        (action, fields)
-    }
 }
 
 impl Landing {
@@ -244,6 +157,7 @@ impl TestEmulator {
                 return Landing::App(url::Url::parse(&location).unwrap());
             }
             return Landing::Page(Page {
+                url: response.url().clone(),
                 status: status.as_u16(),
                 html: response.text().await.unwrap(),
             });
@@ -257,13 +171,7 @@ impl TestEmulator {
 
     async fn submit(&self, page: &Page, fill: &[(&str, &str)], button: &str) -> Landing {
         let (action, fields) = page.submission(fill, button);
-        let response = self
-            .client
-            .post(&action)
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
+        let response = self.client.post(action).form(&fields).send().await.unwrap();
         self.land(response).await
     }
 
@@ -527,7 +435,7 @@ async fn sign_up_with_email_code_then_mfa_enrolment_then_tokens() {
         .await
         .page();
     assert_eq!(page.heading(), "Sign in");
-    let page = app.open(&page.link("Sign up now")).await.page();
+    let page = app.open(page.link("Sign up now").as_str()).await.page();
     assert_eq!(page.heading(), "Sign up");
 
     // E-mail verification through the outbox.
@@ -659,7 +567,7 @@ async fn sign_up_with_email_code_then_mfa_enrolment_then_tokens() {
 async fn duplicate_email_is_refused_at_sign_up() {
     let app = spawn_emulator().await;
     let page = app.open(&app.authorize_url("B2C_1_susi", &[])).await.page();
-    let page = app.open(&page.link("Sign up now")).await.page();
+    let page = app.open(page.link("Sign up now").as_str()).await.page();
     let page = app
         .submit(
             &page,
@@ -771,7 +679,7 @@ async fn wrong_or_expired_email_codes_are_refused() {
         .open(&app.authorize_url("B2C_1_susi_mfa", &[]))
         .await
         .page();
-    let page = app.open(&page.link("Sign up now")).await.page();
+    let page = app.open(page.link("Sign up now").as_str()).await.page();
     let page = app
         .submit(&page, &[("Email Address", email)], "Send verification code")
         .await
@@ -909,7 +817,7 @@ async fn cancel_and_forgot_password_return_b2c_errors() {
         .page();
     let answer = app.submit(&page, &[], "Cancel").await.page();
     let (action, fields) = answer.submission(&[], "Continue");
-    assert_eq!(action, REDIRECT_URI);
+    assert_eq!(action.as_str(), REDIRECT_URI);
     let fields: HashMap<String, String> = fields.into_iter().collect();
     assert_eq!(fields["error"], "access_denied");
     assert_eq!(fields["state"], "state-123");

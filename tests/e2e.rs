@@ -2,15 +2,17 @@
 //! way a person drives a browser: read the page, fill the labelled fields, press the named
 //! button, read codes from the emulator's outbox.
 
-use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+#[path = "common/page.rs"]
+mod page;
+
+use page::{sel, Page};
 use patient_portal::config::Cli;
 use patient_portal::startup::Application;
 use patient_portal::tls;
-use scraper::{Html, Selector};
 
 struct World {
     portal: String,
@@ -20,110 +22,6 @@ struct World {
 
 struct Person {
     client: reqwest::Client,
-}
-
-#[derive(Debug)]
-struct Page {
-    url: url::Url,
-    status: u16,
-    html: String,
-}
-
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).unwrap()
-}
-
-impl Page {
-    fn doc(&self) -> Html {
-        Html::parse_document(&self.html)
-    }
-
-    fn heading(&self) -> String {
-        self.doc()
-            .select(&sel("h1"))
-            .next()
-            .map(|h| h.text().collect::<String>().trim().to_string())
-            .unwrap_or_default()
-    }
-
-    fn text(&self) -> String {
-        self.doc()
-            .root_element()
-            .text()
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    fn field(&self, label: &str) -> String {
-        let doc = self.doc();
-        let l = doc
-            .select(&sel("label"))
-            .find(|l| l.text().collect::<String>().trim() == label)
-            .unwrap_or_else(|| panic!("no label {label:?} on {}: {}", self.url, self.html));
-        let id = l.value().attr("for").unwrap();
-        doc.select(&sel(&format!("#{id}")))
-            .next()
-            .unwrap()
-            .value()
-            .attr("name")
-            .unwrap()
-            .to_string()
-    }
-
-    fn link(&self, text: &str) -> url::Url {
-        let href = self
-            .doc()
-            .select(&sel("a"))
-            .find(|a| a.text().collect::<String>().trim() == text)
-            .and_then(|a| a.value().attr("href").map(str::to_string))
-            .unwrap_or_else(|| panic!("no link {text:?} on {}", self.url));
-        self.url.join(&href).unwrap()
-    }
-
-    /// The form holding the button, as a browser would send it.
-    fn submission(&self, fill: &[(&str, &str)], button: &str) -> (url::Url, Vec<(String, String)>) {
-        let doc = self.doc();
-        let form = doc
-            .select(&sel("form"))
-            .find(|f| {
-                f.select(&sel("button"))
-                    .any(|b| b.text().collect::<String>().trim() == button)
-            })
-            .unwrap_or_else(|| panic!("no button {button:?} on {}: {}", self.url, self.html));
-        let action = self
-            .url
-            .join(form.value().attr("action").unwrap_or(""))
-            .unwrap();
-        let mut values: HashMap<String, String> = HashMap::new();
-        for input in form.select(&sel("input[name]")) {
-            values.insert(
-                input.value().attr("name").unwrap().into(),
-                input.value().attr("value").unwrap_or("").into(),
-            );
-        }
-        for select in form.select(&sel("select[name]")) {
-            let chosen = select
-                .select(&sel("option[selected]"))
-                .next()
-                .or_else(|| select.select(&sel("option")).next())
-                .and_then(|o| o.value().attr("value"))
-                .unwrap_or("")
-                .to_string();
-            values.insert(select.value().attr("name").unwrap().into(), chosen);
-        }
-        for (label, value) in fill {
-            values.insert(self.field(label), value.to_string());
-        }
-        let pressed = form
-            .select(&sel("button"))
-            .find(|b| b.text().collect::<String>().trim() == button)
-            .unwrap();
-        let mut fields: Vec<(String, String)> = values.into_iter().collect();
-        if let (Some(n), Some(v)) = (pressed.value().attr("name"), pressed.value().attr("value")) {
-            fields.push((n.into(), v.into()));
-        }
-        (action, fields)
-    }
 }
 
 impl Person {
