@@ -331,17 +331,14 @@ async fn forgot_password_starts_the_reset_flow() {
     let app = spawn_app().await;
     let b = app.browser();
     let started = app.start_signin(&b, None).await;
-    let resp = b
-        .client
-        .get(format!(
-            "{}?error=access_denied&error_description={}&state={}",
-            app.url("/signin-oidc"),
-            urlencode("AADB2C90118: The user has forgotten their password.\r\nCorrelation ID: 1"),
-            urlencode(&started.state)
-        ))
-        .send()
-        .await
-        .unwrap();
+    let resp = app
+        .reply_error(
+            &b,
+            &started,
+            "access_denied",
+            "AADB2C90118: The user has forgotten their password.\r\nCorrelation ID: 1",
+        )
+        .await;
     assert_eq!(resp.status(), 302);
     assert!(
         location(&resp).contains("/B2C_1_reset/oauth2/v2.0/authorize"),
@@ -360,17 +357,14 @@ async fn forgot_password_without_a_reset_flow_explains_how_to_reset() {
     .await;
     let b = app.browser();
     let started = app.start_signin(&b, None).await;
-    let resp = b
-        .client
-        .get(format!(
-            "{}?error=access_denied&error_description={}&state={}",
-            app.url("/signin-oidc"),
-            urlencode("AADB2C90118: The user has forgotten their password."),
-            urlencode(&started.state)
-        ))
-        .send()
-        .await
-        .unwrap();
+    let resp = app
+        .reply_error(
+            &b,
+            &started,
+            "access_denied",
+            "AADB2C90118: The user has forgotten their password.",
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     assert!(resp.text().await.unwrap().contains("Reset your password"));
     assert_signed_out(&app, &b).await;
@@ -381,17 +375,14 @@ async fn a_cancelled_sign_in_returns_to_the_landing_page() {
     let app = spawn_app().await;
     let b = app.browser();
     let started = app.start_signin(&b, None).await;
-    let resp = b
-        .client
-        .get(format!(
-            "{}?error=access_denied&error_description={}&state={}",
-            app.url("/signin-oidc"),
-            urlencode("AADB2C90091: The user has cancelled entering self-asserted information."),
-            urlencode(&started.state)
-        ))
-        .send()
-        .await
-        .unwrap();
+    let resp = app
+        .reply_error(
+            &b,
+            &started,
+            "access_denied",
+            "AADB2C90091: The user has cancelled entering self-asserted information.",
+        )
+        .await;
     assert_redirect_to(&resp, "/?notice=cancelled");
     let landing = b
         .client
@@ -408,17 +399,14 @@ async fn other_provider_errors_show_the_b2c_code_and_nothing_raw() {
     let app = spawn_app().await;
     let b = app.browser();
     let started = app.start_signin(&b, None).await;
-    let resp = b
-        .client
-        .get(format!(
-            "{}?error=server_error&error_description={}&state={}",
-            app.url("/signin-oidc"),
-            urlencode("AADB2C90006: <script>alert(1)</script>"),
-            urlencode(&started.state)
-        ))
-        .send()
-        .await
-        .unwrap();
+    let resp = app
+        .reply_error(
+            &b,
+            &started,
+            "server_error",
+            "AADB2C90006: <script>alert(1)</script>",
+        )
+        .await;
     assert_eq!(resp.status(), 400);
     let body = resp.text().await.unwrap();
     assert!(body.contains("AADB2C90006"));

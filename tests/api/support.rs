@@ -460,6 +460,27 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Sends the browser back to the reply URL with an error instead of a code, as B2C does.
+    pub async fn reply_error(
+        &self,
+        b: &Browser,
+        started: &Started,
+        error: &str,
+        description: &str,
+    ) -> reqwest::Response {
+        b.client
+            .get(format!(
+                "{}?error={}&error_description={}&state={}",
+                self.url("/signin-oidc"),
+                urlencode(error),
+                urlencode(description),
+                urlencode(&started.state)
+            ))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// A complete, valid sign-in.
     pub async fn sign_in(&self, b: &Browser) -> reqwest::Response {
         let started = self.start_signin(b, None).await;
