@@ -114,7 +114,9 @@ impl ResponseError for AppError {
                 )
             }
             AppError::Internal(e) => {
-                tracing::error!(error = ?e, "internal error");
+                // The cause chain's Display, not Debug: a database error's Debug carries the
+                // offending values (e.g. "Key (mrn)=(…) already exists"), which are PHI.
+                tracing::error!(error = %format!("{e:#}"), "internal error");
                 (
                     "Something went wrong on our side",
                     "Please try again later.".to_string(),
