@@ -946,8 +946,50 @@ fn observation_category(e: &Entry) -> Result<ObservationCategory, ImportError> {
     Ok(ObservationCategory::from_fhir(first.unwrap_or_default()))
 }
 
-/// Fields of value[x] the portal cannot show; refused rather than silently dropped.
-const UNSUPPORTED_VALUES: [&str; 5] = [
+/// value[x] types the portal has no page for. They are valid FHIR, so a bundle holding them is
+/// imported, and the value is kept as a short text a reader can make sense of.
+fn describe_other_value(field: &str, v: &Value) -> Option<String> {
+    let num = |q: Option<&Value>| -> Option<String> {
+        let q = q?;
+        let value = q.get("value")?.as_f64()?;
+        let unit = q
+            .get("unit")
+            .or_else(|| q.get("code"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        Some(
+            format!("{} {unit}", super::ranges::format_significant(value))
+                .trim()
+                .to_string(),
+        )
+    };
+    Some(match field {
+        "valueRange" => match (num(v.get("low")), num(v.get("high"))) {
+            (Some(l), Some(h)) => format!("{l} to {h}"),
+            (Some(l), None) => format!("{l} or more"),
+            (None, Some(h)) => format!("{h} or less"),
+            (None, None) => "A range (no values given)".into(),
+        },
+        "valueRatio" => match (num(v.get("numerator")), num(v.get("denominator"))) {
+            (Some(n), Some(d)) => format!("{n} : {d}"),
+            _ => "A ratio (no values given)".into(),
+        },
+        "valuePeriod" => {
+            let start = v.get("start").and_then(Value::as_str).unwrap_or("?");
+            let end = v.get("end").and_then(Value::as_str).unwrap_or("?");
+            format!("{start} to {end}")
+        }
+        "valueSampledData" => "Recorded waveform data (not shown here)".into(),
+        "valueAttachment" => v
+            .get("title")
+            .and_then(Value::as_str)
+            .map(|t| format!("Attachment: {t} (not shown here)"))
+            .unwrap_or_else(|| "An attachment (not shown here)".into()),
+        _ => return None,
+    })
+}
+
+const OTHER_VALUES: [&str; 5] = [
     "valueRange",
     "valueRatio",
     "valueSampledData",
@@ -1016,8 +1058,11 @@ fn scalar_value(
             return Ok(Some(Scalar::Text(s.to_owned())));
         }
     }
-    if let Some(f) = UNSUPPORTED_VALUES.iter().find(|f| obj.contains_key(**f)) {
-        return Err(err(f, "is not supported"));
+    for f in OTHER_VALUES {
+        if let Some(v) = obj.get(f) {
+            let text = describe_other_value(f, v).ok_or_else(|| err(f, "cannot be read"))?;
+            return Ok(Some(Scalar::Text(text)));
+        }
     }
     Ok(None)
 }
@@ -1031,37 +1076,36 @@ fn observation_value(e: &Entry) -> Result<ObservationValue, ImportError> {
         Some(_) => return Err(e.err("component", "is not a list")),
     };
     match (single, components) {
-        (Some(_), Some(_)) => Err(e.err(
-            "component",
-            "is not supported together with a value[x] on the same Observation",
-        )),
+        // FHIR allows both; the parts carry the detail (as in a blood pressure), so keep them.
+        (Some(_), Some(parts)) => components_value(e, parts),
         (Some(Scalar::Quantity(q)), None) => Ok(ObservationValue::Quantity(q)),
         (Some(Scalar::Text(t)), None) => Ok(ObservationValue::Text(t)),
         (None, None) => Ok(ObservationValue::Empty),
-        (None, Some(parts)) => {
-            let mut out = Vec::with_capacity(parts.len());
-            for (i, part) in parts.iter().enumerate() {
-                let field = format!("component[{i}]");
-                let obj = part
-                    .as_object()
-                    .ok_or_else(|| e.err(&field, "is not an object"))?;
-                let code = concept(
-                    obj.get("code")
-                        .ok_or_else(|| e.err(&format!("{field}.code"), "is missing"))?,
-                    systems::LOINC,
-                )
-                .map_err(|p| e.err(&format!("{field}.code"), p))?;
-                let value =
-                    match scalar_value(obj, &format!("{field}.")).map_err(|(f, p)| e.err(&f, p))? {
-                        Some(Scalar::Quantity(q)) => ComponentValue::Quantity(q),
-                        Some(Scalar::Text(t)) => ComponentValue::Text(t),
-                        None => ComponentValue::Empty,
-                    };
-                out.push(Component { code, value });
-            }
-            Ok(ObservationValue::Components(out))
-        }
+        (None, Some(parts)) => components_value(e, parts),
     }
+}
+
+fn components_value(e: &Entry, parts: &[Value]) -> Result<ObservationValue, ImportError> {
+    let mut out = Vec::with_capacity(parts.len());
+    for (i, part) in parts.iter().enumerate() {
+        let field = format!("component[{i}]");
+        let obj = part
+            .as_object()
+            .ok_or_else(|| e.err(&field, "is not an object"))?;
+        let code = concept(
+            obj.get("code")
+                .ok_or_else(|| e.err(&format!("{field}.code"), "is missing"))?,
+            systems::LOINC,
+        )
+        .map_err(|p| e.err(&format!("{field}.code"), p))?;
+        let value = match scalar_value(obj, &format!("{field}.")).map_err(|(f, p)| e.err(&f, p))? {
+            Some(Scalar::Quantity(q)) => ComponentValue::Quantity(q),
+            Some(Scalar::Text(t)) => ComponentValue::Text(t),
+            None => ComponentValue::Empty,
+        };
+        out.push(Component { code, value });
+    }
+    Ok(ObservationValue::Components(out))
 }
 
 /// How to take a medicine, in words: the dosage's text, else what its structure says.
@@ -1474,6 +1518,49 @@ mod tests {
             Some("22222222-2222-4222-8222-222222222222")
         );
         assert!(parsed.skipped.is_empty());
+    }
+
+    #[test]
+    fn valid_value_types_without_a_page_are_kept_as_text_not_refused() {
+        let mut range = observation_entry("33333333-3333-4333-8333-333333333331");
+        let mut wave = observation_entry("33333333-3333-4333-8333-333333333332");
+        let mut both = observation_entry("33333333-3333-4333-8333-333333333333");
+        for (entry, field, value) in [
+            (
+                &mut range,
+                "valueRange",
+                json!({"low": {"value": 70, "unit": "mg/dL"}, "high": {"value": 99, "unit": "mg/dL"}}),
+            ),
+            (
+                &mut wave,
+                "valueSampledData",
+                json!({"origin": {"value": 0}, "period": 10, "dimensions": 1, "data": "1 2 3"}),
+            ),
+        ] {
+            let r = entry["resource"].as_object_mut().unwrap();
+            r.remove("valueQuantity");
+            r.insert(field.into(), value);
+        }
+        both["resource"]["component"] = json!([{
+            "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6", "display": "Systolic"}]},
+            "valueQuantity": {"value": 120, "unit": "mm[Hg]", "code": "mm[Hg]"}
+        }]);
+        let parsed = parse_ok(&bundle(
+            "collection",
+            vec![minimal_patient(), encounter_entry(), range, wave, both],
+        ));
+        let values: Vec<&ObservationValue> = parsed
+            .record
+            .observations
+            .iter()
+            .map(|o| &o.value)
+            .collect();
+        assert_eq!(
+            values[0],
+            &ObservationValue::Text("70 mg/dL to 99 mg/dL".into())
+        );
+        assert!(matches!(values[1], ObservationValue::Text(t) if t.contains("waveform")));
+        assert!(matches!(values[2], ObservationValue::Components(parts) if parts.len() == 1));
     }
 
     #[test]
