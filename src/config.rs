@@ -490,6 +490,14 @@ impl EnvSettings {
         }
         let idle = parse_positive("PORTAL_SESSION_IDLE_MINUTES", &self.session_idle_minutes)?;
         let max = parse_positive("PORTAL_SESSION_MAX_HOURS", &self.session_max_hours)?;
+        // A session of a patient portal is a visit, not a lifetime; these bounds also keep the
+        // values inside what a Duration can hold.
+        if max > 7.0 * 24.0 {
+            return Err(bad(
+                "PORTAL_SESSION_MAX_HOURS",
+                "must be at most 168 (one week)",
+            ));
+        }
         if idle > max * 60.0 {
             return Err(bad(
                 "PORTAL_SESSION_IDLE_MINUTES",

@@ -16,6 +16,8 @@ use crate::startup::AppState;
 use crate::web::{templates, AppError};
 
 const PAGE_SIZE: i64 = 25;
+/// Page numbers beyond this are no one's; clamping keeps the offset arithmetic in range.
+const MAX_PAGE: i64 = 100_000;
 
 /// The actions that concern a patient's record, as the patient reads them.
 const SHOWN: &str = "'view_record','export_record','staff_chart_view','break_glass','view_access_log','activation_code_issued','activation_code_revoked','activation_code_used'";
@@ -157,7 +159,7 @@ async fn render(
     base: &str,
     me: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
-    let page = page.max(1);
+    let page = page.clamp(1, MAX_PAGE);
     let found = entries(state, chart, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1).await?;
     let has_next = found.len() as i64 > PAGE_SIZE;
     let shown = &found[..found.len().min(PAGE_SIZE as usize)];

@@ -263,3 +263,21 @@ async fn the_client_address_comes_from_the_socket_unless_a_proxy_is_configured()
         "a forged forwarding header is ignored"
     );
 }
+
+#[tokio::test]
+async fn absurd_page_numbers_get_a_page_not_a_crash() {
+    let app = spawn_app().await;
+    let (b, _) = linked_patient(&app).await;
+    for page in ["9223372036854775807", "-9223372036854775808", "0"] {
+        let resp = b
+            .client
+            .get(app.url(&format!("/records/access-log?page={page}")))
+            .send()
+            .await
+            .expect("an answer, not a dropped connection");
+        assert_eq!(resp.status(), 200, "page={page}");
+    }
+    let resp = app.get(&b, "/records/access-log?page=lots").await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("Patient portal"));
+}

@@ -23,6 +23,17 @@ fn bad_settings_fail_start_up_with_one_line_naming_the_variable() {
             "PORTAL_SESSION_IDLE_MINUTES",
         ),
         (
+            &[
+                ("PORTAL_SESSION_MAX_HOURS", "1e300"),
+                ("PORTAL_SESSION_IDLE_MINUTES", "1e300"),
+            ],
+            "PORTAL_SESSION_MAX_HOURS",
+        ),
+        (
+            &[("PORTAL_SESSION_IDLE_MINUTES", "1e300")],
+            "PORTAL_SESSION_IDLE_MINUTES",
+        ),
+        (
             &[("PORTAL_PUBLIC_URL", "http://localhost:8443")],
             "PORTAL_PUBLIC_URL",
         ),
