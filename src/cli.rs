@@ -1,5 +1,6 @@
 //! What each subcommand does, kept out of `main.rs` so it stays a table of contents.
 
+use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::process::ExitCode;
 
@@ -51,6 +52,10 @@ pub async fn rotate_keys(settings: Settings) -> anyhow::Result<ExitCode> {
 }
 
 /// `patient-portal import FILE...`: one transaction per bundle; a bad bundle is refused whole.
+///
+/// Every refused file is named on stderr with its reason, terminal or not (a progress bar's own
+/// printing is silent when stderr is redirected); the summary on stdout lists what was kept and
+/// what was skipped, by resource type; the exit code is 1 when any file was refused.
 pub async fn import(
     settings: Settings,
     files: Vec<std::path::PathBuf>,
@@ -65,8 +70,8 @@ pub async fn import(
         );
         bar
     });
-    let mut total = store::Counts::default();
-    let mut skipped: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut kept: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     let (mut imported, mut failed) = (0usize, 0usize);
     for path in &files {
         let outcome = async {
@@ -82,12 +87,9 @@ pub async fn import(
         match outcome {
             Ok((counts, skip)) => {
                 imported += 1;
-                total.encounters += counts.encounters;
-                total.conditions += counts.conditions;
-                total.medications += counts.medications;
-                total.allergies += counts.allergies;
-                total.immunizations += counts.immunizations;
-                total.observations += counts.observations;
+                for (rtype, n) in kept_by_type(&counts) {
+                    *kept.entry(rtype).or_default() += n;
+                }
                 for (k, v) in skip {
                     *skipped.entry(k).or_default() += v;
                 }
@@ -98,8 +100,10 @@ pub async fn import(
                     "refused {}: {e:#} (nothing of it was stored)",
                     path.display()
                 );
+                // `suspend` prints whether or not the bar is drawn; `bar.println` is a no-op
+                // when stderr is not a terminal, which hid every refusal from a redirected run.
                 match &bar {
-                    Some(bar) => bar.println(line),
+                    Some(bar) => bar.suspend(|| eprintln!("{line}")),
                     None => eprintln!("{line}"),
                 }
             }
@@ -111,19 +115,52 @@ pub async fn import(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    println!(
-        "imported {imported} bundle(s), refused {failed}: {} encounters, {} conditions, {} medications, {} allergies, {} immunizations, {} observations",
-        total.encounters, total.conditions, total.medications, total.allergies, total.immunizations, total.observations
-    );
-    if !skipped.is_empty() {
-        let list: Vec<String> = skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
-        println!("skipped resources: {}", list.join(", "));
-    }
+    print!("{}", import_summary(imported, failed, &kept, &skipped));
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// What a stored record holds, by FHIR resource type (one Patient per record).
+fn kept_by_type(counts: &crate::records::store::Counts) -> [(&'static str, usize); 7] {
+    [
+        ("Patient", 1),
+        ("Encounter", counts.encounters),
+        ("Condition", counts.conditions),
+        ("MedicationRequest", counts.medications),
+        ("AllergyIntolerance", counts.allergies),
+        ("Immunization", counts.immunizations),
+        ("Observation", counts.observations),
+    ]
+}
+
+/// The end-of-run summary: bundles imported and refused, then the kept and the skipped
+/// resource types with their counts, one list per line.
+fn import_summary(
+    imported: usize,
+    refused: usize,
+    kept: &BTreeMap<&'static str, usize>,
+    skipped: &BTreeMap<String, usize>,
+) -> String {
+    fn list<K: std::fmt::Display>(map: &BTreeMap<K, usize>) -> String {
+        let items: Vec<String> = map
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        if items.is_empty() {
+            "none".to_owned()
+        } else {
+            items.join(", ")
+        }
+    }
+    format!(
+        "imported {imported} bundle(s), refused {refused}\nkept resources: {}\nskipped resources (not stored): {}\n",
+        list(kept),
+        list(skipped)
+    )
 }
 
 /// `patient-portal audit verify`.
@@ -165,5 +202,24 @@ pub async fn care_team(
             eprintln!("{e:#}");
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_import_summary_lists_kept_and_skipped_types_with_counts() {
+        let kept: BTreeMap<&'static str, usize> =
+            [("Patient", 2), ("Observation", 40), ("Immunization", 0)].into();
+        let skipped: BTreeMap<String, usize> = [("Claim".to_owned(), 16)].into();
+        assert_eq!(
+            import_summary(2, 1, &kept, &skipped),
+            "imported 2 bundle(s), refused 1\nkept resources: 40 Observation, 2 Patient\n\
+             skipped resources (not stored): 16 Claim\n"
+        );
+        assert!(import_summary(0, 0, &BTreeMap::new(), &BTreeMap::new())
+            .ends_with("kept resources: none\nskipped resources (not stored): none\n"));
     }
 }

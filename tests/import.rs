@@ -86,7 +86,14 @@ async fn synthea_bundles_import_once_however_often_they_are_imported() {
         summary.contains("imported 3 bundle(s), refused 0"),
         "{summary}"
     );
-    assert!(summary.contains("skipped resources:"), "{summary}");
+    assert!(
+        summary.contains("kept resources: ") && summary.contains(" 3 Patient"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("skipped resources (not stored): ") && summary.contains(" Claim"),
+        "{summary}"
+    );
     let first = counts(dir.path()).await;
     assert_eq!(first[0], 3, "three patients");
     assert_eq!(first[1], 3 + 12 + 14, "encounters of the three bundles");
@@ -136,4 +143,70 @@ async fn a_malformed_bundle_is_refused_whole_with_the_resource_and_field_named()
         vec![0; 7],
         "nothing of it was stored"
     );
+}
+
+#[tokio::test]
+async fn a_redirected_multi_file_run_names_each_refused_file_and_exits_1() {
+    // Arrange: one good bundle between two bad files. `output()` pipes stderr, so no terminal
+    // is attached, as in a script or CI log.
+    let dir = tempfile::tempdir().unwrap();
+    let not_json = dir.path().join("not-json.json");
+    std::fs::write(&not_json, "{ this is not json").unwrap();
+    let no_patient = dir.path().join("no-patient.json");
+    std::fs::write(
+        &no_patient,
+        r#"{"resourceType": "Bundle", "type": "collection", "entry": []}"#,
+    )
+    .unwrap();
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        serde_json::json!({
+            "resourceType": "Bundle", "type": "collection",
+            "entry": [{"fullUrl": "urn:uuid:33333333-3333-4333-8333-333333333333", "resource": {
+                "resourceType": "Patient", "id": "33333333-3333-4333-8333-333333333333",
+                "name": [{"family": "Good", "given": ["Only"]}], "gender": "male", "birthDate": "1960-05-06"}},
+                {"fullUrl": "urn:uuid:44444444-4444-4444-8444-444444444444", "resource": {
+                "resourceType": "Claim", "id": "44444444-4444-4444-8444-444444444444"}}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+
+    // Act
+    let out = import(
+        dir.path(),
+        &[not_json.clone(), good.clone(), no_patient.clone()],
+    );
+
+    // Assert
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a refused file makes the run fail"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let refusal = |p: &Path| {
+        stderr
+            .lines()
+            .find(|l| l.starts_with(&format!("refused {}: ", p.display())))
+            .map(str::to_owned)
+    };
+    let line = refusal(&not_json).unwrap_or_else(|| panic!("not-json.json not named: {stderr}"));
+    assert!(line.contains("is not JSON"), "{line}");
+    let line =
+        refusal(&no_patient).unwrap_or_else(|| panic!("no-patient.json not named: {stderr}"));
+    assert!(line.contains("Patient"), "the reason is given: {line}");
+    assert!(refusal(&good).is_none(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("imported 1 bundle(s), refused 2"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("kept resources: 1 Patient"), "{stdout}");
+    assert!(
+        stdout.contains("skipped resources (not stored): 1 Claim"),
+        "{stdout}"
+    );
+    assert_eq!(counts(dir.path()).await[0], 1, "the good bundle was kept");
 }
