@@ -63,6 +63,10 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
         .run(&pool)
         .await
         .context("cannot apply the database migrations")?;
+    // Completes migration 0007: search keys that only Rust can fold, for rows stored before it.
+    crate::records::search_keys::fill_missing(&pool)
+        .await
+        .context("cannot fill the patients' search keys")?;
     Ok(pool)
 }
 

@@ -29,5 +29,6 @@ pub use model::{
 pub use ranges::{flag, format_value, Flag, ReferenceRange};
 pub mod chart_svg;
 pub mod pages;
+pub mod search_keys;
 pub mod store;
 pub mod views;

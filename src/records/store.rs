@@ -11,6 +11,7 @@ use super::model::{
     Allergy, Condition, Encounter, Immunization, Medication, Observation, ObservationValue,
     Patient, PatientRecord,
 };
+use super::search_keys;
 use crate::access::ChartAccess;
 use crate::db::Pool;
 
@@ -60,7 +61,8 @@ async fn save_record_in(
             let id: String = row.try_get(0)?;
             sqlx::query(
                 "UPDATE patients SET mrn = $1, given_name = $2, family_name = $3, given_lower = $4, family_lower = $5, \
-                 birth_date = $6, sex = $7, deceased = $8, address = $9, phone = $10, item = $11 WHERE id = $12",
+                 birth_date = $6, sex = $7, deceased = $8, address = $9, phone = $10, item = $11, \
+                 given_folded = $13, family_folded = $14, mrn_folded = $15 WHERE id = $12",
             )
             .bind(&p.mrn.value)
             .bind(&p.given)
@@ -74,6 +76,9 @@ async fn save_record_in(
             .bind(p.phone.as_deref())
             .bind(json(p)?)
             .bind(&id)
+            .bind(search_keys::fold(&p.given))
+            .bind(search_keys::fold(&p.family))
+            .bind(search_keys::fold(&p.mrn.value))
             .execute(&mut **tx)
             .await?;
             id
@@ -81,8 +86,8 @@ async fn save_record_in(
         None => {
             let id = new_id();
             sqlx::query(
-                "INSERT INTO patients (id, fhir_id, mrn, given_name, family_name, given_lower, family_lower, birth_date, sex, deceased, address, phone, item) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                "INSERT INTO patients (id, fhir_id, mrn, given_name, family_name, given_lower, family_lower, birth_date, sex, deceased, address, phone, item, \
+                 given_folded, family_folded, mrn_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             )
             .bind(&id)
             .bind(&p.fhir_id)
@@ -97,6 +102,9 @@ async fn save_record_in(
             .bind(p.address.as_deref())
             .bind(p.phone.as_deref())
             .bind(json(p)?)
+            .bind(search_keys::fold(&p.given))
+            .bind(search_keys::fold(&p.family))
+            .bind(search_keys::fold(&p.mrn.value))
             .execute(&mut **tx)
             .await?;
             id

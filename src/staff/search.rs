@@ -1,8 +1,12 @@
 //! Patient search for clinicians: by name prefix, date of birth or MRN, paged.
 //!
-//! Every query is an index lookup, so it stays fast at 100 000 patients: exact `mrn` (unique),
-//! exact `birth_date`, and name prefixes as a range on the lower-cased name columns
-//! (`family_lower >= 'smi' AND family_lower < 'smj'`). A bare `LIKE 'smi%'` would not do:
+//! Names and MRNs are matched on their folded search keys (`records::search_keys::fold`:
+//! accents and case folded away, so "guzman" finds "Guzmán" and a pasted MRN in another case
+//! finds its patient); what the clinician typed is folded the same way.
+//!
+//! Every query is an index lookup, so it stays fast at 100 000 patients: exact `mrn_folded`,
+//! exact `birth_date`, and name prefixes as a range on the folded name columns
+//! (`family_folded >= 'smi' AND family_folded < 'smj'`). A bare `LIKE 'smi%'` would not do:
 //! SQLite's LIKE is case-insensitive and so cannot use a BINARY index, and PostgreSQL uses a
 //! btree for LIKE only under the C collation. The range finds the rows through the index and
 //! an escaped `LIKE` then keeps exactly the prefix matches. User text is always bound, never
@@ -13,6 +17,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::db::Pool;
+use crate::records::search_keys::fold;
 
 pub const PAGE_SIZE: i64 = 20;
 /// Deep pages of a broad prefix are no use to anyone; a narrower search is.
@@ -24,9 +29,9 @@ const MAX_QUERY_CHARS: usize = 100;
 pub enum Query {
     /// `YYYY-MM-DD`.
     BirthDate(String),
-    /// One word: an exact MRN, or else a family-name prefix.
+    /// One word: an exact MRN, or else a family-name prefix; both folded.
     MrnOrFamily { mrn: String, family: String },
-    /// "family, given" or "given family": both prefixes, lower-cased.
+    /// "family, given" or "given family": both prefixes, folded.
     Name { family: String, given: String },
 }
 
@@ -45,8 +50,8 @@ impl Query {
             return Ok(Query::BirthDate(date.format("%Y-%m-%d").to_string()));
         }
         if let Some((family, given)) = q.split_once(',') {
-            let family = family.trim().to_lowercase();
-            let given = given.trim().to_lowercase();
+            let family = fold(family.trim());
+            let given = fold(given.trim());
             if family.is_empty() {
                 return Err("Type the family name before the comma, e.g. \"Smith, Mary\".");
             }
@@ -57,8 +62,8 @@ impl Query {
         }
         match q.rsplit_once(' ') {
             Some((given, family)) => Ok(Query::Name {
-                family: family.to_lowercase(),
-                given: given.to_lowercase(),
+                family: fold(family),
+                given: fold(given),
             }),
             None => Self::one_word(&q),
         }
@@ -69,8 +74,8 @@ impl Query {
             return Err("Type at least two letters of the family name.");
         }
         Ok(Query::MrnOrFamily {
-            mrn: word.to_string(),
-            family: word.to_lowercase(),
+            mrn: fold(word),
+            family: fold(word),
         })
     }
 }
@@ -86,7 +91,7 @@ pub struct PatientRow {
 }
 
 const COLUMNS: &str = "id, given_name, family_name, birth_date, mrn";
-const ORDER: &str = "ORDER BY family_lower, given_lower, birth_date, id";
+const ORDER: &str = "ORDER BY family_folded, given_folded, birth_date, id";
 
 fn row(r: &AnyRow) -> Result<PatientRow, sqlx::Error> {
     let given: String = r.try_get(1)?;
@@ -210,12 +215,12 @@ fn name_condition(query: &Query) -> (String, Vec<String>) {
             "birth_date = $1".to_string()
         }
         Query::MrnOrFamily { family, .. } => {
-            prefix_condition("family_lower", family, 1, &mut binds)
+            prefix_condition("family_folded", family, 1, &mut binds)
         }
         Query::Name { family, given } => {
-            let f = prefix_condition("family_lower", family, 1, &mut binds);
+            let f = prefix_condition("family_folded", family, 1, &mut binds);
             let next = binds.len() + 1;
-            let g = prefix_condition("given_lower", given, next, &mut binds);
+            let g = prefix_condition("given_folded", given, next, &mut binds);
             format!("{f} AND {g}")
         }
     };
@@ -226,16 +231,22 @@ fn name_condition(query: &Query) -> (String, Vec<String>) {
 pub async fn search(pool: &Pool, query: &Query, page: i64) -> Result<Found, sqlx::Error> {
     let page = page.clamp(1, MAX_PAGE);
     if let Query::MrnOrFamily { mrn, .. } = query {
+        // MRNs are unique as stored, but two could differ only in case: list every match.
         let exact = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM patients WHERE mrn IN ($1, $2)"
+            "SELECT {COLUMNS} FROM patients WHERE mrn_folded = $1 {ORDER} LIMIT $2"
         ))
         .bind(mrn)
-        .bind(mrn.to_uppercase())
-        .fetch_optional(pool)
+        .bind(PAGE_SIZE)
+        .fetch_all(pool)
         .await?;
-        if let Some(r) = exact {
-            let rows = if page == 1 { vec![row(&r)?] } else { vec![] };
-            return Ok(Found { total: 1, rows });
+        if !exact.is_empty() {
+            let total = exact.len() as i64;
+            let rows = if page == 1 {
+                exact.iter().map(row).collect::<Result<Vec<_>, _>>()?
+            } else {
+                vec![]
+            };
+            return Ok(Found { total, rows });
         }
     }
     let (condition, binds) = name_condition(query);
@@ -250,7 +261,7 @@ pub async fn care_team_patients(
     sqlx::query(
         "SELECT p.id, p.given_name, p.family_name, p.birth_date, p.mrn FROM care_team c \
          JOIN patients p ON p.id = c.patient_id WHERE c.clinician_subject = $1 \
-         ORDER BY p.family_lower, p.given_lower, p.birth_date, p.id LIMIT 200",
+         ORDER BY p.family_folded, p.given_folded, p.birth_date, p.id LIMIT 200",
     )
     .bind(clinician_subject)
     .fetch_all(pool)
@@ -299,10 +310,26 @@ mod tests {
         assert_eq!(
             Query::parse("MRN-100001"),
             Ok(Query::MrnOrFamily {
-                mrn: "MRN-100001".into(),
+                mrn: "mrn-100001".into(),
                 family: "mrn-100001".into()
             })
         );
+        // Typed with or without accents, in any case, the query is the same.
+        for typed in [
+            "Guzmán, María",
+            "guzman, maria",
+            "MARIA GUZMAN",
+            "María Guzmán",
+        ] {
+            assert_eq!(
+                Query::parse(typed),
+                Ok(Query::Name {
+                    family: "guzman".into(),
+                    given: "maria".into()
+                }),
+                "{typed}"
+            );
+        }
         assert_eq!(
             Query::parse("Smith,"),
             Ok(Query::MrnOrFamily {
