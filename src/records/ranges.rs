@@ -16,8 +16,13 @@
 //! a "< 200" cut-off is `high: 199` at 0 decimals. A value is rounded to that precision before it
 //! is compared, so the flag always agrees with the number the patient reads.
 //!
-//! Units are UCUM codes exactly as Synthea writes them. A result in another unit gets no flag
-//! rather than a wrong one.
+//! Units are UCUM codes as Synthea writes them; [`UNIT_ALIASES`] lists other spellings that
+//! mean the same number (Synthea writes eGFR as `mL/min`). A result in any other unit gets no
+//! flag rather than a wrong one.
+//!
+//! A value outside its test's plausibility band ([`PLAUSIBLE`], far wider than any real
+//! patient's value: total protein 73 g/dL is g/L written as g/dL) is a unit error in the source,
+//! not a finding: it is flagged [`Flag::NotComparable`], never High or Low.
 
 use std::fmt;
 
@@ -40,6 +45,9 @@ pub enum Flag {
     Low,
     Normal,
     High,
+    /// The value cannot be real in this unit (outside the test's plausibility band), so it is
+    /// shown as recorded and not compared with the range.
+    NotComparable,
 }
 
 impl fmt::Display for Flag {
@@ -48,6 +56,7 @@ impl fmt::Display for Flag {
             Flag::Low => "Low",
             Flag::Normal => "Normal",
             Flag::High => "High",
+            Flag::NotComparable => "Could not be compared",
         })
     }
 }
@@ -334,14 +343,131 @@ pub fn lookup(loinc: &str) -> Option<&'static ReferenceRange> {
     TABLE.iter().find(|r| r.loinc == loinc)
 }
 
-/// Low, Normal or High against our table; `None` when the test is not in the table, has no
-/// range, the unit differs from the table's, or the value is not a finite number.
+/// The table row for a LOINC code when `unit` is the row's unit or an alias of it: the row a
+/// result in that unit may be compared with.
+pub fn lookup_in(loinc: &str, unit: &str) -> Option<&'static ReferenceRange> {
+    lookup(loinc).filter(|r| same_unit(r, unit))
+}
+
+/// Another spelling of a table unit that means the same number. `only` limits an alias to
+/// some tests (empty: any test with that unit).
+#[derive(Debug, Clone, Copy)]
+pub struct UnitAlias {
+    pub unit: &'static str,
+    pub alias: &'static str,
+    pub only: &'static [&'static str],
+}
+
+const fn alias(
+    unit: &'static str,
+    alias: &'static str,
+    only: &'static [&'static str],
+) -> UnitAlias {
+    UnitAlias { unit, alias, only }
+}
+
+const ANY: &[&str] = &[];
+const EGFR: &[&str] = &["33914-3", "62238-1"];
+/// Monovalent ions, for which a milliequivalent is a millimole.
+const MONOVALENT: &[&str] = &[
+    "2951-2", "2947-0", "6298-4", "2823-3", "2075-0", "2069-3", "2028-9", "20565-8",
+];
+
+/// Exact equivalences only: the number does not change, only its spelling. eGFR is by
+/// definition normalised to 1.73 m² of body surface, so its `mL/min` is `mL/min/{1.73_m2}`.
+pub static UNIT_ALIASES: &[UnitAlias] = &[
+    alias("mL/min/{1.73_m2}", "mL/min", EGFR),
+    alias("mL/min/{1.73_m2}", "mL/min/1.73m2", EGFR),
+    alias("mL/min/{1.73_m2}", "mL/min/{1.73m2}", EGFR),
+    alias("mL/min/{1.73_m2}", "mL/min/1.73_m2", EGFR),
+    alias("mm[Hg]", "mmHg", ANY),
+    alias("/min", "{beats}/min", ANY),
+    alias("/min", "{breaths}/min", ANY),
+    alias("/min", "beats/min", ANY),
+    alias("/min", "breaths/min", ANY),
+    alias("Cel", "°C", ANY),
+    alias("Cel", "degC", ANY),
+    alias("10*3/uL", "10^3/uL", ANY),
+    alias("10*3/uL", "K/uL", ANY),
+    alias("10*3/uL", "10*9/L", ANY),
+    alias("10*6/uL", "10^6/uL", ANY),
+    alias("10*6/uL", "M/uL", ANY),
+    alias("10*6/uL", "10*12/L", ANY),
+    alias("kg/m2", "kg/m^2", ANY),
+    alias("mg/dL", "mg/dl", ANY),
+    alias("g/dL", "g/dl", ANY),
+    alias("U/L", "IU/L", ANY),
+    alias("mg/g", "mg/g{creat}", ANY),
+    alias("mmol/L", "mEq/L", MONOVALENT),
+];
+
+fn same_unit(range: &ReferenceRange, unit: &str) -> bool {
+    range.unit == unit
+        || UNIT_ALIASES.iter().any(|a| {
+            a.unit == range.unit
+                && a.alias == unit
+                && (a.only.is_empty() || a.only.contains(&range.loinc))
+        })
+}
+
+/// Values no living patient has, in the table's unit: (codes, lowest, highest). Deliberately
+/// wide (survivable extremes and beyond); a value outside is a unit or entry error.
+pub static PLAUSIBLE: &[(&[&str], f64, f64)] = &[
+    (&["718-7"], 1.0, 25.0),
+    (&["4544-3"], 5.0, 80.0),
+    (&["6690-2"], 0.05, 500.0),
+    (&["777-3"], 1.0, 3000.0),
+    (&["789-8"], 0.5, 10.0),
+    (&["787-2"], 40.0, 160.0),
+    (&["785-6"], 10.0, 60.0),
+    (&["786-4"], 15.0, 50.0),
+    (&["21000-5"], 20.0, 150.0),
+    (&["788-0"], 5.0, 40.0),
+    (&["32623-1"], 3.0, 25.0),
+    (&["32207-3"], 3.0, 40.0),
+    (&["2345-7", "2339-0"], 10.0, 2000.0),
+    (&["6299-2", "3094-0"], 1.0, 300.0),
+    (&["38483-4", "2160-0"], 0.05, 30.0),
+    (&["17861-6", "49765-1"], 2.0, 25.0),
+    (&["2951-2", "2947-0"], 90.0, 200.0),
+    (&["6298-4", "2823-3"], 1.0, 12.0),
+    (&["2075-0", "2069-3"], 50.0, 160.0),
+    (&["2028-9", "20565-8"], 2.0, 60.0),
+    (&["33914-3", "62238-1"], 1.0, 250.0),
+    (&["1751-7"], 0.5, 8.0),
+    (&["2885-2"], 1.0, 15.0),
+    (&["1975-2"], 0.0, 60.0),
+    (&["6768-6"], 1.0, 5000.0),
+    (&["1742-6"], 1.0, 10000.0),
+    (&["1920-8"], 1.0, 20000.0),
+    (&["14959-1"], 0.0, 20000.0),
+    (&["2093-3"], 20.0, 2000.0),
+    (&["2571-8"], 5.0, 20000.0),
+    (&["18262-6", "13457-7", "2089-1"], 1.0, 1500.0),
+    (&["2085-9"], 2.0, 250.0),
+    (&["4548-4", "17856-6"], 2.0, 25.0),
+    (&["8480-6"], 30.0, 320.0),
+    (&["8462-4"], 10.0, 220.0),
+    (&["8867-4"], 10.0, 350.0),
+    (&["9279-1"], 1.0, 90.0),
+    (&["39156-5"], 5.0, 150.0),
+    (&["8310-5", "8331-1"], 20.0, 46.0),
+    (&["2708-6", "59408-5"], 20.0, 100.0),
+];
+
+/// The plausibility band of a test, in its table unit.
+pub fn plausible(loinc: &str) -> Option<(f64, f64)> {
+    PLAUSIBLE
+        .iter()
+        .find(|(codes, _, _)| codes.contains(&loinc))
+        .map(|(_, low, high)| (*low, *high))
+}
+
+/// Low, Normal or High against our table, or NotComparable for an impossible value; `None`
+/// when the test is not in the table, has no range, the unit is neither the table's nor an
+/// alias of it, or the value is not a finite number.
 pub fn flag(loinc: &str, value: f64, unit: &str) -> Option<Flag> {
-    let range = lookup(loinc)?;
-    if range.unit != unit {
-        return None;
-    }
-    range.flag(value)
+    lookup_in(loinc, unit)?.flag(value)
 }
 
 /// The value rounded for display: the table's decimals for known tests, else about three
@@ -353,11 +479,89 @@ pub fn format_value(loinc: &str, value: f64) -> String {
     }
 }
 
+/// Short names for common tests outside [`TABLE`] (Synthea's panels, surveys and scores), by
+/// LOINC code, where the source's name is a LOINC long name a lay reader would stumble over.
+pub static SHORT_NAMES: &[(&str, &str)] = &[
+    ("72166-2", "Smoking status"),
+    ("10834-0", "Globulin"),
+    ("59576-9", "BMI percentile for age"),
+    ("77606-2", "Weight-for-length percentile"),
+    ("8289-1", "Head circumference percentile"),
+    ("9843-4", "Head circumference"),
+    ("8478-0", "Mean blood pressure"),
+    ("5767-9", "Urine appearance"),
+    ("5778-6", "Urine colour"),
+    ("5792-7", "Urine glucose"),
+    ("25428-4", "Urine glucose"),
+    ("20505-4", "Urine bilirubin"),
+    ("5770-3", "Urine bilirubin"),
+    ("2514-8", "Urine ketones"),
+    ("5811-5", "Urine specific gravity"),
+    ("5803-2", "Urine pH"),
+    ("20454-5", "Urine protein"),
+    ("5804-0", "Urine protein"),
+    ("5802-4", "Urine nitrite"),
+    ("5799-2", "Urine white cells (leukocyte esterase)"),
+    ("5794-3", "Blood in urine"),
+    ("2857-1", "Prostate-specific antigen (PSA)"),
+    ("3016-3", "Thyroid-stimulating hormone (TSH)"),
+    ("1988-5", "C-reactive protein (CRP)"),
+    ("2276-4", "Ferritin"),
+    ("6301-6", "INR (blood clotting)"),
+    ("5902-2", "Prothrombin time (PT)"),
+    ("48065-7", "D-dimer"),
+    ("89579-7", "Troponin I (heart muscle)"),
+    ("33762-6", "NT-proBNP (heart strain)"),
+    ("30934-4", "BNP (heart strain)"),
+    ("10230-1", "Ejection fraction (heart pumping)"),
+    ("19926-5", "FEV1/FVC (lung function)"),
+    ("72107-6", "Memory test score (MMSE)"),
+    ("44261-6", "Depression questionnaire score (PHQ-9)"),
+    ("55758-7", "Depression screening score (PHQ-2)"),
+    ("70274-6", "Anxiety questionnaire score (GAD-7)"),
+    ("75626-2", "Alcohol use score (AUDIT-C)"),
+    ("82810-3", "Pregnancy status"),
+    ("76690-7", "Sexual orientation"),
+    ("71802-3", "Housing status"),
+    ("63586-2", "Household income"),
+    ("93025-5", "Social needs assessment (PRAPARE)"),
+    ("94531-1", "COVID-19 test (PCR)"),
+    ("6206-7", "Peanut allergy test (IgE)"),
+    ("6106-9", "Egg white allergy test (IgE)"),
+    ("7258-7", "Cow's milk allergy test (IgE)"),
+    ("6248-9", "Soybean allergy test (IgE)"),
+    ("6276-0", "Wheat allergy test (IgE)"),
+    ("6273-7", "Walnut allergy test (IgE)"),
+    ("6246-3", "Shrimp allergy test (IgE)"),
+    ("6082-2", "Codfish allergy test (IgE)"),
+    ("6158-0", "Latex allergy test (IgE)"),
+    ("6833-8", "Cat dander allergy test (IgE)"),
+    ("6095-4", "Dust mite allergy test (IgE)"),
+    ("6085-5", "Ragweed allergy test (IgE)"),
+    ("6189-5", "Oak pollen allergy test (IgE)"),
+    ("6075-6", "Mould allergy test (IgE)"),
+    ("6844-5", "Honey bee allergy test (IgE)"),
+];
+
+/// What a lay reader calls a test: our range table's name, else our short-name table's, else
+/// `None` (use the source's display).
+pub fn short_name(loinc: &str) -> Option<&'static str> {
+    lookup(loinc).map(|r| r.name).or_else(|| {
+        SHORT_NAMES
+            .iter()
+            .find(|(code, _)| *code == loinc)
+            .map(|(_, name)| *name)
+    })
+}
+
 impl ReferenceRange {
     /// The flag for a value already known to be in this row's unit.
     pub fn flag(&self, value: f64) -> Option<Flag> {
         if !value.is_finite() || (self.low.is_none() && self.high.is_none()) {
             return None;
+        }
+        if plausible(self.loinc).is_some_and(|(low, high)| value < low || value > high) {
+            return Some(Flag::NotComparable);
         }
         let shown = round_to(value, self.decimals);
         if self
@@ -564,6 +768,88 @@ mod tests {
         assert_eq!(flag("8302-2", 170.0, "cm"), None);
         assert_eq!(flag("2345-7", f64::NAN, "mg/dL"), None);
         assert_eq!(flag("2345-7", f64::INFINITY, "mg/dL"), None);
+    }
+
+    #[test]
+    fn units_that_mean_the_same_number_are_compared() {
+        // Synthea writes eGFR as mL/min; eGFR is per 1.73 m2 by definition.
+        assert_eq!(flag("33914-3", 45.0, "mL/min"), Some(Flag::Low));
+        assert_eq!(flag("33914-3", 95.0, "mL/min"), Some(Flag::Normal));
+        assert_eq!(flag("62238-1", 45.0, "mL/min/1.73m2"), Some(Flag::Low));
+        assert_eq!(flag("8480-6", 150.0, "mmHg"), Some(Flag::High));
+        assert_eq!(flag("8867-4", 120.0, "{beats}/min"), Some(Flag::High));
+        assert_eq!(flag("6690-2", 15.0, "10*9/L"), Some(Flag::High));
+        assert_eq!(flag("2951-2", 130.0, "mEq/L"), Some(Flag::Low));
+        // An alias holds only where it is exact: mL/min is not eGFR's unit for other tests,
+        // and a milliequivalent is a millimole only for monovalent ions.
+        assert_eq!(lookup_in("2160-0", "mL/min"), None);
+        assert_eq!(lookup_in("17861-6", "mEq/L"), None);
+        assert_eq!(flag("2345-7", 5.0, "mmol/L"), None);
+    }
+
+    #[test]
+    fn the_unit_alias_table_is_consistent() {
+        for a in UNIT_ALIASES {
+            assert_ne!(a.unit, a.alias);
+            assert!(
+                TABLE.iter().any(|r| r.unit == a.unit),
+                "{}: not a table unit",
+                a.unit
+            );
+            for code in a.only {
+                assert_eq!(lookup(code).map(|r| r.unit), Some(a.unit), "{code}");
+            }
+        }
+    }
+
+    #[test]
+    fn impossible_values_are_not_compared() {
+        // Total protein 73 g/dL is 73 g/L written as g/dL.
+        assert_eq!(flag("2885-2", 73.0, "g/dL"), Some(Flag::NotComparable));
+        assert_eq!(flag("2885-2", 7.3, "g/dL"), Some(Flag::Normal));
+        assert_eq!(flag("2885-2", 9.1, "g/dL"), Some(Flag::High));
+        assert_eq!(flag("2345-7", 5.4, "mg/dL"), Some(Flag::NotComparable));
+        assert_eq!(flag("8310-5", 98.6, "Cel"), Some(Flag::NotComparable));
+        assert_eq!(flag("2708-6", 101.0, "%"), Some(Flag::NotComparable));
+        assert_eq!(Flag::NotComparable.to_string(), "Could not be compared");
+        // Tests without a range are not flagged at all, plausible or not.
+        assert_eq!(flag("29463-7", 9000.0, "kg"), None);
+    }
+
+    #[test]
+    fn every_range_lies_inside_its_plausibility_band() {
+        let mut seen = HashSet::new();
+        for (codes, low, high) in PLAUSIBLE {
+            assert!(low < high);
+            for code in *codes {
+                assert!(seen.insert(*code), "{code} has two bands");
+                assert!(lookup(code).is_some(), "{code} not in the table");
+            }
+        }
+        for r in TABLE.iter().filter(|r| r.low.is_some() || r.high.is_some()) {
+            let (low, high) = plausible(r.loinc)
+                .unwrap_or_else(|| panic!("{} has a range but no plausibility band", r.loinc));
+            for bound in [r.low, r.high].into_iter().flatten() {
+                assert!(low <= bound && bound <= high, "{}: {bound}", r.loinc);
+            }
+        }
+    }
+
+    #[test]
+    fn tests_outside_the_range_table_have_short_names() {
+        let mut seen = HashSet::new();
+        for (code, name) in SHORT_NAMES {
+            assert!(seen.insert(*code), "{code} listed twice");
+            assert!(lookup(code).is_none(), "{code} is named in TABLE already");
+            assert!(!name.is_empty());
+        }
+        assert_eq!(short_name("72166-2"), Some("Smoking status"));
+        assert_eq!(
+            short_name("2345-7"),
+            Some("Glucose"),
+            "the range table first"
+        );
+        assert_eq!(short_name("0000-0"), None);
     }
 
     #[test]

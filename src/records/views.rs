@@ -100,7 +100,7 @@ impl ConditionRow {
             _ => {}
         }
         ConditionRow {
-            name: c.code.display.clone(),
+            name: plain_name(&c.code.display),
             status,
             onset: c.onset.as_ref().map(DateView::at),
             resolved: c.abatement.as_ref().map(DateView::at),
@@ -129,7 +129,7 @@ pub struct MedicationRow {
 impl MedicationRow {
     pub fn of(m: &Medication) -> Self {
         MedicationRow {
-            name: m.code.display.clone(),
+            name: plain_name(&m.code.display),
             dosage: m.dosage.clone(),
             status: m.status.label(),
             prescribed: m.authored_on.as_ref().map(DateView::at),
@@ -160,7 +160,7 @@ pub struct AllergyRow {
 impl AllergyRow {
     fn of(a: &Allergy) -> Self {
         AllergyRow {
-            substance: a.code.display.clone(),
+            substance: plain_name(&a.code.display),
             kind: match a.kind.as_deref() {
                 Some("allergy") => Some("Allergy"),
                 Some("intolerance") => Some("Intolerance"),
@@ -235,7 +235,7 @@ impl ImmunizationRow {
             other => capitalize(other),
         };
         ImmunizationRow {
-            vaccine: i.vaccine.display.clone(),
+            vaccine: plain_name(&i.vaccine.display),
             date: DateView::at(&i.date),
             status,
         }
@@ -255,8 +255,8 @@ impl VisitRow {
     pub fn of(e: &Encounter) -> Self {
         VisitRow {
             date: DateView::at(&e.start),
-            title: e.title(),
-            reason: e.reason.as_ref().map(|r| r.display.clone()),
+            title: plain_name(&e.title()),
+            reason: e.reason.as_ref().map(|r| plain_name(&r.display)),
             provider: e.provider.clone(),
             organization: e.organization.clone(),
         }
@@ -275,14 +275,19 @@ pub struct Reading {
 
 fn quantity_reading(loinc: &str, q: &Quantity) -> Reading {
     let unit = ranges::unit_label(&q.unit);
-    let range = ranges::lookup(loinc)
-        .filter(|r| r.unit == q.unit)
+    let range = ranges::lookup_in(loinc, &q.unit)
         .and_then(|r| r.describe())
         .map(|d| with_unit(&d, &unit));
+    let flag = ranges::flag(loinc, q.value, &q.unit);
     Reading {
-        value: ranges::format_value(loinc, q.value),
+        // An impossible value is shown as recorded, not rounded as if it were real.
+        value: if flag == Some(Flag::NotComparable) {
+            ranges::format_significant(q.value)
+        } else {
+            ranges::format_value(loinc, q.value)
+        },
         unit,
-        flag: ranges::flag(loinc, q.value, &q.unit),
+        flag,
         range,
     }
 }
@@ -300,10 +305,14 @@ fn with_unit(value: &str, unit: &str) -> String {
     format!("{value} {unit}")
 }
 
-/// High if any part is high, else Low if any is low, else Normal if any part has a flag.
+/// Could not be compared if any part could not (one impossible part puts the whole reading in
+/// doubt), else High if any part is high, else Low if any is low, else Normal if any part has a
+/// flag.
 fn worst(flags: impl IntoIterator<Item = Option<Flag>>) -> Option<Flag> {
     let flags: Vec<Flag> = flags.into_iter().flatten().collect();
-    if flags.contains(&Flag::High) {
+    if flags.contains(&Flag::NotComparable) {
+        Some(Flag::NotComparable)
+    } else if flags.contains(&Flag::High) {
         Some(Flag::High)
     } else if flags.contains(&Flag::Low) {
         Some(Flag::Low)
@@ -377,12 +386,12 @@ pub fn reading(o: &Observation) -> Reading {
                         let r = quantity_reading(code, q);
                         texts.push(format!(
                             "{}: {}",
-                            c.code.display,
+                            component_name(c),
                             with_unit(&r.value, &r.unit)
                         ));
                         flags.push(r.flag);
                     }
-                    ComponentValue::Text(t) => texts.push(format!("{}: {t}", c.code.display)),
+                    ComponentValue::Text(t) => texts.push(format!("{}: {t}", component_name(c))),
                     ComponentValue::Empty => {}
                 }
             }
@@ -400,12 +409,107 @@ pub fn reading(o: &Observation) -> Reading {
     }
 }
 
-/// The name a lay reader knows a test by: our table's, else the source's.
+/// The name a lay reader knows a test by: our tables' short name, else the source's name
+/// without a SNOMED semantic tag.
 pub fn test_name(o: &Observation) -> String {
     o.loinc()
-        .and_then(ranges::lookup)
-        .map(|r| r.name.to_owned())
-        .unwrap_or_else(|| o.code.display.clone())
+        .and_then(ranges::short_name)
+        .map(str::to_owned)
+        .unwrap_or_else(|| plain_name(&o.code.display))
+}
+
+/// The name of one part of a multi-part result, the same way.
+fn component_name(c: &super::model::Component) -> String {
+    let short = if c.code.system == super::model::systems::LOINC {
+        ranges::short_name(&c.code.code)
+    } else {
+        None
+    };
+    short.map_or_else(|| plain_name(&c.code.display), str::to_owned)
+}
+
+/// SNOMED CT semantic tags: the bracketed kind of concept at the end of a fully specified name.
+/// They tell a terminologist which hierarchy a concept is in; a patient reads "Encounter for
+/// check up (procedure)" as noise.
+const SEMANTIC_TAGS: &[&str] = &[
+    "administration method",
+    "assessment scale",
+    "attribute",
+    "basic dose form",
+    "body structure",
+    "cell",
+    "cell structure",
+    "clinical drug",
+    "context-dependent category",
+    "core metadata concept",
+    "disorder",
+    "disposition",
+    "dose form",
+    "environment",
+    "environment / location",
+    "ethnic group",
+    "event",
+    "finding",
+    "foundation metadata concept",
+    "geographic location",
+    "inactive concept",
+    "intended site",
+    "life style",
+    "link assertion",
+    "linkage concept",
+    "medicinal product",
+    "medicinal product form",
+    "morphologic abnormality",
+    "namespace concept",
+    "navigational concept",
+    "number",
+    "observable entity",
+    "occupation",
+    "organism",
+    "person",
+    "physical force",
+    "physical object",
+    "procedure",
+    "product",
+    "product name",
+    "qualifier value",
+    "racial group",
+    "record artifact",
+    "regime/therapy",
+    "release characteristic",
+    "religion/philosophy",
+    "role",
+    "situation",
+    "social concept",
+    "special concept",
+    "specimen",
+    "staging scale",
+    "state of matter",
+    "substance",
+    "supplier",
+    "transformation",
+    "tumor staging",
+    "unit of presentation",
+];
+
+/// A display name without a trailing SNOMED semantic tag: "Hypertension (disorder)" ->
+/// "Hypertension". Only the known tags go, so a name's own brackets ("Hemoglobin A1c (HbA1c)")
+/// stay; a name that is nothing but a tag stays as it is.
+pub fn plain_name(display: &str) -> String {
+    let trimmed = display.trim_end();
+    if let Some(open) = trimmed.rfind(" (") {
+        if let Some(tag) = trimmed[open + 2..].strip_suffix(')') {
+            let name = trimmed[..open].trim_end();
+            if !name.is_empty()
+                && SEMANTIC_TAGS
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(tag.trim()))
+            {
+                return name.to_owned();
+            }
+        }
+    }
+    display.to_owned()
 }
 
 /// One result row (latest of a test, or one entry of a test's history).
@@ -431,9 +535,9 @@ impl ResultRow {
     pub fn of(o: &Observation, count: usize) -> Self {
         let r = reading(o);
         let name = test_name(o);
-        let source_name = (!o.code.display.is_empty()
-            && !o.code.display.eq_ignore_ascii_case(&name))
-        .then(|| o.code.display.clone());
+        let source = plain_name(&o.code.display);
+        let source_name =
+            (!source.is_empty() && !source.eq_ignore_ascii_case(&name)).then_some(source);
         ResultRow {
             loinc: o.loinc().filter(|c| is_code(c)).map(str::to_owned),
             name,
@@ -454,6 +558,7 @@ pub fn flag_class(flag: Option<Flag>) -> &'static str {
         Some(Flag::High) => "flag flag-high",
         Some(Flag::Low) => "flag flag-low",
         Some(Flag::Normal) => "flag flag-normal",
+        Some(Flag::NotComparable) => "flag flag-not-compared",
         None => "flag",
     }
 }
@@ -601,8 +706,11 @@ pub struct LabHistory {
     pub latest: ResultRow,
     /// Newest first.
     pub rows: Vec<ResultRow>,
-    /// `None` when no result is a number (nothing to draw).
+    /// `None` when no result is a number that can be drawn.
     pub chart: Option<chart_svg::Chart>,
+    /// How many results could not be compared (impossible in their unit): listed in the table,
+    /// left out of the chart, whose scale and legend they would falsify.
+    pub not_compared: usize,
     /// Vital signs belong under "Vitals" in the navigation; everything else under "Lab results".
     pub is_vital: bool,
 }
@@ -615,7 +723,12 @@ pub fn lab_history(loinc: &str, history: &[Observation]) -> Option<LabHistory> {
     rows.reverse();
     let latest = ResultRow::of(newest, count);
     let name = test_name(newest);
+    let not_compared = history
+        .iter()
+        .filter(|o| reading(o).flag == Some(Flag::NotComparable))
+        .count();
     Some(LabHistory {
+        not_compared,
         loinc: loinc.to_owned(),
         source_name: latest.source_name.clone(),
         chart: chart_svg::build(&format!("{name} over time"), &trend_series(history)),
@@ -638,10 +751,13 @@ fn trend_series(history: &[Observation]) -> Vec<SeriesIn> {
             return;
         }
         let r = quantity_reading(code, q);
+        if r.flag == Some(Flag::NotComparable) {
+            return;
+        }
         let idx = match series.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {
-                let range = ranges::lookup(code).filter(|r| r.unit == q.unit);
+                let range = ranges::lookup_in(code, &q.unit);
                 series.push((
                     key,
                     SeriesIn {
@@ -677,10 +793,13 @@ fn trend_series(history: &[Observation]) -> Vec<SeriesIn> {
                         } else {
                             ""
                         };
-                        let name = ranges::lookup(code)
-                            .map(|r| r.name.to_owned())
-                            .unwrap_or_else(|| c.code.display.clone());
-                        push(format!("{}|{}", c.code.code, q.unit), name, code, o, q);
+                        push(
+                            format!("{}|{}", c.code.code, q.unit),
+                            component_name(c),
+                            code,
+                            o,
+                            q,
+                        );
                     }
                 }
             }
@@ -901,6 +1020,100 @@ mod tests {
         let (current, past) = split_conditions(std::slice::from_ref(&c));
         assert!(current.is_empty());
         assert_eq!(past[0].status, "Resolved (ruled out)");
+    }
+
+    #[test]
+    fn snomed_semantic_tags_are_dropped_from_names() {
+        assert_eq!(
+            plain_name("Encounter for check up (procedure)"),
+            "Encounter for check up"
+        );
+        assert_eq!(plain_name("Hypertension (disorder)"), "Hypertension");
+        assert_eq!(
+            plain_name("Body mass index 30+ - obesity (finding)"),
+            "Body mass index 30+ - obesity"
+        );
+        assert_eq!(
+            plain_name("Medication review due (situation)"),
+            "Medication review due"
+        );
+        assert_eq!(plain_name("Ibuprofen (substance) "), "Ibuprofen");
+        // A name's own brackets stay, and so does a bare tag.
+        assert_eq!(
+            plain_name("Hemoglobin A1c (HbA1c)"),
+            "Hemoglobin A1c (HbA1c)"
+        );
+        assert_eq!(plain_name("(disorder)"), "(disorder)");
+        assert_eq!(
+            plain_name("Fracture (disorder) of arm"),
+            "Fracture (disorder) of arm"
+        );
+        let row = ConditionRow::of(&Condition {
+            fhir_id: "c".into(),
+            code: Concept::new(systems::SNOMED, "1", "Prediabetes (finding)"),
+            clinical_status: Some(ClinicalStatus::Active),
+            verification_status: None,
+            onset: None,
+            abatement: None,
+            recorded: None,
+            encounter: None,
+        });
+        assert_eq!(row.name, "Prediabetes");
+    }
+
+    #[test]
+    fn tests_outside_the_range_table_get_a_short_name_and_keep_the_source_name() {
+        let mut o = lab("s", "72166-2", at(2024, 1, 1), 0.0, "");
+        o.code.display = "Tobacco smoking status NHIS".into();
+        o.value = ObservationValue::Text("Never smoked tobacco (finding)".into());
+        let row = ResultRow::of(&o, 1);
+        assert_eq!(row.name, "Smoking status");
+        assert_eq!(
+            row.source_name.as_deref(),
+            Some("Tobacco smoking status NHIS")
+        );
+        // Unknown everywhere: the source's name, without a semantic tag.
+        o.code = Concept::new(systems::LOINC, "0000-0", "Some score (observable entity)");
+        assert_eq!(test_name(&o), "Some score");
+    }
+
+    #[test]
+    fn an_impossible_value_is_shown_as_recorded_and_not_compared() {
+        let r = reading(&lab("p", "2885-2", at(2024, 1, 1), 73.0, "g/dL"));
+        assert_eq!(r.value, "73", "as recorded, not 73.0");
+        assert_eq!(r.flag, Some(Flag::NotComparable));
+        assert_eq!(r.range.as_deref(), Some("6.0 to 8.3 g/dL"));
+        let row = ResultRow::of(&lab("p", "2885-2", at(2024, 1, 1), 73.0, "g/dL"), 1);
+        assert_eq!(row.flag.as_deref(), Some("Could not be compared"));
+        // One impossible part puts the whole blood pressure in doubt.
+        assert_eq!(
+            reading(&bp("b", at(2024, 1, 1), 1280.0, 85.0)).flag,
+            Some(Flag::NotComparable)
+        );
+    }
+
+    #[test]
+    fn impossible_values_are_counted_and_left_out_of_the_chart() {
+        let obs = vec![
+            lab("a", "2885-2", at(2022, 1, 1), 7.1, "g/dL"),
+            lab("b", "2885-2", at(2023, 1, 1), 73.0, "g/dL"),
+            lab("c", "2885-2", at(2024, 1, 1), 6.9, "g/dL"),
+        ];
+        let h = lab_history("2885-2", &obs).expect("history");
+        assert_eq!(h.not_compared, 1);
+        assert_eq!(h.rows.len(), 3, "the table lists every result");
+        let chart = h.chart.expect("a chart of the comparable ones");
+        let points: usize = chart.series.iter().map(|s| s.marks.len()).sum();
+        assert_eq!(points, 2);
+        let h = lab_history("2885-2", &obs[..2]).expect("history");
+        assert_eq!(h.not_compared, 1);
+    }
+
+    #[test]
+    fn egfr_in_ml_per_min_is_flagged() {
+        let r = reading(&lab("e", "33914-3", at(2024, 1, 1), 41.7, "mL/min"));
+        assert_eq!((r.value.as_str(), r.flag), ("42", Some(Flag::Low)));
+        assert_eq!(r.range.as_deref(), Some("60 mL/min or more"));
     }
 
     #[test]

@@ -230,7 +230,20 @@ async fn a_linked_patient_sees_every_section_with_the_right_content() {
     assert!(conditions.contains(&format!("Current conditions ({active})")));
     assert!(conditions.contains(&format!("Past conditions ({past})")));
     for c in &record.conditions {
-        assert!(conditions.contains(&c.code.display), "{}", c.code.display);
+        // Shown without its SNOMED semantic tag: "Essential hypertension (disorder)" reads
+        // "Essential hypertension".
+        let plain = c
+            .code
+            .display
+            .rsplit_once(" (")
+            .map_or(c.code.display.as_str(), |(n, _)| n);
+        assert!(text(&conditions).contains(plain), "{plain}");
+    }
+    for tag in ["(disorder)", "(finding)"] {
+        assert!(
+            !conditions.contains(tag),
+            "no semantic tag {tag} on the page"
+        );
     }
 
     let medications = fetch(&app, &b, "/records/medications").await.body;
@@ -250,6 +263,10 @@ async fn a_linked_patient_sees_every_section_with_the_right_content() {
     assert_eq!(
         select_count(&visits, "main table tbody tr"),
         record.encounters.len()
+    );
+    assert!(
+        !visits.contains("(procedure)") && !visits.contains("(disorder)"),
+        "visits and their reasons read without semantic tags"
     );
 
     let labs = fetch(&app, &b, "/records/labs").await.body;
@@ -468,21 +485,168 @@ async fn a_deceased_patient_is_shown_as_deceased_with_the_date() {
         .deceased
         .and_then(|d| d.date())
         .expect("demo patient 3 has died");
+    let died = died.format("%-d %B %Y").to_string();
     let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
 
     for path in ["/records", "/records/visits", "/records/labs"] {
         let page = fetch(&app, &b, path).await;
         assert_eq!(page.status, 200);
-        let doc = Html::parse_document(&page.body);
-        let sel = Selector::parse(".patient-heading .patient-name").unwrap();
-        let heading: String = doc.select(&sel).flat_map(|e| e.text()).collect();
+        let heading = texts(&page.body, ".patient-heading").join(" ");
         assert!(heading.contains("Deceased"), "{path}: {heading}");
+        assert_eq!(
+            heading.matches(&died).count(),
+            1,
+            "{path}: the date of death once: {heading}"
+        );
         assert!(
-            heading.contains(&died.format("%-d %B %Y").to_string()),
-            "{path}: {heading}"
+            texts(&page.body, ".patient-heading dt").contains(&"Date of death".to_string()),
+            "{path}"
         );
         assert!(page.body.contains("Age at death"));
     }
+    let summary = fetch(&app, &b, "/records").await.body;
+    assert!(
+        texts(&summary, r#"section[aria-labelledby="sum-about"]"#)
+            .iter()
+            .all(|t| !t.contains(&died)),
+        "the summary does not repeat the date of death"
+    );
+}
+
+#[tokio::test]
+async fn a_deceased_patients_medications_and_conditions_are_those_at_time_of_death() {
+    // Arrange: demo patient 3 has died; give them an active prescription to be sure.
+    let app = spawn_app().await;
+    let record = demo_patients(4, 11, today()).remove(3);
+    assert!(record.patient.deceased.is_some());
+    let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
+
+    // Act
+    let summary = fetch(&app, &b, "/records").await.body;
+    let medications = fetch(&app, &b, "/records/medications").await.body;
+    let conditions = fetch(&app, &b, "/records/conditions").await.body;
+
+    // Assert
+    let headings = texts(&summary, "h2");
+    assert!(
+        headings
+            .iter()
+            .any(|h| h.starts_with("Medications at time of death (")),
+        "{headings:?}"
+    );
+    assert!(
+        headings
+            .iter()
+            .any(|h| h.starts_with("Conditions at time of death (")),
+        "{headings:?}"
+    );
+    for page in [&summary, &medications, &conditions] {
+        assert!(!text(page).contains("Current medications"));
+        assert!(!text(page).contains("Current conditions"));
+    }
+    assert!(texts(&medications, "h2")
+        .iter()
+        .any(|h| h.starts_with("Medications at time of death (")));
+
+    // A living patient still reads "Current medications".
+    let living = demo_patients(1, 11, today()).remove(0);
+    let (b2, _) = signed_in_patient(&app, &living, &PATIENT_B).await;
+    let summary = fetch(&app, &b2, "/records").await.body;
+    assert!(texts(&summary, "h2")
+        .iter()
+        .any(|h| h.starts_with("Current medications (")));
+}
+
+/// A record with results as real feeds send them: eGFR in `mL/min`, total protein whose unit
+/// is wrong in the source, a test outside our range table, and one result of its test.
+fn record_with_unusual_units() -> PatientRecord {
+    let mut record = record_b();
+    record.observations.push(quantity(
+        "egfr",
+        "33914-3",
+        "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood by Creatinine-based formula (MDRD)",
+        2,
+        41.7,
+        "mL/min",
+    ));
+    record.observations.push(quantity(
+        "protein",
+        "2885-2",
+        "Protein [Mass/volume] in Serum or Plasma",
+        2,
+        73.0,
+        "g/dL",
+    ));
+    record.observations.push(quantity(
+        "peanut",
+        "6206-7",
+        "Peanut IgE Ab [Units/volume] in Serum",
+        2,
+        0.21,
+        "kU/L",
+    ));
+    record
+}
+
+/// The cells of the labs table row whose header starts with `name`.
+fn lab_row(labs: &str, name: &str) -> Vec<String> {
+    let doc = Html::parse_document(labs);
+    let rows = Selector::parse("table.results tbody tr").unwrap();
+    let cell = Selector::parse("th, td").unwrap();
+    doc.select(&rows)
+        .map(|r| {
+            r.select(&cell)
+                .map(|c| c.text().collect::<String>().trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .find(|cells| cells.first().is_some_and(|h| h.starts_with(name)))
+        .unwrap_or_else(|| panic!("no row for {name}"))
+}
+
+#[tokio::test]
+async fn results_in_unusual_units_read_right() {
+    let app = spawn_app().await;
+    let (b, _) = signed_in_patient(&app, &record_with_unusual_units(), &PATIENT_B).await;
+
+    let labs = fetch(&app, &b, "/records/labs").await.body;
+
+    // eGFR written `mL/min` is compared with the eGFR range: 41.7 is low.
+    let egfr = lab_row(&labs, "Kidney filtration rate (eGFR)");
+    assert_eq!(egfr[1], "42 mL/min", "{egfr:?}");
+    assert_eq!(egfr[2], "Low", "{egfr:?}");
+    // Total protein 73 g/dL cannot be real: shown as recorded, not called High.
+    let protein = lab_row(&labs, "Total protein");
+    assert_eq!(protein[1], "73 g/dL", "{protein:?}");
+    assert_eq!(protein[2], "Could not be compared", "{protein:?}");
+    assert!(!labs.contains("73.0"));
+    // A test outside the range table has a plain name; the source's is kept beside it.
+    let peanut = lab_row(&labs, "Peanut allergy test (IgE)");
+    assert!(peanut[0].contains("Peanut IgE Ab"), "{peanut:?}");
+    // Counts read naturally.
+    assert!(
+        text(&labs).contains("The latest result of each of 4 tests (4 results in all)"),
+        "{}",
+        text(&labs)
+    );
+
+    let protein = fetch(&app, &b, "/records/labs/2885-2").await.body;
+    assert_eq!(
+        texts(&protein, "table.results caption"),
+        ["1 result of Total protein"]
+    );
+    assert!(!text(&protein).contains("All 1 results"));
+    assert!(text(&protein).contains("Could not be compared"));
+    assert!(!text(&protein).contains("High"));
+    let mut glucose_only = record_b();
+    glucose_only.patient.fhir_id = "b2-fhir".into();
+    glucose_only.patient.mrn.value = "MRN-B-778".into();
+    let (b2, _) = signed_in_patient(&app, &glucose_only, &PATIENT_A).await;
+    let labs = fetch(&app, &b2, "/records/labs").await.body;
+    assert!(
+        text(&labs).contains("The latest result of 1 test (1 result in all)"),
+        "{}",
+        text(&labs)
+    );
 }
 
 #[tokio::test]
