@@ -162,3 +162,53 @@ async fn the_portal_signs_in_and_audits_on_postgres() {
     assert_eq!(resp.status(), 302);
     assert_signed_out(&app, &b).await;
 }
+
+#[tokio::test]
+async fn staff_search_ignores_accents_and_case_on_postgres() {
+    use patient_portal::staff::search::{search, Query};
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let pool = patient_portal::db::connect(&url)
+        .await
+        .expect("migrations apply on PostgreSQL");
+    let mut record = patient_portal::records::demo::demo_patients(1, 11, today()).remove(0);
+    record.patient.given = "María".into();
+    record.patient.family = "Guzmán".into();
+    record.patient.mrn.value = "MRN-Ab12c".into();
+    let (id, _) = patient_portal::records::store::save_record(&pool, &record)
+        .await
+        .unwrap();
+    // A row as migration 0007 leaves it, before start-up fills its keys.
+    sqlx::query(
+        "INSERT INTO patients (id, fhir_id, mrn, given_name, family_name, given_lower, family_lower, birth_date, sex, item) \
+         VALUES ('old-1', 'old-fhir-1', 'MRN-Old9', 'Zoë', 'Ñúñez', 'zoë', 'ñúñez', '1950-01-02', 'female', '{}')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let finds = |q: &'static str, who: String| {
+        let pool = pool.clone();
+        async move {
+            let query = Query::parse(q).unwrap();
+            search(&pool, &query, 1)
+                .await
+                .unwrap()
+                .rows
+                .iter()
+                .any(|r| r.id == who)
+        }
+    };
+    assert!(!finds("nunez", "old-1".into()).await);
+
+    let filled = patient_portal::records::search_keys::fill_missing(&pool)
+        .await
+        .unwrap();
+
+    assert_eq!(filled, 1);
+    for q in ["guzman", "GUZMAN, maria", "María Guzmán", "mrn-ab12c"] {
+        assert!(finds(q, id.clone()).await, "{q}");
+    }
+    assert!(finds("zoe nunez", "old-1".into()).await);
+    assert!(finds("MRN-OLD9", "old-1".into()).await);
+}
