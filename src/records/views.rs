@@ -328,8 +328,9 @@ pub fn reading(o: &Observation) -> Reading {
     let loinc = o.loinc().unwrap_or("");
     match &o.value {
         ObservationValue::Quantity(q) => quantity_reading(loinc, q),
+        // Coded answers arrive as their display ("Never smoked tobacco (finding)").
         ObservationValue::Text(t) => Reading {
-            value: t.clone(),
+            value: plain_name(t),
             unit: String::new(),
             flag: None,
             range: None,
@@ -391,7 +392,9 @@ pub fn reading(o: &Observation) -> Reading {
                         ));
                         flags.push(r.flag);
                     }
-                    ComponentValue::Text(t) => texts.push(format!("{}: {t}", component_name(c))),
+                    ComponentValue::Text(t) => {
+                        texts.push(format!("{}: {}", component_name(c), plain_name(t)))
+                    }
                     ComponentValue::Empty => {}
                 }
             }
@@ -1072,6 +1075,7 @@ mod tests {
             row.source_name.as_deref(),
             Some("Tobacco smoking status NHIS")
         );
+        assert_eq!(row.value, "Never smoked tobacco");
         // Unknown everywhere: the source's name, without a semantic tag.
         o.code = Concept::new(systems::LOINC, "0000-0", "Some score (observable entity)");
         assert_eq!(test_name(&o), "Some score");
