@@ -2,6 +2,13 @@
 //! keys we keep in it. The cookie carries an opaque key; the row is stored under the key's
 //! hash, so a copy of the table gives no one a usable cookie. Deleting the row (sign-out,
 //! timeout) ends the session for every copy of the cookie.
+//!
+//! A page view must not cost a database write: the row is written only when its state
+//! changes, and the last-activity time only changes when it is more than a minute old
+//! (`touch`), so the idle timeout stays exact to the minute. The row itself outlives the
+//! idle timeout (see `row_ttl`) so that the gate, not the store, sees a session time out and
+//! audits it. Nothing is cached in the process: every request reads the row, so a sign-out
+//! or timeout on one instance ends the session on all of them at once.
 
 use std::collections::HashMap;
 
@@ -20,6 +27,21 @@ const ID_TOKEN: &str = "id_token";
 const CSRF: &str = "csrf";
 const CREATED_AT: &str = "created_at";
 const LAST_SEEN: &str = "last_seen";
+
+/// How stale the stored last-activity time may get before a request rewrites it: the idle
+/// timeout is enforced to within this much.
+pub const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// How long a row lives after its last write. Longer than both timeouts, so a timed-out
+/// session is still found by the gate, which audits the timeout and deletes the row; rows of
+/// browsers that never come back are swept at the next sign-in.
+pub fn row_ttl(idle: std::time::Duration, max: std::time::Duration) -> Duration {
+    let secs = idle
+        .as_secs()
+        .saturating_add(max.as_secs())
+        .saturating_add(TOUCH_INTERVAL_SECS as u64);
+    Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2))
+}
 
 #[derive(Clone)]
 pub struct DbSessionStore {
@@ -144,8 +166,12 @@ pub fn times(session: &Session) -> Option<(i64, i64)> {
     Some((created, last))
 }
 
-pub fn touch(session: &Session) {
-    let _ = session.insert(LAST_SEEN, db::now());
+/// Records activity at `now`, but only when the stored time is more than a minute old:
+/// an unchanged session is not written back, so most requests cost no write.
+pub fn touch(session: &Session, last_seen: i64, now: i64) {
+    if now - last_seen >= TOUCH_INTERVAL_SECS {
+        let _ = session.insert(LAST_SEEN, now);
+    }
 }
 
 /// Starts a fresh session for a user who has just signed in: a new session id (so a
