@@ -512,3 +512,87 @@ async fn no_session_starts_when_the_sign_in_cannot_be_audited() {
         .get(0);
     assert_eq!(rows, 0, "no session row without the sign-in entry");
 }
+
+/// A new PostgreSQL database for this test, or None (said aloud) when none is configured.
+async fn postgres_database() -> Option<String> {
+    let admin = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("CI must run the PostgreSQL tests: set PORTAL_TEST_POSTGRES_URL");
+            }
+            eprintln!("PostgreSQL session test not run here: PORTAL_TEST_POSTGRES_URL is not set");
+            return None;
+        }
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+    // Not portal_test_*: tests/postgres.rs sweeps those at its start.
+    let name = format!("portal_sessions_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&format!("/{name}"));
+    Some(url.to_string())
+}
+
+#[tokio::test]
+async fn two_instances_on_postgres_share_sessions_and_end_them_at_once() {
+    let Some(url) = postgres_database().await else {
+        return;
+    };
+    let options = || Options {
+        database_url: Some(url.clone()),
+        ..Default::default()
+    };
+    let a = spawn_app_with(options()).await;
+    let b_instance = spawn_app_with(options()).await;
+    // One browser that trusts both instances' certificates; its cookies (host localhost) go
+    // to both.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let tls = patient_portal::tls::client_config(&[
+        a.data_dir.join("localhost-cert.pem"),
+        b_instance.data_dir.join("localhost-cert.pem"),
+    ])
+    .unwrap();
+    let browser = Browser {
+        client: reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        jar,
+    };
+    a.sign_in(&browser).await;
+    assert_signed_in(&b_instance, &browser).await;
+
+    // Timed out on one instance: gone on the other, and audited once.
+    let_time_pass(&a, 16 * 60).await;
+    assert_signed_out(&b_instance, &browser).await;
+    assert_signed_out(&a, &browser).await;
+    let timeouts = a
+        .audit_rows()
+        .await
+        .into_iter()
+        .filter(|r| r.0 == "session_timeout")
+        .count();
+    assert_eq!(timeouts, 1);
+
+    // Signed out on one instance: gone on the other at once.
+    let started = a.start_signin(&browser, None).await;
+    a.reply(&browser, &started, sign(&a.idp.claims(&started.nonce), 0))
+        .await;
+    let page = assert_signed_in(&b_instance, &browser).await;
+    let resp = browser
+        .client
+        .post(b_instance.url("/signout"))
+        .form(&[("csrf_token", csrf_in(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    assert_signed_out(&a, &browser).await;
+}
