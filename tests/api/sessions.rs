@@ -595,4 +595,52 @@ async fn two_instances_on_postgres_share_sessions_and_end_them_at_once() {
         .unwrap();
     assert_eq!(resp.status(), 302);
     assert_signed_out(&a, &browser).await;
+
+    // An abandoned session is swept and audited on PostgreSQL too.
+    a.sign_in_as(&browser, &PATIENT_A).await;
+    sqlx::query("UPDATE sessions SET expires_at = $1")
+        .bind(chrono::Utc::now().timestamp() - 1)
+        .execute(&a.pool)
+        .await
+        .unwrap();
+    b_instance
+        .sign_in_as(&b_instance.browser(), &PATIENT_B)
+        .await;
+    let abandoned = a
+        .audit_rows()
+        .await
+        .into_iter()
+        .filter(|r| r.0 == "session_timeout" && r.3.as_deref() == Some("abandoned"))
+        .count();
+    assert_eq!(abandoned, 1);
+}
+
+#[tokio::test]
+async fn a_session_nobody_came_back_to_is_audited_as_timed_out_when_swept() {
+    let app = spawn_app().await;
+    let away = app.browser();
+    app.sign_in_as(&away, &PATIENT_A).await;
+    // Abandoned: its row has outlived both timeouts.
+    sqlx::query("UPDATE sessions SET expires_at = $1")
+        .bind(chrono::Utc::now().timestamp() - 1)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // The next sign-in sweeps it.
+    app.sign_in_as(&app.browser(), &PATIENT_B).await;
+    let timeouts: Vec<_> = app
+        .audit_rows()
+        .await
+        .into_iter()
+        .filter(|r| r.0 == "session_timeout")
+        .collect();
+    assert_eq!(timeouts.len(), 1, "{timeouts:?}");
+    assert_eq!(timeouts[0].1.as_deref(), Some(PATIENT_A.subject));
+    assert_eq!(timeouts[0].3.as_deref(), Some("abandoned"));
+    let rows: i64 = sqlx::query("SELECT COUNT(*) FROM sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 1, "only the new session is left");
 }
