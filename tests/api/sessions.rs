@@ -613,6 +613,22 @@ async fn two_instances_on_postgres_share_sessions_and_end_them_at_once() {
         .filter(|r| r.0 == "session_timeout" && r.3.as_deref() == Some("abandoned"))
         .count();
     assert_eq!(abandoned, 1);
+    drop_postgres_database(&url).await;
+}
+
+/// Leaves the shared server as it was (a failed test leaves its database for inspection).
+async fn drop_postgres_database(url: &str) {
+    let mut admin = url::Url::parse(url).unwrap();
+    let name = admin.path().trim_start_matches('/').to_string();
+    let Ok(base) = std::env::var("PORTAL_TEST_POSTGRES_URL") else {
+        return;
+    };
+    admin = url::Url::parse(&base).unwrap();
+    let pool = sqlx::AnyPool::connect(admin.as_str()).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&pool)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
