@@ -168,6 +168,13 @@ pub struct EnvSettings {
     /// Sign out this many hours after sign-in, whatever the activity.
     #[arg(long, env = "PORTAL_SESSION_MAX_HOURS", default_value = "8")]
     pub session_max_hours: String,
+    /// Sign-ins one client address may start per minute (a burst of this many, then refilled
+    /// evenly); more get the 429 page. Generous: a clinic may share one address.
+    #[arg(long, env = "PORTAL_SIGNIN_PER_MINUTE", default_value = "60")]
+    pub signin_per_minute: String,
+    /// Sign-ins under way (started, not yet come back) at most, across all clients.
+    #[arg(long, env = "PORTAL_PENDING_SIGNINS_MAX", default_value = "10000")]
+    pub pending_signins_max: String,
     /// How long a break-the-glass grant lasts, in minutes.
     #[arg(long, env = "PORTAL_BREAK_GLASS_MINUTES", default_value = "60")]
     pub break_glass_minutes: String,
@@ -252,6 +259,8 @@ pub struct Settings {
     pub clinician_role: String,
     pub session_idle: std::time::Duration,
     pub session_max: std::time::Duration,
+    pub signin_per_minute: u32,
+    pub pending_signins_max: i64,
     /// How long a break-the-glass grant lasts.
     pub break_glass: std::time::Duration,
     pub log_format: LogFormat,
@@ -318,6 +327,17 @@ fn parse_positive(variable: &'static str, value: &str) -> Result<f64, ConfigErro
         _ => Err(bad(
             variable,
             format!("must be a positive number, not {value:?}"),
+        )),
+    }
+}
+
+/// A whole number from 1 to `max`.
+fn parse_count(variable: &'static str, value: &str, max: u32) -> Result<u32, ConfigError> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(bad(
+            variable,
+            format!("must be a whole number from 1 to {max}, not {value:?}"),
         )),
     }
 }
@@ -504,6 +524,13 @@ impl EnvSettings {
                 "must not be longer than PORTAL_SESSION_MAX_HOURS",
             ));
         }
+        let signin_per_minute =
+            parse_count("PORTAL_SIGNIN_PER_MINUTE", &self.signin_per_minute, 100_000)?;
+        let pending_signins_max = parse_count(
+            "PORTAL_PENDING_SIGNINS_MAX",
+            &self.pending_signins_max,
+            10_000_000,
+        )?;
         let break_glass = parse_positive("PORTAL_BREAK_GLASS_MINUTES", &self.break_glass_minutes)?;
         if break_glass > 24.0 * 60.0 {
             return Err(bad(
@@ -538,6 +565,8 @@ impl EnvSettings {
             clinician_role,
             session_idle: std::time::Duration::from_secs_f64(idle * 60.0),
             session_max: std::time::Duration::from_secs_f64(max * 3600.0),
+            signin_per_minute,
+            pending_signins_max: i64::from(pending_signins_max),
             break_glass: std::time::Duration::from_secs_f64(break_glass * 60.0),
             log_format,
         })

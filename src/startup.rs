@@ -21,7 +21,8 @@ use crate::config::{IdentityProvider, Settings};
 use crate::db::{self, Pool};
 use crate::records::pages as records_pages;
 use crate::telemetry::PathOnlySpan;
-use crate::web::{assets, errors, headers, AppError};
+use crate::web::rate_limit::RateLimiter;
+use crate::web::{assets, errors, guards, headers, AppError};
 use crate::{linking, pages, staff, tls};
 
 /// The user flows the portal uses.
@@ -188,6 +189,13 @@ impl Application {
             }
         };
         let http = tls::http_client(&extra_roots)?;
+        let idp_origin = tenant.instance.origin().ascii_serialization();
+        let allowed_origins = web::Data::new(guards::AllowedOrigins {
+            portal: settings.public_url.origin().ascii_serialization(),
+            identity_provider: idp_origin.clone(),
+            callback_path: settings.callback_path.clone(),
+        });
+        let signin_limiter = web::Data::new(RateLimiter::per_minute(settings.signin_per_minute));
         let provider = Provider::new(tenant, http);
 
         let key_hex = db::secret(&pool, "session_cookie_key", || {
@@ -220,9 +228,7 @@ impl Application {
             policies,
         });
         let store = session::DbSessionStore::new(pool.clone());
-        let idle = actix_web::cookie::time::Duration::seconds(
-            settings.session_idle.as_secs().max(1) as i64,
-        );
+        let row_ttl = session::row_ttl(settings.session_idle, settings.session_max);
         let factory = move || {
             let sessions = SessionMiddleware::builder(store.clone(), key.clone())
                 .cookie_name(session::COOKIE_NAME.to_string())
@@ -233,8 +239,10 @@ impl Application {
                 .cookie_domain(None)
                 .session_lifecycle(
                     BrowserSession::default()
-                        .state_ttl(idle)
-                        .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                        .state_ttl(row_ttl)
+                        // Written only when the state changes: the gate refreshes the
+                        // last-activity time at most once a minute (no write per request).
+                        .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
                 )
                 .build();
             App::new()
@@ -259,12 +267,24 @@ impl Application {
                 .app_data(
                     web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
                 )
-                .wrap(from_fn(gate::require_session))
-                .wrap(sessions)
-                .wrap(headers::security_headers())
+                .app_data(allowed_origins.clone())
+                .app_data(signin_limiter.clone())
+                .wrap(from_fn(guards::same_origin_writes))
+                .wrap(from_fn(guards::limit_uri_length))
+                .wrap(headers::security_headers(&idp_origin))
                 .wrap(TracingLogger::<PathOnlySpan>::new())
-                .configure(|cfg| routes(cfg, &state.settings))
-                .default_service(web::to(errors::not_found))
+                // Probes and assets are outside the session scope: they never read the
+                // session store, even when the browser sends a session cookie.
+                .route("/healthz", web::get().to(pages::healthz))
+                .route("/readyz", web::get().to(pages::readyz))
+                .route("/assets/{file}", web::get().to(assets::serve))
+                .service(
+                    web::scope("")
+                        .wrap(from_fn(gate::require_session))
+                        .wrap(sessions)
+                        .configure(|cfg| routes(cfg, &state.settings))
+                        .default_service(web::to(errors::not_found)),
+                )
         };
         let server = HttpServer::new(factory).workers(2);
         let server = match tls_config {
@@ -306,10 +326,8 @@ fn short(s: &str) -> String {
 /// Every route, in one place. The gate makes all of them need a session except the public
 /// ones it lists.
 fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
+    // /healthz, /readyz and /assets/* are registered before the session scope (see build).
     cfg.route("/", web::get().to(pages::landing))
-        .route("/healthz", web::get().to(pages::healthz))
-        .route("/readyz", web::get().to(pages::readyz))
-        .route("/assets/{file}", web::get().to(assets::serve))
         .route("/signin", web::get().to(auth_routes::signin))
         .service(
             web::resource(settings.callback_path.as_str())

@@ -787,6 +787,90 @@ async fn ten_wrong_passwords_lock_the_account_for_a_minute() {
 }
 
 #[tokio::test]
+async fn each_lockout_after_the_first_is_longer() {
+    let app = spawn_emulator().await;
+    let patient = &DEMO_USERS[0];
+    let db = app.db().await;
+    let mut page = app
+        .open(&app.authorize_url("B2C_1_susi_mfa", &[]))
+        .await
+        .page();
+    let wrong = [
+        ("Email Address", patient.email),
+        ("Password", "Wrong-Password-1"),
+    ];
+    let lock_secs = |db: sqlx::SqlitePool| async move {
+        let (until,): (i64,) = sqlx::query_as("SELECT locked_until FROM users WHERE email = ?")
+            .bind(patient.email)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        until - chrono::Utc::now().timestamp()
+    };
+    for _ in 0..10 {
+        page = app.submit(&page, &wrong, "Sign in").await.page();
+    }
+    assert!(page.text().contains("Your account is temporarily locked"));
+    assert!((55..=60).contains(&lock_secs(db.clone()).await));
+    // The lock passes; one more wrong password locks again, for two minutes.
+    sqlx::query("UPDATE users SET locked_until = locked_until - 61")
+        .execute(&db)
+        .await
+        .unwrap();
+    page = app.submit(&page, &wrong, "Sign in").await.page();
+    assert!(page.text().contains("Your account is temporarily locked"));
+    assert!((115..=120).contains(&lock_secs(db.clone()).await));
+    sqlx::query("UPDATE users SET locked_until = locked_until - 121")
+        .execute(&db)
+        .await
+        .unwrap();
+    page = app.submit(&page, &wrong, "Sign in").await.page();
+    assert!((235..=240).contains(&lock_secs(db.clone()).await));
+    // The right password, once the lock has passed, ends the escalation.
+    sqlx::query("UPDATE users SET locked_until = locked_until - 241")
+        .execute(&db)
+        .await
+        .unwrap();
+    let right = [
+        ("Email Address", patient.email),
+        ("Password", patient.password),
+    ];
+    let page = app.submit(&page, &right, "Sign in").await.page();
+    assert_eq!(page.heading(), "Verify your identity");
+    let (failed,): (i64,) = sqlx::query_as("SELECT failed_logins FROM users WHERE email = ?")
+        .bind(patient.email)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(failed, 0);
+}
+
+#[tokio::test]
+async fn one_sign_in_may_ask_for_only_five_mfa_codes() {
+    let app = spawn_emulator().await;
+    let patient = &DEMO_USERS[0];
+    let page = app
+        .sign_in("B2C_1_susi_mfa", patient.email, patient.password)
+        .await
+        .page();
+    assert_eq!(page.heading(), "Verify your identity");
+    for n in 1..=5 {
+        let sent = app.submit(&page, &[], "Send Code").await.page();
+        assert_eq!(sent.status, 200, "code {n}");
+    }
+    let refused = app.submit(&page, &[], "Send Code").await.page();
+    assert_eq!(refused.status, 429);
+    assert!(refused.text().contains("too many requests"));
+    let db = app.db().await;
+    let (sent,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE recipient = ?")
+        .bind(patient.phone)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(sent, 5);
+}
+
+#[tokio::test]
 async fn cancel_and_forgot_password_return_b2c_errors() {
     let app = spawn_emulator().await;
     let page = app

@@ -409,6 +409,58 @@ async fn signing_out_ends_both_sessions() {
     assert_eq!(page.heading(), "Sign in");
 }
 
+/// Moves the portal's sessions back in time by `seconds`, as if the browser had been left alone.
+async fn leave_alone(w: &World, seconds: i64) {
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        w.data_dir.join("portal.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT id_hash, state FROM sessions")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    for (id, state) in rows {
+        let mut map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&state).unwrap();
+        for key in ["last_seen", "created_at"] {
+            let aged = map[key].as_str().unwrap().parse::<i64>().unwrap() - seconds;
+            map.insert(key.into(), serde_json::json!(aged.to_string()));
+        }
+        sqlx::query("UPDATE sessions SET state = ?, expires_at = expires_at - ? WHERE id_hash = ?")
+            .bind(serde_json::to_string(&map).unwrap())
+            .bind(seconds)
+            .bind(id)
+            .execute(&db)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn after_an_idle_timeout_the_identity_provider_asks_for_the_password_again() {
+    let w = World::start().await;
+    let p = w.person();
+    w.sign_in_demo(
+        &p,
+        "patient@example.com",
+        "Patient-Demo-2024",
+        "+12025550101",
+        "/account",
+    )
+    .await;
+    // Signed in, the emulator's SSO session would answer a new sign-in silently.
+    leave_alone(&w, 16 * 60).await;
+    let page = p.open(&format!("{}/account", w.portal)).await;
+    assert_eq!(
+        page.heading(),
+        "Sign in",
+        "the next person at this browser must know the password: {}",
+        page.url
+    );
+}
+
 #[tokio::test]
 async fn editing_the_profile_refreshes_the_name_on_the_account_page() {
     let w = World::start().await;

@@ -1,6 +1,10 @@
 //! Deny by default: every route needs a live session unless it is on the short public list
 //! below. The gate also enforces the idle and absolute timeouts on the server, so an old
 //! cookie stops working even if the browser keeps it.
+//!
+//! A session that ended without a sign-out (timed out, or gone) leaves a flag in the browser
+//! (`pending::REAUTH_COOKIE`): the next sign-in there asks for the password again
+//! (`prompt=login`) instead of riding the identity provider's single sign-on session.
 
 use actix_session::SessionExt;
 use actix_web::body::{BoxBody, MessageBody};
@@ -8,7 +12,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 
-use super::session;
+use super::{pending, session};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::startup::AppState;
 
@@ -50,26 +54,41 @@ pub async fn require_session(
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
     let Some(user) = session::user(&session) else {
-        return Ok(req.into_response(signin_redirect(&path)));
+        let mut resp = signin_redirect(&path);
+        if req.cookie(session::COOKIE_NAME).is_some() {
+            // A session cookie without a live session: timed out, swept or revoked.
+            add_reauth(&mut resp);
+        }
+        return Ok(req.into_response(resp));
     };
     let now = crate::db::now();
-    let expired = match session::times(&session) {
-        Some((created, last)) => {
-            now - last > state.settings.session_idle.as_secs() as i64
-                || now - created > state.settings.session_max.as_secs() as i64
+    let idle = state.settings.session_idle.as_secs() as i64;
+    let max = state.settings.session_max.as_secs() as i64;
+    // The last activity of a live session; None when it timed out (or lacks its times).
+    let live = session::times(&session)
+        .filter(|(created, last)| now - last <= idle && now - created <= max)
+        .map(|(_, last)| last);
+    let last = match live {
+        Some(last) => last,
+        None => {
+            let meta = RequestMeta::of(req.request(), state.settings.behind_proxy);
+            let entry = meta.entry(Actor::user(&user), Action::SessionTimeout, Outcome::Success);
+            if let Err(e) = audit::append(&state.pool, &entry).await {
+                tracing::error!(error = %e, "could not audit a session timeout");
+            }
+            tracing::info!(subject = %user.subject, "session timed out");
+            session.purge();
+            let mut resp = signin_redirect(&path);
+            add_reauth(&mut resp);
+            return Ok(req.into_response(resp));
         }
-        None => true,
     };
-    if expired {
-        let meta = RequestMeta::of(req.request(), state.settings.behind_proxy);
-        let entry = meta.entry(Actor::user(&user), Action::SessionTimeout, Outcome::Success);
-        if let Err(e) = audit::append(&state.pool, &entry).await {
-            tracing::error!(error = %e, "could not audit a session timeout");
-        }
-        tracing::info!(subject = %user.subject, "session timed out");
-        session.purge();
-        return Ok(req.into_response(signin_redirect(&path)));
-    }
-    session::touch(&session);
+    session::touch(&session, last, now);
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+fn add_reauth(resp: &mut HttpResponse) {
+    if let Err(e) = resp.add_cookie(&pending::reauth_cookie()) {
+        tracing::error!(error = %e, "could not set the re-authentication flag");
+    }
 }

@@ -12,7 +12,15 @@ use crate::config::ResponseMode;
 use crate::db::{self, Pool};
 
 pub const CORRELATION_COOKIE: &str = "__Host-portal-signin";
+/// Set when a session ends without a sign-out (timeout, or a cookie whose session is gone):
+/// the next sign-in in this browser must be a fresh authentication, not single sign-on.
+pub const REAUTH_COOKIE: &str = "__Host-portal-reauth";
 const LIFETIME_SECS: i64 = 15 * 60;
+/// The flag outlives the identity provider's single sign-on session (B2C's is at most 90 days
+/// with "keep me signed in"; a day without it).
+const REAUTH_COOKIE_SECS: i64 = 90 * 24 * 3600;
+/// Clock difference tolerated between the identity provider's `auth_time` and our clock.
+pub const AUTH_TIME_SKEW_SECS: i64 = 60;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
@@ -53,6 +61,9 @@ pub struct PendingLogin {
     pub policy: String,
     pub purpose: Purpose,
     pub return_path: String,
+    /// When set, the id_token's `auth_time` must not be older than this (a re-authentication
+    /// after a timeout).
+    pub fresh_auth_after: Option<i64>,
 }
 
 /// The browser's correlation value: the existing cookie, or a new one to set.
@@ -78,14 +89,42 @@ pub fn correlation_cookie(value: String, mode: ResponseMode) -> Cookie<'static> 
         .finish()
 }
 
+/// The re-authentication flag: not secret (removing it only loses the user's own protection,
+/// adding it only asks for the password), so a plain value.
+pub fn reauth_cookie() -> Cookie<'static> {
+    Cookie::build(REAUTH_COOKIE, "1")
+        .path("/")
+        .secure(true)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            REAUTH_COOKIE_SECS,
+        ))
+        .finish()
+}
+
+/// Whether this browser must authenticate afresh at its next sign-in.
+pub fn reauth_required(req: &HttpRequest) -> bool {
+    req.cookie(REAUTH_COOKIE).is_some()
+}
+
+/// Sign-ins started and not yet come back (nor expired).
+pub async fn live_count(pool: &Pool) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) FROM pending_logins WHERE created_at >= $1")
+        .bind(db::now() - LIFETIME_SECS)
+        .fetch_one(pool)
+        .await?
+        .try_get(0)
+}
+
 pub async fn store(pool: &Pool, state: &str, login: &PendingLogin) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM pending_logins WHERE created_at < $1")
         .bind(db::now() - LIFETIME_SECS)
         .execute(pool)
         .await?;
     sqlx::query(
-        "INSERT INTO pending_logins (state_hash, browser_hash, nonce, pkce_verifier, policy, purpose, return_path, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO pending_logins (state_hash, browser_hash, nonce, pkce_verifier, policy, purpose, return_path, created_at, fresh_auth_after) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(hash(state))
     .bind(&login.browser_hash)
@@ -95,6 +134,7 @@ pub async fn store(pool: &Pool, state: &str, login: &PendingLogin) -> Result<(),
     .bind(login.purpose.encode())
     .bind(&login.return_path)
     .bind(db::now())
+    .bind(login.fresh_auth_after)
     .execute(pool)
     .await?;
     Ok(())
@@ -105,7 +145,7 @@ pub async fn store(pool: &Pool, state: &str, login: &PendingLogin) -> Result<(),
 pub async fn take(pool: &Pool, state: &str) -> Result<Option<PendingLogin>, sqlx::Error> {
     let row = sqlx::query(
         "DELETE FROM pending_logins WHERE state_hash = $1 \
-         RETURNING browser_hash, nonce, pkce_verifier, policy, purpose, return_path, created_at",
+         RETURNING browser_hash, nonce, pkce_verifier, policy, purpose, return_path, created_at, fresh_auth_after",
     )
     .bind(hash(state))
     .fetch_optional(pool)
@@ -126,16 +166,20 @@ pub async fn take(pool: &Pool, state: &str) -> Result<Option<PendingLogin>, sqlx
         policy: row.try_get(3)?,
         purpose,
         return_path: row.try_get(5)?,
+        fresh_auth_after: row.try_get(7)?,
     }))
 }
 
 /// Only local paths may be return targets: no scheme, no host, no `//` or `/\` tricks.
 pub fn safe_return_path(candidate: Option<&str>) -> Option<String> {
     let c = candidate?.trim();
+    // Visible ASCII only: a control character would make the `Location` header invalid (a
+    // 500 after the session was made), and browsers drop tabs and newlines, so `/\t/x`
+    // would become `//x`.
     let ok = c.starts_with('/')
         && !c.starts_with("//")
-        && !c.starts_with("/\\")
-        && !c.contains(['\\', '\r', '\n', '\t'])
+        && c.bytes().all(|b| b.is_ascii_graphic())
+        && !c.contains('\\')
         && !c.contains("://")
         && c.len() <= 512;
     ok.then(|| c.to_string())
@@ -158,6 +202,11 @@ mod tests {
             "evil",
             "/x\r\nLocation: y",
             "/redirect?to=https://evil",
+            "/\u{1}abc",
+            "/a b",
+            "/\t/evil.example",
+            "/\u{7f}",
+            "/caf\u{e9}",
         ] {
             assert_eq!(safe_return_path(Some(evil)), None, "{evil}");
         }

@@ -11,6 +11,7 @@ use super::{hash, reason, session, Role, SignedIn, SignedInUser};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::config::Settings;
 use crate::startup::AppState;
+use crate::web::rate_limit::RateLimiter;
 use crate::web::{csrf, templates, AppError};
 
 const DEFAULT_RETURN: &str = "/account";
@@ -30,7 +31,9 @@ pub async fn signin(
     let return_path = pending::safe_return_path(query.return_url.as_deref())
         .unwrap_or_else(|| DEFAULT_RETURN.to_string());
     let policy = state.policies.susi.clone();
-    start_flow(&req, &state, &policy, Purpose::SignIn, return_path, false).await
+    // After a timeout the identity provider must ask for the password again (see the gate).
+    let fresh = pending::reauth_required(&req);
+    start_flow(&req, &state, &policy, Purpose::SignIn, return_path, fresh).await
 }
 
 /// Starts a user flow: remembers what the reply must match, binds it to this browser,
@@ -43,6 +46,20 @@ pub async fn start_flow(
     return_path: String,
     prompt_login: bool,
 ) -> Result<HttpResponse, AppError> {
+    // Each start costs a database row: one address may start only so many, and all
+    // together only so many may be under way.
+    let meta = RequestMeta::of(req, state.settings.behind_proxy);
+    let limiter = req
+        .app_data::<web::Data<RateLimiter>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("sign-in rate limiter missing")))?;
+    if let Err(retry_after) = limiter.check(meta.client_ip.as_deref()) {
+        tracing::warn!(reason = "signin_rate_limited", "sign-in refused");
+        return Err(AppError::RateLimited(retry_after));
+    }
+    if pending::live_count(&state.pool).await? >= state.settings.pending_signins_max {
+        tracing::warn!(reason = "pending_signins_full", "sign-in refused");
+        return Err(AppError::RateLimited(60));
+    }
     let mode = state.settings.response_mode;
     let authorize = state
         .provider
@@ -58,6 +75,7 @@ pub async fn start_flow(
         nonce: authorize.nonce,
         pkce_verifier: authorize.pkce_verifier,
         policy: policy.to_string(),
+        fresh_auth_after: (prompt_login && purpose == Purpose::SignIn).then(crate::db::now),
         purpose,
         return_path,
     };
@@ -137,12 +155,30 @@ async fn callback(
     let user = user_from_claims(&verified.claims, &state.settings);
     match login.purpose {
         Purpose::SignIn => {
-            session::start(&session, &user, &verified.raw_id_token)?;
+            if let Some(after) = login.fresh_auth_after {
+                // prompt=login was sent; an auth_time from before this sign-in began means
+                // single sign-on answered instead of the password and MFA.
+                let fresh = user
+                    .auth_time
+                    .is_some_and(|t| t >= after - pending::AUTH_TIME_SKEW_SECS);
+                if !fresh {
+                    return Err(refuse(&state, &meta, plain(reason::STALE_AUTH)).await);
+                }
+            }
+            // The entry is durable before the session exists: if it cannot be written there
+            // is no session (and the 503 page), never a sign-in without its record.
             audit_ok(&state, &meta, &user, Action::SignIn).await?;
             // A clinician's sign-in puts them in the directory (care teams, access logs).
             crate::staff::directory::record(&state.pool, &user).await?;
+            session::start(&session, &user, &verified.raw_id_token)?;
             tracing::info!(subject = %user.subject, role = user.role.as_str(), "signed in");
-            Ok(redirect(&login.return_path))
+            // A return path stored before it was checked this strictly falls back to the default.
+            let target = pending::safe_return_path(Some(&login.return_path))
+                .unwrap_or_else(|| DEFAULT_RETURN.to_string());
+            let mut resp = redirect(&target);
+            resp.add_removal_cookie(&pending::reauth_cookie())
+                .map_err(|e| AppError::Internal(e.into()))?;
+            Ok(resp)
         }
         Purpose::Reset => {
             // A password-reset token comes from a flow without MFA: it never makes a session.
@@ -221,6 +257,7 @@ async fn refuse(state: &AppState, meta: &RequestMeta, e: SignInError) -> AppErro
         }
         reason::PROVIDER_UNAVAILABLE => "The sign-in service could not be reached. Please try again in a few minutes.",
         reason::POLICY => "This sign-in did not use multi-factor authentication, which the portal requires. Please sign in again.",
+        reason::STALE_AUTH => "Your session ended, so the portal needs you to enter your password again. Please sign in again.",
         _ => "We could not confirm your identity from the sign-in service's answer. Please sign in again.",
     };
     AppError::SignIn {

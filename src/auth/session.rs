@@ -2,6 +2,13 @@
 //! keys we keep in it. The cookie carries an opaque key; the row is stored under the key's
 //! hash, so a copy of the table gives no one a usable cookie. Deleting the row (sign-out,
 //! timeout) ends the session for every copy of the cookie.
+//!
+//! A page view must not cost a database write: the row is written only when its state
+//! changes, and the last-activity time only changes when it is more than a minute old
+//! (`touch`), so the idle timeout stays exact to the minute. The row itself outlives the
+//! idle timeout (see `row_ttl`) so that the gate, not the store, sees a session time out and
+//! audits it. Nothing is cached in the process: every request reads the row, so a sign-out
+//! or timeout on one instance ends the session on all of them at once.
 
 use std::collections::HashMap;
 
@@ -11,6 +18,7 @@ use actix_web::cookie::time::Duration;
 use sqlx::Row;
 
 use super::{hash, random_token, SignedInUser};
+use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::db::{self, Pool};
 
 pub const COOKIE_NAME: &str = "__Host-portal-session";
@@ -20,6 +28,21 @@ const ID_TOKEN: &str = "id_token";
 const CSRF: &str = "csrf";
 const CREATED_AT: &str = "created_at";
 const LAST_SEEN: &str = "last_seen";
+
+/// How stale the stored last-activity time may get before a request rewrites it: the idle
+/// timeout is enforced to within this much.
+pub const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// How long a row lives after its last write. Longer than both timeouts, so a timed-out
+/// session is still found by the gate, which audits the timeout and deletes the row; rows of
+/// browsers that never come back are swept at the next sign-in.
+pub fn row_ttl(idle: std::time::Duration, max: std::time::Duration) -> Duration {
+    let secs = idle
+        .as_secs()
+        .saturating_add(max.as_secs())
+        .saturating_add(TOUCH_INTERVAL_SECS as u64);
+    Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2))
+}
 
 #[derive(Clone)]
 pub struct DbSessionStore {
@@ -66,11 +89,7 @@ impl SessionStore for DbSessionStore {
         let state = serde_json::to_string(&session_state)
             .map_err(|e| SaveError::Serialization(e.into()))?;
         let key = random_token(48);
-        // Expired rows would be refused by load anyway; this keeps the table small.
-        let _ = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(db::now())
-            .execute(&self.pool)
-            .await;
+        sweep_abandoned(&self.pool).await;
         sqlx::query("INSERT INTO sessions (id_hash, state, expires_at) VALUES ($1, $2, $3)")
             .bind(hash(&key))
             .bind(state)
@@ -125,6 +144,82 @@ impl SessionStore for DbSessionStore {
     }
 }
 
+/// How many abandoned sessions one sign-in sweeps at most (the rest wait for the next).
+const SWEEP_BATCH: i64 = 50;
+
+/// Sessions nobody came back to (their rows outlived both timeouts, so they timed out): each
+/// is audited as a timeout before its row goes, so the trail holds every timeout, not only
+/// those a browser returned for. A row is claimed by deleting it (one instance audits it); if
+/// the entry cannot be written, the row is put back for the next sweep. Load refuses such rows
+/// either way, so a failed sweep never keeps a session alive.
+async fn sweep_abandoned(pool: &Pool) {
+    let now = db::now();
+    let ids: Vec<String> = match sqlx::query_scalar(
+        "SELECT id_hash FROM sessions WHERE expires_at < $1 ORDER BY expires_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(SWEEP_BATCH)
+    .fetch_all(pool)
+    .await
+    {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not look for abandoned sessions");
+            return;
+        }
+    };
+    for id in ids {
+        let claimed = sqlx::query(
+            "DELETE FROM sessions WHERE id_hash = $1 AND expires_at < $2 RETURNING state, expires_at",
+        )
+        .bind(&id)
+        .bind(now)
+        .fetch_optional(pool)
+        .await;
+        let (state, expires_at): (String, i64) = match claimed {
+            Ok(Some(row)) => match (row.try_get(0), row.try_get(1)) {
+                (Ok(state), Ok(expires_at)) => (state, expires_at),
+                _ => continue,
+            },
+            // Another instance claimed it.
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not sweep an abandoned session");
+                return;
+            }
+        };
+        let Some(user) = user_of_state(&state) else {
+            continue; // never signed in: nothing to audit
+        };
+        let mut entry = RequestMeta::default().entry(
+            Actor::user(&user),
+            Action::SessionTimeout,
+            Outcome::Success,
+        );
+        entry.detail = Some("abandoned".into());
+        if let Err(e) = audit::append(pool, &entry).await {
+            tracing::error!(error = %e, "could not audit an abandoned session; kept for the next sweep");
+            let restored = sqlx::query(
+                "INSERT INTO sessions (id_hash, state, expires_at) VALUES ($1, $2, $3)",
+            )
+            .bind(&id)
+            .bind(&state)
+            .bind(expires_at)
+            .execute(pool)
+            .await;
+            if let Err(e) = restored {
+                tracing::error!(error = %e, "could not keep an abandoned session for the next sweep");
+            }
+            return;
+        }
+    }
+}
+
+fn user_of_state(state: &str) -> Option<SignedInUser> {
+    let map: HashMap<String, String> = serde_json::from_str(state).ok()?;
+    serde_json::from_str(map.get(USER)?).ok()
+}
+
 /// The signed-in user of this session, if any.
 pub fn user(session: &Session) -> Option<SignedInUser> {
     session.get::<SignedInUser>(USER).ok().flatten()
@@ -144,8 +239,12 @@ pub fn times(session: &Session) -> Option<(i64, i64)> {
     Some((created, last))
 }
 
-pub fn touch(session: &Session) {
-    let _ = session.insert(LAST_SEEN, db::now());
+/// Records activity at `now`, but only when the stored time is more than a minute old:
+/// an unchanged session is not written back, so most requests cost no write.
+pub fn touch(session: &Session, last_seen: i64, now: i64) {
+    if now - last_seen >= TOUCH_INTERVAL_SECS {
+        let _ = session.insert(LAST_SEEN, now);
+    }
 }
 
 /// Starts a fresh session for a user who has just signed in: a new session id (so a

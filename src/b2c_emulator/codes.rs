@@ -1,7 +1,7 @@
 //! One-time verification codes (e-mail and phone) and the development outbox that delivers them.
 //!
 //! Owns: codes of 6 random digits, valid 5 minutes, single use, invalidated after 3 wrong tries,
-//! stored as SHA-256 bound to their transaction; the `outbox` table, its log line (target
+//! at most 5 per sign-in and purpose, stored as SHA-256 bound to their transaction; the `outbox` table, its log line (target
 //! `b2c_emulator::outbox`) and the `/outbox` page. The outbox is the emulator's only "SMS, call and
 //! e-mail" delivery: printing codes there is the point. Never: shows or logs a code anywhere else.
 
@@ -18,6 +18,12 @@ use super::Tenant;
 
 pub(crate) const CODE_TTL_SECS: i64 = 5 * 60;
 pub(crate) const CODE_TRIES: i64 = 3;
+/// How many codes one sign-in (transaction) may have sent for one purpose: enough for a
+/// typo and a slow text message, not for guessing by asking for code after code (each new
+/// code brings three more tries) or for flooding a phone.
+pub(crate) const CODES_PER_TRANSACTION: i64 = 5;
+pub(crate) const TOO_MANY_CODES_MESSAGE: &str =
+    "There have been too many requests to verify this account. Please start again later.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Purpose {
@@ -135,6 +141,18 @@ pub(crate) async fn send(
     delivery: Delivery,
     recipient: &str,
 ) -> Result<(), EmulatorError> {
+    let (sent,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM verification_codes WHERE tx_id = ? AND purpose = ?")
+            .bind(tx_id)
+            .bind(purpose.as_str())
+            .fetch_one(db)
+            .await?;
+    if sent >= CODES_PER_TRANSACTION {
+        return Err(EmulatorError::Page {
+            status: actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            message: TOO_MANY_CODES_MESSAGE.to_string(),
+        });
+    }
     let code = generate_code();
     let now = now();
     sqlx::query("UPDATE verification_codes SET used = 1 WHERE tx_id = ? AND purpose = ?")

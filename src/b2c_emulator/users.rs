@@ -1,8 +1,9 @@
 //! Local accounts of the emulated tenant: look-up, sign-in with smart lockout, profile changes,
 //! MFA phone enrolment, and the demo users.
 //!
-//! Owns: the `users` table. Lockout as B2C's: after 10 wrong passwords the account is locked for
-//! 60 seconds, whatever is typed meanwhile. A password reset revokes the user's refresh tokens.
+//! Owns: the `users` table. Lockout as B2C's smart lockout: after 10 wrong passwords the account
+//! is locked for 60 seconds, whatever is typed meanwhile, and every further wrong password (until
+//! a right one) locks it again for twice as long as the last time, up to an hour. A password reset revokes the user's refresh tokens.
 //! Never: tells a locked account's password right or wrong.
 
 use serde::Serialize;
@@ -13,6 +14,8 @@ use super::store::now;
 
 pub(crate) const LOCKOUT_THRESHOLD: i64 = 10;
 pub(crate) const LOCKOUT_SECS: i64 = 60;
+/// The longest lock: 60 s doubled six times (64 minutes).
+const LOCKOUT_MAX_DOUBLINGS: i64 = 6;
 
 pub(crate) const LOCKED_MESSAGE: &str =
     "Your account is temporarily locked to prevent unauthorized use. Try again later.";
@@ -182,15 +185,16 @@ pub(crate) fn is_locked(locked_until: Option<i64>, now: i64) -> bool {
     locked_until.is_some_and(|until| until > now)
 }
 
-/// After one more failure: the new failure count and, when the threshold is reached, the end of
-/// the lock (the count starts again from zero after it).
+/// After one more failure: the new failure count and, from the threshold on, the end of the
+/// lock. The count runs on until a right password, so each lock is longer than the last: a
+/// guesser gets ten tries, then one try a minute, two, four… instead of ten a minute forever.
 pub(crate) fn after_failure(failed_logins: i64, now: i64) -> (i64, Option<i64>) {
-    let failed = failed_logins + 1;
-    if failed >= LOCKOUT_THRESHOLD {
-        (0, Some(now + LOCKOUT_SECS))
-    } else {
-        (failed, None)
+    let failed = failed_logins.saturating_add(1);
+    if failed < LOCKOUT_THRESHOLD {
+        return (failed, None);
     }
+    let doublings = (failed - LOCKOUT_THRESHOLD).min(LOCKOUT_MAX_DOUBLINGS);
+    (failed, Some(now + (LOCKOUT_SECS << doublings)))
 }
 
 pub(crate) async fn sign_in(
@@ -272,7 +276,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tenth_failure_locks_for_a_minute() {
+    fn tenth_failure_locks_for_a_minute_and_each_further_one_twice_as_long() {
         let mut failed = 0;
         for _ in 0..9 {
             let (f, lock) = after_failure(failed, 100);
@@ -281,10 +285,17 @@ mod tests {
         }
         assert_eq!(failed, 9);
         let (failed, lock) = after_failure(failed, 100);
-        assert_eq!((failed, lock), (0, Some(160)));
+        assert_eq!((failed, lock), (10, Some(160)));
         assert!(is_locked(lock, 159));
         assert!(!is_locked(lock, 160));
         assert!(!is_locked(None, 0));
+        let (failed, lock) = after_failure(failed, 1000);
+        assert_eq!((failed, lock), (11, Some(1120)));
+        let (failed, lock) = after_failure(failed, 1000);
+        assert_eq!((failed, lock), (12, Some(1240)));
+        // Capped at an hour and four minutes, however long the guessing goes on.
+        assert_eq!(after_failure(1000, 0), (1001, Some(3840)));
+        assert_eq!(after_failure(i64::MAX, 0).1, Some(3840));
     }
 
     #[test]

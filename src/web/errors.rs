@@ -31,6 +31,9 @@ pub enum AppError {
     BreakGlassOffer(String),
     #[error("too many requests")]
     TooManyRequests,
+    /// Too many requests, and when to try again (the `Retry-After` header, in seconds).
+    #[error("too many requests; retry after {0} s")]
+    RateLimited(u64),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -56,7 +59,7 @@ impl ResponseError for AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::SignIn { .. } => StatusCode::BAD_REQUEST,
-            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests | AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Redirect(_) => StatusCode::FOUND,
             AppError::BreakGlassOffer(_) => StatusCode::FORBIDDEN,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -101,7 +104,7 @@ impl ResponseError for AppError {
                     "You can open this chart only in an emergency, by breaking the glass: you state a reason, sign in again, and the access is recorded and shown to the patient.".to_string(),
                 )
             }
-            AppError::TooManyRequests => (
+            AppError::TooManyRequests | AppError::RateLimited(_) => (
                 "Too many attempts",
                 "Please wait a moment and try again.".to_string(),
             ),
@@ -123,7 +126,18 @@ impl ResponseError for AppError {
                 )
             }
         };
-        error_page(status, title, &message, ctx)
+        let mut resp = error_page(status, title, &message, ctx);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let secs = match self {
+                AppError::RateLimited(secs) => (*secs).max(1),
+                _ => 60,
+            };
+            resp.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(secs),
+            );
+        }
+        resp
     }
 }
 

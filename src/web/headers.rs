@@ -3,13 +3,18 @@
 
 use actix_web::middleware::DefaultHeaders;
 
-pub const CSP: &str =
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'";
+/// The policy for every page. Forms may go only to the portal and to the identity provider
+/// (sign-out and break-the-glass redirect there after a POST), named by its origin.
+pub fn csp(identity_provider_origin: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+form-action 'self' {identity_provider_origin}; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
 
-pub fn security_headers() -> DefaultHeaders {
+pub fn security_headers(identity_provider_origin: &str) -> DefaultHeaders {
     DefaultHeaders::new()
-        .add(("Content-Security-Policy", CSP))
+        .add(("Content-Security-Policy", csp(identity_provider_origin)))
         .add((
             "Strict-Transport-Security",
             "max-age=31536000; includeSubDomains",

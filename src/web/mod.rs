@@ -6,7 +6,9 @@
 pub mod assets;
 pub mod csrf;
 pub mod errors;
+pub mod guards;
 pub mod headers;
+pub mod rate_limit;
 pub mod templates;
 
 pub use errors::AppError;

@@ -43,6 +43,14 @@ fn bad_settings_fail_start_up_with_one_line_naming_the_variable() {
         ),
         (&[("PORTAL_LISTEN", "nowhere")], "PORTAL_LISTEN"),
         (
+            &[("PORTAL_SIGNIN_PER_MINUTE", "0")],
+            "PORTAL_SIGNIN_PER_MINUTE",
+        ),
+        (
+            &[("PORTAL_PENDING_SIGNINS_MAX", "many")],
+            "PORTAL_PENDING_SIGNINS_MAX",
+        ),
+        (
             &[("AZURE_AD_B2C_INSTANCE", "https://contoso.b2clogin.com")],
             "AZURE_AD_B2C_DOMAIN",
         ),
@@ -105,6 +113,8 @@ fn help_lists_every_variable() {
         "PORTAL_CLINICIAN_ROLE",
         "PORTAL_SESSION_IDLE_MINUTES",
         "PORTAL_SESSION_MAX_HOURS",
+        "PORTAL_SIGNIN_PER_MINUTE",
+        "PORTAL_PENDING_SIGNINS_MAX",
         "PORTAL_DEV_B2C_LISTEN",
         "PORTAL_ENV",
     ] {

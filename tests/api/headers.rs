@@ -70,3 +70,100 @@ async fn the_session_cookie_is_host_only_secure_http_only_and_lax() {
     }
     assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
 }
+
+#[tokio::test]
+async fn forms_may_go_only_to_the_portal_and_the_identity_provider() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let resp = b.client.get(app.url("/")).send().await.unwrap();
+    let csp = resp.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains(&format!("form-action 'self' {};", app.idp.instance())),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("https:;"),
+        "no scheme-wide form target: {csp}"
+    );
+}
+
+async fn sign_out_with(app: &TestApp, b: &Browser, headers: &[(&str, &str)]) -> reqwest::Response {
+    let page = assert_signed_in(app, b).await;
+    let mut req = b
+        .client
+        .post(app.url("/signout"))
+        .form(&[("csrf_token", csrf_in(&page))]);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_post_from_another_site_is_refused_even_with_the_csrf_token() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.sign_in(&b).await;
+    let idp = app.idp.instance();
+    for headers in [
+        vec![("Origin", "https://evil.example")],
+        vec![("Origin", "null")],
+        vec![("Origin", idp.as_str())],
+        vec![("Sec-Fetch-Site", "cross-site")],
+        vec![("Sec-Fetch-Site", "same-site")],
+    ] {
+        let resp = sign_out_with(&app, &b, &headers).await;
+        assert_eq!(resp.status(), 403, "{headers:?}");
+        assert!(resp.text().await.unwrap().contains("another site"));
+        assert_signed_in(&app, &b).await;
+    }
+    let origin = app.url("");
+    let resp = sign_out_with(
+        &app,
+        &b,
+        &[
+            ("Origin", origin.as_str()),
+            ("Sec-Fetch-Site", "same-origin"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 302);
+    assert_signed_out(&app, &b).await;
+}
+
+#[tokio::test]
+async fn the_form_post_reply_may_come_from_the_identity_provider_only() {
+    let app = spawn_app_with(Options {
+        response_mode: "form_post",
+        ..Default::default()
+    })
+    .await;
+    let post_reply = |b: &Browser, state: String, origin: String| {
+        let url = app.url("/signin-oidc");
+        let client = b.client.clone();
+        async move {
+            client
+                .post(url)
+                .header("Origin", origin)
+                .header("Sec-Fetch-Site", "cross-site")
+                .form(&[("code", "abc"), ("state", state.as_str())])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let resp = post_reply(&b, started.state.clone(), "https://evil.example".into()).await;
+    assert_eq!(resp.status(), 403);
+    assert_signed_out(&app, &b).await;
+
+    for origin in [app.idp.instance(), "null".to_string()] {
+        let b = app.browser();
+        let started = app.start_signin(&b, None).await;
+        app.idp.hand_out(sign(&app.idp.claims(&started.nonce), 0));
+        let resp = post_reply(&b, started.state.clone(), origin).await;
+        assert_redirect_to(&resp, "/account");
+        assert_signed_in(&app, &b).await;
+    }
+}

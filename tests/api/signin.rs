@@ -527,3 +527,126 @@ async fn no_token_code_state_or_secret_reaches_the_log() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_return_url_with_a_control_character_falls_back_to_the_account_page() {
+    let app = spawn_app().await;
+    for evil in ["/\u{1}abc", "/\t/evil.example", "/a b", "/caf\u{e9}"] {
+        let b = app.browser();
+        let started = app.start_signin(&b, Some(evil)).await;
+        let resp = app
+            .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
+            .await;
+        assert_redirect_to(&resp, "/account");
+        assert_signed_in(&app, &b).await;
+    }
+    // The address exactly as the probe sent it.
+    let b = app.browser();
+    let resp = b
+        .client
+        .get(app.url("/signin?returnUrl=/%01abc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+}
+
+#[tokio::test]
+async fn a_stored_return_path_that_is_not_plain_is_not_followed() {
+    // A sign-in started before the stricter check: its row holds a control character.
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, Some("/records")).await;
+    sqlx::query("UPDATE pending_logins SET return_path = $1")
+        .bind("/\u{1}abc")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resp = app
+        .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
+        .await;
+    assert_redirect_to(&resp, "/account");
+    assert_signed_in(&app, &b).await;
+}
+
+#[tokio::test]
+async fn an_address_over_the_limit_gets_a_414_page() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let long = "a".repeat(20 * 1024);
+    for path in [
+        format!("/signin?returnUrl=/{long}"),
+        format!("/records?x={long}"),
+        format!("/signin-oidc?code={long}&state=x"),
+    ] {
+        let resp = b.client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(resp.status(), 414, "{:.30}", path);
+        assert!(resp.text().await.unwrap().contains("Patient portal"));
+    }
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_logins")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "nothing was started");
+    // An ordinary long-ish address still works.
+    let resp = b
+        .client
+        .get(app.url(&format!("/signin?returnUrl=/{}", "a".repeat(400))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+}
+
+#[tokio::test]
+async fn one_address_may_start_only_so_many_sign_ins_a_minute() {
+    let app = spawn_app_with(Options {
+        extra_args: vec!["--signin-per-minute=3".into()],
+        ..Default::default()
+    })
+    .await;
+    let b = app.browser();
+    for _ in 0..3 {
+        app.start_signin(&b, None).await;
+    }
+    let resp = b.client.get(app.url("/signin")).send().await.unwrap();
+    assert_eq!(resp.status(), 429);
+    let retry: u64 = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After in seconds");
+    assert!((1..=20).contains(&retry), "{retry}");
+    assert!(resp.text().await.unwrap().contains("Too many attempts"));
+    // Another browser at the same address is limited too: the limit is the address's.
+    let other = app.browser();
+    let resp = other.client.get(app.url("/signin")).send().await.unwrap();
+    assert_eq!(resp.status(), 429);
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_logins")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 3, "no row for a refused start");
+}
+
+#[tokio::test]
+async fn sign_ins_under_way_are_capped() {
+    let app = spawn_app_with(Options {
+        extra_args: vec!["--pending-signins-max=2".into()],
+        ..Default::default()
+    })
+    .await;
+    let b = app.browser();
+    let first = app.start_signin(&b, None).await;
+    app.start_signin(&b, None).await;
+    let resp = b.client.get(app.url("/signin")).send().await.unwrap();
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().get("retry-after").is_some());
+    // A sign-in that comes back frees its place.
+    let resp = app
+        .reply(&b, &first, sign(&app.idp.claims(&first.nonce), 0))
+        .await;
+    assert_eq!(resp.status(), 302);
+    app.start_signin(&b, None).await;
+}

@@ -1,0 +1,156 @@
+//! Checks every request passes before any route or session sees it: the length of the
+//! address, and where a state-changing request comes from.
+//!
+//! The origin check is defence in depth beside the CSRF token: a POST (or any unsafe method)
+//! whose `Origin` is another site, or whose `Sec-Fetch-Site` says cross-site, is refused
+//! before it reaches a handler. Only the sign-in reply may come from the identity provider
+//! (B2C's `form_post` is a cross-site POST). Requests with neither header (non-browser
+//! clients, very old browsers) are left to the CSRF token.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::web;
+use tera::Context;
+
+use super::errors::error_page;
+
+/// The longest request target (path and query) we serve. Our own addresses are short; a
+/// B2C reply (`code`, `state`) stays well below this.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Who may send state-changing requests: the portal's own origin, and for the sign-in reply
+/// also the identity provider's.
+#[derive(Debug, Clone)]
+pub struct AllowedOrigins {
+    pub portal: String,
+    pub identity_provider: String,
+    pub callback_path: String,
+}
+
+/// `414` for an address over `MAX_URI_BYTES`, as a page, before anything parses its query.
+pub async fn limit_uri_length(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let len = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().len())
+        .unwrap_or(0);
+    if len > MAX_URI_BYTES {
+        let resp = error_page(
+            StatusCode::URI_TOO_LONG,
+            "This address is too long",
+            "The address of this page is longer than the portal accepts. Please go back and try again.",
+            Context::new(),
+        );
+        return Ok(req.into_response(resp));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Refuses a state-changing request that a browser says came from another site.
+pub async fn same_origin_writes(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method().is_safe() {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let allowed = req.app_data::<web::Data<AllowedOrigins>>().cloned();
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap_or("invalid").to_string())
+    };
+    let ok = match allowed {
+        // Deny by default: without the configuration nothing unsafe passes.
+        None => false,
+        Some(allowed) => origin_allowed(
+            &allowed,
+            req.path(),
+            header("origin").as_deref(),
+            header("sec-fetch-site").as_deref(),
+        ),
+    };
+    if !ok {
+        tracing::warn!(path = req.path(), "cross-site request refused");
+        let resp = error_page(
+            StatusCode::FORBIDDEN,
+            "This form came from another site",
+            "The portal only accepts forms sent from its own pages. Please go back, reload the page and try again.",
+            Context::new(),
+        );
+        return Ok(req.into_response(resp));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+fn origin_allowed(
+    allowed: &AllowedOrigins,
+    path: &str,
+    origin: Option<&str>,
+    fetch_site: Option<&str>,
+) -> bool {
+    let is_reply = path == allowed.callback_path;
+    match origin {
+        Some(o) if o == allowed.portal => true,
+        // The provider's page sends the form_post reply; with its `no-referrer` policy a
+        // browser names the origin `null`. The reply is still bound to this browser's state.
+        Some(o) if is_reply => o == allowed.identity_provider || o == "null",
+        Some(_) => false,
+        None => match fetch_site {
+            None | Some("same-origin") => true,
+            Some(_) => is_reply,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allowed() -> AllowedOrigins {
+        AllowedOrigins {
+            portal: "https://portal.example".into(),
+            identity_provider: "https://tenant.b2clogin.com".into(),
+            callback_path: "/signin-oidc".into(),
+        }
+    }
+
+    #[test]
+    fn only_the_portal_may_post_and_the_provider_only_the_reply() {
+        let a = allowed();
+        let portal = Some("https://portal.example");
+        let idp = Some("https://tenant.b2clogin.com");
+        assert!(origin_allowed(&a, "/signout", portal, None));
+        assert!(!origin_allowed(
+            &a,
+            "/signout",
+            Some("https://evil.example"),
+            None
+        ));
+        assert!(!origin_allowed(&a, "/signout", idp, None));
+        assert!(!origin_allowed(&a, "/signout", Some("null"), None));
+        assert!(!origin_allowed(
+            &a,
+            "/signout",
+            Some("https://portal.example.evil"),
+            None
+        ));
+        assert!(!origin_allowed(&a, "/signout", None, Some("cross-site")));
+        assert!(!origin_allowed(&a, "/signout", None, Some("same-site")));
+        assert!(origin_allowed(&a, "/signout", None, Some("same-origin")));
+        assert!(origin_allowed(&a, "/signout", None, None));
+        assert!(origin_allowed(&a, "/signin-oidc", idp, Some("cross-site")));
+        assert!(origin_allowed(&a, "/signin-oidc", Some("null"), None));
+        assert!(!origin_allowed(
+            &a,
+            "/signin-oidc",
+            Some("https://evil.example"),
+            None
+        ));
+    }
+}
