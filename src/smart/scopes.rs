@@ -321,7 +321,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             got.as_string(),
-            "launch/patient patient/Observation.rs patient/Patient.rs"
+            "launch/patient patient/Patient.rs patient/Observation.rs"
         );
         let all: Vec<String> = asked.choices();
         assert_eq!(

