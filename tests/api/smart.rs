@@ -537,6 +537,19 @@ async fn run_the_whole_launch(app: &TestApp) {
     assert_eq!(second["patient"], patient);
     let (status, _) = fhir(app, &at(&second), "/Observation?_count=1").await;
     assert_eq!(status, 200);
+
+    // None of the secrets reached the log.
+    let logs = crate::support::logs();
+    for (what, secret) in [
+        ("code", params["code"].as_str()),
+        ("access token", token.as_str()),
+        ("refresh token", old_refresh),
+        ("id_token", id_token),
+        ("verifier", launch.verifier.as_str()),
+        ("state", launch.state.as_str()),
+    ] {
+        assert!(!logs.contains(secret), "the {what} is in the log");
+    }
 }
 
 #[tokio::test]
@@ -961,6 +974,7 @@ async fn bad_clients_and_bad_tokens_are_refused() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    assert!(!crate::support::logs().contains(client.secret.as_deref().unwrap()));
 
     // No token, a made-up token, a session cookie instead of a token.
     let resp = client
@@ -1095,4 +1109,79 @@ async fn a_token_is_rate_limited_with_retry_after() {
     }
     assert_eq!(&statuses[..3], &[200, 200, 200], "{statuses:?}");
     assert!(statuses.contains(&429), "{statuses:?}");
+}
+
+/// `patient-portal apps ...` on a fresh data directory.
+fn apps_cli(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PORTAL_DATA_DIR", dir)
+        .current_dir(dir)
+        .arg("apps")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn operators_register_list_and_remove_apps_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, _) = apps_cli(
+        dir.path(),
+        &[
+            "add",
+            "--name",
+            "Research App",
+            "--redirect-uri",
+            "https://research.example/cb",
+            "--redirect-uri",
+            "http://localhost:9000/cb",
+            "--confidential",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let client_id = field("client_id:");
+    let secret = field("client_secret:");
+    assert!(secret.len() >= 40);
+
+    let (code, list, _) = apps_cli(dir.path(), &["list"]);
+    assert_eq!(code, Some(0));
+    assert!(list.contains(&client_id) && list.contains("Research App"));
+    assert!(list.contains("confidential"));
+    assert!(
+        !list.contains(&secret),
+        "the secret is shown once, never listed"
+    );
+
+    let (code, _, err) = apps_cli(
+        dir.path(),
+        &[
+            "add",
+            "--name",
+            "Sloppy",
+            "--redirect-uri",
+            "http://sloppy.example/cb",
+        ],
+    );
+    assert_eq!(code, Some(2), "plain http off localhost is refused: {err}");
+
+    let (code, _, _) = apps_cli(dir.path(), &["remove", &client_id]);
+    assert_eq!(code, Some(0));
+    let (_, list, _) = apps_cli(dir.path(), &["list"]);
+    assert!(list.contains("(removed)"));
+    let (code, _, _) = apps_cli(dir.path(), &["remove", "no-such-app"]);
+    assert_eq!(code, Some(1));
 }
