@@ -1185,3 +1185,22 @@ fn operators_register_list_and_remove_apps_on_the_command_line() {
     let (code, _, _) = apps_cli(dir.path(), &["remove", "no-such-app"]);
     assert_eq!(code, Some(1));
 }
+
+#[test]
+fn a_bad_rate_limit_setting_stops_start_up_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["0", "lots", "-5"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("PORTAL_DATA_DIR", dir.path())
+            .env("PORTAL_FHIR_RATE_LIMIT", bad)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("PORTAL_FHIR_RATE_LIMIT"), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+}
