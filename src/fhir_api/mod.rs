@@ -123,6 +123,12 @@ fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
 
 /// The audit entry's detail: the type, and a category when the search names one.
 fn detail(rtype: &str, category: Option<&str>, kind: &str) -> String {
+    // The type comes from the URL: only a short alphanumeric word goes into the audit trail.
+    let rtype: String = rtype
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(40)
+        .collect();
     match category {
         Some(c) if c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && c.len() < 40 => {
             format!("{kind} {rtype} {c}")
@@ -197,8 +203,10 @@ pub async fn read(
     token: AppToken,
 ) -> Result<HttpResponse, FhirError> {
     let (rtype, id) = path.into_inner();
-    check_format(&req, &query_pairs(&req))?;
-    known_type(&rtype)?;
+    if let Err(e) = check_format(&req, &query_pairs(&req)).and_then(|_| known_type(&rtype)) {
+        audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await;
+        return Err(e);
+    }
     if !token.scope.allows(&rtype, Need::Read) {
         audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await;
         return Err(FhirError::forbidden(&rtype));
@@ -224,9 +232,17 @@ pub async fn search(
 ) -> Result<HttpResponse, FhirError> {
     let rtype = rtype.into_inner();
     let pairs = query_pairs(&req);
-    check_format(&req, &pairs)?;
-    known_type(&rtype)?;
-    let params = search::parse(&pairs).map_err(FhirError::bad_request)?;
+    // Every request with a valid token is audited, the refused ones too.
+    let params = match check_format(&req, &pairs)
+        .and_then(|_| known_type(&rtype))
+        .and_then(|_| search::parse(&pairs).map_err(FhirError::bad_request))
+    {
+        Ok(p) => p,
+        Err(e) => {
+            audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await;
+            return Err(e);
+        }
+    };
     let what = detail(&rtype, params.category_hint(), "search");
     let refused = detail(&rtype, params.category_hint(), "refused");
     if !token.scope.allows(&rtype, Need::Search) {

@@ -1029,6 +1029,24 @@ async fn the_api_speaks_fhir_json_only_and_publishes_its_capabilities() {
     let (status, body) = fhir(&app, &token, "/Practitioner").await;
     assert_eq!(status, 404);
     assert_outcome(&body, status, "unknown type");
+    // One audit entry per request with a valid token, refused ones included.
+    let app_entries = |rows: Vec<(String, Option<String>, Option<String>, Option<String>)>| {
+        rows.into_iter()
+            .filter(|r| r.0 == "app_read" && r.1.as_deref() == Some(client.client_id.as_str()))
+            .map(|r| r.3.unwrap_or_default())
+            .collect::<Vec<String>>()
+    };
+    let entries = app_entries(app.audit_rows().await);
+    assert_eq!(
+        entries,
+        [
+            "refused Patient",
+            "refused Observation",
+            "refused Practitioner"
+        ]
+    );
+    assert_eq!(fhir(&app, &token, "/Patient").await.0, 200);
+    assert_eq!(app_entries(app.audit_rows().await).len(), 4);
     let resp = client
         .http
         .delete(format!("{}/Patient/x", base(&app)))
