@@ -1030,7 +1030,8 @@ async fn the_api_speaks_fhir_json_only_and_publishes_its_capabilities() {
     assert_eq!(status, 404);
     assert_outcome(&body, status, "unknown type");
     // One audit entry per request with a valid token, refused ones included.
-    let app_entries = |rows: Vec<(String, Option<String>, Option<String>, Option<String>)>| {
+    type Rows = Vec<(String, Option<String>, Option<String>, Option<String>)>;
+    let app_entries = |rows: Rows| {
         rows.into_iter()
             .filter(|r| r.0 == "app_read" && r.1.as_deref() == Some(client.client_id.as_str()))
             .map(|r| r.3.unwrap_or_default())
