@@ -263,7 +263,8 @@ pub fn describe(scope: &str) -> String {
     }
     match scope {
         LAUNCH_PATIENT => "Know which patient record you chose".into(),
-        OPENID | FHIR_USER => "Know who you are (your record's id, not your name)".into(),
+        OPENID => "Confirm that it was you who connected it (without your name or e-mail)".into(),
+        FHIR_USER => "Know which patient record is yours (its id)".into(),
         OFFLINE => "Keep access when you are not using it, until you disconnect it".into(),
         other => other.to_string(),
     }
