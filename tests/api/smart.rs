@@ -579,6 +579,19 @@ async fn fresh_postgres() -> Option<String> {
     };
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+    // Databases left by earlier runs of this test go first (only this test makes them).
+    let old = sqlx::query(
+        "SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE 'smart\\_test\\_%'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap_or_default();
+    for row in old {
+        let name: String = sqlx::Row::get(&row, 0);
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&pool)
+            .await;
+    }
     let name = format!("smart_test_{}", uuid::Uuid::new_v4().simple());
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&pool)
