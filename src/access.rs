@@ -32,6 +32,8 @@ pub enum Viewer {
     CareTeam,
     /// A clinician with a break-the-glass grant, until `expires_at` (unix seconds).
     BreakGlass { expires_at: i64 },
+    /// An app the patient connected, through the FHIR API.
+    App,
 }
 
 impl ChartAccess {
@@ -114,6 +116,11 @@ pub struct LinkedPatient {
 }
 
 impl LinkedPatient {
+    /// The patient's opaque id (for records that are not chart reads, e.g. an app's consent).
+    pub fn patient_id(&self) -> &str {
+        &self.patient_id
+    }
+
     /// Opens a section of the patient's own chart (audited).
     pub async fn open(
         &self,
@@ -234,4 +241,28 @@ pub async fn viewer_of(
     .await?;
     let expires: Option<i64> = grant.try_get(0)?;
     Ok(expires.map(|expires_at| Viewer::BreakGlass { expires_at }))
+}
+
+/// Opens the chart of an access token's patient for the app holding it (`smart`/`fhir_api`).
+/// The patient id comes from the token's grant, never from the request.
+pub async fn open_for_app(
+    state: &AppState,
+    req: &HttpRequest,
+    client_id: &str,
+    patient_id: &str,
+    action: Action,
+    detail: String,
+) -> Result<ChartAccess, AppError> {
+    let meta = RequestMeta::of(req, state.settings.behind_proxy);
+    let mut entry = meta.entry(Actor::app(client_id), action, Outcome::Success);
+    entry.patient_id = Some(patient_id.to_string());
+    entry.detail = Some(detail);
+    audit::append(&state.pool, &entry).await.map_err(|e| {
+        tracing::error!(error = %e, "audit write failed; refusing to give an app patient data");
+        AppError::Unavailable("audit store unavailable".into())
+    })?;
+    Ok(ChartAccess {
+        patient_id: patient_id.to_string(),
+        viewer: Viewer::App,
+    })
 }

@@ -205,6 +205,68 @@ pub async fn care_team(
     }
 }
 
+/// `patient-portal apps add|list|remove`.
+pub async fn apps(
+    settings: Settings,
+    action: crate::config::AppsAction,
+) -> anyhow::Result<ExitCode> {
+    use crate::config::AppsAction;
+    use crate::smart::apps;
+    let pool = crate::db::connect(&settings.database_url).await?;
+    match action {
+        AppsAction::Add {
+            name,
+            redirect_uris,
+            confidential,
+        } => match apps::add(&pool, &name, &redirect_uris, confidential).await {
+            Ok((app, secret)) => {
+                println!("registered {:?}", app.name);
+                println!("client_id: {}", app.client_id);
+                if let Some(secret) = secret {
+                    // Printed once for the operator; only its hash is stored.
+                    println!("client_secret: {secret}");
+                    println!("(the secret is shown only now; store it in the app's configuration)");
+                }
+                println!(
+                    "FHIR base URL (aud): {}",
+                    crate::config::join_url(&settings.public_url, crate::fhir_api::BASE_PATH)
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("{e:#}");
+                Ok(ExitCode::from(2))
+            }
+        },
+        AppsAction::List => {
+            for app in apps::list(&pool).await? {
+                println!(
+                    "{}\t{}\t{}\t{}{}",
+                    app.client_id,
+                    app.name,
+                    if app.confidential {
+                        "confidential"
+                    } else {
+                        "public"
+                    },
+                    app.redirect_uris.join(" "),
+                    if app.removed { "\t(removed)" } else { "" }
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AppsAction::Remove { client_id } => {
+            if apps::remove(&pool, &client_id).await? {
+                println!("removed {client_id}; its tokens no longer work");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("no registered app has client id {client_id}");
+                Ok(ExitCode::from(1))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,6 +51,34 @@ pub enum Command {
         #[command(subcommand)]
         action: CareTeamAction,
     },
+    /// Register, list or remove the apps patients may connect (SMART on FHIR).
+    Apps {
+        #[command(subcommand)]
+        action: AppsAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppsAction {
+    /// Register an app; prints its client id (and, for a confidential app, its secret once).
+    Add {
+        /// The name patients see on the consent page and in their access log.
+        #[arg(long)]
+        name: String,
+        /// Where the app receives codes; compared exactly. Repeat for several.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// A server-side app that can keep a secret (client_secret_basic/post).
+        #[arg(long)]
+        confidential: bool,
+    },
+    /// List registered apps.
+    List,
+    /// Remove an app: its tokens stop working at once.
+    Remove {
+        /// The app's client id.
+        client_id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,6 +212,9 @@ pub struct EnvSettings {
     /// Log format: pretty or json.
     #[arg(long, env = "PORTAL_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
+    /// FHIR API requests allowed per access token per minute (then 429 with Retry-After).
+    #[arg(long, env = "PORTAL_FHIR_RATE_LIMIT", default_value = "120")]
+    pub fhir_rate_limit: String,
 }
 
 /// A bad setting: the variable and what is wrong with it.
@@ -264,6 +295,8 @@ pub struct Settings {
     /// How long a break-the-glass grant lasts.
     pub break_glass: std::time::Duration,
     pub log_format: LogFormat,
+    /// FHIR API requests per access token per minute.
+    pub fhir_rate_limit: u32,
 }
 
 impl Settings {
@@ -548,6 +581,15 @@ impl EnvSettings {
                 ))
             }
         };
+        let fhir_rate_limit = match self.fhir_rate_limit.trim().parse::<u32>() {
+            Ok(n) if (1..=100_000).contains(&n) => n,
+            _ => {
+                return Err(bad(
+                    "PORTAL_FHIR_RATE_LIMIT",
+                    "must be a whole number from 1 to 100000",
+                ))
+            }
+        };
         Ok(Settings {
             public_url,
             listen,
@@ -569,6 +611,7 @@ impl EnvSettings {
             pending_signins_max: i64::from(pending_signins_max),
             break_glass: std::time::Duration::from_secs_f64(break_glass * 60.0),
             log_format,
+            fhir_rate_limit,
         })
     }
 }

@@ -46,6 +46,7 @@ async fn main() -> ExitCode {
         Some(Command::CareTeam {
             action: CareTeamAction::Remove(args),
         }) => cli::care_team(settings, false, args).await,
+        Some(Command::Apps { action }) => cli::apps(settings, action).await,
     };
     match result {
         Ok(code) => code,

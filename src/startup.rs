@@ -390,5 +390,49 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .route(
             "/staff/patients/{id}/{section}",
             web::get().to(staff::section),
-        );
+        )
+        // SMART on FHIR: the authorization server, and the FHIR API for connected apps.
+        .configure(smart_routes);
+}
+
+fn smart_routes(cfg: &mut web::ServiceConfig) {
+    use crate::fhir_api;
+    use crate::smart::{connected, routes as smart};
+    cfg.route(
+        "/.well-known/smart-configuration",
+        web::get().to(smart::smart_configuration),
+    )
+    .route("/smart/authorize", web::get().to(smart::authorize))
+    .route("/smart/consent", web::get().to(smart::consent_page))
+    .route("/smart/consent", web::post().to(smart::consent))
+    .route("/smart/token", web::post().to(smart::token))
+    .route("/smart/revoke", web::post().to(smart::revoke))
+    .route("/smart/jwks", web::get().to(smart::jwks))
+    .route(
+        "/account/apps/disconnect",
+        web::post().to(connected::disconnect),
+    )
+    .service(
+        web::scope(fhir_api::BASE_PATH)
+            .route("/metadata", web::get().to(fhir_api::metadata))
+            .route(
+                "/.well-known/smart-configuration",
+                web::get().to(smart::smart_configuration),
+            )
+            .route(
+                "/.well-known/openid-configuration",
+                web::get().to(smart::openid_configuration),
+            )
+            .service(
+                web::resource("/{type}")
+                    .route(web::get().to(fhir_api::search))
+                    .default_service(web::to(fhir_api::unsupported)),
+            )
+            .service(
+                web::resource("/{type}/{id}")
+                    .route(web::get().to(fhir_api::read))
+                    .default_service(web::to(fhir_api::unsupported)),
+            )
+            .default_service(web::to(fhir_api::unsupported)),
+    );
 }

@@ -40,6 +40,12 @@ pub enum Action {
     ActivationRevoked,
     ActivationUsed,
     ActivationFailed,
+    /// A connected app read the patient's data through the FHIR API (or was refused).
+    AppRead,
+    /// The patient connected an app (its first token was issued).
+    AppConnected,
+    /// The patient disconnected an app.
+    AppDisconnected,
 }
 
 impl Action {
@@ -61,6 +67,9 @@ impl Action {
             Action::ActivationRevoked => "activation_code_revoked",
             Action::ActivationUsed => "activation_code_used",
             Action::ActivationFailed => "activation_code_failed",
+            Action::AppRead => "app_read",
+            Action::AppConnected => "app_connected",
+            Action::AppDisconnected => "app_disconnected",
         }
     }
 }
@@ -372,6 +381,14 @@ impl Actor {
         Self {
             subject: None,
             role: "anonymous".into(),
+        }
+    }
+
+    /// A connected app, named by its client id (the access log looks its name up).
+    pub fn app(client_id: &str) -> Self {
+        Self {
+            subject: Some(client_id.to_string()),
+            role: "app".into(),
         }
     }
 

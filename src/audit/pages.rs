@@ -20,7 +20,7 @@ const PAGE_SIZE: i64 = 25;
 const MAX_PAGE: i64 = 100_000;
 
 /// The actions that concern a patient's record, as the patient reads them.
-const SHOWN: &str = "'view_record','export_record','staff_chart_view','break_glass','view_access_log','activation_code_issued','activation_code_revoked','activation_code_used'";
+const SHOWN: &str = "'view_record','export_record','staff_chart_view','break_glass','view_access_log','activation_code_issued','activation_code_revoked','activation_code_used','app_read','app_connected','app_disconnected'";
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -54,8 +54,9 @@ async fn entries(
     limit: i64,
 ) -> Result<Vec<Entry>, sqlx::Error> {
     let sql = format!(
-        "SELECT a.at, a.actor_subject, a.actor_role, c.display_name, a.action, a.detail, a.outcome, a.id \
+        "SELECT a.at, a.actor_subject, a.actor_role, COALESCE(c.display_name, s.name), a.action, a.detail, a.outcome, a.id \
          FROM audit_log a LEFT JOIN clinicians c ON c.subject = a.actor_subject \
+         LEFT JOIN smart_apps s ON a.actor_role = 'app' AND s.client_id = a.actor_subject \
          WHERE a.patient_id = $1 AND a.action IN ({SHOWN}) ORDER BY a.seq DESC LIMIT $2 OFFSET $3"
     );
     let rows = sqlx::query(&sql)
@@ -122,6 +123,7 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
                     .unwrap_or_else(|| match e.actor_role.as_str() {
                         "clinician" => "A clinician".into(),
                         "patient" => "The patient".into(),
+                        "app" => "An app".into(),
                         _ => "The portal".into(),
                     })
             };
@@ -135,14 +137,20 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
             let when = chrono::DateTime::parse_from_rfc3339(&e.at)
                 .map(|t| format_time(t.timestamp()))
                 .unwrap_or_else(|_| e.at.clone());
+            let what = if e.actor_role == "app" || e.action.starts_with("app_") {
+                crate::fhir_api::describe_entry(&who, &e.action, e.detail.as_deref())
+            } else {
+                describe(&e.action, e.detail.as_deref())
+            };
             Row_ {
                 who,
                 role: match e.actor_role.as_str() {
                     "clinician" => "Clinician".into(),
                     "patient" => "Patient".into(),
+                    "app" => "App".into(),
                     other => other.to_string(),
                 },
-                what: describe(&e.action, e.detail.as_deref()),
+                what,
                 when,
                 reason,
             }

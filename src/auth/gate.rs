@@ -23,6 +23,22 @@ fn is_public(path: &str, state: &AppState) -> bool {
     ) || path == state.settings.callback_path
         || path == state.settings.signed_out_callback_path
         || path.starts_with("/assets/")
+        || is_bearer_or_public_smart(path)
+}
+
+/// SMART discovery, the JWKS, the authorization request check and the token/revocation
+/// endpoints need no session; the FHIR API authenticates by bearer token in its own extractor
+/// (`fhir_api::bearer`), which denies by default. Consent (`/smart/consent`) stays gated.
+fn is_bearer_or_public_smart(path: &str) -> bool {
+    matches!(
+        path,
+        "/.well-known/smart-configuration"
+            | "/smart/authorize"
+            | "/smart/token"
+            | "/smart/revoke"
+            | "/smart/jwks"
+            | "/fhir/r4"
+    ) || path.starts_with("/fhir/r4/")
 }
 
 pub fn signin_redirect(path_and_query: &str) -> HttpResponse {

@@ -481,6 +481,7 @@ pub async fn account(state: web::Data<AppState>, session: Session, user: SignedI
         ctx.insert("session_expires", &format_time(idle_end.min(max_end)));
     }
     ctx.insert("can_edit", &state.policies.edit.is_some());
+    crate::smart::connected::add_to(&state, &user, &mut ctx).await;
     templates::page(actix_web::http::StatusCode::OK, "account.html", &ctx)
 }
 

@@ -31,6 +31,7 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "reset_help.html",
         "activate.html",
         "access_log.html",
+        "smart_consent.html",
     ])?;
     Ok(tera)
 });

@@ -7,5 +7,6 @@ mod linking;
 mod records;
 mod sessions;
 mod signin;
+mod smart;
 mod staff;
 mod support;

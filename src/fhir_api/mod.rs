@@ -1,0 +1,429 @@
+//! The FHIR R4 read API under `/fhir/r4`, for apps a patient connected (see `smart`).
+//!
+//! Owns: the bearer-token extractor, per-token rate limits, read and search over the patient's
+//! exported record, searchset Bundles and OperationOutcomes. Every request with a valid token
+//! is one audit entry naming the app, written before any data is read (through
+//! `access::open_for_app`). Never: a second FHIR mapping (resources are exactly what
+//! `records::fhir_export` produces, references made relative), a patient id from the request,
+//! or an HTML error page.
+
+pub mod bearer;
+pub mod outcome;
+pub mod search;
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use crate::access;
+use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
+use crate::records::{fhir_export, model::PatientRecord, store};
+use crate::smart::scopes::{Need, RESOURCE_TYPES};
+use crate::startup::AppState;
+use bearer::AppToken;
+use outcome::{FhirError, FHIR_JSON};
+
+pub const BASE_PATH: &str = "/fhir/r4";
+
+/// The FHIR base URL: `aud` must equal it, and links are built on it.
+pub fn base_url(state: &AppState) -> String {
+    crate::config::join_url(&state.settings.public_url, BASE_PATH)
+}
+
+/// The record's resources as the API serves them: the exporter's output, with its
+/// `urn:uuid:` references rewritten to `Type/id` so they resolve against this server.
+pub fn resources(bundle: &Value) -> Vec<Value> {
+    let entries = bundle["entry"].as_array().cloned().unwrap_or_default();
+    let refs: HashMap<String, String> = entries
+        .iter()
+        .filter_map(|e| {
+            let url = e["fullUrl"].as_str()?;
+            let r = &e["resource"];
+            Some((
+                url.to_string(),
+                format!("{}/{}", r["resourceType"].as_str()?, r["id"].as_str()?),
+            ))
+        })
+        .collect();
+    fn rewrite(v: &mut Value, refs: &HashMap<String, String>) {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map.iter_mut() {
+                    if k == "reference" {
+                        if let Some(to) = child.as_str().and_then(|s| refs.get(s)) {
+                            *child = Value::String(to.clone());
+                        }
+                    } else {
+                        rewrite(child, refs);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| rewrite(i, refs)),
+            _ => {}
+        }
+    }
+    entries
+        .into_iter()
+        .map(|e| {
+            let mut r = e["resource"].clone();
+            rewrite(&mut r, &refs);
+            r
+        })
+        .collect()
+}
+
+/// The id the API gives this patient's Patient resource (the exporter decides it).
+pub fn patient_resource_id(patient: crate::records::model::Patient) -> Option<String> {
+    let bundle = fhir_export::export_bundle(&PatientRecord::new(patient));
+    resources(&bundle)
+        .into_iter()
+        .find(|r| r["resourceType"] == "Patient")
+        .and_then(|r| r["id"].as_str().map(str::to_string))
+}
+
+fn fhir_json(status: StatusCode, body: &Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(FHIR_JSON)
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body.to_string())
+}
+
+/// JSON only: an Accept header or `_format` that rules JSON out gets 406.
+fn check_format(req: &HttpRequest, pairs: &[(String, String)]) -> Result<(), FhirError> {
+    let json_ok = |v: &str| {
+        let v = v.trim().to_ascii_lowercase();
+        v.is_empty() || v.contains("json") || v.contains("*/*") || v.starts_with("application/*")
+    };
+    let accept = req
+        .headers()
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format_ok = pairs
+        .iter()
+        .filter(|(k, _)| k == "_format")
+        .all(|(_, v)| json_ok(v));
+    if !json_ok(accept) && !accept.split(',').any(json_ok) || !format_ok {
+        return Err(FhirError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "not-supported",
+            "This server speaks application/fhir+json only.",
+        ));
+    }
+    Ok(())
+}
+
+fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The audit entry's detail: the type, and a category when the search names one.
+fn detail(rtype: &str, category: Option<&str>, kind: &str) -> String {
+    // The type comes from the URL: only a short alphanumeric word goes into the audit trail.
+    let rtype: String = rtype
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(40)
+        .collect();
+    match category {
+        Some(c) if c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && c.len() < 40 => {
+            format!("{kind} {rtype} {c}")
+        }
+        _ => format!("{kind} {rtype}"),
+    }
+}
+
+/// Denied requests are audited too: the app asked, and was refused.
+async fn audit_denied(state: &AppState, req: &HttpRequest, token: &AppToken, detail: String) {
+    let meta = RequestMeta::of(req, state.settings.behind_proxy);
+    let mut entry = meta.entry(
+        Actor::app(&token.grant.client_id),
+        Action::AppRead,
+        Outcome::Denied,
+    );
+    entry.patient_id = Some(token.grant.patient_id.clone());
+    entry.detail = Some(detail);
+    if let Err(e) = audit::append(&state.pool, &entry).await {
+        tracing::error!(error = %e, "could not audit a refused FHIR API request");
+    }
+}
+
+fn known_type(rtype: &str) -> Result<(), FhirError> {
+    if RESOURCE_TYPES.contains(&rtype) {
+        Ok(())
+    } else {
+        Err(FhirError::not_found(format!(
+            "This server does not serve {} resources.",
+            rtype
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .take(40)
+                .collect::<String>()
+        )))
+    }
+}
+
+/// Opens the chart (audited) and returns the record's resources of `rtype`.
+async fn load(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &AppToken,
+    rtype: &str,
+    detail: String,
+) -> Result<Vec<Value>, FhirError> {
+    let chart = access::open_for_app(
+        state,
+        req,
+        &token.grant.client_id,
+        &token.grant.patient_id,
+        Action::AppRead,
+        detail,
+    )
+    .await?;
+    if let Err(e) = crate::smart::tokens::touch(&state.pool, &token.grant.id).await {
+        tracing::warn!(error = %e, "could not note when an app last read");
+    }
+    let record = store::whole_record(&state.pool, &chart).await?;
+    let bundle = fhir_export::export_bundle(&record);
+    Ok(resources(&bundle)
+        .into_iter()
+        .filter(|r| r["resourceType"] == rtype)
+        .collect())
+}
+
+/// `GET /fhir/r4/{type}/{id}`.
+pub async fn read(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    token: AppToken,
+) -> Result<HttpResponse, FhirError> {
+    let (rtype, id) = path.into_inner();
+    if let Err(e) = check_format(&req, &query_pairs(&req)).and_then(|_| known_type(&rtype)) {
+        audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await;
+        return Err(e);
+    }
+    if !token.scope.allows(&rtype, Need::Read) {
+        audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await;
+        return Err(FhirError::forbidden(&rtype));
+    }
+    let found = load(&state, &req, &token, &rtype, detail(&rtype, None, "read"))
+        .await?
+        .into_iter()
+        .find(|r| r["id"].as_str() == Some(id.as_str()));
+    match found {
+        Some(r) => Ok(fhir_json(StatusCode::OK, &r)),
+        None => Err(FhirError::not_found(format!(
+            "{rtype} not found in this patient's record."
+        ))),
+    }
+}
+
+/// `GET /fhir/r4/{type}?...`: a searchset Bundle, paged.
+pub async fn search(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    rtype: web::Path<String>,
+    token: AppToken,
+) -> Result<HttpResponse, FhirError> {
+    let rtype = rtype.into_inner();
+    let pairs = query_pairs(&req);
+    // Every request with a valid token is audited, the refused ones too.
+    let params = match check_format(&req, &pairs)
+        .and_then(|_| known_type(&rtype))
+        .and_then(|_| search::parse(&pairs).map_err(FhirError::bad_request))
+    {
+        Ok(p) => p,
+        Err(e) => {
+            audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await;
+            return Err(e);
+        }
+    };
+    let what = detail(&rtype, params.category_hint(), "search");
+    let refused = detail(&rtype, params.category_hint(), "refused");
+    if !token.scope.allows(&rtype, Need::Search) {
+        audit_denied(&state, &req, &token, refused).await;
+        return Err(FhirError::forbidden(&rtype));
+    }
+    // Another patient (by `patient`, `subject`, or `_id` on Patient) is simply not here.
+    let own = token.grant.fhir_patient_id.clone().unwrap_or_default();
+    if params
+        .patients
+        .iter()
+        .any(|p| search::patient_ref(p) != own)
+    {
+        audit_denied(&state, &req, &token, refused).await;
+        return Err(FhirError::not_found(
+            "That patient is not the one this access token is for.",
+        ));
+    }
+    let all = load(&state, &req, &token, &rtype, what).await?;
+    let matched: Vec<Value> = all.into_iter().filter(|r| params.matches(r)).collect();
+    let base = base_url(&state);
+    let total = matched.len();
+    let page: Vec<Value> = matched
+        .into_iter()
+        .skip(params.offset)
+        .take(params.count)
+        .map(|r| {
+            let full = format!("{base}/{}/{}", rtype, r["id"].as_str().unwrap_or_default());
+            json!({ "fullUrl": full, "resource": r, "search": { "mode": "match" } })
+        })
+        .collect();
+    // Links repeat the query without paging, then page with _count/_offset.
+    let kept: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(k, _)| k != "_count" && k != "_offset" && k != "_format")
+        .collect();
+    let link = |offset: usize| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &kept {
+            q.append_pair(k, v);
+        }
+        q.append_pair("_count", &params.count.to_string());
+        q.append_pair("_offset", &offset.to_string());
+        format!("{base}/{rtype}?{}", q.finish())
+    };
+    let mut links = vec![json!({ "relation": "self", "url": link(params.offset) })];
+    if params.offset + params.count < total {
+        links.push(json!({ "relation": "next", "url": link(params.offset + params.count) }));
+    }
+    if params.offset > 0 {
+        links.push(json!({
+            "relation": "previous",
+            "url": link(params.offset.saturating_sub(params.count))
+        }));
+    }
+    let bundle = json!({
+        "resourceType": "Bundle",
+        "id": uuid::Uuid::new_v4().to_string(),
+        "meta": { "lastUpdated": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true) },
+        "type": "searchset",
+        "total": total,
+        "link": links,
+        "entry": page,
+    });
+    Ok(fhir_json(StatusCode::OK, &bundle))
+}
+
+/// Anything else under `/fhir/r4` (other methods, deeper paths): an OperationOutcome.
+pub async fn unsupported(req: HttpRequest) -> Result<HttpResponse, FhirError> {
+    Err(if req.method() == actix_web::http::Method::GET {
+        FhirError::not_found("No such FHIR endpoint.")
+    } else {
+        FhirError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "not-supported",
+            "This API is read-only.",
+        )
+    })
+}
+
+/// The search parameters each type supports (the CapabilityStatement lists them).
+fn search_params(rtype: &str) -> Vec<Value> {
+    let p = |name: &str, t: &str| json!({ "name": name, "type": t });
+    let mut out = vec![p("_id", "token")];
+    if rtype != "Patient" {
+        out.push(p("patient", "reference"));
+    }
+    match rtype {
+        "Observation" | "Condition" | "CarePlan" | "DiagnosticReport" | "AllergyIntolerance" => {
+            out.push(p("category", "token"))
+        }
+        _ => {}
+    }
+    match rtype {
+        "Observation" | "Condition" | "Procedure" | "DiagnosticReport" | "Immunization"
+        | "MedicationRequest" | "AllergyIntolerance" => out.push(p("code", "token")),
+        _ => {}
+    }
+    if !matches!(rtype, "Patient" | "AllergyIntolerance") {
+        out.push(p("date", "date"));
+    }
+    out
+}
+
+/// `GET /fhir/r4/metadata`: public, as FHIR requires.
+pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
+    let smart = crate::smart::routes::endpoints(&state);
+    let resources: Vec<Value> = RESOURCE_TYPES
+        .iter()
+        .map(|t| {
+            json!({
+                "type": t,
+                "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                "searchParam": search_params(t),
+            })
+        })
+        .collect();
+    let body = json!({
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": "2026-11-29",
+        "kind": "instance",
+        "software": { "name": "patient-portal", "version": env!("CARGO_PKG_VERSION") },
+        "implementation": { "description": "Patient portal FHIR R4 read API", "url": base_url(&state) },
+        "fhirVersion": "4.0.1",
+        "format": ["json"],
+        "rest": [{
+            "mode": "server",
+            "security": {
+                "extension": [{
+                    "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                    "extension": [
+                        { "url": "authorize", "valueUri": smart.authorize },
+                        { "url": "token", "valueUri": smart.token },
+                        { "url": "revoke", "valueUri": smart.revoke }
+                    ]
+                }],
+                "service": [{
+                    "coding": [{
+                        "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                        "code": "SMART-on-FHIR"
+                    }],
+                    "text": "OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)"
+                }]
+            },
+            "resource": resources,
+        }]
+    });
+    fhir_json(StatusCode::OK, &body)
+}
+
+/// How the patient's access log phrases an app's entry ("Diabetes Coach read your lab results").
+pub fn describe_entry(app: &str, action: &str, detail: Option<&str>) -> String {
+    let mut words = detail.unwrap_or("").split(' ');
+    let kind = words.next();
+    let rtype = words.next().unwrap_or("");
+    let category = words.next();
+    let what = match (rtype, category) {
+        ("Observation", Some("laboratory")) => "your lab results",
+        ("Observation", Some("vital-signs")) => "your vital signs",
+        ("Observation", _) => "your lab results and vital signs",
+        ("Patient", _) => "your name, date of birth and contact details",
+        ("AllergyIntolerance", _) => "your allergies",
+        ("Condition", _) => "your conditions",
+        ("MedicationRequest", _) => "your medications",
+        ("Immunization", _) => "your immunizations",
+        ("Encounter", _) => "your visits",
+        ("Procedure", _) => "your procedures",
+        ("DiagnosticReport", _) => "your test reports",
+        ("CarePlan", _) => "your care plans",
+        ("Goal", _) => "your health goals",
+        _ => "your record",
+    };
+    match action {
+        "app_read" if kind == Some("refused") => format!("{app} asked for {what} and was refused"),
+        "app_read" => format!("{app} read {what}"),
+        "app_connected" => format!("You connected {app} to your record"),
+        "app_disconnected" => format!(
+            "You disconnected {}",
+            detail.filter(|d| !d.is_empty()).unwrap_or("an app")
+        ),
+        _ => format!("{app} accessed your record"),
+    }
+}

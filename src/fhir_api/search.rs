@@ -1,0 +1,288 @@
+//! Search parameters over exported resources: `_id`, `patient`, `category`, `code` (token) and
+//! `date` (with the prefixes eq ne gt lt ge le sa eb). They work on the JSON the exporter
+//! produces, so resource types the exporter learns appear here without a second mapping.
+
+use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
+use serde_json::Value;
+
+use crate::records::fhir_import::parse_fhir_datetime;
+
+/// One parsed search. Parameters that repeat are ANDed; commas inside a value are ORed.
+#[derive(Debug, Default)]
+pub struct Search {
+    pub ids: Vec<Vec<String>>,
+    pub categories: Vec<Vec<Token>>,
+    pub codes: Vec<Vec<Token>>,
+    pub dates: Vec<Vec<DateFilter>>,
+    /// The `patient`/`subject` values given (each must be the token's own patient).
+    pub patients: Vec<String>,
+    pub count: usize,
+    pub offset: usize,
+}
+
+pub const DEFAULT_COUNT: usize = 50;
+pub const MAX_COUNT: usize = 100;
+const MAX_OFFSET: usize = 1_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub system: Option<String>,
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefix {
+    Eq,
+    Ne,
+    Gt,
+    Lt,
+    Ge,
+    Le,
+    Sa,
+    Eb,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateFilter {
+    prefix: Prefix,
+    /// The value's range at its own precision: [start, end).
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+fn token(v: &str) -> Token {
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    match v.split_once('|') {
+        // "|code": explicitly no system; treat as any system with that code.
+        Some((system, code)) => Token {
+            system: some(system),
+            code: some(code),
+        },
+        None => Token {
+            system: None,
+            code: some(v),
+        },
+    }
+}
+
+fn date_filter(v: &str) -> Option<DateFilter> {
+    let (prefix, rest) = match v.get(..2) {
+        Some("eq") => (Prefix::Eq, &v[2..]),
+        Some("ne") => (Prefix::Ne, &v[2..]),
+        Some("gt") => (Prefix::Gt, &v[2..]),
+        Some("lt") => (Prefix::Lt, &v[2..]),
+        Some("ge") => (Prefix::Ge, &v[2..]),
+        Some("le") => (Prefix::Le, &v[2..]),
+        Some("sa") => (Prefix::Sa, &v[2..]),
+        Some("eb") => (Prefix::Eb, &v[2..]),
+        _ => (Prefix::Eq, v),
+    };
+    let start = parse_fhir_datetime(rest)?;
+    let end = if rest.contains('T') {
+        start + Duration::seconds(1)
+    } else {
+        let d: NaiveDate = start.date_naive();
+        let next = match rest.len() {
+            4 => d.checked_add_months(Months::new(12))?,
+            7 => d.checked_add_months(Months::new(1))?,
+            _ => d.succ_opt()?,
+        };
+        next.and_hms_opt(0, 0, 0)?.and_utc()
+    };
+    Some(DateFilter { prefix, start, end })
+}
+
+impl DateFilter {
+    fn matches(&self, t: DateTime<Utc>) -> bool {
+        let inside = t >= self.start && t < self.end;
+        match self.prefix {
+            Prefix::Eq => inside,
+            Prefix::Ne => !inside,
+            Prefix::Gt | Prefix::Sa => t >= self.end,
+            Prefix::Lt | Prefix::Eb => t < self.start,
+            Prefix::Ge => t >= self.start,
+            Prefix::Le => t < self.end,
+        }
+    }
+}
+
+fn number(name: &str, v: &str, max: usize) -> Result<usize, String> {
+    v.parse::<usize>()
+        .map(|n| n.min(max))
+        .map_err(|_| format!("{name} must be a whole number"))
+}
+
+/// Parses the query string's pairs. Unknown parameters are ignored, as FHIR servers do by
+/// default; a known parameter with a bad value is a 400.
+pub fn parse(pairs: &[(String, String)]) -> Result<Search, String> {
+    let mut s = Search {
+        count: DEFAULT_COUNT,
+        ..Default::default()
+    };
+    for (k, v) in pairs {
+        let values = || v.split(',').map(str::trim).filter(|x| !x.is_empty());
+        match k.as_str() {
+            "_id" => s.ids.push(values().map(str::to_string).collect()),
+            "patient" | "subject" => s.patients.push(v.clone()),
+            "category" => s.categories.push(values().map(token).collect()),
+            "code" => s.codes.push(values().map(token).collect()),
+            "date" => s.dates.push(
+                values()
+                    .map(|d| date_filter(d).ok_or_else(|| format!("date {d:?} is not a FHIR date")))
+                    .collect::<Result<_, _>>()?,
+            ),
+            "_count" => s.count = number("_count", v, MAX_COUNT)?.max(1),
+            "_offset" => s.offset = number("_offset", v, MAX_OFFSET)?,
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+/// The id a `patient` parameter names: "123", "Patient/123" or ".../Patient/123".
+pub fn patient_ref(v: &str) -> &str {
+    match v.rfind("Patient/") {
+        Some(i) => &v[i + "Patient/".len()..],
+        None => v,
+    }
+}
+
+fn codings(concept: &Value) -> impl Iterator<Item = &Value> {
+    concept["coding"].as_array().into_iter().flatten()
+}
+
+fn concept_matches(concept: &Value, t: &Token) -> bool {
+    codings(concept).any(|c| {
+        t.code.as_deref().is_none_or(|code| c["code"] == code)
+            && t.system.as_deref().is_none_or(|sys| c["system"] == sys)
+    })
+}
+
+/// The element `code` searches: code, vaccineCode or the medication.
+fn code_concepts(r: &Value) -> Vec<&Value> {
+    ["code", "vaccineCode", "medicationCodeableConcept"]
+        .iter()
+        .map(|k| &r[*k])
+        .filter(|v| v.is_object())
+        .collect()
+}
+
+fn category_concepts(r: &Value) -> Vec<&Value> {
+    match &r["category"] {
+        Value::Array(a) => a.iter().collect(),
+        v @ Value::Object(_) => vec![v],
+        _ => Vec::new(),
+    }
+}
+
+/// The resource's clinically relevant date, whichever element its type uses.
+pub fn resource_date(r: &Value) -> Option<DateTime<Utc>> {
+    const PATHS: &[&[&str]] = &[
+        &["effectiveDateTime"],
+        &["effectiveInstant"],
+        &["effectivePeriod", "start"],
+        &["occurrenceDateTime"],
+        &["performedDateTime"],
+        &["performedPeriod", "start"],
+        &["period", "start"],
+        &["onsetDateTime"],
+        &["authoredOn"],
+        &["startDate"],
+        &["recordedDate"],
+        &["issued"],
+    ];
+    PATHS.iter().find_map(|path| {
+        let v = path.iter().fold(r, |v, k| &v[*k]);
+        v.as_str().and_then(parse_fhir_datetime)
+    })
+}
+
+impl Search {
+    pub fn matches(&self, r: &Value) -> bool {
+        let id = r["id"].as_str().unwrap_or("");
+        self.ids.iter().all(|any| any.iter().any(|x| x == id))
+            && self.codes.iter().all(|any| {
+                any.iter()
+                    .any(|t| code_concepts(r).iter().any(|c| concept_matches(c, t)))
+            })
+            && self.categories.iter().all(|any| {
+                any.iter()
+                    .any(|t| category_concepts(r).iter().any(|c| concept_matches(c, t)))
+            })
+            && self
+                .dates
+                .iter()
+                .all(|any| resource_date(r).is_some_and(|d| any.iter().any(|f| f.matches(d))))
+    }
+
+    /// The first category code asked for, for the audit entry ("laboratory").
+    pub fn category_hint(&self) -> Option<&str> {
+        self.categories.first()?.first()?.code.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pairs(q: &str) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(q.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    fn obs() -> Value {
+        json!({
+            "resourceType": "Observation", "id": "o1",
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}]}],
+            "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]},
+            "effectiveDateTime": "2021-03-15T10:00:00Z"
+        })
+    }
+
+    fn hit(q: &str) -> bool {
+        parse(&pairs(q)).unwrap().matches(&obs())
+    }
+
+    #[test]
+    fn tokens_match_code_and_system() {
+        assert!(hit("code=4548-4"));
+        assert!(hit("code=http://loinc.org|4548-4"));
+        assert!(!hit("code=http://snomed.info/sct|4548-4"));
+        assert!(hit("code=1234-5,4548-4"));
+        assert!(!hit("code=1234-5"));
+        assert!(hit("category=laboratory"));
+        assert!(!hit("category=vital-signs"));
+        assert!(!hit("category=laboratory&code=1234-5"));
+    }
+
+    #[test]
+    fn dates_compare_at_the_precision_given() {
+        assert!(hit("date=2021"));
+        assert!(hit("date=2021-03"));
+        assert!(hit("date=eq2021-03-15"));
+        assert!(!hit("date=2021-03-16"));
+        assert!(hit("date=ge2021-03-15"));
+        assert!(!hit("date=gt2021-03-15"));
+        assert!(hit("date=gt2021-03-14"));
+        assert!(hit("date=lt2022"));
+        assert!(!hit("date=lt2021-03-15"));
+        assert!(hit("date=le2021-03-15"));
+        assert!(hit("date=ne2020"));
+        assert!(hit("date=ge2021-01-01&date=lt2021-04-01"));
+        assert!(!hit("date=ge2021-01-01&date=lt2021-03-01"));
+        assert!(hit("date=sa2020-12-31"));
+        assert!(hit("date=eb2021-12-31T00:00:00Z"));
+    }
+
+    #[test]
+    fn bad_values_are_refused_and_counts_capped() {
+        assert!(parse(&pairs("date=yesterday")).is_err());
+        assert!(parse(&pairs("_count=lots")).is_err());
+        assert_eq!(parse(&pairs("_count=100000")).unwrap().count, MAX_COUNT);
+        assert_eq!(parse(&pairs("_count=0")).unwrap().count, 1);
+        assert_eq!(patient_ref("https://x/fhir/r4/Patient/abc"), "abc");
+        assert_eq!(patient_ref("Patient/abc"), "abc");
+    }
+}

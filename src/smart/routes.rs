@@ -1,0 +1,643 @@
+//! The authorization server's endpoints: discovery, authorize, consent, token, revoke, JWKS.
+//!
+//! `/smart/authorize` is public (it only checks the request and parks it); `/smart/consent`
+//! needs the patient's MFA-verified session, so the gate sends a browser without one through
+//! the normal sign-in and back. The token and revocation endpoints authenticate the client
+//! themselves and answer in OAuth's JSON, never with a page.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::Engine as _;
+use serde_json::{json, Value};
+use tera::Context;
+
+use super::scopes::{self, Scopes};
+use super::tokens::{self, Request, ACCESS_TTL};
+use super::{apps, keys};
+use crate::access::{self, LinkedPatient};
+use crate::audit::Action;
+use crate::auth::routes::page_context;
+use crate::auth::session;
+use crate::config::join_url;
+use crate::fhir_api::{self, base_url};
+use crate::records::store;
+use crate::startup::AppState;
+use crate::web::{csrf, templates, AppError};
+
+pub struct Endpoints {
+    pub authorize: String,
+    pub token: String,
+    pub revoke: String,
+    pub jwks: String,
+}
+
+pub fn endpoints(state: &AppState) -> Endpoints {
+    let at = |p: &str| join_url(&state.settings.public_url, p);
+    Endpoints {
+        authorize: at("/smart/authorize"),
+        token: at("/smart/token"),
+        revoke: at("/smart/revoke"),
+        jwks: at("/smart/jwks"),
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Pragma", "no-cache"))
+        .body(body.to_string())
+}
+
+fn scopes_supported() -> Vec<String> {
+    let mut out: Vec<String> = [
+        scopes::OPENID,
+        scopes::FHIR_USER,
+        scopes::LAUNCH_PATIENT,
+        scopes::OFFLINE,
+        "patient/*.rs",
+        "patient/*.read",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    out.extend(
+        scopes::RESOURCE_TYPES
+            .iter()
+            .map(|t| format!("patient/{t}.rs")),
+    );
+    out
+}
+
+/// `GET /.well-known/smart-configuration` (also under the FHIR base, where SMART apps look).
+pub async fn smart_configuration(state: web::Data<AppState>) -> HttpResponse {
+    let e = endpoints(&state);
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "issuer": base_url(&state),
+            "jwks_uri": e.jwks,
+            "authorization_endpoint": e.authorize,
+            "token_endpoint": e.token,
+            "revocation_endpoint": e.revoke,
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "response_types_supported": ["code"],
+            "scopes_supported": scopes_supported(),
+            "code_challenge_methods_supported": ["S256"],
+            "capabilities": [
+                "launch-standalone",
+                "client-public",
+                "client-confidential-symmetric",
+                "context-standalone-patient",
+                "permission-patient",
+                "permission-offline",
+                "permission-v1",
+                "permission-v2",
+                "sso-openid-connect"
+            ]
+        }),
+    )
+}
+
+/// `GET /fhir/r4/.well-known/openid-configuration`: the id_token issuer's metadata.
+pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
+    let e = endpoints(&state);
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "issuer": base_url(&state),
+            "authorization_endpoint": e.authorize,
+            "token_endpoint": e.token,
+            "jwks_uri": e.jwks,
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": scopes_supported(),
+            "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nonce", "fhirUser"],
+            "code_challenge_methods_supported": ["S256"]
+        }),
+    )
+}
+
+/// `GET /smart/jwks`.
+pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let key = keys::load(&state.pool).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(key.jwks().to_string()))
+}
+
+/// The query or form as pairs; a parameter given twice is refused (RFC 6749 §3.1).
+fn single_params(raw: &[u8]) -> Result<std::collections::HashMap<String, String>, String> {
+    let mut out = std::collections::HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(raw).into_owned() {
+        if out.insert(k.clone(), v).is_some() {
+            return Err(format!("{k} is given more than once"));
+        }
+    }
+    Ok(out)
+}
+
+fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
+    match url::Url::parse(uri) {
+        Ok(mut u) => {
+            {
+                let mut q = u.query_pairs_mut();
+                for (k, v) in pairs {
+                    q.append_pair(k, v);
+                }
+            }
+            u.to_string()
+        }
+        // Registered URIs were checked when added; this is only a fallback.
+        Err(_) => uri.to_string(),
+    }
+}
+
+fn found(to: &str) -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", to))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
+}
+
+fn redirect_error(redirect_uri: &str, error: &str, description: &str, state: &str) -> HttpResponse {
+    let mut pairs = vec![("error", error), ("error_description", description)];
+    if !state.is_empty() {
+        pairs.push(("state", state));
+    }
+    found(&with_query(redirect_uri, &pairs))
+}
+
+/// `GET /smart/authorize`: checks the request, parks it, and sends the browser to consent.
+/// An unknown client or a redirect URI that is not registered exactly gets an error page:
+/// the code must never go anywhere the app did not register.
+pub async fn authorize(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let q = single_params(req.query_string().as_bytes()).map_err(AppError::bad_request)?;
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
+    let client_id = get("client_id");
+    let app = match apps::find(&state.pool, client_id).await? {
+        Some(app) if !client_id.is_empty() => app,
+        _ => {
+            tracing::info!(reason = "unknown_client", "SMART authorize refused");
+            return Err(AppError::bad_request(
+                "The app that sent you here is not registered with this portal.",
+            ));
+        }
+    };
+    let redirect_uri = get("redirect_uri");
+    if !app.allows_redirect(redirect_uri) {
+        tracing::info!(client_id = %app.client_id, reason = "redirect_uri_mismatch", "SMART authorize refused");
+        return Err(AppError::bad_request(
+            "The app asked to send you back to an address it has not registered. Nothing was shared.",
+        ));
+    }
+    let st = get("state");
+    let refuse = |error: &str, description: &str| -> Result<HttpResponse, AppError> {
+        tracing::info!(client_id = %app.client_id, reason = error, "SMART authorize refused");
+        Ok(redirect_error(redirect_uri, error, description, st))
+    };
+    if get("response_type") != "code" {
+        return refuse("unsupported_response_type", "response_type must be code");
+    }
+    if st.is_empty() || st.len() > 512 {
+        return refuse("invalid_request", "state is required");
+    }
+    let challenge = get("code_challenge");
+    let challenge_ok = challenge.len() == 43
+        && challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if get("code_challenge_method") != "S256" || !challenge_ok {
+        return refuse(
+            "invalid_request",
+            "PKCE with code_challenge_method S256 is required",
+        );
+    }
+    let base = base_url(&state);
+    if get("aud").trim_end_matches('/') != base.trim_end_matches('/') {
+        return refuse("invalid_request", "aud must be this server's FHIR base URL");
+    }
+    let asked = Scopes::parse(get("scope"));
+    if asked.is_empty() {
+        return refuse(
+            "invalid_scope",
+            "none of the requested scopes can be granted",
+        );
+    }
+    let nonce = q.get("nonce").filter(|n| n.len() <= 256).cloned();
+    let id = tokens::save_request(
+        &state.pool,
+        &Request {
+            client_id: app.client_id.clone(),
+            redirect_uri: redirect_uri.to_string(),
+            scope: asked.as_string(),
+            state: st.to_string(),
+            code_challenge: challenge.to_string(),
+            nonce,
+        },
+    )
+    .await?;
+    Ok(found(&format!(
+        "/smart/consent?{}",
+        serde_urlencoded::to_string([("request", id.as_str())]).unwrap_or_default()
+    )))
+}
+
+#[derive(serde::Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+/// `GET /smart/consent?request=...`: what the app asks for, in plain words.
+pub async fn consent_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    patient: LinkedPatient,
+) -> Result<HttpResponse, AppError> {
+    let q = single_params(req.query_string().as_bytes()).map_err(AppError::bad_request)?;
+    let id = q.get("request").cloned().unwrap_or_default();
+    let expired = || {
+        AppError::bad_request(
+            "This request to connect an app has expired or was already answered. Go back to the app and start again.",
+        )
+    };
+    let request = tokens::load_request(&state.pool, &id)
+        .await?
+        .ok_or_else(expired)?;
+    let app = apps::find(&state.pool, &request.client_id)
+        .await?
+        .ok_or_else(expired)?;
+    let choices: Vec<Choice> = Scopes::parse(&request.scope)
+        .choices()
+        .into_iter()
+        .map(|value| Choice {
+            label: scopes::describe(&value),
+            value,
+        })
+        .collect();
+    let mut ctx: Context = page_context(Some((&patient.user, &session)), &state);
+    ctx.insert("app_name", &app.name);
+    ctx.insert("choices", &choices);
+    ctx.insert("request_id", &id);
+    let redirect_host = url::Url::parse(&request.redirect_uri)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    ctx.insert("redirect_host", &redirect_host);
+    Ok(templates::page(StatusCode::OK, "smart_consent.html", &ctx))
+}
+
+/// `POST /smart/consent`: the patient allows (some of) it, or says no.
+pub async fn consent(
+    state: web::Data<AppState>,
+    session: Session,
+    patient: LinkedPatient,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let mut csrf_token = String::new();
+    let mut request_id = String::new();
+    let mut decision = String::new();
+    let mut ticked: Vec<String> = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(&body).into_owned() {
+        match k.as_str() {
+            "csrf_token" => csrf_token = v,
+            "request" => request_id = v,
+            "decision" => decision = v,
+            "scope" => ticked.push(v),
+            _ => {}
+        }
+    }
+    let expected = session::csrf_token(&session).unwrap_or_default();
+    if !csrf::matches(&expected, &csrf_token) {
+        return Err(AppError::bad_request(
+            "This form has expired. Please go back to the app and start again.",
+        ));
+    }
+    let request = tokens::take_request(&state.pool, &request_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "This request to connect an app has expired or was already answered.",
+            )
+        })?;
+    if apps::find(&state.pool, &request.client_id).await?.is_none() {
+        return Err(AppError::bad_request("This app is no longer registered."));
+    }
+    if decision != "allow" {
+        return Ok(redirect_error(
+            &request.redirect_uri,
+            "access_denied",
+            "the patient did not allow access",
+            &request.state,
+        ));
+    }
+    let Some(granted) = Scopes::parse(&request.scope).consented(&ticked) else {
+        return Err(AppError::bad_request(
+            "The form asked for something the app did not request.",
+        ));
+    };
+    if !scopes::RESOURCE_TYPES
+        .iter()
+        .any(|t| granted.allows(t, scopes::Need::Read) || granted.allows(t, scopes::Need::Search))
+        && !granted.has(scopes::OPENID)
+    {
+        return Ok(redirect_error(
+            &request.redirect_uri,
+            "access_denied",
+            "the patient allowed nothing",
+            &request.state,
+        ));
+    }
+    let code = tokens::grant_code(
+        &state.pool,
+        &request,
+        patient.patient_id(),
+        &patient.user.subject,
+        &granted,
+    )
+    .await?;
+    tracing::info!(client_id = %request.client_id, "patient allowed an app");
+    Ok(found(&with_query(
+        &request.redirect_uri,
+        &[("code", &code), ("state", &request.state)],
+    )))
+}
+
+/// An OAuth error from the token or revocation endpoint.
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> HttpResponse {
+    let mut resp = json_response(
+        status,
+        &json!({ "error": error, "error_description": description }),
+    );
+    if status == StatusCode::UNAUTHORIZED {
+        resp.headers_mut().insert(
+            actix_web::http::header::WWW_AUTHENTICATE,
+            actix_web::http::header::HeaderValue::from_static("Basic realm=\"patient-portal\""),
+        );
+    }
+    resp
+}
+
+/// The client's credentials: `client_secret_basic`, `client_secret_post`, or a public client's
+/// bare `client_id`. Using two methods at once is refused.
+fn client_credentials(
+    req: &HttpRequest,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<(String, Option<String>), &'static str> {
+    let basic = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("basic").then(|| rest.trim())
+        });
+    match basic {
+        Some(b64) => {
+            if form.contains_key("client_secret") {
+                return Err("use one client authentication method");
+            }
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|_| "bad Basic credentials")?;
+            let text = String::from_utf8(raw).map_err(|_| "bad Basic credentials")?;
+            let (id, secret) = text.split_once(':').ok_or("bad Basic credentials")?;
+            // RFC 6749 §2.3.1: both parts are form-urlencoded before encoding.
+            let decode = |s: &str| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
+            let id = decode(id);
+            if form.get("client_id").is_some_and(|f| *f != id) {
+                return Err("client_id differs from the Basic credentials");
+            }
+            Ok((id, Some(decode(secret))))
+        }
+        None => {
+            let id = form.get("client_id").cloned().unwrap_or_default();
+            Ok((id, form.get("client_secret").cloned()))
+        }
+    }
+}
+
+/// A pairwise subject for the id_token: stable per app and patient, and not the B2C object id.
+fn pairwise_subject(client_id: &str, subject: &str) -> String {
+    crate::auth::hash(&format!("{client_id}\n{subject}"))
+}
+
+/// `POST /smart/token`.
+pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    match token_inner(&req, &state, &body).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "SMART token endpoint failed");
+            oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "try again later",
+            )
+        }
+    }
+}
+
+async fn token_inner(
+    req: &HttpRequest,
+    state: &AppState,
+    body: &[u8],
+) -> anyhow::Result<HttpResponse> {
+    let bad = |e: &str, d: &str| -> anyhow::Result<HttpResponse> {
+        Ok(oauth_error(StatusCode::BAD_REQUEST, e, d))
+    };
+    let form = match single_params(body) {
+        Ok(f) => f,
+        Err(e) => return bad("invalid_request", &e),
+    };
+    let (client_id, secret) = match client_credentials(req, &form) {
+        Ok(c) => c,
+        Err(e) => return bad("invalid_request", e),
+    };
+    let Some(app) = apps::authenticate(&state.pool, &client_id, secret.as_deref()).await? else {
+        tracing::info!(reason = "invalid_client", "SMART token request refused");
+        return Ok(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication failed",
+        ));
+    };
+    let get = |k: &str| form.get(k).map(String::as_str);
+    let (grant, scope, first) = match get("grant_type") {
+        Some("authorization_code") => {
+            let outcome = tokens::redeem_code(
+                &state.pool,
+                get("code").unwrap_or(""),
+                &app.client_id,
+                get("redirect_uri"),
+                get("code_verifier"),
+            )
+            .await?;
+            match outcome {
+                Ok(grant) => {
+                    let scope = grant.scope.clone();
+                    (grant, scope, true)
+                }
+                Err(refusal) => {
+                    tracing::info!(client_id = %app.client_id, reason = refusal.as_str(), "SMART code refused");
+                    return bad("invalid_grant", "the code is invalid, expired or used");
+                }
+            }
+        }
+        Some("refresh_token") => {
+            let outcome = tokens::use_refresh(
+                &state.pool,
+                get("refresh_token").unwrap_or(""),
+                &app.client_id,
+            )
+            .await?;
+            let grant = match outcome {
+                Ok(grant) => grant,
+                Err(refusal) => {
+                    tracing::info!(client_id = %app.client_id, reason = refusal.as_str(), "SMART refresh token refused");
+                    return bad(
+                        "invalid_grant",
+                        "the refresh token is invalid, expired or used",
+                    );
+                }
+            };
+            let scope = match get("scope") {
+                None => grant.scope.clone(),
+                Some(asked) => {
+                    let every_word_known = asked
+                        .split_ascii_whitespace()
+                        .all(|w| !Scopes::parse(w).is_empty());
+                    let narrowed = Scopes::parse(asked);
+                    if !every_word_known || !narrowed.within(&grant.scope) {
+                        return bad("invalid_scope", "a refresh cannot add scopes");
+                    }
+                    narrowed
+                }
+            };
+            (grant, scope, false)
+        }
+        _ => {
+            return bad(
+                "unsupported_grant_type",
+                "use authorization_code or refresh_token",
+            )
+        }
+    };
+    let mut grant = grant;
+    if grant.fhir_patient_id.is_none() {
+        // The app's first token: the patient's access log shows that the app was connected.
+        let chart = access::open_for_app(
+            state,
+            req,
+            &app.client_id,
+            &grant.patient_id,
+            Action::AppConnected,
+            "connected".into(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let patient = store::patient(&state.pool, &chart).await?;
+        let id = fhir_api::patient_resource_id(patient)
+            .ok_or_else(|| anyhow::anyhow!("the exporter gave no Patient id"))?;
+        tokens::set_fhir_patient_id(&state.pool, &grant.id, &id).await?;
+        grant.fhir_patient_id = Some(id);
+    }
+    let patient = grant.fhir_patient_id.clone().unwrap_or_default();
+    let (access, refresh) = tokens::issue(
+        &state.pool,
+        &grant,
+        &scope,
+        grant.scope.has(scopes::OFFLINE),
+    )
+    .await?;
+    let mut out = json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": ACCESS_TTL,
+        "scope": scope.as_string(),
+        "patient": patient,
+    });
+    if let Some(r) = refresh {
+        out["refresh_token"] = json!(r);
+    }
+    if scope.has(scopes::OPENID) {
+        let now = crate::db::now();
+        let mut claims = json!({
+            "iss": base_url(state),
+            "sub": pairwise_subject(&app.client_id, &grant.subject),
+            "aud": app.client_id,
+            "iat": now,
+            "exp": now + ACCESS_TTL,
+        });
+        if scope.has(scopes::FHIR_USER) {
+            claims["fhirUser"] = json!(format!("{}/Patient/{patient}", base_url(state)));
+        }
+        if first {
+            if let Some(n) = tokens::nonce(&state.pool, &grant.id).await? {
+                claims["nonce"] = json!(n);
+            }
+        }
+        let key = keys::load(&state.pool).await?;
+        out["id_token"] = json!(key.sign(&claims)?);
+    }
+    tracing::info!(client_id = %app.client_id, first, "SMART tokens issued");
+    Ok(json_response(StatusCode::OK, &out))
+}
+
+/// `POST /smart/revoke` (RFC 7009): always 200 for an authenticated client.
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let form = match single_params(&body) {
+        Ok(f) => f,
+        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e),
+    };
+    let (client_id, secret) = match client_credentials(&req, &form) {
+        Ok(c) => c,
+        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", e),
+    };
+    let app = match apps::authenticate(&state.pool, &client_id, secret.as_deref()).await {
+        Ok(Some(app)) => app,
+        Ok(None) => {
+            return oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client authentication failed",
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "SMART revoke failed");
+            return oauth_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "try again later",
+            );
+        }
+    };
+    let token = form.get("token").cloned().unwrap_or_default();
+    if let Err(e) = tokens::revoke_token(&state.pool, &token, &app.client_id).await {
+        tracing::error!(error = %e, "SMART revoke failed");
+        return oauth_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "try again later",
+        );
+    }
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
+}

@@ -1,0 +1,334 @@
+//! SMART scopes: what an app asks for, what the patient grants, and what a token allows.
+//!
+//! Only what this portal can do is ever granted: patient-level reads and searches of the types
+//! the FHIR API serves, `launch/patient`, `openid fhirUser` and `offline_access`. Anything else
+//! (user/ or system/ scopes, writes, granular `?` scopes, unknown words) is dropped, never
+//! widened into something we do serve.
+
+use std::collections::BTreeSet;
+
+/// The resource types the FHIR API serves (and the consent page can name).
+pub const RESOURCE_TYPES: &[&str] = &[
+    "Patient",
+    "AllergyIntolerance",
+    "CarePlan",
+    "Condition",
+    "DiagnosticReport",
+    "Encounter",
+    "Goal",
+    "Immunization",
+    "MedicationRequest",
+    "Observation",
+    "Procedure",
+];
+
+pub const LAUNCH_PATIENT: &str = "launch/patient";
+pub const OPENID: &str = "openid";
+pub const FHIR_USER: &str = "fhirUser";
+pub const OFFLINE: &str = "offline_access";
+
+/// A set of granted scopes in canonical form, in the order first seen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scopes(Vec<String>);
+
+/// What an API request needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Read,
+    Search,
+}
+
+/// One resource scope: `patient/<type>.<perms>`, with `read`/`search` from v1 or v2 syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ResourceScope {
+    rtype: String,
+    read: bool,
+    search: bool,
+    v1: bool,
+}
+
+impl ResourceScope {
+    fn parse(s: &str) -> Option<Self> {
+        let rest = s.strip_prefix("patient/")?;
+        let (rtype, perms) = rest.split_once('.')?;
+        if rtype != "*" && !RESOURCE_TYPES.contains(&rtype) {
+            return None;
+        }
+        let (read, search, v1) = match perms {
+            "read" | "*" => (true, true, true),
+            _ => {
+                // v2: a non-empty subsequence of "cruds", in that order.
+                let mut last = None;
+                for c in perms.chars() {
+                    let pos = "cruds".find(c)?;
+                    if last.is_some_and(|l| pos <= l) {
+                        return None;
+                    }
+                    last = Some(pos);
+                }
+                last?;
+                (perms.contains('r'), perms.contains('s'), false)
+            }
+        };
+        (read || search).then(|| ResourceScope {
+            rtype: rtype.to_string(),
+            read,
+            search,
+            v1,
+        })
+    }
+
+    fn canonical(&self) -> String {
+        let perms = if self.v1 {
+            "read".to_string()
+        } else {
+            format!(
+                "{}{}",
+                if self.read { "r" } else { "" },
+                if self.search { "s" } else { "" }
+            )
+        };
+        format!("patient/{}.{perms}", self.rtype)
+    }
+
+    fn covers(&self, other: &ResourceScope) -> bool {
+        (self.rtype == "*" || self.rtype == other.rtype)
+            && (self.read || !other.read)
+            && (self.search || !other.search)
+    }
+}
+
+fn canonical(word: &str) -> Option<String> {
+    match word {
+        LAUNCH_PATIENT | OPENID | FHIR_USER | OFFLINE => Some(word.to_string()),
+        _ => ResourceScope::parse(word).map(|r| r.canonical()),
+    }
+}
+
+impl Scopes {
+    /// What we would grant of a requested `scope` string: unsupported words are dropped.
+    pub fn parse(requested: &str) -> Self {
+        let mut out: Vec<String> = Vec::new();
+        for word in requested.split_ascii_whitespace() {
+            if let Some(c) = canonical(word) {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        Scopes(out)
+    }
+
+    pub fn as_string(&self) -> String {
+        self.0.join(" ")
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+
+    pub fn has(&self, word: &str) -> bool {
+        self.0.iter().any(|s| s == word)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// True when every scope of `self` is covered by `granted` (no escalation).
+    pub fn within(&self, granted: &Scopes) -> bool {
+        self.0.iter().all(|s| granted.covers(s))
+    }
+
+    fn covers(&self, scope: &str) -> bool {
+        match ResourceScope::parse(scope) {
+            Some(want) => self
+                .0
+                .iter()
+                .filter_map(|s| ResourceScope::parse(s))
+                .any(|have| have.covers(&want)),
+            None => self.has(scope),
+        }
+    }
+
+    /// May a token with these scopes do `need` on `rtype`?
+    pub fn allows(&self, rtype: &str, need: Need) -> bool {
+        self.0
+            .iter()
+            .filter_map(|s| ResourceScope::parse(s))
+            .any(|r| {
+                (r.rtype == "*" || r.rtype == rtype)
+                    && match need {
+                        Need::Read => r.read,
+                        Need::Search => r.search,
+                    }
+            })
+    }
+
+    /// The choices the consent page offers: a wildcard becomes one box per type, so the
+    /// patient can allow fewer kinds of data than the app asked for.
+    pub fn choices(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in &self.0 {
+            match ResourceScope::parse(s) {
+                Some(r) if r.rtype == "*" => {
+                    for t in RESOURCE_TYPES {
+                        let one = ResourceScope {
+                            rtype: (*t).to_string(),
+                            ..r.clone()
+                        }
+                        .canonical();
+                        if !out.contains(&one) {
+                            out.push(one);
+                        }
+                    }
+                }
+                _ => {
+                    if !out.contains(s) {
+                        out.push(s.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// What the patient ticked on the consent page, checked against what was asked (a box the
+    /// page never offered is refused, not ignored). Every type of a wildcard ticked: the
+    /// wildcard itself is granted.
+    pub fn consented(&self, ticked: &[String]) -> Option<Scopes> {
+        let offered = self.choices();
+        let ticked: BTreeSet<&str> = ticked.iter().map(String::as_str).collect();
+        if ticked.iter().any(|t| !offered.iter().any(|o| o == t)) {
+            return None;
+        }
+        let mut out = Vec::new();
+        for s in &self.0 {
+            match ResourceScope::parse(s) {
+                Some(r) if r.rtype == "*" => {
+                    let each: Vec<String> = RESOURCE_TYPES
+                        .iter()
+                        .map(|t| {
+                            ResourceScope {
+                                rtype: (*t).to_string(),
+                                ..r.clone()
+                            }
+                            .canonical()
+                        })
+                        .collect();
+                    if each.iter().all(|e| ticked.contains(e.as_str())) {
+                        out.push(s.clone());
+                    } else {
+                        out.extend(each.into_iter().filter(|e| ticked.contains(e.as_str())));
+                    }
+                }
+                _ if ticked.contains(s.as_str()) => out.push(s.clone()),
+                _ => {}
+            }
+        }
+        let mut dedup: Vec<String> = Vec::new();
+        for s in out {
+            if !dedup.contains(&s) {
+                dedup.push(s);
+            }
+        }
+        Some(Scopes(dedup))
+    }
+}
+
+/// A scope in plain words, for the consent and connected-apps pages.
+pub fn describe(scope: &str) -> String {
+    if let Some(r) = ResourceScope::parse(scope) {
+        let what = match r.rtype.as_str() {
+            "*" => "your whole health record",
+            "Patient" => "your name, date of birth and contact details",
+            "AllergyIntolerance" => "your allergies",
+            "CarePlan" => "your care plans",
+            "Condition" => "your conditions and diagnoses",
+            "DiagnosticReport" => "your test and imaging reports",
+            "Encounter" => "your visits",
+            "Goal" => "your health goals",
+            "Immunization" => "your immunizations",
+            "MedicationRequest" => "your medications",
+            "Observation" => "your lab results and vital signs",
+            "Procedure" => "your procedures",
+            _ => "part of your record",
+        };
+        let how = match (r.read, r.search) {
+            (true, true) => "Read",
+            (true, false) => "Read single entries of",
+            _ => "Search",
+        };
+        return format!("{how} {what}");
+    }
+    match scope {
+        LAUNCH_PATIENT => "Know which patient record you chose".into(),
+        OPENID => "Confirm that it was you who connected it (without your name or e-mail)".into(),
+        FHIR_USER => "Know which patient record is yours (its id)".into(),
+        OFFLINE => "Keep access when you are not using it, until you disconnect it".into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsupported_scopes_are_dropped_never_widened() {
+        let s = Scopes::parse(
+            "patient/Observation.rs user/*.read system/*.rs patient/Observation.cruds patient/Foo.rs \
+             patient/Condition.write patient/Observation.rs?category=laboratory launch openid patient/*.read patient/Goal.sr",
+        );
+        assert_eq!(
+            s.as_string(),
+            "patient/Observation.rs openid patient/*.read"
+        );
+    }
+
+    #[test]
+    fn permissions_follow_the_letters() {
+        let s = Scopes::parse("patient/Observation.r patient/Condition.s");
+        assert!(s.allows("Observation", Need::Read));
+        assert!(!s.allows("Observation", Need::Search));
+        assert!(s.allows("Condition", Need::Search));
+        assert!(!s.allows("Condition", Need::Read));
+        assert!(!s.allows("Patient", Need::Read));
+        let all = Scopes::parse("patient/*.read");
+        assert!(all.allows("Encounter", Need::Search));
+    }
+
+    #[test]
+    fn narrowing_only_within_what_was_granted() {
+        let granted = Scopes::parse("patient/Observation.rs offline_access");
+        assert!(Scopes::parse("patient/Observation.r").within(&granted));
+        assert!(!Scopes::parse("patient/Condition.rs").within(&granted));
+        assert!(!Scopes::parse("patient/*.rs").within(&granted));
+        assert!(!Scopes::parse("openid").within(&granted));
+    }
+
+    #[test]
+    fn consent_can_narrow_a_wildcard_but_not_add() {
+        let asked = Scopes::parse("launch/patient patient/*.rs offline_access");
+        assert!(asked
+            .choices()
+            .contains(&"patient/Observation.rs".to_string()));
+        let got = asked
+            .consented(&[
+                "launch/patient".into(),
+                "patient/Observation.rs".into(),
+                "patient/Patient.rs".into(),
+            ])
+            .unwrap();
+        assert_eq!(
+            got.as_string(),
+            "launch/patient patient/Patient.rs patient/Observation.rs"
+        );
+        let all: Vec<String> = asked.choices();
+        assert_eq!(
+            asked.consented(&all).unwrap().as_string(),
+            "launch/patient patient/*.rs offline_access"
+        );
+        assert!(asked.consented(&["openid".into()]).is_none());
+    }
+}

@@ -1,0 +1,482 @@
+//! Grants, codes and tokens. A grant is one patient's consent to one app; every code, access
+//! token and refresh token belongs to one, and revoking the grant ends them all at once.
+//!
+//! All values are opaque random strings handed out once and stored as SHA-256. Codes and
+//! refresh tokens are single use, claimed with a conditional UPDATE so two concurrent uses
+//! cannot both win; a second use is treated as theft and revokes the whole grant.
+
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use subtle::ConstantTimeEq;
+
+use super::scopes::Scopes;
+use crate::auth::{hash, random_token};
+use crate::db::{self, Pool};
+
+pub const ACCESS_TTL: i64 = 3600;
+pub const CODE_TTL: i64 = 60;
+pub const REQUEST_TTL: i64 = 600;
+pub const REFRESH_TTL: i64 = 90 * 24 * 3600;
+
+/// An authorization request waiting for the patient's consent.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub state: String,
+    pub code_challenge: String,
+    pub nonce: Option<String>,
+}
+
+/// What a valid access token (or a redeemed code, or a refresh token) stands for.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub id: String,
+    pub client_id: String,
+    pub app_name: String,
+    pub patient_id: String,
+    pub subject: String,
+    /// The scopes of the grant (the refresh token's); an access token may carry fewer.
+    pub scope: Scopes,
+    pub fhir_patient_id: Option<String>,
+}
+
+/// Why a code or refresh token was refused; all become `invalid_grant`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Unknown,
+    Replayed,
+    Expired,
+    OtherClient,
+    RedirectUri,
+    Pkce,
+    Revoked,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Unknown => "unknown",
+            Refusal::Replayed => "replayed",
+            Refusal::Expired => "expired",
+            Refusal::OtherClient => "other_client",
+            Refusal::RedirectUri => "redirect_uri_mismatch",
+            Refusal::Pkce => "pkce_mismatch",
+            Refusal::Revoked => "revoked",
+        }
+    }
+}
+
+pub async fn save_request(pool: &Pool, r: &Request) -> Result<String, sqlx::Error> {
+    let id = random_token(32);
+    sqlx::query("DELETE FROM smart_requests WHERE expires_at < $1")
+        .bind(db::now())
+        .execute(pool)
+        .await?;
+    sqlx::query(
+        "INSERT INTO smart_requests (id_hash, client_id, redirect_uri, scope, state, code_challenge, nonce, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(hash(&id))
+    .bind(&r.client_id)
+    .bind(&r.redirect_uri)
+    .bind(&r.scope)
+    .bind(&r.state)
+    .bind(&r.code_challenge)
+    .bind(r.nonce.as_deref())
+    .bind(db::now() + REQUEST_TTL)
+    .execute(pool)
+    .await?;
+    Ok(id)
+}
+
+pub async fn load_request(pool: &Pool, id: &str) -> Result<Option<Request>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT client_id, redirect_uri, scope, state, code_challenge, nonce FROM smart_requests WHERE id_hash = $1 AND expires_at > $2",
+    )
+    .bind(hash(id))
+    .bind(db::now())
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        Ok(Request {
+            client_id: r.try_get(0)?,
+            redirect_uri: r.try_get(1)?,
+            scope: r.try_get(2)?,
+            state: r.try_get(3)?,
+            code_challenge: r.try_get(4)?,
+            nonce: r.try_get(5)?,
+        })
+    })
+    .transpose()
+}
+
+/// Takes a pending request (once): whoever deletes the row owns it.
+pub async fn take_request(pool: &Pool, id: &str) -> Result<Option<Request>, sqlx::Error> {
+    let Some(request) = load_request(pool, id).await? else {
+        return Ok(None);
+    };
+    let deleted = sqlx::query("DELETE FROM smart_requests WHERE id_hash = $1")
+        .bind(hash(id))
+        .execute(pool)
+        .await?
+        .rows_affected();
+    Ok((deleted == 1).then_some(request))
+}
+
+/// Records the patient's consent and returns a fresh authorization code. An earlier grant of
+/// the same app for the same patient is replaced: one connection per app.
+pub async fn grant_code(
+    pool: &Pool,
+    request: &Request,
+    patient_id: &str,
+    subject: &str,
+    scope: &Scopes,
+) -> Result<String, sqlx::Error> {
+    let now = db::now();
+    let grant_id = uuid::Uuid::new_v4().to_string();
+    let code = random_token(32);
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE smart_grants SET revoked_at = $1 WHERE client_id = $2 AND patient_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(&request.client_id)
+    .bind(patient_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO smart_grants (id, client_id, patient_id, subject, scope, nonce, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&grant_id)
+    .bind(&request.client_id)
+    .bind(patient_id)
+    .bind(subject)
+    .bind(scope.as_string())
+    .bind(request.nonce.as_deref())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO smart_codes (code_hash, grant_id, redirect_uri, code_challenge, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(hash(&code))
+    .bind(&grant_id)
+    .bind(&request.redirect_uri)
+    .bind(&request.code_challenge)
+    .bind(now + CODE_TTL)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
+const GRANT_COLUMNS: &str = "g.id, g.client_id, a.name, g.patient_id, g.subject, g.scope, g.fhir_patient_id, g.revoked_at, a.removed_at";
+
+fn grant_from(row: &sqlx::any::AnyRow) -> Result<(Grant, bool), sqlx::Error> {
+    let revoked: Option<i64> = row.try_get(7)?;
+    let removed: Option<i64> = row.try_get(8)?;
+    let scope: String = row.try_get(5)?;
+    Ok((
+        Grant {
+            id: row.try_get(0)?,
+            client_id: row.try_get(1)?,
+            app_name: row.try_get(2)?,
+            patient_id: row.try_get(3)?,
+            subject: row.try_get(4)?,
+            scope: Scopes::parse(&scope),
+            fhir_patient_id: row.try_get(6)?,
+        },
+        revoked.is_none() && removed.is_none(),
+    ))
+}
+
+pub async fn revoke_grant(pool: &Pool, grant_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE smart_grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(db::now())
+        .bind(grant_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// S256: BASE64URL(SHA256(verifier)) equals the challenge (RFC 7636 §4.6).
+pub fn pkce_matches(verifier: &str, challenge: &str) -> bool {
+    let valid_verifier = (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+    let computed =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier));
+    valid_verifier && bool::from(computed.as_bytes().ct_eq(challenge.as_bytes()))
+}
+
+/// Redeems a code (once). A replayed code revokes everything issued from it.
+pub async fn redeem_code(
+    pool: &Pool,
+    code: &str,
+    client_id: &str,
+    redirect_uri: Option<&str>,
+    verifier: Option<&str>,
+) -> Result<Result<Grant, Refusal>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {GRANT_COLUMNS}, c.redirect_uri, c.code_challenge, c.expires_at, c.used_at \
+         FROM smart_codes c JOIN smart_grants g ON g.id = c.grant_id JOIN smart_apps a ON a.client_id = g.client_id \
+         WHERE c.code_hash = $1"
+    );
+    let Some(row) = sqlx::query(&sql)
+        .bind(hash(code))
+        .fetch_optional(pool)
+        .await?
+    else {
+        return Ok(Err(Refusal::Unknown));
+    };
+    let (grant, live) = grant_from(&row)?;
+    let stored_redirect: String = row.try_get(9)?;
+    let challenge: String = row.try_get(10)?;
+    let expires_at: i64 = row.try_get(11)?;
+    let claimed =
+        sqlx::query("UPDATE smart_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL")
+            .bind(db::now())
+            .bind(hash(code))
+            .execute(pool)
+            .await?
+            .rows_affected()
+            == 1;
+    if !claimed {
+        revoke_grant(pool, &grant.id).await?;
+        return Ok(Err(Refusal::Replayed));
+    }
+    let refusal = if grant.client_id != client_id {
+        Some(Refusal::OtherClient)
+    } else if expires_at <= db::now() {
+        Some(Refusal::Expired)
+    } else if redirect_uri != Some(stored_redirect.as_str()) {
+        Some(Refusal::RedirectUri)
+    } else if !verifier.is_some_and(|v| pkce_matches(v, &challenge)) {
+        Some(Refusal::Pkce)
+    } else if !live {
+        Some(Refusal::Revoked)
+    } else {
+        None
+    };
+    Ok(match refusal {
+        Some(r) => Err(r),
+        None => Ok(grant),
+    })
+}
+
+/// The nonce the app sent with its authorization request, for the id_token.
+pub async fn nonce(pool: &Pool, grant_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT nonce FROM smart_grants WHERE id = $1")
+        .bind(grant_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten()))
+}
+
+pub async fn set_fhir_patient_id(
+    pool: &Pool,
+    grant_id: &str,
+    fhir_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE smart_grants SET fhir_patient_id = $1 WHERE id = $2")
+        .bind(fhir_id)
+        .bind(grant_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Issues an access token with `scope`, and a refresh token with the grant's scopes when asked.
+pub async fn issue(
+    pool: &Pool,
+    grant: &Grant,
+    scope: &Scopes,
+    with_refresh: bool,
+) -> Result<(String, Option<String>), sqlx::Error> {
+    let now = db::now();
+    let access = random_token(32);
+    let refresh = with_refresh.then(|| random_token(32));
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO smart_tokens (token_hash, grant_id, kind, scope, expires_at) VALUES ($1, $2, 'access', $3, $4)",
+    )
+    .bind(hash(&access))
+    .bind(&grant.id)
+    .bind(scope.as_string())
+    .bind(now + ACCESS_TTL)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(refresh) = &refresh {
+        sqlx::query(
+            "INSERT INTO smart_tokens (token_hash, grant_id, kind, scope, expires_at) VALUES ($1, $2, 'refresh', $3, $4)",
+        )
+        .bind(hash(refresh))
+        .bind(&grant.id)
+        .bind(grant.scope.as_string())
+        .bind(now + REFRESH_TTL)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok((access, refresh))
+}
+
+/// Uses a refresh token (once). Reuse of a rotated token revokes the family (the grant).
+pub async fn use_refresh(
+    pool: &Pool,
+    token: &str,
+    client_id: &str,
+) -> Result<Result<Grant, Refusal>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {GRANT_COLUMNS}, t.expires_at FROM smart_tokens t JOIN smart_grants g ON g.id = t.grant_id \
+         JOIN smart_apps a ON a.client_id = g.client_id WHERE t.token_hash = $1 AND t.kind = 'refresh'"
+    );
+    let Some(row) = sqlx::query(&sql)
+        .bind(hash(token))
+        .fetch_optional(pool)
+        .await?
+    else {
+        return Ok(Err(Refusal::Unknown));
+    };
+    let (grant, live) = grant_from(&row)?;
+    let expires_at: i64 = row.try_get(9)?;
+    if grant.client_id != client_id {
+        return Ok(Err(Refusal::OtherClient));
+    }
+    let claimed = sqlx::query(
+        "UPDATE smart_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+    )
+    .bind(db::now())
+    .bind(hash(token))
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !claimed {
+        revoke_grant(pool, &grant.id).await?;
+        return Ok(Err(Refusal::Replayed));
+    }
+    if expires_at <= db::now() {
+        return Ok(Err(Refusal::Expired));
+    }
+    if !live {
+        return Ok(Err(Refusal::Revoked));
+    }
+    Ok(Ok(grant))
+}
+
+/// The grant behind a live access token, with the token's own scopes.
+pub async fn bearer(pool: &Pool, token: &str) -> Result<Option<(Grant, Scopes)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {GRANT_COLUMNS}, t.scope FROM smart_tokens t JOIN smart_grants g ON g.id = t.grant_id \
+         JOIN smart_apps a ON a.client_id = g.client_id \
+         WHERE t.token_hash = $1 AND t.kind = 'access' AND t.expires_at > $2"
+    );
+    let Some(row) = sqlx::query(&sql)
+        .bind(hash(token))
+        .bind(db::now())
+        .fetch_optional(pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (grant, live) = grant_from(&row)?;
+    let scope: String = row.try_get(9)?;
+    Ok(live.then(|| (grant, Scopes::parse(&scope))))
+}
+
+/// RFC 7009: the token (access or refresh) of this client ends its whole grant.
+pub async fn revoke_token(pool: &Pool, token: &str, client_id: &str) -> Result<(), sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT g.id FROM smart_tokens t JOIN smart_grants g ON g.id = t.grant_id WHERE t.token_hash = $1 AND g.client_id = $2",
+    )
+    .bind(hash(token))
+    .bind(client_id)
+    .fetch_optional(pool)
+    .await?;
+    if let Some(row) = row {
+        let id: String = row.try_get(0)?;
+        revoke_grant(pool, &id).await?;
+    }
+    Ok(())
+}
+
+pub async fn touch(pool: &Pool, grant_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE smart_grants SET last_read_at = $1 WHERE id = $2")
+        .bind(db::now())
+        .bind(grant_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A live connection, as the patient's account page lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Connection {
+    pub client_id: String,
+    pub app_name: String,
+    pub scope: String,
+    pub created_at: i64,
+    pub last_read_at: Option<i64>,
+}
+
+pub async fn connections(pool: &Pool, patient_id: &str) -> Result<Vec<Connection>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT g.client_id, a.name, g.scope, g.created_at, g.last_read_at FROM smart_grants g \
+         JOIN smart_apps a ON a.client_id = g.client_id \
+         WHERE g.patient_id = $1 AND g.revoked_at IS NULL AND a.removed_at IS NULL ORDER BY a.name, g.created_at",
+    )
+    .bind(patient_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Connection {
+                client_id: r.try_get(0)?,
+                app_name: r.try_get(1)?,
+                scope: r.try_get(2)?,
+                created_at: r.try_get(3)?,
+                last_read_at: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// The patient disconnects an app: every grant of it for this patient ends now.
+pub async fn disconnect(
+    pool: &Pool,
+    patient_id: &str,
+    client_id: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE smart_grants SET revoked_at = $1 WHERE patient_id = $2 AND client_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(db::now())
+    .bind(patient_id)
+    .bind(client_id)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pkce_matches;
+
+    #[test]
+    fn pkce_s256_matches_an_independent_computation() {
+        // Challenge computed with Python's hashlib and base64 (urlsafe, no padding).
+        let verifier = "dBjftJeZ4CVP-mJ0zd3ZFxRrjr1_ozsYu8QNUvX2tHQ";
+        let challenge = "4G4CGKW8skJVYEuS_1_yIRR2pA4mgQbeMPDaA5Xfr74";
+        assert!(pkce_matches(verifier, challenge));
+        assert!(!pkce_matches(
+            "dBjftJeZ4CVP-mJ0zd3ZFxRrjr1_ozsYu8QNUvX2tHq",
+            challenge
+        ));
+        assert!(!pkce_matches(challenge, challenge));
+        assert!(!pkce_matches("short", challenge));
+    }
+}
