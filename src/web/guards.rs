@@ -94,6 +94,12 @@ fn origin_allowed(
     origin: Option<&str>,
     fetch_site: Option<&str>,
 ) -> bool {
+    // An app's token and revocation requests carry no cookie: the client's credentials and
+    // PKCE verifier authenticate them, so another site sending them is the normal case (a
+    // browser-based SMART app) and not a forgery.
+    if matches!(path, "/smart/token" | "/smart/revoke") {
+        return true;
+    }
     let is_reply = path == allowed.callback_path;
     match origin {
         Some(o) if o == allowed.portal => true,
@@ -152,5 +158,14 @@ mod tests {
             Some("https://evil.example"),
             None
         ));
+    }
+
+    #[test]
+    fn apps_may_call_the_token_endpoints_from_their_own_site() {
+        let a = allowed();
+        let app = Some("https://coach.example");
+        assert!(origin_allowed(&a, "/smart/token", app, Some("cross-site")));
+        assert!(origin_allowed(&a, "/smart/revoke", app, Some("cross-site")));
+        assert!(!origin_allowed(&a, "/smart/consent", app, Some("cross-site")));
     }
 }
