@@ -313,3 +313,114 @@ async fn on_a_full_database_no_entry_is_acknowledged_without_its_row() {
     }
     assert_eq!(verify(&app).0, 0);
 }
+
+#[tokio::test]
+async fn a_connection_left_inside_a_transaction_goes_back_closed_so_the_database_does_not_stay_locked(
+) {
+    // Arrange: the sequence a full disk produced. SQLite rolls a transaction back by itself
+    // (RAISE(ROLLBACK) does what SQLITE_FULL may do), sqlx's own ROLLBACK then fails and it
+    // still counts one open transaction; its next "BEGIN" is therefore a SAVEPOINT, and a
+    // failure inside that leaves a real transaction open, holding the write lock.
+    let app = spawn_app().await;
+    exec(&app, "CREATE TABLE t (x TEXT)").await;
+    exec(&app, "CREATE TRIGGER t_full BEFORE INSERT ON t WHEN NEW.x = 'full' BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END").await;
+    exec(&app, "CREATE TRIGGER t_refused BEFORE INSERT ON t WHEN NEW.x = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END").await;
+    let mut conn = app.pool.acquire().await.unwrap();
+    for x in ["full", "refused"] {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+        let failed = sqlx::query("INSERT INTO t (x) VALUES ($1)")
+            .bind(x)
+            .execute(&mut *tx)
+            .await;
+        assert!(failed.is_err());
+        drop(tx);
+    }
+
+    // Act: the connection goes back to the pool.
+    drop(conn);
+
+    // Assert: another process can write (busy_timeout 5 s in sqlx's default), and so can the
+    // portal's own pool.
+    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
+    sqlx::any::install_default_drivers();
+    let mut other = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO t (x) VALUES ('other process')")
+        .execute(&mut other)
+        .await
+        .expect("the write lock was released");
+    for _ in 0..16 {
+        let mut tx = app.pool.begin().await.unwrap();
+        sqlx::query("INSERT INTO t (x) VALUES ('pool')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM t WHERE x = 'pool'")
+        .fetch_one(&mut other)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        n, 16,
+        "every commit the pool reported is visible to another process"
+    );
+}
+
+#[tokio::test]
+async fn after_the_store_rolled_a_batch_back_by_itself_every_acknowledged_entry_is_durable() {
+    // Arrange: batches are rolled back by SQLite itself (as on a full disk), the next fails
+    // inside; then the store works again.
+    let app = spawn_app().await;
+    exec(&app, "CREATE TRIGGER a_full BEFORE INSERT ON audit_log WHEN NEW.detail = 'full' BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END").await;
+    exec(&app, "CREATE TRIGGER a_refused BEFORE INSERT ON audit_log WHEN NEW.detail = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END").await;
+    let entry = |detail: &str, id: String| {
+        let meta = patient_portal::audit::RequestMeta {
+            request_id: Some(id),
+            client_ip: None,
+        };
+        let mut e = meta.entry(
+            patient_portal::audit::Actor::anonymous(),
+            patient_portal::audit::Action::ViewRecord,
+            patient_portal::audit::Outcome::Success,
+        );
+        e.detail = Some(detail.to_string());
+        e
+    };
+
+    // Act: enough rolled-back batches to reach every pooled connection, then the failure
+    // inside one.
+    let mut details = vec!["full"; 9];
+    details.push("refused");
+    for detail in details {
+        let failed = patient_portal::audit::append(&app.pool, &entry(detail, detail.into())).await;
+        assert!(failed.is_err(), "{detail}");
+    }
+    let mut acked = Vec::new();
+    for i in 0..20 {
+        let id = format!("after-{i}");
+        if patient_portal::audit::append(&app.pool, &entry("ok", id.clone()))
+            .await
+            .is_ok()
+        {
+            acked.push(id);
+        }
+    }
+
+    // Assert: all acknowledged (the store works again), and another process sees each one.
+    assert_eq!(acked.len(), 20);
+    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
+    sqlx::any::install_default_drivers();
+    let mut other = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE request_id LIKE 'after-%'")
+        .fetch_one(&mut other)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 20, "acknowledged means committed");
+    assert_eq!(verify(&app).0, 0);
+}
