@@ -575,3 +575,74 @@ async fn concurrent_appends_leave_one_row_per_acknowledged_request_even_when_a_b
     let (code, out) = verify(&app);
     assert_eq!(code, 0, "{out}");
 }
+
+#[tokio::test]
+async fn a_chain_written_before_the_key_is_kept_and_keyed_from_the_next_entry_on() {
+    // Arrange: a database upgraded from a portal that chained with plain SHA-256 (no key
+    // mark on the head yet), holding three such entries.
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/p.sqlite?mode=rwc", dir.path().display());
+    let pool = patient_portal::db::connect(&url).await.unwrap();
+    let mut prev = patient_portal::audit::GENESIS.to_string();
+    for seq in 1..=3i64 {
+        let c = Canonical {
+            seq,
+            id: format!("legacy-{seq}"),
+            at: "2025-01-01T00:00:00.000000Z".into(),
+            actor_subject: None,
+            actor_role: "anonymous".into(),
+            action: "view_record".into(),
+            patient_id: None,
+            outcome: "success".into(),
+            detail: None,
+            request_id: None,
+            client_ip: None,
+        };
+        let hash = forged_hash(&prev, &c, None);
+        sqlx::query("INSERT INTO audit_log (seq, id, at, actor_subject, actor_role, action, patient_id, outcome, detail, request_id, client_ip, prev_hash, hash) VALUES ($1, $2, $3, NULL, $4, $5, NULL, $6, NULL, NULL, NULL, $7, $8)")
+            .bind(seq).bind(&c.id).bind(&c.at).bind(&c.actor_role).bind(&c.action).bind(&c.outcome).bind(&prev).bind(&hash)
+            .execute(&pool).await.unwrap();
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(&hash)
+            .execute(&pool)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    let key = patient_portal::audit::AuditKey::generate();
+
+    // Act: the new portal starts with a key and appends.
+    patient_portal::audit::start(&pool, key.clone())
+        .await
+        .unwrap();
+    let e = entry("after-upgrade", "ok");
+    patient_portal::audit::append(&pool, &e).await.unwrap();
+
+    // Assert: the whole chain verifies; the old part is reported as unkeyed.
+    let v = patient_portal::audit::verify(&pool, &key, &[])
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            v,
+            patient_portal::audit::Verification::Whole {
+                entries: 4,
+                unkeyed: 3,
+                ..
+            }
+        ),
+        "{v:?}"
+    );
+    // Marking more of the chain as unkeyed (to forge keyed entries as plain) needs the key.
+    sqlx::query("UPDATE audit_head SET keyed_from = 5 WHERE id = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(matches!(
+        patient_portal::audit::verify(&pool, &key, &[])
+            .await
+            .unwrap(),
+        patient_portal::audit::Verification::Broken { .. }
+    ));
+}
