@@ -163,27 +163,95 @@ fn import_summary(
     )
 }
 
-/// `patient-portal audit verify`.
-pub async fn audit_verify(settings: Settings) -> anyhow::Result<ExitCode> {
+
+/// `patient-portal audit verify [--checkpoints FILE]`: exit 0 when whole, 1 when broken.
+pub async fn audit_verify(
+    settings: Settings,
+    checkpoints: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    use crate::audit::{self, Verification};
+    let key = audit::AuditKey::load(&settings.audit_key_file)?;
+    let checkpoints = match &checkpoints {
+        Some(path) => audit::read_checkpoints(path)?,
+        None => Vec::new(),
+    };
     let pool = crate::db::connect(&settings.database_url).await?;
-    match crate::audit::verify(&pool).await? {
-        crate::audit::Verification::Whole { entries } => {
-            println!("audit chain whole: {entries} entries checked");
-            Ok(ExitCode::SUCCESS)
-        }
-        crate::audit::Verification::Broken {
-            entries_checked,
-            seq,
-            id,
-            problem,
+    match audit::verify(&pool, &key, &checkpoints).await? {
+        Verification::Whole {
+            entries,
+            unkeyed,
+            checkpoints,
+            ..
         } => {
             println!(
-                "audit chain BROKEN at entry {seq}{}: {problem} ({entries_checked} entries before it verified)",
-                if id.is_empty() { String::new() } else { format!(" (id {id})") }
+                "audit chain whole: {entries} entries checked, {checkpoints} checkpoints matched"
             );
+            if unkeyed > 0 {
+                println!("note: entries 1 to {unkeyed} were written before the chain was keyed; only checkpoints protect them");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        broken => {
+            print_broken(&broken);
             Ok(ExitCode::from(1))
         }
     }
+}
+
+fn print_broken(v: &crate::audit::Verification) {
+    if let crate::audit::Verification::Broken {
+        entries_checked,
+        seq,
+        id,
+        problem,
+    } = v
+    {
+        println!(
+            "audit chain BROKEN at entry {seq}{}: {problem} ({entries_checked} entries before it verified)",
+            if id.is_empty() { String::new() } else { format!(" (id {id})") }
+        );
+    }
+}
+
+/// `patient-portal audit checkpoint [--out FILE]`: verifies the chain (and the checkpoints
+/// already in FILE), then appends one signed line for the current head.
+pub async fn audit_checkpoint(
+    settings: Settings,
+    out: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let key = crate::audit::AuditKey::load(&settings.audit_key_file)?;
+    let earlier = match &out {
+        Some(path) if path.exists() => crate::audit::read_checkpoints(path)?,
+        _ => Vec::new(),
+    };
+    let pool = crate::db::connect(&settings.database_url).await?;
+    let checkpoint = match crate::audit::checkpoint(&pool, &key, &earlier).await? {
+        Ok(checkpoint) => checkpoint,
+        Err(broken) => {
+            print_broken(&broken);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let line = serde_json::to_string(&checkpoint)?;
+    match out {
+        Some(path) => {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            writeln!(file, "{line}")?;
+            file.sync_all()?;
+            eprintln!(
+                "checkpoint at entry {} appended to {}",
+                checkpoint.seq,
+                path.display()
+            );
+        }
+        None => println!("{line}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `patient-portal care-team add|remove --clinician EMAIL_OR_SUBJECT --patient MRN`.

@@ -83,8 +83,20 @@ pub enum AppsAction {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditAction {
-    /// Verify the hash chain: exit 0 when whole, 1 naming the first broken entry.
-    Verify,
+    /// Verify the keyed chain: exit 0 when whole, 1 naming the first broken entry.
+    Verify {
+        /// A checkpoint file (from `audit checkpoint`): also prove that nothing up to each
+        /// checkpoint changed or vanished.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Verify the chain, then append a signed checkpoint (seq, hash, time, signature) as one
+    /// line to FILE, or print it. Keep the file outside the database's reach.
+    Checkpoint {
+        /// Append to this file (created if missing) instead of printing.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -215,6 +227,11 @@ pub struct EnvSettings {
     /// FHIR API requests allowed per access token per minute (then 429 with Retry-After).
     #[arg(long, env = "PORTAL_FHIR_RATE_LIMIT", default_value = "120")]
     pub fhir_rate_limit: String,
+    /// File with the audit chain's secret key (64 hex digits, e.g. `openssl rand -hex 32`),
+    /// kept outside the database. Required in production; in development it is generated
+    /// into PORTAL_DATA_DIR/audit.key when unset.
+    #[arg(long, env = "PORTAL_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<String>,
 }
 
 /// A bad setting: the variable and what is wrong with it.
@@ -297,6 +314,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// FHIR API requests per access token per minute.
     pub fhir_rate_limit: u32,
+    /// The audit key file, and whether it may be generated (development, default path).
+    pub audit_key_file: PathBuf,
+    pub audit_key_generated: bool,
 }
 
 impl Settings {
@@ -590,6 +610,21 @@ impl EnvSettings {
                 ))
             }
         };
+        let (audit_key_file, audit_key_generated) = match non_empty(&self.audit_key_file) {
+            Some(path) if std::path::Path::new(&path).is_file() => {
+                crate::audit::AuditKey::load(std::path::Path::new(&path))
+                    .map_err(|e| bad("PORTAL_AUDIT_KEY_FILE", e.to_string()))?;
+                (PathBuf::from(path), false)
+            }
+            Some(path) => return Err(bad("PORTAL_AUDIT_KEY_FILE", format!("no such file: {path}"))),
+            None if production => {
+                return Err(bad(
+                    "PORTAL_AUDIT_KEY_FILE",
+                    "is required when PORTAL_ENV=production (a key kept outside the database; make one with `openssl rand -hex 32`)",
+                ))
+            }
+            None => (data_dir.join("audit.key"), true),
+        };
         Ok(Settings {
             public_url,
             listen,
@@ -612,6 +647,8 @@ impl EnvSettings {
             break_glass: std::time::Duration::from_secs_f64(break_glass * 60.0),
             log_format,
             fhir_rate_limit,
+            audit_key_file,
+            audit_key_generated,
         })
     }
 }
@@ -650,6 +687,37 @@ mod tests {
             env.validate().unwrap_err().variable,
             "AZURE_AD_B2C_INSTANCE"
         );
+    }
+
+    #[test]
+    fn production_requires_an_audit_key_file() {
+        let mut env = defaults();
+        env.environment = "production".into();
+        env.b2c_instance = Some("https://contoso.b2clogin.com".into());
+        env.b2c_domain = Some("contoso.onmicrosoft.com".into());
+        env.b2c_client_id = Some("5e2c9a3a-8f4b-4c1e-9d7a-0b6f2e1c3d4a".into());
+        env.b2c_client_secret = Some("a-client-secret-that-is-long-enough".into());
+        env.b2c_susi_policy = Some("B2C_1_susi_mfa".into());
+        env.audit_key_file = None;
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "PORTAL_AUDIT_KEY_FILE"
+        );
+        env.audit_key_file = Some("/no/such/audit.key".into());
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "PORTAL_AUDIT_KEY_FILE"
+        );
+        let key = tempfile::NamedTempFile::new().unwrap();
+        env.audit_key_file = Some(key.path().display().to_string());
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "PORTAL_AUDIT_KEY_FILE",
+            "an empty key file is refused"
+        );
+        std::fs::write(key.path(), "ab".repeat(32)).unwrap();
+        let s = env.validate().unwrap();
+        assert!(!s.audit_key_generated);
     }
 
     #[test]

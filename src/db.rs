@@ -10,6 +10,31 @@ use sqlx::{AnyPool, Row};
 
 pub type Pool = AnyPool;
 
+/// How long a request may wait for a pooled connection.
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long SQLite waits for another connection's (or process's) write lock.
+pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// True when a SQLite connection coming back to the pool is outside any transaction. After a
+/// failed COMMIT or ROLLBACK (a full disk: SQLite rolls back on its own, and sqlx's own
+/// bookkeeping then disagrees with SQLite's) a connection can come back still inside a
+/// transaction, holding the write lock: every other writer then sees "database is locked"
+/// until the process restarts. `BEGIN` fails inside a transaction, so it is the probe; such a
+/// connection is closed (which rolls back and frees the lock) instead of reused.
+async fn sqlite_out_of_transaction(conn: &mut sqlx::AnyConnection) -> bool {
+    if sqlx::query("BEGIN").execute(&mut *conn).await.is_err() {
+        tracing::warn!("closing a database connection left inside a transaction");
+        return false;
+    }
+    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+        return false;
+    }
+    // The probe ran after any rollback queued by a dropped transaction, so sqlx's own count is
+    // settled: if it still counts an open transaction, its next BEGIN would be a SAVEPOINT.
+    use sqlx::Connection;
+    !conn.is_in_transaction()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
@@ -40,16 +65,43 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
     let is_sqlite = engine(database_url) == Engine::Sqlite;
     let pool = AnyPoolOptions::new()
         .max_connections(if is_sqlite { 8 } else { 16 })
+        // Bounded waits: a request gets the 503 page within seconds, never minutes.
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // Pings a pooled connection before handing it out (the default, made explicit): after
+        // PostgreSQL restarts, dead connections are dropped and new ones made.
+        .test_before_acquire(true)
+        .after_release(move |conn, _meta| {
+            Box::pin(async move {
+                if is_sqlite {
+                    Ok(sqlite_out_of_transaction(conn).await)
+                } else {
+                    Ok(true)
+                }
+            })
+        })
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if is_sqlite {
                     sqlx::query("PRAGMA journal_mode = WAL")
                         .execute(&mut *conn)
                         .await?;
-                    sqlx::query("PRAGMA busy_timeout = 10000")
+                    sqlx::query(&format!(
+                        "PRAGMA busy_timeout = {}",
+                        SQLITE_BUSY_TIMEOUT.as_millis()
+                    ))
+                    .execute(&mut *conn)
+                    .await?;
+                    // A commit returns only once it is on disk (the audit promise).
+                    sqlx::query("PRAGMA synchronous = FULL")
                         .execute(&mut *conn)
                         .await?;
                     sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await?;
+                } else {
+                    // No statement waits for a lock for minutes (e.g. the audit head's row lock
+                    // held by a stuck instance): it fails, and the request gets the 503 page.
+                    sqlx::query("SET lock_timeout = '5s'")
                         .execute(&mut *conn)
                         .await?;
                 }

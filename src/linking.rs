@@ -111,9 +111,7 @@ pub async fn activate(
     let mut entry = meta.entry(Actor::user(&user), action, result);
     entry.patient_id = patient;
     entry.detail = detail.map(str::to_string);
-    audit::append(&state.pool, &entry)
-        .await
-        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    audit::append(&state.pool, &entry).await?;
     match outcome {
         Redeemed::Linked(_) => {
             tracing::info!(subject = %user.subject, "account linked to a record");

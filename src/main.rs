@@ -38,8 +38,11 @@ async fn main() -> ExitCode {
         }) => cli::rotate_keys(settings).await,
         Some(Command::Import { files }) => cli::import(settings, files).await,
         Some(Command::Audit {
-            action: AuditAction::Verify,
-        }) => cli::audit_verify(settings).await,
+            action: AuditAction::Verify { checkpoints },
+        }) => cli::audit_verify(settings, checkpoints).await,
+        Some(Command::Audit {
+            action: AuditAction::Checkpoint { out },
+        }) => cli::audit_checkpoint(settings, out).await,
         Some(Command::CareTeam {
             action: CareTeamAction::Add(args),
         }) => cli::care_team(settings, true, args).await,

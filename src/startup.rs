@@ -128,6 +128,7 @@ impl Application {
         })?;
         let dev_cert = tls::dev_certificate(&settings.data_dir)?;
         let pool = db::connect(&settings.database_url).await?;
+        crate::audit::start(&pool, crate::audit::load_key(&settings)?).await?;
 
         let mut extra_roots = settings.extra_ca_files.clone();
         let (tenant, policies, emulator) = match &settings.identity {

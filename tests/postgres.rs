@@ -99,8 +99,12 @@ async fn concurrent_appends_from_two_instances_leave_one_chain() {
     let Some(url) = fresh_database().await else {
         return;
     };
+    // Two "instances": two pools, each with its own writer, one key.
+    let key = patient_portal::audit::AuditKey::generate();
     let a = patient_portal::db::connect(&url).await.unwrap();
     let b = patient_portal::db::connect(&url).await.unwrap();
+    patient_portal::audit::start(&a, key.clone()).await.unwrap();
+    patient_portal::audit::start(&b, key.clone()).await.unwrap();
     let entry = |i: usize| patient_portal::audit::Entry {
         actor: patient_portal::audit::Actor {
             subject: Some(format!("subject-{i}")),
@@ -113,7 +117,7 @@ async fn concurrent_appends_from_two_instances_leave_one_chain() {
         request_id: None,
         client_ip: None,
     };
-    let writes = (0..100).map(|i| {
+    let writes = (0..400).map(|i| {
         let pool = if i % 2 == 0 { a.clone() } else { b.clone() };
         let e = entry(i);
         tokio::spawn(async move { patient_portal::audit::append(&pool, &e).await })
@@ -121,10 +125,10 @@ async fn concurrent_appends_from_two_instances_leave_one_chain() {
     for w in futures_util::future::join_all(writes).await {
         w.unwrap().expect("append");
     }
-    assert_eq!(
-        patient_portal::audit::verify(&a).await.unwrap(),
-        patient_portal::audit::Verification::Whole { entries: 100 }
-    );
+    assert!(matches!(
+        patient_portal::audit::verify(&a, &key, &[]).await.unwrap(),
+        patient_portal::audit::Verification::Whole { entries: 400, .. }
+    ));
 }
 
 #[tokio::test]
@@ -146,8 +150,11 @@ async fn the_portal_signs_in_and_audits_on_postgres() {
     for r in futures_util::future::join_all(views).await {
         assert_eq!(r.unwrap().status(), 200);
     }
+    let key = patient_portal::audit::AuditKey::load(&app.data_dir.join("audit.key")).unwrap();
     assert!(matches!(
-        patient_portal::audit::verify(&app.pool).await.unwrap(),
+        patient_portal::audit::verify(&app.pool, &key, &[])
+            .await
+            .unwrap(),
         patient_portal::audit::Verification::Whole { .. }
     ));
     // Sign-out revokes the session in the PostgreSQL store too.
@@ -211,4 +218,158 @@ async fn staff_search_ignores_accents_and_case_on_postgres() {
     }
     assert!(finds("zoe nunez", "old-1".into()).await);
     assert!(finds("MRN-OLD9", "old-1".into()).await);
+}
+
+/// A TCP proxy in front of PostgreSQL that the test can cut (every connection dropped, new
+/// ones refused) and restore: PostgreSQL going away and coming back, without touching the
+/// shared server.
+struct CuttableProxy {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl CuttableProxy {
+    async fn start(upstream: String) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let links = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (c, l) = (cut.clone(), links.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if c.load(Ordering::SeqCst) {
+                    continue; // dropped: refused
+                }
+                let upstream = upstream.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                l.lock().unwrap().push(task.abort_handle());
+            }
+        });
+        Self { port, cut, links }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_portal_recovers_by_itself_when_postgresql_goes_away_and_comes_back_under_load() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    // Arrange: the portal reaches PostgreSQL only through the proxy; a patient is signed in.
+    let mut direct = url::Url::parse(&url).unwrap();
+    let upstream = format!(
+        "{}:{}",
+        direct.host_str().unwrap(),
+        direct.port().unwrap_or(5432)
+    );
+    let proxy = CuttableProxy::start(upstream).await;
+    direct.set_port(Some(proxy.port)).unwrap();
+    let app = spawn_app_with(Options {
+        database_url: Some(direct.to_string()),
+        ..Default::default()
+    })
+    .await;
+    let record = &patient_portal::records::demo::demo_patients(1, 5, today())[0];
+    let id = app.seed(record).await;
+    app.link(&id, &PATIENT_A).await;
+    let b = Arc::new(app.browser());
+    app.sign_in_as(&b, &PATIENT_A).await;
+    let rows_before: i64 =
+        sqlx::query("SELECT COUNT(*) FROM audit_log WHERE action = 'view_access_log'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+            .get(0);
+
+    // Load: four clients reading the access log until told to stop.
+    let stop = Arc::new(AtomicBool::new(false));
+    let (ok, refused) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let load: Vec<_> = (0..4)
+        .map(|_| {
+            let (b, stop, ok, refused) = (b.clone(), stop.clone(), ok.clone(), refused.clone());
+            let url = app.url("/records/access-log");
+            tokio::spawn(async move {
+                while !stop.load(Ordering::SeqCst) {
+                    match b.client.get(&url).send().await.map(|r| r.status().as_u16()) {
+                        Ok(200) => ok.fetch_add(1, Ordering::SeqCst),
+                        _ => refused.fetch_add(1, Ordering::SeqCst),
+                    };
+                }
+            })
+        })
+        .collect();
+    let wait_until = |what: &'static str, cond: Box<dyn Fn() -> bool + Send>| async move {
+        // Bounded: a portal that never recovers fails the test instead of hanging it.
+        for _ in 0..600 {
+            if cond() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("gave up waiting: {what}");
+    };
+    let o = ok.clone();
+    wait_until(
+        "pages served before the outage",
+        Box::new(move || o.load(Ordering::SeqCst) > 20),
+    )
+    .await;
+
+    // Act: PostgreSQL goes away, requests are refused; then it comes back.
+    proxy.cut();
+    let r = refused.clone();
+    wait_until(
+        "requests refused during the outage",
+        Box::new(move || r.load(Ordering::SeqCst) > 10),
+    )
+    .await;
+    proxy.restore();
+    let served_at_restore = ok.load(Ordering::SeqCst);
+    let o = ok.clone();
+    wait_until(
+        "pages served again without a restart",
+        Box::new(move || o.load(Ordering::SeqCst) > served_at_restore + 20),
+    )
+    .await;
+    stop.store(true, Ordering::SeqCst);
+    for l in load {
+        l.await.unwrap();
+    }
+
+    // Assert: every page served has its entry, and the chain is whole.
+    let rows_after: i64 =
+        sqlx::query("SELECT COUNT(*) FROM audit_log WHERE action = 'view_access_log'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+            .get(0);
+    assert!(
+        (rows_after - rows_before) as usize >= ok.load(Ordering::SeqCst),
+        "no page without its audit entry"
+    );
+    let key = patient_portal::audit::AuditKey::load(&app.data_dir.join("audit.key")).unwrap();
+    assert!(matches!(
+        patient_portal::audit::verify(&app.pool, &key, &[])
+            .await
+            .unwrap(),
+        patient_portal::audit::Verification::Whole { .. }
+    ));
 }

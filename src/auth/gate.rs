@@ -89,9 +89,11 @@ pub async fn require_session(
         None => {
             let meta = RequestMeta::of(req.request(), state.settings.behind_proxy);
             let entry = meta.entry(Actor::user(&user), Action::SessionTimeout, Outcome::Success);
-            if let Err(e) = audit::append(&state.pool, &entry).await {
-                tracing::error!(error = %e, "could not audit a session timeout");
-            }
+            // Unaudited, the timeout does not happen either: the 503 page, and the next request
+            // tries again.
+            audit::append(&state.pool, &entry)
+                .await
+                .map_err(crate::web::AppError::from)?;
             tracing::info!(subject = %user.subject, "session timed out");
             session.purge();
             let mut resp = signin_redirect(&path);

@@ -249,7 +249,7 @@ async fn refuse(state: &AppState, meta: &RequestMeta, e: SignInError) -> AppErro
         None => e.reason.to_string(),
     });
     if let Err(err) = audit::append(&state.pool, &entry).await {
-        tracing::error!(error = %err, "could not audit a refused sign-in");
+        return err.into();
     }
     let message = match e.reason {
         reason::STATE_MISSING | reason::STATE_UNKNOWN | reason::STATE_OTHER_BROWSER => {
@@ -274,9 +274,7 @@ async fn audit_ok(
     action: Action,
 ) -> Result<(), AppError> {
     let entry = meta.entry(Actor::user(user), action, Outcome::Success);
-    audit::append(&state.pool, &entry)
-        .await
-        .map_err(|e| AppError::Unavailable(e.to_string()))
+    Ok(audit::append(&state.pool, &entry).await?)
 }
 
 /// B2C answered with an error instead of a code.
@@ -293,7 +291,7 @@ async fn provider_error(
         Some("AADB2C90118") => {
             let mut entry = meta.entry(Actor::anonymous(), Action::SignInFailed, Outcome::Failure);
             entry.detail = Some("forgot_password AADB2C90118".into());
-            let _ = audit::append(&state.pool, &entry).await;
+            audit::append(&state.pool, &entry).await?;
             match &state.policies.reset {
                 Some(reset) => {
                     start_flow(req, state, reset, Purpose::Reset, "/account".into(), false).await
@@ -308,7 +306,7 @@ async fn provider_error(
         Some("AADB2C90091") => {
             let mut entry = meta.entry(Actor::anonymous(), Action::SignInFailed, Outcome::Failure);
             entry.detail = Some(format!("{} AADB2C90091", reason::CANCELLED));
-            let _ = audit::append(&state.pool, &entry).await;
+            audit::append(&state.pool, &entry).await?;
             tracing::info!(reason = reason::CANCELLED, "sign-in cancelled");
             let target = if login.purpose == Purpose::Edit {
                 "/account"

@@ -232,9 +232,7 @@ async fn deny(
     let mut entry = meta.entry(Actor::user(user), Action::BreakGlass, Outcome::Denied);
     entry.patient_id = patient_id.clone();
     entry.detail = Some(code.to_string());
-    audit::append(&state.pool, &entry)
-        .await
-        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    audit::append(&state.pool, &entry).await?;
     let (title, message) = refusal(code);
     let mut ctx = match session::user(session) {
         Some(current) => page_context(Some((&current, session)), state),
@@ -321,7 +319,7 @@ pub async fn complete_break_glass(
             .bind(request)
             .execute(&state.pool)
             .await;
-        return Err(AppError::Unavailable(e.to_string()));
+        return Err(e.into());
     }
     tracing::info!(subject = %user.subject, "break-the-glass granted");
     Ok(redirect(&format!("/staff/patients/{patient_id}")))

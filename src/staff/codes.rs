@@ -88,7 +88,7 @@ pub async fn issue_code(
     {
         // An unaudited code must not be handed out.
         let _ = activation::revoke(&state.pool, &patient.id, &issued.id).await;
-        return Err(AppError::Unavailable(e.to_string()));
+        return Err(e.into());
     }
     tracing::info!(subject = %c.0.subject, code_id = %issued.id, "activation code issued");
     let mut ctx = page_context(Some((&c.0, &session)), &state);

@@ -20,8 +20,13 @@ async fn linked_patient(app: &TestApp) -> (Browser, String) {
 }
 
 fn verify(app: &TestApp) -> (i32, String) {
+    portal_audit(app, &["audit", "verify"])
+}
+
+/// Runs `patient-portal ARGS` against the app's database and key (PORTAL_DATA_DIR/audit.key).
+fn portal_audit(app: &TestApp, args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_patient-portal"))
-        .args(["audit", "verify"])
+        .args(args)
         .env("PORTAL_DATA_DIR", &app.data_dir)
         .env(
             "DATABASE_URL",
@@ -58,12 +63,13 @@ async fn a_hundred_concurrent_views_leave_a_whole_chain() {
     assert!(out.contains(&format!("{} entries", rows.len())), "{out}");
 }
 
-async fn chain_of_five(app: &TestApp) {
+async fn chain_of_five(app: &TestApp) -> Browser {
     let (b, _) = linked_patient(app).await;
     for _ in 0..4 {
         assert_eq!(app.get(&b, "/records/access-log").await.status(), 200);
     }
     assert_eq!(verify(app).0, 0);
+    b
 }
 
 #[tokio::test]
@@ -280,4 +286,363 @@ async fn absurd_page_numbers_get_a_page_not_a_crash() {
     let resp = app.get(&b, "/records/access-log?page=lots").await;
     assert_eq!(resp.status(), 400);
     assert!(resp.text().await.unwrap().contains("Patient portal"));
+}
+
+// --- The keyed chain and checkpoints (issue 9 item 4) -----------------------------------
+
+/// The plain SHA-256 chain an attacker without the key can recompute (the old algorithm), or
+/// an HMAC with a key of their own: neither passes for the portal's key.
+#[derive(serde::Serialize)]
+struct Canonical {
+    seq: i64,
+    id: String,
+    at: String,
+    actor_subject: Option<String>,
+    actor_role: String,
+    action: String,
+    patient_id: Option<String>,
+    outcome: String,
+    detail: Option<String>,
+    request_id: Option<String>,
+    client_ip: Option<String>,
+}
+
+fn forged_hash(prev: &str, c: &Canonical, attacker_key: Option<&[u8]>) -> String {
+    use hmac::Mac;
+    use sha2::Digest;
+    let json = serde_json::to_string(c).unwrap();
+    match attacker_key {
+        None => {
+            let mut h = sha2::Sha256::new();
+            h.update(prev.as_bytes());
+            h.update(b"\n");
+            h.update(json.as_bytes());
+            hex::encode(h.finalize())
+        }
+        Some(key) => {
+            let mut m = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key).unwrap();
+            m.update(b"portal-audit-entry\n");
+            m.update(prev.as_bytes());
+            m.update(b"\n");
+            m.update(json.as_bytes());
+            m.update(b"\n");
+            hex::encode(m.finalize().into_bytes())
+        }
+    }
+}
+
+/// What someone with write access to the database but not the key file can do: rewrite the
+/// rows from `from` on with recomputed hashes, and move the head to match.
+async fn recompute_from(app: &TestApp, from: i64, attacker_key: Option<&[u8]>) {
+    let rows = sqlx::query(
+        "SELECT seq, id, at, actor_subject, actor_role, action, patient_id, outcome, detail, request_id, client_ip, prev_hash FROM audit_log WHERE seq >= $1 ORDER BY seq",
+    )
+    .bind(from)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mut prev: String = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
+        .bind(from - 1)
+        .fetch_optional(&app.pool)
+        .await
+        .unwrap()
+        .map(|r| r.get(0))
+        .unwrap_or_else(|| rows[0].get(11));
+    for r in rows {
+        let c = Canonical {
+            seq: r.get(0),
+            id: r.get(1),
+            at: r.get(2),
+            actor_subject: r.get(3),
+            actor_role: r.get(4),
+            action: r.get(5),
+            patient_id: r.get(6),
+            outcome: r.get(7),
+            detail: r.get(8),
+            request_id: r.get(9),
+            client_ip: r.get(10),
+        };
+        let hash = forged_hash(&prev, &c, attacker_key);
+        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
+            .bind(&prev)
+            .bind(&hash)
+            .bind(c.seq)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}
+
+async fn head(app: &TestApp) -> (i64, String, Option<i64>, Option<String>) {
+    let r = sqlx::query("SELECT seq, hash, keyed_from, mac FROM audit_head WHERE id = 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    (r.get(0), r.get(1), r.get(2), r.get(3))
+}
+
+#[tokio::test]
+async fn an_edit_with_every_later_hash_recomputed_without_the_key_is_caught() {
+    for attacker_key in [None, Some([7u8; 32])] {
+        let app = spawn_app().await;
+        chain_of_five(&app).await;
+        sqlx::query("UPDATE audit_log SET actor_subject = 'someone-else' WHERE seq = 3")
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        recompute_from(&app, 3, attacker_key.as_ref().map(|k| k.as_slice())).await;
+        let (code, out) = verify(&app);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("entry 3"), "{out}");
+    }
+}
+
+#[tokio::test]
+async fn truncation_with_the_head_moved_back_is_caught() {
+    let app = spawn_app().await;
+    let b = chain_of_five(&app).await;
+    let (seq, ..) = head(&app).await;
+    // Delete the two newest entries and point the head at the one now last.
+    sqlx::query("DELETE FROM audit_log WHERE seq > $1")
+        .bind(seq - 2)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let last: String = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
+        .bind(seq - 2)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .get(0);
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq - 2)
+        .bind(&last)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (code, out) = verify(&app);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("head"), "{out}");
+    // And the portal refuses to append on a head it cannot verify (it would launder it).
+    assert_eq!(app.get(&b, "/records/access-log").await.status(), 503);
+}
+
+#[tokio::test]
+async fn renumbered_entries_are_caught() {
+    let app = spawn_app().await;
+    chain_of_five(&app).await;
+    // Remove entry 2 and close the gap: 3 becomes 2, and so on; the head follows.
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (seq, ..) = head(&app).await;
+    for s in 3..=seq {
+        sqlx::query("UPDATE audit_log SET seq = $1 WHERE seq = $2")
+            .bind(s - 1)
+            .bind(s)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query("UPDATE audit_head SET seq = $1 WHERE id = 1")
+        .bind(seq - 1)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    recompute_from(&app, 2, None).await;
+    let (code, out) = verify(&app);
+    assert_eq!(code, 1, "{out}");
+}
+
+#[tokio::test]
+async fn a_checkpoint_catches_a_rollback_to_an_older_copy_that_the_key_alone_cannot() {
+    // Arrange: an attacker copied the rows and the head (with its MAC) when the chain was
+    // short; later they put that copy back, deleting everything written since.
+    let app = spawn_app().await;
+    let b = chain_of_five(&app).await;
+    let (old_seq, old_hash, _, old_mac) = head(&app).await;
+    for _ in 0..3 {
+        assert_eq!(app.get(&b, "/records/access-log").await.status(), 200);
+    }
+    let file = app.data_dir.join("checkpoints.jsonl");
+    let file_arg = file.display().to_string();
+    let (code, out) = portal_audit(&app, &["audit", "checkpoint", "--out", &file_arg]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = portal_audit(&app, &["audit", "verify", "--checkpoints", &file_arg]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 checkpoints matched"), "{out}");
+
+    // Act: the rollback.
+    sqlx::query("DELETE FROM audit_log WHERE seq > $1")
+        .bind(old_seq)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2, mac = $3 WHERE id = 1")
+        .bind(old_seq)
+        .bind(&old_hash)
+        .bind(&old_mac)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    // Assert: the key alone is fooled (a state that really existed), the checkpoint is not.
+    assert_eq!(verify(&app).0, 0, "documented limit: needs a checkpoint");
+    let (code, out) = portal_audit(&app, &["audit", "verify", "--checkpoints", &file_arg]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("vanished"), "{out}");
+
+    // A forged checkpoint line (no key) is refused too.
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text = text.replace("\"sig\":\"", "\"sig\":\"00");
+    std::fs::write(&file, text).unwrap();
+    let (code, out) = portal_audit(&app, &["audit", "verify", "--checkpoints", &file_arg]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("not signed"), "{out}");
+}
+
+#[tokio::test]
+async fn verify_needs_the_key_the_chain_was_written_with() {
+    let app = spawn_app().await;
+    chain_of_five(&app).await;
+    std::fs::write(app.data_dir.join("audit.key"), "ab".repeat(32)).unwrap();
+    let (code, out) = verify(&app);
+    assert_eq!(code, 1, "{out}");
+}
+
+// --- Group commit (issue 11 item 2) -------------------------------------------------------
+
+fn entry(request_id: &str, detail: &str) -> patient_portal::audit::Entry {
+    let meta = patient_portal::audit::RequestMeta {
+        request_id: Some(request_id.to_string()),
+        client_ip: None,
+    };
+    let mut e = meta.entry(
+        patient_portal::audit::Actor::anonymous(),
+        patient_portal::audit::Action::ViewRecord,
+        patient_portal::audit::Outcome::Success,
+    );
+    e.detail = Some(detail.to_string());
+    e
+}
+
+async fn request_ids(app: &TestApp) -> std::collections::HashSet<String> {
+    sqlx::query("SELECT request_id FROM audit_log WHERE request_id IS NOT NULL")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>(0))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_appends_leave_one_row_per_acknowledged_request_even_when_a_batch_fails() {
+    // Arrange: one entry in the crowd makes its batch fail (the store refuses it).
+    let app = spawn_app().await;
+    sqlx::query("CREATE TRIGGER poison BEFORE INSERT ON audit_log WHEN NEW.detail = 'poison' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let ids: Vec<String> = (0..300).map(|i| format!("req-{i}")).collect();
+
+    // Act
+    let appends = ids.iter().enumerate().map(|(i, id)| {
+        let pool = app.pool.clone();
+        let e = entry(id, if i == 150 { "poison" } else { "ok" });
+        tokio::spawn(async move { patient_portal::audit::append(&pool, &e).await })
+    });
+    let results: Vec<bool> = futures_util::future::join_all(appends)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().is_ok())
+        .collect();
+
+    // Assert: acknowledged exactly when written; the poisoned one (and its batch) failed.
+    let written = request_ids(&app).await;
+    for (id, ok) in ids.iter().zip(&results) {
+        assert_eq!(written.contains(id), *ok, "{id}: acknowledged iff written");
+    }
+    assert!(!results[150], "the refused entry fails");
+    assert!(results.iter().filter(|ok| **ok).count() > 0);
+    let (code, out) = verify(&app);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[tokio::test]
+async fn a_chain_written_before_the_key_is_kept_and_keyed_from_the_next_entry_on() {
+    // Arrange: a database upgraded from a portal that chained with plain SHA-256 (no key
+    // mark on the head yet), holding three such entries.
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/p.sqlite?mode=rwc", dir.path().display());
+    let pool = patient_portal::db::connect(&url).await.unwrap();
+    let mut prev = patient_portal::audit::GENESIS.to_string();
+    for seq in 1..=3i64 {
+        let c = Canonical {
+            seq,
+            id: format!("legacy-{seq}"),
+            at: "2025-01-01T00:00:00.000000Z".into(),
+            actor_subject: None,
+            actor_role: "anonymous".into(),
+            action: "view_record".into(),
+            patient_id: None,
+            outcome: "success".into(),
+            detail: None,
+            request_id: None,
+            client_ip: None,
+        };
+        let hash = forged_hash(&prev, &c, None);
+        sqlx::query("INSERT INTO audit_log (seq, id, at, actor_subject, actor_role, action, patient_id, outcome, detail, request_id, client_ip, prev_hash, hash) VALUES ($1, $2, $3, NULL, $4, $5, NULL, $6, NULL, NULL, NULL, $7, $8)")
+            .bind(seq).bind(&c.id).bind(&c.at).bind(&c.actor_role).bind(&c.action).bind(&c.outcome).bind(&prev).bind(&hash)
+            .execute(&pool).await.unwrap();
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(&hash)
+            .execute(&pool)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    let key = patient_portal::audit::AuditKey::generate();
+
+    // Act: the new portal starts with a key and appends.
+    patient_portal::audit::start(&pool, key.clone())
+        .await
+        .unwrap();
+    let e = entry("after-upgrade", "ok");
+    patient_portal::audit::append(&pool, &e).await.unwrap();
+
+    // Assert: the whole chain verifies; the old part is reported as unkeyed.
+    let v = patient_portal::audit::verify(&pool, &key, &[])
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            v,
+            patient_portal::audit::Verification::Whole {
+                entries: 4,
+                unkeyed: 3,
+                ..
+            }
+        ),
+        "{v:?}"
+    );
+    // Marking more of the chain as unkeyed (to forge keyed entries as plain) needs the key.
+    sqlx::query("UPDATE audit_head SET keyed_from = 5 WHERE id = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(matches!(
+        patient_portal::audit::verify(&pool, &key, &[])
+            .await
+            .unwrap(),
+        patient_portal::audit::Verification::Broken { .. }
+    ));
 }

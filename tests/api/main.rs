@@ -2,6 +2,7 @@
 
 mod audit;
 mod config;
+mod faults;
 mod headers;
 mod linking;
 mod records;

@@ -1,0 +1,306 @@
+//! How entries are chained, and how the chain and checkpoints are verified.
+//!
+//! Entry `seq` carries `hash = MAC(prev_hash, canonical content)`. Entries written before the
+//! chain was keyed (seq < `audit_head.keyed_from`, i.e. before migration 0004 met a key) keep
+//! their plain SHA-256; only checkpoints protect them, and `audit verify` says so. The head row
+//! carries a MAC over (keyed_from, seq, hash), so without the key the head can be neither moved
+//! back (truncation) nor told that more of the chain is unkeyed.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use futures_util::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::key::{AuditKey, Purpose};
+use super::GENESIS;
+use crate::db::Pool;
+
+#[derive(Serialize)]
+pub(crate) struct Canonical<'a> {
+    pub seq: i64,
+    pub id: &'a str,
+    pub at: &'a str,
+    pub actor_subject: Option<&'a str>,
+    pub actor_role: &'a str,
+    pub action: &'a str,
+    pub patient_id: Option<&'a str>,
+    pub outcome: &'a str,
+    pub detail: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+    pub client_ip: Option<&'a str>,
+}
+
+fn canonical_json(content: &Canonical<'_>) -> String {
+    // A struct of strings and an integer always serialises.
+    serde_json::to_string(content).unwrap_or_default()
+}
+
+/// The plain SHA-256 link of entries written before the chain was keyed.
+fn plain_hash(prev: &str, content: &Canonical<'_>) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(canonical_json(content).as_bytes());
+    hex::encode(h.finalize())
+}
+
+pub(crate) fn keyed_hash(key: &AuditKey, prev: &str, content: &Canonical<'_>) -> String {
+    key.sign(
+        Purpose::Entry,
+        &[prev.as_bytes(), canonical_json(content).as_bytes()],
+    )
+}
+
+fn head_parts(keyed_from: i64, seq: i64, hash: &str) -> [Vec<u8>; 3] {
+    [
+        keyed_from.to_string().into_bytes(),
+        seq.to_string().into_bytes(),
+        hash.as_bytes().to_vec(),
+    ]
+}
+
+pub(crate) fn head_mac(key: &AuditKey, keyed_from: i64, seq: i64, hash: &str) -> String {
+    let parts = head_parts(keyed_from, seq, hash);
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    key.sign(Purpose::Head, &refs)
+}
+
+pub(crate) fn head_mac_ok(
+    key: &AuditKey,
+    keyed_from: i64,
+    seq: i64,
+    hash: &str,
+    mac: &str,
+) -> bool {
+    let parts = head_parts(keyed_from, seq, hash);
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    key.check(Purpose::Head, &refs, mac)
+}
+
+/// One line of a checkpoint file: the chain's head at a moment, signed with the audit key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: String,
+    pub key_id: String,
+    pub sig: String,
+}
+
+impl Checkpoint {
+    pub(crate) fn sign(key: &AuditKey, seq: i64, hash: &str, at: &str) -> Self {
+        let sig = key.sign(
+            Purpose::Checkpoint,
+            &[seq.to_string().as_bytes(), hash.as_bytes(), at.as_bytes()],
+        );
+        Self {
+            seq,
+            hash: hash.to_string(),
+            at: at.to_string(),
+            key_id: key.id(),
+            sig,
+        }
+    }
+
+    fn signed_by(&self, key: &AuditKey) -> bool {
+        key.check(
+            Purpose::Checkpoint,
+            &[
+                self.seq.to_string().as_bytes(),
+                self.hash.as_bytes(),
+                self.at.as_bytes(),
+            ],
+            &self.sig,
+        )
+    }
+}
+
+/// Reads a checkpoint file (one JSON object per line; blank lines ignored).
+pub fn read_checkpoints(path: &Path) -> anyhow::Result<Vec<Checkpoint>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|_| {
+                anyhow::anyhow!("{} line {} is not a checkpoint", path.display(), i + 1)
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verification {
+    Whole {
+        entries: u64,
+        /// Entries written before the chain was keyed (seq 1..=unkeyed): only checkpoints
+        /// protect them.
+        unkeyed: u64,
+        checkpoints: u64,
+        /// The hash of the last entry checked (what a checkpoint signs).
+        head_hash: String,
+    },
+    Broken {
+        entries_checked: u64,
+        seq: i64,
+        id: String,
+        problem: String,
+    },
+}
+
+fn broken_at(checked: u64, seq: i64, problem: impl Into<String>) -> Verification {
+    Verification::Broken {
+        entries_checked: checked,
+        seq,
+        id: String::new(),
+        problem: problem.into(),
+    }
+}
+
+/// Walks the chain from the start with the key and reports the first entry that does not fit;
+/// then checks the head's MAC and that every checkpoint is signed and still matches.
+pub async fn verify(
+    pool: &Pool,
+    key: &AuditKey,
+    checkpoints: &[Checkpoint],
+) -> Result<Verification, sqlx::Error> {
+    let head = sqlx::query("SELECT seq, hash, keyed_from, mac FROM audit_head WHERE id = 1")
+        .fetch_one(pool)
+        .await?;
+    let head_seq: i64 = head.try_get(0)?;
+    let head_hash: String = head.try_get(1)?;
+    let keyed_from: Option<i64> = head.try_get(2)?;
+    let head_mac: Option<String> = head.try_get(3)?;
+    // The portal keys the chain when it first starts (`audit::start`); a missing mark means
+    // someone cleared it to make keyed entries pass as plain ones, or the portal never ran.
+    let (Some(keyed_from), Some(head_mac)) = (keyed_from, head_mac) else {
+        return Ok(broken_at(
+            0,
+            1,
+            "the chain's head carries no key mark (start the portal once with its audit key, or the head was tampered with)",
+        ));
+    };
+    let mut pinned: BTreeMap<i64, &Checkpoint> = BTreeMap::new();
+    for (i, cp) in checkpoints.iter().enumerate() {
+        if !cp.signed_by(key) {
+            return Ok(broken_at(
+                0,
+                cp.seq,
+                format!("checkpoint {} is not signed with this audit key", i + 1),
+            ));
+        }
+        if cp.seq > head_seq {
+            return Ok(broken_at(
+                0,
+                cp.seq,
+                format!(
+                    "entries up to {} were checkpointed but the chain now ends at {head_seq}: entries vanished",
+                    cp.seq
+                ),
+            ));
+        }
+        pinned.insert(cp.seq, cp);
+    }
+
+    let mut rows = sqlx::query(
+        "SELECT seq, id, at, actor_subject, actor_role, action, patient_id, outcome, detail, request_id, client_ip, prev_hash, hash \
+         FROM audit_log WHERE seq <= $1 ORDER BY seq",
+    )
+    // Only up to the head read above: entries appended meanwhile are the next run's.
+    .bind(head_seq)
+    .fetch(pool);
+    let mut prev = GENESIS.to_string();
+    let mut expected_seq = 1i64;
+    let mut checked = 0u64;
+    while let Some(row) = rows.try_next().await? {
+        let seq: i64 = row.try_get(0)?;
+        let id: String = row.try_get(1)?;
+        let at: String = row.try_get(2)?;
+        let actor_subject: Option<String> = row.try_get(3)?;
+        let actor_role: String = row.try_get(4)?;
+        let action: String = row.try_get(5)?;
+        let patient_id: Option<String> = row.try_get(6)?;
+        let outcome: String = row.try_get(7)?;
+        let detail: Option<String> = row.try_get(8)?;
+        let request_id: Option<String> = row.try_get(9)?;
+        let client_ip: Option<String> = row.try_get(10)?;
+        let prev_hash: String = row.try_get(11)?;
+        let hash: String = row.try_get(12)?;
+        let broken = |problem: &str| Verification::Broken {
+            entries_checked: checked,
+            seq,
+            id: id.clone(),
+            problem: problem.to_string(),
+        };
+        if seq != expected_seq {
+            return Ok(broken_at(
+                checked,
+                expected_seq,
+                format!("entry {expected_seq} is missing or out of order (found entry {seq} in its place)"),
+            ));
+        }
+        if prev_hash != prev {
+            return Ok(broken("it does not follow the entry before it"));
+        }
+        let content = Canonical {
+            seq,
+            id: &id,
+            at: &at,
+            actor_subject: actor_subject.as_deref(),
+            actor_role: &actor_role,
+            action: &action,
+            patient_id: patient_id.as_deref(),
+            outcome: &outcome,
+            detail: detail.as_deref(),
+            request_id: request_id.as_deref(),
+            client_ip: client_ip.as_deref(),
+        };
+        let fits = if seq < keyed_from {
+            plain_hash(&prev_hash, &content) == hash
+        } else {
+            key.check(
+                Purpose::Entry,
+                &[prev_hash.as_bytes(), canonical_json(&content).as_bytes()],
+                &hash,
+            )
+        };
+        if !fits {
+            return Ok(broken(
+                "its content was changed (or it was not written with this audit key)",
+            ));
+        }
+        if let Some(cp) = pinned.get(&seq) {
+            if cp.hash != hash {
+                return Ok(broken("it differs from the checkpoint taken of it"));
+            }
+        }
+        prev = hash;
+        expected_seq += 1;
+        checked += 1;
+    }
+    // Checked after the walk, so an edited entry is reported where it is, not at the head.
+    if !head_mac_ok(key, keyed_from, head_seq, &head_hash, &head_mac) {
+        return Ok(broken_at(
+            checked,
+            head_seq,
+            "the chain's head was not written with this audit key (moved back, edited, or another key)",
+        ));
+    }
+    if head_seq != expected_seq - 1 || head_hash != prev {
+        return Ok(broken_at(
+            checked,
+            expected_seq,
+            format!("the chain ends early: the head says {head_seq} entries"),
+        ));
+    }
+    Ok(Verification::Whole {
+        entries: checked,
+        unkeyed: (keyed_from - 1).clamp(0, head_seq) as u64,
+        checkpoints: checkpoints.len() as u64,
+        head_hash: prev,
+    })
+}

@@ -1,0 +1,268 @@
+//! Group commit: one writer task per database pool takes every entry queued while the
+//! previous batch was committing, chains them, and commits them in one transaction (one
+//! fsync), then answers each waiting request. A request is answered Ok only after its own
+//! entry is durable; if the batch fails, every request in it gets the error (the 503 page).
+//!
+//! Across processes (several instances on PostgreSQL, or the CLI beside the server on
+//! SQLite) the head row is the meeting point: each batch locks it first, so batches from
+//! different processes queue on the row lock (PostgreSQL) or the write lock (SQLite) and the
+//! chain stays one line.
+//!
+//! Every wait is bounded: the connection (pool `acquire_timeout`), the write lock (SQLite
+//! `busy_timeout`, and [`BATCH_WAIT`] around the whole batch), and the caller's own wait.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
+
+use super::chain::{head_mac, head_mac_ok, keyed_hash, Canonical, Checkpoint};
+use super::{AuditError, AuditKey, Entry};
+use crate::db::Pool;
+
+/// The longest one batch may take, lock wait included, before its requests get the 503.
+const BATCH_WAIT: Duration = Duration::from_secs(5);
+/// The longest a request waits for its entry: a batch in progress, then its own.
+const CALLER_WAIT: Duration = Duration::from_secs(11);
+/// Entries per transaction at most; the rest wait for the next batch.
+const MAX_BATCH: usize = 512;
+const QUEUE: usize = 4096;
+
+struct Job {
+    entry: Entry,
+    done: oneshot::Sender<Result<(), AuditError>>,
+}
+
+/// Writers by pool. `append` takes the pool (as every handler holds one) rather than a handle
+/// in the app state, so a call site needs nothing new; the pool's identity is the address of
+/// its shared connect options, which every clone of the pool shares.
+static WRITERS: Mutex<Vec<(usize, mpsc::Sender<Job>)>> = Mutex::new(Vec::new());
+
+fn pool_id(pool: &Pool) -> usize {
+    Arc::as_ptr(&pool.connect_options()) as usize
+}
+
+fn writer_of(pool: &Pool) -> Option<mpsc::Sender<Job>> {
+    let id = pool_id(pool);
+    let writers = WRITERS.lock().ok()?;
+    writers
+        .iter()
+        .find(|(p, tx)| *p == id && !tx.is_closed())
+        .map(|(_, tx)| tx.clone())
+}
+
+/// Keys the chain if it is not yet (recording where keyed entries begin), checks that the
+/// head was written with this key, and starts this pool's writer. Refuses to start on a head
+/// that does not verify: appending to it would hide whatever moved it.
+pub async fn start(pool: &Pool, key: AuditKey) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    let head = sqlx::query("SELECT seq, hash, keyed_from, mac FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    let seq: i64 = head.try_get(0)?;
+    let hash: String = head.try_get(1)?;
+    let keyed_from: Option<i64> = head.try_get(2)?;
+    let mac: Option<String> = head.try_get(3)?;
+    match (keyed_from, mac) {
+        (None, None) => {
+            let keyed_from = seq + 1;
+            sqlx::query("UPDATE audit_head SET keyed_from = $1, mac = $2 WHERE id = 1")
+                .bind(keyed_from)
+                .bind(head_mac(&key, keyed_from, seq, &hash))
+                .execute(&mut *tx)
+                .await?;
+            if seq > 0 {
+                tracing::warn!(
+                    unkeyed = seq,
+                    "audit chain keyed from now on; earlier entries keep plain SHA-256: take a checkpoint (`patient-portal audit checkpoint`)"
+                );
+            }
+        }
+        (Some(keyed_from), Some(mac)) if head_mac_ok(&key, keyed_from, seq, &hash, &mac) => {}
+        _ => anyhow::bail!(
+            "PORTAL_AUDIT_KEY_FILE: the audit chain's head does not verify with this key (another key, or the head was tampered with); run `patient-portal audit verify`"
+        ),
+    }
+    tx.commit().await?;
+
+    let (jobs_tx, jobs_rx) = mpsc::channel(QUEUE);
+    if let Ok(mut writers) = WRITERS.lock() {
+        let id = pool_id(pool);
+        writers.retain(|(p, tx)| *p != id && !tx.is_closed());
+        writers.push((id, jobs_tx));
+    } else {
+        anyhow::bail!("the audit writer registry is poisoned");
+    }
+    tokio::spawn(run(pool.clone(), key, jobs_rx));
+    Ok(())
+}
+
+/// Appends one entry; returns Ok only once it is committed (durably, with its batch).
+/// The only way to write the audit trail.
+pub async fn append(pool: &Pool, entry: &Entry) -> Result<(), AuditError> {
+    let writer = writer_of(pool).ok_or(AuditError::NotStarted)?;
+    let (done, answer) = oneshot::channel();
+    let job = Job {
+        entry: entry.clone(),
+        done,
+    };
+    let waited = tokio::time::timeout(CALLER_WAIT, async move {
+        writer.send(job).await.map_err(|_| AuditError::NotStarted)?;
+        answer.await.map_err(|_| AuditError::NotStarted)?
+    })
+    .await;
+    waited.unwrap_or(Err(AuditError::Timeout(CALLER_WAIT)))
+}
+
+async fn run(pool: Pool, key: AuditKey, mut jobs: mpsc::Receiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let entries: Vec<&Entry> = batch.iter().map(|j| &j.entry).collect();
+        let result = commit_batch(&pool, &key, &entries).await;
+        if let Err(e) = &result {
+            tracing::error!(error = %e, entries = batch.len(), "audit batch not committed");
+        }
+        for job in batch {
+            // A caller that stopped waiting (client gone, or its own timeout) needs no answer;
+            // its entry, if committed, stays in the chain.
+            job.done.send(result.clone()).ok();
+        }
+    }
+}
+
+async fn commit_batch(pool: &Pool, key: &AuditKey, entries: &[&Entry]) -> Result<(), AuditError> {
+    let mut conn = tokio::time::timeout(BATCH_WAIT, pool.acquire())
+        .await
+        .map_err(|_| AuditError::Timeout(BATCH_WAIT))??;
+    let result = tokio::time::timeout(BATCH_WAIT, write_batch(&mut conn, key, entries))
+        .await
+        .unwrap_or(Err(AuditError::Timeout(BATCH_WAIT)));
+    if result.is_err() {
+        // A failed write may leave the connection inside a transaction that SQLite already
+        // rolled back on its own (disk full), or still holding the write lock: never hand it
+        // to the next request. Closing it rolls back and releases every lock.
+        conn.close_on_drop();
+    }
+    result
+}
+
+async fn write_batch(
+    conn: &mut sqlx::AnyConnection,
+    key: &AuditKey,
+    entries: &[&Entry],
+) -> Result<(), AuditError> {
+    use sqlx::Connection;
+    // sqlx counts an open transaction here only when its bookkeeping went wrong (see
+    // `db::sqlite_out_of_transaction`); its "BEGIN" would then be a SAVEPOINT whose "COMMIT"
+    // commits nothing. Refuse such a connection rather than report an entry as committed.
+    if conn.is_in_transaction() {
+        return Err(AuditError::Store(std::sync::Arc::new(
+            sqlx::Error::Protocol("connection left inside a transaction".into()),
+        )));
+    }
+    let mut tx = conn.begin().await?;
+    // Take the write lock before reading the head: on SQLite a transaction that reads first
+    // cannot wait its turn to write; on PostgreSQL this locks the head row, so writers from
+    // other instances queue here.
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut *tx)
+        .await?;
+    let head = sqlx::query("SELECT seq, hash, keyed_from, mac FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    let head_seq: i64 = head.try_get(0)?;
+    let head_hash: String = head.try_get(1)?;
+    let keyed_from: Option<i64> = head.try_get(2)?;
+    let mac: Option<String> = head.try_get(3)?;
+    // A head that does not verify was moved by someone without the key (or another instance
+    // runs with another key): appending would launder it, so nothing is written.
+    let (Some(keyed_from), Some(mac)) = (keyed_from, mac) else {
+        return Err(AuditError::HeadMismatch);
+    };
+    if !head_mac_ok(key, keyed_from, head_seq, &head_hash, &mac) {
+        return Err(AuditError::HeadMismatch);
+    }
+    let mut seq = head_seq;
+    let mut prev = head_hash;
+    for entry in entries {
+        seq += 1;
+        let id = uuid::Uuid::new_v4().to_string();
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let content = Canonical {
+            seq,
+            id: &id,
+            at: &at,
+            actor_subject: entry.actor.subject.as_deref(),
+            actor_role: &entry.actor.role,
+            action: entry.action.as_str(),
+            patient_id: entry.patient_id.as_deref(),
+            outcome: entry.outcome.as_str(),
+            detail: entry.detail.as_deref(),
+            request_id: entry.request_id.as_deref(),
+            client_ip: entry.client_ip.as_deref(),
+        };
+        let hash = keyed_hash(key, &prev, &content);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, id, at, actor_subject, actor_role, action, patient_id, outcome, detail, request_id, client_ip, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(seq)
+        .bind(&id)
+        .bind(&at)
+        .bind(entry.actor.subject.as_deref())
+        .bind(&entry.actor.role)
+        .bind(entry.action.as_str())
+        .bind(entry.patient_id.as_deref())
+        .bind(entry.outcome.as_str())
+        .bind(entry.detail.as_deref())
+        .bind(entry.request_id.as_deref())
+        .bind(entry.client_ip.as_deref())
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+        prev = hash;
+    }
+    let moved = sqlx::query(
+        "UPDATE audit_head SET seq = $1, hash = $2, mac = $3 WHERE id = 1 AND seq = $4",
+    )
+    .bind(seq)
+    .bind(&prev)
+    .bind(head_mac(key, keyed_from, seq, &prev))
+    .bind(head_seq)
+    .execute(&mut *tx)
+    .await?;
+    if moved.rows_affected() != 1 {
+        return Err(AuditError::Contended);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Signs the current head as a checkpoint, after verifying the chain up to it (a checkpoint
+/// of a broken chain would bless the break).
+pub async fn checkpoint(
+    pool: &Pool,
+    key: &AuditKey,
+    earlier: &[Checkpoint],
+) -> anyhow::Result<Result<Checkpoint, super::Verification>> {
+    match super::verify(pool, key, earlier).await? {
+        super::Verification::Whole {
+            entries, head_hash, ..
+        } => {
+            let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            Ok(Ok(Checkpoint::sign(key, entries as i64, &head_hash, &at)))
+        }
+        broken => Ok(Err(broken)),
+    }
+}

@@ -1,0 +1,426 @@
+//! The audit promise under faults: a store that cannot take the entry (full, failing at
+//! insert or at commit, locked by another process) means the 503 page and no record data, on
+//! every audited route; once the store works again the portal recovers without a restart.
+
+use std::process::Command;
+
+use sqlx::Row;
+
+use crate::support::*;
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// A patient (signed in, linked) and a clinician (signed in, on the care team) over one
+/// record, and every audited GET route with what would prove record data leaked.
+struct World {
+    patient: Browser,
+    clinician: Browser,
+    routes: Vec<(bool, String)>,
+    secrets: Vec<String>,
+}
+
+async fn world(app: &TestApp) -> World {
+    let record = &patient_portal::records::demo::demo_patients(1, 11, today())[0];
+    let id = app.seed(record).await;
+    app.link(&id, &PATIENT_A).await;
+    app.add_to_care_team(&id, &CLINICIAN).await;
+    let patient = app.browser();
+    app.sign_in_as(&patient, &PATIENT_A).await;
+    let clinician = app.browser();
+    app.sign_in_as(&clinician, &CLINICIAN).await;
+    let loinc = record
+        .observations
+        .iter()
+        .find_map(|o| o.loinc())
+        .expect("the demo record has labs")
+        .to_string();
+    let sections = [
+        "conditions",
+        "medications",
+        "allergies",
+        "immunizations",
+        "labs",
+        "vitals",
+        "visits",
+    ];
+    // (true: the patient's browser, false: the clinician's)
+    let mut routes = vec![
+        (true, "/records".to_string()),
+        (true, format!("/records/labs/{loinc}")),
+        (true, "/records/export".to_string()),
+        (true, "/records/access-log".to_string()),
+        (true, "/records/access-log/export".to_string()),
+        (false, format!("/staff/patients/{id}")),
+        (false, format!("/staff/patients/{id}/labs/{loinc}")),
+        (false, format!("/staff/patients/{id}/access-log")),
+        (
+            false,
+            format!("/staff?q={}", urlencode(&record.patient.mrn.value)),
+        ),
+    ];
+    for s in sections {
+        routes.push((true, format!("/records/{s}")));
+        routes.push((false, format!("/staff/patients/{id}/{s}")));
+    }
+    World {
+        patient,
+        clinician,
+        routes,
+        secrets: vec![
+            record.patient.display_name(),
+            record.patient.mrn.value.clone(),
+        ],
+    }
+}
+
+impl World {
+    fn browser(&self, patient: bool) -> &Browser {
+        if patient {
+            &self.patient
+        } else {
+            &self.clinician
+        }
+    }
+
+    /// Every route answers `status`; on a 503, the portal's page and none of the record.
+    async fn assert_every_route(&self, app: &TestApp, status: u16) {
+        for (patient, path) in &self.routes {
+            let resp = app.get(self.browser(*patient), path).await;
+            assert_eq!(resp.status().as_u16(), status, "{path}");
+            let body = resp.text().await.unwrap();
+            if status == 503 {
+                assert!(body.contains("unavailable"), "{path}: the styled 503 page");
+                for secret in &self.secrets {
+                    assert!(!body.contains(secret.as_str()), "{path} leaked record data");
+                }
+            }
+        }
+    }
+}
+
+async fn audit_count(app: &TestApp) -> i64 {
+    sqlx::query("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .get(0)
+}
+
+fn verify(app: &TestApp) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+        .args(["audit", "verify"])
+        .env("PORTAL_DATA_DIR", &app.data_dir)
+        .env(
+            "DATABASE_URL",
+            format!(
+                "sqlite://{}?mode=rwc",
+                app.data_dir.join("portal.sqlite").display()
+            ),
+        )
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+    )
+}
+
+async fn exec(app: &TestApp, sql: &str) {
+    sqlx::query(sql).execute(&app.pool).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_store_that_refuses_the_entry_means_503_and_no_data_on_every_audited_route() {
+    // Arrange: every route works, then the audit table refuses rows as a full disk would.
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    w.assert_every_route(&app, 200).await;
+    let before = audit_count(&app).await;
+    exec(
+        &app,
+        "CREATE TRIGGER audit_full BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+    )
+    .await;
+
+    // Act + Assert
+    w.assert_every_route(&app, 503).await;
+    assert_eq!(audit_count(&app).await, before, "nothing was written");
+
+    // Recovery without restart.
+    exec(&app, "DROP TRIGGER audit_full").await;
+    w.assert_every_route(&app, 200).await;
+    assert_eq!(verify(&app).0, 0);
+}
+
+#[tokio::test]
+async fn a_commit_that_fails_means_503_and_no_data_then_recovery_without_restart() {
+    // Arrange: the COMMIT itself fails (a deferred foreign key checked only at commit), the way
+    // a full disk fails when the WAL is written. SQLite keeps that transaction open, so a
+    // connection handed back to the pool would hold the write lock for good.
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    w.assert_every_route(&app, 200).await;
+    let before = audit_count(&app).await;
+    exec(
+        &app,
+        "CREATE TABLE audit_sink (seq BIGINT REFERENCES audit_nowhere (seq) DEFERRABLE INITIALLY DEFERRED)",
+    )
+    .await;
+    exec(&app, "CREATE TABLE audit_nowhere (seq BIGINT PRIMARY KEY)").await;
+    exec(
+        &app,
+        "CREATE TRIGGER audit_commit_fails AFTER INSERT ON audit_log BEGIN INSERT INTO audit_sink (seq) VALUES (NEW.seq); END",
+    )
+    .await;
+
+    // Act + Assert
+    w.assert_every_route(&app, 503).await;
+    assert_eq!(audit_count(&app).await, before, "nothing was written");
+
+    // Recovery: no connection was left holding the write lock.
+    exec(&app, "DROP TRIGGER audit_commit_fails").await;
+    w.assert_every_route(&app, 200).await;
+    assert_eq!(
+        audit_count(&app).await,
+        before + w.routes.len() as i64,
+        "one entry per page shown"
+    );
+    assert_eq!(verify(&app).0, 0);
+}
+
+#[tokio::test]
+async fn appends_and_pages_give_up_while_another_process_holds_the_write_lock() {
+    // Arrange
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
+    sqlx::any::install_default_drivers();
+    let mut other = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let meta = patient_portal::audit::RequestMeta::default();
+    let entry = meta.entry(
+        patient_portal::audit::Actor::anonymous(),
+        patient_portal::audit::Action::ViewRecord,
+        patient_portal::audit::Outcome::Success,
+    );
+
+    // Act: bounded waits, so both come back (they would hang for minutes otherwise).
+    let appended = patient_portal::audit::append(&app.pool, &entry).await;
+    let resp = app.get(&w.patient, "/records/labs").await;
+
+    // Assert: refused, and no record data. (The audit refusal is the 503 page; while the
+    // session row is rewritten on every request, that write fails too and turns it into 500.)
+    assert!(appended.is_err(), "the append gave up");
+    assert!(
+        [503, 500].contains(&resp.status().as_u16()),
+        "refused: {}",
+        resp.status()
+    );
+    let body = resp.text().await.unwrap();
+    for secret in &w.secrets {
+        assert!(!body.contains(secret.as_str()), "no record data");
+    }
+
+    // Once the lock is gone, everything works again without a restart.
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    patient_portal::audit::append(&app.pool, &entry)
+        .await
+        .expect("append after the lock is released");
+    assert_eq!(app.get(&w.patient, "/records/labs").await.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_a_full_database_no_entry_is_acknowledged_without_its_row() {
+    // Arrange: every pooled connection may not grow the file any more (`max_page_count`, the
+    // way a full disk refuses), and the free pages are used up. SQLITE_FULL then comes from
+    // inside the transaction, after SQLite may have rolled it back by itself.
+    let app = spawn_app().await;
+    exec(&app, "CREATE TABLE filler (junk TEXT)").await;
+    let mut conns = Vec::new();
+    for _ in 0..8 {
+        conns.push(app.pool.acquire().await.unwrap());
+    }
+    for conn in conns.iter_mut() {
+        let pages: i64 = sqlx::query("PRAGMA page_count")
+            .fetch_one(&mut **conn)
+            .await
+            .unwrap()
+            .get(0);
+        sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
+            .execute(&mut **conn)
+            .await
+            .unwrap();
+    }
+    let mut full = false;
+    for _ in 0..10_000 {
+        let filled = sqlx::query("INSERT INTO filler (junk) VALUES ($1)")
+            .bind("x".repeat(512))
+            .execute(&mut *conns[0])
+            .await;
+        if let Err(e) = filled {
+            assert!(e.to_string().contains("full"), "{e}");
+            full = true;
+            break;
+        }
+    }
+    assert!(full, "the database filled up");
+    drop(conns);
+    let ids: Vec<String> = (0..100).map(|i| format!("full-{i}")).collect();
+
+    // Act
+    let appends = ids.iter().map(|id| {
+        let pool = app.pool.clone();
+        let meta = patient_portal::audit::RequestMeta {
+            request_id: Some(id.clone()),
+            client_ip: None,
+        };
+        let entry = meta.entry(
+            patient_portal::audit::Actor::anonymous(),
+            patient_portal::audit::Action::ViewRecord,
+            patient_portal::audit::Outcome::Success,
+        );
+        tokio::spawn(async move { patient_portal::audit::append(&pool, &entry).await })
+    });
+    let acked: Vec<bool> = futures_util::future::join_all(appends)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().is_ok())
+        .collect();
+
+    // Assert: some were refused (the fault was real); each acknowledged one is in the table
+    // and each refused one is not; the chain is whole.
+    assert!(
+        acked.iter().any(|a| !a),
+        "the full database refused entries"
+    );
+    let written: std::collections::HashSet<String> =
+        sqlx::query("SELECT request_id FROM audit_log WHERE request_id LIKE 'full-%'")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<String, _>(0))
+            .collect();
+    for (id, ok) in ids.iter().zip(&acked) {
+        assert_eq!(written.contains(id), *ok, "{id}: acknowledged iff written");
+    }
+    assert_eq!(verify(&app).0, 0);
+}
+
+#[tokio::test]
+async fn a_connection_left_inside_a_transaction_goes_back_closed_so_the_database_does_not_stay_locked(
+) {
+    // Arrange: the sequence a full disk produced. SQLite rolls a transaction back by itself
+    // (RAISE(ROLLBACK) does what SQLITE_FULL may do), sqlx's own ROLLBACK then fails and it
+    // still counts one open transaction; its next "BEGIN" is therefore a SAVEPOINT, and a
+    // failure inside that leaves a real transaction open, holding the write lock.
+    let app = spawn_app().await;
+    exec(&app, "CREATE TABLE t (x TEXT)").await;
+    exec(&app, "CREATE TRIGGER t_full BEFORE INSERT ON t WHEN NEW.x = 'full' BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END").await;
+    exec(&app, "CREATE TRIGGER t_refused BEFORE INSERT ON t WHEN NEW.x = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END").await;
+    let mut conn = app.pool.acquire().await.unwrap();
+    for x in ["full", "refused"] {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+        let failed = sqlx::query("INSERT INTO t (x) VALUES ($1)")
+            .bind(x)
+            .execute(&mut *tx)
+            .await;
+        assert!(failed.is_err());
+        drop(tx);
+    }
+
+    // Act: the connection goes back to the pool.
+    drop(conn);
+
+    // Assert: another process can write (busy_timeout 5 s in sqlx's default), and so can the
+    // portal's own pool.
+    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
+    sqlx::any::install_default_drivers();
+    let mut other = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO t (x) VALUES ('other process')")
+        .execute(&mut other)
+        .await
+        .expect("the write lock was released");
+    for _ in 0..16 {
+        let mut tx = app.pool.begin().await.unwrap();
+        sqlx::query("INSERT INTO t (x) VALUES ('pool')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM t WHERE x = 'pool'")
+        .fetch_one(&mut other)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        n, 16,
+        "every commit the pool reported is visible to another process"
+    );
+}
+
+#[tokio::test]
+async fn after_the_store_rolled_a_batch_back_by_itself_every_acknowledged_entry_is_durable() {
+    // Arrange: batches are rolled back by SQLite itself (as on a full disk), the next fails
+    // inside; then the store works again.
+    let app = spawn_app().await;
+    exec(&app, "CREATE TRIGGER a_full BEFORE INSERT ON audit_log WHEN NEW.detail = 'full' BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END").await;
+    exec(&app, "CREATE TRIGGER a_refused BEFORE INSERT ON audit_log WHEN NEW.detail = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END").await;
+    let entry = |detail: &str, id: String| {
+        let meta = patient_portal::audit::RequestMeta {
+            request_id: Some(id),
+            client_ip: None,
+        };
+        let mut e = meta.entry(
+            patient_portal::audit::Actor::anonymous(),
+            patient_portal::audit::Action::ViewRecord,
+            patient_portal::audit::Outcome::Success,
+        );
+        e.detail = Some(detail.to_string());
+        e
+    };
+
+    // Act: enough rolled-back batches to reach every pooled connection, then the failure
+    // inside one.
+    let mut details = vec!["full"; 9];
+    details.push("refused");
+    for detail in details {
+        let failed = patient_portal::audit::append(&app.pool, &entry(detail, detail.into())).await;
+        assert!(failed.is_err(), "{detail}");
+    }
+    let mut acked = Vec::new();
+    for i in 0..20 {
+        let id = format!("after-{i}");
+        if patient_portal::audit::append(&app.pool, &entry("ok", id.clone()))
+            .await
+            .is_ok()
+        {
+            acked.push(id);
+        }
+    }
+
+    // Assert: all acknowledged (the store works again), and another process sees each one.
+    assert_eq!(acked.len(), 20);
+    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
+    sqlx::any::install_default_drivers();
+    let mut other = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE request_id LIKE 'after-%'")
+        .fetch_one(&mut other)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 20, "acknowledged means committed");
+    assert_eq!(verify(&app).0, 0);
+}
