@@ -543,8 +543,13 @@ async fn two_instances_on_postgres_share_sessions_and_end_them_at_once() {
     let Some(url) = postgres_database().await else {
         return;
     };
+    // Instances on one database share the audit key, as DEPLOYMENT.md requires.
+    let key_dir = tempfile::tempdir().unwrap();
+    let key_file = key_dir.path().join("audit.key");
+    std::fs::write(&key_file, "42".repeat(32)).unwrap();
     let options = || Options {
         database_url: Some(url.clone()),
+        extra_args: vec![format!("--audit-key-file={}", key_file.display())],
         ..Default::default()
     };
     let a = spawn_app_with(options()).await;
