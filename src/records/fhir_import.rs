@@ -1234,7 +1234,19 @@ fn full_address(e: &Entry) -> Option<Address> {
         latitude: geolocation(a, "latitude"),
         longitude: geolocation(a, "longitude"),
     };
-    (address != Address::default()).then_some(address)
+    // A home address given only as text is all `Patient::address` already holds (and how the
+    // export writes records that never had more): keeping it twice would break the round trip.
+    let only_text = Address {
+        use_: None,
+        text: address.text.clone(),
+        ..Address::default()
+    };
+    let as_plain_text = address.use_.as_deref().is_none_or(|u| u == "home")
+        && Address {
+            use_: None,
+            ..address.clone()
+        } == only_text;
+    (!as_plain_text).then_some(address)
 }
 
 /// The official name, else the usual one, else the first.
@@ -1860,13 +1872,16 @@ mod tests {
             Some(71.57727343548594)
         );
 
-        // A coded value becomes its text.
+        // A coded value keeps its code, not only its text.
         let smoking = r
             .observations
             .iter()
             .find(|o| o.fhir_id == "92d5b64d-22da-4ff0-a4a9-2cf57e356e00")
             .unwrap_or_else(|| panic!("smoking observation missing"));
-        assert_eq!(smoking.value, ObservationValue::Text("Never smoker".into()));
+        assert_eq!(
+            smoking.value,
+            ObservationValue::Coded(Concept::new(systems::SNOMED, "266919005", "Never smoker"))
+        );
         assert_eq!(
             smoking.category,
             ObservationCategory::Other("survey".into())
@@ -2306,11 +2321,17 @@ mod tests {
             .iter()
             .map(|o| &o.value)
             .collect();
-        assert_eq!(
+        // Kept as words for the page and in their FHIR form for the export.
+        assert!(matches!(
             values[0],
-            &ObservationValue::Text("70 mg/dL to 99 mg/dL".into())
-        );
-        assert!(matches!(values[1], ObservationValue::Text(t) if t.contains("waveform")));
+            ObservationValue::Other { field, text, fhir }
+                if field == "valueRange" && text == "70 mg/dL to 99 mg/dL" && fhir["low"]["value"] == 70
+        ));
+        assert!(matches!(
+            values[1],
+            ObservationValue::Other { field, text, .. }
+                if field == "valueSampledData" && text.contains("waveform")
+        ));
         assert!(matches!(values[2], ObservationValue::Components(parts) if parts.len() == 1));
     }
 
