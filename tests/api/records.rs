@@ -836,3 +836,80 @@ async fn a_clinician_sees_the_new_sections_on_the_chart_and_each_view_is_audited
         .iter()
         .all(|h| h.starts_with(&format!("{base}/visits/"))));
 }
+
+/// A Synthea bundle from `../shared/data/synthea/`, parsed by the importer; `None` (and a note)
+/// outside CI when the shared data is missing.
+fn synthea_record(name: &str) -> Option<PatientRecord> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/synthea");
+    let file = std::fs::read_dir(&dir).ok().and_then(|entries| {
+        entries.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
+            p.file_name()
+                .is_some_and(|f| f.to_string_lossy().starts_with(name))
+        })
+    });
+    let Some(file) = file else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI must have ../shared/data/synthea beside the checkout");
+        }
+        eprintln!("the shared Synthea data is missing: {name} not tested");
+        return None;
+    };
+    let json: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    Some(patient_portal::records::parse_bundle(&json).unwrap().record)
+}
+
+#[tokio::test]
+async fn a_synthea_record_shows_every_kept_resource_on_its_pages_and_in_its_export() {
+    let Some(record) = synthea_record("Louis_Erdman") else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
+
+    let procedures = fetch(&app, &b, "/records/procedures").await.body;
+    assert_eq!(
+        select_count(&procedures, "main table tbody tr"),
+        record.procedures.len()
+    );
+    let plans = fetch(&app, &b, "/records/care-plans").await.body;
+    assert_eq!(
+        select_count(&plans, "section.care-plan"),
+        record.care_plans.len()
+    );
+    let reports = fetch(&app, &b, "/records/reports").await.body;
+    assert_eq!(
+        select_count(&reports, "section.report"),
+        record.reports.len()
+    );
+    let linked: usize = record.reports.iter().map(|r| r.results.len()).sum();
+    assert_eq!(
+        select_count(&reports, "section.report table.results tbody tr"),
+        linked
+    );
+    assert!(text(&reports).contains("Digital Radiography of Chest"));
+    let social = fetch(&app, &b, "/records/social-history").await.body;
+    assert!(text(&social).contains("Current every day smoker"));
+
+    // The export holds what the import stored, coded values with their codes.
+    let export: Value = app.get(&b, "/records/export").await.json().await.unwrap();
+    if let Some(dir) = std::env::var_os("FHIR_EXPORT_DIR") {
+        let path = std::path::Path::new(&dir).join("portal-export-synthea.json");
+        std::fs::write(path, serde_json::to_vec_pretty(&export).unwrap()).unwrap();
+    }
+    let back = patient_portal::records::parse_bundle(&export)
+        .unwrap()
+        .record;
+    assert_eq!(back.counts(), record.counts());
+    let smoking = export["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .find(|r| r["id"] == "557745d9-ac6d-4ef7-8608-6e35c4b99a3b")
+        .unwrap();
+    assert_eq!(
+        smoking["valueCodeableConcept"]["coding"][0]["code"],
+        "449868002"
+    );
+    assert_eq!(back.demographics, record.demographics);
+}
