@@ -327,7 +327,7 @@ pub fn social_history(observations: &[Observation]) -> Vec<HistoryItem> {
     let mut items: Vec<HistoryItem> = groups
         .into_values()
         .filter_map(|mut list| {
-            list.sort_by(|a, b| b.effective.cmp(&a.effective));
+            list.sort_by_key(|o| std::cmp::Reverse(o.effective));
             let history: Vec<ValueRow> = list.iter().map(|o| ValueRow::of(o)).collect();
             let latest = history.first()?.clone();
             Some(HistoryItem {
