@@ -857,6 +857,23 @@ impl std::fmt::Display for RecordCounts {
     }
 }
 
+/// Totals over several bundles (the import summary adds them up).
+impl std::ops::AddAssign for RecordCounts {
+    fn add_assign(&mut self, other: RecordCounts) {
+        self.encounters += other.encounters;
+        self.conditions += other.conditions;
+        self.medications += other.medications;
+        self.allergies += other.allergies;
+        self.immunizations += other.immunizations;
+        self.observations += other.observations;
+        self.procedures += other.procedures;
+        self.care_plans += other.care_plans;
+        self.goals += other.goals;
+        self.reports += other.reports;
+        self.imaging_studies += other.imaging_studies;
+    }
+}
+
 impl PatientRecord {
     pub fn new(patient: Patient) -> Self {
         PatientRecord {
@@ -1064,6 +1081,30 @@ mod tests {
             .map(|o| o.fhir_id.as_str())
             .collect();
         assert_eq!(ids, ["b", "c", "a"]);
+    }
+
+    #[test]
+    fn counts_add_up_and_name_every_kept_kind() {
+        let mut total = RecordCounts::default();
+        let one = RecordCounts {
+            procedures: 2,
+            care_plans: 1,
+            imaging_studies: 1,
+            ..RecordCounts::default()
+        };
+        total += one;
+        total += one;
+        assert_eq!(total.procedures, 4);
+        let text = total.to_string();
+        for kind in [
+            "4 procedures",
+            "2 care plans",
+            "0 goals",
+            "0 diagnostic reports",
+            "2 imaging studies",
+        ] {
+            assert!(text.contains(kind), "{text}");
+        }
     }
 
     #[test]
