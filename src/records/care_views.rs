@@ -312,10 +312,25 @@ pub fn is_social_history(o: &Observation) -> bool {
     matches!(&o.category, ObservationCategory::Other(c) if c == "social-history" || c == "survey")
 }
 
+/// Whether an observation is shown on neither the labs, vitals nor social history pages (exam,
+/// procedure, imaging, uncategorised: ejection fraction, FEV1/FVC, ...).
+pub fn is_other_measurement(o: &Observation) -> bool {
+    matches!(&o.category, ObservationCategory::Other(_)) && !is_social_history(o)
+}
+
 /// Social-history and survey observations grouped by code, smoking status first, then by name.
 pub fn social_history(observations: &[Observation]) -> Vec<HistoryItem> {
+    grouped(observations, is_social_history)
+}
+
+/// Observations no other page shows, grouped by code like social history.
+pub fn other_measurements(observations: &[Observation]) -> Vec<HistoryItem> {
+    grouped(observations, is_other_measurement)
+}
+
+fn grouped(observations: &[Observation], keep: fn(&Observation) -> bool) -> Vec<HistoryItem> {
     let mut groups: BTreeMap<(String, String), Vec<&Observation>> = BTreeMap::new();
-    for o in observations.iter().filter(|o| is_social_history(o)) {
+    for o in observations.iter().filter(|o| keep(o)) {
         let key = (o.code.system.clone(), o.code.code.clone());
         let key = if o.code.code.is_empty() {
             (String::new(), o.code.display.clone())
@@ -467,6 +482,39 @@ mod tests {
         assert_eq!(items[0].history.len(), 2);
         assert_eq!(items[0].history[1].value, "Never smoker");
         assert!(items[1].name.contains("PHQ-9"));
+    }
+
+    #[test]
+    fn exam_results_are_other_measurements_not_social_history() {
+        let mut ef = obs(
+            "ef",
+            "10230-1",
+            "Left ventricular Ejection fraction",
+            2,
+            ObservationValue::Quantity(Quantity {
+                value: 55.0,
+                unit: "%".into(),
+            }),
+        );
+        ef.category = ObservationCategory::Other("exam".into());
+        let mut lab = ef.clone();
+        lab.category = ObservationCategory::Laboratory;
+        let smoking = obs(
+            "s",
+            "72166-2",
+            "Tobacco smoking status",
+            1,
+            ObservationValue::Empty,
+        );
+        let list = vec![ef, lab, smoking];
+        let other = other_measurements(&list);
+        assert_eq!(other.len(), 1);
+        assert_eq!(
+            other[0].history.len(),
+            1,
+            "the lab result stays on the labs page"
+        );
+        assert_eq!(social_history(&list).len(), 1);
     }
 
     #[test]

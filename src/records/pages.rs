@@ -288,6 +288,7 @@ pub async fn render_chart_page(
                 &care_views::reports_view(&reports, &observations),
             );
             ctx.insert("imaging", &imaging);
+            ctx.insert("other", &care_views::other_measurements(&observations));
             "records_care.html"
         }
         ChartPage::SocialHistory => {

@@ -640,6 +640,17 @@ async fn procedures_care_plans_reports_and_social_history_show_the_record() {
     let app = spawn_app().await;
     let record = record_a();
     assert!(!record.procedures.is_empty() && !record.care_plans.is_empty());
+    let mut record = record;
+    let mut ef = quantity(
+        "exam-ef",
+        "10230-1",
+        "Left ventricular Ejection fraction",
+        5,
+        58.0,
+        "%",
+    );
+    ef.category = ObservationCategory::Other("exam".into());
+    record.observations.push(ef);
     let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
 
     // The summary and the section links lead to every new page.
@@ -697,6 +708,9 @@ async fn procedures_care_plans_reports_and_social_history_show_the_record() {
     );
     assert!(text(&page.body).contains("Lipid panel"));
     assert!(text(&page.body).contains("Imaging (0)"));
+    // Exam results, shown on no other page, are listed there too.
+    assert!(texts(&page.body, "main h2").contains(&"Other measurements (1)".to_string()));
+    assert!(text(&page.body).contains("Left ventricular Ejection fraction"));
 
     // Social history: smoking status first, its latest answer and every answer.
     let page = fetch(&app, &b, "/records/social-history").await;
