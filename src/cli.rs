@@ -124,7 +124,7 @@ pub async fn import(
 }
 
 /// What a stored record holds, by FHIR resource type (one Patient per record).
-fn kept_by_type(counts: &crate::records::store::Counts) -> [(&'static str, usize); 7] {
+fn kept_by_type(counts: &crate::records::store::Counts) -> [(&'static str, usize); 12] {
     [
         ("Patient", 1),
         ("Encounter", counts.encounters),
@@ -133,6 +133,11 @@ fn kept_by_type(counts: &crate::records::store::Counts) -> [(&'static str, usize
         ("AllergyIntolerance", counts.allergies),
         ("Immunization", counts.immunizations),
         ("Observation", counts.observations),
+        ("Procedure", counts.procedures),
+        ("CarePlan", counts.care_plans),
+        ("Goal", counts.goals),
+        ("DiagnosticReport", counts.reports),
+        ("ImagingStudy", counts.imaging_studies),
     ]
 }
 

@@ -360,6 +360,10 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::get().to(audit_pages::patient_access_log_export),
         )
         .route("/records/labs/{loinc}", web::get().to(records_pages::lab))
+        .route(
+            "/records/visits/{visit}",
+            web::get().to(records_pages::visit),
+        )
         .route("/records/{section}", web::get().to(records_pages::section))
         // Clinicians.
         .route("/staff", web::get().to(staff::home))
@@ -387,6 +391,10 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .route(
             "/staff/patients/{id}/labs/{loinc}",
             web::get().to(staff::lab),
+        )
+        .route(
+            "/staff/patients/{id}/visits/{visit}",
+            web::get().to(staff::chart_visit),
         )
         .route(
             "/staff/patients/{id}/{section}",

@@ -52,6 +52,11 @@ async fn counts(data_dir: &Path) -> Vec<i64> {
         "allergies",
         "immunizations",
         "observations",
+        "procedures",
+        "care_plans",
+        "goals",
+        "diagnostic_reports",
+        "imaging_studies",
     ] {
         let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&pool)
@@ -97,6 +102,11 @@ async fn synthea_bundles_import_once_however_often_they_are_imported() {
     let first = counts(dir.path()).await;
     assert_eq!(first[0], 3, "three patients");
     assert_eq!(first[1], 3 + 12 + 14, "encounters of the three bundles");
+    assert_eq!(first[7], 1 + 4 + 8, "procedures of the three bundles");
+    assert_eq!(first[8], 4 + 5, "care plans");
+    assert_eq!(first[9], 5, "goals");
+    assert_eq!(first[10], 4 + 3 + 5, "diagnostic reports");
+    assert_eq!(first[11], 1, "imaging studies");
 
     let again = import(dir.path(), &files);
     assert!(again.status.success());
@@ -140,7 +150,7 @@ async fn a_malformed_bundle_is_refused_whole_with_the_resource_and_field_named()
     );
     assert_eq!(
         counts(dir.path()).await,
-        vec![0; 7],
+        vec![0; 12],
         "nothing of it was stored"
     );
 }

@@ -86,6 +86,25 @@ async fn records_import_idempotently_on_postgres() {
         n as usize, counts.observations,
         "importing twice changes nothing"
     );
+    // The kinds of migration 0006, read back in the pages' order.
+    for (table, expected) in [
+        ("procedures", counts.procedures),
+        ("care_plans", counts.care_plans),
+        ("goals", counts.goals),
+        ("diagnostic_reports", counts.reports),
+        ("imaging_studies", counts.imaging_studies),
+    ] {
+        let rows = sqlx::query(&format!(
+            "SELECT item FROM {table} WHERE patient_id = $1 \
+             ORDER BY occurred_at IS NULL, occurred_at DESC, fhir_id"
+        ))
+        .bind(&first)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), expected, "{table}");
+    }
+    assert!(counts.procedures > 0 && counts.care_plans > 0 && counts.reports > 0);
     let patients: i64 = sqlx::query("SELECT COUNT(*) FROM patients")
         .fetch_one(&pool)
         .await

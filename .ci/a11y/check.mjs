@@ -88,7 +88,7 @@ try {
   const patient = await person();
   await signIn(patient, "patient@example.com", "Patient-Demo-2024", "+12025550101", "/records");
   await audit(patient, "records summary");
-  for (const section of ["conditions", "medications", "allergies", "immunizations", "labs", "vitals", "visits", "access-log"]) {
+  for (const section of ["conditions", "medications", "allergies", "immunizations", "labs", "vitals", "visits", "procedures", "care-plans", "reports", "social-history", "access-log"]) {
     await patient.goto(`${portal}/records/${section}`);
     await audit(patient, `records ${section}`);
   }
@@ -96,6 +96,9 @@ try {
   const firstTest = patient.locator("main table a").first();
   await firstTest.click();
   await audit(patient, "lab history with trend chart");
+  await patient.goto(`${portal}/records/visits`);
+  await patient.locator("main table a").first().click();
+  await audit(patient, "one visit and what happened in it");
   await patient.goto(`${portal}/account`);
   await audit(patient, "account");
   await patient.goto(`${portal}/staff`);

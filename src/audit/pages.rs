@@ -95,6 +95,11 @@ fn describe(action: &str, detail: Option<&str>) -> String {
         "lab_history" => "the history of a test result",
         "vitals" => "your vital signs",
         "visits" => "your visits",
+        "visit" => "one of your visits",
+        "procedures" => "your procedures",
+        "care_plans" => "your care plans",
+        "reports" => "your test reports and imaging",
+        "social_history" => "your social history",
         "access_log" | "access_log_export" => "this access log",
         _ => "your record",
     };

@@ -16,7 +16,8 @@
 //!    some months before `today` (only patient 3 is deceased).
 //!
 //! Each has yearly wellness visits over about five years (vitals, lipid panel, metabolic panel,
-//! CBC, flu shot), chronic follow-ups, and sick visits with a short illness. Values are drawn
+//! CBC, flu shot, smoking status, a medication review, the lipid panel as a report), chronic
+//! follow-ups, and sick visits with a short illness; and one care plan with two goals. Values are drawn
 //! around realistic means and reported at lab precision; chronic patients start out of range and
 //! improve on treatment without always reaching normal, so some results are flagged.
 
@@ -24,10 +25,12 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::care_views::SMOKING_STATUS;
 use super::model::{
-    systems, Allergy, AllergyCategory, ClinicalStatus, Component, ComponentValue, Concept,
-    Condition, Criticality, Deceased, Encounter, Immunization, Medication, MedicationStatus, Mrn,
-    Observation, ObservationCategory, ObservationValue, Patient, PatientRecord, Quantity, Sex,
+    systems, Allergy, AllergyCategory, CarePlan, CarePlanActivity, ClinicalStatus, Component,
+    ComponentValue, Concept, Condition, Criticality, Deceased, DiagnosticReport, Encounter, Goal,
+    Immunization, Medication, MedicationStatus, Mrn, Observation, ObservationCategory,
+    ObservationValue, Patient, PatientRecord, Procedure, Quantity, Sex,
 };
 use super::ranges;
 
@@ -251,7 +254,175 @@ impl Generator {
             self.visit(n, *kind, *at);
         }
         self.finish_medications();
+        // Last, so the random stream of everything above is as it was before these existed.
+        self.care_and_history();
         self.record
+    }
+
+    /// What a demo should also show: procedures, a care plan with goals, lab reports grouping
+    /// their results, and smoking status, all tied to the wellness visits.
+    fn care_and_history(&mut self) {
+        let wellness: Vec<(String, DateTime<Utc>)> = self
+            .record
+            .encounters
+            .iter()
+            .filter(|e| e.kind.as_ref().is_some_and(|k| k.code == "185349003"))
+            .map(|e| (e.fhir_id.clone(), e.start))
+            .collect();
+        let smoking = match self.profile {
+            Profile::Elderly => ("8517006", "Former smoker"),
+            Profile::Hypertensive => ("428041000124106", "Occasional tobacco smoker"),
+            _ => ("266919005", "Never smoker"),
+        };
+        for (enc, at) in &wellness {
+            self.record.procedures.push(Procedure {
+                fhir_id: new_id(&mut self.rng),
+                code: Concept::new(
+                    systems::SNOMED,
+                    "430193006",
+                    "Medication reconciliation (procedure)",
+                ),
+                status: "completed".into(),
+                performed: Some(*at + Duration::minutes(5)),
+                performed_end: Some(*at + Duration::minutes(15)),
+                reason: None,
+                body_site: None,
+                encounter: Some(enc.clone()),
+            });
+            self.record.observations.push(Observation {
+                fhir_id: new_id(&mut self.rng),
+                code: Concept::new(systems::LOINC, SMOKING_STATUS, "Tobacco smoking status"),
+                status: "final".into(),
+                category: ObservationCategory::Other("social-history".into()),
+                effective: *at,
+                value: ObservationValue::Coded(Concept::new(systems::SNOMED, smoking.0, smoking.1)),
+                encounter: Some(enc.clone()),
+            });
+            let lipids: Vec<String> = self
+                .record
+                .observations
+                .iter()
+                .filter(|o| {
+                    o.encounter.as_deref() == Some(enc.as_str())
+                        && matches!(o.loinc(), Some("2093-3" | "2571-8" | "18262-6" | "2085-9"))
+                })
+                .map(|o| o.fhir_id.clone())
+                .collect();
+            if !lipids.is_empty() {
+                self.record.reports.push(DiagnosticReport {
+                    fhir_id: new_id(&mut self.rng),
+                    status: "final".into(),
+                    code: Concept::new(systems::LOINC, "57698-3", "Lipid panel"),
+                    categories: vec![Concept::new(
+                        "http://terminology.hl7.org/CodeSystem/v2-0074",
+                        "LAB",
+                        "Laboratory",
+                    )],
+                    effective: Some(*at + Duration::minutes(20)),
+                    issued: Some(*at + Duration::hours(26)),
+                    results: lipids,
+                    conclusion: None,
+                    presented_forms: Vec::new(),
+                    encounter: Some(enc.clone()),
+                });
+            }
+        }
+        if let Some((enc, at)) = wellness.first() {
+            self.record.procedures.push(Procedure {
+                fhir_id: new_id(&mut self.rng),
+                code: Concept::new(
+                    systems::SNOMED,
+                    "171207006",
+                    "Depression screening (procedure)",
+                ),
+                status: "completed".into(),
+                performed: Some(*at + Duration::minutes(10)),
+                performed_end: None,
+                reason: None,
+                body_site: None,
+                encounter: Some(enc.clone()),
+            });
+            let (category, goal_text, activity) = match self.profile {
+                Profile::Diabetic => (
+                    ("698360004", "Diabetes self management plan"),
+                    "Hemoglobin A1c total in Blood < 7.0",
+                    ("160670007", "Diabetic diet"),
+                ),
+                Profile::Hypertensive | Profile::Elderly => (
+                    ("443402002", "Lifestyle education regarding hypertension"),
+                    "Systolic blood pressure below 140 mm[Hg]",
+                    ("386463000", "Prescribed activity/exercise education"),
+                ),
+                Profile::Healthy => (
+                    ("734163000", "Care plan"),
+                    "Keep a healthy weight",
+                    ("229065009", "Exercise therapy"),
+                ),
+            };
+            let goals = vec![
+                Goal {
+                    fhir_id: new_id(&mut self.rng),
+                    lifecycle_status: "active".into(),
+                    achievement_status: Some("in-progress".into()),
+                    description: Concept::new("", "", goal_text),
+                    start: Some(
+                        at.date_naive()
+                            .and_hms_opt(0, 0, 0)
+                            .unwrap_or_default()
+                            .and_utc(),
+                    ),
+                    addresses: Vec::new(),
+                },
+                Goal {
+                    fhir_id: new_id(&mut self.rng),
+                    lifecycle_status: "active".into(),
+                    achievement_status: Some("improving".into()),
+                    description: Concept::new("", "", "Exercise at least 150 minutes a week"),
+                    start: None,
+                    addresses: Vec::new(),
+                },
+            ];
+            let addresses: Vec<String> = self
+                .record
+                .conditions
+                .iter()
+                .filter(|c| c.is_active())
+                .take(1)
+                .map(|c| c.fhir_id.clone())
+                .collect();
+            self.record.care_plans.push(CarePlan {
+                fhir_id: new_id(&mut self.rng),
+                status: if self.record.patient.is_deceased() {
+                    "completed".into()
+                } else {
+                    "active".into()
+                },
+                intent: "order".into(),
+                categories: vec![Concept::new(systems::SNOMED, category.0, category.1)],
+                start: Some(*at),
+                end: None,
+                addresses,
+                goals: goals.iter().map(|g| g.fhir_id.clone()).collect(),
+                activities: vec![
+                    CarePlanActivity {
+                        code: Some(Concept::new(systems::SNOMED, activity.0, activity.1)),
+                        status: "in-progress".into(),
+                        location: None,
+                    },
+                    CarePlanActivity {
+                        code: Some(Concept::new(
+                            systems::SNOMED,
+                            "410177006",
+                            "Special diet education",
+                        )),
+                        status: "completed".into(),
+                        location: None,
+                    },
+                ],
+                encounter: Some(enc.clone()),
+            });
+            self.record.goals.extend(goals);
+        }
     }
 
     /// Yearly wellness visits over about five years, chronic follow-ups about six months later,

@@ -19,10 +19,16 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::model::{
-    systems, Allergy, ComponentValue, Concept, Condition, Deceased, Encounter, Immunization,
-    Medication, Observation, ObservationCategory, ObservationValue, Patient, PatientRecord,
-    Quantity,
+    systems, Address, Allergy, CarePlan, ComponentValue, Concept, Condition, Deceased,
+    Demographics, DiagnosticReport, Encounter, Goal, ImagingStudy, Immunization, Medication,
+    Observation, ObservationCategory, ObservationValue, OmbStatement, Patient, PatientRecord,
+    Procedure, Quantity,
 };
+
+const GOAL_ACHIEVEMENT: &str = "http://terminology.hl7.org/CodeSystem/goal-achievement";
+const US_CORE_RACE: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race";
+const US_CORE_ETHNICITY: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity";
+const US_CORE_BIRTH_SEX: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex";
 
 /// The whole record as a FHIR R4 collection Bundle, stamped with the current time.
 pub fn export_bundle(record: &PatientRecord) -> Value {
@@ -38,23 +44,55 @@ pub fn export_bundle_at(record: &PatientRecord, timestamp: DateTime<Utc>) -> Val
         .iter()
         .map(|e| (e.fhir_id.as_str(), urls.assign("Encounter", &e.fhir_id)))
         .collect();
+    // Resources other resources point at get their fullUrls first, so links can be written.
+    let mut linkable = |rtype: &str, ids: Vec<&'_ str>| -> HashMap<String, String> {
+        ids.into_iter()
+            .map(|id| (id.to_owned(), urls.assign(rtype, id)))
+            .collect()
+    };
+    let conditions = linkable(
+        "Condition",
+        record
+            .conditions
+            .iter()
+            .map(|c| c.fhir_id.as_str())
+            .collect(),
+    );
+    let observations = linkable(
+        "Observation",
+        record
+            .observations
+            .iter()
+            .map(|o| o.fhir_id.as_str())
+            .collect(),
+    );
+    let goals = linkable(
+        "Goal",
+        record.goals.iter().map(|g| g.fhir_id.as_str()).collect(),
+    );
     let ctx = Ctx {
         patient: json!({ "reference": patient_url }),
         encounters: encounter_urls,
+        conditions,
+        observations,
+        goals,
     };
 
     let mut entries = Vec::new();
     let mut push = |url: String, resource: Value| {
         entries.push(json!({ "fullUrl": url, "resource": resource }));
     };
-    push(patient_url.clone(), patient(&record.patient, &patient_url));
+    push(
+        patient_url.clone(),
+        patient(&record.patient, &record.demographics, &patient_url),
+    );
     for e in &record.encounters {
         let url = ctx.encounters.get(e.fhir_id.as_str()).cloned();
         let url = url.unwrap_or_else(|| urls.assign("Encounter", &e.fhir_id));
         push(url.clone(), ctx.encounter(e, &url));
     }
     for c in &record.conditions {
-        let url = urls.assign("Condition", &c.fhir_id);
+        let url = ctx.url_of(&ctx.conditions, &c.fhir_id);
         push(url.clone(), ctx.condition(c, &url));
     }
     for m in &record.medications {
@@ -70,8 +108,28 @@ pub fn export_bundle_at(record: &PatientRecord, timestamp: DateTime<Utc>) -> Val
         push(url.clone(), ctx.immunization(i, &url));
     }
     for o in &record.observations {
-        let url = urls.assign("Observation", &o.fhir_id);
+        let url = ctx.url_of(&ctx.observations, &o.fhir_id);
         push(url.clone(), ctx.observation(o, &url));
+    }
+    for p in &record.procedures {
+        let url = urls.assign("Procedure", &p.fhir_id);
+        push(url.clone(), ctx.procedure(p, &url));
+    }
+    for g in &record.goals {
+        let url = ctx.url_of(&ctx.goals, &g.fhir_id);
+        push(url.clone(), ctx.goal(g, &url));
+    }
+    for c in &record.care_plans {
+        let url = urls.assign("CarePlan", &c.fhir_id);
+        push(url.clone(), ctx.care_plan(c, &url));
+    }
+    for d in &record.reports {
+        let url = urls.assign("DiagnosticReport", &d.fhir_id);
+        push(url.clone(), ctx.report(d, &url));
+    }
+    for i in &record.imaging {
+        let url = urls.assign("ImagingStudy", &i.fhir_id);
+        push(url.clone(), ctx.imaging_study(i, &url));
     }
 
     let bundle_id = hashed_uuid(&format!(
@@ -156,6 +214,63 @@ fn codeable(c: &Concept) -> Value {
     Value::Object(cc)
 }
 
+/// A FHIR `Coding` (ImagingStudy's modality, body site and SOP class are Codings).
+fn coding(c: &Concept) -> Value {
+    let mut m = Map::new();
+    if !c.system.is_empty() {
+        m.insert("system".into(), json!(c.system));
+    }
+    m.insert("code".into(), json!(c.code));
+    if !c.display.is_empty() && c.display != c.code {
+        m.insert("display".into(), json!(c.display));
+    }
+    Value::Object(m)
+}
+
+/// A US Core race or ethnicity extension.
+fn omb_extension(url: &str, omb: &OmbStatement) -> Value {
+    let mut parts: Vec<Value> = Vec::new();
+    for c in &omb.categories {
+        parts.push(json!({ "url": "ombCategory", "valueCoding": coding(c) }));
+    }
+    for c in &omb.detailed {
+        parts.push(json!({ "url": "detailed", "valueCoding": coding(c) }));
+    }
+    parts.push(json!({ "url": "text", "valueString": omb.text }));
+    json!({ "url": url, "extension": parts })
+}
+
+fn address(a: &Address) -> Value {
+    let mut m = Map::new();
+    let mut geo = Vec::new();
+    for (part, v) in [("latitude", a.latitude), ("longitude", a.longitude)] {
+        if let Some(v) = v {
+            geo.push(json!({ "url": part, "valueDecimal": v }));
+        }
+    }
+    if !geo.is_empty() {
+        m.insert(
+            "extension".into(),
+            json!([{ "url": "http://hl7.org/fhir/StructureDefinition/geolocation", "extension": geo }]),
+        );
+    }
+    put(&mut m, "use", a.use_.as_ref().map(|v| json!(v)));
+    put(&mut m, "text", a.text.as_ref().map(|v| json!(v)));
+    if !a.lines.is_empty() {
+        m.insert("line".into(), json!(a.lines));
+    }
+    put(&mut m, "city", a.city.as_ref().map(|v| json!(v)));
+    put(&mut m, "district", a.district.as_ref().map(|v| json!(v)));
+    put(&mut m, "state", a.state.as_ref().map(|v| json!(v)));
+    put(
+        &mut m,
+        "postalCode",
+        a.postal_code.as_ref().map(|v| json!(v)),
+    );
+    put(&mut m, "country", a.country.as_ref().map(|v| json!(v)));
+    Value::Object(m)
+}
+
 fn status_concept(system: &str, code: &str) -> Value {
     json!({ "coding": [{ "system": system, "code": code }] })
 }
@@ -175,10 +290,23 @@ fn put(obj: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     }
 }
 
-fn patient(p: &Patient, url: &str) -> Value {
+fn patient(p: &Patient, d: &Demographics, url: &str) -> Value {
     let mut r = Map::new();
     r.insert("resourceType".into(), json!("Patient"));
     r.insert("id".into(), json!(resource_id(&p.fhir_id, url)));
+    let mut extensions = Vec::new();
+    if let Some(race) = &d.race {
+        extensions.push(omb_extension(US_CORE_RACE, race));
+    }
+    if let Some(ethnicity) = &d.ethnicity {
+        extensions.push(omb_extension(US_CORE_ETHNICITY, ethnicity));
+    }
+    if let Some(code) = &d.birth_sex {
+        extensions.push(json!({ "url": US_CORE_BIRTH_SEX, "valueCode": code }));
+    }
+    if !extensions.is_empty() {
+        r.insert("extension".into(), Value::Array(extensions));
+    }
     let mut mrn = Map::new();
     mrn.insert(
         "type".into(),
@@ -226,12 +354,28 @@ fn patient(p: &Patient, url: &str) -> Value {
             r.insert("deceasedDateTime".into(), json!(instant(t)));
         }
     }
+    // The full address when the source gave one; else the one line we hold (demo records).
+    let full = d.address.as_ref().map(|a| json!([address(a)]));
     put(
         &mut r,
         "address",
-        p.address
+        full.or_else(|| {
+            p.address
+                .as_ref()
+                .map(|a| json!([{ "use": "home", "text": a }]))
+        }),
+    );
+    put(
+        &mut r,
+        "maritalStatus",
+        d.marital_status.as_ref().map(codeable),
+    );
+    put(
+        &mut r,
+        "communication",
+        d.language
             .as_ref()
-            .map(|a| json!([{ "use": "home", "text": a }])),
+            .map(|l| json!([{ "language": codeable(l) }])),
     );
     Value::Object(r)
 }
@@ -239,9 +383,29 @@ fn patient(p: &Patient, url: &str) -> Value {
 struct Ctx<'r> {
     patient: Value,
     encounters: HashMap<&'r str, String>,
+    conditions: HashMap<String, String>,
+    observations: HashMap<String, String>,
+    goals: HashMap<String, String>,
 }
 
 impl Ctx<'_> {
+    /// The fullUrl assigned up front; every id of the record has one.
+    fn url_of(&self, urls: &HashMap<String, String>, id: &str) -> String {
+        urls.get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("urn:uuid:{}", hashed_uuid(id)))
+    }
+
+    /// References to those of `ids` that are in the record (others are left out, not dangling).
+    fn refs(&self, urls: &HashMap<String, String>, ids: &[String]) -> Option<Value> {
+        let refs: Vec<Value> = ids
+            .iter()
+            .filter_map(|id| urls.get(id))
+            .map(|u| json!({ "reference": u }))
+            .collect();
+        (!refs.is_empty()).then_some(Value::Array(refs))
+    }
+
     fn encounter_ref(&self, id: Option<&String>) -> Option<Value> {
         let url = self.encounters.get(id?.as_str())?;
         Some(json!({ "reference": url }))
@@ -436,6 +600,12 @@ impl Ctx<'_> {
             ObservationValue::Text(t) => {
                 r.insert("valueString".into(), json!(t));
             }
+            ObservationValue::Coded(c) => {
+                r.insert("valueCodeableConcept".into(), codeable(c));
+            }
+            ObservationValue::Other { field, fhir, .. } => {
+                r.insert(field.clone(), fhir.clone());
+            }
             ObservationValue::Components(parts) => {
                 let comps: Vec<Value> = parts
                     .iter()
@@ -449,6 +619,9 @@ impl Ctx<'_> {
                             ComponentValue::Text(t) => {
                                 m.insert("valueString".into(), json!(t));
                             }
+                            ComponentValue::Coded(c) => {
+                                m.insert("valueCodeableConcept".into(), codeable(c));
+                            }
                             ComponentValue::Empty => {}
                         }
                         Value::Object(m)
@@ -457,6 +630,228 @@ impl Ctx<'_> {
                 r.insert("component".into(), Value::Array(comps));
             }
             ObservationValue::Empty => {}
+        }
+        Value::Object(r)
+    }
+
+    fn procedure(&self, p: &Procedure, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("resourceType".into(), json!("Procedure"));
+        r.insert("id".into(), json!(resource_id(&p.fhir_id, url)));
+        r.insert("status".into(), json!(p.status));
+        r.insert("code".into(), codeable(&p.code));
+        r.insert("subject".into(), self.patient.clone());
+        put(
+            &mut r,
+            "encounter",
+            self.encounter_ref(p.encounter.as_ref()),
+        );
+        match (p.performed, p.performed_end) {
+            (Some(start), None) => {
+                r.insert("performedDateTime".into(), json!(instant(start)));
+            }
+            (start, Some(end)) => {
+                let mut period = Map::new();
+                put(&mut period, "start", start.map(|t| json!(instant(t))));
+                period.insert("end".into(), json!(instant(end)));
+                r.insert("performedPeriod".into(), Value::Object(period));
+            }
+            (None, None) => {}
+        }
+        put(
+            &mut r,
+            "reasonCode",
+            p.reason.as_ref().map(|c| json!([codeable(c)])),
+        );
+        put(
+            &mut r,
+            "bodySite",
+            p.body_site.as_ref().map(|c| json!([codeable(c)])),
+        );
+        Value::Object(r)
+    }
+
+    fn goal(&self, g: &Goal, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("resourceType".into(), json!("Goal"));
+        r.insert("id".into(), json!(resource_id(&g.fhir_id, url)));
+        r.insert("lifecycleStatus".into(), json!(g.lifecycle_status));
+        put(
+            &mut r,
+            "achievementStatus",
+            g.achievement_status
+                .as_ref()
+                .map(|s| status_concept(GOAL_ACHIEVEMENT, s)),
+        );
+        r.insert("description".into(), codeable(&g.description));
+        r.insert("subject".into(), self.patient.clone());
+        // startDate is a FHIR date: the importer keeps it as midnight UTC of that day.
+        put(
+            &mut r,
+            "startDate",
+            g.start
+                .map(|t| json!(t.date_naive().format("%Y-%m-%d").to_string())),
+        );
+        put(
+            &mut r,
+            "addresses",
+            self.refs(&self.conditions, &g.addresses),
+        );
+        Value::Object(r)
+    }
+
+    fn care_plan(&self, c: &CarePlan, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("resourceType".into(), json!("CarePlan"));
+        r.insert("id".into(), json!(resource_id(&c.fhir_id, url)));
+        r.insert("status".into(), json!(c.status));
+        r.insert("intent".into(), json!(c.intent));
+        if !c.categories.is_empty() {
+            let cats: Vec<Value> = c.categories.iter().map(codeable).collect();
+            r.insert("category".into(), Value::Array(cats));
+        }
+        r.insert("subject".into(), self.patient.clone());
+        put(
+            &mut r,
+            "encounter",
+            self.encounter_ref(c.encounter.as_ref()),
+        );
+        if c.start.is_some() || c.end.is_some() {
+            let mut period = Map::new();
+            put(&mut period, "start", c.start.map(|t| json!(instant(t))));
+            put(&mut period, "end", c.end.map(|t| json!(instant(t))));
+            r.insert("period".into(), Value::Object(period));
+        }
+        put(
+            &mut r,
+            "addresses",
+            self.refs(&self.conditions, &c.addresses),
+        );
+        put(&mut r, "goal", self.refs(&self.goals, &c.goals));
+        if !c.activities.is_empty() {
+            let activities: Vec<Value> = c
+                .activities
+                .iter()
+                .map(|a| {
+                    let mut detail = Map::new();
+                    put(&mut detail, "code", a.code.as_ref().map(codeable));
+                    detail.insert("status".into(), json!(a.status));
+                    put(
+                        &mut detail,
+                        "location",
+                        a.location.as_ref().map(|l| json!({ "display": l })),
+                    );
+                    json!({ "detail": detail })
+                })
+                .collect();
+            r.insert("activity".into(), Value::Array(activities));
+        }
+        Value::Object(r)
+    }
+
+    fn report(&self, d: &DiagnosticReport, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("resourceType".into(), json!("DiagnosticReport"));
+        r.insert("id".into(), json!(resource_id(&d.fhir_id, url)));
+        r.insert("status".into(), json!(d.status));
+        if !d.categories.is_empty() {
+            let cats: Vec<Value> = d.categories.iter().map(codeable).collect();
+            r.insert("category".into(), Value::Array(cats));
+        }
+        r.insert("code".into(), codeable(&d.code));
+        r.insert("subject".into(), self.patient.clone());
+        put(
+            &mut r,
+            "encounter",
+            self.encounter_ref(d.encounter.as_ref()),
+        );
+        put(
+            &mut r,
+            "effectiveDateTime",
+            d.effective.map(|t| json!(instant(t))),
+        );
+        put(&mut r, "issued", d.issued.map(|t| json!(instant(t))));
+        put(&mut r, "result", self.refs(&self.observations, &d.results));
+        put(
+            &mut r,
+            "conclusion",
+            d.conclusion.as_ref().map(|c| json!(c)),
+        );
+        if !d.presented_forms.is_empty() {
+            let forms: Vec<Value> = d
+                .presented_forms
+                .iter()
+                .map(|a| {
+                    let mut m = Map::new();
+                    put(
+                        &mut m,
+                        "contentType",
+                        a.content_type.as_ref().map(|v| json!(v)),
+                    );
+                    put(&mut m, "data", a.data.as_ref().map(|v| json!(v)));
+                    put(&mut m, "url", a.url.as_ref().map(|v| json!(v)));
+                    put(&mut m, "title", a.title.as_ref().map(|v| json!(v)));
+                    Value::Object(m)
+                })
+                .collect();
+            r.insert("presentedForm".into(), Value::Array(forms));
+        }
+        Value::Object(r)
+    }
+
+    fn imaging_study(&self, i: &ImagingStudy, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("resourceType".into(), json!("ImagingStudy"));
+        r.insert("id".into(), json!(resource_id(&i.fhir_id, url)));
+        r.insert("status".into(), json!(i.status));
+        r.insert("subject".into(), self.patient.clone());
+        put(
+            &mut r,
+            "encounter",
+            self.encounter_ref(i.encounter.as_ref()),
+        );
+        put(&mut r, "started", i.started.map(|t| json!(instant(t))));
+        if !i.series.is_empty() {
+            r.insert("numberOfSeries".into(), json!(i.series.len()));
+            let instances: usize = i.series.iter().map(|s| s.instances.len()).sum();
+            r.insert("numberOfInstances".into(), json!(instances));
+        }
+        put(
+            &mut r,
+            "description",
+            i.description.as_ref().map(|d| json!(d)),
+        );
+        if !i.series.is_empty() {
+            let series: Vec<Value> = i
+                .series
+                .iter()
+                .map(|s| {
+                    let mut m = Map::new();
+                    m.insert("uid".into(), json!(s.uid));
+                    put(&mut m, "number", s.number.map(|n| json!(n)));
+                    m.insert("modality".into(), coding(&s.modality));
+                    m.insert("numberOfInstances".into(), json!(s.instances.len()));
+                    put(&mut m, "bodySite", s.body_site.as_ref().map(coding));
+                    put(&mut m, "started", s.started.map(|t| json!(instant(t))));
+                    if !s.instances.is_empty() {
+                        let inst: Vec<Value> = s
+                            .instances
+                            .iter()
+                            .map(|x| {
+                                let mut im = Map::new();
+                                im.insert("uid".into(), json!(x.uid));
+                                im.insert("sopClass".into(), coding(&x.sop_class));
+                                put(&mut im, "number", x.number.map(|n| json!(n)));
+                                put(&mut im, "title", x.title.as_ref().map(|t| json!(t)));
+                                Value::Object(im)
+                            })
+                            .collect();
+                        m.insert("instance".into(), Value::Array(inst));
+                    }
+                    Value::Object(m)
+                })
+                .collect();
+            r.insert("series".into(), Value::Array(series));
         }
         Value::Object(r)
     }
@@ -496,6 +891,182 @@ mod tests {
                 exported["entry"][0]["fullUrl"],
                 format!("urn:uuid:{}", original.record.patient.fhir_id)
             );
+        }
+    }
+
+    /// Resources of `rtype` in a bundle, by id.
+    fn by_id<'a>(bundle: &'a Value, rtype: &str) -> std::collections::BTreeMap<String, &'a Value> {
+        bundle["entry"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|e| &e["resource"])
+            .filter(|r| r["resourceType"] == rtype)
+            .map(|r| (r["id"].as_str().unwrap_or_default().to_owned(), r))
+            .collect()
+    }
+
+    /// The codings of a CodeableConcept as (system, code) pairs.
+    fn codes(cc: &Value) -> Vec<(String, String)> {
+        cc["coding"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|c| {
+                (
+                    c["system"].as_str().unwrap_or_default().to_owned(),
+                    c["code"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Resource by resource against the source bundle: every kept resource is in the export under
+    /// its id, with the fields the pages use and the codes (coded values code by code).
+    #[test]
+    fn the_export_holds_every_kept_resource_of_the_source_with_its_codes() {
+        const KEPT: [&str; 12] = [
+            "Patient",
+            "Encounter",
+            "Condition",
+            "Observation",
+            "MedicationRequest",
+            "AllergyIntolerance",
+            "Immunization",
+            "Procedure",
+            "CarePlan",
+            "Goal",
+            "DiagnosticReport",
+            "ImagingStudy",
+        ];
+        for name in ["Clemente_Kreiger", "Louis_Erdman", "Patria_Schimmel"] {
+            let Some(source) = synthea_json(name) else {
+                return;
+            };
+            let parsed = parse_bundle(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let exported = export_bundle(&parsed.record);
+            for rtype in KEPT {
+                let src = by_id(&source, rtype);
+                let out = by_id(&exported, rtype);
+                assert_eq!(
+                    src.keys().collect::<Vec<_>>(),
+                    out.keys().collect::<Vec<_>>(),
+                    "{name}: {rtype} ids"
+                );
+                for (id, s) in &src {
+                    let o = out[id];
+                    let what = format!("{name}: {rtype} {id}");
+                    for field in [
+                        "status",
+                        "intent",
+                        "lifecycleStatus",
+                        "effectiveDateTime",
+                        "occurrenceDateTime",
+                        "birthDate",
+                        "gender",
+                    ] {
+                        if let Some(v) = s.get(field) {
+                            let same = match (v.as_str(), o[field].as_str()) {
+                                (Some(a), Some(b)) => {
+                                    match (
+                                        crate::records::fhir_import::parse_fhir_datetime(a),
+                                        crate::records::fhir_import::parse_fhir_datetime(b),
+                                    ) {
+                                        (Some(x), Some(y)) => x == y,
+                                        _ => a == b,
+                                    }
+                                }
+                                _ => v == &o[field],
+                            };
+                            assert!(same, "{what}: {field} {v} became {}", o[field]);
+                        }
+                    }
+                    for field in [
+                        "code",
+                        "vaccineCode",
+                        "medicationCodeableConcept",
+                        "maritalStatus",
+                    ] {
+                        if let Some(cc) = s.get(field) {
+                            let kept = codes(&o[field]);
+                            assert!(
+                                kept.iter().all(|c| codes(cc).contains(c)) && !kept.is_empty(),
+                                "{what}: {field} {cc} became {}",
+                                o[field]
+                            );
+                        }
+                    }
+                    if let Some(cc) = s.get("valueCodeableConcept") {
+                        let kept = codes(&o["valueCodeableConcept"]);
+                        assert!(
+                            !kept.is_empty() && kept.iter().all(|c| codes(cc).contains(c)),
+                            "{what}: coded value {cc} became {}",
+                            o["valueCodeableConcept"]
+                        );
+                        assert_eq!(
+                            o["valueCodeableConcept"]["coding"][0]["display"],
+                            cc["coding"][0]["display"],
+                            "{what}"
+                        );
+                    }
+                    if let Some(v) = s.get("valueQuantity") {
+                        assert_eq!(o["valueQuantity"]["value"], v["value"], "{what}");
+                    }
+                    for list in [
+                        "result",
+                        "activity",
+                        "series",
+                        "goal",
+                        "addresses",
+                        "component",
+                        "extension",
+                    ] {
+                        if let Some(items) = s.get(list).and_then(Value::as_array) {
+                            let kept_len = o[list].as_array().map_or(0, Vec::len);
+                            // The Patient keeps the US Core extensions (race, ethnicity, birth sex).
+                            let expected = if list == "extension" {
+                                items
+                                    .iter()
+                                    .filter(|x| {
+                                        x["url"].as_str().is_some_and(|u| u.contains("/us-core-"))
+                                    })
+                                    .count()
+                            } else {
+                                items.len()
+                            };
+                            assert_eq!(kept_len, expected, "{what}: {list}");
+                        }
+                    }
+                    if rtype == "ImagingStudy" {
+                        for (i, series) in s["series"].as_array().into_iter().flatten().enumerate()
+                        {
+                            let o_series = &o["series"][i];
+                            assert_eq!(o_series["modality"]["code"], series["modality"]["code"]);
+                            assert_eq!(o_series["bodySite"]["code"], series["bodySite"]["code"]);
+                            assert_eq!(o_series["uid"], series["uid"]);
+                        }
+                    }
+                    if rtype == "Patient" {
+                        let (a, b) = (&s["address"][0], &o["address"][0]);
+                        for part in [
+                            "line",
+                            "city",
+                            "state",
+                            "postalCode",
+                            "country",
+                            "extension",
+                        ] {
+                            assert_eq!(a[part], b[part], "{what}: address {part}");
+                        }
+                        assert_eq!(
+                            s["communication"][0]["language"]["coding"][0]["code"],
+                            o["communication"][0]["language"]["coding"][0]["code"]
+                        );
+                    }
+                }
+            }
         }
     }
 

@@ -4,9 +4,11 @@
 //!
 //! What is accepted:
 //! - a `Bundle` of type transaction, batch, collection, searchset or document;
-//! - exactly one `Patient`; Encounter, Condition, Observation, MedicationRequest,
-//!   AllergyIntolerance and Immunization are read; every other resource type is skipped and
-//!   counted in [`ParsedBundle::skipped`] (Organization and Practitioner are still used to name an
+//! - exactly one `Patient` (with its race, ethnicity, birth sex, marital status, language and
+//!   full address); Encounter, Condition, Observation, MedicationRequest, AllergyIntolerance,
+//!   Immunization, Procedure, CarePlan, Goal, DiagnosticReport and ImagingStudy are read; every
+//!   other resource type (Claim, ExplanationOfBenefit, ...) is skipped and counted in
+//!   [`ParsedBundle::skipped`] (Organization and Practitioner are still used to name an
 //!   encounter's provider and organization);
 //! - references as `urn:uuid:` fullUrls, as `Type/id`, or as absolute URLs ending in `Type/id`.
 //!
@@ -16,8 +18,9 @@
 //!   Immunization.status/vaccineCode/occurrenceDateTime, a subject/patient);
 //! - a date that is not a FHIR date or date-time; a code outside its FHIR value set;
 //! - a subject/patient reference to anyone but the bundle's Patient (a bundle may not mix patients);
-//! - an encounter reference that does not resolve to an Encounter of the bundle. We refuse rather
-//!   than drop it: a dangling reference means a broken or truncated bundle, and storage keeps
+//! - an encounter reference that does not resolve to an Encounter of the bundle, and likewise a
+//!   report's result that is not an Observation of the bundle, a care plan's goal that is not a
+//!   Goal, a plan's or goal's `addresses` that is not a Condition. We refuse rather than drop it: a dangling reference means a broken or truncated bundle, and storage keeps
 //!   encounter links as foreign keys. Synthea's bundles always resolve.
 //! - two resources of one type with the same id (import is idempotent on FHIR ids).
 //!
@@ -32,9 +35,11 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::model::{
-    systems, Allergy, AllergyCategory, ClinicalStatus, Component, ComponentValue, Concept,
-    Condition, Criticality, Deceased, Encounter, Immunization, Medication, MedicationStatus, Mrn,
-    Observation, ObservationCategory, ObservationValue, Patient, PatientRecord, Quantity, Sex,
+    systems, Address, Allergy, AllergyCategory, Attachment, CarePlan, CarePlanActivity,
+    ClinicalStatus, Component, ComponentValue, Concept, Condition, Criticality, Deceased,
+    Demographics, DiagnosticReport, Encounter, Goal, ImagingInstance, ImagingSeries, ImagingStudy,
+    Immunization, Medication, MedicationStatus, Mrn, Observation, ObservationCategory,
+    ObservationValue, OmbStatement, Patient, PatientRecord, Procedure, Quantity, Sex,
 };
 
 /// A bundle read into one patient's record.
@@ -63,7 +68,7 @@ pub enum ImportError {
 }
 
 /// Resource types the portal imports.
-const IMPORTED: [&str; 7] = [
+const IMPORTED: [&str; 12] = [
     "Patient",
     "Encounter",
     "Condition",
@@ -71,6 +76,11 @@ const IMPORTED: [&str; 7] = [
     "MedicationRequest",
     "AllergyIntolerance",
     "Immunization",
+    "Procedure",
+    "CarePlan",
+    "Goal",
+    "DiagnosticReport",
+    "ImagingStudy",
 ];
 
 const ACCEPTED_BUNDLE_TYPES: [&str; 5] = [
@@ -130,6 +140,7 @@ pub fn parse_bundle(json: &Value) -> Result<ParsedBundle, ImportError> {
         many => return Err(ImportError::SeveralPatients(many.len())),
     };
     let patient = parse_patient(patient_entry)?;
+    let demographics = demographics(patient_entry)?;
     let patient_id = patient.fhir_id.clone();
     let mut reader = Reader {
         index: &index,
@@ -138,6 +149,7 @@ pub fn parse_bundle(json: &Value) -> Result<ParsedBundle, ImportError> {
     };
 
     let mut record = PatientRecord::new(patient);
+    record.demographics = demographics;
     for e in index.of_type("Encounter") {
         record.encounters.push(reader.encounter(e)?);
     }
@@ -153,6 +165,11 @@ pub fn parse_bundle(json: &Value) -> Result<ParsedBundle, ImportError> {
             "MedicationRequest" => record.medications.push(reader.medication(e)?),
             "AllergyIntolerance" => record.allergies.push(reader.allergy(e)?),
             "Immunization" => record.immunizations.push(reader.immunization(e)?),
+            "Procedure" => record.procedures.push(reader.procedure(e)?),
+            "CarePlan" => record.care_plans.push(reader.care_plan(e)?),
+            "Goal" => record.goals.push(reader.goal(e)?),
+            "DiagnosticReport" => record.reports.push(reader.report(e)?),
+            "ImagingStudy" => record.imaging.push(reader.imaging_study(e)?),
             _ => {}
         }
     }
@@ -657,6 +674,287 @@ impl Reader<'_, '_> {
             encounter: self.encounter_ref(e)?,
         })
     }
+
+    /// The `fhir_id`s a list of References points at, each of which must be a `target` of the
+    /// bundle (a dangling link means a broken bundle, as for encounters).
+    fn linked_ids(&self, e: &Entry, field: &str, target: &str) -> Result<Vec<String>, ImportError> {
+        let mut ids = Vec::new();
+        for (i, r) in list(e, field)?.iter().enumerate() {
+            let name = format!("{field}[{i}]");
+            let reference = match r.get("reference") {
+                Some(Value::String(s)) => s.as_str(),
+                None | Some(Value::Null) => continue,
+                Some(_) => return Err(e.err(&name, "reference is not a string")),
+            };
+            match self.index.resolve(reference) {
+                Some(t) if t.rtype == target && t.id.is_some() => {
+                    ids.extend(t.id.clone());
+                }
+                _ => {
+                    return Err(e.err(
+                        &name,
+                        format!("refers to {reference}, which is not a {target} of this bundle"),
+                    ))
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    fn procedure(&self, e: &Entry) -> Result<Procedure, ImportError> {
+        let fhir_id = e.id()?;
+        let status = e.required_string("status")?;
+        if !EVENT_STATUS.contains(&status.as_str()) {
+            return Err(e.err("status", format!("has an unknown code {status:?}")));
+        }
+        self.check_patient(e, "subject", true)?;
+        let (performed, performed_end) = match e.datetime("performedDateTime")? {
+            Some(t) => (Some(t), None),
+            None => period(e, "performedPeriod")?,
+        };
+        let reason = match e.first("reasonCode")? {
+            Some(v) => Some(concept(v, systems::SNOMED).map_err(|p| e.err("reasonCode", p))?),
+            None => self
+                .linked_ids(e, "reasonReference", "Condition")
+                .ok()
+                .and_then(|ids| ids.into_iter().next())
+                .and_then(|id| self.index.resolve(&format!("Condition/{id}")))
+                .and_then(|c| c.get("code"))
+                .and_then(|c| concept(c, systems::SNOMED).ok()),
+        };
+        let body_site = match e.first("bodySite")? {
+            Some(v) => Some(concept(v, systems::SNOMED).map_err(|p| e.err("bodySite", p))?),
+            None => None,
+        };
+        Ok(Procedure {
+            code: e.required_concept("code", systems::SNOMED)?,
+            status,
+            performed,
+            performed_end,
+            reason,
+            body_site,
+            encounter: self.encounter_ref(e)?,
+            fhir_id,
+        })
+    }
+
+    fn care_plan(&self, e: &Entry) -> Result<CarePlan, ImportError> {
+        let fhir_id = e.id()?;
+        let status = e.required_string("status")?;
+        if !REQUEST_STATUS.contains(&status.as_str()) {
+            return Err(e.err("status", format!("has an unknown code {status:?}")));
+        }
+        let intent = e.required_string("intent")?;
+        self.check_patient(e, "subject", true)?;
+        let mut categories = Vec::new();
+        for (i, c) in list(e, "category")?.iter().enumerate() {
+            categories.push(
+                concept(c, systems::SNOMED).map_err(|p| e.err(&format!("category[{i}]"), p))?,
+            );
+        }
+        let (start, end) = period(e, "period")?;
+        let mut activities = Vec::new();
+        for (i, a) in list(e, "activity")?.iter().enumerate() {
+            let field = format!("activity[{i}].detail");
+            // An activity may instead point at a request resource; only `detail` is kept.
+            let Some(detail) = a.get("detail") else {
+                continue;
+            };
+            let detail = detail
+                .as_object()
+                .ok_or_else(|| e.err(&field, "is not an object"))?;
+            let code = match detail.get("code") {
+                None | Some(Value::Null) => None,
+                Some(c) => Some(
+                    concept(c, systems::SNOMED).map_err(|p| e.err(&format!("{field}.code"), p))?,
+                ),
+            };
+            let status = match detail.get("status") {
+                Some(Value::String(s)) if ACTIVITY_STATUS.contains(&s.as_str()) => s.clone(),
+                Some(Value::String(s)) => {
+                    return Err(e.err(
+                        &format!("{field}.status"),
+                        format!("has an unknown code {s:?}"),
+                    ))
+                }
+                _ => return Err(e.err(&format!("{field}.status"), "is missing")),
+            };
+            let location = detail
+                .get("location")
+                .and_then(|l| l.get("display"))
+                .and_then(Value::as_str)
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty());
+            activities.push(CarePlanActivity {
+                code,
+                status,
+                location,
+            });
+        }
+        Ok(CarePlan {
+            status,
+            intent,
+            categories,
+            start,
+            end,
+            addresses: self.linked_ids(e, "addresses", "Condition")?,
+            goals: self.linked_ids(e, "goal", "Goal")?,
+            activities,
+            encounter: self.encounter_ref(e)?,
+            fhir_id,
+        })
+    }
+
+    fn goal(&self, e: &Entry) -> Result<Goal, ImportError> {
+        let fhir_id = e.id()?;
+        let lifecycle_status = e.required_string("lifecycleStatus")?;
+        if !GOAL_LIFECYCLE.contains(&lifecycle_status.as_str()) {
+            return Err(e.err(
+                "lifecycleStatus",
+                format!("has an unknown code {lifecycle_status:?}"),
+            ));
+        }
+        self.check_patient(e, "subject", true)?;
+        Ok(Goal {
+            lifecycle_status,
+            achievement_status: e.status_code("achievementStatus")?,
+            description: e.required_concept("description", systems::SNOMED)?,
+            start: e.datetime("startDate")?,
+            addresses: self.linked_ids(e, "addresses", "Condition")?,
+            fhir_id,
+        })
+    }
+
+    fn report(&self, e: &Entry) -> Result<DiagnosticReport, ImportError> {
+        let fhir_id = e.id()?;
+        let status = e.required_string("status")?;
+        if !REPORT_STATUS.contains(&status.as_str()) {
+            return Err(e.err("status", format!("has an unknown code {status:?}")));
+        }
+        let code = e.required_concept("code", systems::LOINC)?;
+        self.check_patient(e, "subject", false)?;
+        let mut categories = Vec::new();
+        for (i, c) in list(e, "category")?.iter().enumerate() {
+            categories.push(concept(c, "").map_err(|p| e.err(&format!("category[{i}]"), p))?);
+        }
+        let effective = match e.datetime("effectiveDateTime")? {
+            Some(t) => Some(t),
+            None => period(e, "effectivePeriod")?.0,
+        };
+        let mut presented_forms = Vec::new();
+        for (i, a) in list(e, "presentedForm")?.iter().enumerate() {
+            let field = format!("presentedForm[{i}]");
+            let a = a
+                .as_object()
+                .ok_or_else(|| e.err(&field, "is not an Attachment"))?;
+            let text = |k: &str| -> Result<Option<String>, ImportError> {
+                match a.get(k) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(Value::String(s)) => Ok(Some(s.clone())),
+                    Some(_) => Err(e.err(&format!("{field}.{k}"), "is not a string")),
+                }
+            };
+            presented_forms.push(Attachment {
+                content_type: text("contentType")?,
+                title: text("title")?,
+                data: text("data")?,
+                url: text("url")?,
+            });
+        }
+        Ok(DiagnosticReport {
+            status,
+            code,
+            categories,
+            effective,
+            issued: e.datetime("issued")?,
+            results: self.linked_ids(e, "result", "Observation")?,
+            conclusion: e.string("conclusion")?.filter(|c| !c.trim().is_empty()),
+            presented_forms,
+            encounter: self.encounter_ref(e)?,
+            fhir_id,
+        })
+    }
+
+    fn imaging_study(&self, e: &Entry) -> Result<ImagingStudy, ImportError> {
+        let fhir_id = e.id()?;
+        let status = e.required_string("status")?;
+        if !IMAGING_STATUS.contains(&status.as_str()) {
+            return Err(e.err("status", format!("has an unknown code {status:?}")));
+        }
+        self.check_patient(e, "subject", true)?;
+        let mut series = Vec::new();
+        for (i, s) in list(e, "series")?.iter().enumerate() {
+            let field = format!("series[{i}]");
+            let s = s
+                .as_object()
+                .ok_or_else(|| e.err(&field, "is not an object"))?;
+            let uid = match s.get("uid") {
+                Some(Value::String(u)) if !u.is_empty() => u.clone(),
+                _ => return Err(e.err(&format!("{field}.uid"), "is missing")),
+            };
+            let modality = coding(
+                s.get("modality")
+                    .ok_or_else(|| e.err(&format!("{field}.modality"), "is missing"))?,
+            )
+            .map_err(|p| e.err(&format!("{field}.modality"), p))?;
+            let body_site = match s.get("bodySite") {
+                None | Some(Value::Null) => None,
+                Some(b) => Some(coding(b).map_err(|p| e.err(&format!("{field}.bodySite"), p))?),
+            };
+            let started = match s.get("started") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(t)) => Some(parse_fhir_datetime(t).ok_or_else(|| {
+                    e.err(
+                        &format!("{field}.started"),
+                        format!("is not a date-time: {t:?}"),
+                    )
+                })?),
+                Some(_) => return Err(e.err(&format!("{field}.started"), "is not a date-time")),
+            };
+            let mut instances = Vec::new();
+            let raw_instances: &[Value] = match s.get("instance") {
+                None | Some(Value::Null) => &[],
+                Some(Value::Array(a)) => a,
+                Some(_) => return Err(e.err(&format!("{field}.instance"), "is not a list")),
+            };
+            for (j, inst) in raw_instances.iter().enumerate() {
+                let f = format!("{field}.instance[{j}]");
+                let uid = inst
+                    .get("uid")
+                    .and_then(Value::as_str)
+                    .filter(|u| !u.is_empty())
+                    .ok_or_else(|| e.err(&format!("{f}.uid"), "is missing"))?
+                    .to_owned();
+                let sop_class = coding(
+                    inst.get("sopClass")
+                        .ok_or_else(|| e.err(&format!("{f}.sopClass"), "is missing"))?,
+                )
+                .map_err(|p| e.err(&format!("{f}.sopClass"), p))?;
+                instances.push(ImagingInstance {
+                    uid,
+                    sop_class,
+                    number: inst.get("number").and_then(Value::as_u64),
+                    title: inst.get("title").and_then(Value::as_str).map(str::to_owned),
+                });
+            }
+            series.push(ImagingSeries {
+                uid,
+                number: s.get("number").and_then(Value::as_u64),
+                modality,
+                body_site,
+                started,
+                instances,
+            });
+        }
+        Ok(ImagingStudy {
+            status,
+            started: e.datetime("started")?,
+            description: e.string("description")?,
+            series,
+            encounter: self.encounter_ref(e)?,
+            fhir_id,
+        })
+    }
 }
 
 fn parse_patient(e: &Entry) -> Result<Patient, ImportError> {
@@ -702,6 +1000,253 @@ fn parse_patient(e: &Entry) -> Result<Patient, ImportError> {
         deceased,
         mrn,
     })
+}
+
+/// FHIR R4 value sets of the statuses the new resource types carry.
+const EVENT_STATUS: [&str; 8] = [
+    "preparation",
+    "in-progress",
+    "not-done",
+    "on-hold",
+    "stopped",
+    "completed",
+    "entered-in-error",
+    "unknown",
+];
+const REQUEST_STATUS: [&str; 7] = [
+    "draft",
+    "active",
+    "on-hold",
+    "revoked",
+    "completed",
+    "entered-in-error",
+    "unknown",
+];
+const ACTIVITY_STATUS: [&str; 9] = [
+    "not-started",
+    "scheduled",
+    "in-progress",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "stopped",
+    "unknown",
+    "entered-in-error",
+];
+const GOAL_LIFECYCLE: [&str; 9] = [
+    "proposed",
+    "planned",
+    "accepted",
+    "active",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "entered-in-error",
+    "rejected",
+];
+const REPORT_STATUS: [&str; 10] = [
+    "registered",
+    "partial",
+    "preliminary",
+    "final",
+    "amended",
+    "corrected",
+    "appended",
+    "cancelled",
+    "entered-in-error",
+    "unknown",
+];
+const IMAGING_STATUS: [&str; 5] = [
+    "registered",
+    "available",
+    "cancelled",
+    "entered-in-error",
+    "unknown",
+];
+
+/// A list field; absent is empty.
+fn list<'e>(e: &'e Entry, field: &str) -> Result<&'e [Value], ImportError> {
+    match e.get(field) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(a)) => Ok(a),
+        Some(_) => Err(e.err(field, "is not a list")),
+    }
+}
+
+/// A Period field's start and end.
+type Span = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+fn period(e: &Entry, field: &str) -> Result<Span, ImportError> {
+    let p = match e.get(field) {
+        None | Some(Value::Null) => return Ok((None, None)),
+        Some(Value::Object(p)) => p,
+        Some(_) => return Err(e.err(field, "is not a Period")),
+    };
+    let at = |k: &str| -> Result<Option<DateTime<Utc>>, ImportError> {
+        match p.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => parse_fhir_datetime(s).map(Some).ok_or_else(|| {
+                e.err(
+                    &format!("{field}.{k}"),
+                    format!("is not a date-time: {s:?}"),
+                )
+            }),
+            Some(_) => Err(e.err(&format!("{field}.{k}"), "is not a date-time")),
+        }
+    };
+    Ok((at("start")?, at("end")?))
+}
+
+/// A FHIR `Coding` (not a CodeableConcept) as a [`Concept`]; it must have a code.
+fn coding(v: &Value) -> Result<Concept, String> {
+    let obj = v.as_object().ok_or("is not a Coding")?;
+    let s = |k: &str| obj.get(k).and_then(Value::as_str).map(str::trim);
+    let code = s("code").filter(|c| !c.is_empty()).ok_or("has no code")?;
+    Ok(Concept {
+        system: s("system").unwrap_or_default().to_owned(),
+        code: code.to_owned(),
+        display: s("display")
+            .filter(|d| !d.is_empty())
+            .unwrap_or(code)
+            .to_owned(),
+    })
+}
+
+const US_CORE_RACE: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race";
+const US_CORE_ETHNICITY: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity";
+const US_CORE_BIRTH_SEX: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex";
+
+/// What the Patient says beyond the basics. Unreadable optional parts are refused like any
+/// other malformed field, so what is kept is exactly what the export gives back.
+fn demographics(e: &Entry) -> Result<Demographics, ImportError> {
+    let mut d = Demographics::default();
+    for ext in list(e, "extension")? {
+        let url = ext.get("url").and_then(Value::as_str).unwrap_or_default();
+        match url {
+            US_CORE_RACE | US_CORE_ETHNICITY => {
+                let mut omb = OmbStatement::default();
+                for sub in ext
+                    .get("extension")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    let kind = sub.get("url").and_then(Value::as_str).unwrap_or_default();
+                    match kind {
+                        "ombCategory" | "detailed" => {
+                            let c = coding(sub.get("valueCoding").unwrap_or(&Value::Null))
+                                .map_err(|p| e.err(&format!("extension {url} {kind}"), p))?;
+                            if kind == "ombCategory" {
+                                omb.categories.push(c);
+                            } else {
+                                omb.detailed.push(c);
+                            }
+                        }
+                        "text" => {
+                            omb.text = sub
+                                .get("valueString")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned();
+                        }
+                        _ => {}
+                    }
+                }
+                if url == US_CORE_RACE {
+                    d.race = Some(omb);
+                } else {
+                    d.ethnicity = Some(omb);
+                }
+            }
+            US_CORE_BIRTH_SEX => {
+                d.birth_sex = ext
+                    .get("valueCode")
+                    .and_then(Value::as_str)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned);
+            }
+            _ => {}
+        }
+    }
+    d.marital_status = e.concept("maritalStatus", "")?;
+    if let Some(first) = list(e, "communication")?.first() {
+        if let Some(lang) = first.get("language") {
+            d.language =
+                Some(concept(lang, "urn:ietf:bcp:47").map_err(|p| e.err("communication", p))?);
+        }
+    }
+    d.address = full_address(e);
+    Ok(d)
+}
+
+const GEOLOCATION: &str = "http://hl7.org/fhir/StructureDefinition/geolocation";
+
+/// A part of the address's standard geolocation extension.
+fn geolocation(address: &Value, part: &str) -> Option<f64> {
+    address
+        .get("extension")?
+        .as_array()?
+        .iter()
+        .find(|x| x.get("url").and_then(Value::as_str) == Some(GEOLOCATION))?
+        .get("extension")?
+        .as_array()?
+        .iter()
+        .find(|x| x.get("url").and_then(Value::as_str) == Some(part))?
+        .get("valueDecimal")?
+        .as_f64()
+}
+
+/// The same address `one_line_address` chose (home, else the first), with all its parts.
+fn full_address(e: &Entry) -> Option<Address> {
+    let addresses = e.get("address")?.as_array()?;
+    let a = addresses
+        .iter()
+        .find(|a| a.get("use").and_then(Value::as_str) == Some("home"))
+        .or_else(|| addresses.first())?;
+    let field = |name: &str| {
+        a.get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let address = Address {
+        use_: field("use"),
+        text: field("text"),
+        lines: a
+            .get("line")
+            .and_then(Value::as_array)
+            .map(|lines| {
+                lines
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        city: field("city"),
+        district: field("district"),
+        state: field("state"),
+        postal_code: field("postalCode"),
+        country: field("country"),
+        latitude: geolocation(a, "latitude"),
+        longitude: geolocation(a, "longitude"),
+    };
+    // A home address given only as text is all `Patient::address` already holds (and how the
+    // export writes records that never had more): keeping it twice would break the round trip.
+    let only_text = Address {
+        use_: None,
+        text: address.text.clone(),
+        ..Address::default()
+    };
+    let as_plain_text = address.use_.as_deref().is_none_or(|u| u == "home")
+        && Address {
+            use_: None,
+            ..address.clone()
+        } == only_text;
+    (!as_plain_text).then_some(address)
 }
 
 /// The official name, else the usual one, else the first.
@@ -1001,6 +1546,13 @@ const OTHER_VALUES: [&str; 5] = [
 enum Scalar {
     Quantity(Quantity),
     Text(String),
+    Coded(Concept),
+    /// A type kept as words plus its FHIR form (see `ObservationValue::Other`).
+    Other {
+        field: String,
+        text: String,
+        fhir: Value,
+    },
 }
 
 fn scalar_value(
@@ -1029,7 +1581,7 @@ fn scalar_value(
     }
     if let Some(c) = obj.get("valueCodeableConcept") {
         let c = concept(c, systems::SNOMED).map_err(|p| err("valueCodeableConcept", &p))?;
-        return Ok(Some(Scalar::Text(c.display)));
+        return Ok(Some(Scalar::Coded(c)));
     }
     if let Some(s) = obj.get("valueString") {
         let s = s
@@ -1046,22 +1598,28 @@ fn scalar_value(
             unit: String::new(),
         })));
     }
-    if let Some(b) = obj.get("valueBoolean") {
-        let b = b
+    let other = |field: &str, text: String, fhir: &Value| Scalar::Other {
+        field: field.to_owned(),
+        text,
+        fhir: fhir.clone(),
+    };
+    if let Some(v) = obj.get("valueBoolean") {
+        let b = v
             .as_bool()
             .ok_or_else(|| err("valueBoolean", "is not a boolean"))?;
-        return Ok(Some(Scalar::Text(if b { "Yes" } else { "No" }.to_owned())));
+        let text = if b { "Yes" } else { "No" };
+        return Ok(Some(other("valueBoolean", text.to_owned(), v)));
     }
     for f in ["valueDateTime", "valueTime"] {
-        if let Some(s) = obj.get(f) {
-            let s = s.as_str().ok_or_else(|| err(f, "is not a string"))?;
-            return Ok(Some(Scalar::Text(s.to_owned())));
+        if let Some(v) = obj.get(f) {
+            let s = v.as_str().ok_or_else(|| err(f, "is not a string"))?;
+            return Ok(Some(other(f, s.to_owned(), v)));
         }
     }
     for f in OTHER_VALUES {
         if let Some(v) = obj.get(f) {
             let text = describe_other_value(f, v).ok_or_else(|| err(f, "cannot be read"))?;
-            return Ok(Some(Scalar::Text(text)));
+            return Ok(Some(other(f, text, v)));
         }
     }
     Ok(None)
@@ -1080,6 +1638,10 @@ fn observation_value(e: &Entry) -> Result<ObservationValue, ImportError> {
         (Some(_), Some(parts)) => components_value(e, parts),
         (Some(Scalar::Quantity(q)), None) => Ok(ObservationValue::Quantity(q)),
         (Some(Scalar::Text(t)), None) => Ok(ObservationValue::Text(t)),
+        (Some(Scalar::Coded(c)), None) => Ok(ObservationValue::Coded(c)),
+        (Some(Scalar::Other { field, text, fhir }), None) => {
+            Ok(ObservationValue::Other { field, text, fhir })
+        }
         (None, None) => Ok(ObservationValue::Empty),
         (None, Some(parts)) => components_value(e, parts),
     }
@@ -1101,6 +1663,9 @@ fn components_value(e: &Entry, parts: &[Value]) -> Result<ObservationValue, Impo
         let value = match scalar_value(obj, &format!("{field}.")).map_err(|(f, p)| e.err(&f, p))? {
             Some(Scalar::Quantity(q)) => ComponentValue::Quantity(q),
             Some(Scalar::Text(t)) => ComponentValue::Text(t),
+            Some(Scalar::Coded(c)) => ComponentValue::Coded(c),
+            // Components keep such values as words only.
+            Some(Scalar::Other { text, .. }) => ComponentValue::Text(text),
             None => ComponentValue::Empty,
         };
         out.push(Component { code, value });
@@ -1264,11 +1829,9 @@ mod tests {
             skipped,
             [
                 ("Claim", 3),
-                ("DiagnosticReport", 4),
                 ("ExplanationOfBenefit", 3),
                 ("Organization", 1),
                 ("Practitioner", 1),
-                ("Procedure", 1),
             ]
         );
 
@@ -1309,13 +1872,16 @@ mod tests {
             Some(71.57727343548594)
         );
 
-        // A coded value becomes its text.
+        // A coded value keeps its code, not only its text.
         let smoking = r
             .observations
             .iter()
             .find(|o| o.fhir_id == "92d5b64d-22da-4ff0-a4a9-2cf57e356e00")
             .unwrap_or_else(|| panic!("smoking observation missing"));
-        assert_eq!(smoking.value, ObservationValue::Text("Never smoker".into()));
+        assert_eq!(
+            smoking.value,
+            ObservationValue::Coded(Concept::new(systems::SNOMED, "266919005", "Never smoker"))
+        );
         assert_eq!(
             smoking.category,
             ObservationCategory::Other("survey".into())
@@ -1347,9 +1913,12 @@ mod tests {
         assert_eq!(r.conditions.len(), 3);
         assert_eq!(r.observations.len(), 50);
         assert_eq!(r.immunizations.len(), 9);
-        assert_eq!(parsed.skipped.get("ImagingStudy"), Some(&1));
+        assert_eq!(r.imaging.len(), 1);
+        assert_eq!(r.care_plans.len(), 4);
+        assert_eq!(r.procedures.len(), 4);
+        assert_eq!(r.reports.len(), 3);
         assert_eq!(parsed.skipped.get("Claim"), Some(&16));
-        assert_eq!(parsed.skipped.get("CarePlan"), Some(&4));
+        assert_eq!(parsed.skipped.get("ImagingStudy"), None);
         assert_eq!(r.patient.birth_date.to_string(), "1989-07-27");
 
         let fish = &r.allergies[0];
@@ -1411,7 +1980,11 @@ mod tests {
         assert_eq!(r.medications.len(), 5);
         assert_eq!(r.observations.len(), 63);
         assert_eq!(r.immunizations.len(), 7);
-        assert_eq!(parsed.skipped.get("Goal"), Some(&5));
+        assert_eq!(r.goals.len(), 5);
+        assert_eq!(r.care_plans.len(), 5);
+        assert_eq!(r.procedures.len(), 8);
+        assert_eq!(r.reports.len(), 5);
+        assert_eq!(parsed.skipped.get("Goal"), None);
         // Married name is the official one, not the maiden name.
         assert_eq!(r.patient.family, "Schimmel");
         assert_eq!(r.patient.sex, Sex::Female);
@@ -1438,6 +2011,199 @@ mod tests {
             .immunizations
             .iter()
             .all(|i| i.vaccine.system == systems::CVX));
+    }
+
+    #[test]
+    fn new_resource_types_keep_what_the_pages_use() {
+        let Some(json) = synthea_json("Louis_Erdman") else {
+            return;
+        };
+        let r = parse_ok(&json).record;
+
+        // Imaging: series, modality and body site as Codings.
+        let study = &r.imaging[0];
+        assert_eq!(study.fhir_id, "529fd47e-3e17-462c-a003-fd5043481053");
+        assert_eq!(study.status, "available");
+        assert_eq!(study.series.len(), 1);
+        let series = &study.series[0];
+        assert_eq!(
+            series.modality,
+            Concept::new(
+                "http://dicom.nema.org/resources/ontology/DCM",
+                "DX",
+                "Digital Radiography"
+            )
+        );
+        assert_eq!(
+            series.body_site,
+            Some(Concept::new(systems::SNOMED, "51185008", "Chest"))
+        );
+        assert_eq!(series.instances.len(), 1);
+        assert_eq!(series.instances[0].title.as_deref(), Some("Image of chest"));
+        assert!(study.encounter.is_some());
+
+        // Procedures: code, status, period, encounter.
+        let meds_doc = r
+            .procedures
+            .iter()
+            .find(|p| p.fhir_id == "9e312325-3147-4dbe-9f08-c95134e97652")
+            .unwrap_or_else(|| panic!("procedure missing"));
+        assert_eq!(meds_doc.code.code, "428191000124101");
+        assert_eq!(meds_doc.status, "completed");
+        assert_eq!(
+            meds_doc.performed.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2015-02-12T16:24:37+00:00")
+        );
+        assert!(meds_doc.performed_end.is_some());
+        assert!(meds_doc.encounter.is_some());
+
+        // Care plan with its activities.
+        let self_care = r
+            .care_plans
+            .iter()
+            .find(|c| c.fhir_id == "d69a7717-9cb8-435b-8cac-f16887d72ea4")
+            .unwrap_or_else(|| panic!("care plan missing"));
+        assert_eq!(self_care.status, "active");
+        assert_eq!(self_care.title(), "Self care");
+        assert_eq!(self_care.activities.len(), 3);
+        assert_eq!(
+            self_care.activities[0]
+                .code
+                .as_ref()
+                .map(|c| c.display.as_str()),
+            Some("Food allergy diet")
+        );
+        assert_eq!(self_care.activities[0].status, "in-progress");
+
+        // A report keeps its result links, which are observations of the record.
+        let cbc = r
+            .reports
+            .iter()
+            .find(|d| d.fhir_id == "53e99202-95bc-4a64-8fd4-f7f31a52faed")
+            .unwrap_or_else(|| panic!("report missing"));
+        assert_eq!(cbc.code.code, "58410-2");
+        assert_eq!(cbc.results.len(), 11);
+        assert!(cbc
+            .results
+            .iter()
+            .all(|id| r.observations.iter().any(|o| &o.fhir_id == id)));
+        assert_eq!(cbc.categories[0].code, "LAB");
+
+        // A coded value keeps its system and code, not just the words.
+        let smoking = r
+            .observations
+            .iter()
+            .find(|o| o.fhir_id == "557745d9-ac6d-4ef7-8608-6e35c4b99a3b")
+            .unwrap_or_else(|| panic!("smoking status missing"));
+        assert_eq!(
+            smoking.value,
+            ObservationValue::Coded(Concept::new(
+                systems::SNOMED,
+                "449868002",
+                "Current every day smoker"
+            ))
+        );
+
+        // The Patient's demographics.
+        let d = &r.demographics;
+        let race = d.race.as_ref().unwrap_or_else(|| panic!("race missing"));
+        assert_eq!(race.text, "White");
+        assert_eq!(race.categories[0].code, "2106-3");
+        let ethnicity = d
+            .ethnicity
+            .as_ref()
+            .unwrap_or_else(|| panic!("ethnicity missing"));
+        assert_eq!(ethnicity.categories[0].code, "2186-5");
+        assert_eq!(d.birth_sex.as_deref(), Some("M"));
+        let address = d
+            .address
+            .as_ref()
+            .unwrap_or_else(|| panic!("address missing"));
+        assert_eq!(address.lines, ["675 Kunde Route"]);
+        assert_eq!(address.city.as_deref(), Some("Chicopee"));
+        assert_eq!(address.state.as_deref(), Some("Massachusetts"));
+        assert_eq!(address.postal_code.as_deref(), Some("01013"));
+        assert_eq!(address.country.as_deref(), Some("US"));
+        assert_eq!(address.latitude, Some(42.175668));
+        assert_eq!(address.longitude, Some(-72.572257));
+        assert_eq!(
+            d.marital_status
+                .as_ref()
+                .map(|c| (c.system.as_str(), c.code.as_str())),
+            Some((
+                "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus",
+                "S"
+            ))
+        );
+        assert_eq!(d.language.as_ref().map(|c| c.code.as_str()), Some("en-US"));
+    }
+
+    #[test]
+    fn goals_are_linked_from_their_care_plans() {
+        let Some(json) = synthea_json("Patria_Schimmel") else {
+            return;
+        };
+        let r = parse_ok(&json).record;
+        let linked: Vec<&String> = r.care_plans.iter().flat_map(|c| &c.goals).collect();
+        assert!(!linked.is_empty(), "Synthea links goals from care plans");
+        assert!(linked
+            .iter()
+            .all(|id| r.goals.iter().any(|g| &&g.fhir_id == id)));
+        let a1c = r
+            .goals
+            .iter()
+            .find(|g| g.fhir_id == "73bc769d-12b5-40b1-950b-a7c64b128c08")
+            .unwrap_or_else(|| panic!("goal missing"));
+        assert_eq!(
+            a1c.description.display,
+            "Hemoglobin A1c total in Blood < 7.0"
+        );
+        assert_eq!(a1c.lifecycle_status, "accepted");
+        assert_eq!(a1c.achievement_status.as_deref(), Some("in-progress"));
+    }
+
+    #[test]
+    fn dangling_result_and_goal_links_and_bad_statuses_are_refused() {
+        let report = json!({"fullUrl": "urn:uuid:r1", "resource": {
+            "resourceType": "DiagnosticReport", "id": "r1", "status": "final",
+            "code": {"text": "Panel"},
+            "subject": {"reference": "Patient/11111111-1111-4111-8111-111111111111"},
+            "result": [{"reference": "urn:uuid:nowhere"}]}});
+        let text = err_text(&bundle("collection", vec![minimal_patient(), report]));
+        assert!(
+            text.contains("DiagnosticReport r1") && text.contains("result[0]"),
+            "{text}"
+        );
+
+        let plan = json!({"resource": {
+            "resourceType": "CarePlan", "id": "cp1", "status": "active", "intent": "plan",
+            "subject": {"reference": "Patient/11111111-1111-4111-8111-111111111111"},
+            "goal": [{"reference": "Goal/missing"}]}});
+        let text = err_text(&bundle("collection", vec![minimal_patient(), plan]));
+        assert!(
+            text.contains("CarePlan cp1") && text.contains("goal[0]"),
+            "{text}"
+        );
+
+        let procedure = json!({"resource": {
+            "resourceType": "Procedure", "id": "pr1", "status": "done",
+            "code": {"text": "Something"},
+            "subject": {"reference": "Patient/11111111-1111-4111-8111-111111111111"}}});
+        let text = err_text(&bundle("collection", vec![minimal_patient(), procedure]));
+        assert!(
+            text.contains("Procedure pr1") && text.contains("status"),
+            "{text}"
+        );
+
+        let study = json!({"resource": {
+            "resourceType": "ImagingStudy", "id": "im1", "status": "available",
+            "subject": {"reference": "Patient/11111111-1111-4111-8111-111111111111"},
+            "series": [{"uid": "1.2.3"}]}});
+        let text = err_text(&bundle("collection", vec![minimal_patient(), study]));
+        assert!(
+            text.contains("ImagingStudy im1") && text.contains("series[0].modality"),
+            "{text}"
+        );
     }
 
     // ---- small hand-written bundles ----
@@ -1555,11 +2321,17 @@ mod tests {
             .iter()
             .map(|o| &o.value)
             .collect();
-        assert_eq!(
+        // Kept as words for the page and in their FHIR form for the export.
+        assert!(matches!(
             values[0],
-            &ObservationValue::Text("70 mg/dL to 99 mg/dL".into())
-        );
-        assert!(matches!(values[1], ObservationValue::Text(t) if t.contains("waveform")));
+            ObservationValue::Other { field, text, fhir }
+                if field == "valueRange" && text == "70 mg/dL to 99 mg/dL" && fhir["low"]["value"] == 70
+        ));
+        assert!(matches!(
+            values[1],
+            ObservationValue::Other { field, text, .. }
+                if field == "valueSampledData" && text.contains("waveform")
+        ));
         assert!(matches!(values[2], ObservationValue::Components(parts) if parts.len() == 1));
     }
 

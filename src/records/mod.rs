@@ -27,6 +27,7 @@ pub use model::{
     RecordCounts, Sex,
 };
 pub use ranges::{flag, format_value, Flag, ReferenceRange};
+pub mod care_views;
 pub mod chart_svg;
 pub mod pages;
 pub mod search_keys;

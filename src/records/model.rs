@@ -563,14 +563,26 @@ pub struct Component {
 pub enum ComponentValue {
     Quantity(Quantity),
     Text(String),
+    /// `valueCodeableConcept`, kept with its code so the export writes it back.
+    Coded(Concept),
     Empty,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ObservationValue {
     Quantity(Quantity),
-    /// `valueString`, or the text of `valueCodeableConcept` ("Never smoker").
+    /// `valueString`.
     Text(String),
+    /// `valueCodeableConcept` ("Never smoker", SNOMED 266919005), kept with its code.
+    Coded(Concept),
+    /// A value type the portal shows only as words (valueBoolean, valueDateTime, valueTime,
+    /// valueRange, valueRatio, valuePeriod, valueSampledData, valueAttachment): `text` for the
+    /// page, `fhir` the value as the source wrote it under `field`, so the export is faithful.
+    Other {
+        field: String,
+        text: String,
+        fhir: serde_json::Value,
+    },
     Components(Vec<Component>),
     /// No value (FHIR allows this with a dataAbsentReason, or for panels).
     Empty,
@@ -606,16 +618,206 @@ impl Observation {
     }
 }
 
+/// An OMB race or ethnicity statement (US Core `us-core-race` / `us-core-ethnicity`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OmbStatement {
+    /// `ombCategory` codings.
+    pub categories: Vec<Concept>,
+    /// `detailed` codings.
+    pub detailed: Vec<Concept>,
+    /// The `text` sub-extension, required by US Core.
+    pub text: String,
+}
+
+/// A postal address as the source structured it (FHIR `Address`, without its period).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Address {
+    /// home, work, temp, old, billing.
+    pub use_: Option<String>,
+    pub text: Option<String>,
+    pub lines: Vec<String>,
+    pub city: Option<String>,
+    pub district: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    /// From the standard geolocation extension.
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// What the Patient resource says beyond name, birth and contact: kept so the export gives it
+/// back. Held beside [`Patient`] (not in it) so that adding it changed no code that builds one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Demographics {
+    pub race: Option<OmbStatement>,
+    pub ethnicity: Option<OmbStatement>,
+    /// US Core birth sex code: F, M or UNK.
+    pub birth_sex: Option<String>,
+    pub marital_status: Option<Concept>,
+    /// The first `communication.language`.
+    pub language: Option<Concept>,
+    /// The address the one-line `Patient::address` was made from, in full.
+    pub address: Option<Address>,
+}
+
+impl Demographics {
+    pub fn is_empty(&self) -> bool {
+        self == &Demographics::default()
+    }
+}
+
+/// A Procedure: something done to or for the patient (a surgery, a screening, an assessment).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Procedure {
+    pub fhir_id: String,
+    /// Usually SNOMED CT.
+    pub code: Concept,
+    /// FHIR event status: preparation, in-progress, not-done, on-hold, stopped, completed, ...
+    pub status: String,
+    /// `performedDateTime`, or the start of `performedPeriod`.
+    pub performed: Option<DateTime<Utc>>,
+    /// The end of `performedPeriod`.
+    pub performed_end: Option<DateTime<Utc>>,
+    /// The first `reasonCode`, else the code of the Condition of the first `reasonReference`.
+    pub reason: Option<Concept>,
+    pub body_site: Option<Concept>,
+    pub encounter: Option<String>,
+}
+
+/// One activity of a care plan ("Diabetic diet", in progress).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CarePlanActivity {
+    pub code: Option<Concept>,
+    /// FHIR care plan activity status: not-started, scheduled, in-progress, completed, ...
+    pub status: String,
+    /// Where it happens, when the source names a place.
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CarePlan {
+    pub fhir_id: String,
+    /// FHIR request status: draft, active, on-hold, revoked, completed, entered-in-error, unknown.
+    pub status: String,
+    /// FHIR care plan intent: proposal, plan, order, option.
+    pub intent: String,
+    pub categories: Vec<Concept>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    /// `fhir_id`s of the Conditions the plan addresses.
+    pub addresses: Vec<String>,
+    /// `fhir_id`s of the plan's Goals.
+    pub goals: Vec<String>,
+    pub activities: Vec<CarePlanActivity>,
+    pub encounter: Option<String>,
+}
+
+impl CarePlan {
+    /// What to call the plan: its most specific category (Synthea lists the general one first).
+    pub fn title(&self) -> String {
+        self.categories
+            .last()
+            .map(|c| c.display.clone())
+            .unwrap_or_else(|| "Care plan".to_owned())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Goal {
+    pub fhir_id: String,
+    /// FHIR goal lifecycle status: proposed, planned, accepted, active, on-hold, completed, ...
+    pub lifecycle_status: String,
+    /// goal-achievement code: in-progress, improving, achieved, not-achieved, ...
+    pub achievement_status: Option<String>,
+    pub description: Concept,
+    /// `startDate` (a date; midnight UTC).
+    pub start: Option<DateTime<Utc>>,
+    /// `fhir_id`s of the Conditions the goal addresses.
+    pub addresses: Vec<String>,
+}
+
+/// A document attached to a report (`presentedForm`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub content_type: Option<String>,
+    pub title: Option<String>,
+    /// Base64 as the source gave it.
+    pub data: Option<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiagnosticReport {
+    pub fhir_id: String,
+    /// FHIR report status: registered, partial, preliminary, final, amended, ...
+    pub status: String,
+    /// Usually a LOINC panel ("Lipid panel").
+    pub code: Concept,
+    pub categories: Vec<Concept>,
+    /// `effectiveDateTime`, or the start of `effectivePeriod`.
+    pub effective: Option<DateTime<Utc>>,
+    pub issued: Option<DateTime<Utc>>,
+    /// `fhir_id`s of the Observations the report holds, in the report's order.
+    pub results: Vec<String>,
+    pub conclusion: Option<String>,
+    pub presented_forms: Vec<Attachment>,
+    pub encounter: Option<String>,
+}
+
+/// One DICOM instance of a series (an image).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImagingInstance {
+    pub uid: String,
+    pub sop_class: Concept,
+    pub number: Option<u64>,
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImagingSeries {
+    pub uid: String,
+    pub number: Option<u64>,
+    /// DICOM modality ("DX", Digital Radiography).
+    pub modality: Concept,
+    pub body_site: Option<Concept>,
+    pub started: Option<DateTime<Utc>>,
+    pub instances: Vec<ImagingInstance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImagingStudy {
+    pub fhir_id: String,
+    /// registered, available, cancelled, entered-in-error, unknown.
+    pub status: String,
+    pub started: Option<DateTime<Utc>>,
+    pub description: Option<String>,
+    pub series: Vec<ImagingSeries>,
+    pub encounter: Option<String>,
+}
+
 /// A patient's whole chart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatientRecord {
     pub patient: Patient,
+    #[serde(default)]
+    pub demographics: Demographics,
     pub encounters: Vec<Encounter>,
     pub conditions: Vec<Condition>,
     pub medications: Vec<Medication>,
     pub allergies: Vec<Allergy>,
     pub immunizations: Vec<Immunization>,
     pub observations: Vec<Observation>,
+    #[serde(default)]
+    pub procedures: Vec<Procedure>,
+    #[serde(default)]
+    pub care_plans: Vec<CarePlan>,
+    #[serde(default)]
+    pub goals: Vec<Goal>,
+    #[serde(default)]
+    pub reports: Vec<DiagnosticReport>,
+    #[serde(default)]
+    pub imaging: Vec<ImagingStudy>,
 }
 
 /// How many of each kind a record holds (for import summaries and tests).
@@ -627,20 +829,48 @@ pub struct RecordCounts {
     pub allergies: usize,
     pub immunizations: usize,
     pub observations: usize,
+    pub procedures: usize,
+    pub care_plans: usize,
+    pub goals: usize,
+    pub reports: usize,
+    pub imaging_studies: usize,
 }
 
 impl std::fmt::Display for RecordCounts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} encounters, {} conditions, {} medications, {} allergies, {} immunizations, {} observations",
+            "{} encounters, {} conditions, {} medications, {} allergies, {} immunizations, {} observations, \
+             {} procedures, {} care plans, {} goals, {} diagnostic reports, {} imaging studies",
             self.encounters,
             self.conditions,
             self.medications,
             self.allergies,
             self.immunizations,
-            self.observations
+            self.observations,
+            self.procedures,
+            self.care_plans,
+            self.goals,
+            self.reports,
+            self.imaging_studies
         )
+    }
+}
+
+/// Totals over several bundles (the import summary adds them up).
+impl std::ops::AddAssign for RecordCounts {
+    fn add_assign(&mut self, other: RecordCounts) {
+        self.encounters += other.encounters;
+        self.conditions += other.conditions;
+        self.medications += other.medications;
+        self.allergies += other.allergies;
+        self.immunizations += other.immunizations;
+        self.observations += other.observations;
+        self.procedures += other.procedures;
+        self.care_plans += other.care_plans;
+        self.goals += other.goals;
+        self.reports += other.reports;
+        self.imaging_studies += other.imaging_studies;
     }
 }
 
@@ -648,12 +878,18 @@ impl PatientRecord {
     pub fn new(patient: Patient) -> Self {
         PatientRecord {
             patient,
+            demographics: Demographics::default(),
             encounters: Vec::new(),
             conditions: Vec::new(),
             medications: Vec::new(),
             allergies: Vec::new(),
             immunizations: Vec::new(),
             observations: Vec::new(),
+            procedures: Vec::new(),
+            care_plans: Vec::new(),
+            goals: Vec::new(),
+            reports: Vec::new(),
+            imaging: Vec::new(),
         }
     }
 
@@ -665,6 +901,11 @@ impl PatientRecord {
             allergies: self.allergies.len(),
             immunizations: self.immunizations.len(),
             observations: self.observations.len(),
+            procedures: self.procedures.len(),
+            care_plans: self.care_plans.len(),
+            goals: self.goals.len(),
+            reports: self.reports.len(),
+            imaging_studies: self.imaging.len(),
         }
     }
 
@@ -840,6 +1081,30 @@ mod tests {
             .map(|o| o.fhir_id.as_str())
             .collect();
         assert_eq!(ids, ["b", "c", "a"]);
+    }
+
+    #[test]
+    fn counts_add_up_and_name_every_kept_kind() {
+        let mut total = RecordCounts::default();
+        let one = RecordCounts {
+            procedures: 2,
+            care_plans: 1,
+            imaging_studies: 1,
+            ..RecordCounts::default()
+        };
+        total += one;
+        total += one;
+        assert_eq!(total.procedures, 4);
+        let text = total.to_string();
+        for kind in [
+            "4 procedures",
+            "2 care plans",
+            "0 goals",
+            "0 diagnostic reports",
+            "2 imaging studies",
+        ] {
+            assert!(text.contains(kind), "{text}");
+        }
     }
 
     #[test]

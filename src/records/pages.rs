@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
-use super::{fhir_export, store, views};
+use super::{care_views, fhir_export, store, views};
 use crate::access::{ChartAccess, LinkedPatient, Section};
 use crate::auth::routes::page_context;
 use crate::startup::AppState;
@@ -36,6 +36,12 @@ pub enum ChartPage {
     Lab(String),
     Vitals,
     Visits,
+    /// One visit, by its encounter's FHIR id (checked by `care_views::is_visit_id`).
+    Visit(String),
+    Procedures,
+    CarePlans,
+    Reports,
+    SocialHistory,
 }
 
 impl ChartPage {
@@ -49,6 +55,10 @@ impl ChartPage {
             "labs" => ChartPage::Labs,
             "vitals" => ChartPage::Vitals,
             "visits" => ChartPage::Visits,
+            "procedures" => ChartPage::Procedures,
+            "care-plans" => ChartPage::CarePlans,
+            "reports" => ChartPage::Reports,
+            "social-history" => ChartPage::SocialHistory,
             _ => return None,
         })
     }
@@ -65,6 +75,11 @@ impl ChartPage {
             ChartPage::Lab(_) => Section::LabHistory,
             ChartPage::Vitals => Section::Vitals,
             ChartPage::Visits => Section::Visits,
+            ChartPage::Visit(_) => Section::Visit,
+            ChartPage::Procedures => Section::Procedures,
+            ChartPage::CarePlans => Section::CarePlans,
+            ChartPage::Reports => Section::Reports,
+            ChartPage::SocialHistory => Section::SocialHistory,
         }
     }
 
@@ -78,7 +93,11 @@ impl ChartPage {
             ChartPage::Immunizations => "immunizations",
             ChartPage::Labs | ChartPage::Lab(_) => "labs",
             ChartPage::Vitals => "vitals",
-            ChartPage::Visits => "visits",
+            ChartPage::Visits | ChartPage::Visit(_) => "visits",
+            ChartPage::Procedures => "procedures",
+            ChartPage::CarePlans => "care-plans",
+            ChartPage::Reports => "reports",
+            ChartPage::SocialHistory => "social-history",
         }
     }
 
@@ -91,7 +110,11 @@ impl ChartPage {
             ChartPage::Immunizations => "Immunizations",
             ChartPage::Labs | ChartPage::Lab(_) => "Lab results",
             ChartPage::Vitals => "Vital signs",
-            ChartPage::Visits => "Visits",
+            ChartPage::Visits | ChartPage::Visit(_) => "Visits",
+            ChartPage::Procedures => "Procedures",
+            ChartPage::CarePlans => "Care plans",
+            ChartPage::Reports => "Reports and imaging",
+            ChartPage::SocialHistory => "Social history",
         }
     }
 }
@@ -108,6 +131,10 @@ fn nav(base: &str, page: &ChartPage, parent: Option<&ChartPage>) -> Vec<views::N
         ChartPage::Labs,
         ChartPage::Vitals,
         ChartPage::Visits,
+        ChartPage::Procedures,
+        ChartPage::CarePlans,
+        ChartPage::Reports,
+        ChartPage::SocialHistory,
     ];
     let mut items: Vec<views::NavItem> = sections
         .iter()
@@ -229,6 +256,73 @@ pub async fn render_chart_page(
             ctx.insert("rows", &rows);
             "records_section.html"
         }
+        ChartPage::Procedures => {
+            let rows: Vec<care_views::ProcedureRow> = store::procedures(pool, chart)
+                .await?
+                .iter()
+                .map(care_views::ProcedureRow::of)
+                .collect();
+            ctx.insert("rows", &rows);
+            "records_care.html"
+        }
+        ChartPage::CarePlans => {
+            let plans = store::care_plans(pool, chart).await?;
+            let goals = store::goals(pool, chart).await?;
+            let conditions = store::conditions(pool, chart).await?;
+            ctx.insert(
+                "care",
+                &care_views::care_plans_view(&plans, &goals, &conditions),
+            );
+            "records_care.html"
+        }
+        ChartPage::Reports => {
+            let reports = store::reports(pool, chart).await?;
+            let observations = store::all_observations(pool, chart).await?;
+            let imaging: Vec<care_views::ImagingRow> = store::imaging(pool, chart)
+                .await?
+                .iter()
+                .map(care_views::ImagingRow::of)
+                .collect();
+            ctx.insert(
+                "reports",
+                &care_views::reports_view(&reports, &observations),
+            );
+            ctx.insert("imaging", &imaging);
+            ctx.insert("other", &care_views::other_measurements(&observations));
+            "records_care.html"
+        }
+        ChartPage::SocialHistory => {
+            let mut observations = store::observations(pool, chart, "social-history").await?;
+            observations.extend(store::observations(pool, chart, "survey").await?);
+            ctx.insert("items", &care_views::social_history(&observations));
+            "records_care.html"
+        }
+        ChartPage::Visit(fhir_id) => {
+            if !care_views::is_visit_id(fhir_id) {
+                return Err(AppError::NotFound);
+            }
+            let encounter = store::encounter(pool, chart, fhir_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let conditions = store::conditions(pool, chart).await?;
+            let procedures = store::procedures(pool, chart).await?;
+            let observations = store::encounter_observations(pool, chart, fhir_id).await?;
+            let immunizations = store::immunizations(pool, chart).await?;
+            let visit = care_views::visit_view(care_views::VisitParts {
+                encounter: &encounter,
+                conditions: &conditions,
+                procedures: &procedures,
+                observations: &observations,
+                immunizations: &immunizations,
+            });
+            parent = Some(ChartPage::Visits);
+            ctx.insert(
+                "page_title",
+                &format!("{} on {}", visit.title, visit.date.text),
+            );
+            ctx.insert("visit", &visit);
+            "records_care.html"
+        }
         ChartPage::Lab(loinc) => {
             if !views::is_code(loinc) {
                 return Err(AppError::NotFound);
@@ -291,6 +385,24 @@ pub async fn lab(
     let chart = patient.open(&state, &req, Section::LabHistory).await?;
     let ctx = page_context(Some((&patient.user, &session)), &state);
     render_chart_page(&state, ctx, &chart, ChartPage::Lab(loinc), PATIENT_BASE).await
+}
+
+/// `GET /records/visits/{id}`: one visit and what happened in it. An id that cannot be a visit
+/// is a 404 before anything is opened; another patient's visit is a 404 like a missing one.
+pub async fn visit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: LinkedPatient,
+    id: web::Path<String>,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    if !care_views::is_visit_id(&id) {
+        return Err(AppError::NotFound);
+    }
+    let chart = patient.open(&state, &req, Section::Visit).await?;
+    let ctx = page_context(Some((&patient.user, &session)), &state);
+    render_chart_page(&state, ctx, &chart, ChartPage::Visit(id), PATIENT_BASE).await
 }
 
 /// `GET /records/export`: the whole record as a FHIR R4 Bundle, downloaded as a file.

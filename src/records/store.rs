@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use sqlx::{Any, Row, Transaction};
 
 use super::model::{
-    Allergy, Condition, Encounter, Immunization, Medication, Observation, ObservationValue,
-    Patient, PatientRecord,
+    Allergy, CarePlan, Condition, Demographics, DiagnosticReport, Encounter, Goal, ImagingStudy,
+    Immunization, Medication, Observation, ObservationValue, Patient, PatientRecord, Procedure,
 };
 use super::search_keys;
 use crate::access::ChartAccess;
@@ -217,7 +217,211 @@ async fn save_record_in(
         .execute(&mut **tx)
         .await?;
     }
+    save_more_in(tx, &id, record).await?;
     Ok(id)
+}
+
+/// The kinds added by migration 0006, which share one table shape.
+async fn save_more_in(
+    tx: &mut Transaction<'static, Any>,
+    patient_id: &str,
+    record: &PatientRecord,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO patient_demographics (patient_id, item) VALUES ($1, $2) \
+         ON CONFLICT (patient_id) DO UPDATE SET item = excluded.item",
+    )
+    .bind(patient_id)
+    .bind(json(&record.demographics)?)
+    .execute(&mut **tx)
+    .await?;
+    for p in &record.procedures {
+        let at = p.performed.as_ref().map(ts);
+        let item = ItemRow::new(&p.fhir_id, at, p.encounter.as_deref(), json(p)?);
+        upsert_item(tx, ItemTable::Procedures, patient_id, item).await?;
+    }
+    for c in &record.care_plans {
+        let at = c.start.as_ref().map(ts);
+        let item = ItemRow::new(&c.fhir_id, at, c.encounter.as_deref(), json(c)?);
+        upsert_item(tx, ItemTable::CarePlans, patient_id, item).await?;
+    }
+    for g in &record.goals {
+        let item = ItemRow::new(&g.fhir_id, g.start.as_ref().map(ts), None, json(g)?);
+        upsert_item(tx, ItemTable::Goals, patient_id, item).await?;
+    }
+    for d in &record.reports {
+        let at = d.effective.as_ref().map(ts);
+        let item = ItemRow::new(&d.fhir_id, at, d.encounter.as_deref(), json(d)?);
+        upsert_item(tx, ItemTable::Reports, patient_id, item).await?;
+    }
+    for i in &record.imaging {
+        let at = i.started.as_ref().map(ts);
+        let item = ItemRow::new(&i.fhir_id, at, i.encounter.as_deref(), json(i)?);
+        upsert_item(tx, ItemTable::Imaging, patient_id, item).await?;
+    }
+    Ok(())
+}
+
+/// The tables of migration 0006 with the item shape. A closed set, so table names in SQL never
+/// come from anything but this enum.
+#[derive(Clone, Copy)]
+enum ItemTable {
+    Procedures,
+    CarePlans,
+    Goals,
+    Reports,
+    Imaging,
+}
+
+impl ItemTable {
+    fn name(self) -> &'static str {
+        match self {
+            ItemTable::Procedures => "procedures",
+            ItemTable::CarePlans => "care_plans",
+            ItemTable::Goals => "goals",
+            ItemTable::Reports => "diagnostic_reports",
+            ItemTable::Imaging => "imaging_studies",
+        }
+    }
+}
+
+struct ItemRow<'a> {
+    fhir_id: &'a str,
+    occurred_at: Option<String>,
+    encounter: Option<&'a str>,
+    item: String,
+}
+
+impl<'a> ItemRow<'a> {
+    fn new(
+        fhir_id: &'a str,
+        occurred_at: Option<String>,
+        encounter: Option<&'a str>,
+        item: String,
+    ) -> Self {
+        ItemRow {
+            fhir_id,
+            occurred_at,
+            encounter,
+            item,
+        }
+    }
+}
+
+async fn upsert_item(
+    tx: &mut Transaction<'static, Any>,
+    table: ItemTable,
+    patient_id: &str,
+    row: ItemRow<'_>,
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO {} (id, patient_id, fhir_id, occurred_at, encounter_fhir_id, item) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (patient_id, fhir_id) DO UPDATE SET occurred_at = excluded.occurred_at, \
+         encounter_fhir_id = excluded.encounter_fhir_id, item = excluded.item",
+        table.name()
+    );
+    sqlx::query(&sql)
+        .bind(new_id())
+        .bind(patient_id)
+        .bind(row.fhir_id)
+        .bind(row.occurred_at)
+        .bind(row.encounter)
+        .bind(row.item)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn table_items<T: DeserializeOwned>(
+    pool: &Pool,
+    chart: &ChartAccess,
+    table: ItemTable,
+) -> Result<Vec<T>, sqlx::Error> {
+    // Newest first; undated items last.
+    let sql = format!(
+        "SELECT item FROM {} WHERE patient_id = $1 ORDER BY occurred_at IS NULL, occurred_at DESC, fhir_id",
+        table.name()
+    );
+    items(pool, &sql, chart.patient_id()).await
+}
+
+pub async fn demographics(pool: &Pool, chart: &ChartAccess) -> Result<Demographics, sqlx::Error> {
+    let row = sqlx::query("SELECT item FROM patient_demographics WHERE patient_id = $1")
+        .bind(chart.patient_id())
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        Some(r) => parse(&r.try_get::<String, _>(0)?),
+        None => Ok(Demographics::default()),
+    }
+}
+
+/// Procedures, newest first.
+pub async fn procedures(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Procedure>, sqlx::Error> {
+    table_items(pool, chart, ItemTable::Procedures).await
+}
+
+/// Care plans, newest first.
+pub async fn care_plans(pool: &Pool, chart: &ChartAccess) -> Result<Vec<CarePlan>, sqlx::Error> {
+    table_items(pool, chart, ItemTable::CarePlans).await
+}
+
+pub async fn goals(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Goal>, sqlx::Error> {
+    table_items(pool, chart, ItemTable::Goals).await
+}
+
+/// Diagnostic reports, newest first.
+pub async fn reports(
+    pool: &Pool,
+    chart: &ChartAccess,
+) -> Result<Vec<DiagnosticReport>, sqlx::Error> {
+    table_items(pool, chart, ItemTable::Reports).await
+}
+
+/// Imaging studies, newest first.
+pub async fn imaging(pool: &Pool, chart: &ChartAccess) -> Result<Vec<ImagingStudy>, sqlx::Error> {
+    table_items(pool, chart, ItemTable::Imaging).await
+}
+
+/// One encounter of this chart by its FHIR id; `None` when this patient has no such visit
+/// (another patient's visit id included).
+pub async fn encounter(
+    pool: &Pool,
+    chart: &ChartAccess,
+    fhir_id: &str,
+) -> Result<Option<Encounter>, sqlx::Error> {
+    let row = sqlx::query("SELECT item FROM encounters WHERE patient_id = $1 AND fhir_id = $2")
+        .bind(chart.patient_id())
+        .bind(fhir_id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| parse(&r.try_get::<String, _>(0)?)).transpose()
+}
+
+/// The observations of one encounter, oldest first.
+pub async fn encounter_observations(
+    pool: &Pool,
+    chart: &ChartAccess,
+    fhir_id: &str,
+) -> Result<Vec<Observation>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT item FROM observations WHERE patient_id = $1 AND encounter_fhir_id = $2 ORDER BY effective_at",
+    )
+    .bind(chart.patient_id())
+    .bind(fhir_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| parse(&r.try_get::<String, _>(0)?))
+        .collect()
+}
+
+/// Every observation of the chart, oldest first (reports list theirs by id).
+pub async fn all_observations(
+    pool: &Pool,
+    chart: &ChartAccess,
+) -> Result<Vec<Observation>, sqlx::Error> {
+    observations_all(pool, chart).await
 }
 
 async fn items<T: DeserializeOwned>(
@@ -329,12 +533,18 @@ pub async fn whole_record(pool: &Pool, chart: &ChartAccess) -> Result<PatientRec
     observations.sort_by_key(|o| o.effective);
     Ok(PatientRecord {
         patient: patient(pool, chart).await?,
+        demographics: demographics(pool, chart).await?,
         encounters: encounters(pool, chart).await?,
         conditions: conditions(pool, chart).await?,
         medications: medications(pool, chart).await?,
         allergies: allergies(pool, chart).await?,
         immunizations: immunizations(pool, chart).await?,
         observations,
+        procedures: procedures(pool, chart).await?,
+        care_plans: care_plans(pool, chart).await?,
+        goals: goals(pool, chart).await?,
+        reports: reports(pool, chart).await?,
+        imaging: imaging(pool, chart).await?,
     })
 }
 

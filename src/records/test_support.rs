@@ -97,6 +97,11 @@ pub fn check_bundle_shape(bundle: &Value) {
             "Observation",
             &["status", "code", "subject", "effectiveDateTime"],
         ),
+        ("Procedure", &["status", "code", "subject"]),
+        ("CarePlan", &["status", "intent", "subject"]),
+        ("Goal", &["lifecycleStatus", "description", "subject"]),
+        ("DiagnosticReport", &["status", "code", "subject"]),
+        ("ImagingStudy", &["status", "subject"]),
     ];
     for e in &entries {
         let r = &e["resource"];
@@ -113,6 +118,16 @@ pub fn check_bundle_shape(bundle: &Value) {
         assert!(!id.is_empty() && id.len() <= 64);
         for field in ["subject", "patient", "encounter"] {
             if let Some(reference) = r.get(field).and_then(|v| v["reference"].as_str()) {
+                assert!(
+                    urls.contains(reference),
+                    "{rtype}.{field} dangles: {reference}"
+                );
+            }
+        }
+        // Lists of links: a report's results, a plan's goals, what plans and goals address.
+        for field in ["result", "goal", "addresses"] {
+            for link in r.get(field).and_then(Value::as_array).into_iter().flatten() {
+                let reference = link["reference"].as_str().unwrap_or_default();
                 assert!(
                     urls.contains(reference),
                     "{rtype}.{field} dangles: {reference}"

@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use super::chart_svg::{self, PointIn, SeriesIn};
 use super::model::{
-    Allergy, AllergySummary, ComponentValue, Condition, Encounter, Immunization, Medication,
-    Observation, ObservationCategory, ObservationValue, Patient, PatientRecord, Quantity,
+    Allergy, AllergySummary, ComponentValue, Concept, Condition, Encounter, Immunization,
+    Medication, Observation, ObservationCategory, ObservationValue, Patient, PatientRecord,
+    Quantity,
 };
 use super::ranges::{self, Flag};
 
@@ -249,6 +250,8 @@ pub struct VisitRow {
     pub reason: Option<String>,
     pub provider: Option<String>,
     pub organization: Option<String>,
+    /// Path segment of the visit's own page (what happened in it).
+    pub visit: Option<String>,
 }
 
 impl VisitRow {
@@ -259,6 +262,7 @@ impl VisitRow {
             reason: e.reason.as_ref().map(|r| plain_name(&r.display)),
             provider: e.provider.clone(),
             organization: e.organization.clone(),
+            visit: super::care_views::visit_segment(&e.fhir_id),
         }
     }
 }
@@ -329,7 +333,9 @@ pub fn reading(o: &Observation) -> Reading {
     match &o.value {
         ObservationValue::Quantity(q) => quantity_reading(loinc, q),
         // Coded answers arrive as their display ("Never smoked tobacco (finding)").
-        ObservationValue::Text(t) => Reading {
+        ObservationValue::Text(t)
+        | ObservationValue::Coded(Concept { display: t, .. })
+        | ObservationValue::Other { text: t, .. } => Reading {
             value: plain_name(t),
             unit: String::new(),
             flag: None,
@@ -392,7 +398,7 @@ pub fn reading(o: &Observation) -> Reading {
                         ));
                         flags.push(r.flag);
                     }
-                    ComponentValue::Text(t) => {
+                    ComponentValue::Text(t) | ComponentValue::Coded(Concept { display: t, .. }) => {
                         texts.push(format!("{}: {}", component_name(c), plain_name(t)))
                     }
                     ComponentValue::Empty => {}
@@ -806,7 +812,10 @@ fn trend_series(history: &[Observation]) -> Vec<SeriesIn> {
                     }
                 }
             }
-            ObservationValue::Text(_) | ObservationValue::Empty => {}
+            ObservationValue::Text(_)
+            | ObservationValue::Coded(_)
+            | ObservationValue::Other { .. }
+            | ObservationValue::Empty => {}
         }
     }
     // Systolic above diastolic in the legend, as people say it.

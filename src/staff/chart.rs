@@ -26,6 +26,11 @@ fn section_of(page: &ChartPage) -> Section {
         ChartPage::Lab(_) => Section::LabHistory,
         ChartPage::Vitals => Section::Vitals,
         ChartPage::Visits => Section::Visits,
+        ChartPage::Visit(_) => Section::Visit,
+        ChartPage::Procedures => Section::Procedures,
+        ChartPage::CarePlans => Section::CarePlans,
+        ChartPage::Reports => Section::Reports,
+        ChartPage::SocialHistory => Section::SocialHistory,
     }
 }
 
@@ -139,4 +144,19 @@ pub async fn lab(
         return Err(AppError::NotFound);
     }
     open(&req, &state, &session, &c, &id, ChartPage::Lab(loinc)).await
+}
+
+/// `GET /staff/patients/{id}/visits/{visit}`: one visit and what happened in it.
+pub async fn visit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    c: Clinician,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, visit) = p.into_inner();
+    if !crate::records::care_views::is_visit_id(&visit) {
+        return Err(AppError::NotFound);
+    }
+    open(&req, &state, &session, &c, &id, ChartPage::Visit(visit)).await
 }

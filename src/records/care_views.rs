@@ -1,0 +1,593 @@
+//! What the pages added by issue 12 show: procedures, care plans and goals, diagnostic reports
+//! and imaging, social history, and one visit with what happened in it.
+//!
+//! Like `views`, pure functions of domain values (kept in their own file so the two can change
+//! apart); nothing here reads the database or knows who is looking.
+
+use std::collections::{BTreeMap, HashMap};
+
+use base64::Engine;
+use serde::Serialize;
+
+use super::model::{
+    CarePlan, Condition, DiagnosticReport, Encounter, Goal, ImagingStudy, Immunization,
+    Observation, ObservationCategory, Procedure,
+};
+use super::views::{self, DateView};
+
+/// A FHIR status code in words: "in-progress" reads "In progress".
+pub fn status_words(code: &str) -> String {
+    let spaced = code.replace('-', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Not recorded".to_owned(),
+    }
+}
+
+/// The visit page's path segment for an encounter id, when the id is safe in a URL path (FHIR
+/// ids are `[A-Za-z0-9-.]{1,64}`; anything else gets no link rather than a broken one).
+pub fn visit_segment(fhir_id: &str) -> Option<String> {
+    is_visit_id(fhir_id).then(|| fhir_id.to_owned())
+}
+
+/// Whether a URL segment can be a visit id at all (checked before anything is opened).
+pub fn is_visit_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && s != "."
+        && s != ".."
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcedureRow {
+    pub name: String,
+    pub date: Option<DateView>,
+    pub status: String,
+    pub reason: Option<String>,
+    pub body_site: Option<String>,
+    /// Path segment of the visit it happened in.
+    pub visit: Option<String>,
+}
+
+impl ProcedureRow {
+    pub fn of(p: &Procedure) -> Self {
+        ProcedureRow {
+            name: p.code.display.clone(),
+            date: p.performed.as_ref().map(DateView::at),
+            status: status_words(&p.status),
+            reason: p.reason.as_ref().map(|r| r.display.clone()),
+            body_site: p.body_site.as_ref().map(|b| b.display.clone()),
+            visit: p.encounter.as_deref().and_then(visit_segment),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivityRow {
+    pub name: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalRow {
+    pub description: String,
+    pub status: String,
+    pub achievement: Option<String>,
+    pub since: Option<DateView>,
+}
+
+impl GoalRow {
+    pub fn of(g: &Goal) -> Self {
+        GoalRow {
+            description: g.description.display.clone(),
+            status: status_words(&g.lifecycle_status),
+            achievement: g.achievement_status.as_deref().map(status_words),
+            since: g.start.as_ref().map(DateView::at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CarePlanView {
+    pub title: String,
+    pub status: String,
+    pub active: bool,
+    pub start: Option<DateView>,
+    pub end: Option<DateView>,
+    /// Names of the conditions the plan is for.
+    pub reasons: Vec<String>,
+    pub activities: Vec<ActivityRow>,
+    pub goals: Vec<GoalRow>,
+}
+
+/// What the care plans page shows: active plans first, then the others, then goals that
+/// belong to no plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct CarePlansView {
+    pub plans: Vec<CarePlanView>,
+    pub other_goals: Vec<GoalRow>,
+}
+
+pub fn care_plans_view(
+    plans: &[CarePlan],
+    goals: &[Goal],
+    conditions: &[Condition],
+) -> CarePlansView {
+    let goal_by_id: HashMap<&str, &Goal> = goals.iter().map(|g| (g.fhir_id.as_str(), g)).collect();
+    let condition_by_id: HashMap<&str, &Condition> =
+        conditions.iter().map(|c| (c.fhir_id.as_str(), c)).collect();
+    let mut used = std::collections::HashSet::new();
+    let mut views: Vec<CarePlanView> = plans
+        .iter()
+        .map(|p| {
+            let goals = p
+                .goals
+                .iter()
+                .filter_map(|id| goal_by_id.get(id.as_str()))
+                .map(|g| {
+                    used.insert(g.fhir_id.as_str());
+                    GoalRow::of(g)
+                })
+                .collect();
+            CarePlanView {
+                title: p.title(),
+                status: status_words(&p.status),
+                active: p.status == "active",
+                start: p.start.as_ref().map(DateView::at),
+                end: p.end.as_ref().map(DateView::at),
+                reasons: p
+                    .addresses
+                    .iter()
+                    .filter_map(|id| condition_by_id.get(id.as_str()))
+                    .map(|c| c.code.display.clone())
+                    .collect(),
+                activities: p
+                    .activities
+                    .iter()
+                    .map(|a| ActivityRow {
+                        name: a
+                            .code
+                            .as_ref()
+                            .map(|c| c.display.clone())
+                            .unwrap_or_else(|| "Activity (not named)".to_owned()),
+                        status: status_words(&a.status),
+                    })
+                    .collect(),
+                goals,
+            }
+        })
+        .collect();
+    // Stable: active plans first, each group keeping the store's newest-first order.
+    views.sort_by_key(|v| !v.active);
+    CarePlansView {
+        plans: views,
+        other_goals: goals
+            .iter()
+            .filter(|g| !used.contains(g.fhir_id.as_str()))
+            .map(GoalRow::of)
+            .collect(),
+    }
+}
+
+/// One result line of a report, a visit or social history.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueRow {
+    pub name: String,
+    pub value: String,
+    pub unit: String,
+    pub flag: Option<String>,
+    pub flag_class: &'static str,
+    pub date: DateView,
+    /// Set for LOINC-coded results, which have a history page.
+    pub loinc: Option<String>,
+}
+
+impl ValueRow {
+    pub fn of(o: &Observation) -> Self {
+        let r = views::reading(o);
+        ValueRow {
+            name: views::test_name(o),
+            value: r.value,
+            unit: r.unit,
+            flag: r.flag.map(|f| f.to_string()),
+            flag_class: views::flag_class(r.flag),
+            date: DateView::at(&o.effective),
+            loinc: o.loinc().filter(|c| views::is_code(c)).map(str::to_owned),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    pub title: String,
+    /// The document's words, when it is plain text we can show.
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportView {
+    pub name: String,
+    pub date: Option<DateView>,
+    pub status: String,
+    pub category: Option<String>,
+    pub results: Vec<ValueRow>,
+    pub conclusion: Option<String>,
+    pub documents: Vec<DocumentView>,
+    pub visit: Option<String>,
+}
+
+/// Plain-text attachments are shown; anything else is named only (we never render HTML or
+/// other active content from a source).
+fn document(a: &super::model::Attachment) -> DocumentView {
+    let is_text = a
+        .content_type
+        .as_deref()
+        .is_some_and(|t| t.split(';').next().map(str::trim) == Some("text/plain"));
+    let text = a
+        .data
+        .as_deref()
+        .filter(|_| is_text)
+        .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    DocumentView {
+        title: a.title.clone().unwrap_or_else(|| match &text {
+            Some(_) => "Report text".to_owned(),
+            None => "Attached document (not shown here)".to_owned(),
+        }),
+        text,
+    }
+}
+
+/// Reports with their results, in the order the store gives them (newest first).
+pub fn reports_view(reports: &[DiagnosticReport], observations: &[Observation]) -> Vec<ReportView> {
+    let by_id: HashMap<&str, &Observation> = observations
+        .iter()
+        .map(|o| (o.fhir_id.as_str(), o))
+        .collect();
+    reports
+        .iter()
+        .map(|d| ReportView {
+            name: d.code.display.clone(),
+            date: d.effective.or(d.issued).as_ref().map(DateView::at),
+            status: status_words(&d.status),
+            category: d.categories.first().map(|c| c.display.clone()),
+            results: d
+                .results
+                .iter()
+                .filter_map(|id| by_id.get(id.as_str()))
+                .map(|o| ValueRow::of(o))
+                .collect(),
+            conclusion: d.conclusion.clone(),
+            documents: d.presented_forms.iter().map(document).collect(),
+            visit: d.encounter.as_deref().and_then(visit_segment),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImagingRow {
+    pub date: Option<DateView>,
+    pub description: Option<String>,
+    /// "Digital Radiography of Chest", one per series.
+    pub series: Vec<String>,
+    pub images: usize,
+    pub status: String,
+    pub visit: Option<String>,
+}
+
+impl ImagingRow {
+    pub fn of(i: &ImagingStudy) -> Self {
+        ImagingRow {
+            date: i.started.as_ref().map(DateView::at),
+            description: i.description.clone(),
+            series: i
+                .series
+                .iter()
+                .map(|s| match &s.body_site {
+                    Some(site) => format!("{} of {}", s.modality.display, site.display),
+                    None => s.modality.display.clone(),
+                })
+                .collect(),
+            images: i.series.iter().map(|s| s.instances.len()).sum(),
+            status: status_words(&i.status),
+            visit: i.encounter.as_deref().and_then(visit_segment),
+        }
+    }
+}
+
+/// One social-history or survey question: its latest answer and every answer before it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryItem {
+    pub name: String,
+    pub latest: ValueRow,
+    /// Every answer, newest first (the latest included).
+    pub history: Vec<ValueRow>,
+}
+
+/// Whether an observation belongs on the social history page.
+pub fn is_social_history(o: &Observation) -> bool {
+    matches!(&o.category, ObservationCategory::Other(c) if c == "social-history" || c == "survey")
+}
+
+/// Whether an observation is shown on neither the labs, vitals nor social history pages (exam,
+/// procedure, imaging, uncategorised: ejection fraction, FEV1/FVC, ...).
+pub fn is_other_measurement(o: &Observation) -> bool {
+    matches!(&o.category, ObservationCategory::Other(_)) && !is_social_history(o)
+}
+
+/// Social-history and survey observations grouped by code, smoking status first, then by name.
+pub fn social_history(observations: &[Observation]) -> Vec<HistoryItem> {
+    grouped(observations, is_social_history)
+}
+
+/// Observations no other page shows, grouped by code like social history.
+pub fn other_measurements(observations: &[Observation]) -> Vec<HistoryItem> {
+    grouped(observations, is_other_measurement)
+}
+
+fn grouped(observations: &[Observation], keep: fn(&Observation) -> bool) -> Vec<HistoryItem> {
+    let mut groups: BTreeMap<(String, String), Vec<&Observation>> = BTreeMap::new();
+    for o in observations.iter().filter(|o| keep(o)) {
+        let key = (o.code.system.clone(), o.code.code.clone());
+        let key = if o.code.code.is_empty() {
+            (String::new(), o.code.display.clone())
+        } else {
+            key
+        };
+        groups.entry(key).or_default().push(o);
+    }
+    let mut items: Vec<HistoryItem> = groups
+        .into_values()
+        .filter_map(|mut list| {
+            list.sort_by_key(|o| std::cmp::Reverse(o.effective));
+            let history: Vec<ValueRow> = list.iter().map(|o| ValueRow::of(o)).collect();
+            let latest = history.first()?.clone();
+            Some(HistoryItem {
+                name: latest.name.clone(),
+                latest,
+                history,
+            })
+        })
+        .collect();
+    items.sort_by_key(|i| {
+        (
+            i.latest.loinc.as_deref() != Some(SMOKING_STATUS),
+            i.name.to_lowercase(),
+        )
+    });
+    items
+}
+
+/// LOINC 72166-2 "Tobacco smoking status".
+pub const SMOKING_STATUS: &str = "72166-2";
+
+/// One visit and what happened in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitView {
+    pub title: String,
+    pub date: DateView,
+    pub reason: Option<String>,
+    pub provider: Option<String>,
+    pub organization: Option<String>,
+    pub conditions: Vec<views::ConditionRow>,
+    pub procedures: Vec<ProcedureRow>,
+    pub results: Vec<ValueRow>,
+    pub immunizations: Vec<views::ImmunizationRow>,
+}
+
+pub struct VisitParts<'a> {
+    pub encounter: &'a Encounter,
+    pub conditions: &'a [Condition],
+    pub procedures: &'a [Procedure],
+    pub observations: &'a [Observation],
+    pub immunizations: &'a [Immunization],
+}
+
+pub fn visit_view(parts: VisitParts<'_>) -> VisitView {
+    let id = Some(parts.encounter.fhir_id.as_str());
+    let e = parts.encounter;
+    VisitView {
+        title: e.title(),
+        date: DateView::at(&e.start),
+        reason: e.reason.as_ref().map(|r| r.display.clone()),
+        provider: e.provider.clone(),
+        organization: e.organization.clone(),
+        conditions: parts
+            .conditions
+            .iter()
+            .filter(|c| c.encounter.as_deref() == id)
+            .map(views::ConditionRow::of)
+            .collect(),
+        procedures: parts
+            .procedures
+            .iter()
+            .filter(|p| p.encounter.as_deref() == id)
+            .map(ProcedureRow::of)
+            .collect(),
+        results: parts
+            .observations
+            .iter()
+            .filter(|o| o.encounter.as_deref() == id)
+            .map(ValueRow::of)
+            .collect(),
+        immunizations: parts
+            .immunizations
+            .iter()
+            .filter(|i| i.encounter.as_deref() == id)
+            .map(views::ImmunizationRow::of)
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::model::{systems, CarePlanActivity, Concept, ObservationValue, Quantity};
+    use chrono::{TimeZone, Utc};
+
+    fn at(day: u32) -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2020, 1, day, 9, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn obs(id: &str, code: &str, display: &str, day: u32, value: ObservationValue) -> Observation {
+        Observation {
+            fhir_id: id.into(),
+            code: Concept::new(systems::LOINC, code, display),
+            status: "final".into(),
+            category: ObservationCategory::Other("survey".into()),
+            effective: at(day),
+            value,
+            encounter: Some("enc".into()),
+        }
+    }
+
+    #[test]
+    fn social_history_puts_smoking_first_with_latest_answer_and_history() {
+        let never = Concept::new(systems::SNOMED, "266919005", "Never smoker");
+        let former = Concept::new(systems::SNOMED, "8517006", "Former smoker");
+        let list = vec![
+            obs(
+                "a",
+                "72166-2",
+                "Tobacco smoking status NHIS",
+                1,
+                ObservationValue::Coded(never),
+            ),
+            obs(
+                "b",
+                "72166-2",
+                "Tobacco smoking status NHIS",
+                5,
+                ObservationValue::Coded(former),
+            ),
+            obs(
+                "c",
+                "44249-1",
+                "PHQ-9 quick depression assessment panel",
+                3,
+                ObservationValue::Quantity(Quantity {
+                    value: 4.0,
+                    unit: "{score}".into(),
+                }),
+            ),
+        ];
+        let items = social_history(&list);
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].latest.value, "Former smoker");
+        assert_eq!(items[0].history.len(), 2);
+        assert_eq!(items[0].history[1].value, "Never smoker");
+        assert!(items[1].name.contains("PHQ-9"));
+    }
+
+    #[test]
+    fn exam_results_are_other_measurements_not_social_history() {
+        let mut ef = obs(
+            "ef",
+            "10230-1",
+            "Left ventricular Ejection fraction",
+            2,
+            ObservationValue::Quantity(Quantity {
+                value: 55.0,
+                unit: "%".into(),
+            }),
+        );
+        ef.category = ObservationCategory::Other("exam".into());
+        let mut lab = ef.clone();
+        lab.category = ObservationCategory::Laboratory;
+        let smoking = obs(
+            "s",
+            "72166-2",
+            "Tobacco smoking status",
+            1,
+            ObservationValue::Empty,
+        );
+        let list = vec![ef, lab, smoking];
+        let other = other_measurements(&list);
+        assert_eq!(other.len(), 1);
+        assert_eq!(
+            other[0].history.len(),
+            1,
+            "the lab result stays on the labs page"
+        );
+        assert_eq!(social_history(&list).len(), 1);
+    }
+
+    #[test]
+    fn care_plans_show_their_goals_and_activities_and_list_orphan_goals() {
+        let plan = CarePlan {
+            fhir_id: "cp".into(),
+            status: "active".into(),
+            intent: "order".into(),
+            categories: vec![Concept::new(
+                systems::SNOMED,
+                "698360004",
+                "Diabetes self management plan",
+            )],
+            start: Some(at(1)),
+            end: None,
+            addresses: vec!["c1".into()],
+            goals: vec!["g1".into()],
+            activities: vec![CarePlanActivity {
+                code: Some(Concept::new(systems::SNOMED, "160670007", "Diabetic diet")),
+                status: "in-progress".into(),
+                location: None,
+            }],
+            encounter: None,
+        };
+        let goal = |id: &str, text: &str| Goal {
+            fhir_id: id.into(),
+            lifecycle_status: "accepted".into(),
+            achievement_status: Some("in-progress".into()),
+            description: Concept::new("", "", text),
+            start: None,
+            addresses: vec![],
+        };
+        let condition = Condition {
+            fhir_id: "c1".into(),
+            code: Concept::new(systems::SNOMED, "44054006", "Diabetes"),
+            clinical_status: None,
+            verification_status: None,
+            onset: None,
+            abatement: None,
+            recorded: None,
+            encounter: None,
+        };
+        let view = care_plans_view(
+            &[plan],
+            &[goal("g1", "HbA1c < 7.0"), goal("g2", "Walk daily")],
+            &[condition],
+        );
+        let p = &view.plans[0];
+        assert_eq!(p.title, "Diabetes self management plan");
+        assert_eq!(p.reasons, ["Diabetes"]);
+        assert_eq!(p.activities[0].status, "In progress");
+        assert_eq!(p.goals[0].description, "HbA1c < 7.0");
+        assert_eq!(view.other_goals.len(), 1);
+        assert_eq!(view.other_goals[0].description, "Walk daily");
+    }
+
+    #[test]
+    fn only_plain_text_documents_are_shown_and_odd_ids_get_no_visit_link() {
+        let text = super::super::model::Attachment {
+            content_type: Some("text/plain; charset=utf-8".into()),
+            title: None,
+            data: Some(base64::engine::general_purpose::STANDARD.encode("All clear.")),
+            url: None,
+        };
+        assert_eq!(document(&text).text.as_deref(), Some("All clear."));
+        let html = super::super::model::Attachment {
+            content_type: Some("text/html".into()),
+            ..text
+        };
+        assert_eq!(document(&html).text, None);
+        assert_eq!(visit_segment("abc-123.x").as_deref(), Some("abc-123.x"));
+        assert_eq!(visit_segment("../x"), None);
+        assert_eq!(visit_segment(".."), None);
+        assert_eq!(visit_segment(""), None);
+    }
+}
