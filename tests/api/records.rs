@@ -874,7 +874,7 @@ async fn procedures_care_plans_reports_and_social_history_show_the_record() {
     assert!(text(&page.body).contains("Imaging (0)"));
     // Exam results, shown on no other page, are listed there too.
     assert!(texts(&page.body, "main h2").contains(&"Other measurements (1)".to_string()));
-    assert!(text(&page.body).contains("Left ventricular Ejection fraction"));
+    assert!(text(&page.body).contains("Ejection fraction (heart pumping)"));
 
     // Social history: smoking status first, its latest answer and every answer.
     let page = fetch(&app, &b, "/records/social-history").await;
