@@ -161,6 +161,8 @@ pub async fn render_chart_page(
         &views::PatientHeading::of(&patient, today),
     );
     ctx.insert("base", base);
+    // The print header says when the paper was made (the day the page was rendered, UTC).
+    ctx.insert("printed_on", &views::DateView::day(today));
     ctx.insert("page_title", page.title());
     ctx.insert("section", page.segment());
     let mut parent = None;
