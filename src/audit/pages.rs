@@ -95,6 +95,7 @@ fn describe(action: &str, detail: Option<&str>) -> String {
         "vitals" => "your vital signs",
         "visits" => "your visits",
         "access_log" | "access_log_export" => "this access log",
+        "printable_summary" => "a printable summary of your record",
         _ => "your record",
     };
     match action {

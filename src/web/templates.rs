@@ -23,6 +23,7 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "records_home.html",
         "records_section.html",
         "records_lab.html",
+        "records_printable.html",
         "records_print_header.html",
         "staff_home.html",
         "staff_break_glass.html",
