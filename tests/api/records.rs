@@ -705,6 +705,16 @@ async fn every_chart_page_prints_whose_record_it_is_and_its_tables_reflow_on_a_p
     for path in &paths {
         let page = fetch(&app, &b, path).await;
         assert_eq!(page.status, 200, "{path}");
+        // Phones may zoom (WCAG 1.4.4): no maximum-scale, no user-scalable=no.
+        let viewport = attrs(&page.body, r#"meta[name="viewport"]"#, "content").join(",");
+        assert!(
+            viewport.contains("width=device-width"),
+            "{path}: {viewport}"
+        );
+        assert!(
+            !viewport.contains("maximum-scale") && !viewport.contains("user-scalable"),
+            "{path}: {viewport}"
+        );
         // The header that repeats on every printed sheet (portal.css, @media print).
         let header = texts(&page.body, ".print-header").join(" ");
         assert!(header.contains(&name), "{path}: {header}");
