@@ -67,6 +67,7 @@ pub enum Section {
     Export,
     AccessLog,
     AccessLogExport,
+    PrintableSummary,
 }
 
 impl Section {
@@ -89,6 +90,7 @@ impl Section {
             Section::Export => "export",
             Section::AccessLog => "access_log",
             Section::AccessLogExport => "access_log_export",
+            Section::PrintableSummary => "printable_summary",
         }
     }
 

@@ -352,6 +352,10 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .route("/records", web::get().to(records_pages::summary))
         .route("/records/export", web::get().to(records_pages::export))
         .route(
+            "/records/printable",
+            web::get().to(records_pages::printable),
+        )
+        .route(
             "/records/access-log",
             web::get().to(audit_pages::patient_access_log),
         )

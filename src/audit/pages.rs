@@ -101,6 +101,7 @@ fn describe(action: &str, detail: Option<&str>) -> String {
         "reports" => "your test reports and imaging",
         "social_history" => "your social history",
         "access_log" | "access_log_export" => "this access log",
+        "printable_summary" => "a printable summary of your record",
         _ => "your record",
     };
     match action {

@@ -159,6 +159,11 @@ fn nav(base: &str, page: &ChartPage, parent: Option<&ChartPage>) -> Vec<views::N
             label: "Download my record",
             current: None,
         });
+        items.push(views::NavItem {
+            href: format!("{base}/printable"),
+            label: "Printable summary",
+            current: None,
+        });
     }
     items.push(views::NavItem {
         href: format!("{base}/access-log"),
@@ -188,6 +193,8 @@ pub async fn render_chart_page(
         &views::PatientHeading::of(&patient, today),
     );
     ctx.insert("base", base);
+    // The print header says when the paper was made (the day the page was rendered, UTC).
+    ctx.insert("printed_on", &views::DateView::day(today));
     ctx.insert("page_title", page.title());
     ctx.insert("section", page.segment());
     let mut parent = None;
@@ -403,6 +410,58 @@ pub async fn visit(
     let chart = patient.open(&state, &req, Section::Visit).await?;
     let ctx = page_context(Some((&patient.user, &session)), &state);
     render_chart_page(&state, ctx, &chart, ChartPage::Visit(id), PATIENT_BASE).await
+}
+
+/// How many lab tests the printable summary lists (the latest result of each, newest first).
+const PRINTABLE_RESULTS: usize = 12;
+
+/// `GET /records/printable`: one page a patient can print and bring to an appointment: who,
+/// current conditions and medications, allergies, immunizations, the latest vital signs and lab
+/// results. Opened (and audited) like every other chart page; always the patient's own record.
+pub async fn printable(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: LinkedPatient,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    let chart = patient
+        .open(&state, &req, Section::PrintableSummary)
+        .await?;
+    let mut ctx = page_context(Some((&patient.user, &session)), &state);
+    let pool = &state.pool;
+    let record = store::patient(pool, &chart).await?;
+    let today = Utc::now().date_naive();
+    let conditions = store::conditions(pool, &chart).await?;
+    let medications = store::medications(pool, &chart).await?;
+    let allergies = store::allergies(pool, &chart).await?;
+    let immunizations: Vec<views::ImmunizationRow> = store::immunizations(pool, &chart)
+        .await?
+        .iter()
+        .map(views::ImmunizationRow::of)
+        .collect();
+    let vitals = store::observations(pool, &chart, "vital-signs").await?;
+    let labs = store::observations(pool, &chart, "laboratory").await?;
+    let mut results = views::latest_results(&labs);
+    let test_count = results.len();
+    results.truncate(PRINTABLE_RESULTS);
+    ctx.insert(
+        "patient_heading",
+        &views::PatientHeading::of(&record, today),
+    );
+    ctx.insert("printed_on", &views::DateView::day(today));
+    ctx.insert("page_title", "Health summary");
+    ctx.insert("conditions", &views::split_conditions(&conditions).0);
+    ctx.insert("medications", &views::split_medications(&medications).0);
+    ctx.insert("allergies", &views::allergies_view(&record, allergies));
+    ctx.insert("immunizations", &immunizations);
+    ctx.insert("vitals", &views::latest_vitals(&vitals));
+    ctx.insert("results", &results);
+    ctx.insert("test_count", &test_count);
+    Ok(templates::page(
+        StatusCode::OK,
+        "records_printable.html",
+        &ctx,
+    ))
 }
 
 /// `GET /records/export`: the whole record as a FHIR R4 Bundle, downloaded as a file.

@@ -24,6 +24,8 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "records_section.html",
         "records_lab.html",
         "records_care.html",
+        "records_printable.html",
+        "records_print_header.html",
         "staff_home.html",
         "staff_break_glass.html",
         "staff_activation_code.html",

@@ -10,6 +10,7 @@ use patient_portal::records::model::{
     systems, Concept, Mrn, Observation, ObservationCategory, ObservationValue, Patient,
     PatientRecord, Quantity, Sex,
 };
+use patient_portal::records::views;
 use scraper::{Html, Selector};
 use serde_json::Value;
 
@@ -1090,4 +1091,181 @@ async fn a_synthea_record_shows_every_kept_resource_on_its_pages_and_in_its_expo
         "449868002"
     );
     assert_eq!(back.demographics, record.demographics);
+}
+
+#[tokio::test]
+async fn the_printable_summary_lists_the_record_for_an_appointment_and_is_audited() {
+    // Arrange
+    let app = spawn_app().await;
+    let record = record_a();
+    let (b, id) = signed_in_patient(&app, &record, &PATIENT_A).await;
+    let summary = fetch(&app, &b, "/records").await.body;
+    assert!(
+        attrs(&summary, "nav.chart-nav a", "href").contains(&"/records/printable".to_string()),
+        "the chart links to the printable summary"
+    );
+    let before = app.audit_rows().await.len();
+
+    // Act
+    let page = fetch(&app, &b, "/records/printable").await;
+
+    // Assert: one audit entry, committed with the page.
+    assert_eq!(page.status, 200);
+    assert_eq!(page.cache_control, "no-store");
+    let rows = app.audit_rows().await;
+    let new: Vec<_> = rows[before..].to_vec();
+    assert_eq!(new.len(), 1, "one entry: {new:?}");
+    let (action, actor, patient, detail) = &new[0];
+    assert_eq!(action, "view_record");
+    assert_eq!(actor.as_deref(), Some(PATIENT_A.subject));
+    assert_eq!(patient.as_deref(), Some(id.as_str()));
+    assert_eq!(detail.as_deref(), Some("printable_summary"));
+
+    // What a clinician reads on the paper: who, and each part of the record.
+    let words = text(&page.body);
+    assert!(words.contains(&record.patient.display_name()));
+    assert!(words.contains(&record.patient.birth_date.format("%-d %B %Y").to_string()));
+    assert!(words.contains(&record.patient.mrn.value));
+    let printed = format!("Printed on {}", today().format("%-d %B %Y"));
+    assert!(words.contains(&printed), "the print date");
+    // Names as the other record pages show them.
+    for c in record.active_conditions() {
+        let shown = views::ConditionRow::of(c).name;
+        assert!(words.contains(&shown), "{shown}");
+    }
+    assert!(record.active_medications().count() > 0);
+    for m in record.active_medications() {
+        let shown = views::MedicationRow::of(m).name;
+        assert!(words.contains(&shown), "{shown}");
+    }
+    assert!(words.contains("No known allergies"));
+    assert!(!record.immunizations.is_empty());
+    for i in &record.immunizations {
+        let shown = views::ImmunizationRow::of(i).vaccine;
+        assert!(words.contains(&shown), "{shown}");
+    }
+    assert!(texts(&page.body, "td.value").contains(&"86 mg/dL".to_string()));
+    assert!(texts(&page.body, "td.value").contains(&"7.6 %".to_string()));
+    assert!(words.contains("Blood pressure") && words.contains("mmHg"));
+    // Paper needs no navigation: the chart's section links are not part of it.
+    assert_eq!(select_count(&page.body, "nav.chart-nav"), 0);
+
+    // The patient's access log says what was opened.
+    let log = text(&fetch(&app, &b, "/records/access-log").await.body);
+    assert!(log.contains("a printable summary of your record"), "{log}");
+}
+
+#[tokio::test]
+async fn the_printable_summary_is_only_ever_the_signed_in_patients_own() {
+    // Arrange: A has a full record; B a small one.
+    let app = spawn_app().await;
+    let a = record_a();
+    let a_id = app.seed(&a).await;
+    app.link(&a_id, &PATIENT_A).await;
+    let (b, b_id) = signed_in_patient(&app, &record_b(), &PATIENT_B).await;
+    let a_secrets = [
+        a.patient.display_name(),
+        a.patient.mrn.value.clone(),
+        a_id.clone(),
+        a.conditions[0].code.display.clone(),
+    ];
+
+    // Act + Assert: whatever B adds to the URL, B gets B's own summary.
+    for path in [
+        "/records/printable".to_string(),
+        format!("/records/printable?patient_id={a_id}"),
+        format!("/records/printable?id={a_id}"),
+        format!("/records/printable?mrn={}", a.patient.mrn.value),
+        format!("/records/printable/{a_id}"),
+    ] {
+        let page = fetch(&app, &b, &path).await;
+        for secret in &a_secrets {
+            assert!(
+                !page.body.contains(secret.as_str()),
+                "{path} leaks {secret}"
+            );
+        }
+        match page.status {
+            200 => assert!(text(&page.body).contains("MRN-B-777"), "{path}"),
+            404 => {}
+            other => panic!("{path}: unexpected status {other}"),
+        }
+    }
+    for (_, actor, patient, _) in app.audit_rows().await {
+        if actor.as_deref() == Some(PATIENT_B.subject) {
+            if let Some(p) = patient {
+                assert_eq!(p, b_id);
+            }
+        }
+    }
+
+    // A clinician has no "own" record here; an anonymous visitor is sent to sign in first.
+    let c = app.browser();
+    app.sign_in_as(&c, &CLINICIAN).await;
+    assert_eq!(fetch(&app, &c, "/records/printable").await.status, 403);
+    let anonymous = app.browser();
+    let resp = app.get(&anonymous, "/records/printable").await;
+    assert_redirect_to(&resp, "/signin?returnUrl=%2Frecords%2Fprintable");
+}
+
+#[tokio::test]
+async fn every_chart_page_prints_whose_record_it_is_and_its_tables_reflow_on_a_phone() {
+    let app = spawn_app().await;
+    let record = record_a();
+    let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
+    let name = record.patient.display_name();
+    let born = record.patient.birth_date.format("%-d %B %Y").to_string();
+    let printed = format!(
+        "Printed from the patient portal on {}",
+        today().format("%-d %B %Y")
+    );
+
+    let mut paths = vec![
+        "/records".to_string(),
+        "/records/labs/2345-7".to_string(),
+        "/records/printable".to_string(),
+    ];
+    paths.extend(SECTIONS.iter().map(|s| format!("/records/{s}")));
+    for path in &paths {
+        let page = fetch(&app, &b, path).await;
+        assert_eq!(page.status, 200, "{path}");
+        // Phones may zoom (WCAG 1.4.4): no maximum-scale, no user-scalable=no.
+        let viewport = attrs(&page.body, r#"meta[name="viewport"]"#, "content").join(",");
+        assert!(
+            viewport.contains("width=device-width"),
+            "{path}: {viewport}"
+        );
+        assert!(
+            !viewport.contains("maximum-scale") && !viewport.contains("user-scalable"),
+            "{path}: {viewport}"
+        );
+        // The header that repeats on every printed sheet (portal.css, @media print).
+        let header = texts(&page.body, ".print-header").join(" ");
+        assert!(header.contains(&name), "{path}: {header}");
+        assert!(header.contains(&born), "{path}: {header}");
+        assert!(header.contains(&printed), "{path}: {header}");
+        // Below 40em each row of a result table is a block of "label: value" pairs, the label
+        // coming from data-label; a cell without one would show a bare value. Grids (.grid)
+        // scroll inside their own labelled region instead.
+        let doc = Html::parse_document(&page.body);
+        let cells = Selector::parse("main table:not(.grid) td").unwrap();
+        for td in doc.select(&cells) {
+            let has_label = td.value().attr("data-label").is_some_and(|l| !l.is_empty());
+            let inner = td.inner_html();
+            assert!(
+                has_label || inner.trim().is_empty(),
+                "{path}: a cell without data-label: {inner}"
+            );
+        }
+        let grids = Selector::parse("main table.grid").unwrap();
+        for grid in doc.select(&grids) {
+            let region = grid
+                .parent()
+                .and_then(scraper::ElementRef::wrap)
+                .expect("a grid sits in a region");
+            assert_eq!(region.value().attr("role"), Some("region"), "{path}");
+            assert_eq!(region.value().attr("tabindex"), Some("0"), "{path}");
+            assert!(region.value().attr("aria-labelledby").is_some(), "{path}");
+        }
+    }
 }
