@@ -1226,6 +1226,7 @@ async fn every_chart_page_prints_whose_record_it_is_and_its_tables_reflow_on_a_p
         "/records/printable".to_string(),
     ];
     paths.extend(SECTIONS.iter().map(|s| format!("/records/{s}")));
+    paths.extend(MORE_SECTIONS.iter().map(|(s, _)| format!("/records/{s}")));
     for path in &paths {
         let page = fetch(&app, &b, path).await;
         assert_eq!(page.status, 200, "{path}");
