@@ -889,7 +889,7 @@ async fn procedures_care_plans_reports_and_social_history_show_the_record() {
     assert!(!smoking.is_empty());
     let first_row = texts(&page.body, "main table:first-of-type tbody tr");
     assert!(
-        first_row[0].contains("Tobacco smoking status")
+        first_row[0].contains("Smoking status")
             && first_row[0].contains("Occasional tobacco smoker"),
         "{first_row:?}"
     );
