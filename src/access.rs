@@ -59,6 +59,14 @@ pub enum Section {
     Export,
     AccessLog,
     AccessLogExport,
+    /// Reading message threads (the list or one conversation).
+    Messages,
+    /// Writing a message (a new conversation or a reply).
+    MessageSend,
+    /// Assigning a conversation or marking it done.
+    MessageUpdate,
+    /// Downloading a message's attachment.
+    MessageAttachment,
 }
 
 impl Section {
@@ -76,6 +84,10 @@ impl Section {
             Section::Export => "export",
             Section::AccessLog => "access_log",
             Section::AccessLogExport => "access_log_export",
+            Section::Messages => "messages",
+            Section::MessageSend => "message_send",
+            Section::MessageUpdate => "message_update",
+            Section::MessageAttachment => "message_attachment",
         }
     }
 
@@ -83,6 +95,10 @@ impl Section {
         match self {
             Section::Export => Action::ExportRecord,
             Section::AccessLog | Section::AccessLogExport => Action::ViewAccessLog,
+            Section::Messages => Action::ReadMessages,
+            Section::MessageSend => Action::SendMessage,
+            Section::MessageUpdate => Action::UpdateMessage,
+            Section::MessageAttachment => Action::DownloadAttachment,
             _ => Action::ViewRecord,
         }
     }
@@ -114,6 +130,12 @@ pub struct LinkedPatient {
 }
 
 impl LinkedPatient {
+    /// The linked record's id, for checks that must come before the audited `open` (that a
+    /// thread named in the URL is this patient's). Reading anything still needs `open`.
+    pub fn patient_id(&self) -> &str {
+        &self.patient_id
+    }
+
     /// Opens a section of the patient's own chart (audited).
     pub async fn open(
         &self,
@@ -195,6 +217,10 @@ pub async fn open_for_clinician(
     };
     let action = match section {
         Section::AccessLog | Section::AccessLogExport => Action::ViewAccessLog,
+        Section::Messages
+        | Section::MessageSend
+        | Section::MessageUpdate
+        | Section::MessageAttachment => section.action(),
         _ => Action::StaffChartView,
     };
     let detail = match viewer {

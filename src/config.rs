@@ -177,6 +177,17 @@ pub struct EnvSettings {
     /// Log format: pretty or json.
     #[arg(long, env = "PORTAL_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
+    /// Mail server for notifications: smtps://user:pass@host:465 (TLS), smtp://host:587
+    /// (STARTTLS required), plain smtp only to localhost. Unset in development: /dev/outbox.
+    #[arg(long, env = "PORTAL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of notification e-mails.
+    #[arg(
+        long,
+        env = "PORTAL_MAIL_FROM",
+        default_value = "Patient portal <no-reply@localhost>"
+    )]
+    pub mail_from: String,
 }
 
 /// A bad setting: the variable and what is wrong with it.
@@ -255,6 +266,49 @@ pub struct Settings {
     /// How long a break-the-glass grant lasts.
     pub break_glass: std::time::Duration,
     pub log_format: LogFormat,
+    /// Where notification e-mails go; None: the development outbox (or, in production, they
+    /// wait in the queue until a mail server is configured).
+    pub smtp: Option<SmtpUrl>,
+    pub mail_from: lettre::message::Mailbox,
+}
+
+/// PORTAL_SMTP_URL, checked; its Debug hides the password it may carry.
+#[derive(Clone)]
+pub struct SmtpUrl(pub Url);
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SmtpUrl({}://{}:{:?})",
+            self.0.scheme(),
+            self.0.host_str().unwrap_or_default(),
+            self.0.port()
+        )
+    }
+}
+
+fn parse_smtp(value: &Option<String>) -> Result<Option<SmtpUrl>, ConfigError> {
+    let Some(value) = non_empty(value) else {
+        return Ok(None);
+    };
+    // The value may carry a password: the error never repeats it.
+    let url = Url::parse(&value).map_err(|_| {
+        bad(
+            "PORTAL_SMTP_URL",
+            "is not a URL like smtps://user:password@mail.example.com:465",
+        )
+    })?;
+    if !matches!(url.scheme(), "smtp" | "smtps") {
+        return Err(bad(
+            "PORTAL_SMTP_URL",
+            "must start with smtps:// or smtp://",
+        ));
+    }
+    if url.host_str().unwrap_or_default().is_empty() {
+        return Err(bad("PORTAL_SMTP_URL", "must name a mail server host"));
+    }
+    Ok(Some(SmtpUrl(url)))
 }
 
 impl Settings {
@@ -521,6 +575,20 @@ impl EnvSettings {
                 ))
             }
         };
+        let smtp = parse_smtp(&self.smtp_url)?;
+        let mail_from = self
+            .mail_from
+            .trim()
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|_| {
+                bad(
+                    "PORTAL_MAIL_FROM",
+                    format!(
+                        "must be an address like Patient portal <no-reply@example.org>, not {:?}",
+                        self.mail_from
+                    ),
+                )
+            })?;
         Ok(Settings {
             public_url,
             listen,
@@ -540,6 +608,8 @@ impl EnvSettings {
             session_max: std::time::Duration::from_secs_f64(max * 3600.0),
             break_glass: std::time::Duration::from_secs_f64(break_glass * 60.0),
             log_format,
+            smtp,
+            mail_from,
         })
     }
 }
@@ -597,6 +667,14 @@ mod tests {
             env.validate().unwrap_err().variable,
             "PORTAL_SESSION_IDLE_MINUTES"
         );
+        let mut env = defaults();
+        env.smtp_url = Some("http://user:secret@mail.example.org".into());
+        let err = env.validate().unwrap_err();
+        assert_eq!(err.variable, "PORTAL_SMTP_URL");
+        assert!(!err.problem.contains("secret"));
+        let mut env = defaults();
+        env.mail_from = "not an address".into();
+        assert_eq!(env.validate().unwrap_err().variable, "PORTAL_MAIL_FROM");
         let mut env = defaults();
         env.callback_path = "signin".into();
         assert_eq!(

@@ -12,6 +12,8 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod linking;
+pub mod messages;
+pub mod notifications;
 pub mod pages;
 pub mod records;
 pub mod seed;

@@ -22,7 +22,7 @@ use crate::db::{self, Pool};
 use crate::records::pages as records_pages;
 use crate::telemetry::PathOnlySpan;
 use crate::web::{assets, errors, headers, AppError};
-use crate::{linking, pages, staff, tls};
+use crate::{linking, messages, notifications, pages, staff, tls};
 
 /// The user flows the portal uses.
 #[derive(Debug, Clone)]
@@ -37,6 +37,8 @@ pub struct AppState {
     pub pool: Pool,
     pub provider: Provider,
     pub policies: Policies,
+    /// Wakes the notification sender after a commit that queued mail.
+    pub mail_wake: crate::notifications::Wake,
 }
 
 pub struct Application {
@@ -213,11 +215,19 @@ impl Application {
             };
             Some(tls::server_config(&paths)?)
         };
+        let mail_wake = crate::notifications::Wake::default();
+        crate::notifications::spawn_sender(
+            pool.clone(),
+            crate::notifications::Mailer::from_settings(&settings)?,
+            settings.public_url.clone(),
+            mail_wake.clone(),
+        );
         let state = web::Data::new(AppState {
             settings: settings.clone(),
             pool: pool.clone(),
             provider,
             policies,
+            mail_wake,
         });
         let store = session::DbSessionStore::new(pool.clone());
         let idle = actix_web::cookie::time::Duration::seconds(
@@ -259,6 +269,7 @@ impl Application {
                 .app_data(
                     web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
                 )
+                .wrap(from_fn(crate::messages::header::unread_count))
                 .wrap(from_fn(gate::require_session))
                 .wrap(sessions)
                 .wrap(headers::security_headers())
@@ -342,6 +353,38 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         )
         .route("/records/labs/{loinc}", web::get().to(records_pages::lab))
         .route("/records/{section}", web::get().to(records_pages::section))
+        // Secure messages: the patient's side (patient from the session), then the care team's.
+        .route("/messages", web::get().to(messages::list))
+        .route("/messages", web::post().to(messages::create))
+        .route("/messages/new", web::get().to(messages::new_form))
+        .route("/messages/{id}", web::get().to(messages::thread))
+        .route("/messages/{id}/reply", web::post().to(messages::reply))
+        .route(
+            "/messages/{id}/attachments/{attachment}",
+            web::get().to(messages::attachment),
+        )
+        .route("/staff/messages", web::get().to(messages::staff_inbox))
+        .route(
+            "/staff/messages/{id}",
+            web::get().to(messages::staff_thread),
+        )
+        .route(
+            "/staff/messages/{id}/reply",
+            web::post().to(messages::staff_reply),
+        )
+        .route(
+            "/staff/messages/{id}/update",
+            web::post().to(messages::staff_update),
+        )
+        .route(
+            "/staff/messages/{id}/attachments/{attachment}",
+            web::get().to(messages::staff_attachment),
+        )
+        .route(
+            "/account/notifications",
+            web::post().to(notifications::setting),
+        )
+        .route("/dev/outbox", web::get().to(notifications::outbox::page))
         // Clinicians.
         .route("/staff", web::get().to(staff::home))
         .route("/staff/patients/{id}", web::get().to(staff::chart))

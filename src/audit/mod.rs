@@ -40,6 +40,10 @@ pub enum Action {
     ActivationRevoked,
     ActivationUsed,
     ActivationFailed,
+    ReadMessages,
+    SendMessage,
+    UpdateMessage,
+    DownloadAttachment,
 }
 
 impl Action {
@@ -61,6 +65,10 @@ impl Action {
             Action::ActivationRevoked => "activation_code_revoked",
             Action::ActivationUsed => "activation_code_used",
             Action::ActivationFailed => "activation_code_failed",
+            Action::ReadMessages => "read_messages",
+            Action::SendMessage => "send_message",
+            Action::UpdateMessage => "update_message",
+            Action::DownloadAttachment => "download_attachment",
         }
     }
 }

@@ -319,6 +319,8 @@ pub struct Options {
     pub reset_policy: bool,
     /// None: a fresh SQLite file in the test's data dir.
     pub database_url: Option<String>,
+    /// More command-line settings (e.g. `--smtp-url=...`).
+    pub extra_args: Vec<String>,
 }
 
 impl Default for Options {
@@ -327,6 +329,7 @@ impl Default for Options {
             response_mode: "query",
             reset_policy: true,
             database_url: None,
+            extra_args: Vec::new(),
         }
     }
 }
@@ -366,6 +369,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     if options.reset_policy {
         args.push(format!("--b2c-reset-policy={RESET}"));
     }
+    args.extend(options.extra_args.iter().cloned());
     let settings = Cli::try_parse_from_args(args)
         .env
         .validate()
