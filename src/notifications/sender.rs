@@ -38,7 +38,7 @@ impl Wake {
 
 pub enum Mailer {
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
     },
     /// Development without a mail server: mails are shown on `/dev/outbox`.
@@ -52,7 +52,7 @@ impl Mailer {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Mailer> {
         match &settings.smtp {
             Some(url) => Ok(Mailer::Smtp {
-                transport: transport(url)?,
+                transport: Box::new(transport(url)?),
                 from: settings.mail_from.clone(),
             }),
             None if settings.production => {

@@ -198,11 +198,15 @@ struct World {
 
 /// A portal with patient A (linked) on clinician C's care team, both signed in.
 async fn world(extra_args: Vec<String>) -> World {
-    let app = spawn_app_with(Options {
+    world_with(Options {
         extra_args,
         ..Default::default()
     })
-    .await;
+    .await
+}
+
+async fn world_with(options: Options) -> World {
+    let app = spawn_app_with(options).await;
     let record = demo_patients(1, 11, chrono::Utc::now().date_naive()).remove(0);
     let patient_id = app.seed(&record).await;
     app.link(&patient_id, &PATIENT_A).await;
@@ -915,4 +919,131 @@ async fn an_unlinked_patient_is_sent_to_activate_and_clinicians_cannot_use_the_p
     app.sign_in_as(&c, &CLINICIAN).await;
     assert_eq!(app.get(&c, "/messages/new").await.status(), 403);
     assert_eq!(app.get(&c, "/messages/not-a-uuid!").await.status(), 403);
+}
+
+#[tokio::test]
+async fn the_demo_patient_has_a_conversation_with_an_unread_answer() {
+    let app = spawn_app().await;
+    patient_portal::seed::demo_data(&app.pool)
+        .await
+        .unwrap()
+        .expect("an empty database is seeded");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM message_threads WHERE patient_unread = 1"
+        )
+        .await,
+        1
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 2);
+    let demo = patient_portal::b2c_emulator::DEMO_USERS
+        .iter()
+        .find(|u| u.role.is_none())
+        .unwrap();
+    let who = Person {
+        subject: demo.oid,
+        name: "Demo Patient",
+        clinician: false,
+    };
+    let b = app.browser();
+    app.sign_in_as(&b, &who).await;
+    let summary = app.get(&b, "/records").await.text().await.unwrap();
+    assert!(
+        summary.contains("(1 unread)"),
+        "the header shows the unread answer"
+    );
+    let list = app.get(&b, "/messages").await.text().await.unwrap();
+    assert!(list.contains("Question about my latest blood test"));
+}
+
+/// A fresh PostgreSQL database for one test (named apart from tests/postgres.rs's, whose
+/// clean-up must not drop it mid-run), or None off CI without PostgreSQL.
+async fn postgres_database() -> Option<(sqlx::AnyPool, String, String)> {
+    let admin = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("CI must run the PostgreSQL tests: set PORTAL_TEST_POSTGRES_URL");
+            }
+            eprintln!("PostgreSQL message test not run here: PORTAL_TEST_POSTGRES_URL is not set");
+            return None;
+        }
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at PORTAL_TEST_POSTGRES_URL: {e}"));
+    let name = format!("portal_msgtest_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .expect("create database");
+    let mut url = url::Url::parse(&admin).expect("PORTAL_TEST_POSTGRES_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    Some((pool, name, url.to_string()))
+}
+
+#[tokio::test]
+async fn messages_and_notifications_work_on_postgres() {
+    let Some((admin, name, url)) = postgres_database().await else {
+        return;
+    };
+    let mut smtp = SmtpServer::start().await;
+    let w = world_with(Options {
+        database_url: Some(url),
+        extra_args: vec![smtp.url()],
+        ..Default::default()
+    })
+    .await;
+    let thread = patient_writes(&w).await;
+    let id = thread_id(&thread);
+    let mail = smtp.next().await;
+    assert_no_health_information(&mail, &w);
+    let inbox = w
+        .app
+        .get(&w.clinician, "/staff/messages")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(inbox.contains(&id) && inbox.contains("(1 unread)"));
+    let page = w
+        .app
+        .get(&w.clinician, &format!("/staff/messages/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let link = attachment_link(&page);
+    let file = w.app.get(&w.clinician, &link).await;
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.bytes().await.unwrap().as_ref(), PDF);
+    let token = csrf(&w.app, &w.clinician).await;
+    let resp = post_multipart(
+        &w.app,
+        &w.clinician,
+        &format!("/staff/messages/{id}/reply"),
+        &[("csrf_token", &token), ("body", "Answer")],
+        &[],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let mail = smtp.next().await;
+    assert!(mail
+        .to
+        .iter()
+        .any(|t| t.contains("alex.patient@example.com")));
+    let export = w
+        .app
+        .get(&w.patient, "/records/export")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(export.matches("\"Communication\"").count(), 2);
+    w.app.pool.close().await;
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&admin)
+        .await;
 }
