@@ -68,6 +68,14 @@ pub enum Section {
     AccessLog,
     AccessLogExport,
     PrintableSummary,
+    /// Reading message threads (the list or one conversation).
+    Messages,
+    /// Writing a message (a new conversation or a reply).
+    MessageSend,
+    /// Assigning a conversation or marking it done.
+    MessageUpdate,
+    /// Downloading a message's attachment.
+    MessageAttachment,
 }
 
 impl Section {
@@ -91,6 +99,10 @@ impl Section {
             Section::AccessLog => "access_log",
             Section::AccessLogExport => "access_log_export",
             Section::PrintableSummary => "printable_summary",
+            Section::Messages => "messages",
+            Section::MessageSend => "message_send",
+            Section::MessageUpdate => "message_update",
+            Section::MessageAttachment => "message_attachment",
         }
     }
 
@@ -98,6 +110,10 @@ impl Section {
         match self {
             Section::Export => Action::ExportRecord,
             Section::AccessLog | Section::AccessLogExport => Action::ViewAccessLog,
+            Section::Messages => Action::ReadMessages,
+            Section::MessageSend => Action::SendMessage,
+            Section::MessageUpdate => Action::UpdateMessage,
+            Section::MessageAttachment => Action::DownloadAttachment,
             _ => Action::ViewRecord,
         }
     }
@@ -128,7 +144,9 @@ pub struct LinkedPatient {
 }
 
 impl LinkedPatient {
-    /// The patient's opaque id (for records that are not chart reads, e.g. an app's consent).
+    /// The linked record's id: for records that are not chart reads (an app's consent) and for
+    /// checks that must come before the audited `open` (that a thread named in the URL is this
+    /// patient's). Reading anything still needs `open`.
     pub fn patient_id(&self) -> &str {
         &self.patient_id
     }
@@ -214,6 +232,10 @@ pub async fn open_for_clinician(
     };
     let action = match section {
         Section::AccessLog | Section::AccessLogExport => Action::ViewAccessLog,
+        Section::Messages
+        | Section::MessageSend
+        | Section::MessageUpdate
+        | Section::MessageAttachment => section.action(),
         _ => Action::StaffChartView,
     };
     let detail = match viewer {

@@ -232,6 +232,17 @@ pub struct EnvSettings {
     /// into PORTAL_DATA_DIR/audit.key when unset.
     #[arg(long, env = "PORTAL_AUDIT_KEY_FILE")]
     pub audit_key_file: Option<String>,
+    /// Mail server for notifications: smtps://user:pass@host:465 (TLS), smtp://host:587
+    /// (STARTTLS required), plain smtp only to localhost. Unset in development: /dev/outbox.
+    #[arg(long, env = "PORTAL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of notification e-mails.
+    #[arg(
+        long,
+        env = "PORTAL_MAIL_FROM",
+        default_value = "Patient portal <no-reply@localhost>"
+    )]
+    pub mail_from: String,
 }
 
 /// A bad setting: the variable and what is wrong with it.
@@ -317,6 +328,49 @@ pub struct Settings {
     /// The audit key file, and whether it may be generated (development, default path).
     pub audit_key_file: PathBuf,
     pub audit_key_generated: bool,
+    /// Where notification e-mails go; None: the development outbox (or, in production, they
+    /// wait in the queue until a mail server is configured).
+    pub smtp: Option<SmtpUrl>,
+    pub mail_from: lettre::message::Mailbox,
+}
+
+/// PORTAL_SMTP_URL, checked; its Debug hides the password it may carry.
+#[derive(Clone)]
+pub struct SmtpUrl(pub Url);
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SmtpUrl({}://{}:{:?})",
+            self.0.scheme(),
+            self.0.host_str().unwrap_or_default(),
+            self.0.port()
+        )
+    }
+}
+
+fn parse_smtp(value: &Option<String>) -> Result<Option<SmtpUrl>, ConfigError> {
+    let Some(value) = non_empty(value) else {
+        return Ok(None);
+    };
+    // The value may carry a password: the error never repeats it.
+    let url = Url::parse(&value).map_err(|_| {
+        bad(
+            "PORTAL_SMTP_URL",
+            "is not a URL like smtps://user:password@mail.example.com:465",
+        )
+    })?;
+    if !matches!(url.scheme(), "smtp" | "smtps") {
+        return Err(bad(
+            "PORTAL_SMTP_URL",
+            "must start with smtps:// or smtp://",
+        ));
+    }
+    if url.host_str().unwrap_or_default().is_empty() {
+        return Err(bad("PORTAL_SMTP_URL", "must name a mail server host"));
+    }
+    Ok(Some(SmtpUrl(url)))
 }
 
 impl Settings {
@@ -625,6 +679,20 @@ impl EnvSettings {
             }
             None => (data_dir.join("audit.key"), true),
         };
+        let smtp = parse_smtp(&self.smtp_url)?;
+        let mail_from = self
+            .mail_from
+            .trim()
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|_| {
+                bad(
+                    "PORTAL_MAIL_FROM",
+                    format!(
+                        "must be an address like Patient portal <no-reply@example.org>, not {:?}",
+                        self.mail_from
+                    ),
+                )
+            })?;
         Ok(Settings {
             public_url,
             listen,
@@ -649,6 +717,8 @@ impl EnvSettings {
             fhir_rate_limit,
             audit_key_file,
             audit_key_generated,
+            smtp,
+            mail_from,
         })
     }
 }
@@ -737,6 +807,14 @@ mod tests {
             env.validate().unwrap_err().variable,
             "PORTAL_SESSION_IDLE_MINUTES"
         );
+        let mut env = defaults();
+        env.smtp_url = Some("http://user:secret@mail.example.org".into());
+        let err = env.validate().unwrap_err();
+        assert_eq!(err.variable, "PORTAL_SMTP_URL");
+        assert!(!err.problem.contains("secret"));
+        let mut env = defaults();
+        env.mail_from = "not an address".into();
+        assert_eq!(env.validate().unwrap_err().variable, "PORTAL_MAIL_FROM");
         let mut env = defaults();
         env.callback_path = "signin".into();
         assert_eq!(

@@ -13,6 +13,8 @@ pub mod config;
 pub mod db;
 pub mod fhir_api;
 pub mod linking;
+pub mod messages;
+pub mod notifications;
 pub mod pages;
 pub mod records;
 pub mod seed;

@@ -26,9 +26,13 @@ pub async fn demo_data(pool: &Pool) -> anyhow::Result<Option<String>> {
     let records = demo::demo_patients(DEMO_PATIENTS, DEMO_SEED, today);
     let patient_user = DEMO_USERS.iter().find(|u| u.role.is_none());
     let clinician_user = DEMO_USERS.iter().find(|u| u.role == Some("Clinician"));
+    let mut demo_patient_id: Option<String> = None;
     let mut lines = vec!["Demo patients (generated; nobody in them is real):".to_string()];
     for (i, record) in records.iter().enumerate() {
         let (patient_id, _) = store::save_record(pool, record).await?;
+        if i == 0 {
+            demo_patient_id = Some(patient_id.clone());
+        }
         let p = &record.patient;
         let who = format!(
             "{} (born {}, {})",
@@ -83,6 +87,9 @@ pub async fn demo_data(pool: &Pool) -> anyhow::Result<Option<String>> {
             "  The demo clinician {} cares for the first four.",
             clinician.email
         ));
+        if let (Some(patient), Some(first)) = (patient_user, demo_patient_id.as_deref()) {
+            crate::messages::demo::conversation(pool, first, patient, clinician).await?;
+        }
     }
     Ok(Some(lines.join("\n")))
 }

@@ -23,7 +23,7 @@ use crate::records::pages as records_pages;
 use crate::telemetry::PathOnlySpan;
 use crate::web::rate_limit::RateLimiter;
 use crate::web::{assets, errors, guards, headers, AppError};
-use crate::{linking, pages, staff, tls};
+use crate::{linking, messages, notifications, pages, staff, tls};
 
 /// The user flows the portal uses.
 #[derive(Debug, Clone)]
@@ -38,6 +38,8 @@ pub struct AppState {
     pub pool: Pool,
     pub provider: Provider,
     pub policies: Policies,
+    /// Wakes the notification sender after a commit that queued mail.
+    pub mail_wake: crate::notifications::Wake,
 }
 
 pub struct Application {
@@ -222,11 +224,19 @@ impl Application {
             };
             Some(tls::server_config(&paths)?)
         };
+        let mail_wake = crate::notifications::Wake::default();
+        crate::notifications::spawn_sender(
+            pool.clone(),
+            crate::notifications::Mailer::from_settings(&settings)?,
+            settings.public_url.clone(),
+            mail_wake.clone(),
+        );
         let state = web::Data::new(AppState {
             settings: settings.clone(),
             pool: pool.clone(),
             provider,
             policies,
+            mail_wake,
         });
         let store = session::DbSessionStore::new(pool.clone());
         let row_ttl = session::row_ttl(settings.session_idle, settings.session_max);
@@ -281,6 +291,7 @@ impl Application {
                 .route("/assets/{file}", web::get().to(assets::serve))
                 .service(
                     web::scope("")
+                        .wrap(from_fn(crate::messages::header::unread_count))
                         .wrap(from_fn(gate::require_session))
                         .wrap(sessions)
                         .configure(|cfg| routes(cfg, &state.settings))
@@ -369,6 +380,38 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::get().to(records_pages::visit),
         )
         .route("/records/{section}", web::get().to(records_pages::section))
+        // Secure messages: the patient's side (patient from the session), then the care team's.
+        .route("/messages", web::get().to(messages::list))
+        .route("/messages", web::post().to(messages::create))
+        .route("/messages/new", web::get().to(messages::new_form))
+        .route("/messages/{id}", web::get().to(messages::thread))
+        .route("/messages/{id}/reply", web::post().to(messages::reply))
+        .route(
+            "/messages/{id}/attachments/{attachment}",
+            web::get().to(messages::attachment),
+        )
+        .route("/staff/messages", web::get().to(messages::staff_inbox))
+        .route(
+            "/staff/messages/{id}",
+            web::get().to(messages::staff_thread),
+        )
+        .route(
+            "/staff/messages/{id}/reply",
+            web::post().to(messages::staff_reply),
+        )
+        .route(
+            "/staff/messages/{id}/update",
+            web::post().to(messages::staff_update),
+        )
+        .route(
+            "/staff/messages/{id}/attachments/{attachment}",
+            web::get().to(messages::staff_attachment),
+        )
+        .route(
+            "/account/notifications",
+            web::post().to(notifications::setting),
+        )
+        .route("/dev/outbox", web::get().to(notifications::outbox::page))
         // Clinicians.
         .route("/staff", web::get().to(staff::home))
         .route("/staff/patients/{id}", web::get().to(staff::chart))

@@ -172,6 +172,22 @@ try {
   await audit(patient, "account");
   await patient.goto(`${emulator}/outbox`);
   await audit(patient, "emulator outbox");
+  // Secure messages: the patient writes to the care team with an attachment.
+  await patient.goto(`${portal}/messages`);
+  await audit(patient, "messages");
+  await patient.getByRole("link", { name: "Write a new message" }).click();
+  await audit(patient, "new message form");
+  await patient.getByLabel("What is it about?").selectOption("result");
+  await patient.getByLabel("Subject").fill("Accessibility walk");
+  await patient.getByLabel("Your message").fill("A question\non two lines.");
+  await patient.getByLabel("Attachments (optional)").setInputFiles({
+    name: "note.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n"),
+  });
+  await patient.getByRole("button", { name: "Send", exact: true }).click();
+  await patient.waitForURL(/\/messages\/[0-9a-f-]+$/);
+  await audit(patient, "message thread (patient)");
+  await patient.goto(`${portal}/dev/outbox`);
+  await audit(patient, "development outbox");
   await patient.goto(`${portal}/staff`);
   await audit(patient, "403 page");
 
@@ -235,6 +251,15 @@ try {
   await audit(clinician, "break-the-glass form");
   await clinician.goto(`${portal}/staff/patients/00000000-0000-4000-8000-000000000000`);
   await audit(clinician, "404 page");
+  // The clinician reads the patient's message from the team inbox and answers.
+  await clinician.goto(`${portal}/staff/messages`);
+  await audit(clinician, "staff messages inbox");
+  await clinician.locator('main a[href^="/staff/messages/"]').first().click();
+  await audit(clinician, "message thread (clinician)");
+  await clinician.getByLabel("Your reply").fill("Thank you, all is well.");
+  await clinician.getByRole("button", { name: "Send reply" }).click();
+  await clinician.waitForURL(/\/staff\/messages\/[0-9a-f-]+$/);
+  await audit(clinician, "message thread after a reply");
 } catch (e) {
   failures.push(`walk stopped: ${e.message}`);
 }

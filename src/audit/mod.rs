@@ -57,6 +57,10 @@ pub enum Action {
     AppConnected,
     /// The patient disconnected an app.
     AppDisconnected,
+    ReadMessages,
+    SendMessage,
+    UpdateMessage,
+    DownloadAttachment,
 }
 
 impl Action {
@@ -81,6 +85,10 @@ impl Action {
             Action::AppRead => "app_read",
             Action::AppConnected => "app_connected",
             Action::AppDisconnected => "app_disconnected",
+            Action::ReadMessages => "read_messages",
+            Action::SendMessage => "send_message",
+            Action::UpdateMessage => "update_message",
+            Action::DownloadAttachment => "download_attachment",
         }
     }
 }

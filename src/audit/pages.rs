@@ -20,7 +20,7 @@ const PAGE_SIZE: i64 = 25;
 const MAX_PAGE: i64 = 100_000;
 
 /// The actions that concern a patient's record, as the patient reads them.
-const SHOWN: &str = "'view_record','export_record','staff_chart_view','break_glass','view_access_log','activation_code_issued','activation_code_revoked','activation_code_used','app_read','app_connected','app_disconnected'";
+const SHOWN: &str = "'view_record','export_record','staff_chart_view','break_glass','view_access_log','activation_code_issued','activation_code_revoked','activation_code_used','app_read','app_connected','app_disconnected','read_messages','send_message','update_message','download_attachment'";
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -112,6 +112,10 @@ fn describe(action: &str, detail: Option<&str>) -> String {
         "activation_code_issued" => "Issued an activation code for your record".into(),
         "activation_code_revoked" => "Revoked an activation code".into(),
         "activation_code_used" => "Linked your account to your record".into(),
+        "read_messages" => "Read your messages".into(),
+        "send_message" => "Sent a message".into(),
+        "update_message" => "Assigned or closed a message conversation".into(),
+        "download_attachment" => "Opened an attachment of a message".into(),
         _ => "Accessed your record".into(),
     }
 }
@@ -258,6 +262,8 @@ fn audit_events(patient_id: &str, entries: &[Entry]) -> serde_json::Value {
             let (code, display, action) = match e.action.as_str() {
                 "export_record" => ("export", "Export", "R"),
                 "break_glass" => ("emergency", "Emergency access", "E"),
+                "send_message" => ("create", "Create", "C"),
+                "update_message" => ("update", "Update", "U"),
                 a if a.starts_with("activation_code") => ("update", "Update", "U"),
                 _ => ("read", "Read", "R"),
             };

@@ -473,6 +473,10 @@ pub async fn account(state: web::Data<AppState>, session: Session, user: SignedI
     claims.push(("exp", format_time(user.expires_at)));
     claims.push(("iss", user.issuer.clone()));
     ctx.insert("claims", &claims);
+    ctx.insert(
+        "notifications_off",
+        &crate::notifications::is_off(&state.pool, &user.subject).await,
+    );
     if let Some((created, last)) = session::times(&session) {
         let idle_end = last + state.settings.session_idle.as_secs() as i64;
         let max_end = created + state.settings.session_max.as_secs() as i64;

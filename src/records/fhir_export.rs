@@ -857,6 +857,78 @@ impl Ctx<'_> {
     }
 }
 
+/// A message between the patient and their care team, as the export carries it (a FHIR
+/// `Communication`). The messages area fills these in; this module only writes them.
+#[derive(Debug, Clone)]
+pub struct CommunicationItem {
+    /// The message id (a UUID).
+    pub id: String,
+    pub topic: String,
+    pub category: String,
+    pub from_patient: bool,
+    pub author_name: String,
+    pub body: String,
+    pub sent: DateTime<Utc>,
+    /// The message this one answers (the previous one in its conversation).
+    pub in_response_to: Option<String>,
+    pub attachments: Vec<CommunicationAttachment>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CommunicationAttachment {
+    pub content_type: String,
+    pub title: String,
+    pub size: u64,
+    /// The audited download, as an absolute URL.
+    pub url: String,
+}
+
+/// Appends the patient's messages to an exported bundle as `Communication` resources that
+/// refer to the bundle's Patient entry.
+pub fn add_communications(bundle: &mut Value, items: &[CommunicationItem]) {
+    let patient_url = bundle["entry"][0]["fullUrl"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let patient = json!({ "reference": patient_url });
+    let Some(entries) = bundle.get_mut("entry").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for m in items {
+        let url = format!("urn:uuid:{}", m.id);
+        let mut payload = vec![json!({ "contentString": m.body })];
+        for a in &m.attachments {
+            payload.push(json!({ "contentAttachment": {
+                "contentType": a.content_type,
+                "title": a.title,
+                "size": a.size,
+                "url": a.url,
+            }}));
+        }
+        let (sender, recipient) = if m.from_patient {
+            (patient.clone(), json!({ "display": "Care team" }))
+        } else {
+            (json!({ "display": m.author_name }), patient.clone())
+        };
+        let mut resource = json!({
+            "resourceType": "Communication",
+            "id": m.id,
+            "status": "completed",
+            "category": [{ "text": m.category }],
+            "subject": patient,
+            "topic": { "text": m.topic },
+            "sent": instant(m.sent),
+            "sender": sender,
+            "recipient": [recipient],
+            "payload": payload,
+        });
+        if let Some(previous) = &m.in_response_to {
+            resource["inResponseTo"] = json!([{ "reference": format!("urn:uuid:{previous}") }]);
+        }
+        entries.push(json!({ "fullUrl": url, "resource": resource }));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -472,8 +472,13 @@ pub async fn export(
 ) -> Result<HttpResponse, AppError> {
     let chart = patient.open(&state, &req, Section::Export).await?;
     let record = store::whole_record(&state.pool, &chart).await?;
-    let body = serde_json::to_vec_pretty(&fhir_export::export_bundle(&record))
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let mut bundle = fhir_export::export_bundle(&record);
+    // Messages are part of the record: they travel as FHIR Communication resources.
+    let messages =
+        crate::messages::store::communications(&state.pool, &chart, &state.settings.public_url)
+            .await?;
+    fhir_export::add_communications(&mut bundle, &messages);
+    let body = serde_json::to_vec_pretty(&bundle).map_err(|e| AppError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/fhir+json")
         .insert_header(ContentDisposition {

@@ -35,6 +35,11 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "activate.html",
         "access_log.html",
         "smart_consent.html",
+        "messages_list.html",
+        "messages_new.html",
+        "messages_thread.html",
+        "messages_inbox.html",
+        "messages_outbox.html",
     ])?;
     Ok(tera)
 });
@@ -48,7 +53,23 @@ pub fn render(name: &str, context: &Context) -> Result<String, tera::Error> {
     }
 }
 
+tokio::task_local! {
+    /// The signed-in user's unread conversations, set for the request by
+    /// `messages::header` so that every page's header can show it.
+    pub static UNREAD_MESSAGES: i64;
+}
+
 pub fn page(status: StatusCode, name: &str, context: &Context) -> HttpResponse {
+    let with_count;
+    let context = match UNREAD_MESSAGES.try_with(|n| *n) {
+        Ok(n) => {
+            let mut ctx = context.clone();
+            ctx.insert("unread_messages", &n);
+            with_count = ctx;
+            &with_count
+        }
+        Err(_) => context,
+    };
     match render(name, context) {
         Ok(body) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")

@@ -5,6 +5,7 @@ mod config;
 mod faults;
 mod headers;
 mod linking;
+mod messages;
 mod records;
 mod sessions;
 mod signin;

@@ -1,0 +1,371 @@
+//! A message as it arrives from a form: read from `multipart/form-data` with every limit
+//! enforced while the bytes stream in, then parsed into values that are valid once held
+//! (subject, body, category, attachments whose type was read from their content).
+//!
+//! Nothing here touches the database: a draft is either whole and valid, or refused.
+
+use actix_multipart::Multipart;
+use futures_util::StreamExt;
+
+/// At most this many files per message.
+pub const MAX_FILES: usize = 3;
+/// Each file at most 10 MB.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// A text field (subject, body, token) at most this many bytes.
+const MAX_TEXT_BYTES: usize = 64 * 1024;
+/// After this much of a refused body has been read, stop reading and drop the connection. Up
+/// to then the rest is read and discarded, so the browser receives the error page instead of
+/// a reset connection.
+pub const HARD_LIMIT_BYTES: usize = MAX_FILES * MAX_FILE_BYTES + 2 * 1024 * 1024;
+pub const MAX_SUBJECT_CHARS: usize = 150;
+pub const MAX_BODY_CHARS: usize = 5000;
+
+/// Why a form was refused: each becomes a 4xx page that says what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    TooLarge(String),
+    Unsupported(String),
+    Invalid(String),
+}
+
+impl Refusal {
+    pub fn message(&self) -> &str {
+        match self {
+            Refusal::TooLarge(m) | Refusal::Unsupported(m) | Refusal::Invalid(m) => m,
+        }
+    }
+
+    pub fn status(&self) -> actix_web::http::StatusCode {
+        use actix_web::http::StatusCode;
+        match self {
+            Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Refusal::Invalid(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// The file types we accept, known by their first bytes (never by name or declared type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Pdf,
+    Png,
+    Jpeg,
+}
+
+impl FileKind {
+    pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
+        if bytes.starts_with(b"%PDF-") {
+            Some(FileKind::Pdf)
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(FileKind::Png)
+        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(FileKind::Jpeg)
+        } else {
+            None
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "application/pdf",
+            FileKind::Png => "image/png",
+            FileKind::Jpeg => "image/jpeg",
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "pdf",
+            FileKind::Png => "png",
+            FileKind::Jpeg => "jpg",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub file_name: String,
+    pub kind: FileKind,
+    pub bytes: Vec<u8>,
+}
+
+/// A display name for a download: the last path part, ordinary characters only, ending in the
+/// extension of the type the content really has.
+pub fn clean_file_name(given: &str, kind: FileKind) -> String {
+    let base = given.rsplit(['/', '\\']).next().unwrap_or_default();
+    let mut name: String = base
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_' | '(' | ')'))
+        .take(80)
+        .collect();
+    name = name.trim().trim_start_matches('.').to_string();
+    if name.is_empty() {
+        name = "attachment".into();
+    }
+    let ext = kind.extension();
+    let lower = name.to_lowercase();
+    let has_ext =
+        lower.ends_with(&format!(".{ext}")) || (kind == FileKind::Jpeg && lower.ends_with(".jpeg"));
+    if !has_ext {
+        name = format!("{name}.{ext}");
+    }
+    name
+}
+
+/// The text of a message: line breaks kept, other control characters dropped, not empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body(String);
+
+impl Body {
+    pub fn parse(raw: &str) -> Result<Body, Refusal> {
+        let text: String = raw
+            .replace("\r\n", "\n")
+            .chars()
+            .filter(|c| *c == '\n' || *c == '\t' || !c.is_control())
+            .collect();
+        let text = text.trim().to_string();
+        if text.is_empty() {
+            return Err(Refusal::Invalid(
+                "Write your message before sending it.".into(),
+            ));
+        }
+        if text.chars().count() > MAX_BODY_CHARS {
+            return Err(Refusal::Invalid(format!(
+                "Your message is too long: please keep it under {MAX_BODY_CHARS} characters."
+            )));
+        }
+        Ok(Body(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A subject line: one line, not empty, not too long.
+pub fn parse_subject(raw: &str) -> Result<String, Refusal> {
+    let subject = raw
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if subject.is_empty() {
+        return Err(Refusal::Invalid("Give your message a subject.".into()));
+    }
+    if subject.chars().count() > MAX_SUBJECT_CHARS {
+        return Err(Refusal::Invalid(format!(
+            "The subject is too long: please keep it under {MAX_SUBJECT_CHARS} characters."
+        )));
+    }
+    Ok(subject)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    Result,
+    Medication,
+    General,
+}
+
+pub const CATEGORIES: &[(&str, &str)] = &[
+    ("general", "General question"),
+    ("result", "Question about a result"),
+    ("medication", "Medication question"),
+];
+
+impl Category {
+    pub fn parse(raw: Option<&str>) -> Result<Category, Refusal> {
+        match raw.map(str::trim).unwrap_or("general") {
+            "" | "general" => Ok(Category::General),
+            "result" => Ok(Category::Result),
+            "medication" => Ok(Category::Medication),
+            _ => Err(Refusal::Invalid(
+                "Choose what your message is about.".into(),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Result => "result",
+            Category::Medication => "medication",
+            Category::General => "general",
+        }
+    }
+}
+
+pub fn category_label(code: &str) -> &'static str {
+    CATEGORIES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+        .unwrap_or("General question")
+}
+
+/// The fields of a message form, read but not yet judged (except the limits).
+#[derive(Debug, Default)]
+pub struct RawForm {
+    pub csrf_token: Option<String>,
+    pub subject: Option<String>,
+    pub category: Option<String>,
+    pub body: Option<String>,
+    pub files: Vec<Upload>,
+}
+
+/// A reply or first message, valid.
+#[derive(Debug)]
+pub struct Draft {
+    pub body: Body,
+    pub files: Vec<Upload>,
+}
+
+/// Reads a multipart form. Limits are enforced on the bytes as they arrive: a file that
+/// passes 10 MB, a fourth file, or a file that is not PDF/PNG/JPEG refuses the whole form,
+/// and nothing of it is kept.
+pub async fn read(mut payload: Multipart) -> Result<RawForm, Refusal> {
+    let mut form = RawForm::default();
+    let mut refusal: Option<Refusal> = None;
+    let mut total = 0usize;
+    let unreadable =
+        || Refusal::Invalid("The form could not be read. Please go back and try again.".into());
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|_| unreadable())?;
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_string);
+        let is_file = file_name.is_some();
+        let limit = if is_file {
+            MAX_FILE_BYTES
+        } else {
+            MAX_TEXT_BYTES
+        };
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut over = false;
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| unreadable())?;
+            total += chunk.len();
+            if total > HARD_LIMIT_BYTES {
+                return Err(Refusal::TooLarge(too_large()));
+            }
+            // Once refused, the rest is read only to be thrown away.
+            if refusal.is_some() || over {
+                continue;
+            }
+            if bytes.len() + chunk.len() > limit {
+                over = true;
+                bytes = Vec::new();
+                continue;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if refusal.is_some() {
+            continue;
+        }
+        if over {
+            refusal = Some(if is_file {
+                Refusal::TooLarge(too_large())
+            } else {
+                unreadable()
+            });
+            continue;
+        }
+        if is_file {
+            if name != "attachments" {
+                continue;
+            }
+            let given = file_name.unwrap_or_default();
+            // A file input left empty still sends a part, with no name and no bytes.
+            if given.is_empty() && bytes.is_empty() {
+                continue;
+            }
+            if form.files.len() == MAX_FILES {
+                refusal = Some(Refusal::TooLarge(format!(
+                    "Attach at most {MAX_FILES} files to one message."
+                )));
+                continue;
+            }
+            let Some(kind) = FileKind::sniff(&bytes) else {
+                refusal = Some(Refusal::Unsupported(
+                    "Attachments must be PDF documents or PNG or JPEG pictures. We check the file itself, not its name: please attach a real PDF, PNG or JPEG file.".into(),
+                ));
+                continue;
+            };
+            form.files.push(Upload {
+                file_name: clean_file_name(&given, kind),
+                kind,
+                bytes,
+            });
+        } else {
+            let text = String::from_utf8(bytes).map_err(|_| unreadable())?;
+            match name.as_str() {
+                "csrf_token" => form.csrf_token = Some(text),
+                "subject" => form.subject = Some(text),
+                "category" => form.category = Some(text),
+                "body" => form.body = Some(text),
+                _ => {}
+            }
+        }
+    }
+    match refusal {
+        Some(r) => Err(r),
+        None => Ok(form),
+    }
+}
+
+fn too_large() -> String {
+    format!(
+        "An attachment is too large: each file may be at most {} MB. Nothing was sent.",
+        MAX_FILE_BYTES / (1024 * 1024)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_known_by_content_not_name() {
+        assert_eq!(FileKind::sniff(b"%PDF-1.7 ..."), Some(FileKind::Pdf));
+        assert_eq!(
+            FileKind::sniff(b"\x89PNG\r\n\x1a\n...."),
+            Some(FileKind::Png)
+        );
+        assert_eq!(
+            FileKind::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some(FileKind::Jpeg)
+        );
+        assert_eq!(FileKind::sniff(b"<html><script>"), None);
+        assert_eq!(FileKind::sniff(b"MZ\x90\x00"), None);
+        assert_eq!(FileKind::sniff(b""), None);
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_get_the_real_extension() {
+        assert_eq!(
+            clean_file_name("../../etc/passwd", FileKind::Pdf),
+            "passwd.pdf"
+        );
+        assert_eq!(
+            clean_file_name("C:\\scans\\lab.PDF", FileKind::Pdf),
+            "lab.PDF"
+        );
+        assert_eq!(clean_file_name("x.html", FileKind::Png), "x.html.png");
+        assert_eq!(clean_file_name("\"; evil=1", FileKind::Jpeg), "evil1.jpg");
+        assert_eq!(clean_file_name("", FileKind::Pdf), "attachment.pdf");
+    }
+
+    #[test]
+    fn bodies_keep_line_breaks_and_have_limits() {
+        assert_eq!(Body::parse("a\r\nb\u{7}").unwrap().as_str(), "a\nb");
+        assert!(Body::parse("   ").is_err());
+        assert!(Body::parse(&"x".repeat(MAX_BODY_CHARS + 1)).is_err());
+        assert!(parse_subject(&"x".repeat(MAX_SUBJECT_CHARS + 1)).is_err());
+        assert_eq!(parse_subject(" a\nb ").unwrap(), "a b");
+        assert!(Category::parse(Some("surgery")).is_err());
+    }
+}

@@ -1,0 +1,304 @@
+//! The care team's side: the shared inbox (`/staff/messages`) and each conversation under
+//! `/staff/messages/{id}`. A conversation is opened only through `access::open_for_clinician`
+//! (care team, or a live break-the-glass grant; anyone else gets the 403 that offers it).
+//!
+//! The inbox lists conversations of the clinician's care-team patients (and of patients they
+//! hold a live grant for) by patient, category, status and time, but not their subjects: the
+//! text of a message is read only by opening it, which is audited.
+
+use actix_multipart::Multipart;
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::draft::{self, Body, Draft};
+use super::patient::see_other;
+use super::{
+    attachment_response, check_csrf, message_items, plausible_id, refuse_oversized, refused_page,
+    store,
+};
+use crate::access::{open_for_clinician, ChartAccess, Section, Viewer};
+use crate::auth::routes::{format_time, page_context};
+use crate::auth::{Clinician, Role};
+use crate::staff::directory;
+use crate::startup::AppState;
+use crate::web::{templates, AppError};
+
+#[derive(Debug, Deserialize)]
+pub struct InboxQuery {
+    patient: Option<String>,
+    status: Option<String>,
+    mine: Option<String>,
+}
+
+#[derive(Serialize)]
+struct InboxRow {
+    url: String,
+    patient: String,
+    category: &'static str,
+    status: String,
+    assigned: Option<String>,
+    updated: String,
+    unread: bool,
+}
+
+#[derive(Serialize)]
+struct PatientOption {
+    id: String,
+    name: String,
+    selected: bool,
+}
+
+/// `GET /staff/messages`: unread first, then newest; filter by patient, status, assignee.
+pub async fn inbox(
+    state: web::Data<AppState>,
+    session: Session,
+    clinician: Clinician,
+    query: web::Query<InboxQuery>,
+) -> Result<HttpResponse, AppError> {
+    directory::record(&state.pool, &clinician.0).await?;
+    let me = &clinician.0.subject;
+    let status = match query.status.as_deref().unwrap_or("open") {
+        "done" => "done",
+        "all" => "all",
+        _ => "open",
+    };
+    let patient = query
+        .patient
+        .as_deref()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let mine = query.mine.as_deref() == Some("1");
+    // The clinician's patients: the care team, plus live break-the-glass grants.
+    let rows = sqlx::query(
+        "SELECT t.id, p.id, p.given_name, p.family_name, t.category, t.status, c.display_name, t.updated_at, t.staff_unread, t.assigned_to \
+         FROM message_threads t JOIN patients p ON p.id = t.patient_id \
+         LEFT JOIN clinicians c ON c.subject = t.assigned_to \
+         WHERE (t.patient_id IN (SELECT patient_id FROM care_team WHERE clinician_subject = $1) \
+            OR t.patient_id IN (SELECT patient_id FROM break_glass WHERE clinician_subject = $1 AND granted_at IS NOT NULL AND expires_at > $2)) \
+         ORDER BY t.staff_unread DESC, t.updated_at DESC, t.id LIMIT 500",
+    )
+    .bind(me)
+    .bind(crate::db::now())
+    .fetch_all(&state.pool)
+    .await?;
+    let mut shown = Vec::new();
+    let mut patients: Vec<PatientOption> = Vec::new();
+    for r in &rows {
+        let thread_id: String = r.try_get(0)?;
+        let patient_id: String = r.try_get(1)?;
+        let name = format!(
+            "{} {}",
+            r.try_get::<String, _>(2)?,
+            r.try_get::<String, _>(3)?
+        );
+        if !patients.iter().any(|p| p.id == patient_id) {
+            patients.push(PatientOption {
+                selected: patient_id == patient,
+                id: patient_id.clone(),
+                name: name.clone(),
+            });
+        }
+        let thread_status: String = r.try_get(5)?;
+        let assigned_to: Option<String> = r.try_get(9)?;
+        if (!patient.is_empty() && patient_id != patient)
+            || (status != "all" && thread_status != status)
+            || (mine && assigned_to.as_deref() != Some(me.as_str()))
+        {
+            continue;
+        }
+        shown.push(InboxRow {
+            url: format!("/staff/messages/{thread_id}"),
+            patient: name,
+            category: draft::category_label(&r.try_get::<String, _>(4)?),
+            status: thread_status,
+            assigned: r.try_get(6)?,
+            updated: format_time(r.try_get(7)?),
+            unread: r.try_get::<i64, _>(8)? == 1,
+        });
+    }
+    patients.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut ctx = page_context(Some((&clinician.0, &session)), &state);
+    ctx.insert("threads", &shown);
+    ctx.insert("patients", &patients);
+    ctx.insert("status", status);
+    ctx.insert("mine", &mine);
+    Ok(templates::page(StatusCode::OK, "messages_inbox.html", &ctx))
+}
+
+/// Finds the thread's patient and opens their chart for this clinician (audited), or 404/403.
+async fn open(
+    req: &HttpRequest,
+    state: &AppState,
+    clinician: &Clinician,
+    thread_id: &str,
+    section: Section,
+) -> Result<ChartAccess, AppError> {
+    plausible_id(thread_id)?;
+    directory::record(&state.pool, &clinician.0).await?;
+    let patient_id = store::patient_of_thread(&state.pool, thread_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    open_for_clinician(state, req, &clinician.0, &patient_id, section).await
+}
+
+/// `GET /staff/messages/{id}`: the conversation, marked read for the team.
+pub async fn thread(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    clinician: Clinician,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let chart = open(&req, &state, &clinician, &id, Section::Messages).await?;
+    let view = store::thread(&state.pool, &chart, &id, Role::Clinician)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::mark_read(&state.pool, &chart, &id, Role::Clinician).await?;
+    let name = sqlx::query("SELECT given_name, family_name FROM patients WHERE id = $1")
+        .bind(chart.patient_id())
+        .fetch_one(&state.pool)
+        .await?;
+    let assigned: Option<String> = match &view.thread.assigned_to {
+        Some(subject) => sqlx::query("SELECT display_name FROM clinicians WHERE subject = $1")
+            .bind(subject)
+            .fetch_optional(&state.pool)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?,
+        None => None,
+    };
+    let base = format!("/staff/messages/{}", view.thread.id);
+    let mut ctx = page_context(Some((&clinician.0, &session)), &state);
+    if let Viewer::BreakGlass { .. } = chart.viewer() {
+        ctx.insert(
+            "banner",
+            "Emergency access (break the glass): this is recorded and shown to the patient.",
+        );
+    }
+    ctx.insert(
+        "patient_name",
+        &format!(
+            "{} {}",
+            name.try_get::<String, _>(0)?,
+            name.try_get::<String, _>(1)?
+        ),
+    );
+    ctx.insert(
+        "chart_url",
+        &format!("/staff/patients/{}", chart.patient_id()),
+    );
+    ctx.insert("subject", &view.thread.subject);
+    ctx.insert("category", draft::category_label(&view.thread.category));
+    ctx.insert("status", &view.thread.status);
+    ctx.insert("assigned", &assigned);
+    ctx.insert(
+        "assigned_to_me",
+        &(view.thread.assigned_to.as_deref() == Some(clinician.0.subject.as_str())),
+    );
+    ctx.insert("messages", &message_items(&view, "clinician", &base));
+    ctx.insert("reply_url", &format!("{base}/reply"));
+    ctx.insert("update_url", &format!("{base}/update"));
+    ctx.insert("back_url", "/staff/messages");
+    ctx.insert("max_files", &super::MAX_FILES);
+    ctx.insert("max_mb", &(super::MAX_FILE_BYTES / (1024 * 1024)));
+    Ok(templates::page(
+        StatusCode::OK,
+        "messages_thread.html",
+        &ctx,
+    ))
+}
+
+/// `POST /staff/messages/{id}/reply`.
+pub async fn reply(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    clinician: Clinician,
+    id: web::Path<String>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    plausible_id(&id)?;
+    if let Some(refusal) = refuse_oversized(&req) {
+        return Ok(refused_page(&refusal));
+    }
+    let form = match draft::read(payload).await {
+        Ok(form) => form,
+        Err(refusal) => return Ok(refused_page(&refusal)),
+    };
+    check_csrf(&session, form.csrf_token.as_deref())?;
+    let body = match Body::parse(form.body.as_deref().unwrap_or_default()) {
+        Ok(body) => body,
+        Err(refusal) => return Ok(refused_page(&refusal)),
+    };
+    let draft = Draft {
+        body,
+        files: form.files,
+    };
+    let chart = open(&req, &state, &clinician, &id, Section::MessageSend).await?;
+    if !store::reply(&state.pool, &chart, &id, &clinician.0, &draft).await? {
+        return Err(AppError::NotFound);
+    }
+    state.mail_wake.now();
+    Ok(see_other(&format!("/staff/messages/{id}")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateForm {
+    csrf_token: Option<String>,
+    action: Option<String>,
+}
+
+/// `POST /staff/messages/{id}/update`: assign to me, mark done, reopen.
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    clinician: Clinician,
+    id: web::Path<String>,
+    form: web::Form<UpdateForm>,
+) -> Result<HttpResponse, AppError> {
+    check_csrf(&session, form.csrf_token.as_deref())?;
+    let me = clinician.0.subject.clone();
+    let (assign, status) = match form.action.as_deref() {
+        Some("assign") => (Some(me.as_str()), None),
+        Some("done") => (None, Some("done")),
+        Some("reopen") => (None, Some("open")),
+        _ => {
+            return Err(AppError::bad_request(
+                "That is not something this form can do.",
+            ))
+        }
+    };
+    let chart = open(&req, &state, &clinician, &id, Section::MessageUpdate).await?;
+    if !store::update(&state.pool, &chart, &id, assign, status).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other(&format!("/staff/messages/{id}")))
+}
+
+/// `GET /staff/messages/{id}/attachments/{attachment}`.
+pub async fn attachment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    clinician: Clinician,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (thread_id, attachment_id) = path.into_inner();
+    plausible_id(&attachment_id)?;
+    let chart = open(
+        &req,
+        &state,
+        &clinician,
+        &thread_id,
+        Section::MessageAttachment,
+    )
+    .await?;
+    let file = store::attachment(&state.pool, &chart, &thread_id, &attachment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(attachment_response(file))
+}

@@ -1,0 +1,448 @@
+//! Threads, messages and attachments in the database. Every function that reads or writes a
+//! patient's messages takes the `ChartAccess` the access check made (so the audit entry is
+//! already committed) and only ever touches that patient's rows.
+
+use base64::Engine as _;
+use serde::Serialize;
+use sqlx::Row;
+
+use super::draft::{Category, Draft, Upload};
+use crate::access::ChartAccess;
+use crate::auth::{Role, SignedInUser};
+use crate::db::{self, Pool};
+use crate::notifications::{self, Kind};
+use crate::records::fhir_export::{CommunicationAttachment, CommunicationItem};
+
+/// Where a notification links to: the inbox of the side that is told.
+pub const PATIENT_LINK: &str = "/messages";
+pub const STAFF_LINK: &str = "/staff/messages";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ThreadSummary {
+    pub id: String,
+    pub patient_id: String,
+    pub subject: String,
+    pub category: String,
+    pub status: String,
+    pub assigned_to: Option<String>,
+    pub updated_at: i64,
+    pub unread: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentMeta {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    pub id: String,
+    pub author_role: String,
+    pub author_name: String,
+    pub body: String,
+    pub sent_at: i64,
+    pub attachments: Vec<AttachmentMeta>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ThreadView {
+    pub thread: ThreadSummary,
+    pub messages: Vec<MessageView>,
+}
+
+const THREAD_COLUMNS: &str =
+    "id, patient_id, subject, category, status, assigned_to, updated_at, patient_unread, staff_unread";
+
+fn summary(r: &sqlx::any::AnyRow, side: Role) -> Result<ThreadSummary, sqlx::Error> {
+    let patient_unread: i64 = r.try_get(7)?;
+    let staff_unread: i64 = r.try_get(8)?;
+    Ok(ThreadSummary {
+        id: r.try_get(0)?,
+        patient_id: r.try_get(1)?,
+        subject: r.try_get(2)?,
+        category: r.try_get(3)?,
+        status: r.try_get(4)?,
+        assigned_to: r.try_get(5)?,
+        updated_at: r.try_get(6)?,
+        unread: match side {
+            Role::Patient => patient_unread == 1,
+            Role::Clinician => staff_unread == 1,
+        },
+    })
+}
+
+/// The thread's patient, by the thread's id alone: ids only, so it may be read before the
+/// access check (which needs to know whose chart the thread belongs to).
+pub async fn patient_of_thread(
+    pool: &Pool,
+    thread_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT patient_id FROM message_threads WHERE id = $1")
+        .bind(thread_id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| r.try_get::<String, _>(0)).transpose()
+}
+
+/// All of a patient's threads, newest first.
+pub async fn threads(
+    pool: &Pool,
+    chart: &ChartAccess,
+    side: Role,
+) -> Result<Vec<ThreadSummary>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {THREAD_COLUMNS} FROM message_threads WHERE patient_id = $1 ORDER BY updated_at DESC, id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(chart.patient_id())
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(|r| summary(r, side)).collect()
+}
+
+/// One thread with its messages, if it is this patient's.
+pub async fn thread(
+    pool: &Pool,
+    chart: &ChartAccess,
+    thread_id: &str,
+    side: Role,
+) -> Result<Option<ThreadView>, sqlx::Error> {
+    let sql =
+        format!("SELECT {THREAD_COLUMNS} FROM message_threads WHERE id = $1 AND patient_id = $2");
+    let Some(row) = sqlx::query(&sql)
+        .bind(thread_id)
+        .bind(chart.patient_id())
+        .fetch_optional(pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let thread = summary(&row, side)?;
+    let rows = sqlx::query(
+        "SELECT id, author_role, author_name, body, sent_at FROM messages WHERE thread_id = $1 ORDER BY seq, id",
+    )
+    .bind(thread_id)
+    .fetch_all(pool)
+    .await?;
+    let attachments = sqlx::query(
+        "SELECT id, message_id, file_name, content_type, size FROM message_attachments WHERE thread_id = $1 ORDER BY file_name, id",
+    )
+    .bind(thread_id)
+    .fetch_all(pool)
+    .await?;
+    let mut messages = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: String = r.try_get(0)?;
+        let mut files = Vec::new();
+        for a in &attachments {
+            if a.try_get::<String, _>(1)? == id {
+                files.push(AttachmentMeta {
+                    id: a.try_get(0)?,
+                    file_name: a.try_get(2)?,
+                    content_type: a.try_get(3)?,
+                    size: a.try_get(4)?,
+                });
+            }
+        }
+        messages.push(MessageView {
+            id,
+            author_role: r.try_get(1)?,
+            author_name: r.try_get(2)?,
+            body: r.try_get(3)?,
+            sent_at: r.try_get(4)?,
+            attachments: files,
+        });
+    }
+    Ok(Some(ThreadView { thread, messages }))
+}
+
+/// Marks the thread read for one side.
+pub async fn mark_read(
+    pool: &Pool,
+    chart: &ChartAccess,
+    thread_id: &str,
+    side: Role,
+) -> Result<(), sqlx::Error> {
+    let column = match side {
+        Role::Patient => "patient_unread",
+        Role::Clinician => "staff_unread",
+    };
+    sqlx::query(&format!(
+        "UPDATE message_threads SET {column} = 0 WHERE id = $1 AND patient_id = $2 AND {column} <> 0"
+    ))
+    .bind(thread_id)
+    .bind(chart.patient_id())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Starts a conversation (the patient writes); returns the thread id. The message, its
+/// attachments and the care team's notifications commit together or not at all.
+pub async fn create_thread(
+    pool: &Pool,
+    chart: &ChartAccess,
+    author: &SignedInUser,
+    subject: &str,
+    category: Category,
+    draft: &Draft,
+) -> Result<String, sqlx::Error> {
+    let thread_id = uuid::Uuid::new_v4().to_string();
+    let now = db::now();
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO message_threads (id, patient_id, subject, category, status, assigned_to, created_at, updated_at, patient_unread, staff_unread) \
+         VALUES ($1, $2, $3, $4, 'open', NULL, $5, $5, 0, 1)",
+    )
+    .bind(&thread_id)
+    .bind(chart.patient_id())
+    .bind(subject)
+    .bind(category.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    insert_message(&mut tx, &thread_id, author, draft, now).await?;
+    notify_other_side(&mut tx, chart.patient_id(), author.role).await?;
+    tx.commit().await?;
+    Ok(thread_id)
+}
+
+/// Adds a reply to one of this patient's threads. Returns false when there is no such thread.
+pub async fn reply(
+    pool: &Pool,
+    chart: &ChartAccess,
+    thread_id: &str,
+    author: &SignedInUser,
+    draft: &Draft,
+) -> Result<bool, sqlx::Error> {
+    let now = db::now();
+    let mut tx = pool.begin().await?;
+    // The other side has something unread; a patient's reply reopens a closed thread.
+    let sql = match author.role {
+        Role::Patient => {
+            "UPDATE message_threads SET updated_at = $1, staff_unread = 1, status = 'open' WHERE id = $2 AND patient_id = $3"
+        }
+        Role::Clinician => {
+            "UPDATE message_threads SET updated_at = $1, patient_unread = 1, staff_unread = 0 WHERE id = $2 AND patient_id = $3"
+        }
+    };
+    let updated = sqlx::query(sql)
+        .bind(now)
+        .bind(thread_id)
+        .bind(chart.patient_id())
+        .execute(&mut *tx)
+        .await?;
+    if updated.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    insert_message(&mut tx, thread_id, author, draft, now).await?;
+    notify_other_side(&mut tx, chart.patient_id(), author.role).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn insert_message(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    thread_id: &str,
+    author: &SignedInUser,
+    draft: &Draft,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let message_id = uuid::Uuid::new_v4().to_string();
+    let seq: i64 = sqlx::query("SELECT COUNT(*) FROM messages WHERE thread_id = $1")
+        .bind(thread_id)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    sqlx::query(
+        "INSERT INTO messages (id, thread_id, seq, author_subject, author_role, author_name, body, sent_at) \
+         VALUES ($1, $2, $8, $3, $4, $5, $6, $7)",
+    )
+    .bind(&message_id)
+    .bind(thread_id)
+    .bind(&author.subject)
+    .bind(author.role.as_str())
+    .bind(&author.display_name)
+    .bind(draft.body.as_str())
+    .bind(now)
+    .bind(seq + 1)
+    .execute(&mut **tx)
+    .await?;
+    for file in &draft.files {
+        insert_attachment(tx, thread_id, &message_id, file).await?;
+    }
+    Ok(())
+}
+
+async fn insert_attachment(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    thread_id: &str,
+    message_id: &str,
+    file: &Upload,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO message_attachments (id, message_id, thread_id, file_name, content_type, size, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(message_id)
+    .bind(thread_id)
+    .bind(&file.file_name)
+    .bind(file.kind.content_type())
+    .bind(file.bytes.len() as i64)
+    .bind(base64::engine::general_purpose::STANDARD.encode(&file.bytes))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Queues "you have a new message" for the side that did not write: the care team's
+/// clinicians (addresses from the directory), or the patient if they want mail.
+async fn notify_other_side(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    patient_id: &str,
+    writer: Role,
+) -> Result<(), sqlx::Error> {
+    match writer {
+        Role::Patient => {
+            let rows = sqlx::query(
+                "SELECT c.email FROM care_team t JOIN clinicians c ON c.subject = t.clinician_subject \
+                 WHERE t.patient_id = $1 AND c.email IS NOT NULL ORDER BY c.subject",
+            )
+            .bind(patient_id)
+            .fetch_all(&mut **tx)
+            .await?;
+            for r in &rows {
+                let email: String = r.try_get(0)?;
+                notifications::enqueue(tx, Kind::NewMessage, &email, STAFF_LINK).await?;
+            }
+        }
+        Role::Clinician => {
+            let subject: Option<String> =
+                sqlx::query("SELECT b2c_subject FROM patients WHERE id = $1")
+                    .bind(patient_id)
+                    .fetch_one(&mut **tx)
+                    .await?
+                    .try_get(0)?;
+            if let Some(subject) = subject {
+                if let Some(email) = notifications::patient_address(tx, &subject).await? {
+                    notifications::enqueue(tx, Kind::NewMessage, &email, PATIENT_LINK).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Assigns the thread to a clinician, or sets its status (open/done).
+pub async fn update(
+    pool: &Pool,
+    chart: &ChartAccess,
+    thread_id: &str,
+    assign_to: Option<&str>,
+    status: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let mut done = true;
+    if let Some(subject) = assign_to {
+        let r = sqlx::query(
+            "UPDATE message_threads SET assigned_to = $1 WHERE id = $2 AND patient_id = $3",
+        )
+        .bind(subject)
+        .bind(thread_id)
+        .bind(chart.patient_id())
+        .execute(pool)
+        .await?;
+        done &= r.rows_affected() == 1;
+    }
+    if let Some(status) = status {
+        let r =
+            sqlx::query("UPDATE message_threads SET status = $1 WHERE id = $2 AND patient_id = $3")
+                .bind(status)
+                .bind(thread_id)
+                .bind(chart.patient_id())
+                .execute(pool)
+                .await?;
+        done &= r.rows_affected() == 1;
+    }
+    Ok(done)
+}
+
+pub struct AttachmentFile {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// One attachment of one of this patient's threads.
+pub async fn attachment(
+    pool: &Pool,
+    chart: &ChartAccess,
+    thread_id: &str,
+    attachment_id: &str,
+) -> Result<Option<AttachmentFile>, anyhow::Error> {
+    let row = sqlx::query(
+        "SELECT a.file_name, a.content_type, a.data FROM message_attachments a \
+         JOIN message_threads t ON t.id = a.thread_id \
+         WHERE a.id = $1 AND a.thread_id = $2 AND t.patient_id = $3",
+    )
+    .bind(attachment_id)
+    .bind(thread_id)
+    .bind(chart.patient_id())
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let data: String = row.try_get(2)?;
+    Ok(Some(AttachmentFile {
+        file_name: row.try_get(0)?,
+        content_type: row.try_get(1)?,
+        bytes: base64::engine::general_purpose::STANDARD.decode(data)?,
+    }))
+}
+
+/// Every message of the patient, oldest conversation first, as FHIR `Communication` items
+/// for the record export; attachments link to the patient's audited download.
+pub async fn communications(
+    pool: &Pool,
+    chart: &ChartAccess,
+    public_url: &url::Url,
+) -> Result<Vec<CommunicationItem>, sqlx::Error> {
+    let threads = threads(pool, chart, Role::Patient).await?;
+    let mut out = Vec::new();
+    for t in threads.iter().rev() {
+        let Some(view) = thread(pool, chart, &t.id, Role::Patient).await? else {
+            continue;
+        };
+        let mut previous: Option<String> = None;
+        for m in view.messages {
+            let attachments = m
+                .attachments
+                .iter()
+                .map(|a| CommunicationAttachment {
+                    content_type: a.content_type.clone(),
+                    title: a.file_name.clone(),
+                    size: u64::try_from(a.size).unwrap_or_default(),
+                    url: crate::config::join_url(
+                        public_url,
+                        &format!("{PATIENT_LINK}/{}/attachments/{}", t.id, a.id),
+                    ),
+                })
+                .collect();
+            out.push(CommunicationItem {
+                id: m.id.clone(),
+                topic: t.subject.clone(),
+                category: super::draft::category_label(&t.category).to_string(),
+                from_patient: m.author_role == Role::Patient.as_str(),
+                author_name: m.author_name,
+                body: m.body,
+                sent: chrono::DateTime::from_timestamp(m.sent_at, 0).unwrap_or_default(),
+                in_response_to: previous.replace(m.id),
+                attachments,
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,64 @@
+//! `GET /dev/outbox`: in development without a mail server, the mails the portal would have
+//! sent, as the emulator's `/outbox` shows its own. Refused (404) in production and whenever a
+//! real mail server is configured.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use sqlx::Row;
+
+use super::Kind;
+use crate::auth::routes::{format_time, page_context};
+use crate::auth::SignedIn;
+use crate::startup::AppState;
+use crate::web::{templates, AppError};
+
+#[derive(Serialize)]
+struct Mail {
+    to: String,
+    subject: String,
+    body: String,
+    at: String,
+}
+
+pub fn enabled(state: &AppState) -> bool {
+    !state.settings.production && state.settings.smtp.is_none()
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    session: Session,
+    user: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    if !enabled(&state) {
+        return Err(AppError::NotFound);
+    }
+    let rows = sqlx::query(
+        "SELECT kind, recipient, link, sent_at FROM notification_queue \
+         WHERE delivered_via = 'outbox' ORDER BY sent_at DESC, id LIMIT 50",
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let mut mails = Vec::new();
+    for r in &rows {
+        let Some(kind) = Kind::parse(&r.try_get::<String, _>(0)?) else {
+            continue;
+        };
+        let link = crate::config::join_url(&state.settings.public_url, &r.try_get::<String, _>(2)?);
+        let (subject, body) = kind.compose(&link);
+        mails.push(Mail {
+            to: r.try_get(1)?,
+            subject,
+            body,
+            at: format_time(r.try_get::<Option<i64>, _>(3)?.unwrap_or_default()),
+        });
+    }
+    let mut ctx = page_context(Some((&user.0, &session)), &state);
+    ctx.insert("mails", &mails);
+    Ok(templates::page(
+        StatusCode::OK,
+        "messages_outbox.html",
+        &ctx,
+    ))
+}

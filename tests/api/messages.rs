@@ -1,0 +1,1049 @@
+//! Secure messages: a patient writes with an attachment, the care team reads and answers, both
+//! are told by e-mail (through a real SMTP listener) without any health information, and
+//! nobody else reaches a conversation or its files.
+
+use std::time::Duration;
+
+use patient_portal::records::demo::demo_patients;
+use patient_portal::records::model::PatientRecord;
+use sqlx::Row;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+use crate::support::*;
+
+// ---------------------------------------------------------------------------------------------
+// A tiny SMTP server: enough of RFC 5321 for lettre (EHLO, MAIL, RCPT, DATA, QUIT), no auth.
+
+#[derive(Debug, Clone)]
+struct Mail {
+    to: Vec<String>,
+    data: String,
+}
+
+struct SmtpServer {
+    port: u16,
+    mails: mpsc::UnboundedReceiver<Mail>,
+}
+
+impl SmtpServer {
+    async fn start() -> SmtpServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, mails) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(session(stream, tx.clone()));
+            }
+        });
+        SmtpServer { port, mails }
+    }
+
+    fn url(&self) -> String {
+        format!("--smtp-url=smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The next mail, waiting at most 30 seconds for it.
+    async fn next(&mut self) -> Mail {
+        tokio::time::timeout(Duration::from_secs(30), self.mails.recv())
+            .await
+            .expect("a mail arrives within 30 s")
+            .expect("the SMTP server is running")
+    }
+}
+
+async fn session(stream: tokio::net::TcpStream, tx: mpsc::UnboundedSender<Mail>) {
+    let (r, mut w) = stream.into_split();
+    let mut r = BufReader::new(r);
+    let _ = w.write_all(b"220 test-smtp ESMTP\r\n").await;
+    let mut to = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return;
+        }
+        let upper = line.to_ascii_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+            b"250-test-smtp\r\n250 8BITMIME\r\n"
+        } else if upper.starts_with("MAIL FROM") {
+            to.clear();
+            b"250 OK\r\n"
+        } else if upper.starts_with("RCPT TO") {
+            to.push(line[8..].trim().to_string());
+            b"250 OK\r\n"
+        } else if upper.starts_with("DATA") {
+            let _ = w.write_all(b"354 go ahead\r\n").await;
+            let mut data = String::new();
+            loop {
+                let mut l = String::new();
+                if r.read_line(&mut l).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                if l == ".\r\n" {
+                    break;
+                }
+                data.push_str(&l);
+            }
+            let _ = tx.send(Mail {
+                to: to.clone(),
+                data,
+            });
+            b"250 queued\r\n"
+        } else if upper.starts_with("QUIT") {
+            let _ = w.write_all(b"221 bye\r\n").await;
+            return;
+        } else if upper.starts_with("RSET") || upper.starts_with("NOOP") {
+            b"250 OK\r\n"
+        } else {
+            b"502 not implemented\r\n"
+        };
+        if w.write_all(reply).await.is_err() {
+            return;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms as a browser sends them: multipart/form-data, built by hand so tests can also send
+// what no browser would.
+
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+fn png() -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    v.extend_from_slice(&[0u8; 64]);
+    v
+}
+
+struct File<'a> {
+    name: &'a str,
+    content_type: &'a str,
+    bytes: Vec<u8>,
+}
+
+fn multipart(fields: &[(&str, &str)], files: &[File<'_>]) -> (String, Vec<u8>) {
+    let boundary = "----portal-test-boundary-7d93a1";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    for f in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                f.name, f.content_type
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&f.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart(
+    app: &TestApp,
+    b: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[File<'_>],
+) -> reqwest::Response {
+    let (content_type, body) = multipart(fields, files);
+    b.client
+        .post(app.url(path))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post_form(
+    app: &TestApp,
+    b: &Browser,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    b.client
+        .post(app.url(path))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn csrf(app: &TestApp, b: &Browser) -> String {
+    csrf_in(&app.get(b, "/account").await.text().await.unwrap())
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query(sql).fetch_one(&app.pool).await.unwrap().get(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct World {
+    app: TestApp,
+    record: PatientRecord,
+    patient_id: String,
+    patient: Browser,
+    clinician: Browser,
+}
+
+/// A portal with patient A (linked) on clinician C's care team, both signed in.
+async fn world(extra_args: Vec<String>) -> World {
+    world_with(Options {
+        extra_args,
+        ..Default::default()
+    })
+    .await
+}
+
+async fn world_with(options: Options) -> World {
+    let app = spawn_app_with(options).await;
+    let record = demo_patients(1, 11, chrono::Utc::now().date_naive()).remove(0);
+    let patient_id = app.seed(&record).await;
+    app.link(&patient_id, &PATIENT_A).await;
+    app.add_to_care_team(&patient_id, &CLINICIAN).await;
+    let patient = app.browser();
+    app.sign_in_as(&patient, &PATIENT_A).await;
+    let clinician = app.browser();
+    app.sign_in_as(&clinician, &CLINICIAN).await;
+    // The clinician's first staff page puts them (and their address) in the directory.
+    assert_eq!(app.get(&clinician, "/staff").await.status(), 200);
+    World {
+        app,
+        record,
+        patient_id,
+        patient,
+        clinician,
+    }
+}
+
+const SUBJECT: &str = "Cholesterol result question";
+const BODY: &str = "My LDL result looks high.\nShould I worry about my statin dose?";
+
+/// The patient writes (with a PDF); returns the thread's URL path.
+async fn patient_writes(w: &World) -> String {
+    let token = csrf(&w.app, &w.patient).await;
+    let resp = post_multipart(
+        &w.app,
+        &w.patient,
+        "/messages",
+        &[
+            ("csrf_token", &token),
+            ("category", "result"),
+            ("subject", SUBJECT),
+            ("body", BODY),
+        ],
+        &[File {
+            name: "lab-report.pdf",
+            content_type: "application/pdf",
+            bytes: PDF.to_vec(),
+        }],
+    )
+    .await;
+    assert_eq!(resp.status(), 303, "the message is sent");
+    let to = location(&resp).to_string();
+    assert!(to.starts_with("/messages/"), "{to}");
+    to
+}
+
+fn thread_id(path: &str) -> String {
+    path.trim_start_matches("/messages/").to_string()
+}
+
+/// The href of the first attachment link in a page.
+fn attachment_link(page: &str) -> String {
+    let doc = scraper::Html::parse_document(page);
+    let sel = scraper::Selector::parse("ul.attachments a").unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("href"))
+        .expect("an attachment link")
+        .to_string()
+}
+
+fn assert_no_health_information(mail: &Mail, w: &World) {
+    let data = mail.data.to_lowercase();
+    assert!(
+        data.contains("you have a new message in your patient portal"),
+        "{}",
+        mail.data
+    );
+    let mut phi: Vec<String> = vec![
+        SUBJECT.into(),
+        "cholesterol".into(),
+        "ldl".into(),
+        "statin".into(),
+        "lab-report".into(),
+        PATIENT_A.name.into(),
+        CLINICIAN.name.into(),
+        w.record.patient.given.clone(),
+        w.record.patient.family.clone(),
+        w.patient_id.clone(),
+    ];
+    phi.extend(w.record.conditions.iter().map(|c| c.code.display.clone()));
+    for word in phi {
+        assert!(
+            !data.contains(&word.to_lowercase()),
+            "the notification mail carries {word:?}:\n{}",
+            mail.data
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_patient_writes_with_an_attachment_and_the_care_team_answers() {
+    let mut smtp = SmtpServer::start().await;
+    let w = world(vec![smtp.url()]).await;
+
+    let thread = patient_writes(&w).await;
+    let id = thread_id(&thread);
+
+    // The patient sees their message, line breaks kept, text escaped.
+    let page = w.app.get(&w.patient, &thread).await.text().await.unwrap();
+    assert!(
+        page.contains("My LDL result looks high.<br>Should I worry"),
+        "{page}"
+    );
+    let link = attachment_link(&page);
+
+    // The care team is told by e-mail: that a message is waiting, nothing more.
+    let mail = smtp.next().await;
+    assert!(
+        mail.to
+            .iter()
+            .any(|t| t.contains("casey.clinician@example.com")),
+        "{:?}",
+        mail.to
+    );
+    assert_no_health_information(&mail, &w);
+    assert!(mail
+        .data
+        .contains(&format!("https://localhost:{}/staff/messages", w.app.port)));
+
+    // The clinician sees one unread conversation in the header and the inbox.
+    let home = w
+        .app
+        .get(&w.clinician, "/staff")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("(1 unread)"), "{home}");
+    let inbox = w
+        .app
+        .get(&w.clinician, "/staff/messages")
+        .await
+        .text()
+        .await
+        .unwrap();
+    // (Tera escapes the slashes of the link; the id is what matters.)
+    assert!(inbox.contains(&id), "the conversation is in the team inbox");
+    assert!(!inbox.contains(SUBJECT), "the inbox lists no message text");
+
+    // Reading it marks it read for the team.
+    let staff_thread = format!("/staff/messages/{id}");
+    let page = w
+        .app
+        .get(&w.clinician, &staff_thread)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(SUBJECT));
+    let staff_link = attachment_link(&page);
+    assert_eq!(staff_link, format!("/staff{link}"));
+    let home = w
+        .app
+        .get(&w.clinician, "/staff")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!home.contains("unread)"), "read now");
+
+    // The attachment downloads as a file, never inline, never sniffed, never cached.
+    let resp = w.app.get(&w.clinician, &staff_link).await;
+    assert_eq!(resp.status(), 200);
+    let header = |n: &str| resp.headers().get(n).unwrap().to_str().unwrap().to_string();
+    assert_eq!(header("content-type"), "application/pdf");
+    assert_eq!(
+        header("content-disposition"),
+        r#"attachment; filename="lab-report.pdf""#
+    );
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("cache-control"), "no-store");
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), PDF);
+
+    // The clinician answers; the patient is told, and sees one unread conversation.
+    let token = csrf(&w.app, &w.clinician).await;
+    let resp = post_multipart(
+        &w.app,
+        &w.clinician,
+        &format!("{staff_thread}/reply"),
+        &[
+            ("csrf_token", &token),
+            ("body", "Your dose is fine. <b>See you soon</b>."),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let mail = smtp.next().await;
+    assert!(
+        mail.to
+            .iter()
+            .any(|t| t.contains("alex.patient@example.com")),
+        "{:?}",
+        mail.to
+    );
+    assert_no_health_information(&mail, &w);
+    let summary = w
+        .app
+        .get(&w.patient, "/records")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(summary.contains("(1 unread)"), "{summary}");
+    let page = w.app.get(&w.patient, &thread).await.text().await.unwrap();
+    assert!(
+        page.contains("&lt;b&gt;See you soon&lt;&#x2F;b&gt;")
+            || page.contains("&lt;b&gt;See you soon&lt;/b&gt;"),
+        "escaped: {page}"
+    );
+    assert!(page.contains("Casey Clinician (care team)"));
+
+    // Assign and close, as the inbox's workflow.
+    for action in ["assign", "done"] {
+        let resp = post_form(
+            &w.app,
+            &w.clinician,
+            &format!("{staff_thread}/update"),
+            &[("csrf_token", &token), ("action", action)],
+        )
+        .await;
+        assert_eq!(resp.status(), 303, "{action}");
+    }
+    let mine = w
+        .app
+        .get(&w.clinician, "/staff/messages?status=done&mine=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(mine.contains(&id), "assigned to me and done");
+    let open = w
+        .app
+        .get(&w.clinician, "/staff/messages")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !open.contains(&staff_thread),
+        "done threads leave the open list"
+    );
+
+    // Every read and write is in the audit trail, and the patient's access log names the
+    // clinician who read the message.
+    let rows = w.app.audit_rows().await;
+    let by = |action: &str, who: &str| {
+        rows.iter().any(|(a, s, p, _)| {
+            a == action && s.as_deref() == Some(who) && p.as_deref() == Some(w.patient_id.as_str())
+        })
+    };
+    assert!(by("send_message", PATIENT_A.subject));
+    assert!(by("read_messages", CLINICIAN.subject));
+    assert!(by("download_attachment", CLINICIAN.subject));
+    assert!(by("send_message", CLINICIAN.subject));
+    assert!(by("update_message", CLINICIAN.subject));
+    let log = w
+        .app
+        .get(&w.patient, "/records/access-log")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("Casey Clinician"), "{log}");
+    assert!(log.contains("Read your messages"), "{log}");
+
+    // Nothing of the messages reached the log.
+    let logs = logs();
+    for secret in [
+        "LDL result",
+        "statin",
+        "See you soon",
+        "alex.patient@example.com",
+    ] {
+        assert!(!logs.contains(secret), "the log carries {secret:?}");
+    }
+}
+
+#[tokio::test]
+async fn nobody_else_reaches_a_conversation_or_its_files() {
+    let w = world(vec![]).await;
+    let thread = patient_writes(&w).await;
+    let id = thread_id(&thread);
+    let page = w.app.get(&w.patient, &thread).await.text().await.unwrap();
+    let link = attachment_link(&page);
+    let attachment_id = link.rsplit('/').next().unwrap().to_string();
+
+    // Another patient, with a record of their own.
+    let other = demo_patients(2, 12, chrono::Utc::now().date_naive()).remove(1);
+    let other_id = w.app.seed(&other).await;
+    w.app.link(&other_id, &PATIENT_B).await;
+    let b = w.app.browser();
+    w.app.sign_in_as(&b, &PATIENT_B).await;
+    let token_b = csrf(&w.app, &b).await;
+    for path in [thread.clone(), link.clone()] {
+        assert_eq!(w.app.get(&b, &path).await.status(), 404, "{path}");
+    }
+    let resp = post_multipart(
+        &w.app,
+        &b,
+        &format!("{thread}/reply"),
+        &[("csrf_token", &token_b), ("body", "I am not the patient")],
+        &[],
+    )
+    .await;
+    assert_eq!(resp.status(), 404);
+    // The staff side is for clinicians only.
+    for path in [
+        format!("/staff/messages/{id}"),
+        format!("/staff{link}"),
+        "/staff/messages".into(),
+    ] {
+        assert_eq!(w.app.get(&b, &path).await.status(), 403, "{path}");
+    }
+    // Probing another patient's thread ids is not recorded as reading or sending messages.
+    assert!(
+        !w.app.audit_rows().await.iter().any(|(a, s, _, _)| {
+            s.as_deref() == Some(PATIENT_B.subject)
+                && ["send_message", "read_messages", "download_attachment"].contains(&a.as_str())
+        }),
+        "no message audit entries for the prober"
+    );
+    let list = w.app.get(&b, "/messages").await.text().await.unwrap();
+    assert!(!list.contains(SUBJECT));
+
+    // A clinician outside the care team: 403 (with the break-the-glass offer) everywhere.
+    let outsider = w.app.browser();
+    w.app.sign_in_as(&outsider, &OTHER_CLINICIAN).await;
+    let token_o = csrf(&w.app, &outsider).await;
+    for path in [format!("/staff/messages/{id}"), format!("/staff{link}")] {
+        let resp = w.app.get(&outsider, &path).await;
+        assert_eq!(resp.status(), 403, "{path}");
+        assert!(!resp.text().await.unwrap().contains(SUBJECT));
+    }
+    let resp = post_multipart(
+        &w.app,
+        &outsider,
+        &format!("/staff/messages/{id}/reply"),
+        &[("csrf_token", &token_o), ("body", "Not my patient")],
+        &[],
+    )
+    .await;
+    assert_eq!(resp.status(), 403);
+    let resp = post_form(
+        &w.app,
+        &outsider,
+        &format!("/staff/messages/{id}/update"),
+        &[("csrf_token", &token_o), ("action", "assign")],
+    )
+    .await;
+    assert_eq!(resp.status(), 403);
+    let inbox = w
+        .app
+        .get(&outsider, "/staff/messages")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!inbox.contains(&id), "not in the outsider's inbox");
+    // Patient-side URLs are not a clinician's.
+    assert_eq!(w.app.get(&outsider, &thread).await.status(), 403);
+    // An attachment id under another thread id finds nothing.
+    let wrong = format!("/messages/{}/attachments/{attachment_id}", uuid_like());
+    assert_eq!(w.app.get(&w.patient, &wrong).await.status(), 404);
+
+    // Only the patient's own messages were written.
+    assert_eq!(count(&w.app, "SELECT COUNT(*) FROM messages").await, 1);
+    assert_eq!(
+        count(
+            &w.app,
+            "SELECT COUNT(*) FROM message_threads WHERE assigned_to IS NOT NULL"
+        )
+        .await,
+        0
+    );
+}
+
+fn uuid_like() -> String {
+    "00000000-0000-4000-8000-000000000000".into()
+}
+
+#[tokio::test]
+async fn disguised_oversized_and_too_many_files_are_refused_and_nothing_is_stored() {
+    let w = world(vec![]).await;
+    let token = csrf(&w.app, &w.patient).await;
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("subject", "Scan"),
+        ("body", "See the attached file"),
+    ];
+    // An HTML page named and declared as a PDF.
+    let disguised = File {
+        name: "scan.pdf",
+        content_type: "application/pdf",
+        bytes: b"<html><script>alert(1)</script></html>".to_vec(),
+    };
+    let resp = post_multipart(&w.app, &w.patient, "/messages", &fields, &[disguised]).await;
+    assert_eq!(resp.status(), 415);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("PDF documents or PNG or JPEG pictures"),
+        "{page}"
+    );
+    // One byte over 10 MB, behind a valid PDF header.
+    let mut big = PDF.to_vec();
+    big.resize(10 * 1024 * 1024 + 1, b' ');
+    let oversized = File {
+        name: "big.pdf",
+        content_type: "application/pdf",
+        bytes: big,
+    };
+    let resp = post_multipart(&w.app, &w.patient, "/messages", &fields, &[oversized]).await;
+    assert_eq!(resp.status(), 413);
+    assert!(resp.text().await.unwrap().contains("at most 10 MB"));
+    // A good file first and a bad one after it: the good one is not kept either.
+    let files = [
+        File {
+            name: "ok.png",
+            content_type: "image/png",
+            bytes: png(),
+        },
+        File {
+            name: "run.exe",
+            content_type: "image/png",
+            bytes: b"MZ\x90\x00\x03".to_vec(),
+        },
+    ];
+    let resp = post_multipart(&w.app, &w.patient, "/messages", &fields, &files).await;
+    assert_eq!(resp.status(), 415);
+    // Four files.
+    let four: Vec<File> = (0..4)
+        .map(|_| File {
+            name: "p.png",
+            content_type: "image/png",
+            bytes: png(),
+        })
+        .collect();
+    let resp = post_multipart(&w.app, &w.patient, "/messages", &fields, &four).await;
+    assert_eq!(resp.status(), 413);
+    // A multipart form without the CSRF token.
+    let resp = post_multipart(&w.app, &w.patient, "/messages", &fields[1..], &[]).await;
+    assert_eq!(resp.status(), 400);
+    // Too long a message.
+    let long = "x".repeat(5001);
+    let resp = post_multipart(
+        &w.app,
+        &w.patient,
+        "/messages",
+        &[("csrf_token", &token), ("subject", "Long"), ("body", &long)],
+        &[],
+    )
+    .await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("too long"));
+
+    for table in [
+        "message_threads",
+        "messages",
+        "message_attachments",
+        "notification_queue",
+    ] {
+        assert_eq!(
+            count(&w.app, &format!("SELECT COUNT(*) FROM {table}")).await,
+            0,
+            "nothing stored in {table}"
+        );
+    }
+    assert!(
+        !w.app
+            .audit_rows()
+            .await
+            .iter()
+            .any(|(a, _, _, _)| a == "send_message"),
+        "a refused message is not a sent one"
+    );
+}
+
+#[tokio::test]
+async fn without_a_mail_server_mails_go_to_the_development_outbox_and_patients_can_opt_out() {
+    let w = world(vec![]).await;
+    patient_writes(&w).await;
+    // The sender runs after the commit; wait (bounded) until it has delivered to the outbox.
+    let mut delivered = 0;
+    for _ in 0..100 {
+        delivered = count(
+            &w.app,
+            "SELECT COUNT(*) FROM notification_queue WHERE delivered_via = 'outbox'",
+        )
+        .await;
+        if delivered > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(delivered, 1, "one mail, to the one care-team clinician");
+    let outbox = w.app.get(&w.clinician, "/dev/outbox").await;
+    assert_eq!(outbox.status(), 200);
+    let page = outbox.text().await.unwrap();
+    assert!(page.contains("You have a new message in your patient portal"));
+    assert!(page.contains("casey.clinician@example.com"));
+    assert!(!page.contains(SUBJECT) && !page.contains("LDL"));
+
+    // The patient turns notifications off on /account: a reply queues nothing for them.
+    let account = w
+        .app
+        .get(&w.patient, "/account")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(account.contains("E-mail notifications are <strong>on</strong>"));
+    let token = csrf_in(&account);
+    let resp = post_form(
+        &w.app,
+        &w.patient,
+        "/account/notifications",
+        &[("csrf_token", &token), ("enabled", "off")],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let account = w
+        .app
+        .get(&w.patient, "/account")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(account.contains("E-mail notifications are <strong>off</strong>"));
+    let resp = post_form(
+        &w.app,
+        &w.patient,
+        "/account/notifications",
+        &[("enabled", "on")],
+    )
+    .await;
+    assert_eq!(resp.status(), 400, "the setting needs the CSRF token");
+
+    let id = sqlx::query("SELECT id FROM message_threads")
+        .fetch_one(&w.app.pool)
+        .await
+        .unwrap()
+        .get::<String, _>(0);
+    let token = csrf(&w.app, &w.clinician).await;
+    let resp = post_multipart(
+        &w.app,
+        &w.clinician,
+        &format!("/staff/messages/{id}/reply"),
+        &[("csrf_token", &token), ("body", "Answer")],
+        &[],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        count(
+            &w.app,
+            "SELECT COUNT(*) FROM notification_queue WHERE recipient LIKE 'alex%'"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_outbox_does_not_exist_with_a_mail_server() {
+    let smtp = SmtpServer::start().await;
+    let w = world(vec![smtp.url()]).await;
+    assert_eq!(w.app.get(&w.patient, "/dev/outbox").await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_failed_send_never_fails_the_page_and_is_retried_after_a_backoff() {
+    // A mail server that is not there: the port was free a moment ago.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let w = world(vec![format!("--smtp-url=smtp://127.0.0.1:{dead_port}")]).await;
+    patient_writes(&w).await;
+    let mut attempts = 0;
+    for _ in 0..200 {
+        attempts = count(
+            &w.app,
+            "SELECT COALESCE(MAX(attempts), 0) FROM notification_queue WHERE sent_at IS NULL",
+        )
+        .await;
+        if attempts > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(attempts, 1, "one failed attempt, kept for a retry");
+    let wait = count(
+        &w.app,
+        "SELECT next_attempt_at - created_at FROM notification_queue",
+    )
+    .await;
+    assert!(
+        wait >= 30,
+        "retried after a backoff, not at once ({wait} s)"
+    );
+    assert_eq!(
+        count(
+            &w.app,
+            "SELECT COUNT(*) FROM notification_queue WHERE failed_at IS NULL"
+        )
+        .await,
+        1,
+        "not given up"
+    );
+}
+
+#[tokio::test]
+async fn mails_queued_before_a_restart_are_sent_after_it() {
+    // A production portal without a mail server keeps its mails in the queue...
+    let w = world(vec!["--environment=production".into()]).await;
+    patient_writes(&w).await;
+    assert_eq!(
+        count(
+            &w.app,
+            "SELECT COUNT(*) FROM notification_queue WHERE sent_at IS NULL"
+        )
+        .await,
+        1
+    );
+    // ...and an instance started on the same database with one sends them.
+    let mut smtp = SmtpServer::start().await;
+    let db = format!(
+        "sqlite://{}?mode=rwc",
+        w.app.data_dir.join("portal.sqlite").display()
+    );
+    let _restarted = spawn_app_with(Options {
+        database_url: Some(db),
+        extra_args: vec![smtp.url()],
+        ..Default::default()
+    })
+    .await;
+    let mail = smtp.next().await;
+    assert!(mail
+        .data
+        .contains("You have a new message in your patient portal"));
+    assert!(mail
+        .to
+        .iter()
+        .any(|t| t.contains("casey.clinician@example.com")));
+}
+
+#[tokio::test]
+async fn the_export_carries_messages_as_fhir_communications() {
+    let w = world(vec![]).await;
+    let thread = patient_writes(&w).await;
+    let id = thread_id(&thread);
+    let token = csrf(&w.app, &w.clinician).await;
+    let resp = post_multipart(
+        &w.app,
+        &w.clinician,
+        &format!("/staff/messages/{id}/reply"),
+        &[("csrf_token", &token), ("body", "Fine as it is.")],
+        &[],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let resp = w.app.get(&w.patient, "/records/export").await;
+    assert_eq!(resp.status(), 200);
+    let body = resp.bytes().await.unwrap();
+    // CI validates this export with fhir.resources (see .ci/run).
+    if let Some(dir) = std::env::var_os("FHIR_EXPORT_DIR") {
+        std::fs::write(
+            std::path::Path::new(&dir).join("portal-export-messages.json"),
+            &body,
+        )
+        .unwrap();
+    }
+    let bundle: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let comms: Vec<&serde_json::Value> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .filter(|r| r["resourceType"] == "Communication")
+        .collect();
+    assert_eq!(comms.len(), 2);
+    let patient_url = bundle["entry"][0]["fullUrl"].as_str().unwrap();
+    assert_eq!(comms[0]["subject"]["reference"], patient_url);
+    assert_eq!(comms[0]["sender"]["reference"], patient_url);
+    assert_eq!(comms[0]["topic"]["text"], SUBJECT);
+    assert_eq!(comms[0]["payload"][0]["contentString"], BODY);
+    let attachment = &comms[0]["payload"][1]["contentAttachment"];
+    assert_eq!(attachment["contentType"], "application/pdf");
+    assert!(attachment["url"]
+        .as_str()
+        .unwrap()
+        .contains("/attachments/"));
+    assert_eq!(comms[1]["recipient"][0]["reference"], patient_url);
+    assert_eq!(
+        comms[1]["inResponseTo"][0]["reference"],
+        format!("urn:uuid:{}", comms[0]["id"].as_str().unwrap())
+    );
+}
+
+#[tokio::test]
+async fn an_unlinked_patient_is_sent_to_activate_and_clinicians_cannot_use_the_patient_form() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    app.sign_in_as(&b, &PATIENT_B).await;
+    let resp = app.get(&b, "/messages").await;
+    assert_redirect_to(&resp, "/activate");
+    let c = app.browser();
+    app.sign_in_as(&c, &CLINICIAN).await;
+    assert_eq!(app.get(&c, "/messages/new").await.status(), 403);
+    assert_eq!(app.get(&c, "/messages/not-a-uuid!").await.status(), 403);
+}
+
+#[tokio::test]
+async fn the_demo_patient_has_a_conversation_with_an_unread_answer() {
+    let app = spawn_app().await;
+    patient_portal::seed::demo_data(&app.pool)
+        .await
+        .unwrap()
+        .expect("an empty database is seeded");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM message_threads WHERE patient_unread = 1"
+        )
+        .await,
+        1
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 2);
+    let demo = patient_portal::b2c_emulator::DEMO_USERS
+        .iter()
+        .find(|u| u.role.is_none())
+        .unwrap();
+    let who = Person {
+        subject: demo.oid,
+        name: "Demo Patient",
+        clinician: false,
+    };
+    let b = app.browser();
+    app.sign_in_as(&b, &who).await;
+    let summary = app.get(&b, "/records").await.text().await.unwrap();
+    assert!(
+        summary.contains("(1 unread)"),
+        "the header shows the unread answer"
+    );
+    let list = app.get(&b, "/messages").await.text().await.unwrap();
+    assert!(list.contains("Question about my latest blood test"));
+}
+
+/// A fresh PostgreSQL database for one test (named apart from tests/postgres.rs's, whose
+/// clean-up must not drop it mid-run), or None off CI without PostgreSQL.
+async fn postgres_database() -> Option<(sqlx::AnyPool, String, String)> {
+    let admin = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("CI must run the PostgreSQL tests: set PORTAL_TEST_POSTGRES_URL");
+            }
+            eprintln!("PostgreSQL message test not run here: PORTAL_TEST_POSTGRES_URL is not set");
+            return None;
+        }
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at PORTAL_TEST_POSTGRES_URL: {e}"));
+    let name = format!("portal_msgtest_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .expect("create database");
+    let mut url = url::Url::parse(&admin).expect("PORTAL_TEST_POSTGRES_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    Some((pool, name, url.to_string()))
+}
+
+#[tokio::test]
+async fn messages_and_notifications_work_on_postgres() {
+    let Some((admin, name, url)) = postgres_database().await else {
+        return;
+    };
+    let mut smtp = SmtpServer::start().await;
+    let w = world_with(Options {
+        database_url: Some(url),
+        extra_args: vec![smtp.url()],
+        ..Default::default()
+    })
+    .await;
+    let thread = patient_writes(&w).await;
+    let id = thread_id(&thread);
+    let mail = smtp.next().await;
+    assert_no_health_information(&mail, &w);
+    let inbox = w
+        .app
+        .get(&w.clinician, "/staff/messages")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(inbox.contains(&id) && inbox.contains("(1 unread)"));
+    let page = w
+        .app
+        .get(&w.clinician, &format!("/staff/messages/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let link = attachment_link(&page);
+    let file = w.app.get(&w.clinician, &link).await;
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.bytes().await.unwrap().as_ref(), PDF);
+    let token = csrf(&w.app, &w.clinician).await;
+    let resp = post_multipart(
+        &w.app,
+        &w.clinician,
+        &format!("/staff/messages/{id}/reply"),
+        &[("csrf_token", &token), ("body", "Answer")],
+        &[],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let mail = smtp.next().await;
+    assert!(mail
+        .to
+        .iter()
+        .any(|t| t.contains("alex.patient@example.com")));
+    let export = w
+        .app
+        .get(&w.patient, "/records/export")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(export.matches("\"Communication\"").count(), 2);
+    w.app.pool.close().await;
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&admin)
+        .await;
+}
