@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use patient_portal::config::{AuditAction, CareTeamAction, Cli, Command, EmulatorAction};
 use patient_portal::{cli, telemetry, tls};
 
@@ -11,7 +10,10 @@ async fn main() -> ExitCode {
     tls::install_crypto_provider();
     // A .env file is a convenience for developers; real environment variables win.
     let _ = dotenvy::dotenv();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse_with_env(std::env::args_os(), std::env::vars_os()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     if matches!(cli.command, Some(Command::B2cEmulator { .. }))
         && cli
             .env

@@ -1,7 +1,5 @@
 //! The audit trail: tamper-evident, written before data leaves, whole under concurrency.
 
-use std::process::Command;
-
 use sqlx::Row;
 
 use crate::support::*;
@@ -20,7 +18,7 @@ async fn linked_patient(app: &TestApp) -> (Browser, String) {
 }
 
 fn verify(app: &TestApp) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+    let out = portal_command(&app.data_dir)
         .args(["audit", "verify"])
         .env("PORTAL_DATA_DIR", &app.data_dir)
         .env(
