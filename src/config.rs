@@ -112,6 +112,25 @@ pub enum Command {
         #[command(subcommand)]
         action: CareTeamAction,
     },
+    /// Activation codes, as an operator issues them (staff issue them from the chart).
+    Activation {
+        #[command(subcommand)]
+        action: ActivationAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActivationAction {
+    /// Issue an activation code for the patient with this MRN: the code alone goes to
+    /// standard output, once; it is audited with the operator as actor.
+    Issue(ActivationIssueArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ActivationIssueArgs {
+    /// The patient's MRN.
+    #[arg(long)]
+    pub mrn: String,
 }
 
 #[derive(Debug, Subcommand)]

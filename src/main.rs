@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
-use patient_portal::config::{AuditAction, CareTeamAction, Cli, Command, EmulatorAction};
+use patient_portal::config::{
+    ActivationAction, AuditAction, CareTeamAction, Cli, Command, EmulatorAction,
+};
 use patient_portal::{cli, telemetry, tls};
 
 #[tokio::main]
@@ -48,6 +50,9 @@ async fn main() -> ExitCode {
         Some(Command::CareTeam {
             action: CareTeamAction::Remove(args),
         }) => cli::care_team(settings, false, args).await,
+        Some(Command::Activation {
+            action: ActivationAction::Issue(args),
+        }) => cli::issue_activation_code(settings, args).await,
     };
     match result {
         Ok(code) => code,

@@ -4,6 +4,7 @@ mod audit;
 mod config;
 mod headers;
 mod linking;
+mod operator;
 mod records;
 mod sessions;
 mod signin;
