@@ -73,7 +73,7 @@ if [[ ! -d $PEERS_DIR/node-b2c/node_modules ]]; then
   nice -n 5 "$PEERS_DIR/node-b2c/setup.sh" >"$OUT/node-b2c-setup.log" 2>&1 || die "node-b2c setup failed: $OUT/node-b2c-setup.log"
 fi
 (cd "$PEERS_DIR/node-b2c" && node db/seed.js >/dev/null)   # empties its audit_events
-python3 "$PEERS_SRC/portal/peer_shape_bundle.py" "$RUN/record.json"
+python3 "$PEERS_SRC/portal/peer_shape_bundle.py" "$RUN/record.json" >/dev/null
 
 wait_up() {  # url [expected status]: polls until it answers
   for _ in $(seq 1 300); do
@@ -222,7 +222,7 @@ def med(name, i): return statistics.median(r[i] for r in runs[name])
 node_rps, node_p99 = med("node-b2c /records", 0), med("node-b2c /records", 2)
 ceil_rps, ceil_p99 = med("ceiling /hello", 0), med("ceiling /hello", 2)
 print(f"\nwrk -t{threads} -c{conns} -d{duration} --latency, median of {rounds} round(s), interleaved")
-head = f"{'target':34} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'x node req/s':>12} {'node p99/p99':>12} {'x ceiling req/s':>15}  audit"
+head = f"{'target':38} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'x node req/s':>12} {'node p99/p99':>12} {'x ceiling req/s':>15}  audit"
 print(head); print("-" * len(head))
 failed = False
 for name in order:
@@ -231,7 +231,7 @@ for name in order:
     problems = "; ".join(p for r in runs[name] for p in [r[4]] if p)
     failed |= any("FAIL" in c for c in checks)
     audit = checks[-1] if all("FAIL" not in c for c in checks) else next(c for c in checks if "FAIL" in c)
-    print(f"{name:34} {rps:10.1f} {p50:8.2f} {p99:8.2f} {rps / node_rps:12.2f} {node_p99 / p99 if p99 else 0:12.2f} {rps / ceil_rps:15.3f}  {audit}{'  ' + problems if problems else ''}")
+    print(f"{name:38} {rps:10.1f} {p50:8.2f} {p99:8.2f} {rps / node_rps:12.2f} {node_p99 / p99 if p99 else 0:12.2f} {rps / ceil_rps:15.3f}  {audit}{'  ' + problems if problems else ''}")
 print("\nx node req/s: the page's req/s over node-b2c /records; node p99/p99: how many times lower the p99 is than node-b2c's;")
 print("x ceiling req/s: over the actix ceiling /hello. -cookie record pages redirect to /signin (302) and must write no audit row.")
 sys.exit(1 if failed else 0)
