@@ -340,6 +340,73 @@ pub async fn apps(
     }
 }
 
+/// `patient-portal activation issue --mrn MRN`: what the chart's button does, for an operator
+/// (a new deployment, a help desk, the benchmark). The code is printed only after its audit
+/// entry is committed; if the entry cannot be written the code is revoked and never shown.
+pub async fn issue_activation_code(
+    settings: Settings,
+    args: crate::config::ActivationIssueArgs,
+) -> anyhow::Result<ExitCode> {
+    use crate::audit::{self, Action, Actor, Entry, Outcome};
+    let mrn = args.mrn.trim();
+    if mrn.is_empty() {
+        eprintln!("--mrn is empty: give the patient's MRN");
+        return Ok(ExitCode::from(2));
+    }
+    let pool = crate::db::connect(&settings.database_url).await?;
+    let row = sqlx::query("SELECT id, b2c_subject FROM patients WHERE mrn = $1")
+        .bind(mrn)
+        .fetch_optional(&pool)
+        .await
+        .context("cannot look up the patient")?;
+    let Some(row) = row else {
+        eprintln!("no patient has the MRN {mrn}");
+        return Ok(ExitCode::from(1));
+    };
+    let patient_id: String = sqlx::Row::try_get(&row, 0)?;
+    let linked: Option<String> = sqlx::Row::try_get(&row, 1)?;
+    if linked.is_some() {
+        eprintln!("patient {mrn} already has a portal account: an activation code would not work");
+        return Ok(ExitCode::from(1));
+    }
+    let issued = crate::activation::issue(&pool, &patient_id, OPERATOR).await?;
+    let entry = Entry {
+        actor: Actor {
+            subject: None,
+            role: OPERATOR.into(),
+        },
+        action: Action::ActivationIssued,
+        patient_id: Some(patient_id.clone()),
+        outcome: Outcome::Success,
+        detail: Some(format!("code_id={}", issued.id)),
+        request_id: None,
+        client_ip: None,
+    };
+    if let Err(e) = audit::append(&pool, &entry).await {
+        // An unaudited code must not be handed out: revoke it, and say so if even that fails.
+        let revoked = crate::activation::revoke(&pool, &patient_id, &issued.id).await;
+        return Err(anyhow::Error::new(e).context(match revoked {
+            Ok(_) => "the audit entry could not be written, so no code was issued".to_string(),
+            Err(_) => format!(
+                "the audit entry could not be written and the code (id {}) could not be revoked either: revoke it before anything else",
+                issued.id
+            ),
+        }));
+    }
+    println!("{}", issued.code);
+    let expires = chrono::DateTime::from_timestamp(issued.expires_at, 0)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    eprintln!(
+        "activation code for patient {mrn} (code id {}): valid until {expires}, once, with the patient's date of birth",
+        issued.id
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Who issued a code from the command line, in `activation_codes.issued_by` and the audit role.
+const OPERATOR: &str = "operator";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,12 @@
 //! parse and check them ourselves so a bad value ends start-up with one line that names the
 //! variable (exit code 2), and nothing starts half-configured.
 
+use std::collections::HashMap;
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use url::Url;
 
 #[derive(Debug, Parser)]
@@ -24,6 +26,65 @@ pub struct Cli {
     pub env: EnvSettings,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses `args` with every setting looked up in `env` rather than in the process
+    /// environment. `main` passes the real environment; tests pass their own, so whatever the
+    /// developer's shell exports (PORTAL_*, AZURE_AD_B2C_*, DATABASE_URL) cannot steer them.
+    /// Precedence stays clap's: command line, then `env`, then the default.
+    pub fn try_parse_with_env<A, K, V>(
+        args: impl IntoIterator<Item = A>,
+        env: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Cli, clap::Error>
+    where
+        A: Into<OsString> + Clone,
+        K: Into<OsString>,
+        V: Into<OsString>,
+    {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let env: HashMap<OsString, OsString> =
+            env.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let original = Cli::command();
+        let mut cmd = original.clone();
+        // clap reads an argument's variable from the process when the argument is built, with
+        // no hook to read it elsewhere: drop that lookup and give the map's value as the
+        // default instead, which a command-line value still overrides.
+        let lookups: Vec<(clap::Id, Option<OsString>)> = original
+            .get_arguments()
+            .filter_map(|a| {
+                a.get_env()
+                    .map(|name| (a.get_id().clone(), env.get(name).cloned()))
+            })
+            .collect();
+        for (id, value) in lookups {
+            cmd = cmd.mut_arg(id, |arg| {
+                let arg = arg.env(None::<&'static str>);
+                match value {
+                    // clap keeps defaults as 'static; a parse happens once per process (once
+                    // per portal a test starts), so these few bytes are never freed, by design.
+                    Some(v) => arg.default_value(&*Box::leak(v.into_boxed_os_str())),
+                    None => arg,
+                }
+            });
+        }
+        match cmd.try_get_matches_from(&args) {
+            Ok(matches) => Cli::from_arg_matches(&matches),
+            // --help and --version: let the untouched command print them, so every setting
+            // is shown with the variable it is read from.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    clap::error::ErrorKind::DisplayHelp
+                        | clap::error::ErrorKind::DisplayVersion
+                        | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                ) =>
+            {
+                Err(original.try_get_matches_from(&args).err().unwrap_or(e))
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +117,11 @@ pub enum Command {
         #[command(subcommand)]
         action: AppsAction,
     },
+    /// Activation codes, as an operator issues them (staff issue them from the chart).
+    Activation {
+        #[command(subcommand)]
+        action: ActivationAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +145,20 @@ pub enum AppsAction {
         /// The app's client id.
         client_id: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActivationAction {
+    /// Issue an activation code for the patient with this MRN: the code alone goes to
+    /// standard output, once; it is audited with the operator as actor.
+    Issue(ActivationIssueArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ActivationIssueArgs {
+    /// The patient's MRN.
+    #[arg(long)]
+    pub mrn: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -727,8 +807,45 @@ impl EnvSettings {
 mod tests {
     use super::*;
 
+    /// The settings with nothing set: the shell running the tests must not matter.
     fn defaults() -> EnvSettings {
-        Cli::parse_from(["patient-portal"]).env
+        parse(&[], &[]).env
+    }
+
+    fn parse(args: &[&str], env: &[(&str, &str)]) -> Cli {
+        let args = std::iter::once("patient-portal").chain(args.iter().copied());
+        Cli::try_parse_with_env(args, env.iter().copied()).unwrap()
+    }
+
+    #[test]
+    fn settings_come_from_the_given_environment_and_the_command_line_wins() {
+        let env = [
+            ("PORTAL_PUBLIC_URL", "https://portal.example.org"),
+            ("PORTAL_SESSION_IDLE_MINUTES", "5"),
+        ];
+        let cli = parse(&[], &env);
+        assert_eq!(cli.env.public_url, "https://portal.example.org");
+        assert_eq!(cli.env.session_idle_minutes, "5");
+        assert_eq!(cli.env.listen, "127.0.0.1:8443", "unset: the default");
+        let cli = parse(&["--public-url=https://other.example.org"], &env);
+        assert_eq!(cli.env.public_url, "https://other.example.org");
+        let cli = parse(&["audit", "verify"], &env);
+        assert!(matches!(
+            cli.command,
+            Some(Command::Audit {
+                action: AuditAction::Verify { .. }
+            })
+        ));
+    }
+
+    #[test]
+    fn help_still_names_each_variable() {
+        let err = Cli::try_parse_with_env(["patient-portal", "--help"], [("PORTAL_ENV", "x")])
+            .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
+        let help = err.to_string();
+        assert!(help.contains("PORTAL_PUBLIC_URL"), "{help}");
+        assert!(help.contains("AZURE_AD_B2C_CLIENT_SECRET"), "{help}");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use patient_portal::config::{AuditAction, CareTeamAction, Cli, Command, EmulatorAction};
+use patient_portal::config::{
+    ActivationAction, AuditAction, CareTeamAction, Cli, Command, EmulatorAction,
+};
 use patient_portal::{cli, telemetry, tls};
 
 #[tokio::main]
@@ -11,7 +12,10 @@ async fn main() -> ExitCode {
     tls::install_crypto_provider();
     // A .env file is a convenience for developers; real environment variables win.
     let _ = dotenvy::dotenv();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse_with_env(std::env::args_os(), std::env::vars_os()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     if matches!(cli.command, Some(Command::B2cEmulator { .. }))
         && cli
             .env
@@ -50,6 +54,9 @@ async fn main() -> ExitCode {
             action: CareTeamAction::Remove(args),
         }) => cli::care_team(settings, false, args).await,
         Some(Command::Apps { action }) => cli::apps(settings, action).await,
+        Some(Command::Activation {
+            action: ActivationAction::Issue(args),
+        }) => cli::issue_activation_code(settings, args).await,
     };
     match result {
         Ok(code) => code,

@@ -6,6 +6,8 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+#[path = "common/hermetic.rs"]
+mod hermetic;
 #[path = "common/page.rs"]
 mod page;
 
@@ -69,19 +71,21 @@ impl World {
             portal.local_addr().unwrap().port(),
             emulator.local_addr().unwrap().port(),
         );
-        use clap::Parser;
-        let cli = Cli::try_parse_from([
-            "patient-portal".to_string(),
-            format!("--public-url=https://localhost:{pp}"),
-            format!("--listen=127.0.0.1:{pp}"),
-            format!("--dev-b2c-listen=127.0.0.1:{ep}"),
-            format!("--response-mode={response_mode}"),
-            format!("--data-dir={}", data_dir.display()),
-            format!(
-                "--database-url=sqlite://{}?mode=rwc",
-                data_dir.join("portal.sqlite").display()
-            ),
-        ])
+        let cli = Cli::try_parse_with_env(
+            [
+                "patient-portal".to_string(),
+                format!("--public-url=https://localhost:{pp}"),
+                format!("--listen=127.0.0.1:{pp}"),
+                format!("--dev-b2c-listen=127.0.0.1:{ep}"),
+                format!("--response-mode={response_mode}"),
+                format!("--data-dir={}", data_dir.display()),
+                format!(
+                    "--database-url=sqlite://{}?mode=rwc",
+                    data_dir.join("portal.sqlite").display()
+                ),
+            ],
+            std::iter::empty::<(String, String)>(),
+        )
         .unwrap();
         let settings = cli.env.validate().unwrap();
         let app = Application::build_with_listeners(settings, portal, Some(emulator))
@@ -337,7 +341,7 @@ async fn after_a_key_rotation_the_portal_accepts_the_new_key() {
         .await;
     assert_eq!(page.url.path(), "/account");
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+    let out = hermetic::portal_command(&w.data_dir)
         .args(["b2c-emulator", "rotate-keys"])
         .env("PORTAL_DATA_DIR", &w.data_dir)
         .output()

@@ -1,7 +1,9 @@
 //! `patient-portal import`: Synthea bundles in, idempotently; a bad bundle changes nothing.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+#[path = "common/hermetic.rs"]
+mod hermetic;
 
 use sqlx::Row;
 
@@ -20,7 +22,7 @@ fn synthea_files() -> Option<Vec<PathBuf>> {
 }
 
 fn import(data_dir: &Path, files: &[PathBuf]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+    hermetic::portal_command(data_dir)
         .arg("import")
         .args(files)
         .env("PORTAL_DATA_DIR", data_dir)

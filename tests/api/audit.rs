@@ -1,7 +1,5 @@
 //! The audit trail: tamper-evident, written before data leaves, whole under concurrency.
 
-use std::process::Command;
-
 use sqlx::Row;
 
 use crate::support::*;
@@ -25,7 +23,7 @@ fn verify(app: &TestApp) -> (i32, String) {
 
 /// Runs `patient-portal ARGS` against the app's database and key (PORTAL_DATA_DIR/audit.key).
 fn portal_audit(app: &TestApp, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+    let out = portal_command(&app.data_dir)
         .args(args)
         .env("PORTAL_DATA_DIR", &app.data_dir)
         .env(

@@ -1,14 +1,11 @@
 //! Bad configuration ends start-up with exit code 2 and one line naming the variable.
 
-use std::process::Command;
+use crate::support::portal_command;
 
 fn start_with(vars: &[(&str, &str)]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patient-portal"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PORTAL_DATA_DIR", dir.path())
-        .current_dir(dir.path());
+    let mut cmd = portal_command(dir.path());
+    cmd.env("PORTAL_DATA_DIR", dir.path());
     for (k, v) in vars {
         cmd.env(k, v);
     }
@@ -85,10 +82,8 @@ fn bad_settings_fail_start_up_with_one_line_naming_the_variable() {
 
 #[test]
 fn help_lists_every_variable() {
-    let out = Command::new(env!("CARGO_BIN_EXE_patient-portal"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = portal_command(dir.path()).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
     for var in [
@@ -125,7 +120,7 @@ fn help_lists_every_variable() {
 #[test]
 fn the_emulator_refuses_to_start_in_production_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+    let out = portal_command(dir.path())
         .arg("b2c-emulator")
         .env("PORTAL_ENV", "production")
         .env("PORTAL_DATA_DIR", dir.path())

@@ -2,7 +2,6 @@
 //! insert or at commit, locked by another process) means the 503 page and no record data, on
 //! every audited route; once the store works again the portal recovers without a restart.
 
-use std::process::Command;
 
 use sqlx::Row;
 
@@ -109,7 +108,7 @@ async fn audit_count(app: &TestApp) -> i64 {
 }
 
 fn verify(app: &TestApp) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_patient-portal"))
+    let out = portal_command(&app.data_dir)
         .args(["audit", "verify"])
         .env("PORTAL_DATA_DIR", &app.data_dir)
         .env(

@@ -6,6 +6,7 @@ mod faults;
 mod headers;
 mod linking;
 mod messages;
+mod operator;
 mod records;
 mod sessions;
 mod signin;

@@ -18,6 +18,11 @@ use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::traits::PublicKeyParts;
 use serde_json::{json, Value};
 
+#[path = "../common/hermetic.rs"]
+mod hermetic;
+#[allow(unused_imports)] // tests/postgres.rs shares this file and starts no binary
+pub use hermetic::portal_command;
+
 pub const CLIENT_ID: &str = "5e2c9a3a-8f4b-4c1e-9d7a-0b6f2e1c3d4a";
 pub const CLIENT_SECRET: &str = "test-client-secret-that-is-long-enough";
 pub const DOMAIN: &str = "contoso.onmicrosoft.com";
@@ -393,8 +398,9 @@ trait ParseArgs {
 
 impl ParseArgs for Cli {
     fn try_parse_from_args(args: Vec<String>) -> Cli {
-        use clap::Parser;
-        Cli::try_parse_from(args).expect("test arguments parse")
+        // Only the arguments count: nothing the shell exports reaches the test's portal.
+        Cli::try_parse_with_env(args, std::iter::empty::<(String, String)>())
+            .expect("test arguments parse")
     }
 }
 
