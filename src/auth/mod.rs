@@ -50,6 +50,7 @@ pub mod reason {
     pub const NONCE: &str = "id_token_nonce";
     pub const POLICY: &str = "id_token_policy";
     pub const SUBJECT: &str = "id_token_subject";
+    pub const TENANT: &str = "id_token_tenant";
     pub const PROVIDER_ERROR: &str = "provider_error";
     pub const PROVIDER_UNAVAILABLE: &str = "provider_unavailable";
     pub const CANCELLED: &str = "cancelled";
