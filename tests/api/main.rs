@@ -2,6 +2,7 @@
 
 mod audit;
 mod config;
+mod external_id;
 mod headers;
 mod linking;
 mod records;
