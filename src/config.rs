@@ -770,6 +770,65 @@ mod tests {
         assert_eq!(err.variable, "AZURE_AD_B2C_CLIENT_ID");
     }
 
+    fn external_id() -> EnvSettings {
+        let mut env = defaults();
+        env.identity_provider = "external-id".into();
+        env.external_id_authority = Some("https://contoso.ciamlogin.com/".into());
+        env.external_id_tenant_id = Some("775527FF-9a37-4307-8b3d-cc311f58d925".into());
+        env.external_id_client_id = Some("client".into());
+        env.external_id_client_secret = Some("secret".into());
+        env
+    }
+
+    #[test]
+    fn external_id_defaults_follow_b2c_and_roles_come_from_app_roles() {
+        let s = external_id().validate().unwrap();
+        assert_eq!(s.flavour(), Flavour::ExternalId);
+        assert_eq!(s.redirect_url(), "https://localhost:8443/signin-oidc");
+        assert_eq!(
+            s.signed_out_url(),
+            "https://localhost:8443/signout-callback-oidc"
+        );
+        assert_eq!(s.role_claim, "roles");
+        let IdentityProvider::ExternalId(x) = &s.identity else {
+            panic!("external id settings")
+        };
+        assert_eq!(x.mfa_auth_context, "c1");
+        assert_eq!(x.tenant_id, "775527ff-9a37-4307-8b3d-cc311f58d925");
+        // An explicit role claim wins; B2C keeps its default.
+        let mut env = external_id();
+        env.role_claim = Some("extension_Role".into());
+        assert_eq!(env.validate().unwrap().role_claim, "extension_Role");
+        assert_eq!(defaults().validate().unwrap().role_claim, "extension_Role");
+        let mut env = external_id();
+        env.external_id_callback_path = Some("/eid-reply".into());
+        assert_eq!(
+            env.validate().unwrap().redirect_url(),
+            "https://localhost:8443/eid-reply"
+        );
+    }
+
+    #[test]
+    fn external_id_auth_contexts_are_c1_to_c99() {
+        for bad_value in ["", "c0", "c100", "C1", "c1 ", "x1", "c1,c2"] {
+            let mut env = external_id();
+            env.external_id_mfa_auth_context = bad_value.into();
+            if bad_value == "c1 " {
+                // Trimmed like every other value.
+                assert!(env.validate().is_ok());
+                continue;
+            }
+            assert_eq!(
+                env.validate().unwrap_err().variable,
+                "ENTRA_EXTERNAL_ID_MFA_AUTH_CONTEXT",
+                "{bad_value:?}"
+            );
+        }
+        let mut env = external_id();
+        env.external_id_mfa_auth_context = "c25".into();
+        assert!(env.validate().is_ok());
+    }
+
     #[test]
     fn production_refuses_the_emulator() {
         let mut env = defaults();

@@ -55,4 +55,5 @@ pub mod reason {
     pub const PROVIDER_UNAVAILABLE: &str = "provider_unavailable";
     pub const CANCELLED: &str = "cancelled";
     pub const STALE_AUTH: &str = "auth_time_stale";
+    pub const AUTH_TIME_MISSING: &str = "auth_time_missing";
 }

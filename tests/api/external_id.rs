@@ -410,3 +410,100 @@ async fn there_is_no_profile_edit_or_reset_flow_with_external_id() {
         "reset is on the sign-in page"
     );
 }
+
+/// A clinician signed in through External ID asks to break the glass for a patient outside
+/// their care team; returns the browser, the patient id and the re-authentication started.
+async fn break_glass_started(app: &TestApp) -> (Browser, String, Started) {
+    let record =
+        patient_portal::records::demo::demo_patients(1, 7, chrono::Utc::now().date_naive())
+            .remove(0);
+    let id = app.seed(&record).await;
+    let b = app.browser();
+    app.sign_in_as(&b, &CLINICIAN).await;
+    let path = format!("/staff/patients/{id}/break-glass");
+    let form = app.get(&b, &path).await;
+    assert_eq!(form.status(), 200);
+    let token = csrf_in(&form.text().await.unwrap());
+    let resp = b
+        .client
+        .post(app.url(&path))
+        .form(&[
+            ("reason", "emergency_treatment"),
+            ("details", "Unconscious in the emergency department"),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    let authorize_url = url::Url::parse(location(&resp)).unwrap();
+    let q: std::collections::HashMap<String, String> =
+        authorize_url.query_pairs().into_owned().collect();
+    let started = Started {
+        state: q["state"].clone(),
+        nonce: q["nonce"].clone(),
+        authorize_url,
+    };
+    (b, id, started)
+}
+
+fn clinician_claims(app: &TestApp, started: &Started) -> Value {
+    let mut claims = app.idp.claims(&started.nonce);
+    claims["oid"] = json!(CLINICIAN.subject);
+    claims["roles"] = json!(["Clinician"]);
+    claims
+}
+
+#[tokio::test]
+async fn breaking_the_glass_re_authenticates_with_prompt_login_and_the_mfa_context() {
+    let app = external_id_app().await;
+    let (b, id, started) = break_glass_started(&app).await;
+    let q: std::collections::HashMap<_, _> =
+        started.authorize_url.query_pairs().into_owned().collect();
+    assert_eq!(q["prompt"], "login");
+    let claims_request: Value = serde_json::from_str(&q["claims"]).unwrap();
+    assert_eq!(claims_request["id_token"]["acrs"]["value"], AUTH_CONTEXT);
+    assert_eq!(claims_request["id_token"]["acrs"]["essential"], true);
+
+    let resp = app
+        .reply(&b, &started, sign(&clinician_claims(&app, &started), 0))
+        .await;
+    assert_redirect_to(&resp, &format!("/staff/patients/{id}"));
+    assert_eq!(
+        app.get(&b, &format!("/staff/patients/{id}")).await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn breaking_the_glass_without_auth_time_is_refused_with_a_clear_message() {
+    let app = external_id_app().await;
+    let (b, id, started) = break_glass_started(&app).await;
+    let mut claims = clinician_claims(&app, &started);
+    claims.as_object_mut().unwrap().remove("auth_time");
+    let resp = app.reply(&b, &started, sign(&claims, 0)).await;
+    assert_eq!(resp.status(), 403);
+    assert!(resp.text().await.unwrap().contains("auth_time claim"));
+    assert_ne!(
+        app.get(&b, &format!("/staff/patients/{id}")).await.status(),
+        200
+    );
+    let rows = app.audit_rows().await;
+    assert!(rows
+        .iter()
+        .any(|r| r.0 == "break_glass" && r.3.as_deref() == Some("auth_time_missing")));
+}
+
+#[tokio::test]
+async fn breaking_the_glass_without_the_mfa_context_is_refused() {
+    let app = external_id_app().await;
+    let (b, id, started) = break_glass_started(&app).await;
+    let mut claims = clinician_claims(&app, &started);
+    claims.as_object_mut().unwrap().remove("acrs");
+    let resp = app.reply(&b, &started, sign(&claims, 0)).await;
+    assert!(resp.status().is_client_error());
+    assert_ne!(
+        app.get(&b, &format!("/staff/patients/{id}")).await.status(),
+        200
+    );
+}
