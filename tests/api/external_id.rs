@@ -6,6 +6,8 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
+type Edit = Box<dyn Fn(&mut Value)>;
+
 async fn external_id_app() -> TestApp {
     spawn_app_with(Options {
         profile: Profile::ExternalId,
@@ -251,7 +253,7 @@ async fn a_b2c_configuration_pointed_at_an_external_id_provider_is_refused() {
 async fn every_b2c_token_check_holds_for_external_id() {
     let app = external_id_app().await;
     let now = chrono::Utc::now().timestamp();
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "id_token_audience",
             Box::new(|c| c["aud"] = json!("another-app")),
