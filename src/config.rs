@@ -255,7 +255,10 @@ pub enum LogFormat {
 pub enum IdentityProvider {
     AzureB2c(B2cSettings),
     ExternalId(ExternalIdSettings),
-    Emulator { listen: SocketAddr },
+    Emulator {
+        listen: SocketAddr,
+        flavour: Flavour,
+    },
 }
 
 /// Which kind of tenant the portal talks to (and the emulator imitates).
@@ -329,7 +332,7 @@ impl Settings {
         match &self.identity {
             IdentityProvider::AzureB2c(_) => Flavour::B2c,
             IdentityProvider::ExternalId(_) => Flavour::ExternalId,
-            IdentityProvider::Emulator { .. } => Flavour::B2c,
+            IdentityProvider::Emulator { flavour, .. } => *flavour,
         }
     }
 }
@@ -430,15 +433,23 @@ impl EnvSettings {
                 format!("must be an authentication context id c1 to c99, not {context:?}"),
             ));
         }
-        // The local emulator has no External ID flavour yet: say so rather than start a
-        // B2C-shaped one under an External ID configuration.
         let Some(authority) = non_empty(&self.external_id_authority) else {
-            let why = if production {
-                "is required when PORTAL_IDENTITY_PROVIDER=external-id"
-            } else {
-                "is required when PORTAL_IDENTITY_PROVIDER=external-id (the local emulator has no External ID flavour yet)"
-            };
-            return Err(bad("ENTRA_EXTERNAL_ID_AUTHORITY", why));
+            if production {
+                return Err(bad(
+                    "ENTRA_EXTERNAL_ID_AUTHORITY",
+                    "is required when PORTAL_ENV=production (the local emulator is for development only)",
+                ));
+            }
+            if context != crate::b2c_emulator::EXTERNAL_ID_AUTH_CONTEXT {
+                return Err(bad(
+                    "ENTRA_EXTERNAL_ID_MFA_AUTH_CONTEXT",
+                    "must be c1 with the local emulator (set ENTRA_EXTERNAL_ID_AUTHORITY for a real tenant)",
+                ));
+            }
+            return Ok(IdentityProvider::Emulator {
+                listen: parse_addr("PORTAL_DEV_B2C_LISTEN", &self.dev_b2c_listen)?,
+                flavour: Flavour::ExternalId,
+            });
         };
         let authority = Url::parse(&authority)
             .map_err(|e| bad("ENTRA_EXTERNAL_ID_AUTHORITY", format!("is not a URL ({e})")))?;
@@ -630,6 +641,7 @@ impl EnvSettings {
             }
             (Flavour::B2c, None) => IdentityProvider::Emulator {
                 listen: parse_addr("PORTAL_DEV_B2C_LISTEN", &self.dev_b2c_listen)?,
+                flavour,
             },
         };
         let response_mode = match self.response_mode.trim() {

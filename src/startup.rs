@@ -82,6 +82,7 @@ pub async fn start_emulator(
                 redirect_uris: vec![settings.redirect_url()],
                 post_logout_redirect_uris: vec![settings.signed_out_url()],
             },
+            flavour: settings.flavour(),
         },
         listener,
         tls::server_config(dev_cert)?,
@@ -103,7 +104,7 @@ impl Application {
         let portal = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {} (PORTAL_LISTEN)", settings.listen))?;
         let emulator = match &settings.identity {
-            IdentityProvider::Emulator { listen } => {
+            IdentityProvider::Emulator { listen, .. } => {
                 Some(TcpListener::bind(listen).with_context(|| {
                     format!("cannot listen on {listen} (PORTAL_DEV_B2C_LISTEN)")
                 })?)
@@ -196,22 +197,42 @@ impl Application {
                     );
                 }
                 tracing::info!(url = %public_url, "local Azure AD B2C emulator started");
-                (
-                    TenantConfig {
-                        profile: Profile::B2c {
+                let (profile, policies) = match settings.flavour() {
+                    crate::config::Flavour::B2c => (
+                        Profile::B2c {
                             instance: public_url,
                             domain: b2c_emulator::DEFAULT_DOMAIN.to_string(),
                         },
+                        Policies {
+                            susi: emulator_policies.susi_mfa.clone(),
+                            reset: Some(emulator_policies.reset.clone()),
+                            edit: Some(emulator_policies.edit.clone()),
+                        },
+                    ),
+                    crate::config::Flavour::ExternalId => (
+                        Profile::ExternalId {
+                            authority: public_url,
+                            tenant_id: emulator.tenant_id().to_string(),
+                            auth_context: b2c_emulator::EXTERNAL_ID_AUTH_CONTEXT.to_string(),
+                        },
+                        Policies {
+                            susi: crate::auth::routes::external_id_policy(
+                                b2c_emulator::EXTERNAL_ID_AUTH_CONTEXT,
+                            ),
+                            reset: None,
+                            edit: None,
+                        },
+                    ),
+                };
+                (
+                    TenantConfig {
+                        profile,
                         client_id,
                         client_secret,
                         redirect_url: settings.redirect_url(),
                         signed_out_url: settings.signed_out_url(),
                     },
-                    Policies {
-                        susi: emulator_policies.susi_mfa.clone(),
-                        reset: Some(emulator_policies.reset.clone()),
-                        edit: Some(emulator_policies.edit.clone()),
-                    },
+                    policies,
                     Some(emulator.server()),
                 )
             }

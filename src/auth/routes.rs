@@ -426,6 +426,10 @@ pub fn user_from_claims(claims: &B2cIdTokenClaims, settings: &Settings) -> Signe
     };
     let policy = match &settings.identity {
         IdentityProvider::ExternalId(x) => external_id_policy(&x.mfa_auth_context),
+        IdentityProvider::Emulator {
+            flavour: Flavour::ExternalId,
+            ..
+        } => external_id_policy(crate::b2c_emulator::EXTERNAL_ID_AUTH_CONTEXT),
         _ => token_policy(claims).unwrap_or_default(),
     };
     SignedInUser {

@@ -81,7 +81,7 @@ impl Transaction {
 }
 
 pub(crate) fn flow_url(tenant: &Tenant, policy: &Policy, tx_id: &str) -> String {
-    tenant.policy_url(policy, &format!("api/flow?tx={tx_id}"))
+    tenant.flow_path_url(policy, &format!("api/flow?tx={tx_id}"))
 }
 
 pub(crate) const COUNTRIES: &[(&str, &str)] = &[
@@ -346,6 +346,13 @@ impl Flow<'_> {
         action: &str,
     ) -> Result<HttpResponse, EmulatorError> {
         match action {
+            // External ID resets the password inside the sign-in page, then goes on signing in.
+            "forgot" if self.tenant.external_id() => {
+                tx.step = Step::ResetEmail;
+                tx.email_code_sent = false;
+                tx.email_verified = false;
+                self.again(&tx).await
+            }
             "forgot" => {
                 store::delete_transaction(&self.tenant.db, &tx.id).await?;
                 tx.request.reply.error(
@@ -754,6 +761,11 @@ impl Flow<'_> {
         users::set_password(&self.tenant.db, &user.oid, &hash).await?;
         let auth_time = now();
         tx.auth_time = Some(auth_time);
+        // A reset inside an MFA sign-in (External ID) still needs the second factor.
+        if tx.kind == FlowKind::SignUpSignInMfa {
+            tx.step = Step::Mfa;
+            return self.again(&tx).await;
+        }
         finish(self.tenant, self.req, &tx, &user.oid, auth_time, false).await
     }
 
