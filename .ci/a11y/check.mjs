@@ -2,11 +2,13 @@
 // Chromium, as a patient, a newcomer and a clinician; axe-core checks every page it reaches
 // against WCAG 2.1 A and AA. Exit 1 on any violation, or if the walk cannot be completed.
 //
-// Usage: node check.mjs https://localhost:18443 https://localhost:18444
+// Usage: node check.mjs https://localhost:18443 https://localhost:18444 [external-id]
+// With external-id the portal runs with PORTAL_IDENTITY_PROVIDER=external-id and the emulator
+// in its Entra External ID flavour: that walk covers the pages that differ.
 import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
-const [portal, emulator] = process.argv.slice(2);
+const [portal, emulator, flavour] = process.argv.slice(2);
 const axeSource = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 const failures = [];
 let checked = 0;
@@ -67,7 +69,43 @@ async function signIn(page, email, password, phone, returnUrl) {
   await page.waitForURL(`${portal}${returnUrl}`);
 }
 
+async function externalIdWalk() {
+  const visitor = await person();
+  await visitor.goto(portal);
+  await audit(visitor, "External ID: landing page");
+  await visitor.getByRole("link", { name: "Sign in" }).first().click();
+  await visitor.waitForURL(`${emulator}/**`);
+  await audit(visitor, "External ID: emulator sign-in");
+  // Password reset inside the sign-in page.
+  await visitor.getByRole("button", { name: "Forgot your password?" }).click();
+  await audit(visitor, "External ID: reset inside sign-in");
+  await visitor.getByLabel("Email Address").fill("patient@example.com");
+  await visitor.getByRole("button", { name: "Send verification code" }).click();
+  await audit(visitor, "External ID: reset, code sent");
+  await visitor.goto(`${portal}/password/reset`);
+  await audit(visitor, "External ID: how to reset");
+
+  const patient = await person();
+  await patient.goto(`${portal}/signin?returnUrl=${encodeURIComponent("/account")}`);
+  await patient.getByLabel("Email Address").fill("patient@example.com");
+  await patient.getByLabel("Password").fill("Patient-Demo-2024");
+  await patient.getByRole("button", { name: "Sign in" }).click();
+  await audit(patient, "External ID: MFA page");
+  await patient.getByRole("button", { name: "Send Code" }).click();
+  await patient.getByLabel("Verification code").fill(await codeFor(patient, "+12025550101"));
+  await patient.getByRole("button", { name: "Verify Code" }).click();
+  await patient.waitForURL(`${portal}/account`);
+  await audit(patient, "External ID: account (no profile edit)");
+
+  const clinician = await person();
+  await signIn(clinician, "clinician@example.com", "Clinician-Demo-2024", "+12025550102", "/staff");
+  await audit(clinician, "External ID: staff home (App Role)");
+}
+
 try {
+  if (flavour === "external-id") {
+    await externalIdWalk();
+  } else {
   // Public pages and the emulator's flow pages.
   const visitor = await person();
   await visitor.goto(portal);
@@ -137,6 +175,7 @@ try {
   await audit(clinician, "break-the-glass form");
   await clinician.goto(`${portal}/staff/patients/00000000-0000-4000-8000-000000000000`);
   await audit(clinician, "404 page");
+  }
 } catch (e) {
   failures.push(`walk stopped: ${e.message}`);
 }
