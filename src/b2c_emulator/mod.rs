@@ -258,8 +258,8 @@ impl Emulator {
             .context("the emulator listener has no local address")?
             .port();
         tracing::info!(
-            issuer = %format!("{base}/{tenant_id}/v2.0/"),
             domain = %settings.domain,
+            flavour = ?settings.flavour,
             "B2C emulator listening on {base}"
         );
         users::announce_demo_users();
