@@ -756,3 +756,39 @@ async fn external_id_without_the_mfa_context_request_there_is_no_mfa_no_acrs_and
         .unwrap();
     assert_eq!(account.status(), 302, "no session");
 }
+
+#[tokio::test]
+async fn external_id_mfa_may_be_an_email_code() {
+    let w = World::start_external_id().await;
+    let p = w.person();
+    let page = p
+        .open(&format!("{}/signin?returnUrl=/account", w.portal))
+        .await;
+    let page = p
+        .submit(
+            &page,
+            &[
+                ("Email Address", "patient@example.com"),
+                ("Password", "Patient-Demo-2024"),
+            ],
+            "Sign in",
+        )
+        .await;
+    assert_eq!(page.heading(), "Verify your identity", "{}", page.html);
+    let page = p.submit(&page, &[], "Email me a code").await;
+    assert!(page.text().contains("p***@example.com"), "{}", page.html);
+    // A wrong code is refused; the right one completes the sign-in.
+    let page = p
+        .submit(&page, &[("Verification code", "000000")], "Verify Code")
+        .await;
+    assert_eq!(page.heading(), "Verify your identity");
+    let code = w.code_for(&p, "patient@example.com").await;
+    let account = p
+        .submit(&page, &[("Verification code", &code)], "Verify Code")
+        .await;
+    assert_eq!(account.url.path(), "/account", "{}", account.html);
+    assert!(
+        account.text().contains("c1"),
+        "acrs after the e-mail factor"
+    );
+}

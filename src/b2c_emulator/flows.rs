@@ -178,6 +178,17 @@ pub(crate) fn mask_phone(phone: &str) -> String {
     format!("XXX-XXX-{last}")
 }
 
+/// `p***@example.com`: enough for a person to recognise their address.
+pub(crate) fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_string(),
+    }
+}
+
 pub(crate) fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
@@ -647,6 +658,38 @@ impl Flow<'_> {
                 tx.phone_code_sent = Some(delivery);
                 self.again(&tx).await
             }
+            // External ID's customers may take the second factor by e-mail (the first was
+            // the password).
+            "send_email" if self.tenant.external_id() => {
+                codes::send(
+                    &self.tenant.db,
+                    &self.tenant.settings.domain,
+                    &tx.id,
+                    Purpose::Phone,
+                    Delivery::Email,
+                    &user.email,
+                )
+                .await?;
+                tx.phone_code_sent = Some(Delivery::Email);
+                self.again(&tx).await
+            }
+            "verify" if tx.phone_code_sent == Some(Delivery::Email) => {
+                let code = field(&form.code);
+                if code.is_empty() {
+                    return self
+                        .invalid(&tx, error("code", "Please enter the verification code."))
+                        .await;
+                }
+                match codes::verify(&self.tenant.db, &tx.id, Purpose::Phone, &user.email, code)
+                    .await?
+                {
+                    CodeCheck::Valid => {
+                        let auth_time = tx.auth_time.unwrap_or_else(now);
+                        finish(self.tenant, self.req, &tx, &user.oid, auth_time, true).await
+                    }
+                    other => self.invalid(&tx, error("code", other.message())).await,
+                }
+            }
             "verify" => {
                 let Some(recipient) = user.phone.clone().or_else(|| tx.phone_pending.clone())
                 else {
@@ -884,10 +927,13 @@ async fn render_step(
                 "code_sent",
                 &match tx.phone_code_sent {
                     Some(Delivery::Call) => "call",
+                    Some(Delivery::Email) => "email",
                     Some(_) => "sms",
                     None => "",
                 },
             );
+            ctx.insert("external_id", &tenant.external_id());
+            ctx.insert("masked_email", &mask_email(&user.email));
             "mfa.html"
         }
         Step::ResetEmail => "reset.html",
