@@ -578,7 +578,7 @@ impl EnvSettings {
         };
         // Settings of the other provider are a mistake, not something to ignore silently.
         let stray = match flavour {
-            Flavour::B2c => [
+            Flavour::B2c => vec![
                 ("ENTRA_EXTERNAL_ID_AUTHORITY", &self.external_id_authority),
                 ("ENTRA_EXTERNAL_ID_TENANT_ID", &self.external_id_tenant_id),
                 ("ENTRA_EXTERNAL_ID_CLIENT_ID", &self.external_id_client_id),
@@ -586,12 +586,29 @@ impl EnvSettings {
                     "ENTRA_EXTERNAL_ID_CLIENT_SECRET",
                     &self.external_id_client_secret,
                 ),
+                (
+                    "ENTRA_EXTERNAL_ID_CALLBACK_PATH",
+                    &self.external_id_callback_path,
+                ),
+                (
+                    "ENTRA_EXTERNAL_ID_SIGNED_OUT_CALLBACK_PATH",
+                    &self.external_id_signed_out_callback_path,
+                ),
             ],
-            Flavour::ExternalId => [
+            Flavour::ExternalId => vec![
                 ("AZURE_AD_B2C_INSTANCE", &self.b2c_instance),
                 ("AZURE_AD_B2C_DOMAIN", &self.b2c_domain),
                 ("AZURE_AD_B2C_CLIENT_ID", &self.b2c_client_id),
                 ("AZURE_AD_B2C_CLIENT_SECRET", &self.b2c_client_secret),
+                (
+                    "AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID",
+                    &self.b2c_susi_policy,
+                ),
+                (
+                    "AZURE_AD_B2C_RESET_PASSWORD_POLICY_ID",
+                    &self.b2c_reset_policy,
+                ),
+                ("AZURE_AD_B2C_EDIT_PROFILE_POLICY_ID", &self.b2c_edit_policy),
             ],
         };
         if let Some((variable, _)) = stray.iter().find(|(_, v)| non_empty(v).is_some()) {
@@ -812,6 +829,19 @@ mod tests {
         env.role_claim = Some("extension_Role".into());
         assert_eq!(env.validate().unwrap().role_claim, "extension_Role");
         assert_eq!(defaults().validate().unwrap().role_claim, "extension_Role");
+        // The other provider's settings are refused, not ignored.
+        let mut env = defaults();
+        env.external_id_callback_path = Some("/eid-reply".into());
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "ENTRA_EXTERNAL_ID_CALLBACK_PATH"
+        );
+        let mut env = external_id();
+        env.b2c_susi_policy = Some("B2C_1_susi_mfa".into());
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID"
+        );
         let mut env = external_id();
         env.external_id_callback_path = Some("/eid-reply".into());
         assert_eq!(

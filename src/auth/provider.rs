@@ -610,7 +610,9 @@ pub fn check_profile(
             // `https://<tid>.ciamlogin.com/<tid>/v2.0`: the path names our tenant; a
             // b2clogin host or a B2C `/tfp/` path is the other kind of tenant.
             let path_ok = url::Url::parse(issuer).is_ok_and(|u| {
-                u.path().trim_end_matches('/') == format!("/{tenant_id}/v2.0")
+                u.path()
+                    .trim_end_matches('/')
+                    .eq_ignore_ascii_case(&format!("/{tenant_id}/v2.0"))
                     && !u.host_str().unwrap_or_default().ends_with(".b2clogin.com")
             });
             if !path_ok {
