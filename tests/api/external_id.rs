@@ -509,3 +509,39 @@ async fn breaking_the_glass_without_the_mfa_context_is_refused() {
         200
     );
 }
+
+#[tokio::test]
+async fn no_token_secret_or_phi_of_an_external_id_sign_in_reaches_the_log() {
+    let app = external_id_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let token = sign(&app.idp.claims(&started.nonce), 0);
+    let resp = app.reply(&b, &started, token.clone()).await;
+    assert_redirect_to(&resp, "/account");
+    // A refused one too: its reason is logged, nothing else.
+    let (_, refused) = try_claims(&app, |c| c["tid"] = json!("another-tenant")).await;
+    assert!(refused.status().is_client_error());
+    let cookie = app.session_cookie(&b).expect("session cookie");
+    let logs = logs();
+    assert!(
+        logs.contains("id_token_tenant"),
+        "the refusal's reason is logged"
+    );
+    for secret in [
+        token.as_str(),
+        started.state.as_str(),
+        started.nonce.as_str(),
+        "auth-code-abc",
+        CLIENT_SECRET,
+        cookie.as_str(),
+        PAIRWISE_SUB,
+        "pat.example@example.com",
+        "Pat Example",
+        "access-token-from-the-hostile-idp",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "the log holds a secret or PHI: {secret:.12}…"
+        );
+    }
+}
