@@ -25,7 +25,11 @@ pub async fn emulator_alone(settings: Settings) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let listen = match &settings.identity {
-        IdentityProvider::Emulator { listen } => *listen,
+        IdentityProvider::Emulator { listen, .. } => *listen,
+        IdentityProvider::ExternalId(_) => {
+            eprintln!("ENTRA_EXTERNAL_ID_AUTHORITY is set: the portal uses a real tenant, so the emulator has nothing to do");
+            return Ok(ExitCode::from(2));
+        }
         IdentityProvider::AzureB2c(_) => {
             eprintln!("AZURE_AD_B2C_INSTANCE is set: the portal uses a real tenant, so the emulator has nothing to do");
             return Ok(ExitCode::from(2));

@@ -276,9 +276,10 @@ pub struct EnvSettings {
     /// query or form_post.
     #[arg(long, env = "AZURE_AD_B2C_RESPONSE_MODE", default_value = "query")]
     pub response_mode: String,
-    /// The id_token claim that names the user's role.
-    #[arg(long, env = "PORTAL_ROLE_CLAIM", default_value = "extension_Role")]
-    pub role_claim: String,
+    /// The id_token claim that names the user's role (default: extension_Role for b2c,
+    /// roles (App Roles) for external-id).
+    #[arg(long, env = "PORTAL_ROLE_CLAIM")]
+    pub role_claim: Option<String>,
     /// The value of the role claim that makes a clinician.
     #[arg(long, env = "PORTAL_CLINICIAN_ROLE", default_value = "Clinician")]
     pub clinician_role: String,
@@ -298,6 +299,32 @@ pub struct EnvSettings {
     /// How long a break-the-glass grant lasts, in minutes.
     #[arg(long, env = "PORTAL_BREAK_GLASS_MINUTES", default_value = "60")]
     pub break_glass_minutes: String,
+    /// b2c or external-id: which kind of Microsoft tenant signs users in.
+    #[arg(long, env = "PORTAL_IDENTITY_PROVIDER", default_value = "b2c")]
+    pub identity_provider: String,
+    /// The External ID authority, e.g. https://contoso.ciamlogin.com/ (unset: the local
+    /// emulator in its External ID flavour).
+    #[arg(long, env = "ENTRA_EXTERNAL_ID_AUTHORITY")]
+    pub external_id_authority: Option<String>,
+    /// The external tenant's id (a GUID): the `tid` every token must carry.
+    #[arg(long, env = "ENTRA_EXTERNAL_ID_TENANT_ID")]
+    pub external_id_tenant_id: Option<String>,
+    /// The External ID app registration's client id.
+    #[arg(long, env = "ENTRA_EXTERNAL_ID_CLIENT_ID")]
+    pub external_id_client_id: Option<String>,
+    /// The External ID app registration's client secret.
+    #[arg(long, env = "ENTRA_EXTERNAL_ID_CLIENT_SECRET", hide_env_values = true)]
+    pub external_id_client_secret: Option<String>,
+    /// The Conditional Access authentication context whose policy requires MFA; every
+    /// id_token must carry it in `acrs`.
+    #[arg(long, env = "ENTRA_EXTERNAL_ID_MFA_AUTH_CONTEXT", default_value = "c1")]
+    pub external_id_mfa_auth_context: String,
+    /// The reply path for External ID (default: AZURE_AD_B2C_CALLBACK_PATH's, /signin-oidc).
+    #[arg(long, env = "ENTRA_EXTERNAL_ID_CALLBACK_PATH")]
+    pub external_id_callback_path: Option<String>,
+    /// Where External ID returns after sign-out (default: /signout-callback-oidc).
+    #[arg(long, env = "ENTRA_EXTERNAL_ID_SIGNED_OUT_CALLBACK_PATH")]
+    pub external_id_signed_out_callback_path: Option<String>,
     /// Listen address of the local B2C emulator.
     #[arg(long, env = "PORTAL_DEV_B2C_LISTEN", default_value = "127.0.0.1:8444")]
     pub dev_b2c_listen: String,
@@ -366,7 +393,27 @@ pub enum LogFormat {
 #[derive(Debug, Clone)]
 pub enum IdentityProvider {
     AzureB2c(B2cSettings),
-    Emulator { listen: SocketAddr },
+    ExternalId(ExternalIdSettings),
+    Emulator {
+        listen: SocketAddr,
+        flavour: Flavour,
+    },
+}
+
+/// Which kind of tenant the portal talks to (and the emulator imitates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    B2c,
+    ExternalId,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExternalIdSettings {
+    pub authority: Url,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub mfa_auth_context: String,
 }
 
 #[derive(Debug, Clone)]
@@ -467,6 +514,14 @@ impl Settings {
     pub fn uses_emulator(&self) -> bool {
         matches!(self.identity, IdentityProvider::Emulator { .. })
     }
+
+    pub fn flavour(&self) -> Flavour {
+        match &self.identity {
+            IdentityProvider::AzureB2c(_) => Flavour::B2c,
+            IdentityProvider::ExternalId(_) => Flavour::ExternalId,
+            IdentityProvider::Emulator { flavour, .. } => *flavour,
+        }
+    }
 }
 
 pub fn join_url(base: &Url, path: &str) -> String {
@@ -552,6 +607,76 @@ fn parse_policy(variable: &'static str, value: String) -> Result<String, ConfigE
 }
 
 impl EnvSettings {
+    fn external_id(&self, production: bool) -> Result<IdentityProvider, ConfigError> {
+        let context = self.external_id_mfa_auth_context.trim().to_string();
+        // Authentication context ids are c1..c99.
+        let context_ok = context
+            .strip_prefix('c')
+            .and_then(|n| n.parse::<u8>().ok())
+            .is_some_and(|n| (1..=99).contains(&n));
+        if !context_ok {
+            return Err(bad(
+                "ENTRA_EXTERNAL_ID_MFA_AUTH_CONTEXT",
+                format!("must be an authentication context id c1 to c99, not {context:?}"),
+            ));
+        }
+        let Some(authority) = non_empty(&self.external_id_authority) else {
+            if production {
+                return Err(bad(
+                    "ENTRA_EXTERNAL_ID_AUTHORITY",
+                    "is required when PORTAL_ENV=production (the local emulator is for development only)",
+                ));
+            }
+            if context != crate::b2c_emulator::EXTERNAL_ID_AUTH_CONTEXT {
+                return Err(bad(
+                    "ENTRA_EXTERNAL_ID_MFA_AUTH_CONTEXT",
+                    "must be c1 with the local emulator (set ENTRA_EXTERNAL_ID_AUTHORITY for a real tenant)",
+                ));
+            }
+            return Ok(IdentityProvider::Emulator {
+                listen: parse_addr("PORTAL_DEV_B2C_LISTEN", &self.dev_b2c_listen)?,
+                flavour: Flavour::ExternalId,
+            });
+        };
+        let authority = Url::parse(&authority)
+            .map_err(|e| bad("ENTRA_EXTERNAL_ID_AUTHORITY", format!("is not a URL ({e})")))?;
+        if authority.scheme() != "https"
+            || authority.query().is_some()
+            || authority.fragment().is_some()
+        {
+            return Err(bad(
+                "ENTRA_EXTERNAL_ID_AUTHORITY",
+                "must be an https:// URL like https://contoso.ciamlogin.com/",
+            ));
+        }
+        let need = |variable: &'static str, value: &Option<String>| {
+            non_empty(value).ok_or_else(|| {
+                bad(
+                    variable,
+                    "is required when ENTRA_EXTERNAL_ID_AUTHORITY is set",
+                )
+            })
+        };
+        let tenant_id = need("ENTRA_EXTERNAL_ID_TENANT_ID", &self.external_id_tenant_id)?;
+        // The tenant id is pinned against `tid` and goes into URLs: a GUID and nothing else.
+        if uuid::Uuid::parse_str(&tenant_id).is_err() || tenant_id.len() != 36 {
+            return Err(bad(
+                "ENTRA_EXTERNAL_ID_TENANT_ID",
+                "must be the tenant's id, a GUID like 00000000-0000-0000-0000-000000000000",
+            ));
+        }
+        Ok(IdentityProvider::ExternalId(ExternalIdSettings {
+            authority,
+            tenant_id: tenant_id.to_ascii_lowercase(),
+            client_id: need("ENTRA_EXTERNAL_ID_CLIENT_ID", &self.external_id_client_id)?,
+            client_secret: need(
+                "ENTRA_EXTERNAL_ID_CLIENT_SECRET",
+                &self.external_id_client_secret,
+            )?,
+            mfa_auth_context: context,
+        }))
+    }
+
     pub fn validate(&self) -> Result<Settings, ConfigError> {
         let production = match self.environment.trim().to_ascii_lowercase().as_str() {
             "development" | "dev" | "" => false,
@@ -628,8 +753,64 @@ impl EnvSettings {
             Some(path) => return Err(bad("PORTAL_EXTRA_CA_FILE", format!("no such file: {path}"))),
             None => vec![],
         };
-        let identity = match non_empty(&self.b2c_instance) {
-            Some(instance) => {
+        let flavour = match self.identity_provider.trim().to_ascii_lowercase().as_str() {
+            "b2c" | "" => Flavour::B2c,
+            "external-id" => Flavour::ExternalId,
+            other => {
+                return Err(bad(
+                    "PORTAL_IDENTITY_PROVIDER",
+                    format!("must be b2c or external-id, not {other:?}"),
+                ))
+            }
+        };
+        // Settings of the other provider are a mistake, not something to ignore silently.
+        let stray = match flavour {
+            Flavour::B2c => vec![
+                ("ENTRA_EXTERNAL_ID_AUTHORITY", &self.external_id_authority),
+                ("ENTRA_EXTERNAL_ID_TENANT_ID", &self.external_id_tenant_id),
+                ("ENTRA_EXTERNAL_ID_CLIENT_ID", &self.external_id_client_id),
+                (
+                    "ENTRA_EXTERNAL_ID_CLIENT_SECRET",
+                    &self.external_id_client_secret,
+                ),
+                (
+                    "ENTRA_EXTERNAL_ID_CALLBACK_PATH",
+                    &self.external_id_callback_path,
+                ),
+                (
+                    "ENTRA_EXTERNAL_ID_SIGNED_OUT_CALLBACK_PATH",
+                    &self.external_id_signed_out_callback_path,
+                ),
+            ],
+            Flavour::ExternalId => vec![
+                ("AZURE_AD_B2C_INSTANCE", &self.b2c_instance),
+                ("AZURE_AD_B2C_DOMAIN", &self.b2c_domain),
+                ("AZURE_AD_B2C_CLIENT_ID", &self.b2c_client_id),
+                ("AZURE_AD_B2C_CLIENT_SECRET", &self.b2c_client_secret),
+                (
+                    "AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID",
+                    &self.b2c_susi_policy,
+                ),
+                (
+                    "AZURE_AD_B2C_RESET_PASSWORD_POLICY_ID",
+                    &self.b2c_reset_policy,
+                ),
+                ("AZURE_AD_B2C_EDIT_PROFILE_POLICY_ID", &self.b2c_edit_policy),
+            ],
+        };
+        if let Some((variable, _)) = stray.iter().find(|(_, v)| non_empty(v).is_some()) {
+            let selected = match flavour {
+                Flavour::B2c => "b2c",
+                Flavour::ExternalId => "external-id",
+            };
+            return Err(bad(
+                variable,
+                format!("does not apply with PORTAL_IDENTITY_PROVIDER={selected}"),
+            ));
+        }
+        let identity = match (flavour, non_empty(&self.b2c_instance)) {
+            (Flavour::ExternalId, _) => self.external_id(production)?,
+            (Flavour::B2c, Some(instance)) => {
                 let instance = Url::parse(&instance)
                     .map_err(|e| bad("AZURE_AD_B2C_INSTANCE", format!("is not a URL ({e})")))?;
                 if instance.scheme() != "https" {
@@ -656,14 +837,15 @@ impl EnvSettings {
                         .transpose()?,
                 })
             }
-            None if production => {
+            (Flavour::B2c, None) if production => {
                 return Err(bad(
                     "AZURE_AD_B2C_INSTANCE",
                     "is required when PORTAL_ENV=production (the local B2C emulator is for development only)",
                 ))
             }
-            None => IdentityProvider::Emulator {
+            (Flavour::B2c, None) => IdentityProvider::Emulator {
                 listen: parse_addr("PORTAL_DEV_B2C_LISTEN", &self.dev_b2c_listen)?,
+                flavour,
             },
         };
         let response_mode = match self.response_mode.trim() {
@@ -676,18 +858,36 @@ impl EnvSettings {
                 ))
             }
         };
-        let callback_path = parse_path("AZURE_AD_B2C_CALLBACK_PATH", self.callback_path.trim())?;
-        let signed_out_callback_path = parse_path(
-            "AZURE_AD_B2C_SIGNED_OUT_CALLBACK_PATH",
-            self.signed_out_callback_path.trim(),
-        )?;
+        let (callback_var, callback_value, signed_out_var, signed_out_value) = match flavour {
+            Flavour::B2c => (
+                "AZURE_AD_B2C_CALLBACK_PATH",
+                self.callback_path.clone(),
+                "AZURE_AD_B2C_SIGNED_OUT_CALLBACK_PATH",
+                self.signed_out_callback_path.clone(),
+            ),
+            Flavour::ExternalId => (
+                "ENTRA_EXTERNAL_ID_CALLBACK_PATH",
+                non_empty(&self.external_id_callback_path)
+                    .unwrap_or_else(|| self.callback_path.clone()),
+                "ENTRA_EXTERNAL_ID_SIGNED_OUT_CALLBACK_PATH",
+                non_empty(&self.external_id_signed_out_callback_path)
+                    .unwrap_or_else(|| self.signed_out_callback_path.clone()),
+            ),
+        };
+        let callback_path = parse_path(callback_var, callback_value.trim())?;
+        let signed_out_callback_path = parse_path(signed_out_var, signed_out_value.trim())?;
         if callback_path == signed_out_callback_path {
             return Err(bad(
-                "AZURE_AD_B2C_SIGNED_OUT_CALLBACK_PATH",
-                "must differ from AZURE_AD_B2C_CALLBACK_PATH",
+                signed_out_var,
+                format!("must differ from {callback_var}"),
             ));
         }
-        let role_claim = self.role_claim.trim().to_string();
+        // External ID carries roles best as App Roles, in `roles`.
+        let role_claim = match (&self.role_claim, flavour) {
+            (Some(claim), _) => claim.trim().to_string(),
+            (None, Flavour::B2c) => "extension_Role".to_string(),
+            (None, Flavour::ExternalId) => "roles".to_string(),
+        };
         if role_claim.is_empty() {
             return Err(bad("PORTAL_ROLE_CLAIM", "must not be empty"));
         }
@@ -864,6 +1064,78 @@ mod tests {
         env.b2c_domain = Some("contoso.onmicrosoft.com".into());
         let err = env.validate().unwrap_err();
         assert_eq!(err.variable, "AZURE_AD_B2C_CLIENT_ID");
+    }
+
+    fn external_id() -> EnvSettings {
+        let mut env = defaults();
+        env.identity_provider = "external-id".into();
+        env.external_id_authority = Some("https://contoso.ciamlogin.com/".into());
+        env.external_id_tenant_id = Some("775527FF-9a37-4307-8b3d-cc311f58d925".into());
+        env.external_id_client_id = Some("client".into());
+        env.external_id_client_secret = Some("secret".into());
+        env
+    }
+
+    #[test]
+    fn external_id_defaults_follow_b2c_and_roles_come_from_app_roles() {
+        let s = external_id().validate().unwrap();
+        assert_eq!(s.flavour(), Flavour::ExternalId);
+        assert_eq!(s.redirect_url(), "https://localhost:8443/signin-oidc");
+        assert_eq!(
+            s.signed_out_url(),
+            "https://localhost:8443/signout-callback-oidc"
+        );
+        assert_eq!(s.role_claim, "roles");
+        let IdentityProvider::ExternalId(x) = &s.identity else {
+            panic!("external id settings")
+        };
+        assert_eq!(x.mfa_auth_context, "c1");
+        assert_eq!(x.tenant_id, "775527ff-9a37-4307-8b3d-cc311f58d925");
+        // An explicit role claim wins; B2C keeps its default.
+        let mut env = external_id();
+        env.role_claim = Some("extension_Role".into());
+        assert_eq!(env.validate().unwrap().role_claim, "extension_Role");
+        assert_eq!(defaults().validate().unwrap().role_claim, "extension_Role");
+        // The other provider's settings are refused, not ignored.
+        let mut env = defaults();
+        env.external_id_callback_path = Some("/eid-reply".into());
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "ENTRA_EXTERNAL_ID_CALLBACK_PATH"
+        );
+        let mut env = external_id();
+        env.b2c_susi_policy = Some("B2C_1_susi_mfa".into());
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID"
+        );
+        let mut env = external_id();
+        env.external_id_callback_path = Some("/eid-reply".into());
+        assert_eq!(
+            env.validate().unwrap().redirect_url(),
+            "https://localhost:8443/eid-reply"
+        );
+    }
+
+    #[test]
+    fn external_id_auth_contexts_are_c1_to_c99() {
+        for bad_value in ["", "c0", "c100", "C1", "c1 ", "x1", "c1,c2"] {
+            let mut env = external_id();
+            env.external_id_mfa_auth_context = bad_value.into();
+            if bad_value == "c1 " {
+                // Trimmed like every other value.
+                assert!(env.validate().is_ok());
+                continue;
+            }
+            assert_eq!(
+                env.validate().unwrap_err().variable,
+                "ENTRA_EXTERNAL_ID_MFA_AUTH_CONTEXT",
+                "{bad_value:?}"
+            );
+        }
+        let mut env = external_id();
+        env.external_id_mfa_auth_context = "c25".into();
+        assert!(env.validate().is_ok());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::audit::pages as audit_pages;
-use crate::auth::provider::{Provider, TenantConfig};
+use crate::auth::provider::{Profile, Provider, TenantConfig};
 use crate::auth::{gate, routes as auth_routes, session};
 use crate::b2c_emulator::{self, AppRegistration, Emulator, EmulatorSettings};
 use crate::config::{IdentityProvider, Settings};
@@ -84,6 +84,7 @@ pub async fn start_emulator(
                 redirect_uris: vec![settings.redirect_url()],
                 post_logout_redirect_uris: vec![settings.signed_out_url()],
             },
+            flavour: settings.flavour(),
         },
         listener,
         tls::server_config(dev_cert)?,
@@ -105,12 +106,12 @@ impl Application {
         let portal = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {} (PORTAL_LISTEN)", settings.listen))?;
         let emulator = match &settings.identity {
-            IdentityProvider::Emulator { listen } => {
+            IdentityProvider::Emulator { listen, .. } => {
                 Some(TcpListener::bind(listen).with_context(|| {
                     format!("cannot listen on {listen} (PORTAL_DEV_B2C_LISTEN)")
                 })?)
             }
-            IdentityProvider::AzureB2c(_) => None,
+            IdentityProvider::AzureB2c(_) | IdentityProvider::ExternalId(_) => None,
         };
         Self::build_with_listeners(settings, portal, emulator).await
     }
@@ -136,8 +137,10 @@ impl Application {
         let (tenant, policies, emulator) = match &settings.identity {
             IdentityProvider::AzureB2c(b2c) => (
                 TenantConfig {
-                    instance: b2c.instance.clone(),
-                    domain: b2c.domain.clone(),
+                    profile: Profile::B2c {
+                        instance: b2c.instance.clone(),
+                        domain: b2c.domain.clone(),
+                    },
                     client_id: b2c.client_id.clone(),
                     client_secret: b2c.client_secret.clone(),
                     redirect_url: settings.redirect_url(),
@@ -150,6 +153,30 @@ impl Application {
                 },
                 None,
             ),
+            IdentityProvider::ExternalId(x) => {
+                let policy = crate::auth::routes::external_id_policy(&x.mfa_auth_context);
+                (
+                    TenantConfig {
+                        profile: Profile::ExternalId {
+                            authority: x.authority.clone(),
+                            tenant_id: x.tenant_id.clone(),
+                            auth_context: x.mfa_auth_context.clone(),
+                        },
+                        client_id: x.client_id.clone(),
+                        client_secret: x.client_secret.clone(),
+                        redirect_url: settings.redirect_url(),
+                        signed_out_url: settings.signed_out_url(),
+                    },
+                    // One user flow, bound to the app: password reset happens inside the
+                    // sign-in page and there is no hosted profile edit.
+                    Policies {
+                        susi: policy,
+                        reset: None,
+                        edit: None,
+                    },
+                    None,
+                )
+            }
             IdentityProvider::Emulator { .. } => {
                 let listener = emulator_listener
                     .context("the local B2C emulator needs a listener (PORTAL_DEV_B2C_LISTEN)")?;
@@ -173,26 +200,48 @@ impl Application {
                     );
                 }
                 tracing::info!(url = %public_url, "local Azure AD B2C emulator started");
+                let (profile, policies) = match settings.flavour() {
+                    crate::config::Flavour::B2c => (
+                        Profile::B2c {
+                            instance: public_url,
+                            domain: b2c_emulator::DEFAULT_DOMAIN.to_string(),
+                        },
+                        Policies {
+                            susi: emulator_policies.susi_mfa.clone(),
+                            reset: Some(emulator_policies.reset.clone()),
+                            edit: Some(emulator_policies.edit.clone()),
+                        },
+                    ),
+                    crate::config::Flavour::ExternalId => (
+                        Profile::ExternalId {
+                            authority: public_url,
+                            tenant_id: emulator.tenant_id().to_string(),
+                            auth_context: b2c_emulator::EXTERNAL_ID_AUTH_CONTEXT.to_string(),
+                        },
+                        Policies {
+                            susi: crate::auth::routes::external_id_policy(
+                                b2c_emulator::EXTERNAL_ID_AUTH_CONTEXT,
+                            ),
+                            reset: None,
+                            edit: None,
+                        },
+                    ),
+                };
                 (
                     TenantConfig {
-                        instance: public_url,
-                        domain: b2c_emulator::DEFAULT_DOMAIN.to_string(),
+                        profile,
                         client_id,
                         client_secret,
                         redirect_url: settings.redirect_url(),
                         signed_out_url: settings.signed_out_url(),
                     },
-                    Policies {
-                        susi: emulator_policies.susi_mfa.clone(),
-                        reset: Some(emulator_policies.reset.clone()),
-                        edit: Some(emulator_policies.edit.clone()),
-                    },
+                    policies,
                     Some(emulator.server()),
                 )
             }
         };
         let http = tls::http_client(&extra_roots)?;
-        let idp_origin = tenant.instance.origin().ascii_serialization();
+        let idp_origin = tenant.origin();
         let allowed_origins = web::Data::new(guards::AllowedOrigins {
             portal: settings.public_url.origin().ascii_serialization(),
             identity_provider: idp_origin.clone(),

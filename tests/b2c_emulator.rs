@@ -69,6 +69,7 @@ async fn spawn_emulator() -> TestEmulator {
             redirect_uris: vec![REDIRECT_URI.to_string()],
             post_logout_redirect_uris: vec![LOGOUT_URI.to_string()],
         },
+        flavour: patient_portal::config::Flavour::B2c,
     };
     let emulator = Emulator::build(settings, listener, server_config)
         .await

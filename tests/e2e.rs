@@ -63,6 +63,15 @@ impl World {
     }
 
     async fn start_with(response_mode: &str) -> World {
+        Self::start_as(response_mode, &[]).await
+    }
+
+    /// The portal with the emulator in its Entra External ID flavour.
+    async fn start_external_id() -> World {
+        Self::start_as("query", &["--identity-provider=external-id"]).await
+    }
+
+    async fn start_as(response_mode: &str, extra: &[&str]) -> World {
         tls::install_crypto_provider();
         let data_dir = tempfile::tempdir().unwrap().keep();
         let portal = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -71,22 +80,20 @@ impl World {
             portal.local_addr().unwrap().port(),
             emulator.local_addr().unwrap().port(),
         );
-        let cli = Cli::try_parse_with_env(
-            [
-                "patient-portal".to_string(),
-                format!("--public-url=https://localhost:{pp}"),
-                format!("--listen=127.0.0.1:{pp}"),
-                format!("--dev-b2c-listen=127.0.0.1:{ep}"),
-                format!("--response-mode={response_mode}"),
-                format!("--data-dir={}", data_dir.display()),
-                format!(
-                    "--database-url=sqlite://{}?mode=rwc",
-                    data_dir.join("portal.sqlite").display()
-                ),
-            ],
-            std::iter::empty::<(String, String)>(),
-        )
-        .unwrap();
+        let mut args = vec![
+            "patient-portal".to_string(),
+            format!("--public-url=https://localhost:{pp}"),
+            format!("--listen=127.0.0.1:{pp}"),
+            format!("--dev-b2c-listen=127.0.0.1:{ep}"),
+            format!("--response-mode={response_mode}"),
+            format!("--data-dir={}", data_dir.display()),
+            format!(
+                "--database-url=sqlite://{}?mode=rwc",
+                data_dir.join("portal.sqlite").display()
+            ),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let cli = Cli::try_parse_with_env(args, std::iter::empty::<(String, String)>()).unwrap();
         let settings = cli.env.validate().unwrap();
         let app = Application::build_with_listeners(settings, portal, Some(emulator))
             .await
@@ -543,4 +550,246 @@ async fn with_form_post_the_reply_is_a_form_the_person_sends_on() {
     let account = p.submit(&reply, &[], "Continue").await;
     assert_eq!(account.url.path(), "/account", "{}", account.html);
     assert_eq!(account.status, 200);
+}
+
+// ---- The emulator's Entra External ID flavour ----
+
+#[tokio::test]
+async fn external_id_a_newcomer_signs_up_with_an_email_code_passes_mfa_and_is_keyed_on_oid() {
+    let w = World::start_external_id().await;
+    let p = w.person();
+    let page = p.open(&format!("{}/signin", w.portal)).await;
+    assert!(page.url.as_str().starts_with(&w.emulator));
+    // External ID's endpoints: the tenant id, no policy; the MFA context requested.
+    let first = page
+        .url
+        .path_segments()
+        .unwrap()
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(first.len(), 36, "tenant id first: {}", page.url);
+    let page = p.open(page.link("Sign up now").as_str()).await;
+    assert_eq!(page.heading(), "Sign up");
+    let email = "sam.external@example.com";
+    let page = p
+        .submit(&page, &[("Email Address", email)], "Send verification code")
+        .await;
+    let code = w.code_for(&p, email).await;
+    let page = p
+        .submit(&page, &[("Verification code", &code)], "Verify code")
+        .await;
+    let page = p
+        .submit(
+            &page,
+            &[
+                ("New Password", "Sturdy-Pass-42"),
+                ("Confirm New Password", "Sturdy-Pass-42"),
+                ("Given Name", "Sam"),
+                ("Surname", "External"),
+                ("Country/Region", "NL"),
+            ],
+            "Create",
+        )
+        .await;
+    assert_eq!(page.heading(), "Verify your identity", "{}", page.html);
+    let page = p
+        .submit(&page, &[("Phone Number", "(202) 555-0188")], "Send Code")
+        .await;
+    let sms = w.code_for(&p, "+12025550188").await;
+    let account = p
+        .submit(&page, &[("Verification code", &sms)], "Verify Code")
+        .await;
+    assert_eq!(account.url.path(), "/account", "{}", account.html);
+    let text = account.text();
+    for expected in ["Sam External", email, "acrs", "c1", "oid"] {
+        assert!(text.contains(expected), "{expected} on /account");
+    }
+    assert!(!text.contains("B2C_1_susi_mfa"), "no policy claim");
+    assert!(
+        !account.html.contains("/account/edit"),
+        "no profile-edit flow with External ID"
+    );
+
+    // The issuer is not the discovery URL (the strict discovery check would refuse it).
+    let metadata: serde_json::Value = p
+        .client
+        .get(format!(
+            "{}/{first}/v2.0/.well-known/openid-configuration",
+            w.emulator
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let issuer = metadata["issuer"].as_str().unwrap();
+    assert!(issuer.ends_with(&format!("/{first}/v2.0")), "{issuer}");
+    assert!(!issuer.starts_with(&w.emulator), "{issuer}");
+    assert_eq!(
+        metadata["end_session_endpoint"],
+        format!("{}/{first}/oauth2/v2.0/logout", w.emulator)
+    );
+}
+
+#[tokio::test]
+async fn external_id_demo_clinician_gets_in_through_app_roles_and_signs_out() {
+    let w = World::start_external_id().await;
+    let p = w.person();
+    let page = w
+        .sign_in_demo(
+            &p,
+            "clinician@example.com",
+            "Clinician-Demo-2024",
+            "+12025550102",
+            "/staff",
+        )
+        .await;
+    assert_eq!(page.url.path(), "/staff", "{}", page.html);
+    assert_eq!(page.status, 200);
+    let account = p.open(&format!("{}/account", w.portal)).await;
+    let csrf = account
+        .doc()
+        .select(&sel("input[name=csrf_token]"))
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_string();
+    let resp = p
+        .client
+        .post(format!("{}/signout", w.portal))
+        .form(&[("csrf_token", csrf)])
+        .send()
+        .await
+        .unwrap();
+    let page = p.land(resp).await;
+    assert_eq!(page.url.path(), "/signout-callback-oidc", "{}", page.url);
+    let page = p.open(&format!("{}/signin", w.portal)).await;
+    assert_eq!(
+        page.heading(),
+        "Sign in",
+        "the emulator's session ended too"
+    );
+}
+
+#[tokio::test]
+async fn external_id_password_reset_happens_inside_the_sign_in_page_and_still_needs_mfa() {
+    let w = World::start_external_id().await;
+    let p = w.person();
+    let page = p.open(&format!("{}/signin", w.portal)).await;
+    assert_eq!(page.heading(), "Sign in");
+    let page = p.submit(&page, &[], "Forgot your password?").await;
+    assert_eq!(page.heading(), "Reset your password", "{}", page.html);
+    assert!(
+        page.url.as_str().starts_with(&w.emulator),
+        "no bounce to the portal"
+    );
+    let email = "patient@example.com";
+    let page = p
+        .submit(&page, &[("Email Address", email)], "Send verification code")
+        .await;
+    let code = w.code_for(&p, email).await;
+    let page = p
+        .submit(&page, &[("Verification code", &code)], "Verify code")
+        .await;
+    let page = p.submit(&page, &[], "Continue").await;
+    assert_eq!(page.heading(), "Choose a new password", "{}", page.html);
+    let page = p
+        .submit(
+            &page,
+            &[
+                ("New Password", "Brand-New-Pass-77"),
+                ("Confirm New Password", "Brand-New-Pass-77"),
+            ],
+            "Continue",
+        )
+        .await;
+    assert_eq!(page.heading(), "Verify your identity", "{}", page.html);
+    let page = p.submit(&page, &[], "Send Code").await;
+    let sms = w.code_for(&p, "+12025550101").await;
+    let account = p
+        .submit(&page, &[("Verification code", &sms)], "Verify Code")
+        .await;
+    assert_eq!(account.url.path(), "/account", "{}", account.html);
+}
+
+#[tokio::test]
+async fn external_id_without_the_mfa_context_request_there_is_no_mfa_no_acrs_and_no_session() {
+    let w = World::start_external_id().await;
+    let p = w.person();
+    let resp = p
+        .client
+        .get(format!("{}/signin", w.portal))
+        .send()
+        .await
+        .unwrap();
+    let authorize = url::Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+    // The same request without the claims parameter: the Conditional Access policy on the
+    // context does not apply, so the emulator asks for no second factor.
+    let mut stripped = authorize.clone();
+    stripped
+        .query_pairs_mut()
+        .clear()
+        .extend_pairs(authorize.query_pairs().filter(|(k, _)| k != "claims"));
+    let page = p.open(stripped.as_str()).await;
+    assert_eq!(page.heading(), "Sign in");
+    let page = p
+        .submit(
+            &page,
+            &[
+                ("Email Address", "patient@example.com"),
+                ("Password", "Patient-Demo-2024"),
+            ],
+            "Sign in",
+        )
+        .await;
+    assert!(page.url.as_str().starts_with(&w.portal), "{}", page.url);
+    assert_eq!(page.status, 400, "{}", page.html);
+    assert!(page.text().contains("multi-factor authentication"));
+    let account = p
+        .client
+        .get(format!("{}/account", w.portal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.status(), 302, "no session");
+}
+
+#[tokio::test]
+async fn external_id_mfa_may_be_an_email_code() {
+    let w = World::start_external_id().await;
+    let p = w.person();
+    let page = p
+        .open(&format!("{}/signin?returnUrl=/account", w.portal))
+        .await;
+    let page = p
+        .submit(
+            &page,
+            &[
+                ("Email Address", "patient@example.com"),
+                ("Password", "Patient-Demo-2024"),
+            ],
+            "Sign in",
+        )
+        .await;
+    assert_eq!(page.heading(), "Verify your identity", "{}", page.html);
+    let page = p.submit(&page, &[], "Email me a code").await;
+    assert!(page.text().contains("p***@example.com"), "{}", page.html);
+    // A wrong code is refused; the right one completes the sign-in.
+    let page = p
+        .submit(&page, &[("Verification code", "000000")], "Verify Code")
+        .await;
+    assert_eq!(page.heading(), "Verify your identity");
+    let code = w.code_for(&p, "patient@example.com").await;
+    let account = p
+        .submit(&page, &[("Verification code", &code)], "Verify Code")
+        .await;
+    assert_eq!(account.url.path(), "/account", "{}", account.html);
+    assert!(
+        account.text().contains("c1"),
+        "acrs after the e-mail factor"
+    );
 }

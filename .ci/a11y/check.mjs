@@ -5,12 +5,14 @@
 // at 320 px with the 1.4.12 text-spacing overrides, and fails if the page is wider than the
 // window. Exit 1 on any problem, or if the walk cannot be completed.
 //
-// Usage: node check.mjs https://localhost:18443 https://localhost:18444
+// Usage: node check.mjs https://localhost:18443 https://localhost:18444 [external-id]
+// With external-id the portal runs with PORTAL_IDENTITY_PROVIDER=external-id and the emulator
+// in its Entra External ID flavour: that walk covers the pages that differ.
 // SCREENSHOT_DIR=dir also saves a 320 px screenshot of every page there.
 import { mkdirSync, readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
-const [portal, emulator] = process.argv.slice(2);
+const [portal, emulator, flavour] = process.argv.slice(2);
 const axeSource = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 const failures = [];
 let checked = 0;
@@ -124,7 +126,43 @@ async function signIn(page, email, password, phone, returnUrl, auditMfa = false)
   await page.waitForURL(`${portal}${returnUrl}`);
 }
 
+async function externalIdWalk() {
+  const visitor = await person();
+  await visitor.goto(portal);
+  await audit(visitor, "External ID: landing page");
+  await visitor.getByRole("link", { name: "Sign in" }).first().click();
+  await visitor.waitForURL(`${emulator}/**`);
+  await audit(visitor, "External ID: emulator sign-in");
+  // Password reset inside the sign-in page.
+  await visitor.getByRole("button", { name: "Forgot your password?" }).click();
+  await audit(visitor, "External ID: reset inside sign-in");
+  await visitor.getByLabel("Email Address").fill("patient@example.com");
+  await visitor.getByRole("button", { name: "Send verification code" }).click();
+  await audit(visitor, "External ID: reset, code sent");
+  await visitor.goto(`${portal}/password/reset`);
+  await audit(visitor, "External ID: how to reset");
+
+  const patient = await person();
+  await patient.goto(`${portal}/signin?returnUrl=${encodeURIComponent("/account")}`);
+  await patient.getByLabel("Email Address").fill("patient@example.com");
+  await patient.getByLabel("Password").fill("Patient-Demo-2024");
+  await patient.getByRole("button", { name: "Sign in" }).click();
+  await audit(patient, "External ID: MFA page");
+  await patient.getByRole("button", { name: "Send Code" }).click();
+  await patient.getByLabel("Verification code").fill(await codeFor(patient, "+12025550101"));
+  await patient.getByRole("button", { name: "Verify Code" }).click();
+  await patient.waitForURL(`${portal}/account`);
+  await audit(patient, "External ID: account (no profile edit)");
+
+  const clinician = await person();
+  await signIn(clinician, "clinician@example.com", "Clinician-Demo-2024", "+12025550102", "/staff");
+  await audit(clinician, "External ID: staff home (App Role)");
+}
+
 try {
+  if (flavour === "external-id") {
+    await externalIdWalk();
+  } else {
   // Public pages and the emulator's flow pages.
   const visitor = await person();
   await visitor.goto(portal);
@@ -260,6 +298,7 @@ try {
   await clinician.getByRole("button", { name: "Send reply" }).click();
   await clinician.waitForURL(/\/staff\/messages\/[0-9a-f-]+$/);
   await audit(clinician, "message thread after a reply");
+  }
 } catch (e) {
   failures.push(`walk stopped: ${e.message}`);
 }

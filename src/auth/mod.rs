@@ -50,8 +50,10 @@ pub mod reason {
     pub const NONCE: &str = "id_token_nonce";
     pub const POLICY: &str = "id_token_policy";
     pub const SUBJECT: &str = "id_token_subject";
+    pub const TENANT: &str = "id_token_tenant";
     pub const PROVIDER_ERROR: &str = "provider_error";
     pub const PROVIDER_UNAVAILABLE: &str = "provider_unavailable";
     pub const CANCELLED: &str = "cancelled";
     pub const STALE_AUTH: &str = "auth_time_stale";
+    pub const AUTH_TIME_MISSING: &str = "auth_time_missing";
 }

@@ -44,6 +44,12 @@ pub struct B2cClaims {
     pub new_user: Option<bool>,
     #[serde(default)]
     pub country: Option<String>,
+    /// External ID: the tenant that issued the token.
+    #[serde(default)]
+    pub tid: Option<String>,
+    /// External ID: the Conditional Access authentication contexts that were satisfied.
+    #[serde(default)]
+    pub acrs: Option<OneOrMany>,
     #[serde(flatten)]
     pub other: HashMap<String, serde_json::Value>,
 }
@@ -99,11 +105,25 @@ type B2cClient = openidconnect::Client<
     EndpointMaybeSet,
 >;
 
+/// What kind of tenant it is: where its metadata lives, which issuer form and tenant to pin,
+/// and how a token proves MFA.
+#[derive(Debug, Clone)]
+pub enum Profile {
+    /// MFA is a property of the user flow, proven by the policy claim (`tfp`/`acr`).
+    B2c { instance: url::Url, domain: String },
+    /// One user flow per app; MFA is proven by the Conditional Access authentication
+    /// context `auth_context` in `acrs`, and `tid` must be `tenant_id`.
+    ExternalId {
+        authority: url::Url,
+        tenant_id: String,
+        auth_context: String,
+    },
+}
+
 /// Where the tenant is and who we are to it.
 #[derive(Debug, Clone)]
 pub struct TenantConfig {
-    pub instance: url::Url,
-    pub domain: String,
+    pub profile: Profile,
     pub client_id: String,
     pub client_secret: String,
     pub redirect_url: String,
@@ -112,13 +132,45 @@ pub struct TenantConfig {
 
 impl TenantConfig {
     pub fn metadata_url(&self, policy: &str) -> String {
-        format!(
-            "{}/{}/{}/v2.0/.well-known/openid-configuration",
-            self.instance.as_str().trim_end_matches('/'),
-            self.domain,
-            policy
-        )
+        match &self.profile {
+            Profile::B2c { instance, domain } => format!(
+                "{}/{}/{}/v2.0/.well-known/openid-configuration",
+                instance.as_str().trim_end_matches('/'),
+                domain,
+                policy
+            ),
+            // The app's one user flow is bound to the registration: no policy in the URL.
+            Profile::ExternalId {
+                authority,
+                tenant_id,
+                ..
+            } => format!(
+                "{}/{}/v2.0/.well-known/openid-configuration",
+                authority.as_str().trim_end_matches('/'),
+                tenant_id
+            ),
+        }
     }
+
+    /// The origin the browser is sent to (allowed in the CSP's form-action).
+    pub fn origin(&self) -> String {
+        match &self.profile {
+            Profile::B2c { instance, .. } => instance.origin().ascii_serialization(),
+            Profile::ExternalId { authority, .. } => authority.origin().ascii_serialization(),
+        }
+    }
+}
+
+/// The `claims` request parameter asking External ID for the MFA authentication context
+/// (essential) and `auth_time`.
+pub fn acrs_claims_request(auth_context: &str) -> String {
+    serde_json::json!({
+        "id_token": {
+            "acrs": {"essential": true, "value": auth_context},
+            "auth_time": {"essential": true}
+        }
+    })
+    .to_string()
 }
 
 /// A sign-in that failed, with the reason code that goes to the log and the audit trail.
@@ -279,11 +331,19 @@ impl Provider {
                 Nonce::new_random,
             )
             .add_scope(Scope::new("offline_access".to_string()))
-            // Without a scope beyond openid B2C returns no access_token and the token
-            // response would not parse; Microsoft's advice is the app's own client id.
-            .add_scope(Scope::new(self.config.client_id.clone()))
             .set_pkce_challenge(challenge)
             .add_extra_param("response_mode", response_mode.to_string());
+        request = match &self.config.profile {
+            // Without a scope beyond openid B2C returns no access_token and the token
+            // response would not parse; Microsoft's advice is the app's own client id.
+            Profile::B2c { .. } => request.add_scope(Scope::new(self.config.client_id.clone())),
+            // `profile` brings `oid`, `email` the address; the claims request makes the
+            // MFA authentication context essential on every sign-in.
+            Profile::ExternalId { auth_context, .. } => request
+                .add_scope(Scope::new("profile".to_string()))
+                .add_scope(Scope::new("email".to_string()))
+                .add_extra_param("claims", acrs_claims_request(auth_context)),
+        };
         if prompt_login {
             request = request.add_prompt(CoreAuthPrompt::Login);
         }
@@ -339,7 +399,7 @@ impl Provider {
             .ok_or_else(|| fail(reason::NO_ID_TOKEN, "token response without id_token"))?;
         let claims = self.verify(&p, id_token, nonce).await?;
         check_not_before(&claims)?;
-        check_policy(&claims, expected_policy)?;
+        check_profile(&self.config.profile, &claims, expected_policy)?;
         if claims.subject().as_str().trim().is_empty() {
             return Err(fail(reason::SUBJECT, "empty sub"));
         }
@@ -462,7 +522,8 @@ impl Provider {
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("post_logout_redirect_uri", &self.config.signed_out_url);
-            if let Some(hint) = id_token_hint {
+            // Entra's v2 logout documents no id_token_hint; the token stays with us there.
+            if let (Some(hint), Profile::B2c { .. }) = (id_token_hint, &self.config.profile) {
                 q.append_pair("id_token_hint", hint);
             }
         }
@@ -524,6 +585,81 @@ pub fn check_not_before(claims: &B2cIdTokenClaims) -> Result<(), SignInError> {
     }
 }
 
+/// The checks that differ by provider, after signature, iss (= metadata's issuer), aud, exp,
+/// nbf and nonce have passed. None is skipped for either profile.
+pub fn check_profile(
+    profile: &Profile,
+    claims: &B2cIdTokenClaims,
+    expected_policy: &str,
+) -> Result<(), SignInError> {
+    let issuer = claims.issuer().as_str();
+    match profile {
+        Profile::B2c { .. } => {
+            // B2C's issuer is `https://<t>.b2clogin.com/<tid>/v2.0/`: an External ID-shaped
+            // issuer means metadata from the other kind of tenant.
+            if !issuer.ends_with("/v2.0/") || host_of(issuer).ends_with(".ciamlogin.com") {
+                return Err(fail(reason::ISSUER, "issuer is not of the B2C form"));
+            }
+            check_policy(claims, expected_policy)
+        }
+        Profile::ExternalId {
+            tenant_id,
+            auth_context,
+            ..
+        } => {
+            // `https://<tid>.ciamlogin.com/<tid>/v2.0`: the path names our tenant; a
+            // b2clogin host or a B2C `/tfp/` path is the other kind of tenant.
+            let path_ok = url::Url::parse(issuer).is_ok_and(|u| {
+                u.path()
+                    .trim_end_matches('/')
+                    .eq_ignore_ascii_case(&format!("/{tenant_id}/v2.0"))
+                    && !u.host_str().unwrap_or_default().ends_with(".b2clogin.com")
+            });
+            if !path_ok {
+                return Err(fail(
+                    reason::ISSUER,
+                    "issuer is not of the External ID form for our tenant",
+                ));
+            }
+            let extra = claims.additional_claims();
+            match extra.tid.as_deref() {
+                Some(tid) if tid.eq_ignore_ascii_case(tenant_id) => {}
+                Some(_) => return Err(fail(reason::TENANT, "tid names another tenant")),
+                None => return Err(fail(reason::TENANT, "no tid claim")),
+            }
+            // A B2C token carries a policy claim; External ID's never does.
+            if extra.tfp.is_some() {
+                return Err(fail(
+                    reason::POLICY,
+                    "a B2C policy claim in an External ID token",
+                ));
+            }
+            let satisfied = extra
+                .acrs
+                .clone()
+                .map(OneOrMany::into_vec)
+                .unwrap_or_default();
+            if !satisfied.iter().any(|c| c == auth_context) {
+                return Err(fail(
+                    reason::POLICY,
+                    "acrs lacks the MFA authentication context",
+                ));
+            }
+            if extra.oid.as_deref().is_none_or(|o| o.trim().is_empty()) {
+                return Err(fail(reason::SUBJECT, "no oid claim"));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn host_of(issuer: &str) -> String {
+    url::Url::parse(issuer)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default()
+}
+
 /// MFA is a property of the user flow, and the policy claim is the only proof of it.
 pub fn check_policy(claims: &B2cIdTokenClaims, expected: &str) -> Result<(), SignInError> {
     let policy = token_policy(claims);
@@ -542,14 +678,16 @@ pub fn token_policy(claims: &B2cIdTokenClaims) -> Option<String> {
     })
 }
 
-/// The AADB2C code at the start of an error description, if any.
+/// The AADB2C (B2C) or AADSTS (Entra, External ID) code in an error description, if any.
 pub fn aadb2c_code(description: &str) -> Option<String> {
-    let start = description.find("AADB2C")?;
-    let code: String = description[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect();
-    (code.len() > 6 && code.len() <= 14).then_some(code)
+    ["AADB2C", "AADSTS"].iter().find_map(|prefix| {
+        let start = description.find(prefix)?;
+        let code: String = description[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        (code.len() > 6 && code.len() <= 14).then_some(code)
+    })
 }
 
 #[cfg(test)]
@@ -564,6 +702,10 @@ mod tests {
             Some("AADB2C90118")
         );
         assert_eq!(aadb2c_code("nothing here"), None);
+        assert_eq!(
+            aadb2c_code("AADSTS50058: A silent sign-in request was sent").as_deref(),
+            Some("AADSTS50058")
+        );
         assert_eq!(aadb2c_code("AADB2C"), None);
     }
 }

@@ -9,7 +9,7 @@ use super::pending::{self, PendingLogin, Purpose};
 use super::provider::{token_policy, B2cIdTokenClaims, SignInError};
 use super::{hash, reason, session, Role, SignedIn, SignedInUser};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
-use crate::config::Settings;
+use crate::config::{Flavour, IdentityProvider, Settings};
 use crate::startup::AppState;
 use crate::web::rate_limit::RateLimiter;
 use crate::web::{csrf, templates, AppError};
@@ -258,6 +258,12 @@ async fn refuse(state: &AppState, meta: &RequestMeta, e: SignInError) -> AppErro
         reason::PROVIDER_UNAVAILABLE => "The sign-in service could not be reached. Please try again in a few minutes.",
         reason::POLICY => "This sign-in did not use multi-factor authentication, which the portal requires. Please sign in again.",
         reason::STALE_AUTH => "Your session ended, so the portal needs you to enter your password again. Please sign in again.",
+        reason::TENANT => "This sign-in came from another organisation's directory, which this portal does not accept. Please sign in again.",
+        reason::PROVIDER_ERROR => e
+            .b2c_code
+            .as_deref()
+            .and_then(provider_code_words)
+            .unwrap_or("The sign-in service could not complete the sign-in. Please sign in again."),
         _ => "We could not confirm your identity from the sign-in service's answer. Please sign in again.",
     };
     AppError::SignIn {
@@ -332,6 +338,23 @@ async fn provider_error(
     }
 }
 
+/// The provider's error codes that a user can act on, in words (B2C's AADB2C and Entra
+/// External ID's AADSTS codes).
+pub fn provider_code_words(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "AADSTS50058" => "The sign-in service did not find a sign-in of yours to continue. Please sign in again.",
+        "AADSTS131010" => "Your account was created, but the sign-in service did not let it in straight away. Please sign in again with your new account.",
+        "AADSTS500208" => "The sign-in service's address is not set up for patient accounts. Please tell the clinic; signing in again will not help.",
+        "AADSTS65004" => "The sign-in was stopped because consent was declined. Please sign in again and accept to continue.",
+        "AADSTS53003" | "AADSTS50105" => "The sign-in service's access rules did not allow this sign-in. Please contact the clinic.",
+        "AADSTS50076" | "AADSTS50079" | "AADSTS50074" => "Multi-factor authentication was not completed, and the portal requires it. Please sign in again.",
+        "AADSTS50053" | "AADB2C90157" => "There were too many sign-in attempts. Please wait a few minutes and try again.",
+        "AADB2C90080" | "AADSTS70008" => "The sign-in took too long and has expired. Please sign in again.",
+        "AADB2C90006" | "AADSTS50011" => "The portal's reply address is not registered with the sign-in service. Please tell the clinic.",
+        _ => return None,
+    })
+}
+
 fn sanitize(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
@@ -343,6 +366,12 @@ pub fn redirect(to: &str) -> HttpResponse {
     HttpResponse::Found()
         .insert_header(("Location", to))
         .finish()
+}
+
+/// What stands for the user flow with External ID: the MFA authentication context that
+/// `acrs` was checked to contain (compared like a B2C policy by break-the-glass).
+pub fn external_id_policy(auth_context: &str) -> String {
+    format!("acrs:{auth_context}")
 }
 
 /// Maps id_token claims to the portal's user. Names fall back sensibly; the role comes
@@ -357,11 +386,13 @@ pub fn user_from_claims(claims: &B2cIdTokenClaims, settings: &Settings) -> Signe
         .family_name()
         .and_then(|n| n.get(None))
         .map(|n| n.to_string());
-    let emails = extra
-        .emails
-        .clone()
-        .map(|e| e.into_vec())
-        .unwrap_or_default();
+    let external_id = settings.flavour() == Flavour::ExternalId;
+    // B2C sends `emails` (an array), External ID the standard `email`.
+    let emails = match (&extra.emails, claims.email()) {
+        (Some(e), _) if !external_id => e.clone().into_vec(),
+        (_, Some(e)) if external_id => vec![e.as_str().to_string()],
+        _ => Vec::new(),
+    };
     let display_name = claims
         .name()
         .and_then(|n| n.get(None))
@@ -385,15 +416,29 @@ pub fn user_from_claims(claims: &B2cIdTokenClaims, settings: &Settings) -> Signe
         }
         _ => Role::Patient,
     };
+    // External ID's `sub` is pairwise per app; `oid` is the user in the tenant (and `tid`,
+    // checked to be ours, makes it unique). The checks refused a token without `oid`.
+    let subject = match (&extra.oid, external_id) {
+        (Some(oid), true) => oid.clone(),
+        _ => claims.subject().as_str().to_string(),
+    };
+    let policy = match &settings.identity {
+        IdentityProvider::ExternalId(x) => external_id_policy(&x.mfa_auth_context),
+        IdentityProvider::Emulator {
+            flavour: Flavour::ExternalId,
+            ..
+        } => external_id_policy(crate::b2c_emulator::EXTERNAL_ID_AUTH_CONTEXT),
+        _ => token_policy(claims).unwrap_or_default(),
+    };
     SignedInUser {
-        subject: claims.subject().as_str().to_string(),
+        subject,
         display_name,
         given_name: given,
         family_name: family,
         emails,
         country: extra.country.clone(),
         role,
-        policy: token_policy(claims).unwrap_or_default(),
+        policy,
         auth_time: claims.auth_time().map(|t| t.timestamp()),
         issued_at: claims.issue_time().timestamp(),
         expires_at: claims.expiration().timestamp(),
@@ -450,7 +495,14 @@ pub async fn account(state: web::Data<AppState>, session: Session, user: SignedI
     let user = user.0;
     let mut ctx = page_context(Some((&user, &session)), &state);
     let mut claims: Vec<(&str, String)> = vec![
-        ("sub", user.subject.clone()),
+        (
+            if state.settings.flavour() == Flavour::ExternalId {
+                "oid"
+            } else {
+                "sub"
+            },
+            user.subject.clone(),
+        ),
         ("name", user.display_name.clone()),
     ];
     if let Some(g) = &user.given_name {
@@ -459,13 +511,18 @@ pub async fn account(state: web::Data<AppState>, session: Session, user: SignedI
     if let Some(f) = &user.family_name {
         claims.push(("family_name", f.clone()));
     }
-    if !user.emails.is_empty() {
+    if !user.emails.is_empty() && state.settings.flavour() == Flavour::ExternalId {
+        claims.push(("email", user.emails.join(", ")));
+    } else if !user.emails.is_empty() {
         claims.push(("emails", user.emails.join(", ")));
     }
     if let Some(c) = &user.country {
         claims.push(("country", c.clone()));
     }
-    claims.push(("tfp", user.policy.clone()));
+    match user.policy.strip_prefix("acrs:") {
+        Some(context) => claims.push(("acrs", context.to_string())),
+        None => claims.push(("tfp", user.policy.clone())),
+    }
     if let Some(t) = user.auth_time {
         claims.push(("auth_time", format_time(t)));
     }
@@ -484,6 +541,10 @@ pub async fn account(state: web::Data<AppState>, session: Session, user: SignedI
     }
     ctx.insert("can_edit", &state.policies.edit.is_some());
     crate::smart::connected::add_to(&state, &user, &mut ctx).await;
+    ctx.insert(
+        "external_id",
+        &(state.settings.flavour() == Flavour::ExternalId),
+    );
     templates::page(actix_web::http::StatusCode::OK, "account.html", &ctx)
 }
 

@@ -81,7 +81,7 @@ impl Transaction {
 }
 
 pub(crate) fn flow_url(tenant: &Tenant, policy: &Policy, tx_id: &str) -> String {
-    tenant.policy_url(policy, &format!("api/flow?tx={tx_id}"))
+    tenant.flow_path_url(policy, &format!("api/flow?tx={tx_id}"))
 }
 
 pub(crate) const COUNTRIES: &[(&str, &str)] = &[
@@ -176,6 +176,17 @@ pub(crate) fn mask_phone(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
     let last: String = digits[digits.len().saturating_sub(4)..].iter().collect();
     format!("XXX-XXX-{last}")
+}
+
+/// `p***@example.com`: enough for a person to recognise their address.
+pub(crate) fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_string(),
+    }
 }
 
 pub(crate) fn valid_email(email: &str) -> bool {
@@ -346,6 +357,13 @@ impl Flow<'_> {
         action: &str,
     ) -> Result<HttpResponse, EmulatorError> {
         match action {
+            // External ID resets the password inside the sign-in page, then goes on signing in.
+            "forgot" if self.tenant.external_id() => {
+                tx.step = Step::ResetEmail;
+                tx.email_code_sent = false;
+                tx.email_verified = false;
+                self.again(&tx).await
+            }
             "forgot" => {
                 store::delete_transaction(&self.tenant.db, &tx.id).await?;
                 tx.request.reply.error(
@@ -640,6 +658,38 @@ impl Flow<'_> {
                 tx.phone_code_sent = Some(delivery);
                 self.again(&tx).await
             }
+            // External ID's customers may take the second factor by e-mail (the first was
+            // the password).
+            "send_email" if self.tenant.external_id() => {
+                codes::send(
+                    &self.tenant.db,
+                    &self.tenant.settings.domain,
+                    &tx.id,
+                    Purpose::Phone,
+                    Delivery::Email,
+                    &user.email,
+                )
+                .await?;
+                tx.phone_code_sent = Some(Delivery::Email);
+                self.again(&tx).await
+            }
+            "verify" if tx.phone_code_sent == Some(Delivery::Email) => {
+                let code = field(&form.code);
+                if code.is_empty() {
+                    return self
+                        .invalid(&tx, error("code", "Please enter the verification code."))
+                        .await;
+                }
+                match codes::verify(&self.tenant.db, &tx.id, Purpose::Phone, &user.email, code)
+                    .await?
+                {
+                    CodeCheck::Valid => {
+                        let auth_time = tx.auth_time.unwrap_or_else(now);
+                        finish(self.tenant, self.req, &tx, &user.oid, auth_time, true).await
+                    }
+                    other => self.invalid(&tx, error("code", other.message())).await,
+                }
+            }
             "verify" => {
                 let Some(recipient) = user.phone.clone().or_else(|| tx.phone_pending.clone())
                 else {
@@ -754,6 +804,11 @@ impl Flow<'_> {
         users::set_password(&self.tenant.db, &user.oid, &hash).await?;
         let auth_time = now();
         tx.auth_time = Some(auth_time);
+        // A reset inside an MFA sign-in (External ID) still needs the second factor.
+        if tx.kind == FlowKind::SignUpSignInMfa {
+            tx.step = Step::Mfa;
+            return self.again(&tx).await;
+        }
         finish(self.tenant, self.req, &tx, &user.oid, auth_time, false).await
     }
 
@@ -872,10 +927,13 @@ async fn render_step(
                 "code_sent",
                 &match tx.phone_code_sent {
                     Some(Delivery::Call) => "call",
+                    Some(Delivery::Email) => "email",
                     Some(_) => "sms",
                     None => "",
                 },
             );
+            ctx.insert("external_id", &tenant.external_id());
+            ctx.insert("masked_email", &mask_email(&user.email));
             "mfa.html"
         }
         Step::ResetEmail => "reset.html",

@@ -45,7 +45,25 @@ pub(crate) struct OpenIdConfiguration {
     pub claims_supported: &'static [&'static str],
 }
 
+/// What an External ID tenant's document lists instead of B2C's.
+const EXTERNAL_ID_CLAIMS_SUPPORTED: &[&str] = &[
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "acr",
+    "nonce",
+    "preferred_username",
+    "name",
+    "tid",
+    "ver",
+    "email",
+];
+
 pub(crate) fn document(tenant: &Tenant, policy: &Policy) -> OpenIdConfiguration {
+    let external_id = tenant.external_id();
     OpenIdConfiguration {
         issuer: tenant.issuer(),
         authorization_endpoint: tenant.policy_url(policy, "oauth2/v2.0/authorize"),
@@ -63,11 +81,19 @@ pub(crate) fn document(tenant: &Tenant, policy: &Policy) -> OpenIdConfiguration 
             "token",
             "token id_token",
         ],
-        scopes_supported: &["openid"],
+        scopes_supported: if external_id {
+            &["openid", "profile", "email", "offline_access"]
+        } else {
+            &["openid"]
+        },
         subject_types_supported: &["pairwise"],
         id_token_signing_alg_values_supported: &["RS256"],
         token_endpoint_auth_methods_supported: &["client_secret_post", "client_secret_basic"],
-        claims_supported: CLAIMS_SUPPORTED,
+        claims_supported: if external_id {
+            EXTERNAL_ID_CLAIMS_SUPPORTED
+        } else {
+            CLAIMS_SUPPORTED
+        },
     }
 }
 

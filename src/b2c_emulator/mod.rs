@@ -82,7 +82,12 @@ pub struct EmulatorSettings {
     pub domain: String,
     pub policies: Policies,
     pub app: AppRegistration,
+    /// Shaped like Azure AD B2C (the default) or like an Entra External ID external tenant.
+    pub flavour: crate::config::Flavour,
 }
+
+/// The authentication context whose (emulated) Conditional Access policy requires MFA.
+pub const EXTERNAL_ID_AUTH_CONTEXT: &str = "c1";
 
 const APP_CREDENTIALS_FILE: &str = "b2c-emulator-app.json";
 
@@ -140,9 +145,29 @@ pub(crate) struct Tenant {
 }
 
 impl Tenant {
-    /// `https://host/{tenant-guid}/v2.0/`, the same for every policy, as B2C does.
+    /// `https://host/{tenant-guid}/v2.0/`, the same for every policy, as B2C does. External ID
+    /// names the tenant GUID as the host too (`https://<tid>.ciamlogin.com/<tid>/v2.0`), so its
+    /// issuer is not the discovery URL either: here `https://<tid>.ciamlogin.localhost:<port>/<tid>/v2.0`.
     pub fn issuer(&self) -> String {
-        format!("{}/{}/v2.0/", self.base, self.tenant_id)
+        match self.settings.flavour {
+            crate::config::Flavour::B2c => format!("{}/{}/v2.0/", self.base, self.tenant_id),
+            crate::config::Flavour::ExternalId => {
+                let port = self
+                    .settings
+                    .public_url
+                    .port()
+                    .map(|p| format!(":{p}"))
+                    .unwrap_or_default();
+                format!(
+                    "https://{tid}.ciamlogin.localhost{port}/{tid}/v2.0",
+                    tid = self.tenant_id
+                )
+            }
+        }
+    }
+
+    pub fn external_id(&self) -> bool {
+        self.settings.flavour == crate::config::Flavour::ExternalId
     }
 
     /// Resolves `/{tenant}/{policy}/`: the domain or the tenant GUID, then a configured policy,
@@ -176,12 +201,26 @@ impl Tenant {
         }
     }
 
-    /// Endpoint URLs as B2C prints them: domain and policy in lower case.
+    /// Endpoint URLs as B2C prints them: domain and policy in lower case. External ID's have
+    /// the tenant id and no policy (the app's one user flow is bound to its registration).
     pub fn policy_url(&self, policy: &Policy, rest: &str) -> String {
+        if self.external_id() {
+            return format!("{}/{}/{}", self.base, self.tenant_id, rest);
+        }
+        self.flow_path_url(policy, rest)
+    }
+
+    /// The emulator's own page URLs keep the policy in the path in both flavours.
+    pub fn flow_path_url(&self, policy: &Policy, rest: &str) -> String {
+        let tenant = if self.external_id() {
+            self.tenant_id.clone()
+        } else {
+            self.settings.domain.to_lowercase()
+        };
         format!(
             "{}/{}/{}/{}",
             self.base,
-            self.settings.domain.to_lowercase(),
+            tenant,
             policy.id.to_lowercase(),
             rest
         )
@@ -219,13 +258,15 @@ impl Emulator {
             .context("the emulator listener has no local address")?
             .port();
         tracing::info!(
-            issuer = %format!("{base}/{tenant_id}/v2.0/"),
             domain = %settings.domain,
+            flavour = ?settings.flavour,
             "B2C emulator listening on {base}"
         );
         users::announce_demo_users();
 
         let csp = pages::content_security_policy(&settings.app);
+        let flavour = settings.flavour;
+        let policies = settings.policies.clone();
         let tenant = web::Data::new(Tenant {
             settings,
             tenant_id: tenant_id.clone(),
@@ -234,7 +275,14 @@ impl Emulator {
             base,
         });
         let server = HttpServer::new(move || {
+            let policies = policies.clone();
             App::new()
+                .wrap_fn(move |mut req, srv| {
+                    if flavour == crate::config::Flavour::ExternalId {
+                        external_id_path(&mut req, &policies);
+                    }
+                    actix_web::dev::Service::call(srv, req)
+                })
                 .app_data(tenant.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .wrap(
@@ -269,6 +317,57 @@ impl Emulator {
     pub fn server(self) -> actix_web::dev::Server {
         self.server
     }
+}
+
+/// External ID's endpoints have no policy segment (`/{tenant}/oauth2/v2.0/authorize`, ...):
+/// route them to the B2C-shaped handlers by inserting one. An authorize request that asks for
+/// the MFA authentication context in `claims` runs the MFA flow (as the Conditional Access
+/// policy on that context would demand); any other runs the flow without MFA and its token
+/// carries no `acrs`. The other endpoints take the MFA flow's name; the token endpoint
+/// redeems a code of either (External ID has one token endpoint).
+fn external_id_path(req: &mut actix_web::dev::ServiceRequest, policies: &Policies) {
+    let path = req.path().to_string();
+    let mut parts = path.splitn(3, '/').skip(1);
+    let (Some(tenant), Some(rest)) = (parts.next(), parts.next()) else {
+        return;
+    };
+    let endpoint = ["v2.0/", "oauth2/", "discovery/"]
+        .iter()
+        .any(|p| rest.starts_with(p));
+    if !endpoint {
+        return;
+    }
+    let policy = if rest.starts_with("oauth2/v2.0/authorize") && !asks_for_mfa(req) {
+        &policies.susi
+    } else {
+        &policies.susi_mfa
+    };
+    let new_path = format!("/{tenant}/{policy}/{rest}");
+    let uri = match req.query_string() {
+        "" => new_path,
+        q => format!("{new_path}?{q}"),
+    };
+    if let Ok(uri) = uri.parse::<actix_web::http::Uri>() {
+        req.match_info_mut().get_mut().update(&uri);
+        req.head_mut().uri = uri;
+    }
+}
+
+/// Whether an authorize request's `claims` asks for `acrs` with the MFA context.
+fn asks_for_mfa(req: &actix_web::dev::ServiceRequest) -> bool {
+    let claims = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "claims")
+        .map(|(_, v)| v.into_owned());
+    let Some(value) = claims.and_then(|c| serde_json::from_str::<serde_json::Value>(&c).ok())
+    else {
+        return false;
+    };
+    let acrs = &value["id_token"]["acrs"];
+    acrs["value"].as_str() == Some(EXTERNAL_ID_AUTH_CONTEXT)
+        || acrs["values"].as_array().is_some_and(|v| {
+            v.iter()
+                .any(|x| x.as_str() == Some(EXTERNAL_ID_AUTH_CONTEXT))
+        })
 }
 
 /// Every route of the emulator, in one place.

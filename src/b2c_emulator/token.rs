@@ -350,7 +350,8 @@ async fn redeem_code(
             "AADB2C90011: The client id provided in the request does not match the client id the grant was issued to.",
         ));
     }
-    if !row.policy.eq_ignore_ascii_case(policy_id) {
+    // External ID has one token endpoint for the app's one user flow.
+    if !tenant.external_id() && !row.policy.eq_ignore_ascii_case(policy_id) {
         return Err(wrong_policy(&row.policy, policy_id));
     }
     if form.redirect_uri.as_deref() != Some(row.redirect_uri.as_str()) {
@@ -421,7 +422,8 @@ async fn redeem_refresh(
             "AADB2C90011: The client id provided in the request does not match the client id the grant was issued to.",
         ));
     }
-    if !row.policy.eq_ignore_ascii_case(policy_id) {
+    // External ID has one token endpoint for the app's one user flow.
+    if !tenant.external_id() && !row.policy.eq_ignore_ascii_case(policy_id) {
         return Err(wrong_policy(&row.policy, policy_id));
     }
     let taken = sqlx::query(
@@ -529,7 +531,114 @@ struct TokenResponse {
     refresh_token_expires_in: Option<i64>,
 }
 
+/// An External ID v2 id_token: `oid` and `tid`, a pairwise `sub`, `email`, App Roles in
+/// `roles`, no policy claim; `acrs` only when the flow satisfied the MFA policy of the context.
+#[derive(Serialize)]
+struct ExternalIdClaims<'a> {
+    exp: i64,
+    nbf: i64,
+    ver: &'static str,
+    iss: String,
+    sub: String,
+    aud: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    iat: i64,
+    auth_time: i64,
+    oid: &'a str,
+    tid: &'a str,
+    name: String,
+    preferred_username: &'a str,
+    email: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    roles: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    acrs: Vec<&'static str>,
+}
+
+/// External ID's `sub` differs per app: derived from the user and the client.
+fn pairwise_sub(oid: &str, client_id: &str) -> String {
+    let digest = sha256_hex(&format!("{oid}|{client_id}"));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest.as_bytes()[..32])
+}
+
+async fn issue_external_id_tokens(
+    tenant: &Tenant,
+    issue: Issue<'_>,
+) -> Result<HttpResponse, TokenError> {
+    let now = now();
+    let user = issue.user;
+    let mfa_flow = tenant
+        .settings
+        .policies
+        .susi_mfa
+        .eq_ignore_ascii_case(issue.policy_id);
+    let claims = ExternalIdClaims {
+        exp: now + ID_TOKEN_TTL_SECS,
+        nbf: now,
+        ver: "2.0",
+        iss: tenant.issuer(),
+        sub: pairwise_sub(&user.oid, issue.client_id),
+        aud: issue.client_id,
+        nonce: issue.nonce,
+        iat: now,
+        auth_time: issue.auth_time,
+        oid: &user.oid,
+        tid: &tenant.tenant_id,
+        name: user.display_name(),
+        preferred_username: &user.email,
+        email: &user.email,
+        roles: user.role.as_deref().into_iter().collect(),
+        acrs: if mfa_flow {
+            vec![super::EXTERNAL_ID_AUTH_CONTEXT]
+        } else {
+            Vec::new()
+        },
+    };
+    let id_token = tenant.keys.sign(&tenant.db, &claims).await?;
+    // Entra answers OIDC-only scopes with an access token for its own API; an opaque one
+    // stands in for it (nothing here accepts it).
+    let access_token = random_token(48);
+    let refresh_token = if issue.scopes.iter().any(|s| s == "offline_access") {
+        let token = random_token(48);
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, client_id, oid, policy, scope, auth_time, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(sha256_hex(&token))
+        .bind(issue.client_id)
+        .bind(&user.oid)
+        .bind(issue.policy_id)
+        .bind(issue.scopes.join(" "))
+        .bind(issue.auth_time)
+        .bind(now + REFRESH_TOKEN_TTL_SECS)
+        .execute(&tenant.db)
+        .await?;
+        Some(token)
+    } else {
+        None
+    };
+    let mut body = serde_json::json!({
+        "token_type": "Bearer",
+        "scope": issue.scopes.join(" "),
+        "expires_in": ID_TOKEN_TTL_SECS,
+        "ext_expires_in": ID_TOKEN_TTL_SECS,
+        "access_token": access_token,
+        "id_token": id_token,
+    });
+    if let Some(token) = refresh_token {
+        body["refresh_token"] = serde_json::Value::String(token);
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Pragma", "no-cache"))
+        .json(body))
+}
+
 async fn issue_tokens(tenant: &Tenant, issue: Issue<'_>) -> Result<HttpResponse, TokenError> {
+    if tenant.external_id() {
+        return issue_external_id_tokens(tenant, issue).await;
+    }
     let now = now();
     let user = issue.user;
     let claims = IdTokenClaims {

@@ -205,6 +205,10 @@ fn refusal(code: &str) -> (&'static str, &'static str) {
             "Please sign in again",
             "Opening a chart outside your care team needs a fresh sign-in with multi-factor authentication, and this sign-in was not recent enough. Please start again.",
         ),
+        reason::AUTH_TIME_MISSING => (
+            "Emergency access is not available",
+            "The sign-in service did not say when you signed in (the auth_time claim), so the portal cannot confirm a fresh sign-in with multi-factor authentication. Ask the portal's administrator to add auth_time to the tokens; until then, emergency access cannot be granted.",
+        ),
         "request_expired" => (
             "This request has expired",
             "Too much time passed between stating the reason and signing in again. Please start again.",
@@ -289,6 +293,19 @@ pub async fn complete_break_glass(
     }
     if !user.policy.eq_ignore_ascii_case(&state.policies.susi) {
         return deny(state, session, meta, user, patient, reason::POLICY).await;
+    }
+    // Without auth_time (External ID sends it only as a configured optional claim) there is
+    // no proof the re-authentication happened now: refuse, and say what is missing.
+    if user.auth_time.is_none() {
+        return deny(
+            state,
+            session,
+            meta,
+            user,
+            patient,
+            reason::AUTH_TIME_MISSING,
+        )
+        .await;
     }
     let fresh = user
         .auth_time

@@ -69,6 +69,91 @@ fn bad_settings_fail_start_up_with_one_line_naming_the_variable() {
             ],
             "PORTAL_TLS_CERT",
         ),
+        (
+            &[("PORTAL_IDENTITY_PROVIDER", "azure")],
+            "PORTAL_IDENTITY_PROVIDER",
+        ),
+        // Settings of the other provider are a bad combination, both ways.
+        (
+            &[
+                ("PORTAL_IDENTITY_PROVIDER", "external-id"),
+                ("AZURE_AD_B2C_INSTANCE", "https://contoso.b2clogin.com"),
+            ],
+            "AZURE_AD_B2C_INSTANCE",
+        ),
+        (
+            &[(
+                "ENTRA_EXTERNAL_ID_AUTHORITY",
+                "https://contoso.ciamlogin.com/",
+            )],
+            "ENTRA_EXTERNAL_ID_AUTHORITY",
+        ),
+        (
+            &[
+                ("PORTAL_IDENTITY_PROVIDER", "external-id"),
+                (
+                    "ENTRA_EXTERNAL_ID_AUTHORITY",
+                    "https://contoso.ciamlogin.com/",
+                ),
+            ],
+            "ENTRA_EXTERNAL_ID_TENANT_ID",
+        ),
+        (
+            &[
+                ("PORTAL_IDENTITY_PROVIDER", "external-id"),
+                (
+                    "ENTRA_EXTERNAL_ID_AUTHORITY",
+                    "https://contoso.ciamlogin.com/",
+                ),
+                ("ENTRA_EXTERNAL_ID_TENANT_ID", "contoso.onmicrosoft.com"),
+            ],
+            "ENTRA_EXTERNAL_ID_TENANT_ID",
+        ),
+        (
+            &[
+                ("PORTAL_IDENTITY_PROVIDER", "external-id"),
+                (
+                    "ENTRA_EXTERNAL_ID_AUTHORITY",
+                    "http://contoso.ciamlogin.com/",
+                ),
+            ],
+            "ENTRA_EXTERNAL_ID_AUTHORITY",
+        ),
+        (
+            &[
+                ("PORTAL_IDENTITY_PROVIDER", "external-id"),
+                (
+                    "ENTRA_EXTERNAL_ID_AUTHORITY",
+                    "https://contoso.ciamlogin.com/",
+                ),
+                (
+                    "ENTRA_EXTERNAL_ID_TENANT_ID",
+                    "775527ff-9a37-4307-8b3d-cc311f58d925",
+                ),
+            ],
+            "ENTRA_EXTERNAL_ID_CLIENT_ID",
+        ),
+        (
+            &[
+                ("PORTAL_IDENTITY_PROVIDER", "external-id"),
+                ("ENTRA_EXTERNAL_ID_MFA_AUTH_CONTEXT", ""),
+            ],
+            "ENTRA_EXTERNAL_ID_MFA_AUTH_CONTEXT",
+        ),
+        (
+            &[
+                ("PORTAL_IDENTITY_PROVIDER", "external-id"),
+                ("ENTRA_EXTERNAL_ID_CALLBACK_PATH", "signin"),
+            ],
+            "ENTRA_EXTERNAL_ID_CALLBACK_PATH",
+        ),
+        (
+            &[
+                ("PORTAL_IDENTITY_PROVIDER", "external-id"),
+                ("PORTAL_ENV", "production"),
+            ],
+            "ENTRA_EXTERNAL_ID_AUTHORITY",
+        ),
     ];
     for (vars, variable) in cases {
         let out = start_with(vars);
@@ -112,6 +197,14 @@ fn help_lists_every_variable() {
         "PORTAL_PENDING_SIGNINS_MAX",
         "PORTAL_DEV_B2C_LISTEN",
         "PORTAL_ENV",
+        "PORTAL_IDENTITY_PROVIDER",
+        "ENTRA_EXTERNAL_ID_AUTHORITY",
+        "ENTRA_EXTERNAL_ID_TENANT_ID",
+        "ENTRA_EXTERNAL_ID_CLIENT_ID",
+        "ENTRA_EXTERNAL_ID_CLIENT_SECRET",
+        "ENTRA_EXTERNAL_ID_MFA_AUTH_CONTEXT",
+        "ENTRA_EXTERNAL_ID_CALLBACK_PATH",
+        "ENTRA_EXTERNAL_ID_SIGNED_OUT_CALLBACK_PATH",
     ] {
         assert!(help.contains(var), "{var} in --help");
     }

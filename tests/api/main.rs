@@ -3,6 +3,7 @@
 mod audit;
 mod config;
 mod faults;
+mod external_id;
 mod headers;
 mod linking;
 mod messages;

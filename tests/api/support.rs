@@ -1,7 +1,7 @@
 #![allow(dead_code)] // shared by every test module; not each uses all of it
 //! Test support: the real portal on a random port with real TLS, a hostile identity provider
-//! shaped like B2C (it serves B2C's metadata and JWKS and hands out whatever id_token a test
-//! asks for), a cookie-keeping browser that does not follow redirects, and a log capture.
+//! shaped like B2C or like Entra External ID (it serves that provider's metadata and JWKS and
+//! hands out whatever id_token a test asks for), a cookie-keeping browser that does not follow redirects, and a log capture.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -30,6 +30,17 @@ pub const TENANT: &str = "775527ff-9a37-4307-8b3d-cc311f58d925";
 pub const SUSI: &str = "B2C_1_susi_mfa";
 pub const RESET: &str = "B2C_1_reset";
 pub const EDIT: &str = "B2C_1_edit";
+/// The MFA authentication context an External ID configuration requires in `acrs`.
+pub const AUTH_CONTEXT: &str = "c1";
+/// External ID's pairwise `sub` for the test user (not the user's key: `oid` is).
+pub const PAIRWISE_SUB: &str = "pAiRwIsE-sub-for-this-app-only_0123456789";
+
+/// Which kind of tenant the hostile provider imitates and the portal is configured for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    B2c,
+    ExternalId,
+}
 
 /// Everything the portal logs in this test binary, to prove secrets never reach it.
 pub static LOGS: LazyLock<Arc<Mutex<Vec<u8>>>> = LazyLock::new(|| {
@@ -98,6 +109,9 @@ pub static KEYS: LazyLock<[SigningKey; 3]> = LazyLock::new(|| {
 #[derive(Default)]
 pub struct IdpState {
     pub published: Vec<usize>,
+    /// An `issuer` for the metadata other than the provider's own form.
+    pub issuer_override: Option<String>,
+    pub metadata_fetches: Vec<String>,
     pub next_token: Option<String>,
     pub token_error: Option<Value>,
     pub jwks_fetches: usize,
@@ -113,17 +127,25 @@ pub struct TokenRequest {
 
 pub struct Idp {
     pub port: u16,
+    pub profile: Profile,
     pub state: Arc<Mutex<IdpState>>,
     pub cert: PathBuf,
 }
 
 impl Idp {
     pub fn issuer(&self) -> String {
-        format!("https://localhost:{}/{TENANT}/v2.0/", self.port)
+        if let Some(issuer) = self.state.lock().unwrap().issuer_override.clone() {
+            return issuer;
+        }
+        own_issuer(self.profile, self.port)
     }
 
     pub fn instance(&self) -> String {
         format!("https://localhost:{}", self.port)
+    }
+
+    pub fn set_issuer(&self, issuer: &str) {
+        self.state.lock().unwrap().issuer_override = Some(issuer.to_string());
     }
 
     pub fn publish(&self, keys: &[usize]) {
@@ -138,8 +160,39 @@ impl Idp {
         self.state.lock().unwrap().jwks_fetches
     }
 
-    /// The claims B2C's MFA user flow would put in the id_token for this sign-in.
+    /// The claims this provider would put in the id_token of an MFA sign-in.
     pub fn claims(&self, nonce: &str) -> Value {
+        match self.profile {
+            Profile::B2c => self.b2c_claims(nonce),
+            Profile::ExternalId => self.external_id_claims(nonce),
+        }
+    }
+
+    /// What External ID puts in a v2 id_token when the user satisfied the Conditional
+    /// Access policy of the requested authentication context: no policy claim.
+    pub fn external_id_claims(&self, nonce: &str) -> Value {
+        let now = chrono::Utc::now().timestamp();
+        json!({
+            "iss": self.issuer(),
+            "sub": PAIRWISE_SUB,
+            "aud": CLIENT_ID,
+            "exp": now + 3600,
+            "nbf": now,
+            "iat": now,
+            "auth_time": now,
+            "nonce": nonce,
+            "ver": "2.0",
+            "oid": "9f0e1d2c-3b4a-5968-7a6b-5c4d3e2f1a0b",
+            "tid": TENANT,
+            "acrs": [AUTH_CONTEXT],
+            "email": "pat.example@example.com",
+            "name": "Pat Example",
+            "preferred_username": "pat.example@example.com"
+        })
+    }
+
+    /// The claims B2C's MFA user flow would put in the id_token for this sign-in.
+    pub fn b2c_claims(&self, nonce: &str) -> Value {
         let now = chrono::Utc::now().timestamp();
         json!({
             "iss": self.issuer(),
@@ -195,16 +248,74 @@ pub fn unsigned(claims: &Value) -> String {
     )
 }
 
+/// The issuer each kind of tenant reports: B2C's on the instance host with a trailing slash,
+/// External ID's on `<tenant-id>.ciamlogin.com` (not the host metadata was fetched from).
+pub fn own_issuer(profile: Profile, port: u16) -> String {
+    match profile {
+        Profile::B2c => format!("https://localhost:{port}/{TENANT}/v2.0/"),
+        Profile::ExternalId => format!("https://{TENANT}.ciamlogin.com/{TENANT}/v2.0"),
+    }
+}
+
+type IdpData = web::Data<(u16, Arc<Mutex<IdpState>>)>;
+
+async fn external_id_metadata(
+    req: HttpRequest,
+    tenant: web::Path<String>,
+    data: IdpData,
+) -> HttpResponse {
+    let tenant = tenant.into_inner();
+    let base = format!("https://localhost:{}/{tenant}", data.0);
+    let issuer = {
+        let mut state = data.1.lock().unwrap();
+        state.metadata_fetches.push(req.path().to_string());
+        state
+            .issuer_override
+            .clone()
+            .unwrap_or_else(|| own_issuer(Profile::ExternalId, data.0))
+    };
+    HttpResponse::Ok().json(json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+        "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+        "end_session_endpoint": format!("{base}/oauth2/v2.0/logout"),
+        "jwks_uri": format!("{base}/discovery/v2.0/keys"),
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"]
+    }))
+}
+
+async fn external_id_token(
+    req: HttpRequest,
+    tenant: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+    data: IdpData,
+) -> HttpResponse {
+    token_reply(req, tenant.into_inner(), form.into_inner(), data)
+}
+
 async fn metadata(
     req: HttpRequest,
     path: web::Path<(String, String)>,
     data: web::Data<(u16, Arc<Mutex<IdpState>>)>,
 ) -> HttpResponse {
-    let _ = req;
     let (domain, policy) = path.into_inner();
     let base = format!("https://localhost:{}/{domain}/{policy}", data.0);
+    let issuer = {
+        let mut state = data.1.lock().unwrap();
+        state.metadata_fetches.push(req.path().to_string());
+        state
+            .issuer_override
+            .clone()
+            .unwrap_or_else(|| own_issuer(Profile::B2c, data.0))
+    };
     HttpResponse::Ok().json(json!({
-        "issuer": format!("https://localhost:{}/{TENANT}/v2.0/", data.0),
+        "issuer": issuer,
         "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
         "token_endpoint": format!("{base}/oauth2/v2.0/token"),
         "end_session_endpoint": format!("{base}/oauth2/v2.0/logout"),
@@ -239,15 +350,24 @@ async fn token(
     form: web::Form<Vec<(String, String)>>,
     data: web::Data<(u16, Arc<Mutex<IdpState>>)>,
 ) -> HttpResponse {
+    token_reply(req, path.into_inner().1, form.into_inner(), data)
+}
+
+fn token_reply(
+    req: HttpRequest,
+    policy: String,
+    form: Vec<(String, String)>,
+    data: IdpData,
+) -> HttpResponse {
     let mut state = data.1.lock().unwrap();
     state.token_requests.push(TokenRequest {
-        policy: path.1.clone(),
+        policy,
         authorization: req
             .headers()
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
-        form: form.into_inner(),
+        form,
     });
     if let Some(err) = state.token_error.take() {
         return HttpResponse::BadRequest().json(err);
@@ -273,6 +393,12 @@ async fn token(
 }
 
 pub async fn spawn_idp() -> Idp {
+    spawn_idp_as(Profile::B2c).await
+}
+
+/// A hostile provider: it serves both shapes' endpoints (so a portal configured for one
+/// kind can be shown the other), and `profile` picks its own issuer and token claims.
+pub async fn spawn_idp_as(profile: Profile) -> Idp {
     tls::install_crypto_provider();
     let dir = tempfile::tempdir().unwrap().keep();
     let cert = tls::dev_certificate(&dir).unwrap();
@@ -298,6 +424,15 @@ pub async fn spawn_idp() -> Idp {
                 "/{domain}/{policy}/oauth2/v2.0/token",
                 web::post().to(token),
             )
+            .route(
+                "/{tenant}/v2.0/.well-known/openid-configuration",
+                web::get().to(external_id_metadata),
+            )
+            .route("/{tenant}/discovery/v2.0/keys", web::get().to(jwks))
+            .route(
+                "/{tenant}/oauth2/v2.0/token",
+                web::post().to(external_id_token),
+            )
     })
     .workers(1)
     .listen_rustls_0_23(listener, (*tls::server_config(&cert).unwrap()).clone())
@@ -306,6 +441,7 @@ pub async fn spawn_idp() -> Idp {
     tokio::spawn(server);
     Idp {
         port,
+        profile,
         state,
         cert: cert.cert,
     }
@@ -326,6 +462,10 @@ pub struct Options {
     pub database_url: Option<String>,
     /// More command-line settings, e.g. `--signin-per-minute=3`.
     pub extra_args: Vec<String>,
+    /// The kind of tenant the portal is configured for.
+    pub profile: Profile,
+    /// The kind of tenant the hostile provider imitates (None: the same as `profile`).
+    pub idp_profile: Option<Profile>,
 }
 
 impl Default for Options {
@@ -335,6 +475,8 @@ impl Default for Options {
             reset_policy: true,
             database_url: None,
             extra_args: Vec::new(),
+            profile: Profile::B2c,
+            idp_profile: None,
         }
     }
 }
@@ -346,7 +488,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(options: Options) -> TestApp {
     LazyLock::force(&LOGS);
     LazyLock::force(&KEYS);
-    let idp = spawn_idp().await;
+    let idp = spawn_idp_as(options.idp_profile.unwrap_or(options.profile)).await;
     let data_dir = tempfile::tempdir().unwrap().keep();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -363,16 +505,29 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             ))
         ),
         format!("--extra-ca-file={}", idp.cert.display()),
-        format!("--b2c-instance={}", idp.instance()),
-        format!("--b2c-domain={DOMAIN}"),
-        format!("--b2c-client-id={CLIENT_ID}"),
-        format!("--b2c-client-secret={CLIENT_SECRET}"),
-        format!("--b2c-susi-policy={SUSI}"),
-        format!("--b2c-edit-policy={EDIT}"),
         format!("--response-mode={}", options.response_mode),
     ];
-    if options.reset_policy {
-        args.push(format!("--b2c-reset-policy={RESET}"));
+    match options.profile {
+        Profile::B2c => {
+            args.extend([
+                format!("--b2c-instance={}", idp.instance()),
+                format!("--b2c-domain={DOMAIN}"),
+                format!("--b2c-client-id={CLIENT_ID}"),
+                format!("--b2c-client-secret={CLIENT_SECRET}"),
+                format!("--b2c-susi-policy={SUSI}"),
+                format!("--b2c-edit-policy={EDIT}"),
+            ]);
+            if options.reset_policy {
+                args.push(format!("--b2c-reset-policy={RESET}"));
+            }
+        }
+        Profile::ExternalId => args.extend([
+            "--identity-provider=external-id".to_string(),
+            format!("--external-id-authority={}/", idp.instance()),
+            format!("--external-id-tenant-id={TENANT}"),
+            format!("--external-id-client-id={CLIENT_ID}"),
+            format!("--external-id-client-secret={CLIENT_SECRET}"),
+        ]),
     }
     args.extend(options.extra_args.iter().cloned());
     let settings = Cli::try_parse_from_args(args)
@@ -571,15 +726,25 @@ impl TestApp {
     pub async fn sign_in_as(&self, b: &Browser, who: &Person) {
         let started = self.start_signin(b, None).await;
         let mut claims = self.idp.claims(&started.nonce);
-        claims["sub"] = json!(who.subject);
+        let email = format!("{}@example.com", who.name.to_lowercase().replace(' ', "."));
         claims["oid"] = json!(who.subject);
         claims["name"] = json!(who.name);
-        claims["emails"] = json!([format!(
-            "{}@example.com",
-            who.name.to_lowercase().replace(' ', ".")
-        )]);
-        if who.clinician {
-            claims["extension_Role"] = json!("Clinician");
+        match self.idp.profile {
+            Profile::B2c => {
+                claims["sub"] = json!(who.subject);
+                claims["emails"] = json!([email]);
+                if who.clinician {
+                    claims["extension_Role"] = json!("Clinician");
+                }
+            }
+            Profile::ExternalId => {
+                // Pairwise: not the key the portal uses.
+                claims["sub"] = json!(format!("pairwise-{}", who.subject));
+                claims["email"] = json!(email);
+                if who.clinician {
+                    claims["roles"] = json!(["Clinician"]);
+                }
+            }
         }
         let resp = self.reply(b, &started, sign(&claims, 0)).await;
         assert_eq!(resp.status(), 302, "sign-in of {}", who.name);
