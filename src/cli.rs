@@ -172,7 +172,6 @@ fn import_summary(
     )
 }
 
-
 /// `patient-portal audit verify [--checkpoints FILE]`: exit 0 when whole, 1 when broken.
 pub async fn audit_verify(
     settings: Settings,

@@ -166,6 +166,11 @@ mod tests {
         let app = Some("https://coach.example");
         assert!(origin_allowed(&a, "/smart/token", app, Some("cross-site")));
         assert!(origin_allowed(&a, "/smart/revoke", app, Some("cross-site")));
-        assert!(!origin_allowed(&a, "/smart/consent", app, Some("cross-site")));
+        assert!(!origin_allowed(
+            &a,
+            "/smart/consent",
+            app,
+            Some("cross-site")
+        ));
     }
 }

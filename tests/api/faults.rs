@@ -2,7 +2,6 @@
 //! insert or at commit, locked by another process) means the 503 page and no record data, on
 //! every audited route; once the store works again the portal recovers without a restart.
 
-
 use sqlx::Row;
 
 use crate::support::*;

@@ -2,8 +2,8 @@
 
 mod audit;
 mod config;
-mod faults;
 mod external_id;
+mod faults;
 mod headers;
 mod linking;
 mod messages;
