@@ -372,6 +372,8 @@ pub async fn issue_activation_code(
         eprintln!("patient {mrn} already has a portal account: an activation code would not work");
         return Ok(ExitCode::from(1));
     }
+    // Appends go through this process's audit writer, which checks the chain's head first.
+    audit::start(&pool, audit::load_key(&settings)?).await?;
     let issued = crate::activation::issue(&pool, &patient_id, OPERATOR).await?;
     let entry = Entry {
         actor: Actor {

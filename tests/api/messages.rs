@@ -823,7 +823,11 @@ async fn a_failed_send_never_fails_the_page_and_is_retried_after_a_backoff() {
 #[tokio::test]
 async fn mails_queued_before_a_restart_are_sent_after_it() {
     // A production portal without a mail server keeps its mails in the queue...
-    let w = world(vec!["--environment=production".into()]).await;
+    let key_dir = tempfile::tempdir().unwrap();
+    let key = key_dir.path().join("audit.key");
+    std::fs::write(&key, "17".repeat(32)).unwrap();
+    let key_arg = format!("--audit-key-file={}", key.display());
+    let w = world(vec!["--environment=production".into(), key_arg.clone()]).await;
     patient_writes(&w).await;
     assert_eq!(
         count(
@@ -841,7 +845,7 @@ async fn mails_queued_before_a_restart_are_sent_after_it() {
     );
     let _restarted = spawn_app_with(Options {
         database_url: Some(db),
-        extra_args: vec![smtp.url()],
+        extra_args: vec![smtp.url(), key_arg],
         ..Default::default()
     })
     .await;

@@ -116,7 +116,11 @@ async fn without_its_audit_entry_the_code_is_neither_shown_nor_usable() {
     let out = issue(&app, &record.patient.mrn.value);
 
     assert_ne!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty(), "no code printed");
+    assert!(
+        out.stdout.is_empty(),
+        "no code printed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let usable: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM activation_codes WHERE revoked_at IS NULL AND used_at IS NULL",
     )
