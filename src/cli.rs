@@ -165,12 +165,31 @@ fn import_summary(
             items.join(", ")
         }
     }
-    format!(
-        "imported {imported} bundle(s), refused {refused}\nkept resources: {}\nskipped resources (not stored): {}\n",
-        list(kept),
-        list(skipped)
-    )
+    // Organization and Practitioner are not stored as resources, but their names are kept on
+    // the visits and records that point at them: not "skipped" to someone reading the summary.
+    let (naming, skipped): (BTreeMap<&str, usize>, BTreeMap<&str, usize>) = skipped
+        .iter()
+        .map(|(k, n)| (k.as_str(), *n))
+        .partition(|(k, _)| NAMING_ONLY.contains(k));
+    let mut out = format!(
+        "imported {imported} bundle(s), refused {refused}\nkept resources: {}\n",
+        list(kept)
+    );
+    if naming.values().any(|n| *n > 0) {
+        out.push_str(&format!(
+            "read for names of who and where: {}\n",
+            list(&naming)
+        ));
+    }
+    out.push_str(&format!(
+        "skipped resources (not stored): {}\n",
+        list(&skipped)
+    ));
+    out
 }
+
+/// Resource types read only to name the clinician and the place of a visit or a record.
+const NAMING_ONLY: [&str; 2] = ["Organization", "Practitioner"];
 
 /// `patient-portal audit verify [--checkpoints FILE]`: exit 0 when whole, 1 when broken.
 pub async fn audit_verify(
@@ -428,5 +447,10 @@ mod tests {
         );
         assert!(import_summary(0, 0, &BTreeMap::new(), &BTreeMap::new())
             .ends_with("kept resources: none\nskipped resources (not stored): none\n"));
+        let skipped: BTreeMap<String, usize> =
+            [("Claim".to_owned(), 2), ("Organization".to_owned(), 1)].into();
+        assert!(import_summary(1, 0, &BTreeMap::new(), &skipped).ends_with(
+            "read for names of who and where: 1 Organization\nskipped resources (not stored): 2 Claim\n"
+        ));
     }
 }

@@ -1589,20 +1589,18 @@ fn scalar_value(
             .ok_or_else(|| err("valueString", "is not a string"))?;
         return Ok(Some(Scalar::Text(s.to_owned())));
     }
-    if let Some(i) = obj.get("valueInteger") {
-        let v = i
-            .as_f64()
-            .ok_or_else(|| err("valueInteger", "is not a number"))?;
-        return Ok(Some(Scalar::Quantity(Quantity {
-            value: v,
-            unit: String::new(),
-        })));
-    }
     let other = |field: &str, text: String, fhir: &Value| Scalar::Other {
         field: field.to_owned(),
         text,
         fhir: fhir.clone(),
     };
+    // Kept as written, so the export gives back a valueInteger rather than a unitless quantity.
+    if let Some(v) = obj.get("valueInteger") {
+        let n = v
+            .as_i64()
+            .ok_or_else(|| err("valueInteger", "is not a whole number"))?;
+        return Ok(Some(other("valueInteger", n.to_string(), v)));
+    }
     if let Some(v) = obj.get("valueBoolean") {
         let b = v
             .as_bool()
@@ -2333,6 +2331,28 @@ mod tests {
                 if field == "valueSampledData" && text.contains("waveform")
         ));
         assert!(matches!(values[2], ObservationValue::Components(parts) if parts.len() == 1));
+    }
+
+    #[test]
+    fn an_integer_value_is_exported_as_an_integer() {
+        let mut count = observation_entry("33333333-3333-4333-8333-333333333334");
+        let r = count["resource"].as_object_mut().unwrap();
+        r.remove("valueQuantity");
+        r.insert("valueInteger".into(), json!(3));
+        let parsed = parse_ok(&bundle(
+            "collection",
+            vec![minimal_patient(), encounter_entry(), count],
+        ));
+        let exported = crate::records::fhir_export::export_bundle(&parsed.record);
+        let observation = exported["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["resource"])
+            .find(|r| r["resourceType"] == "Observation")
+            .unwrap();
+        assert_eq!(observation["valueInteger"], json!(3));
+        assert!(observation.get("valueQuantity").is_none());
     }
 
     #[test]
