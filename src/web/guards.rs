@@ -101,16 +101,20 @@ fn origin_allowed(
         return true;
     }
     let is_reply = path == allowed.callback_path;
-    match origin {
-        Some(o) if o == allowed.portal => true,
-        // The provider's page sends the form_post reply; with its `no-referrer` policy a
-        // browser names the origin `null`. The reply is still bound to this browser's state.
-        Some(o) if is_reply => o == allowed.identity_provider || o == "null",
-        Some(_) => false,
-        None => match fetch_site {
-            None | Some("same-origin") => true,
-            Some(_) => is_reply,
-        },
+    match (origin, fetch_site) {
+        // The browser itself says the request comes from our own pages. Under our
+        // `Referrer-Policy: no-referrer` a browser names the origin of a form POST `null`, even
+        // a same-origin one, so `Sec-Fetch-Site` is what identifies our own forms.
+        (_, Some("same-origin")) => true,
+        (Some(o), _) if o == allowed.portal => true,
+        // The provider's page sends the form_post reply (as `null` under its `no-referrer`
+        // policy). The reply is still bound to this browser's state.
+        (Some(o), _) if is_reply => o == allowed.identity_provider || o == "null",
+        // A browser too old to send Sec-Fetch-Site: the CSRF token decides.
+        (Some("null"), None) => true,
+        (Some(_), _) => false,
+        (None, None) => true,
+        (None, Some(_)) => is_reply,
     }
 }
 
@@ -139,7 +143,25 @@ mod tests {
             None
         ));
         assert!(!origin_allowed(&a, "/signout", idp, None));
-        assert!(!origin_allowed(&a, "/signout", Some("null"), None));
+        assert!(!origin_allowed(
+            &a,
+            "/signout",
+            Some("null"),
+            Some("cross-site")
+        ));
+        // A same-origin form under `no-referrer`: Chromium sends `Origin: null`.
+        assert!(origin_allowed(
+            &a,
+            "/signout",
+            Some("null"),
+            Some("same-origin")
+        ));
+        assert!(!origin_allowed(
+            &a,
+            "/signout",
+            Some("https://evil.example"),
+            Some("same-site")
+        ));
         assert!(!origin_allowed(
             &a,
             "/signout",
