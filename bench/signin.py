@@ -97,7 +97,7 @@ def main():
     outbox = b.go(f"{emulator}/outbox")[2]
     # Newest first: the first message to this phone holds the code just sent.
     m = re.search(
-        r'<td class="recipient">' + re.escape(phone) + r'</td>.*?<td class="body">[^<]*?(\d{6})',
+        r'<td class="recipient"[^>]*>' + re.escape(phone) + r'</td>.*?<td class="body"[^>]*>[^<]*?(\d{6})',
         outbox,
         re.S,
     )
