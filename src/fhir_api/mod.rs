@@ -137,8 +137,14 @@ fn detail(rtype: &str, category: Option<&str>, kind: &str) -> String {
     }
 }
 
-/// Denied requests are audited too: the app asked, and was refused.
-async fn audit_denied(state: &AppState, req: &HttpRequest, token: &AppToken, detail: String) {
+/// Denied requests are audited too: the app asked, and was refused. Unaudited, the request
+/// gets the 503 outcome instead of its refusal (one failure policy for every audit write).
+async fn audit_denied(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &AppToken,
+    detail: String,
+) -> Result<(), FhirError> {
     let meta = RequestMeta::of(req, state.settings.behind_proxy);
     let mut entry = meta.entry(
         Actor::app(&token.grant.client_id),
@@ -147,9 +153,9 @@ async fn audit_denied(state: &AppState, req: &HttpRequest, token: &AppToken, det
     );
     entry.patient_id = Some(token.grant.patient_id.clone());
     entry.detail = Some(detail);
-    if let Err(e) = audit::append(&state.pool, &entry).await {
-        tracing::error!(error = %e, "could not audit a refused FHIR API request");
-    }
+    audit::append(&state.pool, &entry)
+        .await
+        .map_err(|e| FhirError::from(crate::web::AppError::from(e)))
 }
 
 fn known_type(rtype: &str) -> Result<(), FhirError> {
@@ -204,11 +210,11 @@ pub async fn read(
 ) -> Result<HttpResponse, FhirError> {
     let (rtype, id) = path.into_inner();
     if let Err(e) = check_format(&req, &query_pairs(&req)).and_then(|_| known_type(&rtype)) {
-        audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await;
+        audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await?;
         return Err(e);
     }
     if !token.scope.allows(&rtype, Need::Read) {
-        audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await;
+        audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await?;
         return Err(FhirError::forbidden(&rtype));
     }
     let found = load(&state, &req, &token, &rtype, detail(&rtype, None, "read"))
@@ -239,14 +245,14 @@ pub async fn search(
     {
         Ok(p) => p,
         Err(e) => {
-            audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await;
+            audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await?;
             return Err(e);
         }
     };
     let what = detail(&rtype, params.category_hint(), "search");
     let refused = detail(&rtype, params.category_hint(), "refused");
     if !token.scope.allows(&rtype, Need::Search) {
-        audit_denied(&state, &req, &token, refused).await;
+        audit_denied(&state, &req, &token, refused).await?;
         return Err(FhirError::forbidden(&rtype));
     }
     // Another patient (by `patient`, `subject`, or `_id` on Patient) is simply not here.
@@ -256,7 +262,7 @@ pub async fn search(
         .iter()
         .any(|p| search::patient_ref(p) != own)
     {
-        audit_denied(&state, &req, &token, refused).await;
+        audit_denied(&state, &req, &token, refused).await?;
         return Err(FhirError::not_found(
             "That patient is not the one this access token is for.",
         ));

@@ -99,9 +99,11 @@ pub async fn disconnect(
         entry.patient_id = Some(patient.patient_id().to_string());
         // The app's name, not the patient's data: the access log says what was disconnected.
         entry.detail = Some(app_name);
-        if let Err(e) = audit::append(&state.pool, &entry).await {
-            tracing::error!(error = %e, "could not audit an app disconnection");
-        }
+        // The tokens are already revoked (the safe direction); unaudited, the patient gets
+        // the 503 page rather than a silent success.
+        audit::append(&state.pool, &entry)
+            .await
+            .map_err(AppError::from)?;
         tracing::info!(client_id = %client_id, "patient disconnected an app");
     }
     Ok(HttpResponse::SeeOther()

@@ -1236,3 +1236,24 @@ fn a_bad_rate_limit_setting_stops_start_up_naming_the_variable() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     }
 }
+
+#[tokio::test]
+async fn without_its_audit_entry_an_app_gets_a_503_not_data_nor_a_silent_refusal() {
+    let (app, b, _, _) = portal_with_patients().await;
+    let client = register(&app, "Audit App", false).await;
+    let token = at(&connected(&app, &b, &client, "launch/patient patient/Patient.rs").await);
+    sqlx::query(
+        "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(FAIL, 'disk full'); END",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    // A read it may make, and one its scope refuses: neither goes unaudited.
+    let (status, body) = fhir(&app, &token, "/Patient").await;
+    assert_outcome(&body, 503, "a permitted read");
+    assert_eq!(status, 503);
+    let (status, body) = fhir(&app, &token, "/Observation").await;
+    assert_outcome(&body, 503, "a refused read");
+    assert_eq!(status, 503);
+}
