@@ -14,7 +14,7 @@ use sqlx::Row;
 
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::{session, Role, SignedInUser};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::AppError;
 
 /// Proof that the caller may read this patient's chart, and that the read is audited.

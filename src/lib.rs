@@ -21,6 +21,7 @@ pub mod seed;
 pub mod smart;
 pub mod staff;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod tls;
 pub mod web;

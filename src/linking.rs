@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use crate::activation::{self, Redeemed};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
-use crate::auth::routes::{page_context, redirect};
 use crate::auth::{session, Role, SignedIn};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::page::{page_context, redirect};
 use crate::web::{csrf, templates, AppError};
 
 fn form_page(

@@ -4,9 +4,9 @@ use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use crate::auth::routes::page_context;
 use crate::auth::session;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::page::page_context;
 use crate::web::templates;
 
 #[derive(Deserialize)]

@@ -20,27 +20,11 @@ use crate::b2c_emulator::{self, AppRegistration, Emulator, EmulatorSettings};
 use crate::config::{IdentityProvider, Settings};
 use crate::db::{self, Pool};
 use crate::records::pages as records_pages;
+use crate::state::{AppState, Policies};
 use crate::telemetry::PathOnlySpan;
 use crate::web::rate_limit::RateLimiter;
 use crate::web::{assets, errors, guards, headers, AppError};
 use crate::{linking, messages, notifications, pages, staff, tls};
-
-/// The user flows the portal uses.
-#[derive(Debug, Clone)]
-pub struct Policies {
-    pub susi: String,
-    pub reset: Option<String>,
-    pub edit: Option<String>,
-}
-
-pub struct AppState {
-    pub settings: Settings,
-    pub pool: Pool,
-    pub provider: Provider,
-    pub policies: Policies,
-    /// Wakes the notification sender after a commit that queued mail.
-    pub mail_wake: crate::notifications::Wake,
-}
 
 pub struct Application {
     port: u16,

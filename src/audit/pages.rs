@@ -10,9 +10,9 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::access::{self, ChartAccess, LinkedPatient, Section};
-use crate::auth::routes::{format_time, page_context};
 use crate::auth::Clinician;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::page::{format_time, page_context};
 use crate::web::{templates, AppError};
 
 const PAGE_SIZE: i64 = 25;

@@ -14,7 +14,7 @@ use actix_web::{web, HttpResponse};
 
 use super::{pending, session};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn is_public(path: &str, state: &AppState) -> bool {
     matches!(

@@ -3,14 +3,14 @@
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use tera::Context;
 
 use super::pending::{self, PendingLogin, Purpose};
 use super::provider::{token_policy, B2cIdTokenClaims, SignInError};
 use super::{hash, reason, session, Role, SignedIn, SignedInUser};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::config::{Flavour, IdentityProvider, Settings};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::page::{format_time, page_context, redirect};
 use crate::web::rate_limit::RateLimiter;
 use crate::web::{csrf, templates, AppError};
 
@@ -362,12 +362,6 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
-pub fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::Found()
-        .insert_header(("Location", to))
-        .finish()
-}
-
 /// What stands for the user flow with External ID: the MFA authentication context that
 /// `acrs` was checked to contain (compared like a B2C policy by break-the-glass).
 pub fn external_id_policy(auth_context: &str) -> String {
@@ -585,27 +579,4 @@ pub async fn password_reset(
             &page_context(None, &state),
         )),
     }
-}
-
-pub fn format_time(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.format("%-d %B %Y, %H:%M UTC").to_string())
-        .unwrap_or_default()
-}
-
-/// What every page's layout needs: who is signed in (for the header) and the CSRF token
-/// for the sign-out form.
-pub fn page_context(user: Option<(&SignedInUser, &Session)>, state: &AppState) -> Context {
-    let mut ctx = Context::new();
-    if let Some((user, session)) = user {
-        ctx.insert("user_name", &user.display_name);
-        ctx.insert("user_role", user.role.as_str());
-        ctx.insert("is_clinician", &(user.role == Role::Clinician));
-        ctx.insert(
-            "csrf_token",
-            &session::csrf_token(session).unwrap_or_default(),
-        );
-    }
-    ctx.insert("uses_emulator", &state.settings.uses_emulator());
-    ctx
 }

@@ -15,7 +15,7 @@ use super::outcome::FhirError;
 use crate::auth::hash;
 use crate::smart::scopes::Scopes;
 use crate::smart::tokens::{self, Grant};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub struct AppToken {
     pub grant: Grant,

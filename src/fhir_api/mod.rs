@@ -21,7 +21,7 @@ use crate::access;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::records::{fhir_export, model::PatientRecord, store};
 use crate::smart::scopes::{Need, RESOURCE_TYPES};
-use crate::startup::AppState;
+use crate::state::AppState;
 use bearer::AppToken;
 use outcome::{FhirError, FHIR_JSON};
 

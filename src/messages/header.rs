@@ -10,7 +10,7 @@ use sqlx::Row;
 
 use crate::auth::{session, Role, SignedInUser};
 use crate::db::Pool;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::templates::UNREAD_MESSAGES;
 
 /// Conversations with something the user has not read: for a patient, their own; for a

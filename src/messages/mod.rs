@@ -21,9 +21,9 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use tera::Context;
 
-use crate::auth::routes::format_time;
 use crate::auth::session;
 use crate::web::errors::error_page;
+use crate::web::page::format_time;
 use crate::web::{csrf, AppError};
 
 pub use draft::{Body, Category, FileKind, MAX_FILES, MAX_FILE_BYTES};

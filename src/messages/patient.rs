@@ -14,10 +14,10 @@ use super::{
     store,
 };
 use crate::access::{LinkedPatient, Section};
-use crate::auth::routes::{format_time, page_context};
 use crate::auth::{Role, SignedInUser};
 use crate::notifications;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::page::{format_time, page_context};
 use crate::web::{templates, AppError};
 
 #[derive(Serialize)]

@@ -20,10 +20,10 @@ use super::{
     store,
 };
 use crate::access::{open_for_clinician, ChartAccess, Section, Viewer};
-use crate::auth::routes::{format_time, page_context};
 use crate::auth::{Clinician, Role};
 use crate::staff::directory;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::page::{format_time, page_context};
 use crate::web::{templates, AppError};
 
 #[derive(Debug, Deserialize)]

@@ -146,7 +146,7 @@ pub struct SettingForm {
 
 /// `POST /account/notifications`: a patient turns e-mail notifications on or off.
 pub async fn setting(
-    state: actix_web::web::Data<crate::startup::AppState>,
+    state: actix_web::web::Data<crate::state::AppState>,
     session: actix_session::Session,
     user: crate::auth::SignedIn,
     form: actix_web::web::Form<SettingForm>,

@@ -9,9 +9,9 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::Kind;
-use crate::auth::routes::{format_time, page_context};
 use crate::auth::SignedIn;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::page::{format_time, page_context};
 use crate::web::{templates, AppError};
 
 #[derive(Serialize)]

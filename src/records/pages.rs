@@ -14,8 +14,8 @@ use chrono::Utc;
 
 use super::{care_views, fhir_export, store, views};
 use crate::access::{ChartAccess, LinkedPatient, Section};
-use crate::auth::routes::page_context;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::page::page_context;
 use crate::web::{templates, AppError};
 
 /// Where the patient's own chart lives; also the one base that offers the download.

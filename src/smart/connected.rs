@@ -9,9 +9,9 @@ use tera::Context;
 use super::{scopes, tokens};
 use crate::access::{self, LinkedPatient};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
-use crate::auth::routes::format_time;
 use crate::auth::{session, Role, SignedInUser};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::page::format_time;
 use crate::web::{csrf, AppError};
 
 #[derive(Serialize)]

@@ -17,12 +17,12 @@ use super::tokens::{self, Request, ACCESS_TTL};
 use super::{apps, keys};
 use crate::access::{self, LinkedPatient};
 use crate::audit::Action;
-use crate::auth::routes::page_context;
 use crate::auth::session;
 use crate::config::join_url;
 use crate::fhir_api::{self, base_url};
 use crate::records::store;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::page::page_context;
 use crate::web::{csrf, templates, AppError};
 
 pub struct Endpoints {

@@ -17,11 +17,12 @@ use sqlx::Row;
 use super::{check_csrf, enter, search};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::pending::Purpose;
-use crate::auth::routes::{page_context, redirect, start_flow};
+use crate::auth::routes::start_flow;
 use crate::auth::{random_token, reason, session, Clinician, Role, SignedInUser};
 use crate::db;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::errors::error_page;
+use crate::web::page::{page_context, redirect};
 use crate::web::{templates, AppError};
 
 /// A request must come back from the identity provider within this long.

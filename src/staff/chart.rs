@@ -9,10 +9,10 @@ use sqlx::Row;
 use super::{clock, day, enter};
 use crate::access::{open_for_clinician, ChartAccess, Section, Viewer};
 use crate::activation;
-use crate::auth::routes::page_context;
 use crate::auth::Clinician;
 use crate::records::pages::{render_chart_page, ChartPage};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::page::page_context;
 use crate::web::AppError;
 
 fn section_of(page: &ChartPage) -> Section {

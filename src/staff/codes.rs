@@ -11,10 +11,10 @@ use super::{check_csrf, day, enter, CsrfOnly};
 use crate::access::viewer_of;
 use crate::activation;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
-use crate::auth::routes::{page_context, redirect};
 use crate::auth::Clinician;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::errors::error_page;
+use crate::web::page::{page_context, redirect};
 use crate::web::{templates, AppError};
 
 /// The patient, if this clinician may act on their chart right now.

@@ -8,9 +8,9 @@ use serde::Deserialize;
 use super::enter;
 use super::search::{self, Query, PAGE_SIZE};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
-use crate::auth::routes::page_context;
 use crate::auth::Clinician;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::web::page::page_context;
 use crate::web::{templates, AppError};
 
 #[derive(Debug, Deserialize)]

@@ -19,7 +19,7 @@ pub mod search;
 use actix_session::Session;
 
 use crate::auth::{session, Clinician};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::{csrf, AppError};
 
 pub use break_glass::{break_glass_form, break_glass_start, complete_break_glass};

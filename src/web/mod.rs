@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod errors;
 pub mod guards;
 pub mod headers;
+pub mod page;
 pub mod rate_limit;
 pub mod templates;
 

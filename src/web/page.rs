@@ -1,0 +1,37 @@
+//! What every portal page shares: the layout's context, redirects, how times read.
+
+use actix_session::Session;
+use actix_web::HttpResponse;
+use tera::Context;
+
+use crate::auth::{session, Role, SignedInUser};
+use crate::state::AppState;
+
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", to))
+        .finish()
+}
+
+pub fn format_time(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%-d %B %Y, %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// What every page's layout needs: who is signed in (for the header) and the CSRF token
+/// for the sign-out form.
+pub fn page_context(user: Option<(&SignedInUser, &Session)>, state: &AppState) -> Context {
+    let mut ctx = Context::new();
+    if let Some((user, session)) = user {
+        ctx.insert("user_name", &user.display_name);
+        ctx.insert("user_role", user.role.as_str());
+        ctx.insert("is_clinician", &(user.role == Role::Clinician));
+        ctx.insert(
+            "csrf_token",
+            &session::csrf_token(session).unwrap_or_default(),
+        );
+    }
+    ctx.insert("uses_emulator", &state.settings.uses_emulator());
+    ctx
+}
