@@ -627,7 +627,7 @@ impl EnvSettings {
                     "is required when PORTAL_ENV=production (the local emulator is for development only)",
                 ));
             }
-            if context != crate::b2c_emulator::EXTERNAL_ID_AUTH_CONTEXT {
+            if context != crate::b2c_emulator::auth_context::EXTERNAL_ID_AUTH_CONTEXT {
                 return Err(bad(
                     "ENTRA_EXTERNAL_ID_MFA_AUTH_CONTEXT",
                     "must be c1 with the local emulator (set ENTRA_EXTERNAL_ID_AUTHORITY for a real tenant)",
@@ -946,7 +946,7 @@ impl EnvSettings {
         };
         let (audit_key_file, audit_key_generated) = match non_empty(&self.audit_key_file) {
             Some(path) if std::path::Path::new(&path).is_file() => {
-                crate::audit::AuditKey::load(std::path::Path::new(&path))
+                crate::audit::key::AuditKey::load(std::path::Path::new(&path))
                     .map_err(|e| bad("PORTAL_AUDIT_KEY_FILE", e.to_string()))?;
                 (PathBuf::from(path), false)
             }

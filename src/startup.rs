@@ -15,6 +15,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::audit::pages as audit_pages;
 use crate::auth::provider::{Profile, Provider, TenantConfig};
+use crate::auth::reauth::ReauthPurpose;
 use crate::auth::{gate, routes as auth_routes, session};
 use crate::b2c_emulator::{self, AppRegistration, Emulator, EmulatorSettings};
 use crate::config::{IdentityProvider, Settings};
@@ -232,6 +233,10 @@ impl Application {
             callback_path: settings.callback_path.clone(),
         });
         let signin_limiter = web::Data::new(RateLimiter::per_minute(settings.signin_per_minute));
+        // What finishes a fresh sign-in the callback validated (auth does not import staff).
+        let reauth_purpose: web::Data<dyn ReauthPurpose> =
+            web::Data::from(std::sync::Arc::new(staff::BreakGlassCompletion)
+                as std::sync::Arc<dyn ReauthPurpose>);
         let provider = Provider::new(tenant, http);
 
         let key_hex = db::secret(&pool, "session_cookie_key", || {
@@ -313,6 +318,7 @@ impl Application {
                 )
                 .app_data(allowed_origins.clone())
                 .app_data(signin_limiter.clone())
+                .app_data(reauth_purpose.clone())
                 .wrap(from_fn(guards::same_origin_writes))
                 .wrap(from_fn(guards::limit_uri_length))
                 .wrap(headers::security_headers(&idp_origin))

@@ -11,7 +11,7 @@
 //! AppError` below). Nothing that shows data or changes state may go on without its entry.
 
 mod chain;
-mod key;
+pub mod key;
 pub mod pages;
 mod writer;
 
@@ -215,7 +215,7 @@ impl Actor {
         }
     }
 
-    pub fn user(user: &crate::auth::SignedInUser) -> Self {
+    pub fn user(user: &crate::auth::user::SignedInUser) -> Self {
         Self {
             subject: Some(user.subject.clone()),
             role: user.role.as_str().into(),

@@ -7,7 +7,8 @@ use actix_session::SessionExt;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 
-use super::{session, Role, SignedInUser};
+use super::session;
+use super::user::{Role, SignedInUser};
 use crate::web::AppError;
 
 /// A user with a live session. The gate has already sent everyone else to sign in; if a

@@ -6,31 +6,19 @@
 //! through the configured MFA sign-up/sign-in user flow.
 
 pub mod extract;
+pub mod flow;
 pub mod gate;
 pub mod pending;
 pub mod provider;
+pub mod reauth;
 pub mod routes;
+pub mod secrets;
 pub mod session;
 pub mod user;
 
 pub use extract::{Clinician, SignedIn};
+pub use secrets::{hash, random_token};
 pub use user::{Role, SignedInUser};
-
-use base64::Engine as _;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
-
-/// `bytes` random bytes from the OS generator, base64url without padding.
-pub fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut buf);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
-}
-
-/// SHA-256 in hex: how state values, browser bindings and session ids are stored.
-pub fn hash(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
-}
 
 /// Sign-in outcomes carry a short reason code: logged, audited and shown, never a token.
 pub mod reason {

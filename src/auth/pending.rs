@@ -7,7 +7,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 use sqlx::Row;
 
-use super::{hash, random_token};
+use super::secrets::{hash, random_token};
 use crate::config::ResponseMode;
 use crate::db::{self, Pool};
 

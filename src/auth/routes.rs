@@ -4,14 +4,15 @@ use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use super::flow::start_flow;
 use super::pending::{self, PendingLogin, Purpose};
 use super::provider::{token_policy, B2cIdTokenClaims, SignInError};
+use super::reauth::{ReauthPurpose, Reauthenticated};
 use super::{hash, reason, session, Role, SignedIn, SignedInUser};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::config::{Flavour, IdentityProvider, Settings};
 use crate::state::AppState;
 use crate::web::page::{format_time, page_context, redirect};
-use crate::web::rate_limit::RateLimiter;
 use crate::web::{csrf, templates, AppError};
 
 const DEFAULT_RETURN: &str = "/account";
@@ -34,56 +35,6 @@ pub async fn signin(
     // After a timeout the identity provider must ask for the password again (see the gate).
     let fresh = pending::reauth_required(&req);
     start_flow(&req, &state, &policy, Purpose::SignIn, return_path, fresh).await
-}
-
-/// Starts a user flow: remembers what the reply must match, binds it to this browser,
-/// and redirects to the policy's authorize endpoint.
-pub async fn start_flow(
-    req: &HttpRequest,
-    state: &AppState,
-    policy: &str,
-    purpose: Purpose,
-    return_path: String,
-    prompt_login: bool,
-) -> Result<HttpResponse, AppError> {
-    // Each start costs a database row: one address may start only so many, and all
-    // together only so many may be under way.
-    let meta = RequestMeta::of(req, state.settings.behind_proxy);
-    let limiter = req
-        .app_data::<web::Data<RateLimiter>>()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("sign-in rate limiter missing")))?;
-    if let Err(retry_after) = limiter.check(meta.client_ip.as_deref()) {
-        tracing::warn!(reason = "signin_rate_limited", "sign-in refused");
-        return Err(AppError::RateLimited(retry_after));
-    }
-    if pending::live_count(&state.pool).await? >= state.settings.pending_signins_max {
-        tracing::warn!(reason = "pending_signins_full", "sign-in refused");
-        return Err(AppError::RateLimited(60));
-    }
-    let mode = state.settings.response_mode;
-    let authorize = state
-        .provider
-        .authorize(policy, mode.as_str(), prompt_login)
-        .await
-        .map_err(|e| {
-            tracing::error!(reason = e.reason, "cannot start sign-in");
-            AppError::Unavailable("identity provider unreachable".into())
-        })?;
-    let (browser, _new) = pending::browser_value(req);
-    let login = PendingLogin {
-        browser_hash: hash(&browser),
-        nonce: authorize.nonce,
-        pkce_verifier: authorize.pkce_verifier,
-        policy: policy.to_string(),
-        fresh_auth_after: (prompt_login && purpose == Purpose::SignIn).then(crate::db::now),
-        purpose,
-        return_path,
-    };
-    pending::store(&state.pool, &authorize.state, &login).await?;
-    Ok(HttpResponse::Found()
-        .cookie(pending::correlation_cookie(browser, mode))
-        .insert_header(("Location", authorize.url.to_string()))
-        .finish())
 }
 
 #[derive(Deserialize, Default)]
@@ -201,7 +152,20 @@ async fn callback(
             Ok(redirect("/account"))
         }
         Purpose::BreakGlass(request) => {
-            crate::staff::complete_break_glass(&state, &session, &meta, &user, &request).await
+            // The purpose that asked for this re-authentication finishes it (break-the-glass,
+            // registered by startup): the callback knows only that it was fully validated.
+            let Some(purpose) = req.app_data::<web::Data<dyn ReauthPurpose>>() else {
+                return Err(AppError::Internal(anyhow::anyhow!(
+                    "no handler for a finished re-authentication"
+                )));
+            };
+            let done = Reauthenticated {
+                session: &session,
+                meta: &meta,
+                user: &user,
+                request: &request,
+            };
+            purpose.complete(&state, done).await
         }
     }
 }

@@ -17,7 +17,8 @@ use actix_session::Session;
 use actix_web::cookie::time::Duration;
 use sqlx::Row;
 
-use super::{hash, random_token, SignedInUser};
+use super::secrets::{hash, random_token};
+use super::user::SignedInUser;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::db::{self, Pool};
 

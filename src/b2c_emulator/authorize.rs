@@ -2,20 +2,21 @@
 //! session suffices, or `prompt=none`) or opens a flow transaction and sends the browser to its
 //! first page.
 //!
-//! Owns: `AuthRequest` (a validated request) and the order of checks. A bad client id or redirect
+//! Owns: the order of checks that make an `AuthRequest` (a validated request). A bad client id or redirect
 //! URI is an error page that redirects nowhere (AADB2C90018, AADB2C90006); anything else wrong goes
 //! back to the (registered) redirect URI as `error` + `error_description`.
 //! Never: puts flow state in a URL beyond the transaction's opaque id.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use super::auth_request::AuthRequest;
 use super::errors::EmulatorError;
 use super::flows::{self, Step, Transaction};
 use super::reply::{ReplyTo, ResponseMode};
 use super::sso::{self, SsoDecision};
 use super::store::{self, now, random_token};
-use super::{AppRegistration, FlowKind, Tenant};
+use super::tenant::{AppRegistration, FlowKind, Tenant};
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct AuthorizeParams {
@@ -30,20 +31,6 @@ pub(crate) struct AuthorizeParams {
     pub code_challenge_method: Option<String>,
     pub prompt: Option<String>,
     pub max_age: Option<String>,
-    pub login_hint: Option<String>,
-}
-
-/// A request that passed every check.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct AuthRequest {
-    pub client_id: String,
-    pub reply: ReplyTo,
-    pub scopes: Vec<String>,
-    pub nonce: Option<String>,
-    pub code_challenge: Option<String>,
-    pub code_challenge_method: Option<String>,
-    pub prompt: Option<String>,
-    pub max_age: Option<i64>,
     pub login_hint: Option<String>,
 }
 

@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 use super::errors::EmulatorError;
 use super::pages;
 use super::store::{now, sha256_hex};
-use super::Tenant;
+use super::tenant::Tenant;
 
 pub(crate) const CODE_TTL_SECS: i64 = 5 * 60;
 pub(crate) const CODE_TRIES: i64 = 3;

@@ -55,7 +55,26 @@ impl ResponseError for EmulatorError {
                 "AADB2C90085: The service has encountered an internal error. Please reauthenticate and try again.".to_string()
             }
         };
-        super::pages::error_page(self.status_code(), &message)
+        error_page(self.status_code(), &message)
+    }
+}
+
+/// B2C's "Sorry, but we're having trouble signing you in" page. Never fails.
+pub(crate) fn error_page(status: StatusCode, message: &str) -> HttpResponse {
+    let mut ctx = tera::Context::new();
+    ctx.insert("message", message);
+    ctx.insert("correlation_id", &uuid::Uuid::new_v4().to_string());
+    ctx.insert(
+        "timestamp",
+        &chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string(),
+    );
+    match super::templates::render("error.html", &ctx) {
+        Ok(html) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(_) => HttpResponse::build(status)
+            .content_type("text/plain; charset=utf-8")
+            .body(message.to_string()),
     }
 }
 

@@ -14,13 +14,14 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::authorize::AuthRequest;
+use super::auth_request::AuthRequest;
 use super::codes::{self, CodeCheck, Delivery, Purpose};
 use super::errors::EmulatorError;
 use super::passwords::{self, NewPassword};
 use super::store::{self, now};
+use super::tenant::{FlowKind, Policy, Tenant};
 use super::users::{self, SignIn};
-use super::{pages, sso, token, FlowKind, Policy, Tenant};
+use super::{pages, sso, token};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Step {

@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use actix_web::{web, HttpResponse};
 use anyhow::Context;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -20,9 +19,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
-use super::errors::EmulatorError;
 use super::store::{self, now};
-use super::Tenant;
 
 /// How long a retired key is still published (tokens it signed may still be in use).
 pub(crate) const RETIRED_KEY_PUBLISHED_SECS: i64 = 24 * 60 * 60;
@@ -233,17 +230,6 @@ pub async fn rotate_keys(data_dir: &Path) -> anyhow::Result<String> {
     db.close().await;
     tracing::info!(%kid, "B2C emulator signing key rotated");
     Ok(kid)
-}
-
-/// `GET /{tenant}/{policy}/discovery/v2.0/keys`
-pub(crate) async fn jwks(
-    tenant: web::Data<Tenant>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, EmulatorError> {
-    let (t, p) = path.into_inner();
-    tenant.policy(&t, &p)?;
-    let keys = tenant.keys.published(&tenant.db).await?;
-    Ok(HttpResponse::Ok().json(jwks_document(&keys)))
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::errors::EmulatorError;
-use super::{pages, sso, Tenant};
+use super::tenant::Tenant;
+use super::{pages, sso};
 
 #[derive(Debug, Default, Deserialize)]
 struct LogoutParams {

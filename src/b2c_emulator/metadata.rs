@@ -1,4 +1,5 @@
-//! The discovery document of each user flow, shaped field by field like B2C's.
+//! The discovery document of each user flow, shaped field by field like B2C's, and the JWKS
+//! endpoint it names.
 //!
 //! Quirks kept on purpose: the issuer is `https://host/{tenant-guid}/v2.0/` (not the URL the
 //! document is fetched from, the same for every policy), endpoints print the domain and policy in
@@ -8,7 +9,8 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
 use super::errors::EmulatorError;
-use super::{Policy, Tenant};
+use super::keys::jwks_document;
+use super::tenant::{Policy, Tenant};
 
 pub(crate) const CLAIMS_SUPPORTED: &[&str] = &[
     "name",
@@ -105,6 +107,17 @@ pub(crate) async fn openid_configuration(
     let (t, p) = path.into_inner();
     let policy = tenant.policy(&t, &p)?;
     Ok(HttpResponse::Ok().json(document(&tenant, &policy)))
+}
+
+/// `GET /{tenant}/{policy}/discovery/v2.0/keys`
+pub(crate) async fn jwks(
+    tenant: web::Data<Tenant>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, EmulatorError> {
+    let (t, p) = path.into_inner();
+    tenant.policy(&t, &p)?;
+    let keys = tenant.keys.published(&tenant.db).await?;
+    Ok(HttpResponse::Ok().json(jwks_document(&keys)))
 }
 
 #[cfg(test)]

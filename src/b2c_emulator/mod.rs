@@ -14,6 +14,8 @@
 //! `logout`, `users` (accounts, lockout, demo users), `passwords`, `codes` (verification codes and
 //! the outbox), `store` (database, transactions), `pages` (templates, errors, static files).
 
+pub mod auth_context;
+mod auth_request;
 mod authorize;
 mod codes;
 mod errors;
@@ -26,6 +28,8 @@ mod passwords;
 mod reply;
 mod sso;
 mod store;
+mod templates;
+mod tenant;
 mod token;
 mod users;
 
@@ -36,58 +40,15 @@ use actix_web::{middleware::DefaultHeaders, web, App, HttpServer};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+pub use auth_context::EXTERNAL_ID_AUTH_CONTEXT;
 pub use keys::rotate_keys;
+pub use tenant::{AppRegistration, EmulatorSettings, Policies};
 pub use users::{DemoUser, DEMO_USERS};
+
+use tenant::Tenant;
 
 /// The tenant name the emulator answers to unless configured otherwise.
 pub const DEFAULT_DOMAIN: &str = "patientportaldev.onmicrosoft.com";
-
-/// The user-flow (policy) ids, as configured in the tenant. Matched case-insensitively in URLs;
-/// emitted as configured in `tfp`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policies {
-    pub susi_mfa: String,
-    pub susi: String,
-    pub reset: String,
-    pub edit: String,
-}
-
-impl Default for Policies {
-    fn default() -> Self {
-        Policies {
-            susi_mfa: "B2C_1_susi_mfa".to_string(),
-            susi: "B2C_1_susi".to_string(),
-            reset: "B2C_1_reset".to_string(),
-            edit: "B2C_1_edit".to_string(),
-        }
-    }
-}
-
-/// The one application registered in the emulated tenant (the portal).
-#[derive(Debug, Clone)]
-pub struct AppRegistration {
-    pub client_id: String,
-    pub client_secret: String,
-    pub redirect_uris: Vec<String>,
-    pub post_logout_redirect_uris: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct EmulatorSettings {
-    /// e.g. `https://localhost:8444`: the host of the issuer and of every endpoint.
-    pub public_url: url::Url,
-    /// Holds `b2c-emulator.sqlite` (tenant id, signing keys, users, ...) and the app credentials.
-    pub data_dir: std::path::PathBuf,
-    /// e.g. `patientportaldev.onmicrosoft.com`.
-    pub domain: String,
-    pub policies: Policies,
-    pub app: AppRegistration,
-    /// Shaped like Azure AD B2C (the default) or like an Entra External ID external tenant.
-    pub flavour: crate::config::Flavour,
-}
-
-/// The authentication context whose (emulated) Conditional Access policy requires MFA.
-pub const EXTERNAL_ID_AUTH_CONTEXT: &str = "c1";
 
 const APP_CREDENTIALS_FILE: &str = "b2c-emulator-app.json";
 
@@ -116,115 +77,6 @@ pub fn app_credentials(data_dir: &Path) -> anyhow::Result<(String, String)> {
     };
     store::write_private_file(&path, serde_json::to_string_pretty(&stored)?.as_bytes())?;
     Ok((stored.client_id, stored.client_secret))
-}
-
-/// Which of the four user flows a policy id names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum FlowKind {
-    SignUpSignInMfa,
-    SignUpSignIn,
-    PasswordReset,
-    ProfileEdit,
-}
-
-/// A policy resolved from a URL: its kind and its id as configured (for `tfp`).
-#[derive(Debug, Clone)]
-pub(crate) struct Policy {
-    pub kind: FlowKind,
-    pub id: String,
-}
-
-/// Everything a request handler needs; shared by the workers.
-pub(crate) struct Tenant {
-    pub settings: EmulatorSettings,
-    pub tenant_id: String,
-    pub db: sqlx::SqlitePool,
-    pub keys: keys::KeyRing,
-    /// `public_url` without a trailing slash.
-    pub base: String,
-}
-
-impl Tenant {
-    /// `https://host/{tenant-guid}/v2.0/`, the same for every policy, as B2C does. External ID
-    /// names the tenant GUID as the host too (`https://<tid>.ciamlogin.com/<tid>/v2.0`), so its
-    /// issuer is not the discovery URL either: here `https://<tid>.ciamlogin.localhost:<port>/<tid>/v2.0`.
-    pub fn issuer(&self) -> String {
-        match self.settings.flavour {
-            crate::config::Flavour::B2c => format!("{}/{}/v2.0/", self.base, self.tenant_id),
-            crate::config::Flavour::ExternalId => {
-                let port = self
-                    .settings
-                    .public_url
-                    .port()
-                    .map(|p| format!(":{p}"))
-                    .unwrap_or_default();
-                format!(
-                    "https://{tid}.ciamlogin.localhost{port}/{tid}/v2.0",
-                    tid = self.tenant_id
-                )
-            }
-        }
-    }
-
-    pub fn external_id(&self) -> bool {
-        self.settings.flavour == crate::config::Flavour::ExternalId
-    }
-
-    /// Resolves `/{tenant}/{policy}/`: the domain or the tenant GUID, then a configured policy,
-    /// both case-insensitively.
-    pub fn policy(&self, tenant: &str, policy: &str) -> Result<Policy, errors::EmulatorError> {
-        if !tenant.eq_ignore_ascii_case(&self.settings.domain)
-            && !tenant.eq_ignore_ascii_case(&self.tenant_id)
-        {
-            return Err(errors::EmulatorError::not_found(format!(
-                "The tenant '{tenant}' does not exist in this emulator."
-            )));
-        }
-        let p = &self.settings.policies;
-        let kind = [
-            (&p.susi_mfa, FlowKind::SignUpSignInMfa),
-            (&p.susi, FlowKind::SignUpSignIn),
-            (&p.reset, FlowKind::PasswordReset),
-            (&p.edit, FlowKind::ProfileEdit),
-        ]
-        .into_iter()
-        .find(|(id, _)| id.eq_ignore_ascii_case(policy));
-        match kind {
-            Some((id, kind)) => Ok(Policy {
-                kind,
-                id: id.clone(),
-            }),
-            None => Err(errors::EmulatorError::not_found(format!(
-                "AADB2C90022: Unable to return metadata for the policy '{policy}' in tenant '{}'.",
-                self.settings.domain
-            ))),
-        }
-    }
-
-    /// Endpoint URLs as B2C prints them: domain and policy in lower case. External ID's have
-    /// the tenant id and no policy (the app's one user flow is bound to its registration).
-    pub fn policy_url(&self, policy: &Policy, rest: &str) -> String {
-        if self.external_id() {
-            return format!("{}/{}/{}", self.base, self.tenant_id, rest);
-        }
-        self.flow_path_url(policy, rest)
-    }
-
-    /// The emulator's own page URLs keep the policy in the path in both flavours.
-    pub fn flow_path_url(&self, policy: &Policy, rest: &str) -> String {
-        let tenant = if self.external_id() {
-            self.tenant_id.clone()
-        } else {
-            self.settings.domain.to_lowercase()
-        };
-        format!(
-            "{}/{}/{}/{}",
-            self.base,
-            tenant,
-            policy.id.to_lowercase(),
-            rest
-        )
-    }
 }
 
 /// A running (not yet awaited) emulator.
@@ -337,7 +189,9 @@ fn external_id_path(req: &mut actix_web::dev::ServiceRequest, policies: &Policie
     if !endpoint {
         return;
     }
-    let policy = if rest.starts_with("oauth2/v2.0/authorize") && !asks_for_mfa(req) {
+    let policy = if rest.starts_with("oauth2/v2.0/authorize")
+        && !auth_context::asks_for_mfa(req.query_string())
+    {
         &policies.susi
     } else {
         &policies.susi_mfa
@@ -351,23 +205,6 @@ fn external_id_path(req: &mut actix_web::dev::ServiceRequest, policies: &Policie
         req.match_info_mut().get_mut().update(&uri);
         req.head_mut().uri = uri;
     }
-}
-
-/// Whether an authorize request's `claims` asks for `acrs` with the MFA context.
-fn asks_for_mfa(req: &actix_web::dev::ServiceRequest) -> bool {
-    let claims = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "claims")
-        .map(|(_, v)| v.into_owned());
-    let Some(value) = claims.and_then(|c| serde_json::from_str::<serde_json::Value>(&c).ok())
-    else {
-        return false;
-    };
-    let acrs = &value["id_token"]["acrs"];
-    acrs["value"].as_str() == Some(EXTERNAL_ID_AUTH_CONTEXT)
-        || acrs["values"].as_array().is_some_and(|v| {
-            v.iter()
-                .any(|x| x.as_str() == Some(EXTERNAL_ID_AUTH_CONTEXT))
-        })
 }
 
 /// Every route of the emulator, in one place.
@@ -385,7 +222,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
                     "/v2.0/.well-known/openid-configuration",
                     web::get().to(metadata::openid_configuration),
                 )
-                .route("/discovery/v2.0/keys", web::get().to(keys::jwks))
+                .route("/discovery/v2.0/keys", web::get().to(metadata::jwks))
                 .route("/oauth2/v2.0/authorize", web::get().to(authorize::get))
                 .route("/oauth2/v2.0/authorize", web::post().to(authorize::post))
                 .route("/oauth2/v2.0/token", web::post().to(token::post))

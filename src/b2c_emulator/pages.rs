@@ -1,110 +1,31 @@
-//! HTML of the emulator: templates (embedded, autoescaped), the error page, static files, the
+//! HTML of the emulator: rendering pages (templates in `templates`), static files, the
 //! Content-Security-Policy, `/healthz`.
 //!
 //! Owns: the Tera instance built from templates/b2c_emulator (names end in .html so every value is
 //! escaped), the stylesheet and the one external script (auto-submit of form_post). Never: inline
 //! script or style, so the CSP can forbid them.
 
-use std::sync::OnceLock;
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
+pub(crate) use super::errors::error_page;
 use super::errors::EmulatorError;
-use super::{AppRegistration, Tenant};
-
-const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "base.html",
-        include_str!("../../templates/b2c_emulator/base.html"),
-    ),
-    (
-        "error.html",
-        include_str!("../../templates/b2c_emulator/error.html"),
-    ),
-    (
-        "signin.html",
-        include_str!("../../templates/b2c_emulator/signin.html"),
-    ),
-    (
-        "signup.html",
-        include_str!("../../templates/b2c_emulator/signup.html"),
-    ),
-    (
-        "mfa.html",
-        include_str!("../../templates/b2c_emulator/mfa.html"),
-    ),
-    (
-        "reset.html",
-        include_str!("../../templates/b2c_emulator/reset.html"),
-    ),
-    (
-        "reset_password.html",
-        include_str!("../../templates/b2c_emulator/reset_password.html"),
-    ),
-    (
-        "edit.html",
-        include_str!("../../templates/b2c_emulator/edit.html"),
-    ),
-    (
-        "form_post.html",
-        include_str!("../../templates/b2c_emulator/form_post.html"),
-    ),
-    (
-        "signed_out.html",
-        include_str!("../../templates/b2c_emulator/signed_out.html"),
-    ),
-    (
-        "outbox.html",
-        include_str!("../../templates/b2c_emulator/outbox.html"),
-    ),
-];
+use super::templates;
+use super::tenant::{AppRegistration, Tenant};
 
 const STYLESHEET: &str = include_str!("../../assets/b2c_emulator/b2c.css");
 const FORM_POST_SCRIPT: &str = include_str!("../../assets/b2c_emulator/form_post.js");
-
-fn build_templates() -> Result<tera::Tera, String> {
-    let mut tera = tera::Tera::default();
-    tera.add_raw_templates(TEMPLATES.iter().copied())
-        .map_err(|e| format!("{e:?}"))?;
-    Ok(tera)
-}
-
-fn templates() -> Result<&'static tera::Tera, EmulatorError> {
-    static TERA: OnceLock<Result<tera::Tera, String>> = OnceLock::new();
-    TERA.get_or_init(build_templates)
-        .as_ref()
-        .map_err(|e| EmulatorError::Internal(anyhow::anyhow!("emulator templates: {e}")))
-}
 
 pub(crate) fn render(
     status: StatusCode,
     name: &str,
     ctx: &tera::Context,
 ) -> Result<HttpResponse, EmulatorError> {
-    let html = templates()?
-        .render(name, ctx)
-        .map_err(|e| EmulatorError::Internal(anyhow::anyhow!("rendering {name}: {e:?}")))?;
+    let html =
+        templates::render(name, ctx).map_err(|e| EmulatorError::Internal(anyhow::anyhow!(e)))?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(html))
-}
-
-/// B2C's "Sorry, but we're having trouble signing you in" page. Never fails.
-pub(crate) fn error_page(status: StatusCode, message: &str) -> HttpResponse {
-    let mut ctx = tera::Context::new();
-    ctx.insert("message", message);
-    ctx.insert("correlation_id", &uuid::Uuid::new_v4().to_string());
-    ctx.insert(
-        "timestamp",
-        &chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string(),
-    );
-    match render(status, "error.html", &ctx) {
-        Ok(response) => response,
-        Err(_) => HttpResponse::build(status)
-            .content_type("text/plain; charset=utf-8")
-            .body(message.to_string()),
-    }
 }
 
 /// Scripts and styles from our origin only; forms may post to ourselves and to the app's
@@ -165,7 +86,7 @@ mod tests {
 
     #[test]
     fn templates_parse_and_escape() {
-        let tera = build_templates().unwrap();
+        let tera = templates::build_templates().unwrap();
         let mut ctx = tera::Context::new();
         ctx.insert("message", "<script>x</script>");
         ctx.insert("correlation_id", "c");

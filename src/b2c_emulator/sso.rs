@@ -11,7 +11,7 @@ use actix_web::HttpRequest;
 use sqlx::SqlitePool;
 
 use super::store::{now, random_token, sha256_hex};
-use super::FlowKind;
+use super::tenant::FlowKind;
 
 pub(crate) const SSO_COOKIE: &str = "x-ms-cpim-sso-emulator";
 pub(crate) const SSO_TTL_SECS: i64 = 24 * 60 * 60;

@@ -17,11 +17,11 @@ use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 use subtle::ConstantTimeEq;
 
-use super::authorize::AuthRequest;
+use super::auth_request::AuthRequest;
 use super::errors::with_correlation;
 use super::store::{now, random_token, sha256_hex};
+use super::tenant::Tenant;
 use super::users::{self, User};
-use super::Tenant;
 
 pub(crate) const CODE_TTL_SECS: i64 = 10 * 60;
 pub(crate) const ID_TOKEN_TTL_SECS: i64 = 60 * 60;
@@ -590,7 +590,7 @@ async fn issue_external_id_tokens(
         email: &user.email,
         roles: user.role.as_deref().into_iter().collect(),
         acrs: if mfa_flow {
-            vec![super::EXTERNAL_ID_AUTH_CONTEXT]
+            vec![super::auth_context::EXTERNAL_ID_AUTH_CONTEXT]
         } else {
             Vec::new()
         },

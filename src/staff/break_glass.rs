@@ -11,13 +11,15 @@
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use sqlx::Row;
 
 use super::{check_csrf, enter, search};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
+use crate::auth::flow::start_flow;
 use crate::auth::pending::Purpose;
-use crate::auth::routes::start_flow;
+use crate::auth::reauth::{ReauthPurpose, Reauthenticated};
 use crate::auth::{random_token, reason, session, Clinician, Role, SignedInUser};
 use crate::db;
 use crate::state::AppState;
@@ -250,9 +252,28 @@ async fn deny(
     Ok(error_page(StatusCode::FORBIDDEN, title, message, ctx))
 }
 
-/// The reply of a break-the-glass re-authentication (called from the sign-in callback once
+/// Finishes break-the-glass re-authentications; startup registers it for the sign-in callback.
+pub struct BreakGlassCompletion;
+
+impl ReauthPurpose for BreakGlassCompletion {
+    fn complete<'a>(
+        &'a self,
+        state: &'a AppState,
+        done: Reauthenticated<'a>,
+    ) -> LocalBoxFuture<'a, Result<HttpResponse, AppError>> {
+        Box::pin(complete_break_glass(
+            state,
+            done.session,
+            done.meta,
+            done.user,
+            done.request,
+        ))
+    }
+}
+
+/// The reply of a break-the-glass re-authentication (handed over by the sign-in callback once
 /// the token is fully validated). Grants access only if every condition holds.
-pub async fn complete_break_glass(
+async fn complete_break_glass(
     state: &AppState,
     session: &Session,
     meta: &RequestMeta,

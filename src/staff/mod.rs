@@ -22,7 +22,7 @@ use crate::auth::{session, Clinician};
 use crate::state::AppState;
 use crate::web::{csrf, AppError};
 
-pub use break_glass::{break_glass_form, break_glass_start, complete_break_glass};
+pub use break_glass::{break_glass_form, break_glass_start, BreakGlassCompletion};
 pub use chart::visit as chart_visit;
 pub use chart::{chart, lab, section};
 pub use codes::{issue_code, revoke_code};

@@ -6,7 +6,7 @@ use subtle::ConstantTimeEq;
 pub const FIELD: &str = "csrf_token";
 
 pub fn new_token() -> String {
-    crate::auth::random_token(32)
+    crate::auth::secrets::random_token(32)
 }
 
 pub fn matches(expected: &str, given: &str) -> bool {
