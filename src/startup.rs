@@ -448,7 +448,7 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         )
         .route(
             "/account/notifications",
-            web::post().to(notifications::setting),
+            web::post().to(notifications::setting::setting),
         )
         .route("/dev/outbox", web::get().to(notifications::outbox::page))
         // Clinicians.

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use super::entry::GENESIS;
 use super::key::{AuditKey, Purpose};
-use super::GENESIS;
 use crate::db::Pool;
 
 #[derive(Serialize)]

@@ -18,7 +18,8 @@ use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
 use super::chain::{head_mac, head_mac_ok, keyed_hash, Canonical, Checkpoint};
-use super::{AuditError, AuditKey, Entry};
+use super::entry::{AuditError, Entry};
+use super::key::AuditKey;
 use crate::db::Pool;
 
 /// The longest one batch may take, lock wait included, before its requests get the 503.
@@ -255,9 +256,9 @@ pub async fn checkpoint(
     pool: &Pool,
     key: &AuditKey,
     earlier: &[Checkpoint],
-) -> anyhow::Result<Result<Checkpoint, super::Verification>> {
-    match super::verify(pool, key, earlier).await? {
-        super::Verification::Whole {
+) -> anyhow::Result<Result<Checkpoint, super::chain::Verification>> {
+    match super::chain::verify(pool, key, earlier).await? {
+        super::chain::Verification::Whole {
             entries, head_hash, ..
         } => {
             let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

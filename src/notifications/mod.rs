@@ -7,49 +7,17 @@
 //! information (a condition, a message's text, a name) into a mail, log an address, or let a
 //! failed send fail the page that caused it. Other areas (appointments, renewals) add a `Kind`.
 
+mod kind;
 pub mod outbox;
 mod sender;
+pub mod setting;
 
 use sqlx::{Any, Row, Transaction};
 
 use crate::db::{self, Pool};
 
+pub use kind::Kind;
 pub use sender::{spawn_sender, Mailer, Wake};
-
-/// What happened. Each kind says the same few words and links to the portal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    NewMessage,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::NewMessage => "new_message",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Kind> {
-        match s {
-            "new_message" => Some(Kind::NewMessage),
-            _ => None,
-        }
-    }
-
-    /// Subject and text of the mail: the same for every recipient, with only the link added.
-    pub fn compose(self, link: &str) -> (String, String) {
-        match self {
-            Kind::NewMessage => (
-                "New message in your patient portal".to_string(),
-                format!(
-                    "You have a new message in your patient portal.\r\n\r\n\
-                     Sign in to read it: {link}\r\n\r\n\
-                     For your privacy, this e-mail does not say who wrote or what it is about.\r\n"
-                ),
-            ),
-        }
-    }
-}
 
 /// Queues a notification in the caller's transaction: it is sent only if that commits.
 pub async fn enqueue(
@@ -136,36 +104,4 @@ pub async fn patient_address(
     .fetch_optional(&mut **tx)
     .await?;
     row.map(|r| r.try_get::<String, _>(0)).transpose()
-}
-
-#[derive(Debug, serde::Deserialize)]
-pub struct SettingForm {
-    csrf_token: Option<String>,
-    enabled: Option<String>,
-}
-
-/// `POST /account/notifications`: a patient turns e-mail notifications on or off.
-pub async fn setting(
-    state: actix_web::web::Data<crate::state::AppState>,
-    session: actix_session::Session,
-    user: crate::auth::SignedIn,
-    form: actix_web::web::Form<SettingForm>,
-) -> Result<actix_web::HttpResponse, crate::web::AppError> {
-    use crate::web::{csrf, AppError};
-    let expected = crate::auth::session::csrf_token(&session).unwrap_or_default();
-    if !csrf::matches(&expected, form.csrf_token.as_deref().unwrap_or_default()) {
-        return Err(AppError::bad_request(
-            "This form has expired. Please go back, reload the page and try again.",
-        ));
-    }
-    let enabled = match form.enabled.as_deref() {
-        Some("on") => true,
-        Some("off") => false,
-        _ => return Err(AppError::bad_request("Choose on or off.")),
-    };
-    set_enabled(&state.pool, &user.0.subject, enabled).await?;
-    tracing::info!(subject = %user.0.subject, enabled, "notification setting changed");
-    Ok(actix_web::HttpResponse::SeeOther()
-        .insert_header(("Location", "/account"))
-        .finish())
 }

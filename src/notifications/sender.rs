@@ -12,7 +12,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::Row;
 use tokio::sync::Notify;
 
-use super::Kind;
+use super::kind::Kind;
 use crate::config::{Settings, SmtpUrl};
 use crate::db::{self, Pool};
 

@@ -10,8 +10,6 @@
 use sqlx::Row;
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
-use crate::db::Pool;
-
 /// Case- and accent-folded text: compatibility-decomposed (NFKD), combining marks dropped,
 /// lower-cased, and the Latin letters that do not decompose spelled as people type them
 /// without the key ("ß" -> "ss", "ø" -> "o", "ł" -> "l"). Non-Latin scripts are kept, only
@@ -41,8 +39,9 @@ pub fn fold(text: &str) -> String {
 
 /// Fills the search keys of every patient row that lacks them (rows stored before migration
 /// 0007). Batched, one transaction per batch; a no-op (one indexed lookup) once all are filled.
-/// Returns how many rows it filled.
-pub async fn fill_missing(pool: &Pool) -> Result<u64, sqlx::Error> {
+/// Returns how many rows it filled. Takes the sqlx pool itself (`db::Pool` is that type): `db`
+/// runs this right after the migrations, so this module must not depend on `db`.
+pub async fn fill_missing(pool: &sqlx::AnyPool) -> Result<u64, sqlx::Error> {
     const BATCH: i64 = 500;
     let mut filled = 0u64;
     loop {

@@ -15,7 +15,8 @@ use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use sqlx::Row;
 
-use super::{check_csrf, enter, search};
+use super::common::{check_csrf, enter};
+use super::search;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::flow::start_flow;
 use crate::auth::pending::Purpose;

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{clock, day, enter};
+use super::common::{clock, day, enter};
 use crate::access::{open_for_clinician, ChartAccess, Section, Viewer};
 use crate::activation;
 use crate::auth::Clinician;

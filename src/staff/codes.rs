@@ -6,8 +6,8 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::common::{check_csrf, day, enter, CsrfOnly};
 use super::search::{self, PatientRow};
-use super::{check_csrf, day, enter, CsrfOnly};
 use crate::access::viewer_of;
 use crate::activation;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::enter;
+use super::common::enter;
 use super::search::{self, Query, PAGE_SIZE};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::Clinician;

@@ -12,56 +12,13 @@ mod break_glass;
 pub mod care_team;
 mod chart;
 mod codes;
+mod common;
 pub mod directory;
 mod home;
 pub mod search;
-
-use actix_session::Session;
-
-use crate::auth::{session, Clinician};
-use crate::state::AppState;
-use crate::web::{csrf, AppError};
 
 pub use break_glass::{break_glass_form, break_glass_start, BreakGlassCompletion};
 pub use chart::visit as chart_visit;
 pub use chart::{chart, lab, section};
 pub use codes::{issue_code, revoke_code};
 pub use home::home;
-
-/// Every staff page starts here: the clinician is recorded in the directory on first sight.
-async fn enter(state: &AppState, clinician: &Clinician) -> Result<(), AppError> {
-    directory::record(&state.pool, &clinician.0).await?;
-    Ok(())
-}
-
-/// Every form carries the session's CSRF token.
-fn check_csrf(session: &Session, given: Option<&str>) -> Result<(), AppError> {
-    let expected = session::csrf_token(session).unwrap_or_default();
-    if csrf::matches(&expected, given.unwrap_or_default()) {
-        Ok(())
-    } else {
-        Err(AppError::bad_request(
-            "This form has expired. Please go back, reload the page and try again.",
-        ))
-    }
-}
-
-/// A form with nothing but the CSRF token (issue and revoke buttons).
-#[derive(Debug, serde::Deserialize)]
-pub struct CsrfOnly {
-    csrf_token: Option<String>,
-}
-
-/// "14:32 UTC".
-fn clock(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.format("%H:%M UTC").to_string())
-        .unwrap_or_default()
-}
-
-/// "3 December 2025".
-fn day(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.format("%-d %B %Y").to_string())
-        .unwrap_or_default()
-}

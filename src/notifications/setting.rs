@@ -1,0 +1,36 @@
+//! `POST /account/notifications`: the patient's on/off choice for e-mail notifications.
+//! A handler: it uses the queue's functions (`mod.rs`) and the state; nothing below imports it.
+
+use super::set_enabled;
+
+#[derive(Debug, serde::Deserialize)]
+pub struct SettingForm {
+    csrf_token: Option<String>,
+    enabled: Option<String>,
+}
+
+/// `POST /account/notifications`: a patient turns e-mail notifications on or off.
+pub async fn setting(
+    state: actix_web::web::Data<crate::state::AppState>,
+    session: actix_session::Session,
+    user: crate::auth::SignedIn,
+    form: actix_web::web::Form<SettingForm>,
+) -> Result<actix_web::HttpResponse, crate::web::AppError> {
+    use crate::web::{csrf, AppError};
+    let expected = crate::auth::session::csrf_token(&session).unwrap_or_default();
+    if !csrf::matches(&expected, form.csrf_token.as_deref().unwrap_or_default()) {
+        return Err(AppError::bad_request(
+            "This form has expired. Please go back, reload the page and try again.",
+        ));
+    }
+    let enabled = match form.enabled.as_deref() {
+        Some("on") => true,
+        Some("off") => false,
+        _ => return Err(AppError::bad_request("Choose on or off.")),
+    };
+    set_enabled(&state.pool, &user.0.subject, enabled).await?;
+    tracing::info!(subject = %user.0.subject, enabled, "notification setting changed");
+    Ok(actix_web::HttpResponse::SeeOther()
+        .insert_header(("Location", "/account"))
+        .finish())
+}
