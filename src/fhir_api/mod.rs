@@ -355,7 +355,7 @@ fn search_params(rtype: &str) -> Vec<Value> {
 
 /// `GET /fhir/r4/metadata`: public, as FHIR requires.
 pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
-    let smart = crate::smart::routes::endpoints(&state);
+    let smart = crate::smart::endpoints::endpoints(&state);
     let resources: Vec<Value> = RESOURCE_TYPES
         .iter()
         .map(|t| {

@@ -8,11 +8,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use super::draft::{self, parse_subject, Body, Category, Draft, CATEGORIES};
-use super::{
+use super::common::{
     attachment_response, check_csrf, message_items, plausible_id, refuse_oversized, refused_page,
-    store,
 };
+use super::draft::{self, parse_subject, Body, Category, Draft, CATEGORIES};
+use super::store;
 use crate::access::{LinkedPatient, Section};
 use crate::auth::{Role, SignedInUser};
 use crate::notifications;
@@ -82,8 +82,8 @@ pub async fn new_form(
         .map(|(code, label)| serde_json::json!({ "code": code, "label": label }))
         .collect();
     ctx.insert("categories", &categories);
-    ctx.insert("max_files", &super::MAX_FILES);
-    ctx.insert("max_mb", &(super::MAX_FILE_BYTES / (1024 * 1024)));
+    ctx.insert("max_files", &draft::MAX_FILES);
+    ctx.insert("max_mb", &(draft::MAX_FILE_BYTES / (1024 * 1024)));
     Ok(templates::page(StatusCode::OK, "messages_new.html", &ctx))
 }
 
@@ -156,8 +156,8 @@ pub async fn thread(
     ctx.insert("messages", &message_items(&view, "patient", &base));
     ctx.insert("reply_url", &format!("{base}/reply"));
     ctx.insert("back_url", "/messages");
-    ctx.insert("max_files", &super::MAX_FILES);
-    ctx.insert("max_mb", &(super::MAX_FILE_BYTES / (1024 * 1024)));
+    ctx.insert("max_files", &draft::MAX_FILES);
+    ctx.insert("max_mb", &(draft::MAX_FILE_BYTES / (1024 * 1024)));
     Ok(templates::page(
         StatusCode::OK,
         "messages_thread.html",

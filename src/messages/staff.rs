@@ -13,12 +13,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use super::common::{
+    attachment_response, check_csrf, message_items, plausible_id, refuse_oversized, refused_page,
+};
 use super::draft::{self, Body, Draft};
 use super::patient::see_other;
-use super::{
-    attachment_response, check_csrf, message_items, plausible_id, refuse_oversized, refused_page,
-    store,
-};
+use super::store;
 use crate::access::{open_for_clinician, ChartAccess, Section, Viewer};
 use crate::auth::{Clinician, Role};
 use crate::staff::directory;
@@ -203,8 +203,8 @@ pub async fn thread(
     ctx.insert("reply_url", &format!("{base}/reply"));
     ctx.insert("update_url", &format!("{base}/update"));
     ctx.insert("back_url", "/staff/messages");
-    ctx.insert("max_files", &super::MAX_FILES);
-    ctx.insert("max_mb", &(super::MAX_FILE_BYTES / (1024 * 1024)));
+    ctx.insert("max_files", &draft::MAX_FILES);
+    ctx.insert("max_mb", &(draft::MAX_FILE_BYTES / (1024 * 1024)));
     Ok(templates::page(
         StatusCode::OK,
         "messages_thread.html",

@@ -13,7 +13,9 @@ use super::model::{
     CarePlan, Condition, DiagnosticReport, Encounter, Goal, ImagingStudy, Immunization,
     Observation, ObservationCategory, Procedure,
 };
+// The visit-id rules live with the visit rows (`views`); re-exported for the pages.
 use super::views::{self, DateView};
+pub use super::views::{is_visit_id, visit_segment};
 
 /// A FHIR status code in words: "in-progress" reads "In progress".
 pub fn status_words(code: &str) -> String {
@@ -23,22 +25,6 @@ pub fn status_words(code: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => "Not recorded".to_owned(),
     }
-}
-
-/// The visit page's path segment for an encounter id, when the id is safe in a URL path (FHIR
-/// ids are `[A-Za-z0-9-.]{1,64}`; anything else gets no link rather than a broken one).
-pub fn visit_segment(fhir_id: &str) -> Option<String> {
-    is_visit_id(fhir_id).then(|| fhir_id.to_owned())
-}
-
-/// Whether a URL segment can be a visit id at all (checked before anything is opened).
-pub fn is_visit_id(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-        && s != "."
-        && s != ".."
 }
 
 #[derive(Debug, Clone, Serialize)]

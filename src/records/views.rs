@@ -254,6 +254,22 @@ pub struct VisitRow {
     pub visit: Option<String>,
 }
 
+/// The visit page's path segment for an encounter id, when the id is safe in a URL path (FHIR
+/// ids are `[A-Za-z0-9-.]{1,64}`; anything else gets no link rather than a broken one).
+pub fn visit_segment(fhir_id: &str) -> Option<String> {
+    is_visit_id(fhir_id).then(|| fhir_id.to_owned())
+}
+
+/// Whether a URL segment can be a visit id at all (checked before anything is opened).
+pub fn is_visit_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && s != "."
+        && s != ".."
+}
+
 impl VisitRow {
     pub fn of(e: &Encounter) -> Self {
         VisitRow {
@@ -262,7 +278,7 @@ impl VisitRow {
             reason: e.reason.as_ref().map(|r| plain_name(&r.display)),
             provider: e.provider.clone(),
             organization: e.organization.clone(),
-            visit: super::care_views::visit_segment(&e.fhir_id),
+            visit: visit_segment(&e.fhir_id),
         }
     }
 }

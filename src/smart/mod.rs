@@ -9,6 +9,7 @@
 
 pub mod apps;
 pub mod connected;
+pub mod endpoints;
 pub mod keys;
 pub mod routes;
 pub mod scopes;

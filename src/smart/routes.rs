@@ -12,35 +12,18 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use tera::Context;
 
+use super::endpoints::endpoints;
 use super::scopes::{self, Scopes};
 use super::tokens::{self, Request, ACCESS_TTL};
 use super::{apps, keys};
 use crate::access::{self, LinkedPatient};
 use crate::audit::Action;
 use crate::auth::session;
-use crate::config::join_url;
 use crate::fhir_api::{self, base_url};
 use crate::records::store;
 use crate::state::AppState;
 use crate::web::page::page_context;
 use crate::web::{csrf, templates, AppError};
-
-pub struct Endpoints {
-    pub authorize: String,
-    pub token: String,
-    pub revoke: String,
-    pub jwks: String,
-}
-
-pub fn endpoints(state: &AppState) -> Endpoints {
-    let at = |p: &str| join_url(&state.settings.public_url, p);
-    Endpoints {
-        authorize: at("/smart/authorize"),
-        token: at("/smart/token"),
-        revoke: at("/smart/revoke"),
-        jwks: at("/smart/jwks"),
-    }
-}
 
 fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
     HttpResponse::build(status)

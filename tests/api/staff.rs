@@ -457,6 +457,80 @@ async fn breaking_the_glass_with_someone_elses_sign_in_is_refused() {
         .any(|r| r.0 == "break_glass" && r.3.as_deref() == Some("subject_mismatch")));
 }
 
+/// The callback hands a validated re-authentication to break-the-glass (`ReauthPurpose`); these
+/// are the ways someone might try to finish one that is not theirs, or finish one twice.
+#[tokio::test]
+async fn a_replayed_break_glass_completion_grants_nothing_more() {
+    let (app, _recs, ids) = app_with_patients(1).await;
+    let id = &ids[0];
+    let b = signed_in(&app, &CLINICIAN).await;
+    let started = request_break_glass(&app, &b, id).await;
+    let token = sign(&claims_of(&app, &started, &CLINICIAN), 0);
+    let resp = app.reply(&b, &started, token.clone()).await;
+    assert_redirect_to(&resp, &format!("/staff/patients/{id}"));
+
+    // The same reply again, in the same browser and in another signed in as the same clinician
+    // (the grant is the clinician's, so the other browser may open the chart; it adds nothing).
+    let again = app.reply(&b, &started, token.clone()).await;
+    assert!(again.status().is_client_error(), "{}", again.status());
+    let other = signed_in(&app, &CLINICIAN).await;
+    let elsewhere = app.reply(&other, &started, token).await;
+    assert!(
+        elsewhere.status().is_client_error(),
+        "{}",
+        elsewhere.status()
+    );
+
+    assert_eq!(granted(&app).await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'break_glass' AND outcome = 'success'"
+        )
+        .await,
+        1,
+        "one grant, one entry"
+    );
+}
+
+#[tokio::test]
+async fn a_break_glass_request_completed_elsewhere_is_not_granted_again() {
+    let (app, _recs, ids) = app_with_patients(1).await;
+    let id = &ids[0];
+    let b = signed_in(&app, &CLINICIAN).await;
+    let started = request_break_glass(&app, &b, id).await;
+    // As if another reply had already turned this request into a (now ended) grant.
+    let now = chrono::Utc::now().timestamp();
+    sqlx::query("UPDATE break_glass SET granted_at = $1, expires_at = $1")
+        .bind(now)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let resp = app
+        .reply(
+            &b,
+            &started,
+            sign(&claims_of(&app, &started, &CLINICIAN), 0),
+        )
+        .await;
+    assert_eq!(resp.status(), 403);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("already been completed"));
+    assert_eq!(
+        app.get(&b, &format!("/staff/patients/{id}")).await.status(),
+        403
+    );
+    assert!(app
+        .audit_rows()
+        .await
+        .iter()
+        .any(|r| r.0 == "break_glass" && r.3.as_deref() == Some("request_used")));
+}
+
 #[tokio::test]
 async fn search_finds_by_name_birth_date_and_mrn_and_shows_only_identifying_fields() {
     let (app, recs, ids) = app_with_patients(4).await;
