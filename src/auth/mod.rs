@@ -1,10 +1,11 @@
 //! The relying party: B2C user flows, token checks, sessions, and who the caller is.
 //!
 //! Owns: sign-in/sign-out routes, the id_token checks (on top of `openidconnect`), the
-//! server-side session store, the deny-by-default gate and the `SignedIn`/`Clinician`
-//! extractors. Never: reads patient records, or accepts an identity that did not come
+//! server-side session store, the deny-by-default gate, the `SignedIn`/`Clinician`
+//! extractors and the clinician directory (filled at sign-in). Never: reads patient records, or accepts an identity that did not come
 //! through the configured MFA sign-up/sign-in user flow.
 
+pub mod directory;
 pub mod extract;
 pub mod flow;
 pub mod gate;

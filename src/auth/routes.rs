@@ -120,7 +120,7 @@ async fn callback(
             // is no session (and the 503 page), never a sign-in without its record.
             audit_ok(&state, &meta, &user, Action::SignIn).await?;
             // A clinician's sign-in puts them in the directory (care teams, access logs).
-            crate::staff::directory::record(&state.pool, &user).await?;
+            super::directory::record(&state.pool, &user).await?;
             session::start(&session, &user, &verified.raw_id_token)?;
             tracing::info!(subject = %user.subject, role = user.role.as_str(), "signed in");
             // A return path stored before it was checked this strictly falls back to the default.
@@ -385,7 +385,7 @@ pub fn user_from_claims(claims: &B2cIdTokenClaims, settings: &Settings) -> Signe
         IdentityProvider::Emulator {
             flavour: Flavour::ExternalId,
             ..
-        } => external_id_policy(crate::b2c_emulator::EXTERNAL_ID_AUTH_CONTEXT),
+        } => external_id_policy(crate::b2c_emulator::auth_context::EXTERNAL_ID_AUTH_CONTEXT),
         _ => token_policy(claims).unwrap_or_default(),
     };
     SignedInUser {

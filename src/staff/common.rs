@@ -3,7 +3,7 @@
 
 use actix_session::Session;
 
-use super::directory;
+use crate::auth::directory;
 use crate::auth::{session, Clinician};
 use crate::state::AppState;
 use crate::web::{csrf, AppError};

@@ -13,7 +13,6 @@ pub mod care_team;
 mod chart;
 mod codes;
 mod common;
-pub mod directory;
 mod home;
 pub mod search;
 

@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use crate::auth::{Role, SignedInUser};
+use super::user::{Role, SignedInUser};
 use crate::db::{self, Pool};
 
 /// Records the clinician on first sight, and follows later changes of name or e-mail. A
