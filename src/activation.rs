@@ -8,6 +8,7 @@
 use rand::Rng;
 use sqlx::Row;
 
+use crate::access::ActingGrant;
 use crate::auth::hash;
 use crate::db::{self, Pool};
 
@@ -73,6 +74,20 @@ pub async fn issue(pool: &Pool, patient_id: &str, issued_by: &str) -> Result<Iss
         code,
         expires_at,
     })
+}
+
+/// Issues a code for the grant's patient, by the grant's clinician (`staff` pages).
+pub async fn issue_under(pool: &Pool, grant: &ActingGrant) -> Result<Issued, sqlx::Error> {
+    issue(pool, grant.patient_id(), &grant.clinician().subject).await
+}
+
+/// Revokes an outstanding code of the grant's patient (`staff` pages).
+pub async fn revoke_under(
+    pool: &Pool,
+    grant: &ActingGrant,
+    code_id: &str,
+) -> Result<bool, sqlx::Error> {
+    revoke(pool, grant.patient_id(), code_id).await
 }
 
 /// Revokes a patient's outstanding code. Returns whether one was revoked.
