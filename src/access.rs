@@ -3,6 +3,11 @@
 //! A `ChartAccess` is the only key to the record store (`records::store`), and this module is
 //! the only place that makes one. Making one commits an audit entry first; if the audit store
 //! cannot take it, there is no access and the page is not shown (503).
+//!
+//! Who asks is a type too: a patient comes as `LinkedPatient` (their own record, from the
+//! session), a clinician as `auth::Clinician`, so a patient's session cannot reach
+//! `open_for_clinician`. Acting for a patient without reading the chart (activation codes)
+//! needs an `ActingGrant`, made here by the same care-team/break-the-glass rule.
 
 use std::future::Future;
 use std::pin::Pin;

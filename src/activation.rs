@@ -4,6 +4,10 @@
 //! birth. Codes are random, stored only as hashes, single use, expire after 14 days, and lock
 //! after 5 wrong tries. Wrong attempts per account are limited too, so guessing is slow, and the
 //! answer never says which of code and date of birth was wrong.
+//!
+//! Staff issue and revoke under an `access::ActingGrant` (`issue_under`, `revoke_under`), so
+//! the right to act for the patient is proved by the argument; `issue`/`revoke` by bare id
+//! are for the operator's command line and the demo seed.
 
 use rand::Rng;
 use sqlx::Row;
