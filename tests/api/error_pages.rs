@@ -78,3 +78,23 @@ async fn a_patients_error_pages_show_their_own_header() {
     assert_own_header(&page, &PATIENT_A);
     assert!(page.contains("href=\"/records\""), "the patient's own menu");
 }
+
+#[tokio::test]
+async fn the_503_page_of_a_refused_audit_entry_shows_the_patients_own_header() {
+    let app = spawn_app().await;
+    let id = app
+        .seed(&demo_patients(1, 43, chrono::Utc::now().date_naive())[0])
+        .await;
+    app.link(&id, &PATIENT_A).await;
+    let b = signed_in(&app, &PATIENT_A).await;
+    sqlx::query(
+        "CREATE TRIGGER audit_full BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    let resp = app.get(&b, "/records").await;
+    assert_eq!(resp.status(), 503);
+    assert_own_header(&resp.text().await.unwrap(), &PATIENT_A);
+}
