@@ -1,7 +1,7 @@
 //! One audit entry: what happened (`Action`), how it ended (`Outcome`), who did it (`Actor`), the
-//! request facts (`RequestMeta`), and the failure policy (`AuditError` → the 503 page).
+//! request facts (`RequestMeta`), and `AuditError` (which `web::errors` turns into the 503 page).
 //!
-//! Below the chain and the writer: it imports neither.
+//! Below the chain and the writer: it imports neither, nor the web layer.
 
 use serde::Serialize;
 
@@ -122,14 +122,6 @@ pub enum AuditError {
 impl From<sqlx::Error> for AuditError {
     fn from(e: sqlx::Error) -> Self {
         AuditError::Store(std::sync::Arc::new(e))
-    }
-}
-
-/// The one failure policy: no audit entry, no page. Logged by Display (no values), once here.
-impl From<AuditError> for crate::web::AppError {
-    fn from(e: AuditError) -> Self {
-        tracing::error!(error = %e, "audit entry not committed; answering 503");
-        crate::web::AppError::Unavailable("audit store unavailable".into())
     }
 }
 

@@ -8,7 +8,7 @@
 //!
 //! Failure policy, written once: an entry that is not committed is an error
 //! ([`AuditError`]), and every such error becomes the 503 page (`From<AuditError> for
-//! AppError` in `entry.rs`). Nothing that shows data or changes state may go on without its entry.
+//! AppError` in `web/errors.rs`). Nothing that shows data or changes state may go on without its entry.
 
 mod chain;
 mod entry;

@@ -256,7 +256,8 @@ pub fn start(session: &Session, user: &SignedInUser, id_token: &str) -> anyhow::
     session.renew();
     session.insert(USER, user)?;
     session.insert(ID_TOKEN, id_token)?;
-    session.insert(CSRF, crate::web::csrf::new_token())?;
+    // The form token `web::csrf` checks: 32 random bytes, made here with the session.
+    session.insert(CSRF, super::secrets::random_token(32))?;
     let now = db::now();
     session.insert(CREATED_AT, now)?;
     session.insert(LAST_SEEN, now)?;

@@ -1,7 +1,6 @@
-//! What the patient's and the staff side of messages share: the CSRF check, id and size checks,
-//! refusal pages, how a thread's messages are shown, attachment downloads. Below the handlers.
+//! What the patient's and the staff side of messages share: id and size checks, refusal pages,
+//! how a thread's messages are shown, attachment downloads. Below the handlers.
 
-use actix_session::Session;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -9,22 +8,9 @@ use tera::Context;
 
 use super::draft::{self, MAX_FILES, MAX_FILE_BYTES};
 use super::store;
-use crate::auth::session;
 use crate::web::errors::error_page;
 use crate::web::page::format_time;
-use crate::web::{csrf, AppError};
-
-/// Every form carries the session's CSRF token; multipart forms too.
-pub(super) fn check_csrf(session: &Session, given: Option<&str>) -> Result<(), AppError> {
-    let expected = session::csrf_token(session).unwrap_or_default();
-    if csrf::matches(&expected, given.unwrap_or_default()) {
-        Ok(())
-    } else {
-        Err(AppError::bad_request(
-            "This form has expired. Please go back, reload the page and try again.",
-        ))
-    }
-}
+use crate::web::AppError;
 
 /// Ids in our URLs are UUIDs; anything else is no page of ours.
 pub(super) fn plausible_id(id: &str) -> Result<(), AppError> {

@@ -15,7 +15,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use sqlx::Row;
 
-use super::common::{check_csrf, enter};
+use super::common::enter;
 use super::search;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::flow::start_flow;
@@ -24,6 +24,7 @@ use crate::auth::reauth::{ReauthPurpose, Reauthenticated};
 use crate::auth::{random_token, reason, session, Clinician, Role, SignedInUser};
 use crate::db;
 use crate::state::AppState;
+use crate::web::csrf::CsrfForm;
 use crate::web::errors::error_page;
 use crate::web::page::{page_context, redirect};
 use crate::web::{templates, AppError};
@@ -51,7 +52,6 @@ pub const REASONS: &[(&str, &str)] = &[
 pub struct BreakGlassForm {
     reason: Option<String>,
     details: Option<String>,
-    csrf_token: Option<String>,
 }
 
 /// A stated reason: a known code and some free text, tidied.
@@ -139,7 +139,7 @@ pub async fn break_glass_form(
     Ok(form_page(
         &state,
         &session,
-        &c.0,
+        c.user(),
         &patient,
         None,
         None,
@@ -155,9 +155,8 @@ pub async fn break_glass_start(
     session: Session,
     c: Clinician,
     id: web::Path<String>,
-    form: web::Form<BreakGlassForm>,
+    form: CsrfForm<BreakGlassForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, form.csrf_token.as_deref())?;
     enter(&state, &c).await?;
     let patient = search::identify(&state.pool, &id)
         .await?
@@ -168,7 +167,7 @@ pub async fn break_glass_start(
             return Ok(form_page(
                 &state,
                 &session,
-                &c.0,
+                c.user(),
                 &patient,
                 Some(&form),
                 Some(message),
@@ -182,14 +181,14 @@ pub async fn break_glass_start(
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&request_id)
-    .bind(&c.0.subject)
+    .bind(&c.subject)
     .bind(&patient.id)
     .bind(reason.code)
     .bind(&reason.text)
     .bind(db::now())
     .execute(&state.pool)
     .await?;
-    tracing::info!(subject = %c.0.subject, "break-the-glass requested; re-authenticating");
+    tracing::info!(subject = %c.subject, "break-the-glass requested; re-authenticating");
     let policy = state.policies.susi.clone();
     start_flow(
         &req,

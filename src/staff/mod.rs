@@ -6,6 +6,8 @@
 //! team or a live break-the-glass grant and writes the audit entry first. This module must
 //! never read patient data any other way, except the identifying fields (name, date of birth,
 //! MRN) that search results, the break-the-glass form and the printed activation code show.
+//! Activation codes are issued and revoked under an `access::ActingGrant`; forms are read
+//! through `web::csrf::CsrfForm`.
 //! Care teams are changed only from the command line (`care_team`), never from the web.
 
 mod break_glass;
