@@ -171,7 +171,7 @@ impl Application {
                     (registration.client_id, registration.client_secret);
                 let emulator_policies = b2c_emulator::Policies::default();
                 extra_roots.push(dev_cert.cert.clone());
-                if let Some(summary) = crate::seed::demo_data(&pool).await? {
+                if let Some(summary) = crate::demo::seed::demo_data(&pool).await? {
                     // Printed, not logged: these are demo credentials meant for the developer.
                     println!("{summary}");
                 }

@@ -68,7 +68,7 @@ async fn records_import_idempotently_on_postgres() {
     let pool = patient_portal::db::connect(&url)
         .await
         .expect("migrations apply on PostgreSQL");
-    let records = patient_portal::records::demo::demo_patients(2, 11, today());
+    let records = patient_portal::demo::demo_patients(2, 11, today());
     let (first, counts) = patient_portal::records::store::save_record(&pool, &records[0])
         .await
         .unwrap();
@@ -160,7 +160,7 @@ async fn the_portal_signs_in_and_audits_on_postgres() {
         ..Default::default()
     })
     .await;
-    let record = &patient_portal::records::demo::demo_patients(1, 3, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 3, today())[0];
     let id = app.seed(record).await;
     app.link(&id, &PATIENT_A).await;
     let b = app.browser();
@@ -198,7 +198,7 @@ async fn staff_search_ignores_accents_and_case_on_postgres() {
     let pool = patient_portal::db::connect(&url)
         .await
         .expect("migrations apply on PostgreSQL");
-    let mut record = patient_portal::records::demo::demo_patients(1, 11, today()).remove(0);
+    let mut record = patient_portal::demo::demo_patients(1, 11, today()).remove(0);
     record.patient.given = "María".into();
     record.patient.family = "Guzmán".into();
     record.patient.mrn.value = "MRN-Ab12c".into();
@@ -306,7 +306,7 @@ async fn the_portal_recovers_by_itself_when_postgresql_goes_away_and_comes_back_
         ..Default::default()
     })
     .await;
-    let record = &patient_portal::records::demo::demo_patients(1, 5, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 5, today())[0];
     let id = app.seed(record).await;
     app.link(&id, &PATIENT_A).await;
     let b = Arc::new(app.browser());

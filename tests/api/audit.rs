@@ -9,7 +9,7 @@ fn today() -> chrono::NaiveDate {
 }
 
 async fn linked_patient(app: &TestApp) -> (Browser, String) {
-    let record = &patient_portal::records::demo::demo_patients(1, 7, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 7, today())[0];
     let id = app.seed(record).await;
     app.link(&id, &PATIENT_A).await;
     let b = app.browser();
@@ -152,7 +152,7 @@ async fn entries_hold_no_names_emails_or_tokens() {
     let app = spawn_app().await;
     let (b, _) = linked_patient(&app).await;
     app.get(&b, "/records/access-log").await;
-    let record = &patient_portal::records::demo::demo_patients(1, 7, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 7, today())[0];
     let rows = sqlx::query("SELECT actor_subject, actor_role, action, patient_id, outcome, detail, request_id, client_ip FROM audit_log")
         .fetch_all(&app.pool)
         .await

@@ -20,7 +20,7 @@ struct World {
 }
 
 async fn world(app: &TestApp) -> World {
-    let record = &patient_portal::records::demo::demo_patients(1, 11, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 11, today())[0];
     let id = app.seed(record).await;
     app.link(&id, &PATIENT_A).await;
     app.add_to_care_team(&id, &CLINICIAN).await;

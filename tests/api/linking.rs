@@ -10,7 +10,7 @@ fn today() -> chrono::NaiveDate {
 
 /// A record with a code issued for it, and a signed-in patient without a record.
 async fn setup(app: &TestApp, who: &Person) -> (Browser, String, String, String) {
-    let record = &patient_portal::records::demo::demo_patients(1, 21, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 21, today())[0];
     let patient_id = app.seed(record).await;
     let issued = patient_portal::activation::issue(&app.pool, &patient_id, CLINICIAN.subject)
         .await
@@ -177,7 +177,7 @@ async fn an_account_with_a_record_cannot_link_a_second_one() {
     let app = spawn_app().await;
     let (b, first, code, dob) = setup(&app, &PATIENT_A).await;
     assert_redirect_to(&try_link(&app, &b, &code, &dob).await, "/records");
-    let second_record = &patient_portal::records::demo::demo_patients(2, 22, today())[1];
+    let second_record = &patient_portal::demo::demo_patients(2, 22, today())[1];
     let second = app.seed(second_record).await;
     let issued = patient_portal::activation::issue(&app.pool, &second, CLINICIAN.subject)
         .await

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use patient_portal::records::demo::demo_patients;
+use patient_portal::demo::demo_patients;
 use patient_portal::records::model::PatientRecord;
 use sqlx::Row;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -928,7 +928,7 @@ async fn an_unlinked_patient_is_sent_to_activate_and_clinicians_cannot_use_the_p
 #[tokio::test]
 async fn the_demo_patient_has_a_conversation_with_an_unread_answer() {
     let app = spawn_app().await;
-    patient_portal::seed::demo_data(&app.pool)
+    patient_portal::demo::seed::demo_data(&app.pool)
         .await
         .unwrap()
         .expect("an empty database is seeded");

@@ -38,7 +38,7 @@ async fn activate(app: &TestApp, b: &Browser, code: &str, birth_date: &str) -> r
 #[tokio::test]
 async fn an_operator_issues_a_code_that_links_the_patient_and_is_audited() {
     let app = spawn_app().await;
-    let record = &patient_portal::records::demo::demo_patients(1, 31, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 31, today())[0];
     let patient_id = app.seed(record).await;
 
     let out = issue(&app, &record.patient.mrn.value);
@@ -82,7 +82,7 @@ async fn an_operator_issues_a_code_that_links_the_patient_and_is_audited() {
 #[tokio::test]
 async fn no_code_for_an_unknown_mrn_or_a_linked_record() {
     let app = spawn_app().await;
-    let record = &patient_portal::records::demo::demo_patients(1, 32, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 32, today())[0];
     let patient_id = app.seed(record).await;
     app.link(&patient_id, &PATIENT_A).await;
 
@@ -103,7 +103,7 @@ async fn no_code_for_an_unknown_mrn_or_a_linked_record() {
 #[tokio::test]
 async fn without_its_audit_entry_the_code_is_neither_shown_nor_usable() {
     let app = spawn_app().await;
-    let record = &patient_portal::records::demo::demo_patients(1, 33, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 33, today())[0];
     app.seed(record).await;
     // The audit store refuses every new entry.
     sqlx::query(

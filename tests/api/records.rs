@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, Utc};
-use patient_portal::records::demo::demo_patients;
+use patient_portal::demo::demo_patients;
 use patient_portal::records::model::{
     systems, Concept, Mrn, Observation, ObservationCategory, ObservationValue, Patient,
     PatientRecord, Quantity, Sex,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use base64::Engine as _;
 use chrono::{NaiveDate, Utc};
 use jsonwebtoken::{DecodingKey, Validation};
-use patient_portal::records::demo::demo_patients;
+use patient_portal::demo::demo_patients;
 use patient_portal::records::model::PatientRecord;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

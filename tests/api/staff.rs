@@ -1,7 +1,7 @@
 //! Clinician pages: who reaches them, care-team charts, break-the-glass with a fresh MFA
 //! sign-in, search that shows only identifying fields, activation codes.
 
-use patient_portal::records::demo::demo_patients;
+use patient_portal::demo::demo_patients;
 use patient_portal::records::model::PatientRecord;
 use serde_json::json;
 use sqlx::Row;

@@ -750,7 +750,7 @@ impl TestApp {
         assert_eq!(resp.status(), 302, "sign-in of {}", who.name);
     }
 
-    /// Stores a record (e.g. from `records::demo`) and returns the patient's opaque id.
+    /// Stores a record (e.g. from `demo`) and returns the patient's opaque id.
     pub async fn seed(&self, record: &patient_portal::records::model::PatientRecord) -> String {
         patient_portal::records::store::save_record(&self.pool, record)
             .await
