@@ -1,6 +1,8 @@
 //! The portal as a browser sees it: real TLS, random ports, a provider shaped like B2C.
 
+mod activation_codes;
 mod audit;
+mod break_glass;
 mod config;
 mod external_id;
 mod faults;
@@ -12,5 +14,6 @@ mod records;
 mod sessions;
 mod signin;
 mod smart;
-mod staff;
+mod staff_chart;
+mod staff_search;
 mod support;

@@ -12,6 +12,8 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use base64::Engine as _;
 use jsonwebtoken::{EncodingKey, Header};
 use patient_portal::config::Cli;
+use patient_portal::demo::demo_patients;
+use patient_portal::records::model::PatientRecord;
 use patient_portal::startup::Application;
 use patient_portal::tls;
 use rsa::pkcs1::EncodeRsaPrivateKey;
@@ -806,4 +808,69 @@ pub fn csrf_in(page: &str) -> String {
         .and_then(|e| e.value().attr("value"))
         .expect("a csrf token in the page")
         .to_string()
+}
+
+// ---- shared by the staff, records and messages tests ----
+
+/// `n` demo patients (seed 7), made today.
+pub fn records(n: usize) -> Vec<PatientRecord> {
+    demo_patients(n, 7, chrono::Utc::now().date_naive())
+}
+
+/// A portal with `n` demo patients stored; returns the app, the records and their ids.
+pub async fn app_with_patients(n: usize) -> (TestApp, Vec<PatientRecord>, Vec<String>) {
+    let app = spawn_app().await;
+    let recs = records(n);
+    let mut ids = Vec::new();
+    for r in &recs {
+        ids.push(app.seed(r).await);
+    }
+    (app, recs, ids)
+}
+
+/// A fresh browser signed in as `who`.
+pub async fn signed_in(app: &TestApp, who: &Person) -> Browser {
+    let b = app.browser();
+    app.sign_in_as(&b, who).await;
+    b
+}
+
+/// The session's CSRF token, from any page with the header's sign-out form.
+pub async fn csrf(app: &TestApp, b: &Browser) -> String {
+    let page = app.get(b, "/account").await.text().await.unwrap();
+    csrf_in(&page)
+}
+
+/// Posts a form from browser `b`.
+pub async fn post(
+    app: &TestApp,
+    b: &Browser,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    b.client
+        .post(app.url(path))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The one integer a query returns (`SELECT COUNT(*) ...`).
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::query(sql).fetch_one(&app.pool).await.unwrap().get(0)
+}
+
+/// Clinical details of a record that must not show where only identifying fields belong.
+pub fn phi_of(record: &PatientRecord) -> Vec<String> {
+    let mut phi: Vec<String> = record
+        .conditions
+        .iter()
+        .map(|c| c.code.display.clone())
+        .collect();
+    phi.extend(record.medications.iter().map(|m| m.code.display.clone()));
+    phi.extend(record.patient.address.clone());
+    phi.extend(record.patient.phone.clone());
+    phi
 }
