@@ -15,49 +15,12 @@ static CLEANED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
 
 /// A fresh, empty database for one test, or None (with a message) off CI without PostgreSQL.
 async fn fresh_database() -> Option<String> {
-    let admin = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("CI must run the PostgreSQL tests: set PORTAL_TEST_POSTGRES_URL");
-            }
-            eprintln!("PostgreSQL tests not run here: PORTAL_TEST_POSTGRES_URL is not set");
-            return None;
-        }
-    };
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at PORTAL_TEST_POSTGRES_URL: {e}"));
+    let pg = Postgres::connect("PostgreSQL tests").await?;
     // Databases left by earlier runs go once per run (this process's own are made after).
     CLEANED
-        .get_or_init(|| async {
-            let old = sqlx::query(
-                "SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE 'portal\\_test\\_%'",
-            )
-            .fetch_all(&pool)
-            .await
-            .unwrap_or_default();
-            for row in old {
-                let name: String = row.get(0);
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&pool)
-                    .await;
-            }
-        })
+        .get_or_init(|| pg.drop_databases_left_by_earlier_runs("portal_test"))
         .await;
-    let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&pool)
-        .await
-        .expect("create database");
-    let mut url = url::Url::parse(&admin).expect("PORTAL_TEST_POSTGRES_URL is a URL");
-    url.set_path(&format!("/{name}"));
-    Some(url.to_string())
-}
-
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+    Some(pg.create_database("portal_test").await.1)
 }
 
 #[tokio::test]

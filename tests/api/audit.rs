@@ -4,10 +4,6 @@ use sqlx::Row;
 
 use crate::support::*;
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 async fn linked_patient(app: &TestApp) -> (Browser, String) {
     let record = &patient_portal::demo::demo_patients(1, 7, today())[0];
     let id = app.seed(record).await;
@@ -15,30 +11,6 @@ async fn linked_patient(app: &TestApp) -> (Browser, String) {
     let b = app.browser();
     app.sign_in_as(&b, &PATIENT_A).await;
     (b, id)
-}
-
-fn verify(app: &TestApp) -> (i32, String) {
-    portal_audit(app, &["audit", "verify"])
-}
-
-/// Runs `patient-portal ARGS` against the app's database and key (PORTAL_DATA_DIR/audit.key).
-fn portal_audit(app: &TestApp, args: &[&str]) -> (i32, String) {
-    let out = portal_command(&app.data_dir)
-        .args(args)
-        .env("PORTAL_DATA_DIR", &app.data_dir)
-        .env(
-            "DATABASE_URL",
-            format!(
-                "sqlite://{}?mode=rwc",
-                app.data_dir.join("portal.sqlite").display()
-            ),
-        )
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-    )
 }
 
 #[tokio::test]

@@ -6,10 +6,6 @@ use sqlx::Row;
 
 use crate::support::*;
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 /// A patient (signed in, linked) and a clinician (signed in, on the care team) over one
 /// record, and every audited GET route with what would prove record data leaked.
 struct World {
@@ -104,25 +100,6 @@ async fn audit_count(app: &TestApp) -> i64 {
         .await
         .unwrap()
         .get(0)
-}
-
-fn verify(app: &TestApp) -> (i32, String) {
-    let out = portal_command(&app.data_dir)
-        .args(["audit", "verify"])
-        .env("PORTAL_DATA_DIR", &app.data_dir)
-        .env(
-            "DATABASE_URL",
-            format!(
-                "sqlite://{}?mode=rwc",
-                app.data_dir.join("portal.sqlite").display()
-            ),
-        )
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-    )
 }
 
 async fn exec(app: &TestApp, sql: &str) {
