@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use super::{Entry, ImportError, Reader};
+use super::entry::{Entry, ImportError};
+use super::reader::Reader;
 use crate::records::model::{systems, Allergy, AllergyCategory, ClinicalStatus, Criticality};
 
 impl Reader<'_, '_> {

@@ -2,8 +2,9 @@
 
 use serde_json::Value;
 
-use super::datatypes::{concept, list, period};
-use super::{Entry, ImportError, Reader};
+use super::datatypes::concept;
+use super::entry::{list, period, Entry, ImportError};
+use super::reader::Reader;
 use crate::records::model::{systems, CarePlan, CarePlanActivity, Goal};
 
 const REQUEST_STATUS: [&str; 7] = [

@@ -1,6 +1,7 @@
 //! Condition (the problem list).
 
-use super::{Entry, ImportError, Reader};
+use super::entry::{Entry, ImportError};
+use super::reader::Reader;
 use crate::records::model::{systems, ClinicalStatus, Condition};
 
 impl Reader<'_, '_> {

@@ -1,44 +1,10 @@
-//! FHIR data types shared by every resource: lists, Period, Coding, CodeableConcept,
+//! FHIR data types shared by every resource, read from plain JSON: Coding, CodeableConcept,
 //! HumanName, and FHIR date/dateTime.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
-use super::{Entry, ImportError};
 use crate::records::model::Concept;
-
-/// A list field; absent is empty.
-pub(super) fn list<'e>(e: &'e Entry, field: &str) -> Result<&'e [Value], ImportError> {
-    match e.get(field) {
-        None | Some(Value::Null) => Ok(&[]),
-        Some(Value::Array(a)) => Ok(a),
-        Some(_) => Err(e.err(field, "is not a list")),
-    }
-}
-
-/// A Period field's start and end.
-pub(super) type Span = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-
-pub(super) fn period(e: &Entry, field: &str) -> Result<Span, ImportError> {
-    let p = match e.get(field) {
-        None | Some(Value::Null) => return Ok((None, None)),
-        Some(Value::Object(p)) => p,
-        Some(_) => return Err(e.err(field, "is not a Period")),
-    };
-    let at = |k: &str| -> Result<Option<DateTime<Utc>>, ImportError> {
-        match p.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => parse_fhir_datetime(s).map(Some).ok_or_else(|| {
-                e.err(
-                    &format!("{field}.{k}"),
-                    format!("is not a date-time: {s:?}"),
-                )
-            }),
-            Some(_) => Err(e.err(&format!("{field}.{k}"), "is not a date-time")),
-        }
-    };
-    Ok((at("start")?, at("end")?))
-}
 
 /// A FHIR `Coding` (not a CodeableConcept) as a [`Concept`]; it must have a code.
 pub(super) fn coding(v: &Value) -> Result<Concept, String> {

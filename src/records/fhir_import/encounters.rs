@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::datatypes::{concept, parse_fhir_datetime};
-use super::{Entry, ImportError, Reader};
+use super::entry::{Entry, ImportError};
+use super::reader::Reader;
 use crate::records::model::{systems, Encounter};
 
 impl Reader<'_, '_> {

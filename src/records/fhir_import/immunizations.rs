@@ -1,6 +1,7 @@
 //! Immunization.
 
-use super::{Entry, ImportError, Reader};
+use super::entry::{Entry, ImportError};
+use super::reader::Reader;
 use crate::records::model::{systems, Immunization};
 
 impl Reader<'_, '_> {

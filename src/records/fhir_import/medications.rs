@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use super::datatypes::concept;
-use super::{Entry, ImportError, Reader};
+use super::entry::{Entry, ImportError};
+use super::reader::Reader;
 use crate::records::model::{systems, Concept, Medication, MedicationStatus};
 
 impl Reader<'_, '_> {

@@ -28,36 +28,42 @@
 //! ("2019-06-25", or partial "2019-06"/"2019") is taken as midnight UTC of its first day; a
 //! date-time with a time but no offset is refused (FHIR requires the offset).
 //!
-//! Where each part is read: the walk over the bundle, its entries and references here;
-//! `patient` (and demographics), `encounters`, `conditions`, `allergies`, `medications`,
-//! `immunizations`, `observations`, `procedures`, `care_plans` (and goals), `reports` (and imaging
-//! studies), each named after the chart section it fills; `datatypes` for the FHIR types they share.
+//! Where each part is read: the walk over the bundle here; its entries, the index references
+//! resolve through and the error type in `entry`; reference checks in `reader`; `patient` (and
+//! demographics), `encounters`, `conditions`, `allergies`, `medications`, `immunizations`,
+//! `observations`, `procedures`, `care_plans` (and goals), `reports` (and imaging studies), each
+//! named after the chart section it fills; `datatypes` for the FHIR types they share. Imports
+//! point one way: this file uses the parts, the parts use `reader`, `entry` and `datatypes`,
+//! never this file.
 
 mod allergies;
 mod care_plans;
 mod conditions;
 mod datatypes;
 mod encounters;
+mod entry;
 mod immunizations;
 mod medications;
 mod observations;
 mod patient;
 mod procedures;
+mod reader;
 mod reports;
 #[cfg(test)]
 mod test_bundles;
 
 pub use datatypes::parse_fhir_datetime;
+pub use entry::ImportError;
 pub use patient::derived_mrn;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
-use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::model::{Concept, PatientRecord};
-use datatypes::{concept, first_code, human_name_text, list};
+use super::model::PatientRecord;
+use entry::{Entry, Index, IMPORTED};
 use patient::{demographics, parse_patient};
+use reader::Reader;
 
 /// A bundle read into one patient's record.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,39 +72,6 @@ pub struct ParsedBundle {
     /// Resource types that were not imported, with how many of each.
     pub skipped: BTreeMap<String, usize>,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ImportError {
-    #[error("not a FHIR R4 Bundle: {0}")]
-    NotABundle(String),
-    #[error("the bundle holds no Patient; exactly one is required")]
-    NoPatient,
-    #[error("the bundle holds {0} Patients; exactly one is required")]
-    SeveralPatients(usize),
-    /// `resource` is "Observation 3f2c..." or, without an id, "entry 12 (Observation)".
-    #[error("{resource}: {field} {problem}")]
-    Invalid {
-        resource: String,
-        field: String,
-        problem: String,
-    },
-}
-
-/// Resource types the portal imports.
-const IMPORTED: [&str; 12] = [
-    "Patient",
-    "Encounter",
-    "Condition",
-    "Observation",
-    "MedicationRequest",
-    "AllergyIntolerance",
-    "Immunization",
-    "Procedure",
-    "CarePlan",
-    "Goal",
-    "DiagnosticReport",
-    "ImagingStudy",
-];
 
 const ACCEPTED_BUNDLE_TYPES: [&str; 5] = [
     "transaction",
@@ -187,289 +160,6 @@ pub fn parse_bundle(json: &Value) -> Result<ParsedBundle, ImportError> {
         }
     }
     Ok(ParsedBundle { record, skipped })
-}
-
-/// One bundle entry with what we need to name and find it.
-struct Entry<'a> {
-    rtype: &'a str,
-    id: Option<String>,
-    label: String,
-    resource: &'a Map<String, Value>,
-}
-
-impl Entry<'_> {
-    fn err(&self, field: &str, problem: impl Into<String>) -> ImportError {
-        ImportError::Invalid {
-            resource: self.label.clone(),
-            field: field.to_owned(),
-            problem: problem.into(),
-        }
-    }
-
-    fn id(&self) -> Result<String, ImportError> {
-        self.id.clone().ok_or_else(|| self.err("id", "is missing"))
-    }
-
-    fn get(&self, field: &str) -> Option<&Value> {
-        self.resource.get(field)
-    }
-
-    fn string(&self, field: &str) -> Result<Option<String>, ImportError> {
-        match self.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(self.err(field, "is not a string")),
-        }
-    }
-
-    fn required_string(&self, field: &str) -> Result<String, ImportError> {
-        self.string(field)?
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| self.err(field, "is missing"))
-    }
-
-    fn datetime(&self, field: &str) -> Result<Option<DateTime<Utc>>, ImportError> {
-        match self.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => parse_fhir_datetime(s)
-                .map(Some)
-                .ok_or_else(|| self.err(field, format!("is not a date-time: {s:?}"))),
-            Some(_) => Err(self.err(field, "is not a date-time")),
-        }
-    }
-
-    fn concept(&self, field: &str, preferred: &str) -> Result<Option<Concept>, ImportError> {
-        match self.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => concept(v, preferred)
-                .map(Some)
-                .map_err(|problem| self.err(field, problem)),
-        }
-    }
-
-    fn required_concept(&self, field: &str, preferred: &str) -> Result<Concept, ImportError> {
-        self.concept(field, preferred)?
-            .ok_or_else(|| self.err(field, "is missing"))
-    }
-
-    /// The code of the first coding of a CodeableConcept field (clinicalStatus and the like).
-    fn status_code(&self, field: &str) -> Result<Option<String>, ImportError> {
-        match self.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => first_code(v)
-                .map(|c| Some(c.to_owned()))
-                .ok_or_else(|| self.err(field, "has no coding with a code")),
-        }
-    }
-
-    /// The first element of a list field (FHIR lists such as `type`, `reasonCode`).
-    fn first(&self, field: &str) -> Result<Option<&Value>, ImportError> {
-        match self.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Array(a)) => Ok(a.first()),
-            Some(_) => Err(self.err(field, "is not a list")),
-        }
-    }
-}
-
-/// All entries of the bundle, and how references find them.
-struct Index<'a> {
-    entries: Vec<Entry<'a>>,
-    by_full_url: HashMap<&'a str, usize>,
-    by_type_id: HashMap<(String, String), usize>,
-}
-
-impl<'a> Index<'a> {
-    fn build(entries: &'a [Value]) -> Result<Self, ImportError> {
-        let mut index = Index {
-            entries: Vec::with_capacity(entries.len()),
-            by_full_url: HashMap::new(),
-            by_type_id: HashMap::new(),
-        };
-        for (i, raw) in entries.iter().enumerate() {
-            let invalid = |field: &str, problem: &str| ImportError::Invalid {
-                resource: format!("entry {i}"),
-                field: field.to_owned(),
-                problem: problem.to_owned(),
-            };
-            let entry = raw
-                .as_object()
-                .ok_or_else(|| invalid("entry", "is not an object"))?;
-            let full_url = match entry.get("fullUrl") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(s.as_str()),
-                Some(_) => return Err(invalid("fullUrl", "is not a string")),
-            };
-            let resource = match entry.get("resource") {
-                Some(Value::Object(r)) => r,
-                Some(_) => return Err(invalid("resource", "is not an object")),
-                None => return Err(invalid("resource", "is missing")),
-            };
-            let rtype = resource
-                .get("resourceType")
-                .and_then(Value::as_str)
-                .ok_or_else(|| invalid("resource.resourceType", "is missing"))?;
-            let id = match resource.get("id") {
-                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-                Some(Value::String(_)) | None | Some(Value::Null) => full_url
-                    .and_then(|u| u.strip_prefix("urn:uuid:"))
-                    .map(str::to_owned),
-                Some(_) => return Err(invalid(&format!("{rtype}.id"), "is not a string")),
-            };
-            let label = match &id {
-                Some(id) => format!("{rtype} {id}"),
-                None => format!("entry {i} ({rtype})"),
-            };
-            let n = index.entries.len();
-            if let Some(url) = full_url {
-                index.by_full_url.insert(url, n);
-            }
-            if let Some(id) = &id {
-                if index
-                    .by_type_id
-                    .insert((rtype.to_owned(), id.clone()), n)
-                    .is_some()
-                    && IMPORTED.contains(&rtype)
-                {
-                    return Err(ImportError::Invalid {
-                        resource: label,
-                        field: "id".into(),
-                        problem: "is used by two entries of the bundle".into(),
-                    });
-                }
-            }
-            index.entries.push(Entry {
-                rtype,
-                id,
-                label,
-                resource,
-            });
-        }
-        Ok(index)
-    }
-
-    fn of_type<'s>(&'s self, rtype: &'s str) -> impl Iterator<Item = &'s Entry<'a>> + 's {
-        self.entries.iter().filter(move |e| e.rtype == rtype)
-    }
-
-    /// The entry a reference string points at: a fullUrl (urn:uuid:...), `Type/id`, or an
-    /// absolute URL ending in `Type/id` (optionally `/_history/n`).
-    fn resolve(&self, reference: &str) -> Option<&Entry<'a>> {
-        if let Some(&n) = self.by_full_url.get(reference) {
-            return self.entries.get(n);
-        }
-        let path = match reference.find("/_history/") {
-            Some(at) => &reference[..at],
-            None => reference,
-        };
-        let mut parts = path.rsplit('/');
-        let id = parts.next()?;
-        let rtype = parts.next()?;
-        let &n = self.by_type_id.get(&(rtype.to_owned(), id.to_owned()))?;
-        self.entries.get(n)
-    }
-}
-
-struct Reader<'i, 'a> {
-    index: &'i Index<'a>,
-    patient_id: &'i str,
-    encounter_ids: HashSet<String>,
-}
-
-impl Reader<'_, '_> {
-    /// The `reference` string of a Reference field; `None` when the field is absent or only has a
-    /// display.
-    fn reference<'e>(&self, e: &'e Entry, field: &str) -> Result<Option<&'e str>, ImportError> {
-        match e.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Object(r)) => match r.get("reference") {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.as_str())),
-                Some(_) => Err(e.err(field, "reference is not a string")),
-            },
-            Some(_) => Err(e.err(field, "is not a Reference")),
-        }
-    }
-
-    /// A subject/patient reference must point at the bundle's Patient.
-    fn check_patient(&self, e: &Entry, field: &str, required: bool) -> Result<(), ImportError> {
-        match self.reference(e, field)? {
-            None if required => Err(e.err(field, "is missing")),
-            None => Ok(()),
-            Some(r) => match self.index.resolve(r) {
-                Some(target)
-                    if target.rtype == "Patient"
-                        && target.id.as_deref() == Some(self.patient_id) =>
-                {
-                    Ok(())
-                }
-                _ => Err(e.err(
-                    field,
-                    format!("refers to {r}, which is not this bundle's Patient"),
-                )),
-            },
-        }
-    }
-
-    fn encounter_ref(&self, e: &Entry) -> Result<Option<String>, ImportError> {
-        let Some(r) = self.reference(e, "encounter")? else {
-            return Ok(None);
-        };
-        match self.index.resolve(r) {
-            Some(target) if target.rtype == "Encounter" => match &target.id {
-                Some(id) if self.encounter_ids.contains(id) => Ok(Some(id.clone())),
-                _ => Err(e.err(
-                    "encounter",
-                    format!("refers to {r}, which is not an Encounter of this bundle"),
-                )),
-            },
-            _ => Err(e.err(
-                "encounter",
-                format!("refers to {r}, which is not an Encounter of this bundle"),
-            )),
-        }
-    }
-
-    /// A name for a Reference: its `display`, else the name of the resource it points at.
-    fn reference_name(&self, reference: Option<&Value>) -> Option<String> {
-        let r = reference?.as_object()?;
-        if let Some(d) = r.get("display").and_then(Value::as_str) {
-            if !d.trim().is_empty() {
-                return Some(d.trim().to_owned());
-            }
-        }
-        let target = self.index.resolve(r.get("reference")?.as_str()?)?;
-        match target.resource.get("name")? {
-            Value::String(s) => Some(s.clone()),
-            Value::Array(names) => names.first().and_then(human_name_text),
-            _ => None,
-        }
-    }
-    /// The `fhir_id`s a list of References points at, each of which must be a `target` of the
-    /// bundle (a dangling link means a broken bundle, as for encounters).
-    fn linked_ids(&self, e: &Entry, field: &str, target: &str) -> Result<Vec<String>, ImportError> {
-        let mut ids = Vec::new();
-        for (i, r) in list(e, field)?.iter().enumerate() {
-            let name = format!("{field}[{i}]");
-            let reference = match r.get("reference") {
-                Some(Value::String(s)) => s.as_str(),
-                None | Some(Value::Null) => continue,
-                Some(_) => return Err(e.err(&name, "reference is not a string")),
-            };
-            match self.index.resolve(reference) {
-                Some(t) if t.rtype == target && t.id.is_some() => {
-                    ids.extend(t.id.clone());
-                }
-                _ => {
-                    return Err(e.err(
-                        &name,
-                        format!("refers to {reference}, which is not a {target} of this bundle"),
-                    ))
-                }
-            }
-        }
-        Ok(ids)
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 use serde_json::{Map, Value};
 
 use super::datatypes::{concept, parse_fhir_datetime};
-use super::{Entry, ImportError, Reader};
+use super::entry::{Entry, ImportError};
+use super::reader::Reader;
 use crate::records::model::{
     systems, Component, ComponentValue, Concept, Observation, ObservationCategory,
     ObservationValue, Quantity,

@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::datatypes::{coding, concept, list, parse_fhir_datetime};
-use super::{Entry, ImportError};
+use super::datatypes::{coding, concept, parse_fhir_datetime};
+use super::entry::{list, Entry, ImportError};
 use crate::records::model::{
     systems, Address, Deceased, Demographics, Mrn, OmbStatement, Patient, Sex,
 };

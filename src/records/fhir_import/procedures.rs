@@ -1,7 +1,8 @@
 //! Procedure.
 
-use super::datatypes::{concept, period};
-use super::{Entry, ImportError, Reader};
+use super::datatypes::concept;
+use super::entry::{period, Entry, ImportError};
+use super::reader::Reader;
 use crate::records::model::{systems, Procedure};
 
 /// FHIR R4 value sets of the statuses the new resource types carry.

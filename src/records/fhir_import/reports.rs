@@ -2,8 +2,9 @@
 
 use serde_json::Value;
 
-use super::datatypes::{coding, concept, list, parse_fhir_datetime, period};
-use super::{Entry, ImportError, Reader};
+use super::datatypes::{coding, concept, parse_fhir_datetime};
+use super::entry::{list, period, Entry, ImportError};
+use super::reader::Reader;
 use crate::records::model::{
     systems, Attachment, DiagnosticReport, ImagingInstance, ImagingSeries, ImagingStudy,
 };
