@@ -13,7 +13,6 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod fhir_api;
-pub mod linking;
 pub mod messages;
 pub mod notifications;
 pub mod pages;

@@ -13,6 +13,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::activation::linking;
 use crate::audit::pages as audit_pages;
 use crate::auth::provider::{Profile, Provider, TenantConfig};
 use crate::auth::{gate, routes as auth_routes, session};
@@ -24,7 +25,7 @@ use crate::state::{AppState, Policies};
 use crate::telemetry::PathOnlySpan;
 use crate::web::rate_limit::RateLimiter;
 use crate::web::{assets, errors, guards, headers, AppError};
-use crate::{linking, messages, notifications, pages, staff, tls};
+use crate::{messages, notifications, pages, staff, tls};
 
 pub struct Application {
     port: u16,

@@ -4,6 +4,10 @@
 //! birth. Codes are random, stored only as hashes, single use, expire after 14 days, and lock
 //! after 5 wrong tries. Wrong attempts per account are limited too, so guessing is slow, and the
 //! answer never says which of code and date of birth was wrong.
+//!
+//! `linking` is the patient's side: the `/activate` page that redeems a code.
+
+pub mod linking;
 
 use rand::Rng;
 use sqlx::Row;
