@@ -9,7 +9,6 @@
 //! with a type we did not sniff, or put message content in a log or a notification.
 
 mod common;
-pub mod demo;
 mod draft;
 pub mod header;
 mod patient;
