@@ -46,79 +46,21 @@ impl ChartAccess {
     }
 }
 
-/// What part of the chart is opened: it becomes the audit entry's detail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    Summary,
-    Conditions,
-    Medications,
-    Allergies,
-    Immunizations,
-    Labs,
-    LabHistory,
-    Vitals,
-    Visits,
-    /// One visit and what happened in it.
-    Visit,
-    Procedures,
-    CarePlans,
-    Reports,
-    SocialHistory,
-    Export,
-    AccessLog,
-    AccessLogExport,
-    PrintableSummary,
-    /// Reading message threads (the list or one conversation).
-    Messages,
-    /// Writing a message (a new conversation or a reply).
-    MessageSend,
-    /// Assigning a conversation or marking it done.
-    MessageUpdate,
-    /// Downloading a message's attachment.
-    MessageAttachment,
-}
+/// The section vocabulary lives with the records; handlers name it from here too.
+pub use crate::records::Section;
 
-impl Section {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Section::Summary => "summary",
-            Section::Conditions => "conditions",
-            Section::Medications => "medications",
-            Section::Allergies => "allergies",
-            Section::Immunizations => "immunizations",
-            Section::Labs => "labs",
-            Section::LabHistory => "lab_history",
-            Section::Vitals => "vitals",
-            Section::Visits => "visits",
-            Section::Visit => "visit",
-            Section::Procedures => "procedures",
-            Section::CarePlans => "care_plans",
-            Section::Reports => "reports",
-            Section::SocialHistory => "social_history",
-            Section::Export => "export",
-            Section::AccessLog => "access_log",
-            Section::AccessLogExport => "access_log_export",
-            Section::PrintableSummary => "printable_summary",
-            Section::Messages => "messages",
-            Section::MessageSend => "message_send",
-            Section::MessageUpdate => "message_update",
-            Section::MessageAttachment => "message_attachment",
-        }
-    }
-
-    fn action(self) -> Action {
-        match self {
-            Section::Export => Action::ExportRecord,
-            Section::AccessLog | Section::AccessLogExport => Action::ViewAccessLog,
-            Section::Messages => Action::ReadMessages,
-            Section::MessageSend => Action::SendMessage,
-            Section::MessageUpdate => Action::UpdateMessage,
-            Section::MessageAttachment => Action::DownloadAttachment,
-            _ => Action::ViewRecord,
-        }
+/// The audit action of opening `section` (a patient's own chart, or an app's).
+fn action_of(section: Section) -> Action {
+    match section {
+        Section::Export => Action::ExportRecord,
+        Section::AccessLog | Section::AccessLogExport => Action::ViewAccessLog,
+        Section::Messages => Action::ReadMessages,
+        Section::MessageSend => Action::SendMessage,
+        Section::MessageUpdate => Action::UpdateMessage,
+        Section::MessageAttachment => Action::DownloadAttachment,
+        _ => Action::ViewRecord,
     }
 }
-
 async fn write(
     state: &AppState,
     req: &HttpRequest,
@@ -162,7 +104,7 @@ impl LinkedPatient {
             state,
             req,
             &self.user,
-            section.action(),
+            action_of(section),
             &self.patient_id,
             section.as_str().to_string(),
         )
@@ -235,7 +177,7 @@ pub async fn open_for_clinician(
         Section::Messages
         | Section::MessageSend
         | Section::MessageUpdate
-        | Section::MessageAttachment => section.action(),
+        | Section::MessageAttachment => action_of(section),
         _ => Action::StaffChartView,
     };
     let detail = match viewer {

@@ -27,9 +27,11 @@ pub use model::{
     RecordCounts, Sex,
 };
 pub use ranges::{flag, format_value, Flag, ReferenceRange};
+pub use section::Section;
 pub mod care_views;
 pub mod chart_svg;
 pub mod pages;
 pub mod search_keys;
+pub mod section;
 pub mod store;
 pub mod views;

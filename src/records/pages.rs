@@ -12,8 +12,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
+use super::Section;
 use super::{care_views, fhir_export, store, views};
-use crate::access::{ChartAccess, LinkedPatient, Section};
+use crate::access::{ChartAccess, LinkedPatient};
 use crate::state::AppState;
 use crate::web::page::page_context;
 use crate::web::{templates, AppError};
@@ -63,7 +64,8 @@ impl ChartPage {
         })
     }
 
-    /// The part of the chart this page opens, for the access check's audit entry.
+    /// The part of the chart this page opens, for the access check's audit entry: the one
+    /// mapping from pages to sections, for the patient's and the clinician's routes alike.
     pub fn section(&self) -> Section {
         match self {
             ChartPage::Summary => Section::Summary,

@@ -7,32 +7,13 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{clock, day, enter};
-use crate::access::{open_for_clinician, ChartAccess, Section, Viewer};
+use crate::access::{open_for_clinician, ChartAccess, Viewer};
 use crate::activation;
 use crate::auth::Clinician;
 use crate::records::pages::{render_chart_page, ChartPage};
 use crate::state::AppState;
 use crate::web::page::page_context;
 use crate::web::AppError;
-
-fn section_of(page: &ChartPage) -> Section {
-    match page {
-        ChartPage::Summary => Section::Summary,
-        ChartPage::Conditions => Section::Conditions,
-        ChartPage::Medications => Section::Medications,
-        ChartPage::Allergies => Section::Allergies,
-        ChartPage::Immunizations => Section::Immunizations,
-        ChartPage::Labs => Section::Labs,
-        ChartPage::Lab(_) => Section::LabHistory,
-        ChartPage::Vitals => Section::Vitals,
-        ChartPage::Visits => Section::Visits,
-        ChartPage::Visit(_) => Section::Visit,
-        ChartPage::Procedures => Section::Procedures,
-        ChartPage::CarePlans => Section::CarePlans,
-        ChartPage::Reports => Section::Reports,
-        ChartPage::SocialHistory => Section::SocialHistory,
-    }
-}
 
 /// The staff-only part of the chart summary: outstanding activation codes and the forms to
 /// issue and revoke them (rendered by `staff_chart_panel.html`).
@@ -60,7 +41,7 @@ async fn open(
     page: ChartPage,
 ) -> Result<HttpResponse, AppError> {
     enter(state, c).await?;
-    let access = open_for_clinician(state, req, &c.0, patient_id, section_of(&page)).await?;
+    let access = open_for_clinician(state, req, &c.0, patient_id, page.section()).await?;
     let mut ctx = page_context(Some((&c.0, session)), state);
     if let Viewer::BreakGlass { expires_at } = access.viewer() {
         ctx.insert(
