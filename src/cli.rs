@@ -65,7 +65,7 @@ pub async fn import(
     files: Vec<std::path::PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     use crate::records::{fhir_import, store};
-    let pool = crate::db::connect(&settings.database_url).await?;
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
     let bar = (files.len() > 1).then(|| {
         let bar = indicatif::ProgressBar::new(files.len() as u64);
         bar.set_style(
@@ -202,7 +202,7 @@ pub async fn audit_verify(
         Some(path) => audit::read_checkpoints(path)?,
         None => Vec::new(),
     };
-    let pool = crate::db::connect(&settings.database_url).await?;
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
     match audit::verify(&pool, &key, &checkpoints).await? {
         Verification::Whole {
             entries,
@@ -252,7 +252,7 @@ pub async fn audit_checkpoint(
         Some(path) if path.exists() => crate::audit::read_checkpoints(path)?,
         _ => Vec::new(),
     };
-    let pool = crate::db::connect(&settings.database_url).await?;
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
     let checkpoint = match crate::audit::checkpoint(&pool, &key, &earlier).await? {
         Ok(checkpoint) => checkpoint,
         Err(broken) => {
@@ -287,7 +287,7 @@ pub async fn care_team(
     add: bool,
     args: crate::config::CareTeamArgs,
 ) -> anyhow::Result<ExitCode> {
-    let pool = crate::db::connect(&settings.database_url).await?;
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
     match crate::staff::care_team::care_team_cli(&pool, add, &args.clinician, &args.patient).await {
         Ok(message) => {
             println!("{message}");
@@ -307,7 +307,7 @@ pub async fn apps(
 ) -> anyhow::Result<ExitCode> {
     use crate::config::AppsAction;
     use crate::smart::apps;
-    let pool = crate::db::connect(&settings.database_url).await?;
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
     match action {
         AppsAction::Add {
             name,
@@ -375,7 +375,7 @@ pub async fn issue_activation_code(
         eprintln!("--mrn is empty: give the patient's MRN");
         return Ok(ExitCode::from(2));
     }
-    let pool = crate::db::connect(&settings.database_url).await?;
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
     let row = sqlx::query("SELECT id, b2c_subject FROM patients WHERE mrn = $1")
         .bind(mrn)
         .fetch_optional(&pool)

@@ -125,7 +125,7 @@ pub enum Profile {
 pub struct TenantConfig {
     pub profile: Profile,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: crate::config::Secret<String>,
     pub redirect_url: String,
     pub signed_out_url: String,
 }
@@ -306,7 +306,9 @@ impl Provider {
         let client = B2cClient::from_provider_metadata(
             metadata.set_jwks(jwks.clone()),
             ClientId::new(self.config.client_id.clone()),
-            Some(ClientSecret::new(self.config.client_secret.clone())),
+            Some(ClientSecret::new(
+                self.config.client_secret.expose().clone(),
+            )),
         )
         .set_redirect_uri(redirect);
         Ok(PolicyProvider {
