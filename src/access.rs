@@ -10,7 +10,6 @@ use std::pin::Pin;
 use actix_session::SessionExt;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use sqlx::Row;
 
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::{session, Role, SignedInUser};
@@ -141,11 +140,10 @@ pub async fn linked_patient_id(
     pool: &crate::db::Pool,
     subject: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT id FROM patients WHERE b2c_subject = $1")
+    sqlx::query_scalar("SELECT id FROM patients WHERE b2c_subject = $1")
         .bind(subject)
         .fetch_optional(pool)
-        .await?;
-    row.map(|r| r.try_get::<String, _>(0)).transpose()
+        .await
 }
 
 /// Opens a patient's chart for a clinician: on the care team, or with a live break-the-glass
@@ -207,7 +205,7 @@ pub async fn viewer_of(
     if on_team {
         return Ok(Some(Viewer::CareTeam));
     }
-    let grant = sqlx::query(
+    let expires: Option<i64> = sqlx::query_scalar(
         "SELECT MAX(expires_at) FROM break_glass WHERE clinician_subject = $1 AND patient_id = $2 AND granted_at IS NOT NULL AND expires_at > $3",
     )
     .bind(clinician_subject)
@@ -215,7 +213,6 @@ pub async fn viewer_of(
     .bind(crate::db::now())
     .fetch_one(&state.pool)
     .await?;
-    let expires: Option<i64> = grant.try_get(0)?;
     Ok(expires.map(|expires_at| Viewer::BreakGlass { expires_at }))
 }
 

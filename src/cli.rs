@@ -376,17 +376,24 @@ pub async fn issue_activation_code(
         return Ok(ExitCode::from(2));
     }
     let pool = crate::db::connect(settings.database_url.expose()).await?;
-    let row = sqlx::query("SELECT id, b2c_subject FROM patients WHERE mrn = $1")
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        id: String,
+        b2c_subject: Option<String>,
+    }
+    let found = sqlx::query_as::<_, Found>("SELECT id, b2c_subject FROM patients WHERE mrn = $1")
         .bind(mrn)
         .fetch_optional(&pool)
         .await
         .context("cannot look up the patient")?;
-    let Some(row) = row else {
+    let Some(Found {
+        id: patient_id,
+        b2c_subject: linked,
+    }) = found
+    else {
         eprintln!("no patient has the MRN {mrn}");
         return Ok(ExitCode::from(1));
     };
-    let patient_id: String = sqlx::Row::try_get(&row, 0)?;
-    let linked: Option<String> = sqlx::Row::try_get(&row, 1)?;
     if linked.is_some() {
         eprintln!("patient {mrn} already has a portal account: an activation code would not work");
         return Ok(ExitCode::from(1));

@@ -4,7 +4,6 @@
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
-use sqlx::Row;
 
 use super::{clock, day, enter};
 use crate::access::{open_for_clinician, ChartAccess, Viewer};
@@ -61,18 +60,18 @@ async fn open(
 
 async fn panel(state: &AppState, access: &ChartAccess) -> Result<StaffPanel, AppError> {
     let patient_id = access.patient_id().to_string();
-    let linked: Option<String> = sqlx::query("SELECT b2c_subject FROM patients WHERE id = $1")
-        .bind(&patient_id)
-        .fetch_one(&state.pool)
-        .await?
-        .try_get(0)?;
+    let linked: Option<String> =
+        sqlx::query_scalar("SELECT b2c_subject FROM patients WHERE id = $1")
+            .bind(&patient_id)
+            .fetch_one(&state.pool)
+            .await?;
     let codes = activation::outstanding(&state.pool, &patient_id)
         .await?
         .into_iter()
-        .map(|(id, issued, expires)| OutstandingCode {
-            id,
-            issued: day(issued),
-            expires: day(expires),
+        .map(|code| OutstandingCode {
+            id: code.id,
+            issued: day(code.issued_at),
+            expires: day(code.expires_at),
         })
         .collect();
     Ok(StaffPanel {

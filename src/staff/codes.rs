@@ -59,13 +59,11 @@ pub async fn issue_code(
     check_csrf(&session, form.csrf_token.as_deref())?;
     enter(&state, &c).await?;
     let patient = may_act(&state, &c, &id).await?;
-    let already: Option<String> = sqlx::Row::try_get(
-        &sqlx::query("SELECT b2c_subject FROM patients WHERE id = $1")
+    let already: Option<String> =
+        sqlx::query_scalar("SELECT b2c_subject FROM patients WHERE id = $1")
             .bind(&patient.id)
             .fetch_one(&state.pool)
-            .await?,
-        0,
-    )?;
+            .await?;
     if already.is_some() {
         let ctx = page_context(Some((&c.0, &session)), &state);
         return Ok(error_page(
