@@ -19,7 +19,7 @@ use crate::web::AppError;
 /// Proof that the caller may read this patient's chart, and that the read is audited.
 #[derive(Debug)]
 pub struct ChartAccess {
-    patient_id: String,
+    patient_id: PatientId,
     viewer: Viewer,
 }
 
@@ -36,7 +36,7 @@ pub enum Viewer {
 }
 
 impl ChartAccess {
-    pub fn patient_id(&self) -> &str {
+    pub fn patient_id(&self) -> &PatientId {
         &self.patient_id
     }
 
@@ -45,6 +45,7 @@ impl ChartAccess {
     }
 }
 
+use crate::records::PatientId;
 /// The section vocabulary lives with the records; handlers name it from here too.
 pub use crate::records::Section;
 
@@ -65,7 +66,7 @@ async fn write(
     req: &HttpRequest,
     user: &SignedInUser,
     action: Action,
-    patient_id: &str,
+    patient_id: &PatientId,
     detail: String,
 ) -> Result<(), AppError> {
     let meta = RequestMeta::of(req, state.settings.behind_proxy);
@@ -81,14 +82,14 @@ async fn write(
 /// this: the patient id never comes from the URL or a form.
 pub struct LinkedPatient {
     pub user: SignedInUser,
-    patient_id: String,
+    patient_id: PatientId,
 }
 
 impl LinkedPatient {
     /// The linked record's id: for records that are not chart reads (an app's consent) and for
     /// checks that must come before the audited `open` (that a thread named in the URL is this
     /// patient's). Reading anything still needs `open`.
-    pub fn patient_id(&self) -> &str {
+    pub fn patient_id(&self) -> &PatientId {
         &self.patient_id
     }
 
@@ -139,7 +140,7 @@ impl FromRequest for LinkedPatient {
 pub async fn linked_patient_id(
     pool: &crate::db::Pool,
     subject: &str,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<PatientId>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM patients WHERE b2c_subject = $1")
         .bind(subject)
         .fetch_optional(pool)
@@ -152,7 +153,7 @@ pub async fn open_for_clinician(
     state: &AppState,
     req: &HttpRequest,
     clinician: &SignedInUser,
-    patient_id: &str,
+    patient_id: &PatientId,
     section: Section,
 ) -> Result<ChartAccess, AppError> {
     if clinician.role != Role::Clinician {
@@ -184,7 +185,7 @@ pub async fn open_for_clinician(
     };
     write(state, req, clinician, action, patient_id, detail).await?;
     Ok(ChartAccess {
-        patient_id: patient_id.to_string(),
+        patient_id: patient_id.clone(),
         viewer,
     })
 }
@@ -193,7 +194,7 @@ pub async fn open_for_clinician(
 pub async fn viewer_of(
     state: &AppState,
     clinician_subject: &str,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> Result<Option<Viewer>, sqlx::Error> {
     let on_team =
         sqlx::query("SELECT 1 FROM care_team WHERE clinician_subject = $1 AND patient_id = $2")
@@ -222,7 +223,7 @@ pub async fn open_for_app(
     state: &AppState,
     req: &HttpRequest,
     client_id: &str,
-    patient_id: &str,
+    patient_id: &PatientId,
     action: Action,
     detail: String,
 ) -> Result<ChartAccess, AppError> {
@@ -235,7 +236,7 @@ pub async fn open_for_app(
         AppError::Unavailable("audit store unavailable".into())
     })?;
     Ok(ChartAccess {
-        patient_id: patient_id.to_string(),
+        patient_id: patient_id.clone(),
         viewer: Viewer::App,
     })
 }

@@ -5,7 +5,7 @@
 use super::{Action, Outcome};
 use crate::access::{self, ChartAccess, LinkedPatient};
 use crate::auth::Clinician;
-use crate::records::Section;
+use crate::records::{PatientId, Section};
 use crate::state::AppState;
 use crate::web::page::{format_time, page_context};
 use crate::web::{templates, AppError};
@@ -255,7 +255,7 @@ pub async fn staff_access_log(
     state: web::Data<AppState>,
     session: Session,
     clinician: Clinician,
-    id: web::Path<String>,
+    id: web::Path<PatientId>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let chart =

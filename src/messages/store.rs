@@ -11,6 +11,7 @@ use crate::auth::{Role, SignedInUser};
 use crate::db::{self, Pool};
 use crate::notifications::{self, Kind};
 use crate::records::fhir_export::{CommunicationAttachment, CommunicationItem};
+use crate::records::PatientId;
 
 /// Where a notification links to: the inbox of the side that is told.
 pub const PATIENT_LINK: &str = "/messages";
@@ -102,7 +103,7 @@ struct AttachmentRow {
 pub async fn patient_of_thread(
     pool: &Pool,
     thread_id: &str,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<PatientId>, sqlx::Error> {
     sqlx::query_scalar("SELECT patient_id FROM message_threads WHERE id = $1")
         .bind(thread_id)
         .fetch_optional(pool)

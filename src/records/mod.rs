@@ -12,6 +12,7 @@
 pub mod demo;
 pub mod fhir_export;
 pub mod fhir_import;
+pub mod ids;
 pub mod model;
 pub mod ranges;
 #[cfg(test)]
@@ -20,6 +21,7 @@ mod test_support;
 pub use demo::demo_patients;
 pub use fhir_export::{export_bundle, export_bundle_at};
 pub use fhir_import::{parse_bundle, ImportError, ParsedBundle};
+pub use ids::{LoincCode, PatientId};
 pub use model::{
     Allergy, AllergyCategory, AllergySummary, ClinicalStatus, Component, ComponentValue, Concept,
     Condition, Criticality, Deceased, Encounter, Immunization, Medication, MedicationStatus, Mrn,

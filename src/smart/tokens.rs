@@ -12,6 +12,7 @@ use subtle::ConstantTimeEq;
 use super::scopes::Scopes;
 use crate::auth::{hash, random_token};
 use crate::db::{self, Pool};
+use crate::records::PatientId;
 
 pub const ACCESS_TTL: i64 = 3600;
 pub const CODE_TTL: i64 = 60;
@@ -35,7 +36,7 @@ pub struct Grant {
     pub id: String,
     pub client_id: String,
     pub app_name: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub subject: String,
     /// The scopes of the grant (the refresh token's); an access token may carry fewer.
     pub scope: Scopes,
@@ -118,7 +119,7 @@ pub async fn take_request(pool: &Pool, id: &str) -> Result<Option<Request>, sqlx
 pub async fn grant_code(
     pool: &Pool,
     request: &Request,
-    patient_id: &str,
+    patient_id: &PatientId,
     subject: &str,
     scope: &Scopes,
 ) -> Result<String, sqlx::Error> {
@@ -170,7 +171,7 @@ struct GrantRow {
     id: String,
     client_id: String,
     app_name: String,
-    patient_id: String,
+    patient_id: PatientId,
     subject: String,
     scope: String,
     fhir_patient_id: Option<String>,
@@ -453,7 +454,10 @@ pub struct Connection {
     pub last_read_at: Option<i64>,
 }
 
-pub async fn connections(pool: &Pool, patient_id: &str) -> Result<Vec<Connection>, sqlx::Error> {
+pub async fn connections(
+    pool: &Pool,
+    patient_id: &PatientId,
+) -> Result<Vec<Connection>, sqlx::Error> {
     sqlx::query_as(
         "SELECT g.client_id, a.name AS app_name, g.scope, g.created_at, g.last_read_at FROM smart_grants g \
          JOIN smart_apps a ON a.client_id = g.client_id \
@@ -467,7 +471,7 @@ pub async fn connections(pool: &Pool, patient_id: &str) -> Result<Vec<Connection
 /// The patient disconnects an app: every grant of it for this patient ends now.
 pub async fn disconnect(
     pool: &Pool,
-    patient_id: &str,
+    patient_id: &PatientId,
     client_id: &str,
 ) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(

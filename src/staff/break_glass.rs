@@ -20,6 +20,7 @@ use crate::auth::pending::Purpose;
 use crate::auth::routes::start_flow;
 use crate::auth::{random_token, session, Clinician, Role, SignedInUser};
 use crate::db;
+use crate::records::PatientId;
 use crate::state::AppState;
 use crate::web::errors::error_page;
 use crate::web::page::{page_context, redirect};
@@ -127,7 +128,7 @@ pub async fn break_glass_form(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    id: web::Path<String>,
+    id: web::Path<PatientId>,
 ) -> Result<HttpResponse, AppError> {
     enter(&state, &c).await?;
     let patient = search::identify(&state.pool, &id)
@@ -151,7 +152,7 @@ pub async fn break_glass_start(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    id: web::Path<String>,
+    id: web::Path<PatientId>,
     form: web::Form<BreakGlassForm>,
 ) -> Result<HttpResponse, AppError> {
     check_csrf(&session, form.csrf_token.as_deref())?;

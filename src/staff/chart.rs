@@ -10,6 +10,7 @@ use crate::access::{open_for_clinician, ChartAccess, Viewer};
 use crate::activation;
 use crate::auth::Clinician;
 use crate::records::pages::{render_chart_page, ChartPage};
+use crate::records::{LoincCode, PatientId};
 use crate::state::AppState;
 use crate::web::page::page_context;
 use crate::web::AppError;
@@ -36,7 +37,7 @@ async fn open(
     state: &AppState,
     session: &Session,
     c: &Clinician,
-    patient_id: &str,
+    patient_id: &PatientId,
     page: ChartPage,
 ) -> Result<HttpResponse, AppError> {
     enter(state, c).await?;
@@ -88,7 +89,7 @@ pub async fn chart(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    id: web::Path<String>,
+    id: web::Path<PatientId>,
 ) -> Result<HttpResponse, AppError> {
     open(&req, &state, &session, &c, &id, ChartPage::Summary).await
 }
@@ -99,7 +100,7 @@ pub async fn section(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    p: web::Path<(String, String)>,
+    p: web::Path<(PatientId, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, segment) = p.into_inner();
     let page = ChartPage::from_segment(&segment).ok_or(AppError::NotFound)?;
@@ -112,17 +113,10 @@ pub async fn lab(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    p: web::Path<(String, String)>,
+    p: web::Path<(PatientId, LoincCode)>,
 ) -> Result<HttpResponse, AppError> {
+    // Both segments are parsed by the path: a malformed one is the 404 page, unaudited.
     let (id, loinc) = p.into_inner();
-    let plausible = !loinc.is_empty()
-        && loinc.len() <= 16
-        && loinc
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-');
-    if !plausible {
-        return Err(AppError::NotFound);
-    }
     open(&req, &state, &session, &c, &id, ChartPage::Lab(loinc)).await
 }
 
@@ -132,7 +126,7 @@ pub async fn visit(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    p: web::Path<(String, String)>,
+    p: web::Path<(PatientId, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, visit) = p.into_inner();
     if !crate::records::care_views::is_visit_id(&visit) {

@@ -12,6 +12,7 @@ use crate::access::viewer_of;
 use crate::activation;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::Clinician;
+use crate::records::PatientId;
 use crate::state::AppState;
 use crate::web::errors::error_page;
 use crate::web::page::{page_context, redirect};
@@ -21,13 +22,13 @@ use crate::web::{templates, AppError};
 async fn may_act(
     state: &AppState,
     c: &Clinician,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> Result<PatientRow, AppError> {
     let patient = search::identify(&state.pool, patient_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if viewer_of(state, &c.0.subject, &patient.id).await?.is_none() {
-        return Err(AppError::BreakGlassOffer(patient.id));
+        return Err(AppError::BreakGlassOffer(patient.id.to_string()));
     }
     Ok(patient)
 }
@@ -53,7 +54,7 @@ pub async fn issue_code(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    id: web::Path<String>,
+    id: web::Path<PatientId>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, AppError> {
     check_csrf(&session, form.csrf_token.as_deref())?;
@@ -111,7 +112,7 @@ pub async fn revoke_code(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    p: web::Path<(String, String)>,
+    p: web::Path<(PatientId, String)>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, AppError> {
     check_csrf(&session, form.csrf_token.as_deref())?;

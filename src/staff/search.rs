@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::db::Pool;
 use crate::records::search_keys::fold;
+use crate::records::PatientId;
 
 pub const PAGE_SIZE: i64 = 20;
 /// Deep pages of a broad prefix are no use to anyone; a narrower search is.
@@ -81,7 +82,7 @@ impl Query {
 /// One line of a result list.
 #[derive(Debug, Clone, Serialize)]
 pub struct PatientRow {
-    pub id: String,
+    pub id: PatientId,
     /// "Family, Given".
     pub name: String,
     pub birth_date: String,
@@ -94,7 +95,7 @@ const ORDER: &str = "ORDER BY family_folded, given_folded, birth_date, id";
 /// A patient as `COLUMNS` reads one.
 #[derive(sqlx::FromRow)]
 struct Stored {
-    id: String,
+    id: PatientId,
     given_name: String,
     family_name: String,
     birth_date: String,
@@ -280,7 +281,10 @@ pub async fn care_team_patients(
 
 /// Name, date of birth and MRN of one patient (for the break-the-glass form and the printed
 /// activation code), or None if there is no such patient.
-pub async fn identify(pool: &Pool, patient_id: &str) -> Result<Option<PatientRow>, sqlx::Error> {
+pub async fn identify(
+    pool: &Pool,
+    patient_id: &PatientId,
+) -> Result<Option<PatientRow>, sqlx::Error> {
     let row = sqlx::query_as::<_, Stored>(&format!("SELECT {COLUMNS} FROM patients WHERE id = $1"))
         .bind(patient_id)
         .fetch_optional(pool)

@@ -5,6 +5,7 @@ mod config;
 mod external_id;
 mod faults;
 mod headers;
+mod ids;
 mod linking;
 mod messages;
 mod operator;
