@@ -12,7 +12,6 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use sqlx::Row;
 
 use super::{check_csrf, enter, search};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
@@ -268,6 +267,17 @@ async fn deny(
     Ok(error_page(StatusCode::FORBIDDEN, title, message, ctx))
 }
 
+/// A break-the-glass request as stored.
+#[derive(sqlx::FromRow)]
+struct Requested {
+    clinician_subject: String,
+    patient_id: String,
+    reason_code: String,
+    reason_text: String,
+    requested_at: i64,
+    granted_at: Option<i64>,
+}
+
 /// The reply of a break-the-glass re-authentication (called from the sign-in callback once
 /// the token is fully validated). Grants access only if every condition holds.
 pub async fn complete_break_glass(
@@ -277,7 +287,7 @@ pub async fn complete_break_glass(
     user: &SignedInUser,
     request: &str,
 ) -> Result<HttpResponse, AppError> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, Requested>(
         "SELECT clinician_subject, patient_id, reason_code, reason_text, requested_at, granted_at \
          FROM break_glass WHERE id = $1",
     )
@@ -287,12 +297,14 @@ pub async fn complete_break_glass(
     let Some(row) = row else {
         return deny(state, session, meta, user, None, Refusal::RequestUnknown).await;
     };
-    let requester: String = row.try_get(0)?;
-    let patient_id: String = row.try_get(1)?;
-    let reason_code: String = row.try_get(2)?;
-    let reason_text: String = row.try_get(3)?;
-    let requested_at: i64 = row.try_get(4)?;
-    let granted_at: Option<i64> = row.try_get(5)?;
+    let Requested {
+        clinician_subject: requester,
+        patient_id,
+        reason_code,
+        reason_text,
+        requested_at,
+        granted_at,
+    } = row;
     let now = db::now();
     let patient = Some(patient_id.clone());
 
