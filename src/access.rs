@@ -3,16 +3,21 @@
 //! A `ChartAccess` is the only key to the record store (`records::store`), and this module is
 //! the only place that makes one. Making one commits an audit entry first; if the audit store
 //! cannot take it, there is no access and the page is not shown (503).
+//!
+//! Who asks is a type too: a patient comes as `LinkedPatient` (their own record, from the
+//! session), a clinician as `auth::Clinician`, so a patient's session cannot reach
+//! `open_for_clinician`. Acting for a patient without reading the chart (activation codes)
+//! needs an `ActingGrant`, made here by the same care-team/break-the-glass rule.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_session::SessionExt;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
-use crate::auth::{session, Role, SignedInUser};
+use crate::auth::extract::Patient;
+use crate::auth::{Clinician, SignedInUser};
 use crate::state::AppState;
 use crate::web::AppError;
 
@@ -120,14 +125,11 @@ impl FromRequest for LinkedPatient {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let user = session::user(&req.get_session());
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let patient = Patient::from_request(req, payload).into_inner();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let user = user.ok_or(AppError::Forbidden)?;
-            if user.role != Role::Patient {
-                return Err(AppError::Forbidden);
-            }
+            let user = patient?.into_user();
             let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
             match linked_patient_id(&state.pool, &user.subject).await? {
                 Some(patient_id) => Ok(LinkedPatient { user, patient_id }),
@@ -148,17 +150,15 @@ pub async fn linked_patient_id(
 }
 
 /// Opens a patient's chart for a clinician: on the care team, or with a live break-the-glass
-/// grant. Anyone else gets the 403 page that offers break-the-glass.
+/// grant. Anyone else gets the 403 page that offers break-the-glass. Only a `Clinician` (made
+/// from the session's role) can ask.
 pub async fn open_for_clinician(
     state: &AppState,
     req: &HttpRequest,
-    clinician: &SignedInUser,
+    clinician: &Clinician,
     patient_id: &PatientId,
     section: Section,
 ) -> Result<ChartAccess, AppError> {
-    if clinician.role != Role::Clinician {
-        return Err(AppError::Forbidden);
-    }
     let exists = sqlx::query("SELECT 1 FROM patients WHERE id = $1")
         .bind(patient_id)
         .fetch_optional(&state.pool)
@@ -183,15 +183,69 @@ pub async fn open_for_clinician(
         Viewer::BreakGlass { .. } => format!("{} break_glass", section.as_str()),
         _ => section.as_str().to_string(),
     };
-    write(state, req, clinician, action, patient_id, detail).await?;
+    write(state, req, clinician.user(), action, patient_id, detail).await?;
     Ok(ChartAccess {
         patient_id: patient_id.clone(),
         viewer,
     })
 }
 
+/// Proof that a clinician may act for a patient right now (care team or a live break-the-glass
+/// grant), for actions that read nothing from the chart: issuing and revoking activation
+/// codes. Only `grant_for_clinician` makes one; each action it allows is audited with `audit`.
+#[derive(Debug)]
+pub struct ActingGrant {
+    patient_id: PatientId,
+    clinician: SignedInUser,
+}
+
+impl ActingGrant {
+    pub fn patient_id(&self) -> &PatientId {
+        &self.patient_id
+    }
+
+    /// Who acts: the clinician the grant was made for.
+    pub fn clinician(&self) -> &SignedInUser {
+        &self.clinician
+    }
+
+    /// Writes the audit entry of one action done under this grant (`detail` names what was
+    /// acted on, e.g. a code's id, never a secret).
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        req: &HttpRequest,
+        action: Action,
+        detail: String,
+    ) -> Result<(), audit::AuditError> {
+        let meta = RequestMeta::of(req, state.settings.behind_proxy);
+        let mut entry = meta.entry(Actor::user(&self.clinician), action, Outcome::Success);
+        entry.patient_id = Some(self.patient_id.to_string());
+        entry.detail = Some(detail);
+        audit::append(&state.pool, &entry).await
+    }
+}
+
+/// The grant to act for `patient_id`, or the 403 page that offers break-the-glass.
+pub async fn grant_for_clinician(
+    state: &AppState,
+    clinician: &Clinician,
+    patient_id: &PatientId,
+) -> Result<ActingGrant, AppError> {
+    if viewer_of(state, &clinician.subject, patient_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::BreakGlassOffer(patient_id.to_string()));
+    }
+    Ok(ActingGrant {
+        patient_id: patient_id.clone(),
+        clinician: clinician.user().clone(),
+    })
+}
+
 /// How (if at all) a clinician may see a patient right now.
-pub async fn viewer_of(
+async fn viewer_of(
     state: &AppState,
     clinician_subject: &str,
     patient_id: &PatientId,

@@ -4,9 +4,14 @@
 //! birth. Codes are random, stored only as hashes, single use, expire after 14 days, and lock
 //! after 5 wrong tries. Wrong attempts per account are limited too, so guessing is slow, and the
 //! answer never says which of code and date of birth was wrong.
+//!
+//! Staff issue and revoke under an `access::ActingGrant` (`issue_under`, `revoke_under`), so
+//! the right to act for the patient is proved by the argument; `issue`/`revoke` by bare id
+//! are for the operator's command line and the demo seed.
 
 use rand::Rng;
 
+use crate::access::ActingGrant;
 use crate::auth::hash;
 use crate::db::{self, Pool};
 
@@ -72,6 +77,20 @@ pub async fn issue(pool: &Pool, patient_id: &str, issued_by: &str) -> Result<Iss
         code,
         expires_at,
     })
+}
+
+/// Issues a code for the grant's patient, by the grant's clinician (`staff` pages).
+pub async fn issue_under(pool: &Pool, grant: &ActingGrant) -> Result<Issued, sqlx::Error> {
+    issue(pool, grant.patient_id(), &grant.clinician().subject).await
+}
+
+/// Revokes an outstanding code of the grant's patient (`staff` pages).
+pub async fn revoke_under(
+    pool: &Pool,
+    grant: &ActingGrant,
+    code_id: &str,
+) -> Result<bool, sqlx::Error> {
+    revoke(pool, grant.patient_id(), code_id).await
 }
 
 /// Revokes a patient's outstanding code. Returns whether one was revoked.

@@ -9,10 +9,11 @@ use serde::Deserialize;
 
 use crate::activation::{self, Redeemed};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
-use crate::auth::{session, Role, SignedIn};
+use crate::auth::extract::Patient;
 use crate::state::AppState;
+use crate::web::csrf::CsrfForm;
 use crate::web::page::{page_context, redirect};
-use crate::web::{csrf, templates, AppError};
+use crate::web::{templates, AppError};
 
 fn form_page(
     state: &AppState,
@@ -30,25 +31,27 @@ fn form_page(
 pub async fn activate_form(
     state: web::Data<AppState>,
     session: Session,
-    user: SignedIn,
+    patient: Patient,
 ) -> Result<HttpResponse, AppError> {
-    if user.0.role != Role::Patient {
-        return Err(AppError::Forbidden);
-    }
-    if crate::access::linked_patient_id(&state.pool, &user.0.subject)
+    if crate::access::linked_patient_id(&state.pool, &patient.subject)
         .await?
         .is_some()
     {
         return Ok(redirect("/records"));
     }
-    Ok(form_page(&state, &session, &user.0, None, StatusCode::OK))
+    Ok(form_page(
+        &state,
+        &session,
+        patient.user(),
+        None,
+        StatusCode::OK,
+    ))
 }
 
 #[derive(Deserialize)]
 pub struct ActivateForm {
     code: Option<String>,
     birth_date: Option<String>,
-    csrf_token: Option<String>,
 }
 
 /// `POST /activate`.
@@ -56,19 +59,10 @@ pub async fn activate(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
-    user: SignedIn,
-    form: web::Form<ActivateForm>,
+    patient: Patient,
+    form: CsrfForm<ActivateForm>,
 ) -> Result<HttpResponse, AppError> {
-    let user = user.0;
-    if user.role != Role::Patient {
-        return Err(AppError::Forbidden);
-    }
-    let expected = session::csrf_token(&session).unwrap_or_default();
-    if !csrf::matches(&expected, form.csrf_token.as_deref().unwrap_or_default()) {
-        return Err(AppError::bad_request(
-            "This form has expired. Please go back, reload the page and try again.",
-        ));
-    }
+    let user = patient.into_user();
     let code = form.code.as_deref().unwrap_or_default().trim();
     let birth_date = form.birth_date.as_deref().unwrap_or_default().trim();
     if code.is_empty() || chrono::NaiveDate::parse_from_str(birth_date, "%Y-%m-%d").is_err() {

@@ -325,6 +325,7 @@ impl Application {
                 .service(
                     web::scope("")
                         .wrap(from_fn(crate::messages::header::unread_count))
+                        .wrap(from_fn(errors::session_for_errors))
                         .wrap(from_fn(gate::require_session))
                         .wrap(sessions)
                         .configure(|cfg| routes(cfg, &state.settings))

@@ -259,12 +259,12 @@ pub async fn staff_access_log(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let chart =
-        access::open_for_clinician(&state, &req, &clinician.0, &id, Section::AccessLog).await?;
+        access::open_for_clinician(&state, &req, &clinician, &id, Section::AccessLog).await?;
     let base = format!("/staff/patients/{}", chart.patient_id());
     render(
         &state,
         &session,
-        &clinician.0,
+        clinician.user(),
         &chart,
         query.page.unwrap_or(1),
         &base,

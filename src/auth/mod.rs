@@ -13,7 +13,7 @@ pub mod routes;
 pub mod session;
 pub mod user;
 
-pub use extract::{Clinician, SignedIn};
+pub use extract::{Clinician, Patient, SignedIn};
 pub use user::{Role, SignedInUser};
 
 use base64::Engine as _;

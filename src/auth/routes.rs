@@ -449,11 +449,6 @@ pub fn user_from_claims(claims: &B2cIdTokenClaims, settings: &Settings) -> Signe
     }
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf_token: Option<String>,
-}
-
 /// `POST /signout`: ends our session first, then sends the browser to B2C's end-session
 /// endpoint with `id_token_hint`, so B2C only returns to our registered address.
 pub async fn signout(
@@ -461,14 +456,8 @@ pub async fn signout(
     state: web::Data<AppState>,
     session: Session,
     user: SignedIn,
-    form: web::Form<CsrfForm>,
+    _form: crate::web::csrf::CsrfForm,
 ) -> Result<HttpResponse, AppError> {
-    let expected = session::csrf_token(&session).unwrap_or_default();
-    if !csrf::matches(&expected, form.csrf_token.as_deref().unwrap_or_default()) {
-        return Err(AppError::bad_request(
-            "This form has expired. Please go back, reload the page and try again.",
-        ));
-    }
     let meta = RequestMeta::of(&req, state.settings.behind_proxy);
     let hint = session::id_token(&session);
     let policy = state.policies.susi.clone();

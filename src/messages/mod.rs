@@ -15,16 +15,14 @@ mod patient;
 mod staff;
 pub mod store;
 
-use actix_session::Session;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use tera::Context;
 
-use crate::auth::session;
 use crate::web::errors::error_page;
 use crate::web::page::format_time;
-use crate::web::{csrf, AppError};
+use crate::web::AppError;
 
 pub use draft::{Body, Category, FileKind, MAX_FILES, MAX_FILE_BYTES};
 pub use patient::{attachment, create, list, new_form, reply, thread};
@@ -32,18 +30,6 @@ pub use staff::{
     attachment as staff_attachment, inbox as staff_inbox, reply as staff_reply,
     thread as staff_thread, update as staff_update,
 };
-
-/// Every form carries the session's CSRF token; multipart forms too.
-fn check_csrf(session: &Session, given: Option<&str>) -> Result<(), AppError> {
-    let expected = session::csrf_token(session).unwrap_or_default();
-    if csrf::matches(&expected, given.unwrap_or_default()) {
-        Ok(())
-    } else {
-        Err(AppError::bad_request(
-            "This form has expired. Please go back, reload the page and try again.",
-        ))
-    }
-}
 
 /// Ids in our URLs are UUIDs; anything else is no page of ours.
 fn plausible_id(id: &str) -> Result<(), AppError> {

@@ -10,13 +10,13 @@ use serde::Serialize;
 
 use super::draft::{self, parse_subject, Body, Category, Draft, CATEGORIES};
 use super::{
-    attachment_response, check_csrf, message_items, plausible_id, refuse_oversized, refused_page,
-    store,
+    attachment_response, message_items, plausible_id, refuse_oversized, refused_page, store,
 };
 use crate::access::{LinkedPatient, Section};
 use crate::auth::{Role, SignedInUser};
 use crate::notifications;
 use crate::state::AppState;
+use crate::web::csrf;
 use crate::web::page::{format_time, page_context};
 use crate::web::{templates, AppError};
 
@@ -103,7 +103,9 @@ pub async fn create(
         Ok(form) => form,
         Err(refusal) => return Ok(refused_page(&refusal)),
     };
-    check_csrf(&session, form.csrf_token.as_deref())?;
+    // Multipart: `CsrfForm` reads only urlencoded bodies, so the token read with the rest of
+    // the form is checked here.
+    csrf::verify(&session, form.csrf_token.as_deref())?;
     let parsed = (|| {
         let subject = parse_subject(form.subject.as_deref().unwrap_or_default())?;
         let category = Category::parse(form.category.as_deref())?;
@@ -182,7 +184,9 @@ pub async fn reply(
         Ok(form) => form,
         Err(refusal) => return Ok(refused_page(&refusal)),
     };
-    check_csrf(&session, form.csrf_token.as_deref())?;
+    // Multipart: `CsrfForm` reads only urlencoded bodies, so the token read with the rest of
+    // the form is checked here.
+    csrf::verify(&session, form.csrf_token.as_deref())?;
     let body = match Body::parse(form.body.as_deref().unwrap_or_default()) {
         Ok(body) => body,
         Err(refusal) => return Ok(refused_page(&refusal)),

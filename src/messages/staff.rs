@@ -15,13 +15,13 @@ use serde::{Deserialize, Serialize};
 use super::draft::{self, Body, Draft};
 use super::patient::see_other;
 use super::{
-    attachment_response, check_csrf, message_items, plausible_id, refuse_oversized, refused_page,
-    store,
+    attachment_response, message_items, plausible_id, refuse_oversized, refused_page, store,
 };
 use crate::access::{open_for_clinician, ChartAccess, Section, Viewer};
 use crate::auth::{Clinician, Role};
 use crate::staff::directory;
 use crate::state::AppState;
+use crate::web::csrf::{self, CsrfForm};
 use crate::web::page::{format_time, page_context};
 use crate::web::{templates, AppError};
 
@@ -78,8 +78,8 @@ pub async fn inbox(
     clinician: Clinician,
     query: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, AppError> {
-    directory::record(&state.pool, &clinician.0).await?;
-    let me = &clinician.0.subject;
+    directory::record(&state.pool, clinician.user()).await?;
+    let me = &clinician.subject;
     let status = match query.status.as_deref().unwrap_or("open") {
         "done" => "done",
         "all" => "all",
@@ -137,7 +137,7 @@ pub async fn inbox(
         });
     }
     patients.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut ctx = page_context(Some((&clinician.0, &session)), &state);
+    let mut ctx = page_context(Some((clinician.user(), &session)), &state);
     ctx.insert("threads", &shown);
     ctx.insert("patients", &patients);
     ctx.insert("status", status);
@@ -154,11 +154,11 @@ async fn open(
     section: Section,
 ) -> Result<ChartAccess, AppError> {
     plausible_id(thread_id)?;
-    directory::record(&state.pool, &clinician.0).await?;
+    directory::record(&state.pool, clinician.user()).await?;
     let patient_id = store::patient_of_thread(&state.pool, thread_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    open_for_clinician(state, req, &clinician.0, &patient_id, section).await
+    open_for_clinician(state, req, clinician, &patient_id, section).await
 }
 
 /// `GET /staff/messages/{id}`: the conversation, marked read for the team.
@@ -190,7 +190,7 @@ pub async fn thread(
         None => None,
     };
     let base = format!("/staff/messages/{}", view.thread.id);
-    let mut ctx = page_context(Some((&clinician.0, &session)), &state);
+    let mut ctx = page_context(Some((clinician.user(), &session)), &state);
     if let Viewer::BreakGlass { .. } = chart.viewer() {
         ctx.insert(
             "banner",
@@ -211,7 +211,7 @@ pub async fn thread(
     ctx.insert("assigned", &assigned);
     ctx.insert(
         "assigned_to_me",
-        &(view.thread.assigned_to.as_deref() == Some(clinician.0.subject.as_str())),
+        &(view.thread.assigned_to.as_deref() == Some(clinician.subject.as_str())),
     );
     ctx.insert("messages", &message_items(&view, "clinician", &base));
     ctx.insert("reply_url", &format!("{base}/reply"));
@@ -243,7 +243,9 @@ pub async fn reply(
         Ok(form) => form,
         Err(refusal) => return Ok(refused_page(&refusal)),
     };
-    check_csrf(&session, form.csrf_token.as_deref())?;
+    // Multipart: `CsrfForm` reads only urlencoded bodies, so the token read with the rest of
+    // the form is checked here.
+    csrf::verify(&session, form.csrf_token.as_deref())?;
     let body = match Body::parse(form.body.as_deref().unwrap_or_default()) {
         Ok(body) => body,
         Err(refusal) => return Ok(refused_page(&refusal)),
@@ -253,7 +255,7 @@ pub async fn reply(
         files: form.files,
     };
     let chart = open(&req, &state, &clinician, &id, Section::MessageSend).await?;
-    if !store::reply(&state.pool, &chart, &id, &clinician.0, &draft).await? {
+    if !store::reply(&state.pool, &chart, &id, clinician.user(), &draft).await? {
         return Err(AppError::NotFound);
     }
     state.mail_wake.now();
@@ -262,7 +264,6 @@ pub async fn reply(
 
 #[derive(Debug, Deserialize)]
 pub struct UpdateForm {
-    csrf_token: Option<String>,
     action: Option<String>,
 }
 
@@ -270,13 +271,11 @@ pub struct UpdateForm {
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
-    session: Session,
     clinician: Clinician,
     id: web::Path<String>,
-    form: web::Form<UpdateForm>,
+    form: CsrfForm<UpdateForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, form.csrf_token.as_deref())?;
-    let me = clinician.0.subject.clone();
+    let me = clinician.subject.clone();
     let (assign, status) = match form.action.as_deref() {
         Some("assign") => (Some(me.as_str()), None),
         Some("done") => (None, Some("done")),

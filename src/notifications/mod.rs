@@ -142,24 +142,16 @@ pub async fn patient_address(
 
 #[derive(Debug, serde::Deserialize)]
 pub struct SettingForm {
-    csrf_token: Option<String>,
     enabled: Option<String>,
 }
 
 /// `POST /account/notifications`: a patient turns e-mail notifications on or off.
 pub async fn setting(
     state: actix_web::web::Data<crate::state::AppState>,
-    session: actix_session::Session,
     user: crate::auth::SignedIn,
-    form: actix_web::web::Form<SettingForm>,
+    form: crate::web::csrf::CsrfForm<SettingForm>,
 ) -> Result<actix_web::HttpResponse, crate::web::AppError> {
-    use crate::web::{csrf, AppError};
-    let expected = crate::auth::session::csrf_token(&session).unwrap_or_default();
-    if !csrf::matches(&expected, form.csrf_token.as_deref().unwrap_or_default()) {
-        return Err(AppError::bad_request(
-            "This form has expired. Please go back, reload the page and try again.",
-        ));
-    }
+    use crate::web::AppError;
     let enabled = match form.enabled.as_deref() {
         Some("on") => true,
         Some("off") => false,

@@ -1,7 +1,6 @@
 //! The patient's connected apps on `/account`: each app, what it may read, when it last read,
 //! and a button that disconnects it (every token of it for this patient stops at once).
 
-use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use tera::Context;
@@ -9,10 +8,11 @@ use tera::Context;
 use super::{scopes, tokens};
 use crate::access::{self, LinkedPatient};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
-use crate::auth::{session, Role, SignedInUser};
+use crate::auth::{Role, SignedInUser};
 use crate::state::AppState;
+use crate::web::csrf::CsrfForm;
 use crate::web::page::format_time;
-use crate::web::{csrf, AppError};
+use crate::web::AppError;
 
 #[derive(Serialize)]
 struct Shown {
@@ -65,7 +65,6 @@ pub async fn add_to(state: &AppState, user: &SignedInUser, ctx: &mut Context) {
 
 #[derive(serde::Deserialize)]
 pub struct DisconnectForm {
-    csrf_token: Option<String>,
     client_id: Option<String>,
 }
 
@@ -73,16 +72,9 @@ pub struct DisconnectForm {
 pub async fn disconnect(
     req: HttpRequest,
     state: web::Data<AppState>,
-    session: Session,
     patient: LinkedPatient,
-    form: web::Form<DisconnectForm>,
+    form: CsrfForm<DisconnectForm>,
 ) -> Result<HttpResponse, AppError> {
-    let expected = session::csrf_token(&session).unwrap_or_default();
-    if !csrf::matches(&expected, form.csrf_token.as_deref().unwrap_or_default()) {
-        return Err(AppError::bad_request(
-            "This form has expired. Please go back, reload the page and try again.",
-        ));
-    }
     let client_id = form.client_id.clone().unwrap_or_default();
     let app_name = super::apps::find(&state.pool, &client_id)
         .await?

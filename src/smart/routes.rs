@@ -17,13 +17,13 @@ use super::tokens::{self, Request, ACCESS_TTL};
 use super::{apps, keys};
 use crate::access::{self, LinkedPatient};
 use crate::audit::Action;
-use crate::auth::session;
 use crate::config::join_url;
 use crate::fhir_api::{self, base_url};
 use crate::records::store;
 use crate::state::AppState;
+use crate::web::csrf::CsrfForm;
 use crate::web::page::page_context;
-use crate::web::{csrf, templates, AppError};
+use crate::web::{templates, AppError};
 
 pub struct Endpoints {
     pub authorize: String,
@@ -298,28 +298,20 @@ pub async fn consent_page(
 /// `POST /smart/consent`: the patient allows (some of) it, or says no.
 pub async fn consent(
     state: web::Data<AppState>,
-    session: Session,
     patient: LinkedPatient,
-    body: web::Bytes,
+    form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    let mut csrf_token = String::new();
     let mut request_id = String::new();
     let mut decision = String::new();
     let mut ticked: Vec<String> = Vec::new();
-    for (k, v) in url::form_urlencoded::parse(&body).into_owned() {
+    // Pairs, not a struct: `scope` repeats, once per ticked box.
+    for (k, v) in form.0 {
         match k.as_str() {
-            "csrf_token" => csrf_token = v,
             "request" => request_id = v,
             "decision" => decision = v,
             "scope" => ticked.push(v),
             _ => {}
         }
-    }
-    let expected = session::csrf_token(&session).unwrap_or_default();
-    if !csrf::matches(&expected, &csrf_token) {
-        return Err(AppError::bad_request(
-            "This form has expired. Please go back to the app and start again.",
-        ));
     }
     let request = tokens::take_request(&state.pool, &request_id)
         .await?

@@ -13,7 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::{check_csrf, enter, search};
+use super::{enter, search};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::pending::Purpose;
 use crate::auth::routes::start_flow;
@@ -21,6 +21,7 @@ use crate::auth::{random_token, session, Clinician, Role, SignedInUser};
 use crate::db;
 use crate::records::PatientId;
 use crate::state::AppState;
+use crate::web::csrf::CsrfForm;
 use crate::web::errors::error_page;
 use crate::web::page::{page_context, redirect};
 use crate::web::{templates, AppError};
@@ -48,7 +49,6 @@ pub const REASONS: &[(&str, &str)] = &[
 pub struct BreakGlassForm {
     reason: Option<String>,
     details: Option<String>,
-    csrf_token: Option<String>,
 }
 
 /// A stated reason: a known code and some free text, tidied.
@@ -136,7 +136,7 @@ pub async fn break_glass_form(
     Ok(form_page(
         &state,
         &session,
-        &c.0,
+        c.user(),
         &patient,
         None,
         None,
@@ -152,9 +152,8 @@ pub async fn break_glass_start(
     session: Session,
     c: Clinician,
     id: web::Path<PatientId>,
-    form: web::Form<BreakGlassForm>,
+    form: CsrfForm<BreakGlassForm>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, form.csrf_token.as_deref())?;
     enter(&state, &c).await?;
     let patient = search::identify(&state.pool, &id)
         .await?
@@ -165,7 +164,7 @@ pub async fn break_glass_start(
             return Ok(form_page(
                 &state,
                 &session,
-                &c.0,
+                c.user(),
                 &patient,
                 Some(&form),
                 Some(message),
@@ -179,14 +178,14 @@ pub async fn break_glass_start(
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&request_id)
-    .bind(&c.0.subject)
+    .bind(&c.subject)
     .bind(&patient.id)
     .bind(reason.code)
     .bind(&reason.text)
     .bind(db::now())
     .execute(&state.pool)
     .await?;
-    tracing::info!(subject = %c.0.subject, "break-the-glass requested; re-authenticating");
+    tracing::info!(subject = %c.subject, "break-the-glass requested; re-authenticating");
     let policy = state.policies.susi.clone();
     start_flow(
         &req,

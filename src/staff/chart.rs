@@ -41,8 +41,8 @@ async fn open(
     page: ChartPage,
 ) -> Result<HttpResponse, AppError> {
     enter(state, c).await?;
-    let access = open_for_clinician(state, req, &c.0, patient_id, page.section()).await?;
-    let mut ctx = page_context(Some((&c.0, session)), state);
+    let access = open_for_clinician(state, req, c, patient_id, page.section()).await?;
+    let mut ctx = page_context(Some((c.user(), session)), state);
     if let Viewer::BreakGlass { expires_at } = access.viewer() {
         ctx.insert(
             "banner",

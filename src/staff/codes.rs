@@ -7,45 +7,29 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::search::{self, PatientRow};
-use super::{check_csrf, day, enter, CsrfOnly};
-use crate::access::viewer_of;
+use super::{day, enter};
+use crate::access::{self, ActingGrant};
 use crate::activation;
-use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
+use crate::audit::Action;
 use crate::auth::Clinician;
 use crate::records::PatientId;
 use crate::state::AppState;
+use crate::web::csrf::CsrfForm;
 use crate::web::errors::error_page;
 use crate::web::page::{page_context, redirect};
 use crate::web::{templates, AppError};
 
-/// The patient, if this clinician may act on their chart right now.
+/// The patient, and the grant to act for them (care team or a live break-the-glass grant).
 async fn may_act(
     state: &AppState,
     c: &Clinician,
     patient_id: &PatientId,
-) -> Result<PatientRow, AppError> {
+) -> Result<(PatientRow, ActingGrant), AppError> {
     let patient = search::identify(&state.pool, patient_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if viewer_of(state, &c.0.subject, &patient.id).await?.is_none() {
-        return Err(AppError::BreakGlassOffer(patient.id.to_string()));
-    }
-    Ok(patient)
-}
-
-async fn audit_code(
-    state: &AppState,
-    req: &HttpRequest,
-    c: &Clinician,
-    action: Action,
-    patient_id: &str,
-    code_id: &str,
-) -> Result<(), audit::AuditError> {
-    let meta = RequestMeta::of(req, state.settings.behind_proxy);
-    let mut entry = meta.entry(Actor::user(&c.0), action, Outcome::Success);
-    entry.patient_id = Some(patient_id.to_string());
-    entry.detail = Some(format!("code_id={code_id}"));
-    audit::append(&state.pool, &entry).await
+    let grant = access::grant_for_clinician(state, c, &patient.id).await?;
+    Ok((patient, grant))
 }
 
 /// `POST /staff/patients/{id}/activation-codes`: issues a code and shows it, once.
@@ -55,18 +39,17 @@ pub async fn issue_code(
     session: Session,
     c: Clinician,
     id: web::Path<PatientId>,
-    form: web::Form<CsrfOnly>,
+    _form: CsrfForm,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, form.csrf_token.as_deref())?;
     enter(&state, &c).await?;
-    let patient = may_act(&state, &c, &id).await?;
+    let (patient, grant) = may_act(&state, &c, &id).await?;
     let already: Option<String> =
         sqlx::query_scalar("SELECT b2c_subject FROM patients WHERE id = $1")
             .bind(&patient.id)
             .fetch_one(&state.pool)
             .await?;
     if already.is_some() {
-        let ctx = page_context(Some((&c.0, &session)), &state);
+        let ctx = page_context(Some((c.user(), &session)), &state);
         return Ok(error_page(
             StatusCode::CONFLICT,
             "This patient already has a portal account",
@@ -74,23 +57,22 @@ pub async fn issue_code(
             ctx,
         ));
     }
-    let issued = activation::issue(&state.pool, &patient.id, &c.0.subject).await?;
-    if let Err(e) = audit_code(
-        &state,
-        &req,
-        &c,
-        Action::ActivationIssued,
-        &patient.id,
-        &issued.id,
-    )
-    .await
+    let issued = activation::issue_under(&state.pool, &grant).await?;
+    if let Err(e) = grant
+        .audit(
+            &state,
+            &req,
+            Action::ActivationIssued,
+            format!("code_id={}", issued.id),
+        )
+        .await
     {
         // An unaudited code must not be handed out.
-        let _ = activation::revoke(&state.pool, &patient.id, &issued.id).await;
+        let _ = activation::revoke_under(&state.pool, &grant, &issued.id).await;
         return Err(e.into());
     }
-    tracing::info!(subject = %c.0.subject, code_id = %issued.id, "activation code issued");
-    let mut ctx = page_context(Some((&c.0, &session)), &state);
+    tracing::info!(subject = %c.subject, code_id = %issued.id, "activation code issued");
+    let mut ctx = page_context(Some((c.user(), &session)), &state);
     ctx.insert("code", &issued.code);
     ctx.insert("expires", &day(issued.expires_at));
     ctx.insert(
@@ -110,28 +92,25 @@ pub async fn issue_code(
 pub async fn revoke_code(
     req: HttpRequest,
     state: web::Data<AppState>,
-    session: Session,
     c: Clinician,
     p: web::Path<(PatientId, String)>,
-    form: web::Form<CsrfOnly>,
+    _form: CsrfForm,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, form.csrf_token.as_deref())?;
     enter(&state, &c).await?;
     let (id, code_id) = p.into_inner();
-    let patient = may_act(&state, &c, &id).await?;
-    if !activation::revoke(&state.pool, &patient.id, &code_id).await? {
+    let (patient, grant) = may_act(&state, &c, &id).await?;
+    if !activation::revoke_under(&state.pool, &grant, &code_id).await? {
         return Err(AppError::NotFound);
     }
-    audit_code(
-        &state,
-        &req,
-        &c,
-        Action::ActivationRevoked,
-        &patient.id,
-        &code_id,
-    )
-    .await
-    .map_err(|e| AppError::Unavailable(e.to_string()))?;
-    tracing::info!(subject = %c.0.subject, code_id = %code_id, "activation code revoked");
+    grant
+        .audit(
+            &state,
+            &req,
+            Action::ActivationRevoked,
+            format!("code_id={code_id}"),
+        )
+        .await
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    tracing::info!(subject = %c.subject, code_id = %code_id, "activation code revoked");
     Ok(redirect(&format!("/staff/patients/{}", patient.id)))
 }

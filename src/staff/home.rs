@@ -28,7 +28,7 @@ pub async fn home(
     query: web::Query<HomeQuery>,
 ) -> Result<HttpResponse, AppError> {
     enter(&state, &clinician).await?;
-    let user = &clinician.0;
+    let user = clinician.user();
     let mut ctx = page_context(Some((user, &session)), &state);
     let mut status = StatusCode::OK;
     let q = query.q.as_deref().unwrap_or_default().trim();

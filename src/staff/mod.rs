@@ -6,6 +6,8 @@
 //! team or a live break-the-glass grant and writes the audit entry first. This module must
 //! never read patient data any other way, except the identifying fields (name, date of birth,
 //! MRN) that search results, the break-the-glass form and the printed activation code show.
+//! Activation codes are issued and revoked under an `access::ActingGrant`; forms are read
+//! through `web::csrf::CsrfForm`.
 //! Care teams are changed only from the command line (`care_team`), never from the web.
 
 mod break_glass;
@@ -16,11 +18,9 @@ pub mod directory;
 mod home;
 pub mod search;
 
-use actix_session::Session;
-
-use crate::auth::{session, Clinician};
+use crate::auth::Clinician;
 use crate::state::AppState;
-use crate::web::{csrf, AppError};
+use crate::web::AppError;
 
 pub use break_glass::{break_glass_form, break_glass_start, complete_break_glass};
 pub use chart::visit as chart_visit;
@@ -30,26 +30,8 @@ pub use home::home;
 
 /// Every staff page starts here: the clinician is recorded in the directory on first sight.
 async fn enter(state: &AppState, clinician: &Clinician) -> Result<(), AppError> {
-    directory::record(&state.pool, &clinician.0).await?;
+    directory::record(&state.pool, clinician.user()).await?;
     Ok(())
-}
-
-/// Every form carries the session's CSRF token.
-fn check_csrf(session: &Session, given: Option<&str>) -> Result<(), AppError> {
-    let expected = session::csrf_token(session).unwrap_or_default();
-    if csrf::matches(&expected, given.unwrap_or_default()) {
-        Ok(())
-    } else {
-        Err(AppError::bad_request(
-            "This form has expired. Please go back, reload the page and try again.",
-        ))
-    }
-}
-
-/// A form with nothing but the CSRF token (issue and revoke buttons).
-#[derive(Debug, serde::Deserialize)]
-pub struct CsrfOnly {
-    csrf_token: Option<String>,
 }
 
 /// "14:32 UTC".

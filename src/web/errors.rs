@@ -1,11 +1,37 @@
 //! One error type for the whole web layer. Each variant becomes a page in the portal's own
 //! style with the right status; internal causes go to the log, never to the browser.
+//!
+//! Error pages show who is signed in (a clinician sees their own header, not "Sign in"):
+//! `ResponseError` sees no request, so `session_for_errors` lends the request's session to
+//! the pages rendered while it runs. They only read it: an error path never writes the
+//! session (no renewal, no new token).
 
+use actix_session::{Session, SessionExt};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use tera::Context;
 
 use super::templates;
+use crate::auth::session;
+
+tokio::task_local! {
+    /// The session of the request being answered, for its error pages' header.
+    static SESSION: Session;
+}
+
+/// Middleware inside the gate (so a session the gate ended is not shown): pages rendered
+/// while the request runs, error pages included, can read who is signed in.
+pub async fn session_for_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let session = req.get_session();
+    let response = SESSION.scope(session, next.call(req)).await?;
+    Ok(response.map_into_boxed_body())
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -147,6 +173,14 @@ pub fn error_page(
     message: &str,
     mut ctx: Context,
 ) -> HttpResponse {
+    if !ctx.contains_key("user_name") {
+        // Read when the page is rendered, so a session ended by this request shows no one.
+        let _ = SESSION.try_with(|s| {
+            if let Some(user) = session::user(s) {
+                super::page::insert_header(&mut ctx, &user, s);
+            }
+        });
+    }
     ctx.insert("status", &status.as_u16());
     ctx.insert("title", title);
     ctx.insert("message", message);

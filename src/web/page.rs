@@ -24,14 +24,20 @@ pub fn format_time(unix: i64) -> String {
 pub fn page_context(user: Option<(&SignedInUser, &Session)>, state: &AppState) -> Context {
     let mut ctx = Context::new();
     if let Some((user, session)) = user {
-        ctx.insert("user_name", &user.display_name);
-        ctx.insert("user_role", user.role.as_str());
-        ctx.insert("is_clinician", &(user.role == Role::Clinician));
-        ctx.insert(
-            "csrf_token",
-            &session::csrf_token(session).unwrap_or_default(),
-        );
+        insert_header(&mut ctx, user, session);
     }
     ctx.insert("uses_emulator", &state.settings.uses_emulator());
     ctx
+}
+
+/// The header's signed-in part: the user's name and role, and the sign-out form's token.
+/// Reads the session, never writes it.
+pub fn insert_header(ctx: &mut Context, user: &SignedInUser, session: &Session) {
+    ctx.insert("user_name", &user.display_name);
+    ctx.insert("user_role", user.role.as_str());
+    ctx.insert("is_clinician", &(user.role == Role::Clinician));
+    ctx.insert(
+        "csrf_token",
+        &session::csrf_token(session).unwrap_or_default(),
+    );
 }

@@ -2,8 +2,10 @@
 
 mod audit;
 mod config;
+mod error_pages;
 mod external_id;
 mod faults;
+mod forms;
 mod headers;
 mod ids;
 mod linking;

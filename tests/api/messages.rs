@@ -1051,3 +1051,56 @@ async fn messages_and_notifications_work_on_postgres() {
         .execute(&admin)
         .await;
 }
+
+#[tokio::test]
+async fn message_forms_need_the_sessions_own_token() {
+    let w = world(vec![]).await;
+    let thread = patient_writes(&w).await;
+    let id = thread_id(&thread);
+    let staff_thread = format!("/staff/messages/{id}");
+    // A session the forger holds: its token is valid, but not for this browser.
+    let forger = w.app.browser();
+    w.app.sign_in_as(&forger, &OTHER_CLINICIAN).await;
+    let foreign = csrf(&w.app, &forger).await;
+    let messages = || count(&w.app, "SELECT COUNT(*) FROM messages");
+    let before = messages().await;
+
+    // The urlencoded update form (`CsrfForm`).
+    for form in [
+        vec![("action", "done")],
+        vec![("csrf_token", foreign.as_str()), ("action", "done")],
+    ] {
+        let resp = post_form(
+            &w.app,
+            &w.clinician,
+            &format!("{staff_thread}/update"),
+            &form,
+        )
+        .await;
+        assert_eq!(resp.status(), 400, "{form:?}");
+    }
+    assert_eq!(
+        count(
+            &w.app,
+            "SELECT COUNT(*) FROM message_threads WHERE status = 'done'"
+        )
+        .await,
+        0,
+        "the conversation is still open"
+    );
+
+    // The multipart replies (their own check), on both sides.
+    for (b, path) in [
+        (&w.clinician, format!("{staff_thread}/reply")),
+        (&w.patient, format!("{thread}/reply")),
+    ] {
+        for fields in [
+            vec![("body", "Forged")],
+            vec![("csrf_token", foreign.as_str()), ("body", "Forged")],
+        ] {
+            let resp = post_multipart(&w.app, b, &path, &fields, &[]).await;
+            assert_eq!(resp.status(), 400, "{path} {fields:?}");
+        }
+    }
+    assert_eq!(messages().await, before, "nothing was sent");
+}

@@ -1257,3 +1257,43 @@ async fn without_its_audit_entry_an_app_gets_a_503_not_data_nor_a_silent_refusal
     assert_outcome(&body, 503, "a refused read");
     assert_eq!(status, 503);
 }
+
+#[tokio::test]
+async fn the_consent_form_needs_the_sessions_own_token() {
+    let (app, b, _, _) = portal_with_patients().await;
+    let client = register(&app, "Forged Consent", false).await;
+    let launch = Launch::new();
+    let consent = start(&app, &b, &client, &launch, "launch/patient patient/*.rs").await;
+    // A session the forger holds: its token is valid, but not for this browser.
+    let forger = app.browser();
+    app.sign_in_as(&forger, &PATIENT_B).await;
+    let foreign =
+        crate::support::csrf_in(&app.get(&forger, "/account").await.text().await.unwrap());
+    for token in [None, Some(foreign.as_str())] {
+        let mut form = vec![
+            ("request", consent.request.as_str()),
+            ("decision", "allow"),
+            ("scope", "launch/patient"),
+        ];
+        form.extend(token.map(|t| ("csrf_token", t)));
+        let resp = b
+            .client
+            .post(app.url("/smart/consent"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "token {token:?}: no code for the app");
+    }
+    // The request was not used up: the patient's own answer still goes through.
+    let resp = answer(
+        &app,
+        &b,
+        &consent,
+        &["launch/patient", "patient/Observation.rs"],
+        "allow",
+    )
+    .await;
+    let params = callback_params(&resp, &client);
+    assert!(params.contains_key("code"), "{params:?}");
+}
