@@ -13,6 +13,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::activation::linking;
 use crate::audit::pages as audit_pages;
 use crate::auth::provider::{Profile, Provider, TenantConfig};
 use crate::auth::{gate, routes as auth_routes, session};
@@ -24,7 +25,7 @@ use crate::state::{AppState, Policies};
 use crate::telemetry::PathOnlySpan;
 use crate::web::rate_limit::RateLimiter;
 use crate::web::{assets, errors, guards, headers, AppError};
-use crate::{linking, messages, notifications, pages, staff, tls};
+use crate::{messages, notifications, pages, staff, tls};
 
 pub struct Application {
     port: u16,
@@ -171,7 +172,7 @@ impl Application {
                     (registration.client_id, registration.client_secret);
                 let emulator_policies = b2c_emulator::Policies::default();
                 extra_roots.push(dev_cert.cert.clone());
-                if let Some(summary) = crate::seed::demo_data(&pool).await? {
+                if let Some(summary) = crate::demo::seed::demo_data(&pool).await? {
                     // Printed, not logged: these are demo credentials meant for the developer.
                     println!("{summary}");
                 }

@@ -15,49 +15,12 @@ static CLEANED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
 
 /// A fresh, empty database for one test, or None (with a message) off CI without PostgreSQL.
 async fn fresh_database() -> Option<String> {
-    let admin = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("CI must run the PostgreSQL tests: set PORTAL_TEST_POSTGRES_URL");
-            }
-            eprintln!("PostgreSQL tests not run here: PORTAL_TEST_POSTGRES_URL is not set");
-            return None;
-        }
-    };
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at PORTAL_TEST_POSTGRES_URL: {e}"));
+    let pg = Postgres::connect("PostgreSQL tests").await?;
     // Databases left by earlier runs go once per run (this process's own are made after).
     CLEANED
-        .get_or_init(|| async {
-            let old = sqlx::query(
-                "SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE 'portal\\_test\\_%'",
-            )
-            .fetch_all(&pool)
-            .await
-            .unwrap_or_default();
-            for row in old {
-                let name: String = row.get(0);
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&pool)
-                    .await;
-            }
-        })
+        .get_or_init(|| pg.drop_databases_left_by_earlier_runs("portal_test"))
         .await;
-    let name = format!("portal_test_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&pool)
-        .await
-        .expect("create database");
-    let mut url = url::Url::parse(&admin).expect("PORTAL_TEST_POSTGRES_URL is a URL");
-    url.set_path(&format!("/{name}"));
-    Some(url.to_string())
-}
-
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+    Some(pg.create_database("portal_test").await.1)
 }
 
 #[tokio::test]
@@ -68,7 +31,7 @@ async fn records_import_idempotently_on_postgres() {
     let pool = patient_portal::db::connect(&url)
         .await
         .expect("migrations apply on PostgreSQL");
-    let records = patient_portal::records::demo::demo_patients(2, 11, today());
+    let records = patient_portal::demo::demo_patients(2, 11, today());
     let (first, counts) = patient_portal::records::store::save_record(&pool, &records[0])
         .await
         .unwrap();
@@ -160,7 +123,7 @@ async fn the_portal_signs_in_and_audits_on_postgres() {
         ..Default::default()
     })
     .await;
-    let record = &patient_portal::records::demo::demo_patients(1, 3, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 3, today())[0];
     let id = app.seed(record).await;
     app.link(&id, &PATIENT_A).await;
     let b = app.browser();
@@ -198,7 +161,7 @@ async fn staff_search_ignores_accents_and_case_on_postgres() {
     let pool = patient_portal::db::connect(&url)
         .await
         .expect("migrations apply on PostgreSQL");
-    let mut record = patient_portal::records::demo::demo_patients(1, 11, today()).remove(0);
+    let mut record = patient_portal::demo::demo_patients(1, 11, today()).remove(0);
     record.patient.given = "María".into();
     record.patient.family = "Guzmán".into();
     record.patient.mrn.value = "MRN-Ab12c".into();
@@ -306,7 +269,7 @@ async fn the_portal_recovers_by_itself_when_postgresql_goes_away_and_comes_back_
         ..Default::default()
     })
     .await;
-    let record = &patient_portal::records::demo::demo_patients(1, 5, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 5, today())[0];
     let id = app.seed(record).await;
     app.link(&id, &PATIENT_A).await;
     let b = Arc::new(app.browser());

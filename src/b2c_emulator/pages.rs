@@ -14,6 +14,11 @@ use super::errors::EmulatorError;
 use super::{AppRegistration, Tenant};
 
 const TEMPLATES: &[(&str, &str)] = &[
+    // The labelled-field macros the portal's forms use too.
+    (
+        "macros/forms.html",
+        include_str!("../../templates/macros/forms.html"),
+    ),
     (
         "base.html",
         include_str!("../../templates/b2c_emulator/base.html"),

@@ -8,7 +8,6 @@
 //! read or stored. Must never: store part of a refused message, serve an attachment inline or
 //! with a type we did not sniff, or put message content in a log or a notification.
 
-pub mod demo;
 mod draft;
 pub mod header;
 mod patient;

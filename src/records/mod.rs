@@ -2,23 +2,21 @@
 //!
 //! This module owns the domain types of the chart (`model`), reading FHIR R4 bundles as Synthea
 //! writes them (`fhir_import`), writing a patient's whole record as a FHIR R4 bundle
-//! (`fhir_export`), our reference-range table and result flags (`ranges`), and the deterministic
-//! demo patients (`demo`).
+//! (`fhir_export`), and our reference-range table and result flags (`ranges`).
+//! The deterministic demo patients are made apart, in `crate::demo`.
 //!
 //! It is pure domain logic: it knows nothing of OpenID Connect, sessions, HTTP or who is asking.
 //! Deciding who may read a record, and auditing that they did, happens before anything here is
 //! called; storing records is the storage layer's job.
 
-pub mod demo;
 pub mod fhir_export;
 pub mod fhir_import;
 pub mod ids;
 pub mod model;
 pub mod ranges;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
-pub use demo::demo_patients;
 pub use fhir_export::{export_bundle, export_bundle_at};
 pub use fhir_import::{parse_bundle, ImportError, ParsedBundle};
 pub use ids::{LoincCode, PatientId};

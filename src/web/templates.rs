@@ -16,6 +16,7 @@ macro_rules! embed {
 static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
     let mut tera = Tera::default();
     tera.add_raw_templates(embed![
+        "macros/forms.html",
         "base.html",
         "landing.html",
         "error.html",
@@ -92,5 +93,51 @@ mod tests {
             "{:?}",
             super::TERA.as_ref().err()
         );
+    }
+
+    /// The field macro ties its hint and its error to the input, so a screen reader reads them
+    /// with the field, and keeps the id and name that tests and bench/signin.py look for.
+    #[test]
+    fn a_field_s_hint_and_error_are_wired_to_its_input() {
+        let mut tera = tera::Tera::default();
+        tera.add_raw_templates(vec![
+            (
+                "macros/forms.html",
+                include_str!("../../templates/macros/forms.html"),
+            ),
+            (
+                "t.html",
+                r#"{% import "macros/forms.html" as forms %}{{ forms::field(id="new_password", label="New Password", type="password", hint="8 to 64 characters", hint_id="password-rules", error=error, describedby="form-error") }}"#,
+            ),
+        ])
+        .unwrap();
+        let mut ctx = tera::Context::new();
+        ctx.insert("error", "Too <short>");
+        let html = tera.render("t.html", &ctx).unwrap();
+        assert!(
+            html.contains(r#"<label for="new_password">New Password</label>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<input id="new_password" name="new_password" type="password""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                r#"aria-invalid="true" aria-describedby="password-rules new_password-error""#
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<p class="error" id="new_password-error">Too &lt;short&gt;</p>"#),
+            "{html}"
+        );
+        ctx.insert("error", "");
+        let html = tera.render("t.html", &ctx).unwrap();
+        assert!(
+            html.contains(r#"aria-describedby="password-rules form-error""#),
+            "{html}"
+        );
+        assert!(!html.contains("aria-invalid"), "{html}");
     }
 }

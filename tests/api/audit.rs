@@ -4,41 +4,13 @@ use sqlx::Row;
 
 use crate::support::*;
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 async fn linked_patient(app: &TestApp) -> (Browser, String) {
-    let record = &patient_portal::records::demo::demo_patients(1, 7, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 7, today())[0];
     let id = app.seed(record).await;
     app.link(&id, &PATIENT_A).await;
     let b = app.browser();
     app.sign_in_as(&b, &PATIENT_A).await;
     (b, id)
-}
-
-fn verify(app: &TestApp) -> (i32, String) {
-    portal_audit(app, &["audit", "verify"])
-}
-
-/// Runs `patient-portal ARGS` against the app's database and key (PORTAL_DATA_DIR/audit.key).
-fn portal_audit(app: &TestApp, args: &[&str]) -> (i32, String) {
-    let out = portal_command(&app.data_dir)
-        .args(args)
-        .env("PORTAL_DATA_DIR", &app.data_dir)
-        .env(
-            "DATABASE_URL",
-            format!(
-                "sqlite://{}?mode=rwc",
-                app.data_dir.join("portal.sqlite").display()
-            ),
-        )
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-    )
 }
 
 #[tokio::test]
@@ -152,7 +124,7 @@ async fn entries_hold_no_names_emails_or_tokens() {
     let app = spawn_app().await;
     let (b, _) = linked_patient(&app).await;
     app.get(&b, "/records/access-log").await;
-    let record = &patient_portal::records::demo::demo_patients(1, 7, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 7, today())[0];
     let rows = sqlx::query("SELECT actor_subject, actor_role, action, patient_id, outcome, detail, request_id, client_ip FROM audit_log")
         .fetch_all(&app.pool)
         .await

@@ -1,7 +1,7 @@
 //! Error pages know who is signed in: a clinician or a patient sees their own header (name,
 //! the sign-out form) on a 403 or 404, never the "Sign in" link a stranger sees.
 
-use patient_portal::records::demo::demo_patients;
+use patient_portal::demo::demo_patients;
 
 use crate::support::*;
 
@@ -28,12 +28,6 @@ fn assert_own_header(page: &str, who: &Person) {
         "the sign-out form carries the token"
     );
     assert_eq!(select("a[href='/signin']"), 0, "no Sign in link: {page}");
-}
-
-async fn signed_in(app: &TestApp, who: &Person) -> Browser {
-    let b = app.browser();
-    app.sign_in_as(&b, who).await;
-    b
 }
 
 #[tokio::test]

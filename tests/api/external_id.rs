@@ -417,8 +417,7 @@ async fn there_is_no_profile_edit_or_reset_flow_with_external_id() {
 /// their care team; returns the browser, the patient id and the re-authentication started.
 async fn break_glass_started(app: &TestApp) -> (Browser, String, Started) {
     let record =
-        patient_portal::records::demo::demo_patients(1, 7, chrono::Utc::now().date_naive())
-            .remove(0);
+        patient_portal::demo::demo_patients(1, 7, chrono::Utc::now().date_naive()).remove(0);
     let id = app.seed(&record).await;
     let b = app.browser();
     app.sign_in_as(&b, &CLINICIAN).await;

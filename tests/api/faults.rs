@@ -6,10 +6,6 @@ use sqlx::Row;
 
 use crate::support::*;
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 /// A patient (signed in, linked) and a clinician (signed in, on the care team) over one
 /// record, and every audited GET route with what would prove record data leaked.
 struct World {
@@ -20,7 +16,7 @@ struct World {
 }
 
 async fn world(app: &TestApp) -> World {
-    let record = &patient_portal::records::demo::demo_patients(1, 11, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 11, today())[0];
     let id = app.seed(record).await;
     app.link(&id, &PATIENT_A).await;
     app.add_to_care_team(&id, &CLINICIAN).await;
@@ -104,25 +100,6 @@ async fn audit_count(app: &TestApp) -> i64 {
         .await
         .unwrap()
         .get(0)
-}
-
-fn verify(app: &TestApp) -> (i32, String) {
-    let out = portal_command(&app.data_dir)
-        .args(["audit", "verify"])
-        .env("PORTAL_DATA_DIR", &app.data_dir)
-        .env(
-            "DATABASE_URL",
-            format!(
-                "sqlite://{}?mode=rwc",
-                app.data_dir.join("portal.sqlite").display()
-            ),
-        )
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-    )
 }
 
 async fn exec(app: &TestApp, sql: &str) {

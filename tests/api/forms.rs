@@ -3,25 +3,9 @@
 //! test per family of forms; the message forms are in `messages.rs`, the SMART consent in
 //! `smart.rs`.
 
-use patient_portal::records::demo::demo_patients;
-use sqlx::Row;
+use patient_portal::demo::demo_patients;
 
 use crate::support::*;
-
-async fn signed_in(app: &TestApp, who: &Person) -> Browser {
-    let b = app.browser();
-    app.sign_in_as(&b, who).await;
-    b
-}
-
-/// The session's token, from the header's sign-out form.
-async fn token_of(app: &TestApp, b: &Browser) -> String {
-    csrf_in(&app.get(b, "/account").await.text().await.unwrap())
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query(sql).fetch_one(&app.pool).await.unwrap().get(0)
-}
 
 /// Posts `fields` to `path` in `b` the ways a forger could: with no token, with the token of
 /// `other` (a session the forger holds), and with `b`'s own token next to a forged one.
@@ -32,8 +16,8 @@ async fn assert_refused_without_own_token(
     path: &str,
     fields: &[(&str, &str)],
 ) {
-    let own = token_of(app, b).await;
-    let foreign = token_of(app, other).await;
+    let own = csrf(app, b).await;
+    let foreign = csrf(app, other).await;
     assert_ne!(own, foreign);
     let with = |extra: Vec<(&'static str, String)>| {
         let mut form: Vec<(String, String)> = fields
@@ -111,7 +95,7 @@ async fn account_forms_need_the_sessions_own_token() {
     .await;
 
     // With its own token, the same sign-out works.
-    let token = token_of(&app, &b).await;
+    let token = csrf(&app, &b).await;
     let resp = b
         .client
         .post(app.url("/signout"))
@@ -208,7 +192,7 @@ async fn staff_forms_need_the_sessions_own_token() {
     );
 
     // With its own token, the same issue form works.
-    let token = token_of(&app, &b).await;
+    let token = csrf(&app, &b).await;
     let resp = b
         .client
         .post(app.url(&issue))

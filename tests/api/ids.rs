@@ -1,7 +1,7 @@
 //! Patient ids and LOINC codes are parsed where they enter (`records::ids`): a malformed one in
 //! a URL is the portal's 404 page, and nothing is opened or audited for it.
 
-use patient_portal::records::demo::demo_patients;
+use patient_portal::demo::demo_patients;
 
 use crate::support::*;
 

@@ -4,13 +4,9 @@ use sqlx::Row;
 
 use crate::support::*;
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 /// A record with a code issued for it, and a signed-in patient without a record.
 async fn setup(app: &TestApp, who: &Person) -> (Browser, String, String, String) {
-    let record = &patient_portal::records::demo::demo_patients(1, 21, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 21, today())[0];
     let patient_id = app.seed(record).await;
     let issued = patient_portal::activation::issue(&app.pool, &patient_id, CLINICIAN.subject)
         .await
@@ -23,21 +19,6 @@ async fn setup(app: &TestApp, who: &Person) -> (Browser, String, String, String)
         issued.code,
         record.patient.birth_date.to_string(),
     )
-}
-
-async fn try_link(app: &TestApp, b: &Browser, code: &str, birth_date: &str) -> reqwest::Response {
-    // The session's CSRF token (every page's sign-out form carries it).
-    let page = app.get(b, "/account").await.text().await.unwrap();
-    b.client
-        .post(app.url("/activate"))
-        .form(&[
-            ("code", code),
-            ("birth_date", birth_date),
-            ("csrf_token", &csrf_in(&page)),
-        ])
-        .send()
-        .await
-        .unwrap()
 }
 
 async fn linked_subject(app: &TestApp, patient_id: &str) -> Option<String> {
@@ -177,7 +158,7 @@ async fn an_account_with_a_record_cannot_link_a_second_one() {
     let app = spawn_app().await;
     let (b, first, code, dob) = setup(&app, &PATIENT_A).await;
     assert_redirect_to(&try_link(&app, &b, &code, &dob).await, "/records");
-    let second_record = &patient_portal::records::demo::demo_patients(2, 22, today())[1];
+    let second_record = &patient_portal::demo::demo_patients(2, 22, today())[1];
     let second = app.seed(second_record).await;
     let issued = patient_portal::activation::issue(&app.pool, &second, CLINICIAN.subject)
         .await

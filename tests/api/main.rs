@@ -1,6 +1,8 @@
 //! The portal as a browser sees it: real TLS, random ports, a provider shaped like B2C.
 
+mod activation_codes;
 mod audit;
+mod break_glass;
 mod config;
 mod error_pages;
 mod external_id;
@@ -15,5 +17,6 @@ mod records;
 mod sessions;
 mod signin;
 mod smart;
-mod staff;
+mod staff_chart;
+mod staff_search;
 mod support;

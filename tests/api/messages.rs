@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use patient_portal::records::demo::demo_patients;
+use patient_portal::demo::demo_patients;
 use patient_portal::records::model::PatientRecord;
 use sqlx::Row;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -162,28 +162,6 @@ async fn post_multipart(
         .send()
         .await
         .unwrap()
-}
-
-async fn post_form(
-    app: &TestApp,
-    b: &Browser,
-    path: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    b.client
-        .post(app.url(path))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn csrf(app: &TestApp, b: &Browser) -> String {
-    csrf_in(&app.get(b, "/account").await.text().await.unwrap())
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query(sql).fetch_one(&app.pool).await.unwrap().get(0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,7 +402,7 @@ async fn a_patient_writes_with_an_attachment_and_the_care_team_answers() {
 
     // Assign and close, as the inbox's workflow.
     for action in ["assign", "done"] {
-        let resp = post_form(
+        let resp = post(
             &w.app,
             &w.clinician,
             &format!("{staff_thread}/update"),
@@ -553,7 +531,7 @@ async fn nobody_else_reaches_a_conversation_or_its_files() {
     )
     .await;
     assert_eq!(resp.status(), 403);
-    let resp = post_form(
+    let resp = post(
         &w.app,
         &outsider,
         &format!("/staff/messages/{id}/update"),
@@ -722,7 +700,7 @@ async fn without_a_mail_server_mails_go_to_the_development_outbox_and_patients_c
         .unwrap();
     assert!(account.contains("E-mail notifications are <strong>on</strong>"));
     let token = csrf_in(&account);
-    let resp = post_form(
+    let resp = post(
         &w.app,
         &w.patient,
         "/account/notifications",
@@ -738,7 +716,7 @@ async fn without_a_mail_server_mails_go_to_the_development_outbox_and_patients_c
         .await
         .unwrap();
     assert!(account.contains("E-mail notifications are <strong>off</strong>"));
-    let resp = post_form(
+    let resp = post(
         &w.app,
         &w.patient,
         "/account/notifications",
@@ -928,7 +906,7 @@ async fn an_unlinked_patient_is_sent_to_activate_and_clinicians_cannot_use_the_p
 #[tokio::test]
 async fn the_demo_patient_has_a_conversation_with_an_unread_answer() {
     let app = spawn_app().await;
-    patient_portal::seed::demo_data(&app.pool)
+    patient_portal::demo::seed::demo_data(&app.pool)
         .await
         .unwrap()
         .expect("an empty database is seeded");
@@ -964,28 +942,9 @@ async fn the_demo_patient_has_a_conversation_with_an_unread_answer() {
 /// A fresh PostgreSQL database for one test (named apart from tests/postgres.rs's, whose
 /// clean-up must not drop it mid-run), or None off CI without PostgreSQL.
 async fn postgres_database() -> Option<(sqlx::AnyPool, String, String)> {
-    let admin = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("CI must run the PostgreSQL tests: set PORTAL_TEST_POSTGRES_URL");
-            }
-            eprintln!("PostgreSQL message test not run here: PORTAL_TEST_POSTGRES_URL is not set");
-            return None;
-        }
-    };
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at PORTAL_TEST_POSTGRES_URL: {e}"));
-    let name = format!("portal_msgtest_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&pool)
-        .await
-        .expect("create database");
-    let mut url = url::Url::parse(&admin).expect("PORTAL_TEST_POSTGRES_URL is a URL");
-    url.set_path(&format!("/{name}"));
-    Some((pool, name, url.to_string()))
+    let pg = Postgres::connect("PostgreSQL message test").await?;
+    let (name, url) = pg.create_database("portal_msgtest").await;
+    Some((pg.admin, name, url))
 }
 
 #[tokio::test]
@@ -1070,7 +1029,7 @@ async fn message_forms_need_the_sessions_own_token() {
         vec![("action", "done")],
         vec![("csrf_token", foreign.as_str()), ("action", "done")],
     ] {
-        let resp = post_form(
+        let resp = post(
             &w.app,
             &w.clinician,
             &format!("{staff_thread}/update"),

@@ -2,43 +2,17 @@
 
 use crate::support::*;
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 fn issue(app: &TestApp, mrn: &str) -> std::process::Output {
-    portal_command(&app.data_dir)
+    app.portal_command()
         .args(["activation", "issue", "--mrn", mrn])
-        .env("PORTAL_DATA_DIR", &app.data_dir)
-        .env(
-            "DATABASE_URL",
-            format!(
-                "sqlite://{}?mode=rwc",
-                app.data_dir.join("portal.sqlite").display()
-            ),
-        )
         .output()
-        .unwrap()
-}
-
-async fn activate(app: &TestApp, b: &Browser, code: &str, birth_date: &str) -> reqwest::Response {
-    let page = app.get(b, "/account").await.text().await.unwrap();
-    b.client
-        .post(app.url("/activate"))
-        .form(&[
-            ("code", code),
-            ("birth_date", birth_date),
-            ("csrf_token", &csrf_in(&page)),
-        ])
-        .send()
-        .await
         .unwrap()
 }
 
 #[tokio::test]
 async fn an_operator_issues_a_code_that_links_the_patient_and_is_audited() {
     let app = spawn_app().await;
-    let record = &patient_portal::records::demo::demo_patients(1, 31, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 31, today())[0];
     let patient_id = app.seed(record).await;
 
     let out = issue(&app, &record.patient.mrn.value);
@@ -74,7 +48,7 @@ async fn an_operator_issues_a_code_that_links_the_patient_and_is_audited() {
 
     let b = app.browser();
     app.sign_in_as(&b, &PATIENT_A).await;
-    let resp = activate(&app, &b, &code, &record.patient.birth_date.to_string()).await;
+    let resp = try_link(&app, &b, &code, &record.patient.birth_date.to_string()).await;
     assert_redirect_to(&resp, "/records");
     assert_eq!(app.get(&b, "/records").await.status(), 200);
 }
@@ -82,7 +56,7 @@ async fn an_operator_issues_a_code_that_links_the_patient_and_is_audited() {
 #[tokio::test]
 async fn no_code_for_an_unknown_mrn_or_a_linked_record() {
     let app = spawn_app().await;
-    let record = &patient_portal::records::demo::demo_patients(1, 32, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 32, today())[0];
     let patient_id = app.seed(record).await;
     app.link(&patient_id, &PATIENT_A).await;
 
@@ -103,7 +77,7 @@ async fn no_code_for_an_unknown_mrn_or_a_linked_record() {
 #[tokio::test]
 async fn without_its_audit_entry_the_code_is_neither_shown_nor_usable() {
     let app = spawn_app().await;
-    let record = &patient_portal::records::demo::demo_patients(1, 33, today())[0];
+    let record = &patient_portal::demo::demo_patients(1, 33, today())[0];
     app.seed(record).await;
     // The audit store refuses every new entry.
     sqlx::query(

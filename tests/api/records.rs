@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, Utc};
-use patient_portal::records::demo::demo_patients;
+use patient_portal::demo::demo_patients;
 use patient_portal::records::model::{
     systems, Concept, Mrn, Observation, ObservationCategory, ObservationValue, Patient,
     PatientRecord, Quantity, Sex,
@@ -15,7 +15,8 @@ use scraper::{Html, Selector};
 use serde_json::Value;
 
 use crate::support::{
-    assert_redirect_to, spawn_app, Browser, TestApp, CLINICIAN, PATIENT_A, PATIENT_B,
+    assert_redirect_to, signed_in_patient, spawn_app, today, Browser, TestApp, CLINICIAN,
+    PATIENT_A, PATIENT_B,
 };
 
 const SECTIONS: &[&str] = &[
@@ -35,10 +36,6 @@ const MORE_SECTIONS: &[(&str, &str)] = &[
     ("reports", "reports"),
     ("social-history", "social_history"),
 ];
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
 
 struct Page {
     status: u16,
@@ -161,18 +158,6 @@ fn record_b() -> PatientRecord {
         .observations
         .push(quantity("b-glucose", "2345-7", "Glucose", 3, 91.2, "mg/dL"));
     record
-}
-
-async fn signed_in_patient(
-    app: &TestApp,
-    record: &PatientRecord,
-    who: &crate::support::Person,
-) -> (Browser, String) {
-    let id = app.seed(record).await;
-    app.link(&id, who).await;
-    let b = app.browser();
-    app.sign_in_as(&b, who).await;
-    (b, id)
 }
 
 #[tokio::test]

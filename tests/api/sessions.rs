@@ -44,16 +44,6 @@ async fn a_planted_session_cookie_is_not_kept_at_sign_in() {
     assert_signed_in(&app, &b).await;
 }
 
-fn csrf_of(page: &str) -> String {
-    let doc = scraper::Html::parse_document(page);
-    let sel = scraper::Selector::parse("input[name=csrf_token]").unwrap();
-    doc.select(&sel)
-        .next()
-        .and_then(|e| e.value().attr("value"))
-        .expect("a csrf token in the page")
-        .to_string()
-}
-
 #[tokio::test]
 async fn sign_out_needs_the_csrf_token() {
     let app = spawn_app().await;
@@ -90,7 +80,7 @@ async fn sign_out_revokes_the_session_and_goes_to_b2c_with_the_hint() {
     let resp = b
         .client
         .post(app.url("/signout"))
-        .form(&[("csrf_token", csrf_of(&page))])
+        .form(&[("csrf_token", csrf_in(&page))])
         .send()
         .await
         .unwrap();
@@ -515,27 +505,9 @@ async fn no_session_starts_when_the_sign_in_cannot_be_audited() {
 
 /// A new PostgreSQL database for this test, or None (said aloud) when none is configured.
 async fn postgres_database() -> Option<String> {
-    let admin = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("CI must run the PostgreSQL tests: set PORTAL_TEST_POSTGRES_URL");
-            }
-            eprintln!("PostgreSQL session test not run here: PORTAL_TEST_POSTGRES_URL is not set");
-            return None;
-        }
-    };
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+    let pg = Postgres::connect("PostgreSQL session test").await?;
     // Not portal_test_*: tests/postgres.rs sweeps those at its start.
-    let name = format!("portal_sessions_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    let mut url = url::Url::parse(&admin).unwrap();
-    url.set_path(&format!("/{name}"));
-    Some(url.to_string())
+    Some(pg.create_database("portal_sessions").await.1)
 }
 
 #[tokio::test]

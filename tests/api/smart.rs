@@ -6,23 +6,18 @@
 use std::collections::HashMap;
 
 use base64::Engine as _;
-use chrono::{NaiveDate, Utc};
 use jsonwebtoken::{DecodingKey, Validation};
-use patient_portal::records::demo::demo_patients;
+use patient_portal::demo::demo_patients;
 use patient_portal::records::model::PatientRecord;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::support::{
-    location, sign, spawn_app, spawn_app_with, urlencode, Browser, Options, Person, TestApp,
-    CLINICIAN, PATIENT_A, PATIENT_B,
+    location, sign, spawn_app, spawn_app_with, today, urlencode, Browser, Options, Person,
+    Postgres, TestApp, CLINICIAN, PATIENT_A, PATIENT_B,
 };
 
 const ALL: &str = "launch/patient openid fhirUser offline_access patient/*.rs";
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
 
 /// A registered app and the HTTP client it uses (no cookies, no redirects followed).
 struct SmartApp {
@@ -567,39 +562,10 @@ async fn the_launch_works_on_postgres() {
 
 /// A fresh PostgreSQL database, when PORTAL_TEST_POSTGRES_URL is set (CI fails without it).
 async fn fresh_postgres() -> Option<String> {
-    let admin = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("CI must run the PostgreSQL tests: set PORTAL_TEST_POSTGRES_URL");
-            }
-            eprintln!("PostgreSQL SMART test not run here: PORTAL_TEST_POSTGRES_URL is not set");
-            return None;
-        }
-    };
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+    let pg = Postgres::connect("PostgreSQL SMART test").await?;
     // Databases left by earlier runs of this test go first (only this test makes them).
-    let old = sqlx::query(
-        "SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE 'smart\\_test\\_%'",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap_or_default();
-    for row in old {
-        let name: String = sqlx::Row::get(&row, 0);
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&pool)
-            .await;
-    }
-    let name = format!("smart_test_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    let mut url = url::Url::parse(&admin).unwrap();
-    url.set_path(&format!("/{name}"));
-    Some(url.to_string())
+    pg.drop_databases_left_by_earlier_runs("smart_test").await;
+    Some(pg.create_database("smart_test").await.1)
 }
 
 #[tokio::test]

@@ -12,6 +12,8 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use base64::Engine as _;
 use jsonwebtoken::{EncodingKey, Header};
 use patient_portal::config::Cli;
+use patient_portal::demo::demo_patients;
+use patient_portal::records::model::PatientRecord;
 use patient_portal::startup::Application;
 use patient_portal::tls;
 use rsa::pkcs1::EncodeRsaPrivateKey;
@@ -750,7 +752,7 @@ impl TestApp {
         assert_eq!(resp.status(), 302, "sign-in of {}", who.name);
     }
 
-    /// Stores a record (e.g. from `records::demo`) and returns the patient's opaque id.
+    /// Stores a record (e.g. from `demo`) and returns the patient's opaque id.
     pub async fn seed(&self, record: &patient_portal::records::model::PatientRecord) -> String {
         patient_portal::records::store::save_record(&self.pool, record)
             .await
@@ -806,4 +808,202 @@ pub fn csrf_in(page: &str) -> String {
         .and_then(|e| e.value().attr("value"))
         .expect("a csrf token in the page")
         .to_string()
+}
+
+// ---- shared by the staff, records and messages tests ----
+
+/// `n` demo patients (seed 7), made today.
+pub fn records(n: usize) -> Vec<PatientRecord> {
+    demo_patients(n, 7, chrono::Utc::now().date_naive())
+}
+
+/// A portal with `n` demo patients stored; returns the app, the records and their ids.
+pub async fn app_with_patients(n: usize) -> (TestApp, Vec<PatientRecord>, Vec<String>) {
+    let app = spawn_app().await;
+    let recs = records(n);
+    let mut ids = Vec::new();
+    for r in &recs {
+        ids.push(app.seed(r).await);
+    }
+    (app, recs, ids)
+}
+
+/// A fresh browser signed in as `who`.
+pub async fn signed_in(app: &TestApp, who: &Person) -> Browser {
+    let b = app.browser();
+    app.sign_in_as(&b, who).await;
+    b
+}
+
+/// The session's CSRF token, from any page with the header's sign-out form.
+pub async fn csrf(app: &TestApp, b: &Browser) -> String {
+    let page = app.get(b, "/account").await.text().await.unwrap();
+    csrf_in(&page)
+}
+
+/// Posts a form from browser `b`.
+pub async fn post(
+    app: &TestApp,
+    b: &Browser,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    b.client
+        .post(app.url(path))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The one integer a query returns (`SELECT COUNT(*) ...`).
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::query(sql).fetch_one(&app.pool).await.unwrap().get(0)
+}
+
+/// Clinical details of a record that must not show where only identifying fields belong.
+pub fn phi_of(record: &PatientRecord) -> Vec<String> {
+    let mut phi: Vec<String> = record
+        .conditions
+        .iter()
+        .map(|c| c.code.display.clone())
+        .collect();
+    phi.extend(record.medications.iter().map(|m| m.code.display.clone()));
+    phi.extend(record.patient.address.clone());
+    phi.extend(record.patient.phone.clone());
+    phi
+}
+
+/// Today's date, as the demo records are made for it.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// Stores `record`, links it to `who` and signs `who` in; returns the browser and the patient id.
+pub async fn signed_in_patient(
+    app: &TestApp,
+    record: &PatientRecord,
+    who: &Person,
+) -> (Browser, String) {
+    let id = app.seed(record).await;
+    app.link(&id, who).await;
+    let b = app.browser();
+    app.sign_in_as(&b, who).await;
+    (b, id)
+}
+
+/// Sends the `/activate` form (code and date of birth) with the session's CSRF token.
+pub async fn try_link(
+    app: &TestApp,
+    b: &Browser,
+    code: &str,
+    birth_date: &str,
+) -> reqwest::Response {
+    // The session's CSRF token (every page's sign-out form carries it).
+    let page = app.get(b, "/account").await.text().await.unwrap();
+    b.client
+        .post(app.url("/activate"))
+        .form(&[
+            ("code", code),
+            ("birth_date", birth_date),
+            ("csrf_token", &csrf_in(&page)),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+impl TestApp {
+    /// `patient-portal` as an operator runs it beside this app: its data directory (and so its
+    /// audit key) and its SQLite database.
+    pub fn portal_command(&self) -> std::process::Command {
+        let mut command = portal_command(&self.data_dir);
+        command.env("PORTAL_DATA_DIR", &self.data_dir).env(
+            "DATABASE_URL",
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("portal.sqlite").display()
+            ),
+        );
+        command
+    }
+}
+
+/// The PostgreSQL server of PORTAL_TEST_POSTGRES_URL, where tests make databases of their own.
+pub struct Postgres {
+    pub admin: sqlx::AnyPool,
+    admin_url: String,
+}
+
+impl Postgres {
+    /// The server, or `None` (saying that `what` did not run) when PORTAL_TEST_POSTGRES_URL is
+    /// unset, so `cargo test` passes on a laptop without PostgreSQL; with CI=true a missing
+    /// variable or an unreachable server fails the run.
+    pub async fn connect(what: &str) -> Option<Self> {
+        let admin_url = match std::env::var("PORTAL_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ => {
+                if std::env::var("CI").as_deref() == Ok("true") {
+                    panic!("CI must run the PostgreSQL tests: set PORTAL_TEST_POSTGRES_URL");
+                }
+                eprintln!("{what} not run here: PORTAL_TEST_POSTGRES_URL is not set");
+                return None;
+            }
+        };
+        sqlx::any::install_default_drivers();
+        let admin = sqlx::AnyPool::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at PORTAL_TEST_POSTGRES_URL: {e}"));
+        Some(Postgres { admin, admin_url })
+    }
+
+    /// Drops the databases named `{prefix}_...` that earlier runs left. Only for a prefix that no
+    /// test running at the same time uses.
+    pub async fn drop_databases_left_by_earlier_runs(&self, prefix: &str) {
+        let pattern = format!("{}\\_%", prefix.replace('_', "\\_"));
+        let old =
+            sqlx::query("SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE $1")
+                .bind(pattern)
+                .fetch_all(&self.admin)
+                .await
+                .unwrap_or_default();
+        for row in old {
+            let name: String = sqlx::Row::get(&row, 0);
+            self.drop_database(&name).await;
+        }
+    }
+
+    /// A fresh, empty database `{prefix}_<uuid>`: its name and its URL.
+    pub async fn create_database(&self, prefix: &str) -> (String, String) {
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&self.admin)
+            .await
+            .expect("create database");
+        let mut url = url::Url::parse(&self.admin_url).expect("PORTAL_TEST_POSTGRES_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        (name, url.to_string())
+    }
+
+    pub async fn drop_database(&self, name: &str) {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&self.admin)
+            .await;
+    }
+}
+
+/// Runs `patient-portal ARGS` against the app's database and key (PORTAL_DATA_DIR/audit.key):
+/// the exit code and what it printed.
+pub fn portal_audit(app: &TestApp, args: &[&str]) -> (i32, String) {
+    let out = app.portal_command().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+    )
+}
+
+/// `patient-portal audit verify` against the app.
+pub fn verify(app: &TestApp) -> (i32, String) {
+    portal_audit(app, &["audit", "verify"])
 }

@@ -8,6 +8,10 @@
 //! Staff issue and revoke under an `access::ActingGrant` (`issue_under`, `revoke_under`), so
 //! the right to act for the patient is proved by the argument; `issue`/`revoke` by bare id
 //! are for the operator's command line and the demo seed.
+//!
+//! `linking` is the patient's side: the `/activate` page that redeems a code.
+
+pub mod linking;
 
 use rand::Rng;
 

@@ -4,9 +4,10 @@
 //!
 //! Never runs against a real tenant: demo records have no place next to real ones.
 
+use super::records as demo;
 use crate::b2c_emulator::DEMO_USERS;
 use crate::db::{self, Pool};
-use crate::records::{demo, store};
+use crate::records::store;
 
 const DEMO_PATIENTS: usize = 6;
 const DEMO_SEED: u64 = 20_261_128;
@@ -85,7 +86,7 @@ pub async fn demo_data(pool: &Pool) -> anyhow::Result<Option<String>> {
             clinician.email
         ));
         if let (Some(patient), Some(first)) = (patient_user, demo_patient_id.as_deref()) {
-            crate::messages::demo::conversation(pool, first, patient, clinician).await?;
+            super::messages::conversation(pool, first, patient, clinician).await?;
         }
     }
     Ok(Some(lines.join("\n")))

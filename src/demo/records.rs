@@ -25,14 +25,14 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::care_views::SMOKING_STATUS;
-use super::model::{
+use crate::records::care_views::SMOKING_STATUS;
+use crate::records::model::{
     systems, Allergy, AllergyCategory, CarePlan, CarePlanActivity, ClinicalStatus, Component,
     ComponentValue, Concept, Condition, Criticality, Deceased, DiagnosticReport, Encounter, Goal,
     Immunization, Medication, MedicationStatus, Mrn, Observation, ObservationCategory,
     ObservationValue, Patient, PatientRecord, Procedure, Quantity, Sex,
 };
-use super::ranges;
+use crate::records::ranges;
 
 const GIVEN_FEMALE: &[&str] = &[
     "Maria", "Linda", "Grace", "Aisha", "Mei", "Sofia", "Hannah", "Priya", "Olivia", "Rosa",

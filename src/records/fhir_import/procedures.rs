@@ -1,0 +1,57 @@
+//! Procedure.
+
+use super::datatypes::concept;
+use super::entry::{period, Entry, ImportError};
+use super::reader::Reader;
+use crate::records::model::{systems, Procedure};
+
+/// FHIR R4 value sets of the statuses the new resource types carry.
+const EVENT_STATUS: [&str; 8] = [
+    "preparation",
+    "in-progress",
+    "not-done",
+    "on-hold",
+    "stopped",
+    "completed",
+    "entered-in-error",
+    "unknown",
+];
+
+impl Reader<'_, '_> {
+    pub(super) fn procedure(&self, e: &Entry) -> Result<Procedure, ImportError> {
+        let fhir_id = e.id()?;
+        let status = e.required_string("status")?;
+        if !EVENT_STATUS.contains(&status.as_str()) {
+            return Err(e.err("status", format!("has an unknown code {status:?}")));
+        }
+        self.check_patient(e, "subject", true)?;
+        let (performed, performed_end) = match e.datetime("performedDateTime")? {
+            Some(t) => (Some(t), None),
+            None => period(e, "performedPeriod")?,
+        };
+        let reason = match e.first("reasonCode")? {
+            Some(v) => Some(concept(v, systems::SNOMED).map_err(|p| e.err("reasonCode", p))?),
+            None => self
+                .linked_ids(e, "reasonReference", "Condition")
+                .ok()
+                .and_then(|ids| ids.into_iter().next())
+                .and_then(|id| self.index.resolve(&format!("Condition/{id}")))
+                .and_then(|c| c.get("code"))
+                .and_then(|c| concept(c, systems::SNOMED).ok()),
+        };
+        let body_site = match e.first("bodySite")? {
+            Some(v) => Some(concept(v, systems::SNOMED).map_err(|p| e.err("bodySite", p))?),
+            None => None,
+        };
+        Ok(Procedure {
+            code: e.required_concept("code", systems::SNOMED)?,
+            status,
+            performed,
+            performed_end,
+            reason,
+            body_site,
+            encounter: self.encounter_ref(e)?,
+            fhir_id,
+        })
+    }
+}
