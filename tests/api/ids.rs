@@ -1,8 +1,6 @@
 //! Patient ids and LOINC codes are parsed where they enter (`records::ids`): a malformed one in
 //! a URL is the portal's 404 page, and nothing is opened or audited for it.
 
-use patient_portal::demo::demo_patients;
-
 use crate::support::*;
 
 async fn chart_opens(app: &TestApp) -> usize {
@@ -16,15 +14,12 @@ async fn chart_opens(app: &TestApp) -> usize {
 #[tokio::test]
 async fn malformed_ids_and_codes_in_urls_are_the_404_page_and_open_nothing() {
     // Arrange: a clinician on the patient's care team, and the patient signed in elsewhere.
-    let app = spawn_app().await;
-    let record = &demo_patients(1, 7, chrono::Utc::now().date_naive())[0];
-    let id = app.seed(record).await;
-    app.link(&id, &PATIENT_A).await;
-    app.add_to_care_team(&id, &CLINICIAN).await;
-    let clinician = app.browser();
-    app.sign_in_as(&clinician, &CLINICIAN).await;
-    let patient = app.browser();
-    app.sign_in_as(&patient, &PATIENT_A).await;
+    let (app, _, ids) = app_with_patients(1).await;
+    let id = &ids[0];
+    app.link(id, &PATIENT_A).await;
+    app.add_to_care_team(id, &CLINICIAN).await;
+    let clinician = signed_in(&app, &CLINICIAN).await;
+    let patient = signed_in(&app, &PATIENT_A).await;
     let before = chart_opens(&app).await;
     let long = "a".repeat(65);
 
