@@ -14,7 +14,6 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use sqlx::Row;
 
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::extract::Patient;
@@ -25,7 +24,7 @@ use crate::web::AppError;
 /// Proof that the caller may read this patient's chart, and that the read is audited.
 #[derive(Debug)]
 pub struct ChartAccess {
-    patient_id: String,
+    patient_id: PatientId,
     viewer: Viewer,
 }
 
@@ -42,7 +41,7 @@ pub enum Viewer {
 }
 
 impl ChartAccess {
-    pub fn patient_id(&self) -> &str {
+    pub fn patient_id(&self) -> &PatientId {
         &self.patient_id
     }
 
@@ -51,85 +50,28 @@ impl ChartAccess {
     }
 }
 
-/// What part of the chart is opened: it becomes the audit entry's detail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    Summary,
-    Conditions,
-    Medications,
-    Allergies,
-    Immunizations,
-    Labs,
-    LabHistory,
-    Vitals,
-    Visits,
-    /// One visit and what happened in it.
-    Visit,
-    Procedures,
-    CarePlans,
-    Reports,
-    SocialHistory,
-    Export,
-    AccessLog,
-    AccessLogExport,
-    PrintableSummary,
-    /// Reading message threads (the list or one conversation).
-    Messages,
-    /// Writing a message (a new conversation or a reply).
-    MessageSend,
-    /// Assigning a conversation or marking it done.
-    MessageUpdate,
-    /// Downloading a message's attachment.
-    MessageAttachment,
-}
+use crate::records::PatientId;
+/// The section vocabulary lives with the records; handlers name it from here too.
+pub use crate::records::Section;
 
-impl Section {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Section::Summary => "summary",
-            Section::Conditions => "conditions",
-            Section::Medications => "medications",
-            Section::Allergies => "allergies",
-            Section::Immunizations => "immunizations",
-            Section::Labs => "labs",
-            Section::LabHistory => "lab_history",
-            Section::Vitals => "vitals",
-            Section::Visits => "visits",
-            Section::Visit => "visit",
-            Section::Procedures => "procedures",
-            Section::CarePlans => "care_plans",
-            Section::Reports => "reports",
-            Section::SocialHistory => "social_history",
-            Section::Export => "export",
-            Section::AccessLog => "access_log",
-            Section::AccessLogExport => "access_log_export",
-            Section::PrintableSummary => "printable_summary",
-            Section::Messages => "messages",
-            Section::MessageSend => "message_send",
-            Section::MessageUpdate => "message_update",
-            Section::MessageAttachment => "message_attachment",
-        }
-    }
-
-    fn action(self) -> Action {
-        match self {
-            Section::Export => Action::ExportRecord,
-            Section::AccessLog | Section::AccessLogExport => Action::ViewAccessLog,
-            Section::Messages => Action::ReadMessages,
-            Section::MessageSend => Action::SendMessage,
-            Section::MessageUpdate => Action::UpdateMessage,
-            Section::MessageAttachment => Action::DownloadAttachment,
-            _ => Action::ViewRecord,
-        }
+/// The audit action of opening `section` (a patient's own chart, or an app's).
+fn action_of(section: Section) -> Action {
+    match section {
+        Section::Export => Action::ExportRecord,
+        Section::AccessLog | Section::AccessLogExport => Action::ViewAccessLog,
+        Section::Messages => Action::ReadMessages,
+        Section::MessageSend => Action::SendMessage,
+        Section::MessageUpdate => Action::UpdateMessage,
+        Section::MessageAttachment => Action::DownloadAttachment,
+        _ => Action::ViewRecord,
     }
 }
-
 async fn write(
     state: &AppState,
     req: &HttpRequest,
     user: &SignedInUser,
     action: Action,
-    patient_id: &str,
+    patient_id: &PatientId,
     detail: String,
 ) -> Result<(), AppError> {
     let meta = RequestMeta::of(req, state.settings.behind_proxy);
@@ -145,14 +87,14 @@ async fn write(
 /// this: the patient id never comes from the URL or a form.
 pub struct LinkedPatient {
     pub user: SignedInUser,
-    patient_id: String,
+    patient_id: PatientId,
 }
 
 impl LinkedPatient {
     /// The linked record's id: for records that are not chart reads (an app's consent) and for
     /// checks that must come before the audited `open` (that a thread named in the URL is this
     /// patient's). Reading anything still needs `open`.
-    pub fn patient_id(&self) -> &str {
+    pub fn patient_id(&self) -> &PatientId {
         &self.patient_id
     }
 
@@ -167,7 +109,7 @@ impl LinkedPatient {
             state,
             req,
             &self.user,
-            section.action(),
+            action_of(section),
             &self.patient_id,
             section.as_str().to_string(),
         )
@@ -200,12 +142,11 @@ impl FromRequest for LinkedPatient {
 pub async fn linked_patient_id(
     pool: &crate::db::Pool,
     subject: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT id FROM patients WHERE b2c_subject = $1")
+) -> Result<Option<PatientId>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM patients WHERE b2c_subject = $1")
         .bind(subject)
         .fetch_optional(pool)
-        .await?;
-    row.map(|r| r.try_get::<String, _>(0)).transpose()
+        .await
 }
 
 /// Opens a patient's chart for a clinician: on the care team, or with a live break-the-glass
@@ -215,7 +156,7 @@ pub async fn open_for_clinician(
     state: &AppState,
     req: &HttpRequest,
     clinician: &Clinician,
-    patient_id: &str,
+    patient_id: &PatientId,
     section: Section,
 ) -> Result<ChartAccess, AppError> {
     let exists = sqlx::query("SELECT 1 FROM patients WHERE id = $1")
@@ -235,7 +176,7 @@ pub async fn open_for_clinician(
         Section::Messages
         | Section::MessageSend
         | Section::MessageUpdate
-        | Section::MessageAttachment => section.action(),
+        | Section::MessageAttachment => action_of(section),
         _ => Action::StaffChartView,
     };
     let detail = match viewer {
@@ -244,7 +185,7 @@ pub async fn open_for_clinician(
     };
     write(state, req, clinician.user(), action, patient_id, detail).await?;
     Ok(ChartAccess {
-        patient_id: patient_id.to_string(),
+        patient_id: patient_id.clone(),
         viewer,
     })
 }
@@ -254,12 +195,12 @@ pub async fn open_for_clinician(
 /// codes. Only `grant_for_clinician` makes one; each action it allows is audited with `audit`.
 #[derive(Debug)]
 pub struct ActingGrant {
-    patient_id: String,
+    patient_id: PatientId,
     clinician: SignedInUser,
 }
 
 impl ActingGrant {
-    pub fn patient_id(&self) -> &str {
+    pub fn patient_id(&self) -> &PatientId {
         &self.patient_id
     }
 
@@ -279,7 +220,7 @@ impl ActingGrant {
     ) -> Result<(), audit::AuditError> {
         let meta = RequestMeta::of(req, state.settings.behind_proxy);
         let mut entry = meta.entry(Actor::user(&self.clinician), action, Outcome::Success);
-        entry.patient_id = Some(self.patient_id.clone());
+        entry.patient_id = Some(self.patient_id.to_string());
         entry.detail = Some(detail);
         audit::append(&state.pool, &entry).await
     }
@@ -289,7 +230,7 @@ impl ActingGrant {
 pub async fn grant_for_clinician(
     state: &AppState,
     clinician: &Clinician,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> Result<ActingGrant, AppError> {
     if viewer_of(state, &clinician.subject, patient_id)
         .await?
@@ -298,7 +239,7 @@ pub async fn grant_for_clinician(
         return Err(AppError::BreakGlassOffer(patient_id.to_string()));
     }
     Ok(ActingGrant {
-        patient_id: patient_id.to_string(),
+        patient_id: patient_id.clone(),
         clinician: clinician.user().clone(),
     })
 }
@@ -307,7 +248,7 @@ pub async fn grant_for_clinician(
 async fn viewer_of(
     state: &AppState,
     clinician_subject: &str,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> Result<Option<Viewer>, sqlx::Error> {
     let on_team =
         sqlx::query("SELECT 1 FROM care_team WHERE clinician_subject = $1 AND patient_id = $2")
@@ -319,7 +260,7 @@ async fn viewer_of(
     if on_team {
         return Ok(Some(Viewer::CareTeam));
     }
-    let grant = sqlx::query(
+    let expires: Option<i64> = sqlx::query_scalar(
         "SELECT MAX(expires_at) FROM break_glass WHERE clinician_subject = $1 AND patient_id = $2 AND granted_at IS NOT NULL AND expires_at > $3",
     )
     .bind(clinician_subject)
@@ -327,7 +268,6 @@ async fn viewer_of(
     .bind(crate::db::now())
     .fetch_one(&state.pool)
     .await?;
-    let expires: Option<i64> = grant.try_get(0)?;
     Ok(expires.map(|expires_at| Viewer::BreakGlass { expires_at }))
 }
 
@@ -337,7 +277,7 @@ pub async fn open_for_app(
     state: &AppState,
     req: &HttpRequest,
     client_id: &str,
-    patient_id: &str,
+    patient_id: &PatientId,
     action: Action,
     detail: String,
 ) -> Result<ChartAccess, AppError> {
@@ -350,7 +290,7 @@ pub async fn open_for_app(
         AppError::Unavailable("audit store unavailable".into())
     })?;
     Ok(ChartAccess {
-        patient_id: patient_id.to_string(),
+        patient_id: patient_id.clone(),
         viewer: Viewer::App,
     })
 }

@@ -65,7 +65,7 @@ pub async fn import(
     files: Vec<std::path::PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     use crate::records::{fhir_import, store};
-    let pool = crate::db::connect(&settings.database_url).await?;
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
     let bar = (files.len() > 1).then(|| {
         let bar = indicatif::ProgressBar::new(files.len() as u64);
         bar.set_style(
@@ -202,7 +202,7 @@ pub async fn audit_verify(
         Some(path) => audit::read_checkpoints(path)?,
         None => Vec::new(),
     };
-    let pool = crate::db::connect(&settings.database_url).await?;
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
     match audit::verify(&pool, &key, &checkpoints).await? {
         Verification::Whole {
             entries,
@@ -252,7 +252,7 @@ pub async fn audit_checkpoint(
         Some(path) if path.exists() => crate::audit::read_checkpoints(path)?,
         _ => Vec::new(),
     };
-    let pool = crate::db::connect(&settings.database_url).await?;
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
     let checkpoint = match crate::audit::checkpoint(&pool, &key, &earlier).await? {
         Ok(checkpoint) => checkpoint,
         Err(broken) => {
@@ -287,7 +287,7 @@ pub async fn care_team(
     add: bool,
     args: crate::config::CareTeamArgs,
 ) -> anyhow::Result<ExitCode> {
-    let pool = crate::db::connect(&settings.database_url).await?;
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
     match crate::staff::care_team::care_team_cli(&pool, add, &args.clinician, &args.patient).await {
         Ok(message) => {
             println!("{message}");
@@ -307,7 +307,7 @@ pub async fn apps(
 ) -> anyhow::Result<ExitCode> {
     use crate::config::AppsAction;
     use crate::smart::apps;
-    let pool = crate::db::connect(&settings.database_url).await?;
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
     match action {
         AppsAction::Add {
             name,
@@ -375,18 +375,25 @@ pub async fn issue_activation_code(
         eprintln!("--mrn is empty: give the patient's MRN");
         return Ok(ExitCode::from(2));
     }
-    let pool = crate::db::connect(&settings.database_url).await?;
-    let row = sqlx::query("SELECT id, b2c_subject FROM patients WHERE mrn = $1")
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        id: String,
+        b2c_subject: Option<String>,
+    }
+    let found = sqlx::query_as::<_, Found>("SELECT id, b2c_subject FROM patients WHERE mrn = $1")
         .bind(mrn)
         .fetch_optional(&pool)
         .await
         .context("cannot look up the patient")?;
-    let Some(row) = row else {
+    let Some(Found {
+        id: patient_id,
+        b2c_subject: linked,
+    }) = found
+    else {
         eprintln!("no patient has the MRN {mrn}");
         return Ok(ExitCode::from(1));
     };
-    let patient_id: String = sqlx::Row::try_get(&row, 0)?;
-    let linked: Option<String> = sqlx::Row::try_get(&row, 1)?;
     if linked.is_some() {
         eprintln!("patient {mrn} already has a portal account: an activation code would not work");
         return Ok(ExitCode::from(1));

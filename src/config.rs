@@ -12,6 +12,62 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use url::Url;
 
+use crate::db::Engine;
+
+/// A value that must never reach a log or an error page: its `Debug` prints `[redacted]`, it
+/// has no `Display`, and reading it takes a deliberate `expose()`. Client secrets, a database
+/// URL (it may carry a password) and the SMTP URL are kept in one; so `Settings`, which
+/// derives `Debug`, can be printed whole.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Secret(value)
+    }
+
+    /// The value itself, for the one place that needs it (a connection, a token request).
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// How clap makes one from an environment variable or an argument.
+impl From<String> for Secret<String> {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl From<&str> for Secret<String> {
+    fn from(value: &str) -> Self {
+        Secret(value.to_string())
+    }
+}
+
+/// A raw setting's text, secret or not (for `non_empty` and friends).
+trait Raw {
+    fn raw(&self) -> &str;
+}
+
+impl Raw for String {
+    fn raw(&self) -> &str {
+        self
+    }
+}
+
+impl Raw for Secret<String> {
+    fn raw(&self) -> &str {
+        self.expose()
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "patient-portal",
@@ -230,8 +286,8 @@ pub struct EnvSettings {
     #[arg(long, env = "PORTAL_DATA_DIR", default_value = "./data")]
     pub data_dir: String,
     /// sqlite:... or postgres://... (default: portal.sqlite in PORTAL_DATA_DIR).
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: Option<String>,
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<Secret<String>>,
     /// Extra PEM roots trusted for outbound HTTPS (the identity provider).
     #[arg(long, env = "PORTAL_EXTRA_CA_FILE")]
     pub extra_ca_file: Option<String>,
@@ -249,7 +305,7 @@ pub struct EnvSettings {
     pub b2c_client_id: Option<String>,
     /// The app registration's client secret.
     #[arg(long, env = "AZURE_AD_B2C_CLIENT_SECRET", hide_env_values = true)]
-    pub b2c_client_secret: Option<String>,
+    pub b2c_client_secret: Option<Secret<String>>,
     /// The sign-up/sign-in user flow with MFA, e.g. B2C_1_susi_mfa.
     #[arg(long, env = "AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID")]
     pub b2c_susi_policy: Option<String>,
@@ -314,7 +370,7 @@ pub struct EnvSettings {
     pub external_id_client_id: Option<String>,
     /// The External ID app registration's client secret.
     #[arg(long, env = "ENTRA_EXTERNAL_ID_CLIENT_SECRET", hide_env_values = true)]
-    pub external_id_client_secret: Option<String>,
+    pub external_id_client_secret: Option<Secret<String>>,
     /// The Conditional Access authentication context whose policy requires MFA; every
     /// id_token must carry it in `acrs`.
     #[arg(long, env = "ENTRA_EXTERNAL_ID_MFA_AUTH_CONTEXT", default_value = "c1")]
@@ -342,7 +398,7 @@ pub struct EnvSettings {
     /// Mail server for notifications: smtps://user:pass@host:465 (TLS), smtp://host:587
     /// (STARTTLS required), plain smtp only to localhost. Unset in development: /dev/outbox.
     #[arg(long, env = "PORTAL_SMTP_URL", hide_env_values = true)]
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<Secret<String>>,
     /// Sender of notification e-mails.
     #[arg(
         long,
@@ -412,7 +468,7 @@ pub struct ExternalIdSettings {
     pub authority: Url,
     pub tenant_id: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: Secret<String>,
     pub mfa_auth_context: String,
 }
 
@@ -421,7 +477,7 @@ pub struct B2cSettings {
     pub instance: Url,
     pub domain: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: Secret<String>,
     pub susi_policy: String,
     pub reset_policy: Option<String>,
     pub edit_policy: Option<String>,
@@ -434,7 +490,8 @@ pub struct Settings {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub behind_proxy: bool,
     pub data_dir: PathBuf,
-    pub database_url: String,
+    /// `sqlite:...` or `postgres://...`; it may carry a password.
+    pub database_url: Secret<String>,
     pub extra_ca_files: Vec<PathBuf>,
     pub production: bool,
     pub identity: IdentityProvider,
@@ -477,7 +534,7 @@ impl std::fmt::Debug for SmtpUrl {
     }
 }
 
-fn parse_smtp(value: &Option<String>) -> Result<Option<SmtpUrl>, ConfigError> {
+fn parse_smtp(value: &Option<Secret<String>>) -> Result<Option<SmtpUrl>, ConfigError> {
     let Some(value) = non_empty(value) else {
         return Ok(None);
     };
@@ -584,14 +641,14 @@ fn parse_count(variable: &'static str, value: &str, max: u32) -> Result<u32, Con
     }
 }
 
-fn non_empty(value: &Option<String>) -> Option<String> {
+fn non_empty(value: &Option<impl Raw>) -> Option<String> {
     value
         .as_ref()
-        .map(|v| v.trim().to_string())
+        .map(|v| v.raw().trim().to_string())
         .filter(|v| !v.is_empty())
 }
 
-fn required(variable: &'static str, value: &Option<String>) -> Result<String, ConfigError> {
+fn required(variable: &'static str, value: &Option<impl Raw>) -> Result<String, ConfigError> {
     non_empty(value).ok_or_else(|| bad(variable, "is required when AZURE_AD_B2C_INSTANCE is set"))
 }
 
@@ -669,10 +726,14 @@ impl EnvSettings {
             authority,
             tenant_id: tenant_id.to_ascii_lowercase(),
             client_id: need("ENTRA_EXTERNAL_ID_CLIENT_ID", &self.external_id_client_id)?,
-            client_secret: need(
-                "ENTRA_EXTERNAL_ID_CLIENT_SECRET",
-                &self.external_id_client_secret,
-            )?,
+            client_secret: Secret::new(non_empty(&self.external_id_client_secret).ok_or_else(
+                || {
+                    bad(
+                        "ENTRA_EXTERNAL_ID_CLIENT_SECRET",
+                        "is required when ENTRA_EXTERNAL_ID_AUTHORITY is set",
+                    )
+                },
+            )?),
             mfa_auth_context: context,
         }))
     }
@@ -730,13 +791,7 @@ impl EnvSettings {
             return Err(bad("PORTAL_DATA_DIR", "must not be empty"));
         }
         let database_url = match non_empty(&self.database_url) {
-            Some(url)
-                if url.starts_with("sqlite:")
-                    || url.starts_with("postgres://")
-                    || url.starts_with("postgresql://") =>
-            {
-                url
-            }
+            Some(url) if Engine::of_url(&url).is_some() => url,
             Some(_) => {
                 return Err(bad(
                     "DATABASE_URL",
@@ -748,6 +803,7 @@ impl EnvSettings {
                 data_dir.join("portal.sqlite").display()
             ),
         };
+        let database_url = Secret::new(database_url);
         let extra_ca_files = match non_empty(&self.extra_ca_file) {
             Some(path) if std::path::Path::new(&path).is_file() => vec![PathBuf::from(path)],
             Some(path) => return Err(bad("PORTAL_EXTRA_CA_FILE", format!("no such file: {path}"))),
@@ -766,39 +822,60 @@ impl EnvSettings {
         // Settings of the other provider are a mistake, not something to ignore silently.
         let stray = match flavour {
             Flavour::B2c => vec![
-                ("ENTRA_EXTERNAL_ID_AUTHORITY", &self.external_id_authority),
-                ("ENTRA_EXTERNAL_ID_TENANT_ID", &self.external_id_tenant_id),
-                ("ENTRA_EXTERNAL_ID_CLIENT_ID", &self.external_id_client_id),
+                (
+                    "ENTRA_EXTERNAL_ID_AUTHORITY",
+                    non_empty(&self.external_id_authority).is_some(),
+                ),
+                (
+                    "ENTRA_EXTERNAL_ID_TENANT_ID",
+                    non_empty(&self.external_id_tenant_id).is_some(),
+                ),
+                (
+                    "ENTRA_EXTERNAL_ID_CLIENT_ID",
+                    non_empty(&self.external_id_client_id).is_some(),
+                ),
                 (
                     "ENTRA_EXTERNAL_ID_CLIENT_SECRET",
-                    &self.external_id_client_secret,
+                    non_empty(&self.external_id_client_secret).is_some(),
                 ),
                 (
                     "ENTRA_EXTERNAL_ID_CALLBACK_PATH",
-                    &self.external_id_callback_path,
+                    non_empty(&self.external_id_callback_path).is_some(),
                 ),
                 (
                     "ENTRA_EXTERNAL_ID_SIGNED_OUT_CALLBACK_PATH",
-                    &self.external_id_signed_out_callback_path,
+                    non_empty(&self.external_id_signed_out_callback_path).is_some(),
                 ),
             ],
             Flavour::ExternalId => vec![
-                ("AZURE_AD_B2C_INSTANCE", &self.b2c_instance),
-                ("AZURE_AD_B2C_DOMAIN", &self.b2c_domain),
-                ("AZURE_AD_B2C_CLIENT_ID", &self.b2c_client_id),
-                ("AZURE_AD_B2C_CLIENT_SECRET", &self.b2c_client_secret),
+                (
+                    "AZURE_AD_B2C_INSTANCE",
+                    non_empty(&self.b2c_instance).is_some(),
+                ),
+                ("AZURE_AD_B2C_DOMAIN", non_empty(&self.b2c_domain).is_some()),
+                (
+                    "AZURE_AD_B2C_CLIENT_ID",
+                    non_empty(&self.b2c_client_id).is_some(),
+                ),
+                (
+                    "AZURE_AD_B2C_CLIENT_SECRET",
+                    non_empty(&self.b2c_client_secret).is_some(),
+                ),
                 (
                     "AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID",
-                    &self.b2c_susi_policy,
+                    non_empty(&self.b2c_susi_policy).is_some(),
                 ),
                 (
                     "AZURE_AD_B2C_RESET_PASSWORD_POLICY_ID",
-                    &self.b2c_reset_policy,
+                    non_empty(&self.b2c_reset_policy).is_some(),
                 ),
-                ("AZURE_AD_B2C_EDIT_PROFILE_POLICY_ID", &self.b2c_edit_policy),
+                (
+                    "AZURE_AD_B2C_EDIT_PROFILE_POLICY_ID",
+                    non_empty(&self.b2c_edit_policy).is_some(),
+                ),
             ],
         };
-        if let Some((variable, _)) = stray.iter().find(|(_, v)| non_empty(v).is_some()) {
+        if let Some((variable, _)) = stray.iter().find(|(_, set)| *set) {
             let selected = match flavour {
                 Flavour::B2c => "b2c",
                 Flavour::ExternalId => "external-id",
@@ -824,7 +901,7 @@ impl EnvSettings {
                     instance,
                     domain,
                     client_id: required("AZURE_AD_B2C_CLIENT_ID", &self.b2c_client_id)?,
-                    client_secret: required("AZURE_AD_B2C_CLIENT_SECRET", &self.b2c_client_secret)?,
+                    client_secret: Secret::new(required("AZURE_AD_B2C_CLIENT_SECRET", &self.b2c_client_secret)?),
                     susi_policy: parse_policy(
                         "AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID",
                         required("AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID", &self.b2c_susi_policy)?,
@@ -1210,5 +1287,62 @@ mod tests {
             env.validate().unwrap_err().variable,
             "AZURE_AD_B2C_CALLBACK_PATH"
         );
+    }
+
+    #[test]
+    fn settings_print_no_secret() {
+        let key = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(key.path(), "ab".repeat(32)).unwrap();
+        let env = [
+            ("AZURE_AD_B2C_INSTANCE", "https://contoso.b2clogin.com"),
+            ("AZURE_AD_B2C_DOMAIN", "contoso.onmicrosoft.com"),
+            (
+                "AZURE_AD_B2C_CLIENT_ID",
+                "5e2c9a3a-8f4b-4c1e-9d7a-0b6f2e1c3d4a",
+            ),
+            ("AZURE_AD_B2C_CLIENT_SECRET", "b2c-client-secret-value"),
+            ("AZURE_AD_B2C_SIGN_UP_SIGN_IN_POLICY_ID", "B2C_1_susi_mfa"),
+            (
+                "DATABASE_URL",
+                "postgres://portal:db-password-value@db.example.org/portal",
+            ),
+            (
+                "PORTAL_SMTP_URL",
+                "smtps://mailer:smtp-password-value@mail.example.org:465",
+            ),
+            ("PORTAL_AUDIT_KEY_FILE", key.path().to_str().unwrap()),
+        ];
+        let cli = parse(&[], &env);
+        let settings = cli.env.validate().unwrap();
+        let IdentityProvider::AzureB2c(b2c) = &settings.identity else {
+            panic!("a B2C tenant: {settings:?}");
+        };
+        assert_eq!(b2c.client_secret.expose(), "b2c-client-secret-value");
+        assert_eq!(
+            settings.database_url.expose(),
+            "postgres://portal:db-password-value@db.example.org/portal"
+        );
+        let printed = [
+            format!("{settings:?}"),
+            format!("{settings:#?}"),
+            format!("{cli:?}"),
+        ];
+        let audit_key = "ab".repeat(32);
+        for text in &printed {
+            for secret in [
+                "b2c-client-secret-value",
+                "db-password-value",
+                "smtp-password-value",
+                audit_key.as_str(),
+            ] {
+                assert!(!text.contains(secret), "{secret} printed in {text}");
+            }
+            assert!(text.contains("[redacted]"), "{text}");
+        }
+        // The External ID secret too.
+        let mut external = external_id();
+        external.external_id_client_secret = Some("external-id-secret-value".into());
+        let settings = external.validate().unwrap();
+        assert!(!format!("{settings:?}").contains("external-id-secret-value"));
     }
 }

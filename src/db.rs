@@ -2,11 +2,33 @@
 //! `Any` driver so one set of queries and migrations serves both.
 //!
 //! Queries use `$1` placeholders (both engines accept them), TEXT/BIGINT columns and unix
-//! seconds for times. Migrations are embedded in the binary and applied at start-up.
+//! seconds for times. Migrations are embedded in the binary and applied at start-up. Rows are
+//! read into `#[derive(sqlx::FromRow)]` structs (or `query_scalar` for one value), by column
+//! name, never by position. Every "which engine is this?" question goes through [`Engine`].
+//!
+//! Why `Any` rather than one pool type per engine:
+//! - one binary and one set of queries serve a laptop (SQLite file) and production (PostgreSQL);
+//! - `cargo test` needs no database server: the suites run on SQLite files, and
+//!   `tests/postgres.rs` runs the same code on PostgreSQL when `PORTAL_TEST_POSTGRES_URL` is set;
+//! - the same SQL on both engines keeps them from drifting (no per-engine query variants).
+//!
+//! What it costs, and how we live with it:
+//! - no compile-time checked queries (`query!` needs one concrete database): the suites that
+//!   run every query on both engines are the check instead;
+//! - only the types both drivers share: TEXT, BIGINT (`i64`), DOUBLE PRECISION (`f64`). No
+//!   native booleans: flags are stored as integers or as "is this column NULL" (a removed app
+//!   has `removed_at`, a confidential app a `secret_hash`) and read back as `i64`/`Option`;
+//!   times are unix seconds in BIGINT, never a `TIMESTAMP` type;
+//! - sqlx 0.8's `Any` sends a NULL `f64` to PostgreSQL as a float4, which poisons the cached
+//!   statement for the next real value: nullable numbers are bound as text and cast in SQL,
+//!   `CAST($n AS DOUBLE PRECISION)` (see `records::store`);
+//! - `SELECT` expressions (`COUNT(*)`, `MAX(..)`, `COALESCE(..)`) get a column alias, so a
+//!   `FromRow` struct can name them on both engines;
+//! - error kinds differ per engine: [`is_unique_violation`] asks both ways.
 
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 
 pub type Pool = AnyPool;
 
@@ -35,24 +57,48 @@ async fn sqlite_out_of_transaction(conn: &mut sqlx::AnyConnection) -> bool {
     !conn.is_in_transaction()
 }
 
+/// Which database a URL names. The one place that tells the engines apart: settings validate
+/// a URL with [`Engine::of_url`], and `connect` tunes the pool by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
     Postgres,
 }
 
-pub fn engine(database_url: &str) -> Engine {
-    if database_url.starts_with("sqlite:") {
-        Engine::Sqlite
-    } else {
-        Engine::Postgres
+impl Engine {
+    /// The engine of a `sqlite:`, `postgres://` or `postgresql://` URL; `None` for anything else.
+    pub fn of_url(database_url: &str) -> Option<Engine> {
+        if database_url.starts_with("sqlite:") {
+            Some(Engine::Sqlite)
+        } else if database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://")
+        {
+            Some(Engine::Postgres)
+        } else {
+            None
+        }
     }
+
+    /// The pool's size: SQLite has one writer at a time, so more connections only queue.
+    fn max_connections(self) -> u32 {
+        match self {
+            Engine::Sqlite => 8,
+            Engine::Postgres => 16,
+        }
+    }
+}
+
+/// The engine of a URL that the settings accepted (anything but `sqlite:` is PostgreSQL, as
+/// sqlx's `Any` driver would read it).
+pub fn engine(database_url: &str) -> Engine {
+    Engine::of_url(database_url).unwrap_or(Engine::Postgres)
 }
 
 /// Connects, switches SQLite to WAL, and applies the migrations.
 pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
     sqlx::any::install_default_drivers();
-    if engine(database_url) == Engine::Sqlite {
+    let engine = engine(database_url);
+    if engine == Engine::Sqlite {
         if let Some(parent) =
             sqlite_path(database_url).and_then(|p| p.parent().map(|p| p.to_path_buf()))
         {
@@ -62,9 +108,9 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
             }
         }
     }
-    let is_sqlite = engine(database_url) == Engine::Sqlite;
+    let is_sqlite = engine == Engine::Sqlite;
     let pool = AnyPoolOptions::new()
-        .max_connections(if is_sqlite { 8 } else { 16 })
+        .max_connections(engine.max_connections())
         // Bounded waits: a request gets the 503 page within seconds, never minutes.
         .acquire_timeout(ACQUIRE_TIMEOUT)
         // Pings a pooled connection before handing it out (the default, made explicit): after
@@ -145,12 +191,10 @@ pub async fn secret(
     name: &str,
     make: impl FnOnce() -> String,
 ) -> anyhow::Result<String> {
-    if let Some(row) = sqlx::query("SELECT value FROM portal_secrets WHERE name = $1")
-        .bind(name)
-        .fetch_optional(pool)
-        .await?
-    {
-        return Ok(row.try_get::<String, _>(0)?);
+    let stored =
+        sqlx::query_scalar::<_, String>("SELECT value FROM portal_secrets WHERE name = $1");
+    if let Some(value) = stored.bind(name).fetch_optional(pool).await? {
+        return Ok(value);
     }
     let value = make();
     let _: Result<AnyQueryResult, _> =
@@ -160,11 +204,12 @@ pub async fn secret(
             .execute(pool)
             .await;
     // Another instance may have won the race: read back whatever is stored.
-    let row = sqlx::query("SELECT value FROM portal_secrets WHERE name = $1")
-        .bind(name)
-        .fetch_one(pool)
-        .await?;
-    Ok(row.try_get::<String, _>(0)?)
+    Ok(
+        sqlx::query_scalar::<_, String>("SELECT value FROM portal_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 pub fn now() -> i64 {
@@ -180,5 +225,30 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
                 || db.message().contains("UNIQUE constraint failed")
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_comes_from_the_url_scheme() {
+        assert_eq!(
+            Engine::of_url("sqlite://data/portal.sqlite?mode=rwc"),
+            Some(Engine::Sqlite)
+        );
+        assert_eq!(Engine::of_url("sqlite::memory:"), Some(Engine::Sqlite));
+        assert_eq!(
+            Engine::of_url("postgres://u:p@db/portal"),
+            Some(Engine::Postgres)
+        );
+        assert_eq!(
+            Engine::of_url("postgresql://db/portal"),
+            Some(Engine::Postgres)
+        );
+        assert_eq!(Engine::of_url("mysql://db/portal"), None);
+        assert_eq!(Engine::of_url("SQLITE:x"), None);
+        assert_eq!(engine("postgres://db/portal"), Engine::Postgres);
     }
 }

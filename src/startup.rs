@@ -116,7 +116,7 @@ impl Application {
             )
         })?;
         let dev_cert = tls::dev_certificate(&settings.data_dir)?;
-        let pool = db::connect(&settings.database_url).await?;
+        let pool = db::connect(settings.database_url.expose()).await?;
         crate::audit::start(&pool, crate::audit::load_key(&settings)?).await?;
 
         let mut extra_roots = settings.extra_ca_files.clone();
@@ -217,7 +217,7 @@ impl Application {
                     TenantConfig {
                         profile,
                         client_id,
-                        client_secret,
+                        client_secret: crate::config::Secret::new(client_secret),
                         redirect_url: settings.redirect_url(),
                         signed_out_url: settings.signed_out_url(),
                     },

@@ -14,7 +14,6 @@
 pub mod linking;
 
 use rand::Rng;
-use sqlx::Row;
 
 use crate::access::ActingGrant;
 use crate::auth::hash;
@@ -111,12 +110,17 @@ pub async fn revoke(pool: &Pool, patient_id: &str, code_id: &str) -> Result<bool
     Ok(done.rows_affected() == 1)
 }
 
-/// Outstanding (usable) codes of a patient: id, issued at, expires at.
-pub async fn outstanding(
-    pool: &Pool,
-    patient_id: &str,
-) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
-    let rows = sqlx::query(
+/// An outstanding (usable) code: its id and when it was issued and expires (unix seconds).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Outstanding {
+    pub id: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+/// Outstanding (usable) codes of a patient, newest first.
+pub async fn outstanding(pool: &Pool, patient_id: &str) -> Result<Vec<Outstanding>, sqlx::Error> {
+    sqlx::query_as(
         "SELECT id, issued_at, expires_at FROM activation_codes WHERE patient_id = $1 AND used_at IS NULL \
          AND revoked_at IS NULL AND expires_at > $2 AND failed_attempts < $3 ORDER BY issued_at DESC",
     )
@@ -124,10 +128,7 @@ pub async fn outstanding(
     .bind(db::now())
     .bind(MAX_TRIES)
     .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-        .collect()
+    .await
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -142,6 +143,16 @@ pub enum Redeemed {
     AlreadyLinked,
 }
 
+/// A usable code with what redeeming it checks: the patient's date of birth and whether the
+/// record is already linked.
+#[derive(sqlx::FromRow)]
+struct Usable {
+    id: String,
+    patient_id: String,
+    birth_date: String,
+    b2c_subject: Option<String>,
+}
+
 /// Links `subject` to the record the code was issued for, if the date of birth matches.
 pub async fn redeem(
     pool: &Pool,
@@ -150,13 +161,13 @@ pub async fn redeem(
     birth_date: &str,
 ) -> Result<Redeemed, sqlx::Error> {
     let now = db::now();
-    let recent: i64 =
-        sqlx::query("SELECT COUNT(*) FROM activation_attempts WHERE subject = $1 AND at > $2")
-            .bind(subject)
-            .bind(now - ATTEMPT_WINDOW_SECS)
-            .fetch_one(pool)
-            .await?
-            .try_get(0)?;
+    let recent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM activation_attempts WHERE subject = $1 AND at > $2",
+    )
+    .bind(subject)
+    .bind(now - ATTEMPT_WINDOW_SECS)
+    .fetch_one(pool)
+    .await?;
     if recent >= MAX_ACCOUNT_ATTEMPTS {
         return Ok(Redeemed::Throttled);
     }
@@ -167,7 +178,7 @@ pub async fn redeem(
         return Ok(Redeemed::AlreadyLinked);
     }
     let mut tx = pool.begin().await?;
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, Usable>(
         "SELECT c.id, c.patient_id, p.birth_date, p.b2c_subject FROM activation_codes c JOIN patients p ON p.id = c.patient_id \
          WHERE c.code_hash = $1 AND c.used_at IS NULL AND c.revoked_at IS NULL AND c.expires_at > $2 AND c.failed_attempts < $3",
     )
@@ -181,10 +192,12 @@ pub async fn redeem(
         record_attempt(pool, subject).await?;
         return Ok(Redeemed::Refused);
     };
-    let code_id: String = row.try_get(0)?;
-    let patient_id: String = row.try_get(1)?;
-    let dob: String = row.try_get(2)?;
-    let linked: Option<String> = row.try_get(3)?;
+    let Usable {
+        id: code_id,
+        patient_id,
+        birth_date: dob,
+        b2c_subject: linked,
+    } = row;
     if dob != birth_date.trim() {
         sqlx::query(
             "UPDATE activation_codes SET failed_attempts = failed_attempts + 1 WHERE id = $1",

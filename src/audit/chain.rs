@@ -12,7 +12,6 @@ use std::path::Path;
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use super::entry::GENESIS;
 use super::key::{AuditKey, Purpose};
@@ -161,6 +160,37 @@ fn broken_at(checked: u64, seq: i64, problem: impl Into<String>) -> Verification
     }
 }
 
+/// The chain's head row: the last entry's number and hash, where keyed entries begin, and the
+/// head's own MAC (`None` for the last two until the portal first starts with its key).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct Head {
+    pub seq: i64,
+    pub hash: String,
+    pub keyed_from: Option<i64>,
+    pub mac: Option<String>,
+}
+
+pub(crate) const HEAD_SQL: &str = "SELECT seq, hash, keyed_from, mac FROM audit_head WHERE id = 1";
+
+/// One stored entry as it is, strings unparsed: the walk checks what is stored, and an
+/// action no one knows is a changed entry to report, not an error.
+#[derive(sqlx::FromRow)]
+struct StoredEntry {
+    seq: i64,
+    id: String,
+    at: String,
+    actor_subject: Option<String>,
+    actor_role: String,
+    action: String,
+    patient_id: Option<String>,
+    outcome: String,
+    detail: Option<String>,
+    request_id: Option<String>,
+    client_ip: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
 /// Walks the chain from the start with the key and reports the first entry that does not fit;
 /// then checks the head's MAC and that every checkpoint is signed and still matches.
 pub async fn verify(
@@ -168,13 +198,12 @@ pub async fn verify(
     key: &AuditKey,
     checkpoints: &[Checkpoint],
 ) -> Result<Verification, sqlx::Error> {
-    let head = sqlx::query("SELECT seq, hash, keyed_from, mac FROM audit_head WHERE id = 1")
-        .fetch_one(pool)
-        .await?;
-    let head_seq: i64 = head.try_get(0)?;
-    let head_hash: String = head.try_get(1)?;
-    let keyed_from: Option<i64> = head.try_get(2)?;
-    let head_mac: Option<String> = head.try_get(3)?;
+    let Head {
+        seq: head_seq,
+        hash: head_hash,
+        keyed_from,
+        mac: head_mac,
+    } = sqlx::query_as(HEAD_SQL).fetch_one(pool).await?;
     // The portal keys the chain when it first starts (`audit::start`); a missing mark means
     // someone cleared it to make keyed entries pass as plain ones, or the portal never ran.
     let (Some(keyed_from), Some(head_mac)) = (keyed_from, head_mac) else {
@@ -206,7 +235,7 @@ pub async fn verify(
         pinned.insert(cp.seq, cp);
     }
 
-    let mut rows = sqlx::query(
+    let mut rows = sqlx::query_as::<_, StoredEntry>(
         "SELECT seq, id, at, actor_subject, actor_role, action, patient_id, outcome, detail, request_id, client_ip, prev_hash, hash \
          FROM audit_log WHERE seq <= $1 ORDER BY seq",
     )
@@ -217,19 +246,21 @@ pub async fn verify(
     let mut expected_seq = 1i64;
     let mut checked = 0u64;
     while let Some(row) = rows.try_next().await? {
-        let seq: i64 = row.try_get(0)?;
-        let id: String = row.try_get(1)?;
-        let at: String = row.try_get(2)?;
-        let actor_subject: Option<String> = row.try_get(3)?;
-        let actor_role: String = row.try_get(4)?;
-        let action: String = row.try_get(5)?;
-        let patient_id: Option<String> = row.try_get(6)?;
-        let outcome: String = row.try_get(7)?;
-        let detail: Option<String> = row.try_get(8)?;
-        let request_id: Option<String> = row.try_get(9)?;
-        let client_ip: Option<String> = row.try_get(10)?;
-        let prev_hash: String = row.try_get(11)?;
-        let hash: String = row.try_get(12)?;
+        let StoredEntry {
+            seq,
+            id,
+            at,
+            actor_subject,
+            actor_role,
+            action,
+            patient_id,
+            outcome,
+            detail,
+            request_id,
+            client_ip,
+            prev_hash,
+            hash,
+        } = row;
         let broken = |problem: &str| Verification::Broken {
             entries_checked: checked,
             seq,

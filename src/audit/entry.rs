@@ -5,83 +5,49 @@
 
 use serde::Serialize;
 
+use crate::vocab::stored_enum;
+
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// What happened. The string is what the database stores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Action {
-    SignIn,
-    SignInFailed,
-    SignOut,
-    SessionTimeout,
-    PasswordReset,
-    ProfileEdit,
-    ViewRecord,
-    ExportRecord,
-    ViewAccessLog,
-    StaffChartView,
-    StaffSearch,
-    BreakGlass,
-    ActivationIssued,
-    ActivationRevoked,
-    ActivationUsed,
-    ActivationFailed,
-    /// A connected app read the patient's data through the FHIR API (or was refused).
-    AppRead,
-    /// The patient connected an app (its first token was issued).
-    AppConnected,
-    /// The patient disconnected an app.
-    AppDisconnected,
-    ReadMessages,
-    SendMessage,
-    UpdateMessage,
-    DownloadAttachment,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::SignIn => "sign_in",
-            Action::SignInFailed => "sign_in_failed",
-            Action::SignOut => "sign_out",
-            Action::SessionTimeout => "session_timeout",
-            Action::PasswordReset => "password_reset",
-            Action::ProfileEdit => "profile_edit",
-            Action::ViewRecord => "view_record",
-            Action::ExportRecord => "export_record",
-            Action::ViewAccessLog => "view_access_log",
-            Action::StaffChartView => "staff_chart_view",
-            Action::StaffSearch => "staff_search",
-            Action::BreakGlass => "break_glass",
-            Action::ActivationIssued => "activation_code_issued",
-            Action::ActivationRevoked => "activation_code_revoked",
-            Action::ActivationUsed => "activation_code_used",
-            Action::ActivationFailed => "activation_code_failed",
-            Action::AppRead => "app_read",
-            Action::AppConnected => "app_connected",
-            Action::AppDisconnected => "app_disconnected",
-            Action::ReadMessages => "read_messages",
-            Action::SendMessage => "send_message",
-            Action::UpdateMessage => "update_message",
-            Action::DownloadAttachment => "download_attachment",
-        }
+stored_enum! {
+    /// What happened. The string is what the database stores.
+    #[derive(Serialize)]
+    pub enum Action ("audit action") {
+        SignIn => "sign_in",
+        SignInFailed => "sign_in_failed",
+        SignOut => "sign_out",
+        SessionTimeout => "session_timeout",
+        PasswordReset => "password_reset",
+        ProfileEdit => "profile_edit",
+        ViewRecord => "view_record",
+        ExportRecord => "export_record",
+        ViewAccessLog => "view_access_log",
+        StaffChartView => "staff_chart_view",
+        StaffSearch => "staff_search",
+        BreakGlass => "break_glass",
+        ActivationIssued => "activation_code_issued",
+        ActivationRevoked => "activation_code_revoked",
+        ActivationUsed => "activation_code_used",
+        ActivationFailed => "activation_code_failed",
+        /// A connected app read the patient's data through the FHIR API (or was refused).
+        AppRead => "app_read",
+        /// The patient connected an app (its first token was issued).
+        AppConnected => "app_connected",
+        /// The patient disconnected an app.
+        AppDisconnected => "app_disconnected",
+        ReadMessages => "read_messages",
+        SendMessage => "send_message",
+        UpdateMessage => "update_message",
+        DownloadAttachment => "download_attachment",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Success,
-    Failure,
-    Denied,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Success => "success",
-            Outcome::Failure => "failure",
-            Outcome::Denied => "denied",
-        }
+stored_enum! {
+    /// How it ended. The string is what the database stores.
+    pub enum Outcome ("audit outcome") {
+        Success => "success",
+        Failure => "failure",
+        Denied => "denied",
     }
 }
 
@@ -187,5 +153,19 @@ impl Actor {
             subject: Some(user.subject.clone()),
             role: user.role.as_str().into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_and_outcome_round_trips_through_its_stored_string() {
+        crate::vocab::assert_round_trips(Action::ALL);
+        crate::vocab::assert_round_trips(Outcome::ALL);
+        assert_eq!(Action::ALL.len(), 23);
+        assert_eq!(Action::ActivationUsed.as_str(), "activation_code_used");
+        assert_eq!("break_glass".parse(), Ok(Action::BreakGlass));
     }
 }

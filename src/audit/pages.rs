@@ -2,25 +2,66 @@
 //! space gives them that right), the care team sees the same list, and patients can download it
 //! as FHIR R4 `AuditEvent` resources.
 
+use super::{Action, Outcome};
+use crate::access::{self, ChartAccess, LinkedPatient};
+use crate::auth::Clinician;
+use crate::records::{PatientId, Section};
+use crate::state::AppState;
+use crate::web::page::{format_time, page_context};
+use crate::web::{templates, AppError};
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
-
-use crate::access::{self, ChartAccess, LinkedPatient, Section};
-use crate::auth::Clinician;
-use crate::state::AppState;
-use crate::web::page::{format_time, page_context};
-use crate::web::{templates, AppError};
 
 const PAGE_SIZE: i64 = 25;
 /// Page numbers beyond this are no one's; clamping keeps the offset arithmetic in range.
 const MAX_PAGE: i64 = 100_000;
 
-/// The actions that concern a patient's record, as the patient reads them.
-const SHOWN: &str = "'view_record','export_record','staff_chart_view','break_glass','view_access_log','activation_code_issued','activation_code_revoked','activation_code_used','app_read','app_connected','app_disconnected','read_messages','send_message','update_message','download_attachment'";
+/// How an action reads on the patient's access log, or `None` when it is not shown there (it
+/// concerns the user, not the record). The one list of what a patient is shown: the query asks
+/// for exactly these actions, and the page words each row by it. A new action must be decided
+/// here: the match has no catch-all.
+fn on_access_log(action: Action) -> Option<Reads> {
+    use Action::*;
+    Some(match action {
+        ViewRecord | StaffChartView => Reads::Viewed,
+        ExportRecord => Reads::Text("Downloaded your whole record"),
+        ViewAccessLog => Reads::Text("Viewed this access log"),
+        BreakGlass => Reads::Text("Emergency access to your record (break the glass)"),
+        ActivationIssued => Reads::Text("Issued an activation code for your record"),
+        ActivationRevoked => Reads::Text("Revoked an activation code"),
+        ActivationUsed => Reads::Text("Linked your account to your record"),
+        AppRead | AppConnected | AppDisconnected => Reads::App,
+        ReadMessages => Reads::Text("Read your messages"),
+        SendMessage => Reads::Text("Sent a message"),
+        UpdateMessage => Reads::Text("Assigned or closed a message conversation"),
+        DownloadAttachment => Reads::Text("Opened an attachment of a message"),
+        SignIn | SignInFailed | SignOut | SessionTimeout | PasswordReset | ProfileEdit
+        | StaffSearch | ActivationFailed => return None,
+    })
+}
+
+/// How a shown action is worded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    /// "Viewed" and the section named by the entry's detail.
+    Viewed,
+    /// Always the same words.
+    Text(&'static str),
+    /// An app's read or connection: worded by `fhir_api::describe_entry`.
+    App,
+}
+
+/// The actions shown to the patient, in the order of `Action::ALL`.
+fn shown_actions() -> Vec<Action> {
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| on_access_log(*a).is_some())
+        .collect()
+}
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -36,14 +77,17 @@ struct Row_ {
     reason: Option<String>,
 }
 
+#[derive(sqlx::FromRow)]
 struct Entry {
     at: String,
     actor_subject: Option<String>,
     actor_role: String,
     actor_name: Option<String>,
-    action: String,
+    #[sqlx(try_from = "String")]
+    action: Action,
     detail: Option<String>,
-    outcome: String,
+    #[sqlx(try_from = "String")]
+    outcome: Outcome,
     id: String,
 }
 
@@ -53,70 +97,58 @@ async fn entries(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Entry>, sqlx::Error> {
+    let shown = shown_actions();
+    // $1-$3 are the patient, the limit and the offset; the shown actions follow.
+    let placeholders: Vec<String> = (0..shown.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
-        "SELECT a.at, a.actor_subject, a.actor_role, COALESCE(c.display_name, s.name), a.action, a.detail, a.outcome, a.id \
+        "SELECT a.at, a.actor_subject, a.actor_role, COALESCE(c.display_name, s.name) AS actor_name, \
+         a.action, a.detail, a.outcome, a.id \
          FROM audit_log a LEFT JOIN clinicians c ON c.subject = a.actor_subject \
          LEFT JOIN smart_apps s ON a.actor_role = 'app' AND s.client_id = a.actor_subject \
-         WHERE a.patient_id = $1 AND a.action IN ({SHOWN}) ORDER BY a.seq DESC LIMIT $2 OFFSET $3"
+         WHERE a.patient_id = $1 AND a.action IN ({}) ORDER BY a.seq DESC LIMIT $2 OFFSET $3",
+        placeholders.join(",")
     );
-    let rows = sqlx::query(&sql)
+    let mut query = sqlx::query_as::<_, Entry>(&sql)
         .bind(chart.patient_id())
         .bind(limit)
-        .bind(offset)
-        .fetch_all(&state.pool)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Entry {
-                at: r.try_get(0)?,
-                actor_subject: r.try_get(1)?,
-                actor_role: r.try_get(2)?,
-                actor_name: r.try_get(3)?,
-                action: r.try_get(4)?,
-                detail: r.try_get(5)?,
-                outcome: r.try_get(6)?,
-                id: r.try_get(7)?,
-            })
-        })
-        .collect()
+        .bind(offset);
+    for action in shown {
+        query = query.bind(action.as_str());
+    }
+    query.fetch_all(&state.pool).await
 }
 
-fn describe(action: &str, detail: Option<&str>) -> String {
+/// The section of a `Viewed` entry, as the patient reads it. The detail starts with the
+/// section's string (a clinician's break-the-glass read adds " break_glass").
+fn section_words(detail: Option<&str>) -> &'static str {
     let section = detail
-        .map(|d| d.split(' ').next().unwrap_or(d))
-        .unwrap_or("");
-    let section = match section {
-        "summary" => "the summary of your record",
-        "conditions" => "your conditions",
-        "medications" => "your medications",
-        "allergies" => "your allergies",
-        "immunizations" => "your immunizations",
-        "labs" => "your test results",
-        "lab_history" => "the history of a test result",
-        "vitals" => "your vital signs",
-        "visits" => "your visits",
-        "visit" => "one of your visits",
-        "procedures" => "your procedures",
-        "care_plans" => "your care plans",
-        "reports" => "your test reports and imaging",
-        "social_history" => "your social history",
-        "access_log" | "access_log_export" => "this access log",
-        "printable_summary" => "a printable summary of your record",
-        _ => "your record",
+        .and_then(|d| d.split(' ').next())
+        .and_then(|s| s.parse::<Section>().ok());
+    let Some(section) = section else {
+        return "your record";
     };
-    match action {
-        "view_record" | "staff_chart_view" => format!("Viewed {section}"),
-        "export_record" => "Downloaded your whole record".into(),
-        "view_access_log" => "Viewed this access log".into(),
-        "break_glass" => "Emergency access to your record (break the glass)".into(),
-        "activation_code_issued" => "Issued an activation code for your record".into(),
-        "activation_code_revoked" => "Revoked an activation code".into(),
-        "activation_code_used" => "Linked your account to your record".into(),
-        "read_messages" => "Read your messages".into(),
-        "send_message" => "Sent a message".into(),
-        "update_message" => "Assigned or closed a message conversation".into(),
-        "download_attachment" => "Opened an attachment of a message".into(),
-        _ => "Accessed your record".into(),
+    match section {
+        Section::Summary => "the summary of your record",
+        Section::Conditions => "your conditions",
+        Section::Medications => "your medications",
+        Section::Allergies => "your allergies",
+        Section::Immunizations => "your immunizations",
+        Section::Labs => "your test results",
+        Section::LabHistory => "the history of a test result",
+        Section::Vitals => "your vital signs",
+        Section::Visits => "your visits",
+        Section::Visit => "one of your visits",
+        Section::Procedures => "your procedures",
+        Section::CarePlans => "your care plans",
+        Section::Reports => "your test reports and imaging",
+        Section::SocialHistory => "your social history",
+        Section::AccessLog | Section::AccessLogExport => "this access log",
+        Section::PrintableSummary => "a printable summary of your record",
+        Section::Export
+        | Section::Messages
+        | Section::MessageSend
+        | Section::MessageUpdate
+        | Section::MessageAttachment => "your record",
     }
 }
 
@@ -137,7 +169,7 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
                         _ => "The portal".into(),
                     })
             };
-            let reason = (e.action == "break_glass")
+            let reason = (e.action == Action::BreakGlass)
                 .then(|| {
                     e.detail
                         .as_deref()
@@ -147,10 +179,15 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
             let when = chrono::DateTime::parse_from_rfc3339(&e.at)
                 .map(|t| format_time(t.timestamp()))
                 .unwrap_or_else(|_| e.at.clone());
-            let what = if e.actor_role == "app" || e.action.starts_with("app_") {
-                crate::fhir_api::describe_entry(&who, &e.action, e.detail.as_deref())
-            } else {
-                describe(&e.action, e.detail.as_deref())
+            let reads = on_access_log(e.action);
+            let what = match reads {
+                _ if e.actor_role == "app" || reads == Some(Reads::App) => {
+                    crate::fhir_api::describe_entry(&who, e.action.as_str(), e.detail.as_deref())
+                }
+                Some(Reads::Viewed) => format!("Viewed {}", section_words(e.detail.as_deref())),
+                Some(Reads::Text(words)) => words.to_string(),
+                // Not asked for by the query; worded as the portal always did.
+                Some(Reads::App) | None => "Accessed your record".to_string(),
             };
             Row_ {
                 who,
@@ -218,7 +255,7 @@ pub async fn staff_access_log(
     state: web::Data<AppState>,
     session: Session,
     clinician: Clinician,
-    id: web::Path<String>,
+    id: web::Path<PatientId>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let chart =
@@ -259,12 +296,15 @@ fn audit_events(patient_id: &str, entries: &[Entry]) -> serde_json::Value {
     let resources: Vec<serde_json::Value> = entries
         .iter()
         .map(|e| {
-            let (code, display, action) = match e.action.as_str() {
-                "export_record" => ("export", "Export", "R"),
-                "break_glass" => ("emergency", "Emergency access", "E"),
-                "send_message" => ("create", "Create", "C"),
-                "update_message" => ("update", "Update", "U"),
-                a if a.starts_with("activation_code") => ("update", "Update", "U"),
+            let (code, display, action) = match e.action {
+                Action::ExportRecord => ("export", "Export", "R"),
+                Action::BreakGlass => ("emergency", "Emergency access", "E"),
+                Action::SendMessage => ("create", "Create", "C"),
+                Action::UpdateMessage => ("update", "Update", "U"),
+                Action::ActivationIssued
+                | Action::ActivationRevoked
+                | Action::ActivationUsed
+                | Action::ActivationFailed => ("update", "Update", "U"),
                 _ => ("read", "Read", "R"),
             };
             let mut event = json!({
@@ -282,7 +322,7 @@ fn audit_events(patient_id: &str, entries: &[Entry]) -> serde_json::Value {
                 }],
                 "action": action,
                 "recorded": e.at,
-                "outcome": if e.outcome == "success" { "0" } else { "4" },
+                "outcome": if e.outcome == Outcome::Success { "0" } else { "4" },
                 "agent": [{
                     "who": {
                         "identifier": { "system": "urn:patient-portal:subject", "value": e.actor_subject.clone().unwrap_or_else(|| "unknown".into()) },
@@ -293,7 +333,7 @@ fn audit_events(patient_id: &str, entries: &[Entry]) -> serde_json::Value {
                 "source": { "observer": { "display": "patient-portal" } },
                 "entity": [{ "what": { "reference": format!("Patient/{patient_id}") } }]
             });
-            if e.action == "break_glass" {
+            if e.action == Action::BreakGlass {
                 event["purposeOfEvent"] = json!([{
                     "coding": [{
                         "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
@@ -312,4 +352,45 @@ fn audit_events(patient_id: &str, entries: &[Entry]) -> serde_json::Value {
         "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "entry": resources
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_patient_is_shown_what_concerns_their_record_and_nothing_else() {
+        let shown: Vec<&str> = shown_actions().iter().map(|a| a.as_str()).collect();
+        assert_eq!(
+            shown,
+            [
+                "view_record",
+                "export_record",
+                "view_access_log",
+                "staff_chart_view",
+                "break_glass",
+                "activation_code_issued",
+                "activation_code_revoked",
+                "activation_code_used",
+                "app_read",
+                "app_connected",
+                "app_disconnected",
+                "read_messages",
+                "send_message",
+                "update_message",
+                "download_attachment",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_view_reads_as_the_section_it_opened() {
+        assert_eq!(section_words(Some("labs")), "your test results");
+        assert_eq!(
+            section_words(Some("summary break_glass")),
+            "the summary of your record"
+        );
+        assert_eq!(section_words(Some("no_such_section")), "your record");
+        assert_eq!(section_words(None), "your record");
+    }
 }

@@ -14,10 +14,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
-use super::chain::{head_mac, head_mac_ok, keyed_hash, Canonical, Checkpoint};
+use super::chain::{head_mac, head_mac_ok, keyed_hash, Canonical, Checkpoint, Head, HEAD_SQL};
 use super::entry::{AuditError, Entry};
 use super::key::AuditKey;
 use crate::db::Pool;
@@ -61,13 +60,12 @@ pub async fn start(pool: &Pool, key: AuditKey) -> anyhow::Result<()> {
     sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
         .execute(&mut *tx)
         .await?;
-    let head = sqlx::query("SELECT seq, hash, keyed_from, mac FROM audit_head WHERE id = 1")
-        .fetch_one(&mut *tx)
-        .await?;
-    let seq: i64 = head.try_get(0)?;
-    let hash: String = head.try_get(1)?;
-    let keyed_from: Option<i64> = head.try_get(2)?;
-    let mac: Option<String> = head.try_get(3)?;
+    let Head {
+        seq,
+        hash,
+        keyed_from,
+        mac,
+    } = sqlx::query_as(HEAD_SQL).fetch_one(&mut *tx).await?;
     match (keyed_from, mac) {
         (None, None) => {
             let keyed_from = seq + 1;
@@ -178,13 +176,12 @@ async fn write_batch(
     sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
         .execute(&mut *tx)
         .await?;
-    let head = sqlx::query("SELECT seq, hash, keyed_from, mac FROM audit_head WHERE id = 1")
-        .fetch_one(&mut *tx)
-        .await?;
-    let head_seq: i64 = head.try_get(0)?;
-    let head_hash: String = head.try_get(1)?;
-    let keyed_from: Option<i64> = head.try_get(2)?;
-    let mac: Option<String> = head.try_get(3)?;
+    let Head {
+        seq: head_seq,
+        hash: head_hash,
+        keyed_from,
+        mac,
+    } = sqlx::query_as(HEAD_SQL).fetch_one(&mut *tx).await?;
     // A head that does not verify was moved by someone without the key (or another instance
     // runs with another key): appending would launder it, so nothing is written.
     let (Some(keyed_from), Some(mac)) = (keyed_from, mac) else {

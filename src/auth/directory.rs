@@ -2,23 +2,30 @@
 //! and for naming them in patients' access logs. Filled at a clinician's sign-in (and kept
 //! current on staff pages); the audit trail itself keeps only their opaque subject.
 
-use sqlx::Row;
-
 use super::user::{Role, SignedInUser};
 use crate::db::{self, Pool};
 
 /// Records the clinician on first sight, and follows later changes of name or e-mail. A
 /// read on every staff page, a write only when something changed.
+/// What the directory holds of a clinician.
+#[derive(sqlx::FromRow)]
+struct Listed {
+    display_name: String,
+    email: Option<String>,
+}
+
 pub async fn record(pool: &Pool, user: &SignedInUser) -> Result<(), sqlx::Error> {
     if user.role != Role::Clinician {
         return Ok(());
     }
     let email = user.emails.first().map(|e| e.trim().to_string());
     let email_lower = email.as_ref().map(|e| e.to_lowercase());
-    let known = sqlx::query("SELECT display_name, email FROM clinicians WHERE subject = $1")
-        .bind(&user.subject)
-        .fetch_optional(pool)
-        .await?;
+    let known = sqlx::query_as::<_, Listed>(
+        "SELECT display_name, email FROM clinicians WHERE subject = $1",
+    )
+    .bind(&user.subject)
+    .fetch_optional(pool)
+    .await?;
     match known {
         None => {
             sqlx::query(
@@ -33,9 +40,10 @@ pub async fn record(pool: &Pool, user: &SignedInUser) -> Result<(), sqlx::Error>
             .execute(pool)
             .await?;
         }
-        Some(row) => {
-            let name: String = row.try_get(0)?;
-            let stored: Option<String> = row.try_get(1)?;
+        Some(Listed {
+            display_name: name,
+            email: stored,
+        }) => {
             if name != user.display_name || (email.is_some() && stored != email) {
                 sqlx::query(
                     "UPDATE clinicians SET display_name = $1, email = COALESCE($2, email), \

@@ -6,6 +6,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::pending::{self, PendingLogin, Purpose};
+use super::reason::SignInRefusal;
 use super::secrets::hash;
 use crate::audit::RequestMeta;
 use crate::state::AppState;
@@ -29,11 +30,17 @@ pub async fn start_flow(
         .app_data::<web::Data<RateLimiter>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("sign-in rate limiter missing")))?;
     if let Err(retry_after) = limiter.check(meta.client_ip.as_deref()) {
-        tracing::warn!(reason = "signin_rate_limited", "sign-in refused");
+        tracing::warn!(
+            reason = SignInRefusal::RateLimited.as_str(),
+            "sign-in refused"
+        );
         return Err(AppError::RateLimited(retry_after));
     }
     if pending::live_count(&state.pool).await? >= state.settings.pending_signins_max {
-        tracing::warn!(reason = "pending_signins_full", "sign-in refused");
+        tracing::warn!(
+            reason = SignInRefusal::PendingFull.as_str(),
+            "sign-in refused"
+        );
         return Err(AppError::RateLimited(60));
     }
     let mode = state.settings.response_mode;
@@ -42,7 +49,7 @@ pub async fn start_flow(
         .authorize(policy, mode.as_str(), prompt_login)
         .await
         .map_err(|e| {
-            tracing::error!(reason = e.reason, "cannot start sign-in");
+            tracing::error!(reason = e.reason.as_str(), "cannot start sign-in");
             AppError::Unavailable("identity provider unreachable".into())
         })?;
     let (browser, _new) = pending::browser_value(req);

@@ -19,5 +19,6 @@ pub mod session;
 pub mod user;
 
 pub use extract::{Clinician, Patient, SignedIn};
+pub use reason::SignInRefusal;
 pub use secrets::{hash, random_token};
 pub use user::{Role, SignedInUser};

@@ -5,7 +5,6 @@
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
-use sqlx::Row;
 
 use super::secrets::{hash, random_token};
 use crate::config::ResponseMode;
@@ -110,11 +109,10 @@ pub fn reauth_required(req: &HttpRequest) -> bool {
 
 /// Sign-ins started and not yet come back (nor expired).
 pub async fn live_count(pool: &Pool) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) FROM pending_logins WHERE created_at >= $1")
+    sqlx::query_scalar("SELECT COUNT(*) FROM pending_logins WHERE created_at >= $1")
         .bind(db::now() - LIFETIME_SECS)
         .fetch_one(pool)
-        .await?
-        .try_get(0)
+        .await
 }
 
 pub async fn store(pool: &Pool, state: &str, login: &PendingLogin) -> Result<(), sqlx::Error> {
@@ -140,10 +138,23 @@ pub async fn store(pool: &Pool, state: &str, login: &PendingLogin) -> Result<(),
     Ok(())
 }
 
+/// A pending sign-in as stored (`purpose` still encoded).
+#[derive(sqlx::FromRow)]
+struct Stored {
+    browser_hash: String,
+    nonce: String,
+    pkce_verifier: String,
+    policy: String,
+    purpose: String,
+    return_path: String,
+    created_at: i64,
+    fresh_auth_after: Option<i64>,
+}
+
 /// Takes the pending sign-in named by `state`: deleted in the same statement, so a second
 /// reply with the same state finds nothing.
 pub async fn take(pool: &Pool, state: &str) -> Result<Option<PendingLogin>, sqlx::Error> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, Stored>(
         "DELETE FROM pending_logins WHERE state_hash = $1 \
          RETURNING browser_hash, nonce, pkce_verifier, policy, purpose, return_path, created_at, fresh_auth_after",
     )
@@ -151,22 +162,20 @@ pub async fn take(pool: &Pool, state: &str) -> Result<Option<PendingLogin>, sqlx
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let created_at: i64 = row.try_get(6)?;
-    if created_at < db::now() - LIFETIME_SECS {
+    if row.created_at < db::now() - LIFETIME_SECS {
         return Ok(None);
     }
-    let purpose: String = row.try_get(4)?;
-    let Some(purpose) = Purpose::decode(&purpose) else {
+    let Some(purpose) = Purpose::decode(&row.purpose) else {
         return Ok(None);
     };
     Ok(Some(PendingLogin {
-        browser_hash: row.try_get(0)?,
-        nonce: row.try_get(1)?,
-        pkce_verifier: row.try_get(2)?,
-        policy: row.try_get(3)?,
+        browser_hash: row.browser_hash,
+        nonce: row.nonce,
+        pkce_verifier: row.pkce_verifier,
+        policy: row.policy,
         purpose,
-        return_path: row.try_get(5)?,
-        fresh_auth_after: row.try_get(7)?,
+        return_path: row.return_path,
+        fresh_auth_after: row.fresh_auth_after,
     }))
 }
 

@@ -26,7 +26,7 @@ use openidconnect::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex as AsyncMutex;
 
-use super::reason;
+use super::reason::SignInRefusal;
 
 /// The claims a B2C user flow adds to the standard ones. Unknown claims are kept in
 /// `other` (custom attributes arrive as `extension_*`) and otherwise ignored.
@@ -125,7 +125,7 @@ pub enum Profile {
 pub struct TenantConfig {
     pub profile: Profile,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: crate::config::Secret<String>,
     pub redirect_url: String,
     pub signed_out_url: String,
 }
@@ -177,14 +177,14 @@ pub fn acrs_claims_request(auth_context: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 #[error("{reason}: {detail}")]
 pub struct SignInError {
-    pub reason: &'static str,
+    pub reason: SignInRefusal,
     /// For the log only; never shown to the user.
     pub detail: String,
     /// The AADB2C code, when the provider sent one.
     pub b2c_code: Option<String>,
 }
 
-fn fail(reason: &'static str, detail: impl Into<String>) -> SignInError {
+fn fail(reason: SignInRefusal, detail: impl Into<String>) -> SignInError {
     SignInError {
         reason,
         detail: detail.into(),
@@ -266,22 +266,24 @@ impl Provider {
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, SignInError> {
-        let response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| fail(reason::PROVIDER_UNAVAILABLE, format!("GET {url}: {e}")))?;
+        let response = self.http.get(url).send().await.map_err(|e| {
+            fail(
+                SignInRefusal::ProviderUnavailable,
+                format!("GET {url}: {e}"),
+            )
+        })?;
         if !response.status().is_success() {
             return Err(fail(
-                reason::PROVIDER_UNAVAILABLE,
+                SignInRefusal::ProviderUnavailable,
                 format!("GET {url}: status {}", response.status()),
             ));
         }
-        response
-            .json::<T>()
-            .await
-            .map_err(|e| fail(reason::PROVIDER_UNAVAILABLE, format!("GET {url}: {e}")))
+        response.json::<T>().await.map_err(|e| {
+            fail(
+                SignInRefusal::ProviderUnavailable,
+                format!("GET {url}: {e}"),
+            )
+        })
     }
 
     async fn fetch_policy(&self, policy: &str) -> Result<PolicyProvider, SignInError> {
@@ -295,12 +297,18 @@ impl Provider {
             .end_session_endpoint
             .as_ref()
             .map(|u| u.url().to_string());
-        let redirect = RedirectUrl::new(self.config.redirect_url.clone())
-            .map_err(|e| fail(reason::PROVIDER_UNAVAILABLE, format!("redirect url: {e}")))?;
+        let redirect = RedirectUrl::new(self.config.redirect_url.clone()).map_err(|e| {
+            fail(
+                SignInRefusal::ProviderUnavailable,
+                format!("redirect url: {e}"),
+            )
+        })?;
         let client = B2cClient::from_provider_metadata(
             metadata.set_jwks(jwks.clone()),
             ClientId::new(self.config.client_id.clone()),
-            Some(ClientSecret::new(self.config.client_secret.clone())),
+            Some(ClientSecret::new(
+                self.config.client_secret.expose().clone(),
+            )),
         )
         .set_redirect_uri(redirect);
         Ok(PolicyProvider {
@@ -372,7 +380,7 @@ impl Provider {
             .exchange_code(AuthorizationCode::new(code.to_string()))
             .map_err(|e| {
                 fail(
-                    reason::PROVIDER_UNAVAILABLE,
+                    SignInRefusal::ProviderUnavailable,
                     format!("no token endpoint: {e}"),
                 )
             })?
@@ -389,19 +397,19 @@ impl Provider {
                 other => (format!("token request: {other}"), None),
             };
             SignInError {
-                reason: reason::TOKEN_REQUEST,
+                reason: SignInRefusal::TokenRequest,
                 detail,
                 b2c_code,
             }
         })?;
         let id_token = response
             .id_token()
-            .ok_or_else(|| fail(reason::NO_ID_TOKEN, "token response without id_token"))?;
+            .ok_or_else(|| fail(SignInRefusal::NoIdToken, "token response without id_token"))?;
         let claims = self.verify(&p, id_token, nonce).await?;
         check_not_before(&claims)?;
         check_profile(&self.config.profile, &claims, expected_policy)?;
         if claims.subject().as_str().trim().is_empty() {
-            return Err(fail(reason::SUBJECT, "empty sub"));
+            return Err(fail(SignInRefusal::Subject, "empty sub"));
         }
         Ok(VerifiedSignIn {
             claims,
@@ -428,7 +436,7 @@ impl Provider {
             )) => {
                 let kid = id_token_kid(id_token).unwrap_or_default();
                 if !self.refetch_jwks(p, &kid).await {
-                    return Err(fail(reason::UNKNOWN_KEY, "no key with that kid"));
+                    return Err(fail(SignInRefusal::UnknownKey, "no key with that kid"));
                 }
                 let jwks = read_lock(&p.jwks);
                 let verifier = self.verifier(p, jwks);
@@ -505,7 +513,7 @@ impl Provider {
                 true
             }
             Err(e) => {
-                tracing::warn!(reason = e.reason, "JWKS re-fetch failed");
+                tracing::warn!(reason = e.reason.as_str(), "JWKS re-fetch failed");
                 false
             }
         }
@@ -556,16 +564,16 @@ fn id_token_kid(token: &B2cIdToken) -> Option<String> {
 
 fn classify(e: ClaimsVerificationError) -> SignInError {
     let reason = match &e {
-        ClaimsVerificationError::Expired(_) => reason::EXPIRED,
-        ClaimsVerificationError::InvalidAudience(_) => reason::AUDIENCE,
-        ClaimsVerificationError::InvalidIssuer(_) => reason::ISSUER,
-        ClaimsVerificationError::InvalidNonce(_) => reason::NONCE,
-        ClaimsVerificationError::InvalidSubject(_) => reason::SUBJECT,
+        ClaimsVerificationError::Expired(_) => SignInRefusal::Expired,
+        ClaimsVerificationError::InvalidAudience(_) => SignInRefusal::Audience,
+        ClaimsVerificationError::InvalidIssuer(_) => SignInRefusal::Issuer,
+        ClaimsVerificationError::InvalidNonce(_) => SignInRefusal::Nonce,
+        ClaimsVerificationError::InvalidSubject(_) => SignInRefusal::Subject,
         ClaimsVerificationError::SignatureVerification(
             SignatureVerificationError::NoMatchingKey,
-        ) => reason::UNKNOWN_KEY,
-        ClaimsVerificationError::SignatureVerification(_) => reason::SIGNATURE,
-        _ => reason::ID_TOKEN_INVALID,
+        ) => SignInRefusal::UnknownKey,
+        ClaimsVerificationError::SignatureVerification(_) => SignInRefusal::Signature,
+        _ => SignInRefusal::IdTokenInvalid,
     };
     fail(reason, e.to_string())
 }
@@ -579,8 +587,8 @@ pub fn check_not_before(claims: &B2cIdTokenClaims) -> Result<(), SignInError> {
         None => Ok(()),
         Some(value) => match value.as_i64().or_else(|| value.as_f64().map(|f| f as i64)) {
             Some(nbf) if nbf <= chrono::Utc::now().timestamp() + skew => Ok(()),
-            Some(_) => Err(fail(reason::NOT_YET_VALID, "nbf in the future")),
-            None => Err(fail(reason::ID_TOKEN_INVALID, "nbf is not a number")),
+            Some(_) => Err(fail(SignInRefusal::NotYetValid, "nbf in the future")),
+            None => Err(fail(SignInRefusal::IdTokenInvalid, "nbf is not a number")),
         },
     }
 }
@@ -598,7 +606,7 @@ pub fn check_profile(
             // B2C's issuer is `https://<t>.b2clogin.com/<tid>/v2.0/`: an External ID-shaped
             // issuer means metadata from the other kind of tenant.
             if !issuer.ends_with("/v2.0/") || host_of(issuer).ends_with(".ciamlogin.com") {
-                return Err(fail(reason::ISSUER, "issuer is not of the B2C form"));
+                return Err(fail(SignInRefusal::Issuer, "issuer is not of the B2C form"));
             }
             check_policy(claims, expected_policy)
         }
@@ -617,20 +625,20 @@ pub fn check_profile(
             });
             if !path_ok {
                 return Err(fail(
-                    reason::ISSUER,
+                    SignInRefusal::Issuer,
                     "issuer is not of the External ID form for our tenant",
                 ));
             }
             let extra = claims.additional_claims();
             match extra.tid.as_deref() {
                 Some(tid) if tid.eq_ignore_ascii_case(tenant_id) => {}
-                Some(_) => return Err(fail(reason::TENANT, "tid names another tenant")),
-                None => return Err(fail(reason::TENANT, "no tid claim")),
+                Some(_) => return Err(fail(SignInRefusal::Tenant, "tid names another tenant")),
+                None => return Err(fail(SignInRefusal::Tenant, "no tid claim")),
             }
             // A B2C token carries a policy claim; External ID's never does.
             if extra.tfp.is_some() {
                 return Err(fail(
-                    reason::POLICY,
+                    SignInRefusal::Policy,
                     "a B2C policy claim in an External ID token",
                 ));
             }
@@ -641,12 +649,12 @@ pub fn check_profile(
                 .unwrap_or_default();
             if !satisfied.iter().any(|c| c == auth_context) {
                 return Err(fail(
-                    reason::POLICY,
+                    SignInRefusal::Policy,
                     "acrs lacks the MFA authentication context",
                 ));
             }
             if extra.oid.as_deref().is_none_or(|o| o.trim().is_empty()) {
-                return Err(fail(reason::SUBJECT, "no oid claim"));
+                return Err(fail(SignInRefusal::Subject, "no oid claim"));
             }
             Ok(())
         }
@@ -665,8 +673,11 @@ pub fn check_policy(claims: &B2cIdTokenClaims, expected: &str) -> Result<(), Sig
     let policy = token_policy(claims);
     match policy {
         Some(p) if p.eq_ignore_ascii_case(expected) => Ok(()),
-        Some(_) => Err(fail(reason::POLICY, "policy claim names another user flow")),
-        None => Err(fail(reason::POLICY, "no tfp or acr claim")),
+        Some(_) => Err(fail(
+            SignInRefusal::Policy,
+            "policy claim names another user flow",
+        )),
+        None => Err(fail(SignInRefusal::Policy, "no tfp or acr claim")),
     }
 }
 

@@ -8,7 +8,7 @@ use super::flow::start_flow;
 use super::pending::{self, PendingLogin, Purpose};
 use super::provider::{token_policy, B2cIdTokenClaims, SignInError};
 use super::reauth::{ReauthPurpose, Reauthenticated};
-use super::{hash, reason, session, Role, SignedIn, SignedInUser};
+use super::{hash, session, Role, SignInRefusal, SignedIn, SignedInUser};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::config::{Flavour, IdentityProvider, Settings};
 use crate::state::AppState;
@@ -86,7 +86,7 @@ async fn callback(
         .await;
     }
     let Some(code) = reply.code.as_deref().filter(|c| !c.is_empty()) else {
-        return Err(refuse(&state, &meta, plain(reason::CODE_MISSING)).await);
+        return Err(refuse(&state, &meta, plain(SignInRefusal::CodeMissing)).await);
     };
     let expected = login.policy.clone();
     let verified = match state
@@ -113,7 +113,7 @@ async fn callback(
                     .auth_time
                     .is_some_and(|t| t >= after - pending::AUTH_TIME_SKEW_SECS);
                 if !fresh {
-                    return Err(refuse(&state, &meta, plain(reason::STALE_AUTH)).await);
+                    return Err(refuse(&state, &meta, plain(SignInRefusal::StaleAuth)).await);
                 }
             }
             // The entry is durable before the session exists: if it cannot be written there
@@ -141,7 +141,7 @@ async fn callback(
             // Only the names of the user already signed in here may change.
             let Some(mut current) = session::user(&session).filter(|u| u.subject == user.subject)
             else {
-                return Err(refuse(&state, &meta, plain(reason::SUBJECT)).await);
+                return Err(refuse(&state, &meta, plain(SignInRefusal::Subject)).await);
             };
             current.display_name = user.display_name;
             current.given_name = user.given_name;
@@ -170,7 +170,7 @@ async fn callback(
     }
 }
 
-fn plain(reason: &'static str) -> SignInError {
+fn plain(reason: SignInRefusal) -> SignInError {
     SignInError {
         reason,
         detail: String::new(),
@@ -185,45 +185,45 @@ async fn take_pending(
 ) -> Result<PendingLogin, SignInError> {
     let reply_state = reply_state
         .filter(|s| !s.is_empty())
-        .ok_or(plain(reason::STATE_MISSING))?;
+        .ok_or(plain(SignInRefusal::StateMissing))?;
     let login = pending::take(&state.pool, reply_state)
         .await
         .map_err(|e| SignInError {
-            reason: reason::STATE_UNKNOWN,
+            reason: SignInRefusal::StateUnknown,
             detail: e.to_string(),
             b2c_code: None,
         })?
-        .ok_or(plain(reason::STATE_UNKNOWN))?;
+        .ok_or(plain(SignInRefusal::StateUnknown))?;
     let browser = req.cookie(pending::CORRELATION_COOKIE);
     let same_browser = browser
         .map(|c| csrf::matches(&login.browser_hash, &hash(c.value())))
         .unwrap_or(false);
     if !same_browser {
-        return Err(plain(reason::STATE_OTHER_BROWSER));
+        return Err(plain(SignInRefusal::StateOtherBrowser));
     }
     Ok(login)
 }
 
 /// Logs and audits a refused sign-in, and turns it into the page the user sees.
 async fn refuse(state: &AppState, meta: &RequestMeta, e: SignInError) -> AppError {
-    tracing::warn!(reason = e.reason, detail = %e.detail, "sign-in refused");
+    tracing::warn!(reason = e.reason.as_str(), detail = %e.detail, "sign-in refused");
     let mut entry = meta.entry(Actor::anonymous(), Action::SignInFailed, Outcome::Failure);
     entry.detail = Some(match &e.b2c_code {
         Some(code) => format!("{} {code}", e.reason),
-        None => e.reason.to_string(),
+        None => e.reason.as_str().to_string(),
     });
     if let Err(err) = audit::append(&state.pool, &entry).await {
         return err.into();
     }
     let message = match e.reason {
-        reason::STATE_MISSING | reason::STATE_UNKNOWN | reason::STATE_OTHER_BROWSER => {
+        SignInRefusal::StateMissing | SignInRefusal::StateUnknown | SignInRefusal::StateOtherBrowser => {
             "This sign-in link has expired, was already used, or was started in another browser. Please sign in again."
         }
-        reason::PROVIDER_UNAVAILABLE => "The sign-in service could not be reached. Please try again in a few minutes.",
-        reason::POLICY => "This sign-in did not use multi-factor authentication, which the portal requires. Please sign in again.",
-        reason::STALE_AUTH => "Your session ended, so the portal needs you to enter your password again. Please sign in again.",
-        reason::TENANT => "This sign-in came from another organisation's directory, which this portal does not accept. Please sign in again.",
-        reason::PROVIDER_ERROR => e
+        SignInRefusal::ProviderUnavailable => "The sign-in service could not be reached. Please try again in a few minutes.",
+        SignInRefusal::Policy => "This sign-in did not use multi-factor authentication, which the portal requires. Please sign in again.",
+        SignInRefusal::StaleAuth => "Your session ended, so the portal needs you to enter your password again. Please sign in again.",
+        SignInRefusal::Tenant => "This sign-in came from another organisation's directory, which this portal does not accept. Please sign in again.",
+        SignInRefusal::ProviderError => e
             .b2c_code
             .as_deref()
             .and_then(provider_code_words)
@@ -231,7 +231,7 @@ async fn refuse(state: &AppState, meta: &RequestMeta, e: SignInError) -> AppErro
         _ => "We could not confirm your identity from the sign-in service's answer. Please sign in again.",
     };
     AppError::SignIn {
-        code: e.reason,
+        code: e.reason.as_str(),
         b2c_code: e.b2c_code,
         message: message.to_string(),
     }
@@ -275,9 +275,12 @@ async fn provider_error(
         }
         Some("AADB2C90091") => {
             let mut entry = meta.entry(Actor::anonymous(), Action::SignInFailed, Outcome::Failure);
-            entry.detail = Some(format!("{} AADB2C90091", reason::CANCELLED));
+            entry.detail = Some(format!("{} AADB2C90091", SignInRefusal::Cancelled));
             audit::append(&state.pool, &entry).await?;
-            tracing::info!(reason = reason::CANCELLED, "sign-in cancelled");
+            tracing::info!(
+                reason = SignInRefusal::Cancelled.as_str(),
+                "sign-in cancelled"
+            );
             let target = if login.purpose == Purpose::Edit {
                 "/account"
             } else {
@@ -292,7 +295,7 @@ async fn provider_error(
                 state,
                 meta,
                 SignInError {
-                    reason: reason::PROVIDER_ERROR,
+                    reason: SignInRefusal::ProviderError,
                     detail: String::new(),
                     b2c_code: code,
                 },

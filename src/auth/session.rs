@@ -15,7 +15,6 @@ use std::collections::HashMap;
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_session::Session;
 use actix_web::cookie::time::Duration;
-use sqlx::Row;
 
 use super::secrets::{hash, random_token};
 use super::user::SignedInUser;
@@ -65,20 +64,19 @@ impl SessionStore for DbSessionStore {
         &self,
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
-        let row = sqlx::query("SELECT state FROM sessions WHERE id_hash = $1 AND expires_at > $2")
-            .bind(hash(session_key.as_ref()))
-            .bind(db::now())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(|e| LoadError::Other(e.into()))?;
-        match row {
+        let state = sqlx::query_scalar::<_, String>(
+            "SELECT state FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(hash(session_key.as_ref()))
+        .bind(db::now())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|e| LoadError::Other(e.into()))?;
+        match state {
             None => Ok(None),
-            Some(row) => {
-                let state: String = row.try_get(0).map_err(|e| LoadError::Other(e.into()))?;
-                serde_json::from_str(&state)
-                    .map(Some)
-                    .map_err(|e| LoadError::Deserialization(e.into()))
-            }
+            Some(state) => serde_json::from_str(&state)
+                .map(Some)
+                .map_err(|e| LoadError::Deserialization(e.into())),
         }
     }
 
@@ -145,6 +143,13 @@ impl SessionStore for DbSessionStore {
     }
 }
 
+/// An abandoned session claimed by the sweep.
+#[derive(sqlx::FromRow)]
+struct Claimed {
+    state: String,
+    expires_at: i64,
+}
+
 /// How many abandoned sessions one sign-in sweeps at most (the rest wait for the next).
 const SWEEP_BATCH: i64 = 50;
 
@@ -177,10 +182,10 @@ async fn sweep_abandoned(pool: &Pool) {
         .bind(now)
         .fetch_optional(pool)
         .await;
-        let (state, expires_at): (String, i64) = match claimed {
-            Ok(Some(row)) => match (row.try_get(0), row.try_get(1)) {
-                (Ok(state), Ok(expires_at)) => (state, expires_at),
-                _ => continue,
+        let Claimed { state, expires_at } = match claimed {
+            Ok(Some(row)) => match sqlx::FromRow::from_row(&row) {
+                Ok(claimed) => claimed,
+                Err(_) => continue,
             },
             // Another instance claimed it.
             Ok(None) => continue,

@@ -14,12 +14,9 @@ const DEMO_SEED: u64 = 20_261_128;
 
 /// Seeds the demo data if there are no patients yet. Returns what to print, or None.
 pub async fn demo_data(pool: &Pool) -> anyhow::Result<Option<String>> {
-    let existing: i64 = sqlx::Row::try_get(
-        &sqlx::query("SELECT COUNT(*) FROM patients")
-            .fetch_one(pool)
-            .await?,
-        0,
-    )?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM patients")
+        .fetch_one(pool)
+        .await?;
     if existing > 0 {
         return Ok(None);
     }

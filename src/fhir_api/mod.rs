@@ -151,7 +151,7 @@ async fn audit_denied(
         Action::AppRead,
         Outcome::Denied,
     );
-    entry.patient_id = Some(token.grant.patient_id.clone());
+    entry.patient_id = Some(token.grant.patient_id.to_string());
     entry.detail = Some(detail);
     audit::append(&state.pool, &entry)
         .await

@@ -6,7 +6,6 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, Error};
-use sqlx::Row;
 
 use crate::auth::{session, Role, SignedInUser};
 use crate::db::Pool;
@@ -26,11 +25,10 @@ pub async fn unread(pool: &Pool, user: &SignedInUser) -> Result<i64, sqlx::Error
              WHERE c.clinician_subject = $1 AND t.staff_unread = 1"
         }
     };
-    sqlx::query(sql)
+    sqlx::query_scalar(sql)
         .bind(&user.subject)
         .fetch_one(pool)
-        .await?
-        .try_get(0)
+        .await
 }
 
 /// Middleware: pages (GET) of signed-in users get the count; a failure only hides it.

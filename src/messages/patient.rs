@@ -233,7 +233,7 @@ async fn own_thread(
 ) -> Result<(), AppError> {
     plausible_id(thread_id)?;
     match store::patient_of_thread(&state.pool, thread_id).await? {
-        Some(owner) if owner == patient.patient_id() => Ok(()),
+        Some(owner) if &owner == patient.patient_id() => Ok(()),
         _ => Err(AppError::NotFound),
     }
 }

@@ -11,7 +11,6 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::common::{
     attachment_response, message_items, plausible_id, refuse_oversized, refused_page,
@@ -32,6 +31,27 @@ pub struct InboxQuery {
     patient: Option<String>,
     status: Option<String>,
     mine: Option<String>,
+}
+
+/// A thread of the clinician's inbox as the query reads it; the unread flag is 0/1.
+#[derive(sqlx::FromRow)]
+struct InboxThread {
+    thread_id: String,
+    patient_id: String,
+    given_name: String,
+    family_name: String,
+    category: String,
+    status: String,
+    assigned_name: Option<String>,
+    updated_at: i64,
+    staff_unread: i64,
+    assigned_to: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PatientName {
+    given_name: String,
+    family_name: String,
 }
 
 #[derive(Serialize)]
@@ -74,8 +94,9 @@ pub async fn inbox(
         .to_string();
     let mine = query.mine.as_deref() == Some("1");
     // The clinician's patients: the care team, plus live break-the-glass grants.
-    let rows = sqlx::query(
-        "SELECT t.id, p.id, p.given_name, p.family_name, t.category, t.status, c.display_name, t.updated_at, t.staff_unread, t.assigned_to \
+    let rows = sqlx::query_as::<_, InboxThread>(
+        "SELECT t.id AS thread_id, p.id AS patient_id, p.given_name, p.family_name, t.category, t.status, \
+         c.display_name AS assigned_name, t.updated_at, t.staff_unread, t.assigned_to \
          FROM message_threads t JOIN patients p ON p.id = t.patient_id \
          LEFT JOIN clinicians c ON c.subject = t.assigned_to \
          WHERE (t.patient_id IN (SELECT patient_id FROM care_team WHERE clinician_subject = $1) \
@@ -88,14 +109,9 @@ pub async fn inbox(
     .await?;
     let mut shown = Vec::new();
     let mut patients: Vec<PatientOption> = Vec::new();
-    for r in &rows {
-        let thread_id: String = r.try_get(0)?;
-        let patient_id: String = r.try_get(1)?;
-        let name = format!(
-            "{} {}",
-            r.try_get::<String, _>(2)?,
-            r.try_get::<String, _>(3)?
-        );
+    for r in rows {
+        let patient_id = r.patient_id;
+        let name = format!("{} {}", r.given_name, r.family_name);
         if !patients.iter().any(|p| p.id == patient_id) {
             patients.push(PatientOption {
                 selected: patient_id == patient,
@@ -103,8 +119,8 @@ pub async fn inbox(
                 name: name.clone(),
             });
         }
-        let thread_status: String = r.try_get(5)?;
-        let assigned_to: Option<String> = r.try_get(9)?;
+        let thread_status = r.status;
+        let assigned_to = r.assigned_to;
         if (!patient.is_empty() && patient_id != patient)
             || (status != "all" && thread_status != status)
             || (mine && assigned_to.as_deref() != Some(me.as_str()))
@@ -112,13 +128,13 @@ pub async fn inbox(
             continue;
         }
         shown.push(InboxRow {
-            url: format!("/staff/messages/{thread_id}"),
+            url: format!("/staff/messages/{}", r.thread_id),
             patient: name,
-            category: draft::category_label(&r.try_get::<String, _>(4)?),
+            category: draft::category_label(&r.category),
             status: thread_status,
-            assigned: r.try_get(6)?,
-            updated: format_time(r.try_get(7)?),
-            unread: r.try_get::<i64, _>(8)? == 1,
+            assigned: r.assigned_name,
+            updated: format_time(r.updated_at),
+            unread: r.staff_unread == 1,
         });
     }
     patients.sort_by(|a, b| a.name.cmp(&b.name));
@@ -159,17 +175,19 @@ pub async fn thread(
         .await?
         .ok_or(AppError::NotFound)?;
     store::mark_read(&state.pool, &chart, &id, Role::Clinician).await?;
-    let name = sqlx::query("SELECT given_name, family_name FROM patients WHERE id = $1")
-        .bind(chart.patient_id())
-        .fetch_one(&state.pool)
-        .await?;
+    let name = sqlx::query_as::<_, PatientName>(
+        "SELECT given_name, family_name FROM patients WHERE id = $1",
+    )
+    .bind(chart.patient_id())
+    .fetch_one(&state.pool)
+    .await?;
     let assigned: Option<String> = match &view.thread.assigned_to {
-        Some(subject) => sqlx::query("SELECT display_name FROM clinicians WHERE subject = $1")
-            .bind(subject)
-            .fetch_optional(&state.pool)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?,
+        Some(subject) => {
+            sqlx::query_scalar("SELECT display_name FROM clinicians WHERE subject = $1")
+                .bind(subject)
+                .fetch_optional(&state.pool)
+                .await?
+        }
         None => None,
     };
     let base = format!("/staff/messages/{}", view.thread.id);
@@ -182,11 +200,7 @@ pub async fn thread(
     }
     ctx.insert(
         "patient_name",
-        &format!(
-            "{} {}",
-            name.try_get::<String, _>(0)?,
-            name.try_get::<String, _>(1)?
-        ),
+        &format!("{} {}", name.given_name, name.family_name),
     );
     ctx.insert(
         "chart_url",

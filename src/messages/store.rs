@@ -4,7 +4,6 @@
 
 use base64::Engine as _;
 use serde::Serialize;
-use sqlx::Row;
 
 use super::draft::{Category, Draft, Upload};
 use crate::access::ChartAccess;
@@ -12,6 +11,7 @@ use crate::auth::{Role, SignedInUser};
 use crate::db::{self, Pool};
 use crate::notifications::{self, Kind};
 use crate::records::fhir_export::{CommunicationAttachment, CommunicationItem};
+use crate::records::PatientId;
 
 /// Where a notification links to: the inbox of the side that is told.
 pub const PATIENT_LINK: &str = "/messages";
@@ -29,7 +29,7 @@ pub struct ThreadSummary {
     pub unread: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AttachmentMeta {
     pub id: String,
     pub file_name: String,
@@ -37,13 +37,15 @@ pub struct AttachmentMeta {
     pub size: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct MessageView {
     pub id: String,
     pub author_role: String,
     pub author_name: String,
     pub body: String,
     pub sent_at: i64,
+    /// Read separately (`thread`).
+    #[sqlx(skip)]
     pub attachments: Vec<AttachmentMeta>,
 }
 
@@ -56,22 +58,44 @@ pub struct ThreadView {
 const THREAD_COLUMNS: &str =
     "id, patient_id, subject, category, status, assigned_to, updated_at, patient_unread, staff_unread";
 
-fn summary(r: &sqlx::any::AnyRow, side: Role) -> Result<ThreadSummary, sqlx::Error> {
-    let patient_unread: i64 = r.try_get(7)?;
-    let staff_unread: i64 = r.try_get(8)?;
-    Ok(ThreadSummary {
-        id: r.try_get(0)?,
-        patient_id: r.try_get(1)?,
-        subject: r.try_get(2)?,
-        category: r.try_get(3)?,
-        status: r.try_get(4)?,
-        assigned_to: r.try_get(5)?,
-        updated_at: r.try_get(6)?,
-        unread: match side {
-            Role::Patient => patient_unread == 1,
-            Role::Clinician => staff_unread == 1,
-        },
-    })
+/// A `message_threads` row (`THREAD_COLUMNS`); the unread flags are integers (0/1).
+#[derive(sqlx::FromRow)]
+struct ThreadRow {
+    id: String,
+    patient_id: String,
+    subject: String,
+    category: String,
+    status: String,
+    assigned_to: Option<String>,
+    updated_at: i64,
+    patient_unread: i64,
+    staff_unread: i64,
+}
+
+impl ThreadRow {
+    fn summary(self, side: Role) -> ThreadSummary {
+        ThreadSummary {
+            unread: match side {
+                Role::Patient => self.patient_unread == 1,
+                Role::Clinician => self.staff_unread == 1,
+            },
+            id: self.id,
+            patient_id: self.patient_id,
+            subject: self.subject,
+            category: self.category,
+            status: self.status,
+            assigned_to: self.assigned_to,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// An attachment's description and the message it belongs to.
+#[derive(sqlx::FromRow)]
+struct AttachmentRow {
+    message_id: String,
+    #[sqlx(flatten)]
+    meta: AttachmentMeta,
 }
 
 /// The thread's patient, by the thread's id alone: ids only, so it may be read before the
@@ -79,12 +103,11 @@ fn summary(r: &sqlx::any::AnyRow, side: Role) -> Result<ThreadSummary, sqlx::Err
 pub async fn patient_of_thread(
     pool: &Pool,
     thread_id: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT patient_id FROM message_threads WHERE id = $1")
+) -> Result<Option<PatientId>, sqlx::Error> {
+    sqlx::query_scalar("SELECT patient_id FROM message_threads WHERE id = $1")
         .bind(thread_id)
         .fetch_optional(pool)
-        .await?;
-    row.map(|r| r.try_get::<String, _>(0)).transpose()
+        .await
 }
 
 /// All of a patient's threads, newest first.
@@ -96,11 +119,11 @@ pub async fn threads(
     let sql = format!(
         "SELECT {THREAD_COLUMNS} FROM message_threads WHERE patient_id = $1 ORDER BY updated_at DESC, id"
     );
-    let rows = sqlx::query(&sql)
+    let rows = sqlx::query_as::<_, ThreadRow>(&sql)
         .bind(chart.patient_id())
         .fetch_all(pool)
         .await?;
-    rows.iter().map(|r| summary(r, side)).collect()
+    Ok(rows.into_iter().map(|r| r.summary(side)).collect())
 }
 
 /// One thread with its messages, if it is this patient's.
@@ -112,7 +135,7 @@ pub async fn thread(
 ) -> Result<Option<ThreadView>, sqlx::Error> {
     let sql =
         format!("SELECT {THREAD_COLUMNS} FROM message_threads WHERE id = $1 AND patient_id = $2");
-    let Some(row) = sqlx::query(&sql)
+    let Some(row) = sqlx::query_as::<_, ThreadRow>(&sql)
         .bind(thread_id)
         .bind(chart.patient_id())
         .fetch_optional(pool)
@@ -120,41 +143,25 @@ pub async fn thread(
     else {
         return Ok(None);
     };
-    let thread = summary(&row, side)?;
-    let rows = sqlx::query(
+    let thread = row.summary(side);
+    let mut messages = sqlx::query_as::<_, MessageView>(
         "SELECT id, author_role, author_name, body, sent_at FROM messages WHERE thread_id = $1 ORDER BY seq, id",
     )
     .bind(thread_id)
     .fetch_all(pool)
     .await?;
-    let attachments = sqlx::query(
+    let attachments = sqlx::query_as::<_, AttachmentRow>(
         "SELECT id, message_id, file_name, content_type, size FROM message_attachments WHERE thread_id = $1 ORDER BY file_name, id",
     )
     .bind(thread_id)
     .fetch_all(pool)
     .await?;
-    let mut messages = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id: String = r.try_get(0)?;
-        let mut files = Vec::new();
-        for a in &attachments {
-            if a.try_get::<String, _>(1)? == id {
-                files.push(AttachmentMeta {
-                    id: a.try_get(0)?,
-                    file_name: a.try_get(2)?,
-                    content_type: a.try_get(3)?,
-                    size: a.try_get(4)?,
-                });
-            }
-        }
-        messages.push(MessageView {
-            id,
-            author_role: r.try_get(1)?,
-            author_name: r.try_get(2)?,
-            body: r.try_get(3)?,
-            sent_at: r.try_get(4)?,
-            attachments: files,
-        });
+    for m in &mut messages {
+        m.attachments = attachments
+            .iter()
+            .filter(|a| a.message_id == m.id)
+            .map(|a| a.meta.clone())
+            .collect();
     }
     Ok(Some(ThreadView { thread, messages }))
 }
@@ -253,11 +260,10 @@ async fn insert_message(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let message_id = uuid::Uuid::new_v4().to_string();
-    let seq: i64 = sqlx::query("SELECT COUNT(*) FROM messages WHERE thread_id = $1")
+    let seq: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE thread_id = $1")
         .bind(thread_id)
         .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?;
+        .await?;
     sqlx::query(
         "INSERT INTO messages (id, thread_id, seq, author_subject, author_role, author_name, body, sent_at) \
          VALUES ($1, $2, $8, $3, $4, $5, $6, $7)",
@@ -309,25 +315,23 @@ async fn notify_other_side(
 ) -> Result<(), sqlx::Error> {
     match writer {
         Role::Patient => {
-            let rows = sqlx::query(
+            let emails: Vec<String> = sqlx::query_scalar(
                 "SELECT c.email FROM care_team t JOIN clinicians c ON c.subject = t.clinician_subject \
                  WHERE t.patient_id = $1 AND c.email IS NOT NULL ORDER BY c.subject",
             )
             .bind(patient_id)
             .fetch_all(&mut **tx)
             .await?;
-            for r in &rows {
-                let email: String = r.try_get(0)?;
-                notifications::enqueue(tx, Kind::NewMessage, &email, STAFF_LINK).await?;
+            for email in &emails {
+                notifications::enqueue(tx, Kind::NewMessage, email, STAFF_LINK).await?;
             }
         }
         Role::Clinician => {
             let subject: Option<String> =
-                sqlx::query("SELECT b2c_subject FROM patients WHERE id = $1")
+                sqlx::query_scalar("SELECT b2c_subject FROM patients WHERE id = $1")
                     .bind(patient_id)
                     .fetch_one(&mut **tx)
-                    .await?
-                    .try_get(0)?;
+                    .await?;
             if let Some(subject) = subject {
                 if let Some(email) = notifications::patient_address(tx, &subject).await? {
                     notifications::enqueue(tx, Kind::NewMessage, &email, PATIENT_LINK).await?;
@@ -377,6 +381,14 @@ pub struct AttachmentFile {
     pub bytes: Vec<u8>,
 }
 
+/// An attachment as stored: its bytes in base64.
+#[derive(sqlx::FromRow)]
+struct StoredFile {
+    file_name: String,
+    content_type: String,
+    data: String,
+}
+
 /// One attachment of one of this patient's threads.
 pub async fn attachment(
     pool: &Pool,
@@ -384,7 +396,7 @@ pub async fn attachment(
     thread_id: &str,
     attachment_id: &str,
 ) -> Result<Option<AttachmentFile>, anyhow::Error> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, StoredFile>(
         "SELECT a.file_name, a.content_type, a.data FROM message_attachments a \
          JOIN message_threads t ON t.id = a.thread_id \
          WHERE a.id = $1 AND a.thread_id = $2 AND t.patient_id = $3",
@@ -395,11 +407,10 @@ pub async fn attachment(
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let data: String = row.try_get(2)?;
     Ok(Some(AttachmentFile {
-        file_name: row.try_get(0)?,
-        content_type: row.try_get(1)?,
-        bytes: base64::engine::general_purpose::STANDARD.decode(data)?,
+        file_name: row.file_name,
+        content_type: row.content_type,
+        bytes: base64::engine::general_purpose::STANDARD.decode(row.data)?,
     }))
 }
 

@@ -12,7 +12,7 @@ pub mod outbox;
 mod sender;
 pub mod setting;
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
 use crate::db::{self, Pool};
 
@@ -78,12 +78,15 @@ pub async fn set_enabled(pool: &Pool, subject: &str, enabled: bool) -> Result<()
 
 /// True when the user turned notifications off (unknown users get them: the default is on).
 pub async fn is_off(pool: &Pool, subject: &str) -> bool {
-    let row = sqlx::query("SELECT enabled FROM notification_contacts WHERE subject = $1")
-        .bind(subject)
-        .fetch_optional(pool)
-        .await;
-    match row {
-        Ok(Some(row)) => row.try_get::<i64, _>(0).map(|e| e == 0).unwrap_or(false),
+    // `enabled` is 0 or 1: no booleans through `Any` (see `db`).
+    let enabled = sqlx::query_scalar::<_, i64>(
+        "SELECT enabled FROM notification_contacts WHERE subject = $1",
+    )
+    .bind(subject)
+    .fetch_optional(pool)
+    .await;
+    match enabled {
+        Ok(Some(enabled)) => enabled == 0,
         Ok(None) => false,
         Err(e) => {
             tracing::warn!(error = %e, "could not read a notification setting");
@@ -97,11 +100,10 @@ pub async fn patient_address(
     tx: &mut Transaction<'static, Any>,
     subject: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query(
+    sqlx::query_scalar(
         "SELECT email FROM notification_contacts WHERE subject = $1 AND enabled = 1 AND email IS NOT NULL",
     )
     .bind(subject)
     .fetch_optional(&mut **tx)
-    .await?;
-    row.map(|r| r.try_get::<String, _>(0)).transpose()
+    .await
 }

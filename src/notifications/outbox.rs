@@ -6,7 +6,6 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
-use sqlx::Row;
 
 use super::Kind;
 use crate::auth::SignedIn;
@@ -26,6 +25,15 @@ pub fn enabled(state: &AppState) -> bool {
     !state.settings.production && state.settings.smtp.is_none()
 }
 
+/// A mail the outbox delivered, as queued.
+#[derive(sqlx::FromRow)]
+struct Delivered {
+    kind: String,
+    recipient: String,
+    link: String,
+    sent_at: Option<i64>,
+}
+
 pub async fn page(
     state: web::Data<AppState>,
     session: Session,
@@ -34,24 +42,24 @@ pub async fn page(
     if !enabled(&state) {
         return Err(AppError::NotFound);
     }
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, Delivered>(
         "SELECT kind, recipient, link, sent_at FROM notification_queue \
          WHERE delivered_via = 'outbox' ORDER BY sent_at DESC, id LIMIT 50",
     )
     .fetch_all(&state.pool)
     .await?;
     let mut mails = Vec::new();
-    for r in &rows {
-        let Some(kind) = Kind::parse(&r.try_get::<String, _>(0)?) else {
+    for r in rows {
+        let Some(kind) = Kind::parse(&r.kind) else {
             continue;
         };
-        let link = crate::config::join_url(&state.settings.public_url, &r.try_get::<String, _>(2)?);
+        let link = crate::config::join_url(&state.settings.public_url, &r.link);
         let (subject, body) = kind.compose(&link);
         mails.push(Mail {
-            to: r.try_get(1)?,
+            to: r.recipient,
             subject,
             body,
-            at: format_time(r.try_get::<Option<i64>, _>(3)?.unwrap_or_default()),
+            at: format_time(r.sent_at.unwrap_or_default()),
         });
     }
     let mut ctx = page_context(Some((&user.0, &session)), &state);

@@ -9,7 +9,6 @@ use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use sqlx::Row;
 use tokio::sync::Notify;
 
 use super::kind::Kind;
@@ -115,6 +114,7 @@ pub fn spawn_sender(pool: Pool, mailer: Mailer, public_url: url::Url, wake: Wake
     });
 }
 
+#[derive(sqlx::FromRow)]
 struct Due {
     id: String,
     kind: String,
@@ -128,7 +128,7 @@ async fn drain(pool: &Pool, mailer: &Mailer, public_url: &url::Url) -> Result<()
         return Ok(());
     }
     let now = db::now();
-    let rows = sqlx::query(
+    let due: Vec<Due> = sqlx::query_as(
         "SELECT id, kind, recipient, link, attempts FROM notification_queue \
          WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
          AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY created_at LIMIT $2",
@@ -137,18 +137,6 @@ async fn drain(pool: &Pool, mailer: &Mailer, public_url: &url::Url) -> Result<()
     .bind(BATCH)
     .fetch_all(pool)
     .await?;
-    let due: Vec<Due> = rows
-        .iter()
-        .map(|r| {
-            Ok(Due {
-                id: r.try_get(0)?,
-                kind: r.try_get(1)?,
-                recipient: r.try_get(2)?,
-                link: r.try_get(3)?,
-                attempts: r.try_get(4)?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
     for mail in due {
         let claimed = sqlx::query(
             "UPDATE notification_queue SET claimed_until = $1 WHERE id = $2 \

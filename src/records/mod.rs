@@ -11,6 +11,7 @@
 
 pub mod fhir_export;
 pub mod fhir_import;
+pub mod ids;
 pub mod model;
 pub mod ranges;
 #[cfg(test)]
@@ -18,6 +19,7 @@ pub(crate) mod test_support;
 
 pub use fhir_export::{export_bundle, export_bundle_at};
 pub use fhir_import::{parse_bundle, ImportError, ParsedBundle};
+pub use ids::{LoincCode, PatientId};
 pub use model::{
     Allergy, AllergyCategory, AllergySummary, ClinicalStatus, Component, ComponentValue, Concept,
     Condition, Criticality, Deceased, Encounter, Immunization, Medication, MedicationStatus, Mrn,
@@ -25,9 +27,11 @@ pub use model::{
     RecordCounts, Sex,
 };
 pub use ranges::{flag, format_value, Flag, ReferenceRange};
+pub use section::Section;
 pub mod care_views;
 pub mod chart_svg;
 pub mod pages;
 pub mod search_keys;
+pub mod section;
 pub mod store;
 pub mod views;

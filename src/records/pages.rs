@@ -13,7 +13,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
 use super::{care_views, fhir_export, store, views};
-use crate::access::{ChartAccess, LinkedPatient, Section};
+use super::{LoincCode, Section};
+use crate::access::{ChartAccess, LinkedPatient};
 use crate::state::AppState;
 use crate::web::page::page_context;
 use crate::web::{templates, AppError};
@@ -33,7 +34,7 @@ pub enum ChartPage {
     Allergies,
     Immunizations,
     Labs,
-    Lab(String),
+    Lab(LoincCode),
     Vitals,
     Visits,
     /// One visit, by its encounter's FHIR id (checked by `care_views::is_visit_id`).
@@ -63,7 +64,8 @@ impl ChartPage {
         })
     }
 
-    /// The part of the chart this page opens, for the access check's audit entry.
+    /// The part of the chart this page opens, for the access check's audit entry: the one
+    /// mapping from pages to sections, for the patient's and the clinician's routes alike.
     pub fn section(&self) -> Section {
         match self {
             ChartPage::Summary => Section::Summary,
@@ -331,9 +333,6 @@ pub async fn render_chart_page(
             "records_care.html"
         }
         ChartPage::Lab(loinc) => {
-            if !views::is_code(loinc) {
-                return Err(AppError::NotFound);
-            }
             let history = store::observation_history(pool, chart, loinc).await?;
             let lab = views::lab_history(loinc, &history).ok_or(AppError::NotFound)?;
             parent = Some(if lab.is_vital {
@@ -382,13 +381,11 @@ pub async fn lab(
     req: HttpRequest,
     state: web::Data<AppState>,
     patient: LinkedPatient,
-    loinc: web::Path<String>,
+    loinc: web::Path<LoincCode>,
     session: Session,
 ) -> Result<HttpResponse, AppError> {
+    // Parsed by the path: a malformed code is the 404 page before anything is opened.
     let loinc = loinc.into_inner();
-    if !views::is_code(&loinc) {
-        return Err(AppError::NotFound);
-    }
     let chart = patient.open(&state, &req, Section::LabHistory).await?;
     let ctx = page_context(Some((&patient.user, &session)), &state);
     render_chart_page(&state, ctx, &chart, ChartPage::Lab(loinc), PATIENT_BASE).await

@@ -7,7 +7,6 @@
 //! [`fold`]; rows written before the columns existed are filled by [`fill_missing`] at start-up.
 //! A search folds what the clinician typed the same way, so the same function must serve both.
 
-use sqlx::Row;
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 
 /// Case- and accent-folded text: compatibility-decomposed (NFKD), combining marks dropped,
@@ -37,6 +36,15 @@ pub fn fold(text: &str) -> String {
     out
 }
 
+/// A patient row whose search keys are not filled yet.
+#[derive(sqlx::FromRow)]
+struct Unfolded {
+    id: String,
+    given_name: String,
+    family_name: String,
+    mrn: String,
+}
+
 /// Fills the search keys of every patient row that lacks them (rows stored before migration
 /// 0007). Batched, one transaction per batch; a no-op (one indexed lookup) once all are filled.
 /// Returns how many rows it filled. Takes the sqlx pool itself (`db::Pool` is that type): `db`
@@ -45,7 +53,7 @@ pub async fn fill_missing(pool: &sqlx::AnyPool) -> Result<u64, sqlx::Error> {
     const BATCH: i64 = 500;
     let mut filled = 0u64;
     loop {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, Unfolded>(
             "SELECT id, given_name, family_name, mrn FROM patients \
              WHERE family_folded IS NULL OR given_folded IS NULL OR mrn_folded IS NULL LIMIT $1",
         )
@@ -57,17 +65,13 @@ pub async fn fill_missing(pool: &sqlx::AnyPool) -> Result<u64, sqlx::Error> {
         }
         let mut tx = pool.begin().await?;
         for r in &rows {
-            let id: String = r.try_get(0)?;
-            let given: String = r.try_get(1)?;
-            let family: String = r.try_get(2)?;
-            let mrn: String = r.try_get(3)?;
             sqlx::query(
                 "UPDATE patients SET given_folded = $1, family_folded = $2, mrn_folded = $3 WHERE id = $4",
             )
-            .bind(fold(&given))
-            .bind(fold(&family))
-            .bind(fold(&mrn))
-            .bind(&id)
+            .bind(fold(&r.given_name))
+            .bind(fold(&r.family_name))
+            .bind(fold(&r.mrn))
+            .bind(&r.id)
             .execute(&mut *tx)
             .await?;
         }

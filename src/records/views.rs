@@ -591,10 +591,8 @@ pub fn flag_class(flag: Option<Flag>) -> &'static str {
 /// A code safe to put in a URL path segment and to look up: LOINC codes are digits, a dash and
 /// a check digit; we accept letters too (LOINC part codes, local codes) but nothing else.
 pub fn is_code(code: &str) -> bool {
-    (1..=32).contains(&code.len())
-        && code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    // One rule, `LoincCode`'s: a link made here is a path the lab routes accept.
+    super::LoincCode::parse(code).is_ok()
 }
 
 /// What groups results into "one test": the LOINC code, else the source's code and name.

@@ -3,7 +3,6 @@
 //! is shown once and stored as its SHA-256 (it is 256 random bits, so a slow hash adds nothing).
 
 use anyhow::Context;
-use sqlx::Row;
 use subtle::ConstantTimeEq;
 
 use crate::auth::{hash, random_token};
@@ -25,17 +24,30 @@ impl App {
     }
 }
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<App, sqlx::Error> {
-    let uris: String = row.try_get("redirect_uris")?;
-    let secret: Option<String> = row.try_get("secret_hash")?;
-    let removed: Option<i64> = row.try_get("removed_at")?;
-    Ok(App {
-        client_id: row.try_get("client_id")?,
-        name: row.try_get("name")?,
-        redirect_uris: serde_json::from_str(&uris).map_err(|e| sqlx::Error::Decode(e.into()))?,
-        confidential: secret.is_some(),
-        removed: removed.is_some(),
-    })
+/// A `smart_apps` row: the redirect URIs as a JSON list; being confidential
+/// and being removed are "this column is set" (no booleans through `Any`, see `db`).
+#[derive(sqlx::FromRow)]
+struct AppRow {
+    client_id: String,
+    name: String,
+    redirect_uris: String,
+    secret_hash: Option<String>,
+    removed_at: Option<i64>,
+}
+
+impl TryFrom<AppRow> for App {
+    type Error = sqlx::Error;
+
+    fn try_from(row: AppRow) -> Result<App, sqlx::Error> {
+        Ok(App {
+            redirect_uris: serde_json::from_str(&row.redirect_uris)
+                .map_err(|e| sqlx::Error::Decode(e.into()))?,
+            client_id: row.client_id,
+            name: row.name,
+            confidential: row.secret_hash.is_some(),
+            removed: row.removed_at.is_some(),
+        })
+    }
 }
 
 /// A redirect URI an app may register: absolute, no fragment, https unless it is a loopback
@@ -103,23 +115,23 @@ pub async fn add(
 }
 
 pub async fn list(pool: &Pool) -> Result<Vec<App>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, AppRow>(
         "SELECT client_id, name, redirect_uris, secret_hash, removed_at FROM smart_apps ORDER BY created_at, client_id",
     )
     .fetch_all(pool)
     .await?;
-    rows.iter().map(from_row).collect()
+    rows.into_iter().map(App::try_from).collect()
 }
 
 /// A registered, not removed app.
 pub async fn find(pool: &Pool, client_id: &str) -> Result<Option<App>, sqlx::Error> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, AppRow>(
         "SELECT client_id, name, redirect_uris, secret_hash, removed_at FROM smart_apps WHERE client_id = $1 AND removed_at IS NULL",
     )
     .bind(client_id)
     .fetch_optional(pool)
     .await?;
-    row.as_ref().map(from_row).transpose()
+    row.map(App::try_from).transpose()
 }
 
 /// Removes an app: nothing more is issued to it and every grant it holds is revoked. The row
@@ -154,21 +166,20 @@ pub async fn authenticate(
     client_id: &str,
     secret: Option<&str>,
 ) -> Result<Option<App>, sqlx::Error> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, AppRow>(
         "SELECT client_id, name, redirect_uris, secret_hash, removed_at FROM smart_apps WHERE client_id = $1 AND removed_at IS NULL",
     )
     .bind(client_id)
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let stored: Option<String> = row.try_get("secret_hash")?;
-    let ok = match (stored, secret) {
+    let ok = match (row.secret_hash.as_deref(), secret) {
         (Some(stored), Some(given)) => bool::from(stored.as_bytes().ct_eq(hash(given).as_bytes())),
         (None, None) => true,
         _ => false,
     };
     if ok {
-        Ok(Some(from_row(&row)?))
+        Ok(Some(App::try_from(row)?))
     } else {
         Ok(None)
     }

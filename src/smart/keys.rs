@@ -26,12 +26,13 @@ fn b64(bytes: &[u8]) -> String {
 
 /// The stored key, made on first use.
 pub async fn load(pool: &Pool) -> anyhow::Result<SigningKey> {
-    let existing = sqlx::query("SELECT value FROM portal_secrets WHERE name = $1")
-        .bind(SECRET_NAME)
-        .fetch_optional(pool)
-        .await?;
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT value FROM portal_secrets WHERE name = $1")
+            .bind(SECRET_NAME)
+            .fetch_optional(pool)
+            .await?;
     let pem = match existing {
-        Some(row) => sqlx::Row::try_get::<String, _>(&row, 0)?,
+        Some(pem) => pem,
         None => {
             // Off the async workers: a 2048-bit key takes a moment.
             let fresh = tokio::task::spawn_blocking(|| -> anyhow::Result<String> {

@@ -7,12 +7,12 @@
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use subtle::ConstantTimeEq;
 
 use super::scopes::Scopes;
 use crate::auth::{hash, random_token};
 use crate::db::{self, Pool};
+use crate::records::PatientId;
 
 pub const ACCESS_TTL: i64 = 3600;
 pub const CODE_TTL: i64 = 60;
@@ -20,7 +20,7 @@ pub const REQUEST_TTL: i64 = 600;
 pub const REFRESH_TTL: i64 = 90 * 24 * 3600;
 
 /// An authorization request waiting for the patient's consent.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Request {
     pub client_id: String,
     pub redirect_uri: String,
@@ -36,7 +36,7 @@ pub struct Grant {
     pub id: String,
     pub client_id: String,
     pub app_name: String,
-    pub patient_id: String,
+    pub patient_id: PatientId,
     pub subject: String,
     /// The scopes of the grant (the refresh token's); an access token may carry fewer.
     pub scope: Scopes,
@@ -92,24 +92,13 @@ pub async fn save_request(pool: &Pool, r: &Request) -> Result<String, sqlx::Erro
 }
 
 pub async fn load_request(pool: &Pool, id: &str) -> Result<Option<Request>, sqlx::Error> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT client_id, redirect_uri, scope, state, code_challenge, nonce FROM smart_requests WHERE id_hash = $1 AND expires_at > $2",
     )
     .bind(hash(id))
     .bind(db::now())
     .fetch_optional(pool)
-    .await?;
-    row.map(|r| {
-        Ok(Request {
-            client_id: r.try_get(0)?,
-            redirect_uri: r.try_get(1)?,
-            scope: r.try_get(2)?,
-            state: r.try_get(3)?,
-            code_challenge: r.try_get(4)?,
-            nonce: r.try_get(5)?,
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// Takes a pending request (once): whoever deletes the row owns it.
@@ -130,7 +119,7 @@ pub async fn take_request(pool: &Pool, id: &str) -> Result<Option<Request>, sqlx
 pub async fn grant_code(
     pool: &Pool,
     request: &Request,
-    patient_id: &str,
+    patient_id: &PatientId,
     subject: &str,
     scope: &Scopes,
 ) -> Result<String, sqlx::Error> {
@@ -172,24 +161,67 @@ pub async fn grant_code(
     Ok(code)
 }
 
-const GRANT_COLUMNS: &str = "g.id, g.client_id, a.name, g.patient_id, g.subject, g.scope, g.fhir_patient_id, g.revoked_at, a.removed_at";
+/// The grant's columns (`GrantRow`), for queries that join `smart_grants g` and `smart_apps a`.
+const GRANT_COLUMNS: &str =
+    "g.id, g.client_id, a.name AS app_name, g.patient_id, g.subject, g.scope, \
+     g.fhir_patient_id, g.revoked_at, a.removed_at AS app_removed_at";
 
-fn grant_from(row: &sqlx::any::AnyRow) -> Result<(Grant, bool), sqlx::Error> {
-    let revoked: Option<i64> = row.try_get(7)?;
-    let removed: Option<i64> = row.try_get(8)?;
-    let scope: String = row.try_get(5)?;
-    Ok((
-        Grant {
-            id: row.try_get(0)?,
-            client_id: row.try_get(1)?,
-            app_name: row.try_get(2)?,
-            patient_id: row.try_get(3)?,
-            subject: row.try_get(4)?,
-            scope: Scopes::parse(&scope),
-            fhir_patient_id: row.try_get(6)?,
-        },
-        revoked.is_none() && removed.is_none(),
-    ))
+#[derive(sqlx::FromRow)]
+struct GrantRow {
+    id: String,
+    client_id: String,
+    app_name: String,
+    patient_id: PatientId,
+    subject: String,
+    scope: String,
+    fhir_patient_id: Option<String>,
+    revoked_at: Option<i64>,
+    app_removed_at: Option<i64>,
+}
+
+impl GrantRow {
+    /// The grant, and whether it is live (neither revoked nor its app removed).
+    fn grant(self) -> (Grant, bool) {
+        let live = self.revoked_at.is_none() && self.app_removed_at.is_none();
+        (
+            Grant {
+                scope: Scopes::parse(&self.scope),
+                id: self.id,
+                client_id: self.client_id,
+                app_name: self.app_name,
+                patient_id: self.patient_id,
+                subject: self.subject,
+                fhir_patient_id: self.fhir_patient_id,
+            },
+            live,
+        )
+    }
+}
+
+/// A code with its grant (`redeem_code`).
+#[derive(sqlx::FromRow)]
+struct CodeRow {
+    #[sqlx(flatten)]
+    grant: GrantRow,
+    redirect_uri: String,
+    code_challenge: String,
+    expires_at: i64,
+}
+
+/// A refresh token with its grant (`use_refresh`).
+#[derive(sqlx::FromRow)]
+struct RefreshRow {
+    #[sqlx(flatten)]
+    grant: GrantRow,
+    expires_at: i64,
+}
+
+/// An access token with its grant (`bearer`): the token's own scopes.
+#[derive(sqlx::FromRow)]
+struct AccessRow {
+    #[sqlx(flatten)]
+    grant: GrantRow,
+    token_scope: String,
 }
 
 pub async fn revoke_grant(pool: &Pool, grant_id: &str) -> Result<(), sqlx::Error> {
@@ -221,21 +253,21 @@ pub async fn redeem_code(
     verifier: Option<&str>,
 ) -> Result<Result<Grant, Refusal>, sqlx::Error> {
     let sql = format!(
-        "SELECT {GRANT_COLUMNS}, c.redirect_uri, c.code_challenge, c.expires_at, c.used_at \
+        "SELECT {GRANT_COLUMNS}, c.redirect_uri, c.code_challenge, c.expires_at \
          FROM smart_codes c JOIN smart_grants g ON g.id = c.grant_id JOIN smart_apps a ON a.client_id = g.client_id \
          WHERE c.code_hash = $1"
     );
-    let Some(row) = sqlx::query(&sql)
+    let Some(row) = sqlx::query_as::<_, CodeRow>(&sql)
         .bind(hash(code))
         .fetch_optional(pool)
         .await?
     else {
         return Ok(Err(Refusal::Unknown));
     };
-    let (grant, live) = grant_from(&row)?;
-    let stored_redirect: String = row.try_get(9)?;
-    let challenge: String = row.try_get(10)?;
-    let expires_at: i64 = row.try_get(11)?;
+    let (grant, live) = row.grant.grant();
+    let stored_redirect = row.redirect_uri;
+    let challenge = row.code_challenge;
+    let expires_at = row.expires_at;
     let claimed =
         sqlx::query("UPDATE smart_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL")
             .bind(db::now())
@@ -269,11 +301,12 @@ pub async fn redeem_code(
 
 /// The nonce the app sent with its authorization request, for the id_token.
 pub async fn nonce(pool: &Pool, grant_id: &str) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT nonce FROM smart_grants WHERE id = $1")
-        .bind(grant_id)
-        .fetch_optional(pool)
-        .await?;
-    Ok(row.and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten()))
+    let nonce: Option<Option<String>> =
+        sqlx::query_scalar("SELECT nonce FROM smart_grants WHERE id = $1")
+            .bind(grant_id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(nonce.flatten())
 }
 
 pub async fn set_fhir_patient_id(
@@ -334,15 +367,15 @@ pub async fn use_refresh(
         "SELECT {GRANT_COLUMNS}, t.expires_at FROM smart_tokens t JOIN smart_grants g ON g.id = t.grant_id \
          JOIN smart_apps a ON a.client_id = g.client_id WHERE t.token_hash = $1 AND t.kind = 'refresh'"
     );
-    let Some(row) = sqlx::query(&sql)
+    let Some(row) = sqlx::query_as::<_, RefreshRow>(&sql)
         .bind(hash(token))
         .fetch_optional(pool)
         .await?
     else {
         return Ok(Err(Refusal::Unknown));
     };
-    let (grant, live) = grant_from(&row)?;
-    let expires_at: i64 = row.try_get(9)?;
+    let (grant, live) = row.grant.grant();
+    let expires_at = row.expires_at;
     if grant.client_id != client_id {
         return Ok(Err(Refusal::OtherClient));
     }
@@ -371,11 +404,11 @@ pub async fn use_refresh(
 /// The grant behind a live access token, with the token's own scopes.
 pub async fn bearer(pool: &Pool, token: &str) -> Result<Option<(Grant, Scopes)>, sqlx::Error> {
     let sql = format!(
-        "SELECT {GRANT_COLUMNS}, t.scope FROM smart_tokens t JOIN smart_grants g ON g.id = t.grant_id \
+        "SELECT {GRANT_COLUMNS}, t.scope AS token_scope FROM smart_tokens t JOIN smart_grants g ON g.id = t.grant_id \
          JOIN smart_apps a ON a.client_id = g.client_id \
          WHERE t.token_hash = $1 AND t.kind = 'access' AND t.expires_at > $2"
     );
-    let Some(row) = sqlx::query(&sql)
+    let Some(row) = sqlx::query_as::<_, AccessRow>(&sql)
         .bind(hash(token))
         .bind(db::now())
         .fetch_optional(pool)
@@ -383,22 +416,20 @@ pub async fn bearer(pool: &Pool, token: &str) -> Result<Option<(Grant, Scopes)>,
     else {
         return Ok(None);
     };
-    let (grant, live) = grant_from(&row)?;
-    let scope: String = row.try_get(9)?;
-    Ok(live.then(|| (grant, Scopes::parse(&scope))))
+    let (grant, live) = row.grant.grant();
+    Ok(live.then(|| (grant, Scopes::parse(&row.token_scope))))
 }
 
 /// RFC 7009: the token (access or refresh) of this client ends its whole grant.
 pub async fn revoke_token(pool: &Pool, token: &str, client_id: &str) -> Result<(), sqlx::Error> {
-    let row = sqlx::query(
+    let grant_id: Option<String> = sqlx::query_scalar(
         "SELECT g.id FROM smart_tokens t JOIN smart_grants g ON g.id = t.grant_id WHERE t.token_hash = $1 AND g.client_id = $2",
     )
     .bind(hash(token))
     .bind(client_id)
     .fetch_optional(pool)
     .await?;
-    if let Some(row) = row {
-        let id: String = row.try_get(0)?;
+    if let Some(id) = grant_id {
         revoke_grant(pool, &id).await?;
     }
     Ok(())
@@ -414,7 +445,7 @@ pub async fn touch(pool: &Pool, grant_id: &str) -> Result<(), sqlx::Error> {
 }
 
 /// A live connection, as the patient's account page lists it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Connection {
     pub client_id: String,
     pub app_name: String,
@@ -423,32 +454,24 @@ pub struct Connection {
     pub last_read_at: Option<i64>,
 }
 
-pub async fn connections(pool: &Pool, patient_id: &str) -> Result<Vec<Connection>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT g.client_id, a.name, g.scope, g.created_at, g.last_read_at FROM smart_grants g \
+pub async fn connections(
+    pool: &Pool,
+    patient_id: &PatientId,
+) -> Result<Vec<Connection>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT g.client_id, a.name AS app_name, g.scope, g.created_at, g.last_read_at FROM smart_grants g \
          JOIN smart_apps a ON a.client_id = g.client_id \
          WHERE g.patient_id = $1 AND g.revoked_at IS NULL AND a.removed_at IS NULL ORDER BY a.name, g.created_at",
     )
     .bind(patient_id)
     .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Connection {
-                client_id: r.try_get(0)?,
-                app_name: r.try_get(1)?,
-                scope: r.try_get(2)?,
-                created_at: r.try_get(3)?,
-                last_read_at: r.try_get(4)?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// The patient disconnects an app: every grant of it for this patient ends now.
 pub async fn disconnect(
     pool: &Pool,
-    patient_id: &str,
+    patient_id: &PatientId,
     client_id: &str,
 ) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(

@@ -13,7 +13,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
-use sqlx::Row;
 
 use super::common::enter;
 use super::search;
@@ -21,8 +20,9 @@ use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::flow::start_flow;
 use crate::auth::pending::Purpose;
 use crate::auth::reauth::{ReauthPurpose, Reauthenticated};
-use crate::auth::{random_token, reason, session, Clinician, Role, SignedInUser};
+use crate::auth::{random_token, session, Clinician, Role, SignedInUser};
 use crate::db;
+use crate::records::PatientId;
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::error_page;
@@ -130,7 +130,7 @@ pub async fn break_glass_form(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    id: web::Path<String>,
+    id: web::Path<PatientId>,
 ) -> Result<HttpResponse, AppError> {
     enter(&state, &c).await?;
     let patient = search::identify(&state.pool, &id)
@@ -154,7 +154,7 @@ pub async fn break_glass_start(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    id: web::Path<String>,
+    id: web::Path<PatientId>,
     form: CsrfForm<BreakGlassForm>,
 ) -> Result<HttpResponse, AppError> {
     enter(&state, &c).await?;
@@ -201,29 +201,45 @@ pub async fn break_glass_start(
     .await
 }
 
-/// Why a break-the-glass return was refused: the audit detail and the page's words.
-fn refusal(code: &str) -> (&'static str, &'static str) {
-    match code {
-        reason::STALE_AUTH => (
-            "Please sign in again",
-            "Opening a chart outside your care team needs a fresh sign-in with multi-factor authentication, and this sign-in was not recent enough. Please start again.",
-        ),
-        reason::AUTH_TIME_MISSING => (
-            "Emergency access is not available",
-            "The sign-in service did not say when you signed in (the auth_time claim), so the portal cannot confirm a fresh sign-in with multi-factor authentication. Ask the portal's administrator to add auth_time to the tokens; until then, emergency access cannot be granted.",
-        ),
-        "request_expired" => (
-            "This request has expired",
-            "Too much time passed between stating the reason and signing in again. Please start again.",
-        ),
-        "request_used" => (
-            "This request was already used",
-            "This emergency access request has already been completed. Open the chart, or start again.",
-        ),
-        _ => (
-            "Emergency access was not granted",
-            "The fresh sign-in did not match the request. Please start again while signed in as yourself.",
-        ),
+crate::vocab::stored_enum! {
+    /// Why a break-the-glass return was refused: the string is the audit entry's detail and the
+    /// log's reason code (the last three are the sign-in refusals' strings).
+    pub enum Refusal ("break-the-glass refusal") {
+        RequestUnknown => "request_unknown",
+        SubjectMismatch => "subject_mismatch",
+        RequestUsed => "request_used",
+        RequestExpired => "request_expired",
+        Policy => "id_token_policy",
+        AuthTimeMissing => "auth_time_missing",
+        StaleAuth => "auth_time_stale",
+    }
+}
+
+impl Refusal {
+    /// The page's title and words.
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Refusal::StaleAuth => (
+                "Please sign in again",
+                "Opening a chart outside your care team needs a fresh sign-in with multi-factor authentication, and this sign-in was not recent enough. Please start again.",
+            ),
+            Refusal::AuthTimeMissing => (
+                "Emergency access is not available",
+                "The sign-in service did not say when you signed in (the auth_time claim), so the portal cannot confirm a fresh sign-in with multi-factor authentication. Ask the portal's administrator to add auth_time to the tokens; until then, emergency access cannot be granted.",
+            ),
+            Refusal::RequestExpired => (
+                "This request has expired",
+                "Too much time passed between stating the reason and signing in again. Please start again.",
+            ),
+            Refusal::RequestUsed => (
+                "This request was already used",
+                "This emergency access request has already been completed. Open the chart, or start again.",
+            ),
+            Refusal::RequestUnknown | Refusal::SubjectMismatch | Refusal::Policy => (
+                "Emergency access was not granted",
+                "The fresh sign-in did not match the request. Please start again while signed in as yourself.",
+            ),
+        }
     }
 }
 
@@ -233,14 +249,15 @@ async fn deny(
     meta: &RequestMeta,
     user: &SignedInUser,
     patient_id: Option<String>,
-    code: &'static str,
+    refusal: Refusal,
 ) -> Result<HttpResponse, AppError> {
+    let code = refusal.as_str();
     tracing::warn!(subject = %user.subject, reason = code, "break-the-glass refused");
     let mut entry = meta.entry(Actor::user(user), Action::BreakGlass, Outcome::Denied);
     entry.patient_id = patient_id.clone();
     entry.detail = Some(code.to_string());
     audit::append(&state.pool, &entry).await?;
-    let (title, message) = refusal(code);
+    let (title, message) = refusal.words();
     let mut ctx = match session::user(session) {
         Some(current) => page_context(Some((&current, session)), state),
         None => page_context(None, state),
@@ -250,6 +267,17 @@ async fn deny(
     }
     ctx.insert("reason", code);
     Ok(error_page(StatusCode::FORBIDDEN, title, message, ctx))
+}
+
+/// A break-the-glass request as stored.
+#[derive(sqlx::FromRow)]
+struct Requested {
+    clinician_subject: String,
+    patient_id: String,
+    reason_code: String,
+    reason_text: String,
+    requested_at: i64,
+    granted_at: Option<i64>,
 }
 
 /// Finishes break-the-glass re-authentications; startup registers it for the sign-in callback.
@@ -280,7 +308,7 @@ async fn complete_break_glass(
     user: &SignedInUser,
     request: &str,
 ) -> Result<HttpResponse, AppError> {
-    let row = sqlx::query(
+    let row = sqlx::query_as::<_, Requested>(
         "SELECT clinician_subject, patient_id, reason_code, reason_text, requested_at, granted_at \
          FROM break_glass WHERE id = $1",
     )
@@ -288,14 +316,16 @@ async fn complete_break_glass(
     .fetch_optional(&state.pool)
     .await?;
     let Some(row) = row else {
-        return deny(state, session, meta, user, None, "request_unknown").await;
+        return deny(state, session, meta, user, None, Refusal::RequestUnknown).await;
     };
-    let requester: String = row.try_get(0)?;
-    let patient_id: String = row.try_get(1)?;
-    let reason_code: String = row.try_get(2)?;
-    let reason_text: String = row.try_get(3)?;
-    let requested_at: i64 = row.try_get(4)?;
-    let granted_at: Option<i64> = row.try_get(5)?;
+    let Requested {
+        clinician_subject: requester,
+        patient_id,
+        reason_code,
+        reason_text,
+        requested_at,
+        granted_at,
+    } = row;
     let now = db::now();
     let patient = Some(patient_id.clone());
 
@@ -305,16 +335,24 @@ async fn complete_break_glass(
             .as_ref()
             .is_some_and(|c| c.subject == user.subject && c.role == Role::Clinician);
     if !same_person || user.role != Role::Clinician {
-        return deny(state, session, meta, user, patient, "subject_mismatch").await;
+        return deny(
+            state,
+            session,
+            meta,
+            user,
+            patient,
+            Refusal::SubjectMismatch,
+        )
+        .await;
     }
     if granted_at.is_some() {
-        return deny(state, session, meta, user, patient, "request_used").await;
+        return deny(state, session, meta, user, patient, Refusal::RequestUsed).await;
     }
     if now - requested_at > REQUEST_LIFETIME_SECS {
-        return deny(state, session, meta, user, patient, "request_expired").await;
+        return deny(state, session, meta, user, patient, Refusal::RequestExpired).await;
     }
     if !user.policy.eq_ignore_ascii_case(&state.policies.susi) {
-        return deny(state, session, meta, user, patient, reason::POLICY).await;
+        return deny(state, session, meta, user, patient, Refusal::Policy).await;
     }
     // Without auth_time (External ID sends it only as a configured optional claim) there is
     // no proof the re-authentication happened now: refuse, and say what is missing.
@@ -325,7 +363,7 @@ async fn complete_break_glass(
             meta,
             user,
             patient,
-            reason::AUTH_TIME_MISSING,
+            Refusal::AuthTimeMissing,
         )
         .await;
     }
@@ -333,7 +371,7 @@ async fn complete_break_glass(
         .auth_time
         .is_some_and(|t| t <= now + SKEW_SECS && now - t <= MAX_AUTH_AGE_SECS);
     if !fresh {
-        return deny(state, session, meta, user, patient, reason::STALE_AUTH).await;
+        return deny(state, session, meta, user, patient, Refusal::StaleAuth).await;
     }
 
     let expires_at = now + state.settings.break_glass.as_secs().max(60) as i64;
@@ -347,7 +385,7 @@ async fn complete_break_glass(
     .execute(&state.pool)
     .await?;
     if granted.rows_affected() != 1 {
-        return deny(state, session, meta, user, patient, "request_used").await;
+        return deny(state, session, meta, user, patient, Refusal::RequestUsed).await;
     }
     let mut entry = meta.entry(Actor::user(user), Action::BreakGlass, Outcome::Success);
     entry.patient_id = Some(patient_id.clone());
@@ -367,6 +405,23 @@ async fn complete_break_glass(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_refusal_round_trips_and_keeps_its_audited_string() {
+        crate::vocab::assert_round_trips(Refusal::ALL);
+        assert_eq!(
+            Refusal::Policy.as_str(),
+            crate::auth::SignInRefusal::Policy.as_str()
+        );
+        assert_eq!(
+            Refusal::AuthTimeMissing.as_str(),
+            crate::auth::SignInRefusal::AuthTimeMissing.as_str()
+        );
+        assert_eq!(
+            Refusal::StaleAuth.as_str(),
+            crate::auth::SignInRefusal::StaleAuth.as_str()
+        );
+    }
 
     #[test]
     fn a_reason_needs_a_known_choice_and_some_words() {

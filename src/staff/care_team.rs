@@ -5,7 +5,6 @@
 //! a care team: a clinician must not be able to grant themselves access.
 
 use anyhow::{bail, Context};
-use sqlx::Row;
 
 use crate::db::{self, Pool};
 
@@ -48,6 +47,13 @@ struct Resolved {
     label: String,
 }
 
+/// A clinician who has signed in, found by e-mail address.
+#[derive(sqlx::FromRow)]
+struct Known {
+    subject: String,
+    display_name: String,
+}
+
 /// An e-mail address must name exactly one clinician who has signed in; anything else is
 /// taken as a subject (object id), which may belong to someone who has not signed in yet.
 async fn resolve_clinician(pool: &Pool, clinician: &str) -> anyhow::Result<Resolved> {
@@ -56,7 +62,7 @@ async fn resolve_clinician(pool: &Pool, clinician: &str) -> anyhow::Result<Resol
         bail!("--clinician is empty: give the clinician's e-mail address or subject (object id)");
     }
     if clinician.contains('@') {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, Known>(
             "SELECT subject, display_name FROM clinicians WHERE email_lower = $1 ORDER BY first_seen",
         )
         .bind(clinician.to_lowercase())
@@ -67,9 +73,9 @@ async fn resolve_clinician(pool: &Pool, clinician: &str) -> anyhow::Result<Resol
                 "no clinician with the e-mail address {clinician} has signed in to the portal yet; \
                  ask them to sign in once, or give their subject (object id) instead"
             ),
-            [row] => Ok(Resolved {
-                subject: row.try_get(0)?,
-                label: format!("{} <{clinician}>", row.try_get::<String, _>(1)?),
+            [known] => Ok(Resolved {
+                subject: known.subject.clone(),
+                label: format!("{} <{clinician}>", known.display_name),
             }),
             _ => bail!(
                 "{} clinicians share the e-mail address {clinician}; give the subject (object id) instead",
@@ -77,14 +83,15 @@ async fn resolve_clinician(pool: &Pool, clinician: &str) -> anyhow::Result<Resol
             ),
         };
     }
-    let row = sqlx::query("SELECT display_name FROM clinicians WHERE subject = $1")
-        .bind(clinician)
-        .fetch_optional(pool)
-        .await?;
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT display_name FROM clinicians WHERE subject = $1")
+            .bind(clinician)
+            .fetch_optional(pool)
+            .await?;
     Ok(Resolved {
         subject: clinician.to_string(),
-        label: match row {
-            Some(row) => format!("{} ({clinician})", row.try_get::<String, _>(0)?),
+        label: match name {
+            Some(name) => format!("{name} ({clinician})"),
             None => format!("{clinician} (has not signed in yet)"),
         },
     })
@@ -103,15 +110,14 @@ pub async fn care_team_cli(
         bail!("--patient is empty: give the patient's MRN");
     }
     let who = resolve_clinician(pool, clinician).await?;
-    let patient = sqlx::query("SELECT id FROM patients WHERE mrn = $1")
+    let patient_id: Option<String> = sqlx::query_scalar("SELECT id FROM patients WHERE mrn = $1")
         .bind(mrn)
         .fetch_optional(pool)
         .await
         .context("cannot look up the patient")?;
-    let Some(patient) = patient else {
+    let Some(patient_id) = patient_id else {
         bail!("no patient has the MRN {mrn}");
     };
-    let patient_id: String = patient.try_get(0)?;
     if add {
         if add_to_care_team(pool, &who.subject, &patient_id).await? {
             Ok(format!(

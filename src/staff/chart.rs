@@ -4,35 +4,16 @@
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
-use sqlx::Row;
 
 use super::common::{clock, day, enter};
-use crate::access::{open_for_clinician, ChartAccess, Section, Viewer};
+use crate::access::{open_for_clinician, ChartAccess, Viewer};
 use crate::activation;
 use crate::auth::Clinician;
 use crate::records::pages::{render_chart_page, ChartPage};
+use crate::records::{LoincCode, PatientId};
 use crate::state::AppState;
 use crate::web::page::page_context;
 use crate::web::AppError;
-
-fn section_of(page: &ChartPage) -> Section {
-    match page {
-        ChartPage::Summary => Section::Summary,
-        ChartPage::Conditions => Section::Conditions,
-        ChartPage::Medications => Section::Medications,
-        ChartPage::Allergies => Section::Allergies,
-        ChartPage::Immunizations => Section::Immunizations,
-        ChartPage::Labs => Section::Labs,
-        ChartPage::Lab(_) => Section::LabHistory,
-        ChartPage::Vitals => Section::Vitals,
-        ChartPage::Visits => Section::Visits,
-        ChartPage::Visit(_) => Section::Visit,
-        ChartPage::Procedures => Section::Procedures,
-        ChartPage::CarePlans => Section::CarePlans,
-        ChartPage::Reports => Section::Reports,
-        ChartPage::SocialHistory => Section::SocialHistory,
-    }
-}
 
 /// The staff-only part of the chart summary: outstanding activation codes and the forms to
 /// issue and revoke them (rendered by `staff_chart_panel.html`).
@@ -56,11 +37,11 @@ async fn open(
     state: &AppState,
     session: &Session,
     c: &Clinician,
-    patient_id: &str,
+    patient_id: &PatientId,
     page: ChartPage,
 ) -> Result<HttpResponse, AppError> {
     enter(state, c).await?;
-    let access = open_for_clinician(state, req, c, patient_id, section_of(&page)).await?;
+    let access = open_for_clinician(state, req, c, patient_id, page.section()).await?;
     let mut ctx = page_context(Some((c.user(), session)), state);
     if let Viewer::BreakGlass { expires_at } = access.viewer() {
         ctx.insert(
@@ -80,18 +61,18 @@ async fn open(
 
 async fn panel(state: &AppState, access: &ChartAccess) -> Result<StaffPanel, AppError> {
     let patient_id = access.patient_id().to_string();
-    let linked: Option<String> = sqlx::query("SELECT b2c_subject FROM patients WHERE id = $1")
-        .bind(&patient_id)
-        .fetch_one(&state.pool)
-        .await?
-        .try_get(0)?;
+    let linked: Option<String> =
+        sqlx::query_scalar("SELECT b2c_subject FROM patients WHERE id = $1")
+            .bind(&patient_id)
+            .fetch_one(&state.pool)
+            .await?;
     let codes = activation::outstanding(&state.pool, &patient_id)
         .await?
         .into_iter()
-        .map(|(id, issued, expires)| OutstandingCode {
-            id,
-            issued: day(issued),
-            expires: day(expires),
+        .map(|code| OutstandingCode {
+            id: code.id,
+            issued: day(code.issued_at),
+            expires: day(code.expires_at),
         })
         .collect();
     Ok(StaffPanel {
@@ -108,7 +89,7 @@ pub async fn chart(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    id: web::Path<String>,
+    id: web::Path<PatientId>,
 ) -> Result<HttpResponse, AppError> {
     open(&req, &state, &session, &c, &id, ChartPage::Summary).await
 }
@@ -119,7 +100,7 @@ pub async fn section(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    p: web::Path<(String, String)>,
+    p: web::Path<(PatientId, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, segment) = p.into_inner();
     let page = ChartPage::from_segment(&segment).ok_or(AppError::NotFound)?;
@@ -132,17 +113,10 @@ pub async fn lab(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    p: web::Path<(String, String)>,
+    p: web::Path<(PatientId, LoincCode)>,
 ) -> Result<HttpResponse, AppError> {
+    // Both segments are parsed by the path: a malformed one is the 404 page, unaudited.
     let (id, loinc) = p.into_inner();
-    let plausible = !loinc.is_empty()
-        && loinc.len() <= 16
-        && loinc
-            .chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-');
-    if !plausible {
-        return Err(AppError::NotFound);
-    }
     open(&req, &state, &session, &c, &id, ChartPage::Lab(loinc)).await
 }
 
@@ -152,7 +126,7 @@ pub async fn visit(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    p: web::Path<(String, String)>,
+    p: web::Path<(PatientId, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, visit) = p.into_inner();
     if !crate::records::care_views::is_visit_id(&visit) {

@@ -12,6 +12,7 @@ use crate::access::{self, ActingGrant};
 use crate::activation;
 use crate::audit::Action;
 use crate::auth::Clinician;
+use crate::records::PatientId;
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::errors::error_page;
@@ -22,7 +23,7 @@ use crate::web::{templates, AppError};
 async fn may_act(
     state: &AppState,
     c: &Clinician,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> Result<(PatientRow, ActingGrant), AppError> {
     let patient = search::identify(&state.pool, patient_id)
         .await?
@@ -37,18 +38,16 @@ pub async fn issue_code(
     state: web::Data<AppState>,
     session: Session,
     c: Clinician,
-    id: web::Path<String>,
+    id: web::Path<PatientId>,
     _form: CsrfForm,
 ) -> Result<HttpResponse, AppError> {
     enter(&state, &c).await?;
     let (patient, grant) = may_act(&state, &c, &id).await?;
-    let already: Option<String> = sqlx::Row::try_get(
-        &sqlx::query("SELECT b2c_subject FROM patients WHERE id = $1")
+    let already: Option<String> =
+        sqlx::query_scalar("SELECT b2c_subject FROM patients WHERE id = $1")
             .bind(&patient.id)
             .fetch_one(&state.pool)
-            .await?,
-        0,
-    )?;
+            .await?;
     if already.is_some() {
         let ctx = page_context(Some((c.user(), &session)), &state);
         return Ok(error_page(
@@ -94,7 +93,7 @@ pub async fn revoke_code(
     req: HttpRequest,
     state: web::Data<AppState>,
     c: Clinician,
-    p: web::Path<(String, String)>,
+    p: web::Path<(PatientId, String)>,
     _form: CsrfForm,
 ) -> Result<HttpResponse, AppError> {
     enter(&state, &c).await?;

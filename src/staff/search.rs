@@ -13,11 +13,10 @@
 //! put into the SQL. Results carry only what identifies a patient: name, date of birth, MRN.
 
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 
 use crate::db::Pool;
 use crate::records::search_keys::fold;
+use crate::records::PatientId;
 
 pub const PAGE_SIZE: i64 = 20;
 /// Deep pages of a broad prefix are no use to anyone; a narrower search is.
@@ -83,7 +82,7 @@ impl Query {
 /// One line of a result list.
 #[derive(Debug, Clone, Serialize)]
 pub struct PatientRow {
-    pub id: String,
+    pub id: PatientId,
     /// "Family, Given".
     pub name: String,
     pub birth_date: String,
@@ -93,19 +92,30 @@ pub struct PatientRow {
 const COLUMNS: &str = "id, given_name, family_name, birth_date, mrn";
 const ORDER: &str = "ORDER BY family_folded, given_folded, birth_date, id";
 
-fn row(r: &AnyRow) -> Result<PatientRow, sqlx::Error> {
-    let given: String = r.try_get(1)?;
-    let family: String = r.try_get(2)?;
-    Ok(PatientRow {
-        id: r.try_get(0)?,
-        name: match (family.is_empty(), given.is_empty()) {
-            (false, false) => format!("{family}, {given}"),
-            (true, _) => given,
-            (_, true) => family,
-        },
-        birth_date: r.try_get(3)?,
-        mrn: r.try_get(4)?,
-    })
+/// A patient as `COLUMNS` reads one.
+#[derive(sqlx::FromRow)]
+struct Stored {
+    id: PatientId,
+    given_name: String,
+    family_name: String,
+    birth_date: String,
+    mrn: String,
+}
+
+impl From<Stored> for PatientRow {
+    fn from(p: Stored) -> PatientRow {
+        let (family, given) = (p.family_name, p.given_name);
+        PatientRow {
+            id: p.id,
+            name: match (family.is_empty(), given.is_empty()) {
+                (false, false) => format!("{family}, {given}"),
+                (true, _) => given,
+                (_, true) => family,
+            },
+            birth_date: p.birth_date,
+            mrn: p.mrn,
+        }
+    }
 }
 
 /// `%`, `_` and the escape character itself are literal in a prefix.
@@ -172,11 +182,11 @@ async fn run(
     page: i64,
 ) -> Result<Found, sqlx::Error> {
     let count_sql = format!("SELECT COUNT(*) FROM patients WHERE {condition}");
-    let mut count = sqlx::query(&count_sql);
+    let mut count = sqlx::query_scalar(&count_sql);
     for b in binds {
         count = count.bind(b);
     }
-    let total: i64 = count.fetch_one(pool).await?.try_get(0)?;
+    let total: i64 = count.fetch_one(pool).await?;
     let offset = (page - 1) * PAGE_SIZE;
     if total <= offset {
         return Ok(Found {
@@ -190,7 +200,7 @@ async fn run(
         n + 1,
         n + 2
     );
-    let mut query = sqlx::query(&page_sql);
+    let mut query = sqlx::query_as::<_, Stored>(&page_sql);
     for b in binds {
         query = query.bind(b);
     }
@@ -199,9 +209,9 @@ async fn run(
         .bind(offset)
         .fetch_all(pool)
         .await?
-        .iter()
-        .map(row)
-        .collect::<Result<Vec<_>, _>>()?;
+        .into_iter()
+        .map(PatientRow::from)
+        .collect();
     Ok(Found { total, rows })
 }
 
@@ -232,7 +242,7 @@ pub async fn search(pool: &Pool, query: &Query, page: i64) -> Result<Found, sqlx
     let page = page.clamp(1, MAX_PAGE);
     if let Query::MrnOrFamily { mrn, .. } = query {
         // MRNs are unique as stored, but two could differ only in case: list every match.
-        let exact = sqlx::query(&format!(
+        let exact = sqlx::query_as::<_, Stored>(&format!(
             "SELECT {COLUMNS} FROM patients WHERE mrn_folded = $1 {ORDER} LIMIT $2"
         ))
         .bind(mrn)
@@ -242,7 +252,7 @@ pub async fn search(pool: &Pool, query: &Query, page: i64) -> Result<Found, sqlx
         if !exact.is_empty() {
             let total = exact.len() as i64;
             let rows = if page == 1 {
-                exact.iter().map(row).collect::<Result<Vec<_>, _>>()?
+                exact.into_iter().map(PatientRow::from).collect()
             } else {
                 vec![]
             };
@@ -258,29 +268,28 @@ pub async fn care_team_patients(
     pool: &Pool,
     clinician_subject: &str,
 ) -> Result<Vec<PatientRow>, sqlx::Error> {
-    sqlx::query(
+    let rows = sqlx::query_as::<_, Stored>(
         "SELECT p.id, p.given_name, p.family_name, p.birth_date, p.mrn FROM care_team c \
          JOIN patients p ON p.id = c.patient_id WHERE c.clinician_subject = $1 \
          ORDER BY p.family_folded, p.given_folded, p.birth_date, p.id LIMIT 200",
     )
     .bind(clinician_subject)
     .fetch_all(pool)
-    .await?
-    .iter()
-    .map(row)
-    .collect()
+    .await?;
+    Ok(rows.into_iter().map(PatientRow::from).collect())
 }
 
 /// Name, date of birth and MRN of one patient (for the break-the-glass form and the printed
 /// activation code), or None if there is no such patient.
-pub async fn identify(pool: &Pool, patient_id: &str) -> Result<Option<PatientRow>, sqlx::Error> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM patients WHERE id = $1"))
+pub async fn identify(
+    pool: &Pool,
+    patient_id: &PatientId,
+) -> Result<Option<PatientRow>, sqlx::Error> {
+    let row = sqlx::query_as::<_, Stored>(&format!("SELECT {COLUMNS} FROM patients WHERE id = $1"))
         .bind(patient_id)
         .fetch_optional(pool)
-        .await?
-        .as_ref()
-        .map(row)
-        .transpose()
+        .await?;
+    Ok(row.map(PatientRow::from))
 }
 
 #[cfg(test)]

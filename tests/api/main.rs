@@ -9,6 +9,7 @@ mod external_id;
 mod faults;
 mod forms;
 mod headers;
+mod ids;
 mod linking;
 mod messages;
 mod operator;
