@@ -76,6 +76,15 @@ pub enum Section {
     MessageUpdate,
     /// Downloading a message's attachment.
     MessageAttachment,
+    /// Reading appointments (the list, one request, its calendar file).
+    Appointments,
+    /// Requesting, booking, proposing, declining, cancelling or closing an appointment.
+    AppointmentChange,
+    /// Reading medication renewal requests (the staff side; the patient's are on the
+    /// medications page).
+    Renewals,
+    /// Asking for a renewal, or approving or declining one.
+    RenewalChange,
 }
 
 impl Section {
@@ -103,6 +112,10 @@ impl Section {
             Section::MessageSend => "message_send",
             Section::MessageUpdate => "message_update",
             Section::MessageAttachment => "message_attachment",
+            Section::Appointments => "appointments",
+            Section::AppointmentChange => "appointment_change",
+            Section::Renewals => "renewals",
+            Section::RenewalChange => "renewal_change",
         }
     }
 
@@ -114,6 +127,10 @@ impl Section {
             Section::MessageSend => Action::SendMessage,
             Section::MessageUpdate => Action::UpdateMessage,
             Section::MessageAttachment => Action::DownloadAttachment,
+            Section::Appointments => Action::ReadAppointments,
+            Section::AppointmentChange => Action::ChangeAppointment,
+            Section::Renewals => Action::ReadRenewals,
+            Section::RenewalChange => Action::ChangeRenewal,
             _ => Action::ViewRecord,
         }
     }
@@ -235,7 +252,11 @@ pub async fn open_for_clinician(
         Section::Messages
         | Section::MessageSend
         | Section::MessageUpdate
-        | Section::MessageAttachment => section.action(),
+        | Section::MessageAttachment
+        | Section::Appointments
+        | Section::AppointmentChange
+        | Section::Renewals
+        | Section::RenewalChange => section.action(),
         _ => Action::StaffChartView,
     };
     let detail = match viewer {

@@ -299,6 +299,18 @@ pub struct EnvSettings {
     /// How long a break-the-glass grant lasts, in minutes.
     #[arg(long, env = "PORTAL_BREAK_GLASS_MINUTES", default_value = "60")]
     pub break_glass_minutes: String,
+    /// The clinic's time zone (an IANA name such as Europe/London): appointment times are
+    /// shown, entered and put in calendar files in it.
+    #[arg(long, env = "PORTAL_TIME_ZONE", default_value = "UTC")]
+    pub time_zone: String,
+    /// A patient may cancel a booked appointment online up to this many hours before it
+    /// starts; later, the page says to call the clinic.
+    #[arg(
+        long,
+        env = "PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS",
+        default_value = "24"
+    )]
+    pub appointment_cancel_notice_hours: String,
     /// b2c or external-id: which kind of Microsoft tenant signs users in.
     #[arg(long, env = "PORTAL_IDENTITY_PROVIDER", default_value = "b2c")]
     pub identity_provider: String,
@@ -449,6 +461,10 @@ pub struct Settings {
     pub pending_signins_max: i64,
     /// How long a break-the-glass grant lasts.
     pub break_glass: std::time::Duration,
+    /// The clinic's time zone (PORTAL_TIME_ZONE).
+    pub time_zone: chrono_tz::Tz,
+    /// How long before an appointment online cancelling ends (PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS).
+    pub cancel_notice: std::time::Duration,
     pub log_format: LogFormat,
     /// FHIR API requests per access token per minute.
     pub fhir_rate_limit: u32,
@@ -925,6 +941,20 @@ impl EnvSettings {
                 "must be at most 1440 (24 hours): a grant is for one emergency",
             ));
         }
+        let time_zone: chrono_tz::Tz = self.time_zone.trim().parse().map_err(|_| {
+            bad(
+                "PORTAL_TIME_ZONE",
+                format!(
+                    "must be an IANA time zone name such as Europe/London, not {:?}",
+                    self.time_zone
+                ),
+            )
+        })?;
+        let cancel_notice_hours = parse_count(
+            "PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS",
+            &self.appointment_cancel_notice_hours,
+            24 * 31,
+        )?;
         let log_format = match self.log_format.trim() {
             "pretty" | "" => LogFormat::Pretty,
             "json" => LogFormat::Json,
@@ -993,6 +1023,8 @@ impl EnvSettings {
             signin_per_minute,
             pending_signins_max: i64::from(pending_signins_max),
             break_glass: std::time::Duration::from_secs_f64(break_glass * 60.0),
+            time_zone,
+            cancel_notice: std::time::Duration::from_secs(u64::from(cancel_notice_hours) * 3600),
             log_format,
             fhir_rate_limit,
             audit_key_file,

@@ -61,6 +61,10 @@ pub enum Action {
     SendMessage,
     UpdateMessage,
     DownloadAttachment,
+    ReadAppointments,
+    ChangeAppointment,
+    ReadRenewals,
+    ChangeRenewal,
 }
 
 impl Action {
@@ -89,6 +93,10 @@ impl Action {
             Action::SendMessage => "send_message",
             Action::UpdateMessage => "update_message",
             Action::DownloadAttachment => "download_attachment",
+            Action::ReadAppointments => "read_appointments",
+            Action::ChangeAppointment => "change_appointment",
+            Action::ReadRenewals => "read_renewals",
+            Action::ChangeRenewal => "change_renewal",
         }
     }
 }

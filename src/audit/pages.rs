@@ -20,7 +20,7 @@ const PAGE_SIZE: i64 = 25;
 const MAX_PAGE: i64 = 100_000;
 
 /// The actions that concern a patient's record, as the patient reads them.
-const SHOWN: &str = "'view_record','export_record','staff_chart_view','break_glass','view_access_log','activation_code_issued','activation_code_revoked','activation_code_used','app_read','app_connected','app_disconnected','read_messages','send_message','update_message','download_attachment'";
+const SHOWN: &str = "'view_record','export_record','staff_chart_view','break_glass','view_access_log','activation_code_issued','activation_code_revoked','activation_code_used','app_read','app_connected','app_disconnected','read_messages','send_message','update_message','download_attachment','read_appointments','change_appointment','read_renewals','change_renewal'";
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -116,6 +116,10 @@ fn describe(action: &str, detail: Option<&str>) -> String {
         "send_message" => "Sent a message".into(),
         "update_message" => "Assigned or closed a message conversation".into(),
         "download_attachment" => "Opened an attachment of a message".into(),
+        "read_appointments" => "Viewed your appointments".into(),
+        "change_appointment" => "Requested or changed an appointment".into(),
+        "read_renewals" => "Viewed a medication renewal request".into(),
+        "change_renewal" => "Asked for or decided a medication renewal".into(),
         _ => "Accessed your record".into(),
     }
 }
@@ -263,7 +267,9 @@ fn audit_events(patient_id: &str, entries: &[Entry]) -> serde_json::Value {
                 "export_record" => ("export", "Export", "R"),
                 "break_glass" => ("emergency", "Emergency access", "E"),
                 "send_message" => ("create", "Create", "C"),
-                "update_message" => ("update", "Update", "U"),
+                "update_message" | "change_appointment" | "change_renewal" => {
+                    ("update", "Update", "U")
+                }
                 a if a.starts_with("activation_code") => ("update", "Update", "U"),
                 _ => ("read", "Read", "R"),
             };

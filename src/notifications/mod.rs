@@ -20,18 +20,30 @@ pub use sender::{spawn_sender, Mailer, Wake};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     NewMessage,
+    /// An appointment request was answered, or an appointment changed.
+    AppointmentUpdate,
+    /// The day before a booked appointment (queued with a `next_attempt_at` in the future).
+    AppointmentReminder,
+    /// A medication renewal request was decided.
+    RenewalUpdate,
 }
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::NewMessage => "new_message",
+            Kind::AppointmentUpdate => "appointment_update",
+            Kind::AppointmentReminder => "appointment_reminder",
+            Kind::RenewalUpdate => "renewal_update",
         }
     }
 
     fn parse(s: &str) -> Option<Kind> {
         match s {
             "new_message" => Some(Kind::NewMessage),
+            "appointment_update" => Some(Kind::AppointmentUpdate),
+            "appointment_reminder" => Some(Kind::AppointmentReminder),
+            "renewal_update" => Some(Kind::RenewalUpdate),
             _ => None,
         }
     }
@@ -47,6 +59,30 @@ impl Kind {
                      For your privacy, this e-mail does not say who wrote or what it is about.\r\n"
                 ),
             ),
+            Kind::AppointmentUpdate => (
+                "News about an appointment in your patient portal".to_string(),
+                format!(
+                    "There is news about an appointment in your patient portal.\r\n\r\n\
+                     Sign in to see it: {link}\r\n\r\n\
+                     For your privacy, this e-mail does not say more.\r\n"
+                ),
+            ),
+            Kind::AppointmentReminder => (
+                "Reminder from your patient portal".to_string(),
+                format!(
+                    "A reminder: you have an appointment tomorrow.\r\n\r\n\
+                     Sign in to see when and where: {link}\r\n\r\n\
+                     For your privacy, this e-mail does not say more.\r\n"
+                ),
+            ),
+            Kind::RenewalUpdate => (
+                "News in your patient portal".to_string(),
+                format!(
+                    "Your care team has answered a request in your patient portal.\r\n\r\n\
+                     Sign in to see it: {link}\r\n\r\n\
+                     For your privacy, this e-mail does not say more.\r\n"
+                ),
+            ),
         }
     }
 }
@@ -58,18 +94,43 @@ pub async fn enqueue(
     recipient: &str,
     link: &str,
 ) -> Result<(), sqlx::Error> {
-    let now = db::now();
+    enqueue_at(tx, kind, recipient, link, db::now()).await?;
+    Ok(())
+}
+
+/// Queues a notification that is not sent before `not_before` (unix seconds): the sender
+/// only takes rows whose `next_attempt_at` has come. Returns the row's id, so the caller can
+/// withdraw it (`withdraw`) if the event it announces is called off.
+pub async fn enqueue_at(
+    tx: &mut Transaction<'static, Any>,
+    kind: Kind,
+    recipient: &str,
+    link: &str,
+    not_before: i64,
+) -> Result<String, sqlx::Error> {
+    let id = uuid::Uuid::new_v4().to_string();
     sqlx::query(
         "INSERT INTO notification_queue (id, kind, recipient, link, created_at, attempts, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, 0, $5)",
+         VALUES ($1, $2, $3, $4, $5, 0, $6)",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&id)
     .bind(kind.as_str())
     .bind(recipient)
     .bind(link)
-    .bind(now)
+    .bind(db::now())
+    .bind(not_before)
     .execute(&mut **tx)
     .await?;
+    Ok(id)
+}
+
+/// Takes back a queued notification that has not been sent yet (a reminder for an
+/// appointment that was cancelled).
+pub async fn withdraw(tx: &mut Transaction<'static, Any>, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM notification_queue WHERE id = $1 AND sent_at IS NULL")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

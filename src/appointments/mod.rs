@@ -1,0 +1,97 @@
+//! Appointments: the patient asks (`/appointments`), the care team books, proposes another
+//! time or declines (`/staff/appointments`), and both see the result; a calendar file for each
+//! booking, a mail for each answer and a reminder the day before.
+//!
+//! Owns: appointment requests and bookings, their states (`status`, the one place that says
+//! which moves are allowed), the clinician's day, the `.ics` file, the FHIR `Appointment`s of
+//! the export. Every read and change goes through `access` first (the patient from the
+//! session, never the URL; a clinician on the care team, or with a live break-the-glass grant),
+//! so the audit entry is committed before anything is read. Must never: book one clinician
+//! twice at the same time, let two decisions on one request both win, or put an appointment's
+//! reason, time or place into a mail or a log.
+
+pub mod demo;
+pub mod fhir;
+pub mod ics;
+mod patient;
+mod staff;
+pub mod status;
+pub mod store;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use chrono::TimeZone;
+use tera::Context;
+
+use crate::auth::session;
+use crate::web::errors::error_page;
+use crate::web::{csrf, AppError};
+
+pub use patient::{accept, calendar, cancel, list, request};
+pub use staff::{
+    day as staff_day, decide as staff_decide, queue as staff_queue, show as staff_show,
+};
+
+/// Every form carries the session's CSRF token.
+pub(crate) fn check_csrf(session: &Session, given: Option<&str>) -> Result<(), AppError> {
+    let expected = session::csrf_token(session).unwrap_or_default();
+    if csrf::matches(&expected, given.unwrap_or_default()) {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(
+            "This form has expired. Please go back, reload the page and try again.",
+        ))
+    }
+}
+
+/// Ids in our URLs are UUIDs; anything else is no page of ours.
+pub(crate) fn plausible_id(id: &str) -> Result<(), AppError> {
+    if !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// A time as the clinic reads it (PORTAL_TIME_ZONE).
+pub fn clinic_time(tz: chrono_tz::Tz, unix: i64) -> String {
+    tz.timestamp_opt(unix, 0)
+        .single()
+        .map(|t| t.format("%A %-d %B %Y, %H:%M %Z").to_string())
+        .unwrap_or_default()
+}
+
+/// The page for a refusal that is nobody's mistake: it was decided elsewhere first, or the
+/// clinician is busy then.
+pub(crate) fn refused(refusal: &store::Refused) -> Result<HttpResponse, AppError> {
+    let (status, title, message) = match refusal {
+        store::Refused::NotFound => return Err(AppError::NotFound),
+        store::Refused::Db(e) => {
+            return Err(AppError::Internal(anyhow::anyhow!("appointment store: {e}")))
+        }
+        store::Refused::AlreadyDecided => (
+            StatusCode::CONFLICT,
+            "Already decided",
+            "This request was already decided (or changed) by someone else. Nothing was changed: go back and reload the page to see where it stands.",
+        ),
+        store::Refused::DoubleBooked => (
+            StatusCode::CONFLICT,
+            "That time is taken",
+            "The clinician already has an appointment at that time. Nothing was booked: choose another time.",
+        ),
+        store::Refused::InsideNotice => (
+            StatusCode::CONFLICT,
+            "Too late to cancel online",
+            "This appointment starts too soon to cancel online. Please call the clinic.",
+        ),
+    };
+    Ok(error_page(status, title, message, Context::new()))
+}
+
+/// After a POST, the browser GETs the result (so a reload does not send twice).
+pub(crate) fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .finish()
+}
