@@ -89,6 +89,16 @@ pub(crate) fn refused(refusal: &store::Refused) -> Result<HttpResponse, AppError
     Ok(error_page(status, title, message, Context::new()))
 }
 
+/// The patient's address for "there is news in your portal", kept current from their
+/// sign-in (as the messages pages do).
+pub(crate) async fn remember(state: &crate::state::AppState, user: &crate::auth::SignedInUser) {
+    let email = user.emails.first().map(String::as_str);
+    if let Err(e) = crate::notifications::remember_contact(&state.pool, &user.subject, email).await
+    {
+        tracing::warn!(error = %e, "could not keep the notification address");
+    }
+}
+
 /// After a POST, the browser GETs the result (so a reload does not send twice).
 pub(crate) fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()

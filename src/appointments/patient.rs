@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::status::State;
 use super::store::{self, Appointment, Change, NewRequest};
-use super::{check_csrf, clinic_time, ics, plausible_id, refused, see_other};
+use super::{check_csrf, clinic_time, ics, plausible_id, refused, remember, see_other};
 use crate::access::{LinkedPatient, Section};
 use crate::state::AppState;
 use crate::web::page::page_context;
@@ -94,6 +94,7 @@ pub async fn list(
     session: Session,
     patient: LinkedPatient,
 ) -> Result<HttpResponse, AppError> {
+    remember(&state, &patient.user).await;
     let chart = patient.open(&state, &req, Section::Appointments).await?;
     let all = store::all(&state.pool, &chart).await?;
     let now = crate::db::now();
@@ -211,6 +212,7 @@ pub async fn request(
 ) -> Result<HttpResponse, AppError> {
     check_csrf(&session, form.csrf_token.as_deref())?;
     let new = parse_request(&form)?;
+    remember(&state, &patient.user).await;
     let chart = patient
         .open(&state, &req, Section::AppointmentChange)
         .await?;

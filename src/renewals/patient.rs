@@ -115,6 +115,7 @@ pub async fn request(
             "The note can be at most {MAX_NOTE} characters of plain text. Nothing was sent."
         )));
     }
+    crate::appointments::remember(&state, &patient.user).await;
     let chart = patient.open(&state, &req, Section::RenewalChange).await?;
     let medications = crate::records::store::medications(&state.pool, &chart).await?;
     let Some(m) = medications

@@ -1,5 +1,6 @@
 //! The portal as a browser sees it: real TLS, random ports, a provider shaped like B2C.
 
+mod appointments;
 mod audit;
 mod config;
 mod external_id;
@@ -9,6 +10,7 @@ mod linking;
 mod messages;
 mod operator;
 mod records;
+mod renewals;
 mod sessions;
 mod signin;
 mod smart;
