@@ -1087,6 +1087,36 @@ mod tests {
         assert_eq!(s.redirect_url(), "https://localhost:8443/signin-oidc");
         assert_eq!(s.session_idle.as_secs(), 15 * 60);
         assert_eq!(s.break_glass.as_secs(), 60 * 60);
+        assert_eq!(s.time_zone, chrono_tz::Tz::UTC);
+        assert_eq!(s.cancel_notice.as_secs(), 24 * 3600);
+    }
+
+    #[test]
+    fn the_clinic_time_zone_is_an_iana_name_and_the_notice_whole_hours() {
+        let mut env = defaults();
+        env.time_zone = "Europe/London".into();
+        env.appointment_cancel_notice_hours = "48".into();
+        let s = env.validate().unwrap();
+        assert_eq!(s.time_zone, chrono_tz::Europe::London);
+        assert_eq!(s.cancel_notice.as_secs(), 48 * 3600);
+        for zone in ["Mars/Olympus_Mons", "", "GMT+25"] {
+            let mut env = defaults();
+            env.time_zone = zone.into();
+            assert_eq!(
+                env.validate().unwrap_err().variable,
+                "PORTAL_TIME_ZONE",
+                "{zone:?}"
+            );
+        }
+        for hours in ["0", "-1", "1.5", "many"] {
+            let mut env = defaults();
+            env.appointment_cancel_notice_hours = hours.into();
+            assert_eq!(
+                env.validate().unwrap_err().variable,
+                "PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS",
+                "{hours:?}"
+            );
+        }
     }
 
     #[test]

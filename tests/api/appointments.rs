@@ -636,3 +636,43 @@ async fn the_export_carries_appointments_as_fhir_appointments() {
         .unwrap();
     }
 }
+
+#[tokio::test]
+async fn imported_fhir_appointments_are_listed_and_importing_twice_changes_nothing() {
+    let w = world().await;
+    let start = chrono::Utc::now() + chrono::Duration::days(5);
+    let bundle = serde_json::json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            { "resource": {
+                "resourceType": "Appointment", "id": "appt-1", "status": "booked",
+                "description": "Diabetes review",
+                "start": start.to_rfc3339(), "end": (start + chrono::Duration::minutes(15)).to_rfc3339(),
+                "participant": [
+                    { "actor": { "reference": "Practitioner/p1", "display": "Dr Imported" }, "status": "accepted" },
+                    { "actor": { "reference": "Location/l1", "display": "North Clinic" }, "status": "accepted" }
+                ]
+            }},
+            { "resource": { "resourceType": "Appointment", "id": "appt-2", "status": "proposed" } },
+            { "resource": { "resourceType": "Observation", "id": "o1" } }
+        ]
+    });
+    for _ in 0..2 {
+        let n = patient_portal::appointments::fhir::import(&w.app.pool, &w.patient_id, &bundle)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "only the booked one with a time is kept");
+    }
+    let (_, page) = text(&w.app, &w.patient, "/appointments").await;
+    assert!(
+        page.contains("Diabetes review")
+            && page.contains("Dr Imported")
+            && page.contains("North Clinic"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Withdraw this request"),
+        "an imported appointment is not a portal request"
+    );
+}
