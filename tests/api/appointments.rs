@@ -503,12 +503,14 @@ async fn another_patient_and_a_clinician_outside_the_care_team_reach_no_appointm
     assert_eq!(state, "booked", "nobody else changed it");
 }
 
+type Form<'a> = Vec<(&'a str, &'a str)>;
+
 #[tokio::test]
 async fn every_appointment_form_refuses_a_missing_csrf_token_and_bad_input_gets_a_4xx_page() {
     let w = world().await;
     let id = patient_requests(&w, REASON).await;
     let (_, date, time) = london(30);
-    let cases: Vec<(&Browser, String, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<(&Browser, String, Form)> = vec![
         (
             &w.patient,
             "/appointments".into(),
