@@ -99,6 +99,63 @@ pub(crate) async fn remember(state: &crate::state::AppState, user: &crate::auth:
     }
 }
 
+/// Which request table a staff URL's id names (a closed set: never a table name from input).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RequestTable {
+    Appointments,
+    Renewals,
+}
+
+/// Opens, for a clinician, the chart of the patient whose request (appointment or renewal) the
+/// URL names: an id that is no request of ours is a 404 before anything is opened; then the
+/// access check (care team, or a live break-the-glass grant; else the 403 that offers it).
+pub(crate) async fn open_for_staff(
+    req: &actix_web::HttpRequest,
+    state: &crate::state::AppState,
+    clinician: &crate::auth::Clinician,
+    table: RequestTable,
+    id: &str,
+    section: crate::access::Section,
+) -> Result<crate::access::ChartAccess, AppError> {
+    plausible_id(id)?;
+    crate::staff::directory::record(&state.pool, &clinician.0).await?;
+    let owner = match table {
+        RequestTable::Appointments => store::patient_of(&state.pool, id).await?,
+        RequestTable::Renewals => crate::renewals::store::patient_of(&state.pool, id).await?,
+    };
+    let patient_id = owner.ok_or(AppError::NotFound)?;
+    crate::access::open_for_clinician(state, req, &clinician.0, &patient_id, section).await
+}
+
+/// What a staff request page shows above the request: whose it is, and the break-the-glass
+/// banner when that is how the chart was opened.
+pub(crate) async fn staff_heading(
+    state: &crate::state::AppState,
+    chart: &crate::access::ChartAccess,
+    ctx: &mut Context,
+) -> Result<(), AppError> {
+    use sqlx::Row;
+    if let crate::access::Viewer::BreakGlass { .. } = chart.viewer() {
+        ctx.insert(
+            "banner",
+            "Emergency access (break the glass): this is recorded and shown to the patient.",
+        );
+    }
+    let name = sqlx::query("SELECT given_name, family_name FROM patients WHERE id = $1")
+        .bind(chart.patient_id())
+        .fetch_one(&state.pool)
+        .await?;
+    ctx.insert(
+        "patient_name",
+        &format!(
+            "{} {}",
+            name.try_get::<String, _>(0)?,
+            name.try_get::<String, _>(1)?
+        ),
+    );
+    Ok(())
+}
+
 /// After a POST, the browser GETs the result (so a reload does not send twice).
 pub(crate) fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()

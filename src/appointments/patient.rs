@@ -244,28 +244,11 @@ pub async fn cancel(
     id: web::Path<String>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, form.csrf_token.as_deref())?;
-    own(&state, &patient, &id).await?;
-    let chart = patient
-        .open(&state, &req, Section::AppointmentChange)
-        .await?;
     let notice = state.settings.cancel_notice.as_secs() as i64;
-    match store::change(
-        &state.pool,
-        &chart,
-        &id,
-        Change::Cancel {
-            notice: Some(notice),
-        },
-    )
-    .await
-    {
-        Ok(_) => {
-            state.mail_wake.now();
-            Ok(see_other("/appointments"))
-        }
-        Err(e) => refused(&e),
-    }
+    let change = Change::Cancel {
+        notice: Some(notice),
+    };
+    patient_change(&req, &state, &session, &patient, &id, &form, change).await
 }
 
 /// `POST /appointments/{id}/accept`: take the time the care team offered.
@@ -277,12 +260,23 @@ pub async fn accept(
     id: web::Path<String>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, AppError> {
-    check_csrf(&session, form.csrf_token.as_deref())?;
-    own(&state, &patient, &id).await?;
-    let chart = patient
-        .open(&state, &req, Section::AppointmentChange)
-        .await?;
-    match store::change(&state.pool, &chart, &id, Change::Accept).await {
+    patient_change(&req, &state, &session, &patient, &id, &form, Change::Accept).await
+}
+
+/// A change the patient makes to one of their own appointments (audited, then made once).
+async fn patient_change(
+    req: &HttpRequest,
+    state: &AppState,
+    session: &Session,
+    patient: &LinkedPatient,
+    id: &str,
+    form: &CsrfOnly,
+    change: Change<'_>,
+) -> Result<HttpResponse, AppError> {
+    check_csrf(session, form.csrf_token.as_deref())?;
+    own(state, patient, id).await?;
+    let chart = patient.open(state, req, Section::AppointmentChange).await?;
+    match store::change(&state.pool, &chart, id, change).await {
         Ok(_) => {
             state.mail_wake.now();
             Ok(see_other("/appointments"))

@@ -9,13 +9,15 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use super::patient::{mode_label, time_label};
 use super::status::State;
 use super::store::{self, Change, Slot, StaffRow};
-use super::{check_csrf, clinic_time, plausible_id, refused, see_other};
-use crate::access::{open_for_clinician, ChartAccess, Section, Viewer};
+use super::{
+    check_csrf, clinic_time, open_for_staff, plausible_id, refused, see_other, staff_heading,
+    RequestTable,
+};
+use crate::access::Section;
 use crate::auth::Clinician;
 use crate::staff::directory;
 use crate::state::AppState;
@@ -138,22 +140,6 @@ pub async fn day(
     ))
 }
 
-/// Finds the appointment's patient and opens their chart for this clinician (audited).
-async fn open(
-    req: &HttpRequest,
-    state: &AppState,
-    clinician: &Clinician,
-    id: &str,
-    section: Section,
-) -> Result<ChartAccess, AppError> {
-    plausible_id(id)?;
-    directory::record(&state.pool, &clinician.0).await?;
-    let patient_id = store::patient_of(&state.pool, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    open_for_clinician(state, req, &clinician.0, &patient_id, section).await
-}
-
 /// `GET /staff/appointments/{id}`: the request, and what can be done with it.
 pub async fn show(
     req: HttpRequest,
@@ -162,30 +148,21 @@ pub async fn show(
     clinician: Clinician,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let chart = open(&req, &state, &clinician, &id, Section::Appointments).await?;
+    let chart = open_for_staff(
+        &req,
+        &state,
+        &clinician,
+        RequestTable::Appointments,
+        &id,
+        Section::Appointments,
+    )
+    .await?;
     let a = store::one(&state.pool, &chart, &id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let name = sqlx::query("SELECT given_name, family_name FROM patients WHERE id = $1")
-        .bind(chart.patient_id())
-        .fetch_one(&state.pool)
-        .await?;
     let tz = state.settings.time_zone;
     let mut ctx = page_context(Some((&clinician.0, &session)), &state);
-    if let Viewer::BreakGlass { .. } = chart.viewer() {
-        ctx.insert(
-            "banner",
-            "Emergency access (break the glass): this is recorded and shown to the patient.",
-        );
-    }
-    ctx.insert(
-        "patient_name",
-        &format!(
-            "{} {}",
-            name.try_get::<String, _>(0)?,
-            name.try_get::<String, _>(1)?
-        ),
-    );
+    staff_heading(&state, &chart, &mut ctx).await?;
     ctx.insert(
         "chart_url",
         &format!("/staff/patients/{}", chart.patient_id()),
@@ -322,7 +299,15 @@ pub async fn decide(
             ))
         }
     };
-    let chart = open(&req, &state, &clinician, &id, Section::AppointmentChange).await?;
+    let chart = open_for_staff(
+        &req,
+        &state,
+        &clinician,
+        RequestTable::Appointments,
+        &id,
+        Section::AppointmentChange,
+    )
+    .await?;
     match store::change(&state.pool, &chart, &id, change).await {
         Ok(to) => {
             state.mail_wake.now();

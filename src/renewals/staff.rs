@@ -6,13 +6,14 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use tera::Context;
 
 use super::store::{self, Outcome, Refused};
 use super::{Decision, RenewalState};
-use crate::access::{open_for_clinician, ChartAccess, Section, Viewer};
-use crate::appointments::{check_csrf, clinic_time, plausible_id, see_other};
+use crate::access::Section;
+use crate::appointments::{
+    check_csrf, clinic_time, open_for_staff, plausible_id, see_other, staff_heading, RequestTable,
+};
 use crate::auth::Clinician;
 use crate::staff::directory;
 use crate::state::AppState;
@@ -49,21 +50,6 @@ pub async fn queue(
     Ok(templates::page(StatusCode::OK, "staff_renewals.html", &ctx))
 }
 
-async fn open(
-    req: &HttpRequest,
-    state: &AppState,
-    clinician: &Clinician,
-    id: &str,
-    section: Section,
-) -> Result<ChartAccess, AppError> {
-    plausible_id(id)?;
-    directory::record(&state.pool, &clinician.0).await?;
-    let patient_id = store::patient_of(&state.pool, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    open_for_clinician(state, req, &clinician.0, &patient_id, section).await
-}
-
 /// `GET /staff/renewals/{id}`.
 pub async fn show(
     req: HttpRequest,
@@ -72,30 +58,21 @@ pub async fn show(
     clinician: Clinician,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let chart = open(&req, &state, &clinician, &id, Section::Renewals).await?;
+    let chart = open_for_staff(
+        &req,
+        &state,
+        &clinician,
+        RequestTable::Renewals,
+        &id,
+        Section::Renewals,
+    )
+    .await?;
     let r = store::one(&state.pool, &chart, &id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let name = sqlx::query("SELECT given_name, family_name FROM patients WHERE id = $1")
-        .bind(chart.patient_id())
-        .fetch_one(&state.pool)
-        .await?;
     let tz = state.settings.time_zone;
     let mut ctx = page_context(Some((&clinician.0, &session)), &state);
-    if let Viewer::BreakGlass { .. } = chart.viewer() {
-        ctx.insert(
-            "banner",
-            "Emergency access (break the glass): this is recorded and shown to the patient.",
-        );
-    }
-    ctx.insert(
-        "patient_name",
-        &format!(
-            "{} {}",
-            name.try_get::<String, _>(0)?,
-            name.try_get::<String, _>(1)?
-        ),
-    );
+    staff_heading(&state, &chart, &mut ctx).await?;
     ctx.insert(
         "chart_url",
         &format!("/staff/patients/{}/medications", chart.patient_id()),
@@ -184,7 +161,15 @@ pub async fn decide(
             ))
         }
     };
-    let chart = open(&req, &state, &clinician, &id, Section::RenewalChange).await?;
+    let chart = open_for_staff(
+        &req,
+        &state,
+        &clinician,
+        RequestTable::Renewals,
+        &id,
+        Section::RenewalChange,
+    )
+    .await?;
     match store::decide(&state.pool, &chart, &id, outcome).await {
         Ok(to) => {
             state.mail_wake.now();
