@@ -433,13 +433,14 @@ async fn two_decisions_on_one_request_resolve_once_and_a_clinician_is_never_doub
 #[tokio::test]
 async fn another_patient_and_a_clinician_outside_the_care_team_reach_no_appointment() {
     let w = world().await;
-    let id = patient_requests(&w, REASON).await;
-    assert_eq!(book(&w, &w.clinician, &id, 72, "20").await.status(), 303);
-
-    // Patient B, linked to a record of their own.
+    // Patient B, linked to a record of their own (seeded before anything queues mail, so
+    // the big seed transaction does not race the mail sender for SQLite's write lock).
     let other_record = demo_patients(2, 15, chrono::Utc::now().date_naive()).remove(1);
     let other_id = w.app.seed(&other_record).await;
     w.app.link(&other_id, &PATIENT_B).await;
+    let id = patient_requests(&w, REASON).await;
+    assert_eq!(book(&w, &w.clinician, &id, 72, "20").await.status(), 303);
+
     let b = w.app.browser();
     w.app.sign_in_as(&b, &PATIENT_B).await;
     let (status, page) = text(&w.app, &b, "/appointments").await;

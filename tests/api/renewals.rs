@@ -232,15 +232,15 @@ async fn two_clinicians_deciding_one_renewal_at_once_resolve_it_once() {
 #[tokio::test]
 async fn nobody_else_reaches_a_renewal_and_every_form_needs_its_token() {
     let w = world().await;
-    let id = patient_asks(&w).await;
-    let (fhir_id, _) = active_medication(&w);
-
-    // Patient B cannot renew A's medication (it is not theirs) nor open the staff pages.
     let other_record =
         patient_portal::records::demo::demo_patients(2, 15, chrono::Utc::now().date_naive())
             .remove(1);
     let other_id = w.app.seed(&other_record).await;
     w.app.link(&other_id, &PATIENT_B).await;
+    let id = patient_asks(&w).await;
+    let (fhir_id, _) = active_medication(&w);
+
+    // Patient B cannot renew A's medication (it is not theirs) nor open the staff pages.
     let b = w.app.browser();
     w.app.sign_in_as(&b, &PATIENT_B).await;
     let token = csrf(&w.app, &b).await;
