@@ -63,6 +63,10 @@ fn action_of(section: Section) -> Action {
         Section::MessageSend => Action::SendMessage,
         Section::MessageUpdate => Action::UpdateMessage,
         Section::MessageAttachment => Action::DownloadAttachment,
+        Section::Appointments => Action::ReadAppointments,
+        Section::AppointmentChange => Action::ChangeAppointment,
+        Section::Renewals => Action::ReadRenewals,
+        Section::RenewalChange => Action::ChangeRenewal,
         _ => Action::ViewRecord,
     }
 }
@@ -176,7 +180,11 @@ pub async fn open_for_clinician(
         Section::Messages
         | Section::MessageSend
         | Section::MessageUpdate
-        | Section::MessageAttachment => action_of(section),
+        | Section::MessageAttachment
+        | Section::Appointments
+        | Section::AppointmentChange
+        | Section::Renewals
+        | Section::RenewalChange => action_of(section),
         _ => Action::StaffChartView,
     };
     let detail = match viewer {

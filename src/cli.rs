@@ -84,7 +84,8 @@ pub async fn import(
             let json: serde_json::Value = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not JSON", path.display()))?;
             let parsed = fhir_import::parse_bundle(&json).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let (_, counts) = store::save_record(&pool, &parsed.record).await?;
+            let (patient_id, counts) = store::save_record(&pool, &parsed.record).await?;
+            crate::appointments::fhir::import(&pool, &patient_id, &json).await?;
             anyhow::Ok((counts, parsed.skipped))
         }
         .await;

@@ -355,6 +355,18 @@ pub struct EnvSettings {
     /// How long a break-the-glass grant lasts, in minutes.
     #[arg(long, env = "PORTAL_BREAK_GLASS_MINUTES", default_value = "60")]
     pub break_glass_minutes: String,
+    /// The clinic's time zone (an IANA name such as Europe/London): appointment times are
+    /// shown, entered and put in calendar files in it.
+    #[arg(long, env = "PORTAL_TIME_ZONE", default_value = "UTC")]
+    pub time_zone: String,
+    /// A patient may cancel a booked appointment online up to this many hours before it
+    /// starts; later, the page says to call the clinic.
+    #[arg(
+        long,
+        env = "PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS",
+        default_value = "24"
+    )]
+    pub appointment_cancel_notice_hours: String,
     /// b2c or external-id: which kind of Microsoft tenant signs users in.
     #[arg(long, env = "PORTAL_IDENTITY_PROVIDER", default_value = "b2c")]
     pub identity_provider: String,
@@ -506,6 +518,10 @@ pub struct Settings {
     pub pending_signins_max: i64,
     /// How long a break-the-glass grant lasts.
     pub break_glass: std::time::Duration,
+    /// The clinic's time zone (PORTAL_TIME_ZONE).
+    pub time_zone: chrono_tz::Tz,
+    /// How long before an appointment online cancelling ends (PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS).
+    pub cancel_notice: std::time::Duration,
     pub log_format: LogFormat,
     /// FHIR API requests per access token per minute.
     pub fhir_rate_limit: u32,
@@ -1002,6 +1018,20 @@ impl EnvSettings {
                 "must be at most 1440 (24 hours): a grant is for one emergency",
             ));
         }
+        let time_zone: chrono_tz::Tz = self.time_zone.trim().parse().map_err(|_| {
+            bad(
+                "PORTAL_TIME_ZONE",
+                format!(
+                    "must be an IANA time zone name such as Europe/London, not {:?}",
+                    self.time_zone
+                ),
+            )
+        })?;
+        let cancel_notice_hours = parse_count(
+            "PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS",
+            &self.appointment_cancel_notice_hours,
+            24 * 31,
+        )?;
         let log_format = match self.log_format.trim() {
             "pretty" | "" => LogFormat::Pretty,
             "json" => LogFormat::Json,
@@ -1070,6 +1100,8 @@ impl EnvSettings {
             signin_per_minute,
             pending_signins_max: i64::from(pending_signins_max),
             break_glass: std::time::Duration::from_secs_f64(break_glass * 60.0),
+            time_zone,
+            cancel_notice: std::time::Duration::from_secs(u64::from(cancel_notice_hours) * 3600),
             log_format,
             fhir_rate_limit,
             audit_key_file,
@@ -1132,6 +1164,36 @@ mod tests {
         assert_eq!(s.redirect_url(), "https://localhost:8443/signin-oidc");
         assert_eq!(s.session_idle.as_secs(), 15 * 60);
         assert_eq!(s.break_glass.as_secs(), 60 * 60);
+        assert_eq!(s.time_zone, chrono_tz::Tz::UTC);
+        assert_eq!(s.cancel_notice.as_secs(), 24 * 3600);
+    }
+
+    #[test]
+    fn the_clinic_time_zone_is_an_iana_name_and_the_notice_whole_hours() {
+        let mut env = defaults();
+        env.time_zone = "Europe/London".into();
+        env.appointment_cancel_notice_hours = "48".into();
+        let s = env.validate().unwrap();
+        assert_eq!(s.time_zone, chrono_tz::Europe::London);
+        assert_eq!(s.cancel_notice.as_secs(), 48 * 3600);
+        for zone in ["Mars/Olympus_Mons", "", "GMT+25"] {
+            let mut env = defaults();
+            env.time_zone = zone.into();
+            assert_eq!(
+                env.validate().unwrap_err().variable,
+                "PORTAL_TIME_ZONE",
+                "{zone:?}"
+            );
+        }
+        for hours in ["0", "-1", "1.5", "many"] {
+            let mut env = defaults();
+            env.appointment_cancel_notice_hours = hours.into();
+            assert_eq!(
+                env.validate().unwrap_err().variable,
+                "PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS",
+                "{hours:?}"
+            );
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod activation;
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod b2c_emulator;
@@ -17,6 +18,7 @@ pub mod messages;
 pub mod notifications;
 pub mod pages;
 pub mod records;
+pub mod renewals;
 pub mod smart;
 pub mod staff;
 pub mod startup;

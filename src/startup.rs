@@ -421,6 +421,7 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::get().to(records_pages::visit),
         )
         .route("/records/{section}", web::get().to(records_pages::section))
+        .configure(request_routes)
         // Secure messages: the patient's side (patient from the session), then the care team's.
         .route("/messages", web::get().to(messages::list))
         .route("/messages", web::post().to(messages::create))
@@ -490,6 +491,38 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         )
         // SMART on FHIR: the authorization server, and the FHIR API for connected apps.
         .configure(smart_routes);
+}
+
+/// Appointments and medication renewals: the patient's side (patient from the session), then
+/// the care team's.
+fn request_routes(cfg: &mut web::ServiceConfig) {
+    use crate::{appointments as appts, renewals};
+    cfg.route("/appointments", web::get().to(appts::list))
+        .route("/appointments", web::post().to(appts::request))
+        .route("/appointments/{id}/cancel", web::post().to(appts::cancel))
+        .route("/appointments/{id}/accept", web::post().to(appts::accept))
+        .route(
+            "/appointments/{id}/calendar.ics",
+            web::get().to(appts::calendar),
+        )
+        .route(
+            "/records/medications/renewals",
+            web::post().to(renewals::request),
+        )
+        .route("/account/pharmacy", web::post().to(renewals::pharmacy::set))
+        .route("/staff/appointments", web::get().to(appts::staff_queue))
+        .route("/staff/appointments/day", web::get().to(appts::staff_day))
+        .route("/staff/appointments/{id}", web::get().to(appts::staff_show))
+        .route(
+            "/staff/appointments/{id}",
+            web::post().to(appts::staff_decide),
+        )
+        .route("/staff/renewals", web::get().to(renewals::staff_queue))
+        .route("/staff/renewals/{id}", web::get().to(renewals::staff_show))
+        .route(
+            "/staff/renewals/{id}",
+            web::post().to(renewals::staff_decide),
+        );
 }
 
 fn smart_routes(cfg: &mut web::ServiceConfig) {

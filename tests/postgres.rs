@@ -355,3 +355,163 @@ async fn the_portal_recovers_by_itself_when_postgresql_goes_away_and_comes_back_
         patient_portal::audit::Verification::Whole { .. }
     ));
 }
+
+/// A PostgreSQL portal with patient A on the care team of both clinicians, all signed in.
+async fn request_world() -> Option<(TestApp, String, Browser, Browser, Browser)> {
+    let url = fresh_database().await?;
+    let app = spawn_app_with(Options {
+        database_url: Some(url),
+        ..Default::default()
+    })
+    .await;
+    let record = &patient_portal::demo::demo_patients(1, 14, today())[0];
+    let id = app.seed(record).await;
+    app.link(&id, &PATIENT_A).await;
+    app.add_to_care_team(&id, &CLINICIAN).await;
+    app.add_to_care_team(&id, &OTHER_CLINICIAN).await;
+    let (patient, c1, c2) = (app.browser(), app.browser(), app.browser());
+    app.sign_in_as(&patient, &PATIENT_A).await;
+    app.sign_in_as(&c1, &CLINICIAN).await;
+    app.sign_in_as(&c2, &OTHER_CLINICIAN).await;
+    Some((app, id, patient, c1, c2))
+}
+
+async fn form_token(app: &TestApp, b: &Browser) -> String {
+    csrf_in(&app.get(b, "/account").await.text().await.unwrap())
+}
+
+async fn post(app: &TestApp, b: &Browser, path: &str, form: &[(&str, &str)]) -> u16 {
+    let token = form_token(app, b).await;
+    let mut form = form.to_vec();
+    form.push(("csrf_token", &token));
+    b.client
+        .post(app.url(path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn appointment_decisions_resolve_once_and_never_double_book_on_postgres() {
+    let Some((app, _, patient, c1, c2)) = request_world().await else {
+        return;
+    };
+    for reason in ["one", "two", "three"] {
+        let status = post(
+            &app,
+            &patient,
+            "/appointments",
+            &[("reason", reason), ("mode", "in_person")],
+        )
+        .await;
+        assert_eq!(status, 303);
+    }
+    let ids: Vec<String> = sqlx::query("SELECT id FROM appointments ORDER BY reason")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let tomorrow = (today() + chrono::Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    let slot = |time: &'static str| {
+        vec![
+            ("action", "book"),
+            ("date", tomorrow.as_str()),
+            ("time", time),
+            ("minutes", "30"),
+            ("place", "Room 1"),
+        ]
+    };
+    // Two clinicians decide the same request at the same moment: exactly one wins.
+    let path = format!("/staff/appointments/{}", ids[0]);
+    let morning = slot("09:00");
+    let (a, b) = tokio::join!(
+        post(&app, &c1, &path, &morning),
+        post(&app, &c2, &path, &[("action", "decline"), ("reason", "no")]),
+    );
+    let mut statuses = [a, b];
+    statuses.sort();
+    assert_eq!(statuses, [303, 409]);
+    // One clinician books two other requests at overlapping times at the same moment: one
+    // booking, one refusal (the booking lock makes the second see the first).
+    let (p1, p2) = (
+        format!("/staff/appointments/{}", ids[1]),
+        format!("/staff/appointments/{}", ids[2]),
+    );
+    let (first, second) = (slot("14:00"), slot("14:15"));
+    let (a, b) = tokio::join!(post(&app, &c2, &p1, &first), post(&app, &c2, &p2, &second),);
+    let mut statuses = [a, b];
+    statuses.sort();
+    assert_eq!(statuses, [303, 409]);
+    let booked: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM appointments WHERE clinician_subject = $1 AND state = 'booked'",
+    )
+    .bind(OTHER_CLINICIAN.subject)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(booked, 1, "never two overlapping bookings of one clinician");
+}
+
+#[tokio::test]
+async fn a_renewal_is_decided_once_on_postgres() {
+    let Some((app, patient_id, patient, c1, c2)) = request_world().await else {
+        return;
+    };
+    let fhir_id: String = sqlx::query(
+        "SELECT fhir_id FROM medications WHERE patient_id = $1 AND status = 'active' LIMIT 1",
+    )
+    .bind(&patient_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+    .get(0);
+    let status = post(
+        &app,
+        &patient,
+        "/records/medications/renewals",
+        &[("medication", &fhir_id)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    // A second request while one waits is refused (the partial unique index holds here too).
+    let status = post(
+        &app,
+        &patient,
+        "/records/medications/renewals",
+        &[("medication", &fhir_id)],
+    )
+    .await;
+    assert_eq!(status, 409);
+    let id: String = sqlx::query("SELECT id FROM renewal_requests")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let path = format!("/staff/renewals/{id}");
+    let (a, b) = tokio::join!(
+        post(&app, &c1, &path, &[("action", "approve"), ("refills", "1")]),
+        post(&app, &c2, &path, &[("action", "decline"), ("reason", "no")]),
+    );
+    let mut statuses = [a, b];
+    statuses.sort();
+    assert_eq!(statuses, [303, 409]);
+    let bundle: serde_json::Value = app
+        .get(&patient, "/records/export")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["resource"]["resourceType"] != "Appointment"));
+}

@@ -224,6 +224,21 @@ try {
   await patient.getByRole("button", { name: "Send", exact: true }).click();
   await patient.waitForURL(/\/messages\/[0-9a-f-]+$/);
   await audit(patient, "message thread (patient)");
+  // Appointments: the list (the demo patient has a booked and a past one), a request.
+  await patient.goto(`${portal}/appointments`);
+  await audit(patient, "appointments");
+  await patient.getByLabel("What is it for?").fill("Accessibility walk check-up");
+  await patient.getByLabel("Tuesday").check();
+  await patient.getByLabel("Mornings").check();
+  await patient.getByLabel("Video call").check();
+  await patient.getByRole("button", { name: "Send request" }).click();
+  await patient.waitForURL(`${portal}/appointments`);
+  await audit(patient, "appointments with a request");
+  // Renewals: the form under "Ask for a renewal" on the medications page.
+  await patient.goto(`${portal}/records/medications`);
+  const renewable = patient.locator("main details summary");
+  if (await renewable.count()) await renewable.first().click();
+  await audit(patient, "medications with the renewal form open");
   await patient.goto(`${portal}/dev/outbox`);
   await audit(patient, "development outbox");
   await patient.goto(`${portal}/staff`);
@@ -298,6 +313,29 @@ try {
   await clinician.getByRole("button", { name: "Send reply" }).click();
   await clinician.waitForURL(/\/staff\/messages\/[0-9a-f-]+$/);
   await audit(clinician, "message thread after a reply");
+  // Appointment requests: the queue, one request, booking it, the clinician's day.
+  await clinician.goto(`${portal}/staff/appointments`);
+  await audit(clinician, "staff appointment requests");
+  await clinician.locator('main a[href^="/staff/appointments/"]:not([href*="day"])').first().click();
+  await audit(clinician, "appointment request (clinician)");
+  const day = new Date(Date.now() + 2 * 86400000).toISOString().slice(0, 10);
+  await clinician.getByLabel("Date").fill(day);
+  await clinician.getByLabel("Time", { exact: true }).fill("10:00");
+  await clinician.getByLabel("Place, or the video link").fill("Main Street Clinic, room 1");
+  await clinician.getByRole("button", { name: "Book this time" }).click();
+  await clinician.waitForURL(/\/staff\/appointments\/[0-9a-f-]+$/);
+  await audit(clinician, "booked appointment (clinician)");
+  await clinician.goto(`${portal}/staff/appointments/day?date=${day}`);
+  await audit(clinician, "clinician's day");
+  // Renewal requests: the queue, one request, approving it.
+  await clinician.goto(`${portal}/staff/renewals`);
+  await audit(clinician, "staff renewal requests");
+  await clinician.locator('main a[href^="/staff/renewals/"]').first().click();
+  await audit(clinician, "renewal request (clinician)");
+  await clinician.getByLabel("Refills (optional)").fill("2");
+  await clinician.getByRole("button", { name: "Approve the renewal" }).click();
+  await clinician.waitForURL(/\/staff\/renewals\/[0-9a-f-]+$/);
+  await audit(clinician, "approved renewal (clinician)");
   }
 } catch (e) {
   failures.push(`walk stopped: ${e.message}`);

@@ -39,6 +39,10 @@ stored_enum! {
         SendMessage => "send_message",
         UpdateMessage => "update_message",
         DownloadAttachment => "download_attachment",
+        ReadAppointments => "read_appointments",
+        ChangeAppointment => "change_appointment",
+        ReadRenewals => "read_renewals",
+        ChangeRenewal => "change_renewal",
     }
 }
 
@@ -164,7 +168,7 @@ mod tests {
     fn every_action_and_outcome_round_trips_through_its_stored_string() {
         crate::vocab::assert_round_trips(Action::ALL);
         crate::vocab::assert_round_trips(Outcome::ALL);
-        assert_eq!(Action::ALL.len(), 23);
+        assert_eq!(Action::ALL.len(), 27);
         assert_eq!(Action::ActivationUsed.as_str(), "activation_code_used");
         assert_eq!("break_glass".parse(), Ok(Action::BreakGlass));
     }

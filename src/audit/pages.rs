@@ -38,6 +38,10 @@ fn on_access_log(action: Action) -> Option<Reads> {
         SendMessage => Reads::Text("Sent a message"),
         UpdateMessage => Reads::Text("Assigned or closed a message conversation"),
         DownloadAttachment => Reads::Text("Opened an attachment of a message"),
+        ReadAppointments => Reads::Text("Viewed your appointments"),
+        ChangeAppointment => Reads::Text("Requested or changed an appointment"),
+        ReadRenewals => Reads::Text("Viewed a medication renewal request"),
+        ChangeRenewal => Reads::Text("Asked for or decided a medication renewal"),
         SignIn | SignInFailed | SignOut | SessionTimeout | PasswordReset | ProfileEdit
         | StaffSearch | ActivationFailed => return None,
     })
@@ -148,7 +152,11 @@ fn section_words(detail: Option<&str>) -> &'static str {
         | Section::Messages
         | Section::MessageSend
         | Section::MessageUpdate
-        | Section::MessageAttachment => "your record",
+        | Section::MessageAttachment
+        | Section::Appointments
+        | Section::AppointmentChange
+        | Section::Renewals
+        | Section::RenewalChange => "your record",
     }
 }
 
@@ -300,7 +308,9 @@ fn audit_events(patient_id: &str, entries: &[Entry]) -> serde_json::Value {
                 Action::ExportRecord => ("export", "Export", "R"),
                 Action::BreakGlass => ("emergency", "Emergency access", "E"),
                 Action::SendMessage => ("create", "Create", "C"),
-                Action::UpdateMessage => ("update", "Update", "U"),
+                Action::UpdateMessage | Action::ChangeAppointment | Action::ChangeRenewal => {
+                    ("update", "Update", "U")
+                }
                 Action::ActivationIssued
                 | Action::ActivationRevoked
                 | Action::ActivationUsed

@@ -491,6 +491,7 @@ pub async fn account(state: web::Data<AppState>, session: Session, user: SignedI
     }
     ctx.insert("can_edit", &state.policies.edit.is_some());
     crate::smart::connected::add_to(&state, &user, &mut ctx).await;
+    crate::renewals::pharmacy::add_to(&state, &user, &mut ctx).await;
     ctx.insert(
         "external_id",
         &(state.settings.flavour() == Flavour::ExternalId),

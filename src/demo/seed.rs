@@ -87,6 +87,8 @@ pub async fn demo_data(pool: &Pool) -> anyhow::Result<Option<String>> {
         ));
         if let (Some(patient), Some(first)) = (patient_user, demo_patient_id.as_deref()) {
             super::messages::conversation(pool, first, patient, clinician).await?;
+            crate::appointments::demo::appointments(pool, first, clinician).await?;
+            crate::renewals::demo::renewal_request(pool, first).await?;
         }
     }
     Ok(Some(lines.join("\n")))

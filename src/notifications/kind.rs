@@ -5,18 +5,30 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     NewMessage,
+    /// An appointment request was answered, or an appointment changed.
+    AppointmentUpdate,
+    /// The day before a booked appointment (queued with a `next_attempt_at` in the future).
+    AppointmentReminder,
+    /// A medication renewal request was decided.
+    RenewalUpdate,
 }
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::NewMessage => "new_message",
+            Kind::AppointmentUpdate => "appointment_update",
+            Kind::AppointmentReminder => "appointment_reminder",
+            Kind::RenewalUpdate => "renewal_update",
         }
     }
 
     pub(super) fn parse(s: &str) -> Option<Kind> {
         match s {
             "new_message" => Some(Kind::NewMessage),
+            "appointment_update" => Some(Kind::AppointmentUpdate),
+            "appointment_reminder" => Some(Kind::AppointmentReminder),
+            "renewal_update" => Some(Kind::RenewalUpdate),
             _ => None,
         }
     }
@@ -30,6 +42,30 @@ impl Kind {
                     "You have a new message in your patient portal.\r\n\r\n\
                      Sign in to read it: {link}\r\n\r\n\
                      For your privacy, this e-mail does not say who wrote or what it is about.\r\n"
+                ),
+            ),
+            Kind::AppointmentUpdate => (
+                "News about an appointment in your patient portal".to_string(),
+                format!(
+                    "There is news about an appointment in your patient portal.\r\n\r\n\
+                     Sign in to see it: {link}\r\n\r\n\
+                     For your privacy, this e-mail does not say more.\r\n"
+                ),
+            ),
+            Kind::AppointmentReminder => (
+                "Reminder from your patient portal".to_string(),
+                format!(
+                    "A reminder: you have an appointment tomorrow.\r\n\r\n\
+                     Sign in to see when and where: {link}\r\n\r\n\
+                     For your privacy, this e-mail does not say more.\r\n"
+                ),
+            ),
+            Kind::RenewalUpdate => (
+                "News in your patient portal".to_string(),
+                format!(
+                    "Your care team has answered a request in your patient portal.\r\n\r\n\
+                     Sign in to see it: {link}\r\n\r\n\
+                     For your privacy, this e-mail does not say more.\r\n"
                 ),
             ),
         }

@@ -26,18 +26,43 @@ pub async fn enqueue(
     recipient: &str,
     link: &str,
 ) -> Result<(), sqlx::Error> {
-    let now = db::now();
+    enqueue_at(tx, kind, recipient, link, db::now()).await?;
+    Ok(())
+}
+
+/// Queues a notification that is not sent before `not_before` (unix seconds): the sender
+/// only takes rows whose `next_attempt_at` has come. Returns the row's id, so the caller can
+/// withdraw it (`withdraw`) if the event it announces is called off.
+pub async fn enqueue_at(
+    tx: &mut Transaction<'static, Any>,
+    kind: Kind,
+    recipient: &str,
+    link: &str,
+    not_before: i64,
+) -> Result<String, sqlx::Error> {
+    let id = uuid::Uuid::new_v4().to_string();
     sqlx::query(
         "INSERT INTO notification_queue (id, kind, recipient, link, created_at, attempts, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, 0, $5)",
+         VALUES ($1, $2, $3, $4, $5, 0, $6)",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&id)
     .bind(kind.as_str())
     .bind(recipient)
     .bind(link)
-    .bind(now)
+    .bind(db::now())
+    .bind(not_before)
     .execute(&mut **tx)
     .await?;
+    Ok(id)
+}
+
+/// Takes back a queued notification that has not been sent yet (a reminder for an
+/// appointment that was cancelled).
+pub async fn withdraw(tx: &mut Transaction<'static, Any>, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM notification_queue WHERE id = $1 AND sent_at IS NULL")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -225,9 +225,19 @@ pub async fn render_chart_page(
             "records_section.html"
         }
         ChartPage::Medications => {
-            let (current, past) = views::split_medications(&store::medications(pool, chart).await?);
+            let medications = store::medications(pool, chart).await?;
+            let (current, past) = views::split_medications(&medications);
             ctx.insert("current", &current);
             ctx.insert("past", &past);
+            // Renewal requests and their outcomes; the forms only on the patient's own page.
+            crate::renewals::medications_context(
+                state,
+                chart,
+                &medications,
+                base == PATIENT_BASE,
+                &mut ctx,
+            )
+            .await?;
             "records_section.html"
         }
         ChartPage::Allergies => {
@@ -475,6 +485,9 @@ pub async fn export(
         crate::messages::store::communications(&state.pool, &chart, &state.settings.public_url)
             .await?;
     fhir_export::add_communications(&mut bundle, &messages);
+    // Appointments and approved renewals (new MedicationRequests linked to the old).
+    crate::appointments::fhir::add_to_export(&state.pool, &chart, &mut bundle).await?;
+    crate::renewals::fhir::add_to_export(&state.pool, &chart, &mut bundle).await?;
     let body = serde_json::to_vec_pretty(&bundle).map_err(|e| AppError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/fhir+json")

@@ -37,6 +37,15 @@ stored_enum! {
         MessageUpdate => "message_update",
         /// Downloading a message's attachment.
         MessageAttachment => "message_attachment",
+        /// Reading appointments (the list, one request, its calendar file).
+        Appointments => "appointments",
+        /// Requesting, booking, proposing, declining, cancelling or closing an appointment.
+        AppointmentChange => "appointment_change",
+        /// Reading medication renewal requests (the staff side; the patient's are on the
+        /// medications page).
+        Renewals => "renewals",
+        /// Asking for a renewal, or approving or declining one.
+        RenewalChange => "renewal_change",
     }
 }
 
@@ -47,7 +56,7 @@ mod tests {
     #[test]
     fn every_section_round_trips_through_its_stored_string() {
         crate::vocab::assert_round_trips(Section::ALL);
-        assert_eq!(Section::ALL.len(), 22);
+        assert_eq!(Section::ALL.len(), 26);
         assert_eq!("lab_history".parse(), Ok(Section::LabHistory));
         assert!("lab-history".parse::<Section>().is_err());
     }

@@ -41,6 +41,12 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "messages_thread.html",
         "messages_inbox.html",
         "messages_outbox.html",
+        "appointments.html",
+        "staff_appointments.html",
+        "staff_appointments_day.html",
+        "staff_appointment.html",
+        "staff_renewals.html",
+        "staff_renewal.html",
     ])?;
     Ok(tera)
 });

@@ -1,6 +1,7 @@
 //! The portal as a browser sees it: real TLS, random ports, a provider shaped like B2C.
 
 mod activation_codes;
+mod appointments;
 mod audit;
 mod break_glass;
 mod config;
@@ -14,6 +15,7 @@ mod linking;
 mod messages;
 mod operator;
 mod records;
+mod renewals;
 mod sessions;
 mod signin;
 mod smart;

@@ -1,0 +1,131 @@
+//! What the appointment and renewal pages share: CSRF and id checks, clinic time, refusals,
+//! the staff-side open of a request and its heading.
+
+use crate::web::errors::error_page;
+use crate::web::AppError;
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use chrono::TimeZone;
+use tera::Context;
+
+use super::store;
+
+/// Ids in our URLs are UUIDs; anything else is no page of ours.
+pub(crate) fn plausible_id(id: &str) -> Result<(), AppError> {
+    if !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// A time as the clinic reads it (PORTAL_TIME_ZONE).
+pub fn clinic_time(tz: chrono_tz::Tz, unix: i64) -> String {
+    tz.timestamp_opt(unix, 0)
+        .single()
+        .map(|t| t.format("%A %-d %B %Y, %H:%M %Z").to_string())
+        .unwrap_or_default()
+}
+
+/// The page for a refusal that is nobody's mistake: it was decided elsewhere first, or the
+/// clinician is busy then.
+pub(crate) fn refused(refusal: &store::Refused) -> Result<HttpResponse, AppError> {
+    let (status, title, message) = match refusal {
+        store::Refused::NotFound => return Err(AppError::NotFound),
+        store::Refused::Db(e) => {
+            return Err(AppError::Internal(anyhow::anyhow!("appointment store: {e}")))
+        }
+        store::Refused::AlreadyDecided => (
+            StatusCode::CONFLICT,
+            "Already decided",
+            "This request was already decided (or changed) by someone else. Nothing was changed: go back and reload the page to see where it stands.",
+        ),
+        store::Refused::DoubleBooked => (
+            StatusCode::CONFLICT,
+            "That time is taken",
+            "The clinician already has an appointment at that time. Nothing was booked: choose another time.",
+        ),
+        store::Refused::InsideNotice => (
+            StatusCode::CONFLICT,
+            "Too late to cancel online",
+            "This appointment starts too soon to cancel online. Please call the clinic.",
+        ),
+    };
+    Ok(error_page(status, title, message, Context::new()))
+}
+
+/// The patient's address for "there is news in your portal", kept current from their
+/// sign-in (as the messages pages do).
+pub(crate) async fn remember(state: &crate::state::AppState, user: &crate::auth::SignedInUser) {
+    let email = user.emails.first().map(String::as_str);
+    if let Err(e) = crate::notifications::remember_contact(&state.pool, &user.subject, email).await
+    {
+        tracing::warn!(error = %e, "could not keep the notification address");
+    }
+}
+
+/// Which request table a staff URL's id names (a closed set: never a table name from input).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RequestTable {
+    Appointments,
+    Renewals,
+}
+
+/// Opens, for a clinician, the chart of the patient whose request (appointment or renewal) the
+/// URL names: an id that is no request of ours is a 404 before anything is opened; then the
+/// access check (care team, or a live break-the-glass grant; else the 403 that offers it).
+pub(crate) async fn open_for_staff(
+    req: &actix_web::HttpRequest,
+    state: &crate::state::AppState,
+    clinician: &crate::auth::Clinician,
+    table: RequestTable,
+    id: &str,
+    section: crate::access::Section,
+) -> Result<crate::access::ChartAccess, AppError> {
+    plausible_id(id)?;
+    crate::auth::directory::record(&state.pool, clinician.user()).await?;
+    let owner = match table {
+        RequestTable::Appointments => store::patient_of(&state.pool, id).await?,
+        RequestTable::Renewals => crate::renewals::store::patient_of(&state.pool, id).await?,
+    };
+    let patient_id = owner.ok_or(AppError::NotFound)?;
+    let patient_id =
+        crate::records::PatientId::parse(&patient_id).map_err(|_| AppError::NotFound)?;
+    crate::access::open_for_clinician(state, req, clinician, &patient_id, section).await
+}
+
+/// What a staff request page shows above the request: whose it is, and the break-the-glass
+/// banner when that is how the chart was opened.
+pub(crate) async fn staff_heading(
+    state: &crate::state::AppState,
+    chart: &crate::access::ChartAccess,
+    ctx: &mut Context,
+) -> Result<(), AppError> {
+    use sqlx::Row;
+    if let crate::access::Viewer::BreakGlass { .. } = chart.viewer() {
+        ctx.insert(
+            "banner",
+            "Emergency access (break the glass): this is recorded and shown to the patient.",
+        );
+    }
+    let name = sqlx::query("SELECT given_name, family_name FROM patients WHERE id = $1")
+        .bind(chart.patient_id())
+        .fetch_one(&state.pool)
+        .await?;
+    ctx.insert(
+        "patient_name",
+        &format!(
+            "{} {}",
+            name.try_get::<String, _>(0)?,
+            name.try_get::<String, _>(1)?
+        ),
+    );
+    Ok(())
+}
+
+/// After a POST, the browser GETs the result (so a reload does not send twice).
+pub(crate) fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .finish()
+}

@@ -1,0 +1,33 @@
+//! The demo renewal request for `cargo run` (see `seed`): the demo patient asked for a renewal
+//! of their first active medication, waiting in the demo clinician's queue. Writes directly,
+//! without a `ChartAccess`: only the demo seed calls it.
+
+use sqlx::Row;
+
+use crate::db::{self, Pool};
+
+pub async fn renewal_request(pool: &Pool, patient_id: &str) -> Result<(), sqlx::Error> {
+    let Some(m) = sqlx::query(
+        "SELECT fhir_id, display FROM medications WHERE patient_id = $1 AND status = 'active' ORDER BY authored_on DESC, fhir_id LIMIT 1",
+    )
+    .bind(patient_id)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(());
+    };
+    sqlx::query(
+        "INSERT INTO renewal_requests (id, patient_id, medication_fhir_id, medication_name, note, pharmacy, state, requested_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'requested', $7)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(patient_id)
+    .bind(m.try_get::<String, _>(0)?)
+    .bind(m.try_get::<String, _>(1)?)
+    .bind("I have one week of tablets left.")
+    .bind("Riverside Pharmacy, 12 Bridge Street")
+    .bind(db::now() - 2 * 3_600)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! Renewal requests in the database. Every function that reads or changes a patient's requests
+//! takes the `ChartAccess` the access check made and only touches that patient's rows. A
+//! decision is one conditional UPDATE (`WHERE state = 'requested'`) in a transaction with the
+//! patient's mail: of two clinicians deciding at once, one changes the row, the other changes
+//! nothing and is told it was already decided.
+
+use sqlx::Row;
+
+use super::state::{Decision, RenewalState};
+use crate::access::ChartAccess;
+use crate::auth::SignedInUser;
+use crate::db::{self, Pool};
+use crate::notifications::{self, Kind};
+
+pub const PATIENT_LINK: &str = "/records/medications";
+
+#[derive(Debug, Clone)]
+pub struct Renewal {
+    pub id: String,
+    pub patient_id: String,
+    pub medication_fhir_id: String,
+    pub medication_name: String,
+    pub note: String,
+    pub pharmacy: String,
+    pub state: RenewalState,
+    pub requested_at: i64,
+    pub decided_at: Option<i64>,
+    pub decided_by_name: Option<String>,
+    pub decline_reason: Option<String>,
+    pub quantity: Option<i64>,
+    pub refills: Option<i64>,
+    pub new_prescription_id: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, patient_id, medication_fhir_id, medication_name, note, pharmacy, state, requested_at, \
+     decided_at, decided_by_name, decline_reason, quantity, refills, new_prescription_id";
+
+fn row(r: &sqlx::any::AnyRow) -> Result<Renewal, sqlx::Error> {
+    let state: String = r.try_get(6)?;
+    Ok(Renewal {
+        id: r.try_get(0)?,
+        patient_id: r.try_get(1)?,
+        medication_fhir_id: r.try_get(2)?,
+        medication_name: r.try_get(3)?,
+        note: r.try_get(4)?,
+        pharmacy: r.try_get(5)?,
+        state: RenewalState::parse(&state).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown renewal state {state:?}").into())
+        })?,
+        requested_at: r.try_get(7)?,
+        decided_at: r.try_get(8)?,
+        decided_by_name: r.try_get(9)?,
+        decline_reason: r.try_get(10)?,
+        quantity: r.try_get(11)?,
+        refills: r.try_get(12)?,
+        new_prescription_id: r.try_get(13)?,
+    })
+}
+
+/// The request's patient, by its id alone (read before the access check).
+pub async fn patient_of(pool: &Pool, id: &str) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT patient_id FROM renewal_requests WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| r.try_get::<String, _>(0)).transpose()
+}
+
+/// The patient's requests, newest first.
+pub async fn all(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Renewal>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM renewal_requests WHERE patient_id = $1 ORDER BY requested_at DESC, id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(chart.patient_id())
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(row).collect()
+}
+
+pub async fn one(
+    pool: &Pool,
+    chart: &ChartAccess,
+    id: &str,
+) -> Result<Option<Renewal>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM renewal_requests WHERE id = $1 AND patient_id = $2");
+    let r = sqlx::query(&sql)
+        .bind(id)
+        .bind(chart.patient_id())
+        .fetch_optional(pool)
+        .await?;
+    r.as_ref().map(row).transpose()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("no such request")]
+    NotFound,
+    #[error("already decided")]
+    AlreadyDecided,
+    #[error("already requested")]
+    AlreadyRequested,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// A new request for one of the patient's active medications (the caller has checked it is).
+/// A second request while one is waiting is refused.
+pub async fn request(
+    pool: &Pool,
+    chart: &ChartAccess,
+    medication_fhir_id: &str,
+    medication_name: &str,
+    note: &str,
+    pharmacy: &str,
+) -> Result<String, Refused> {
+    let id = uuid::Uuid::new_v4().to_string();
+    // Insert unless one is already waiting; the partial unique index settles a race.
+    let inserted = sqlx::query(
+        "INSERT INTO renewal_requests (id, patient_id, medication_fhir_id, medication_name, note, pharmacy, state, requested_at) \
+         SELECT $1, $2, $3, $4, $5, $6, 'requested', $7 WHERE NOT EXISTS \
+         (SELECT 1 FROM renewal_requests WHERE patient_id = $2 AND medication_fhir_id = $3 AND state = 'requested') \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&id)
+    .bind(chart.patient_id())
+    .bind(medication_fhir_id)
+    .bind(medication_name)
+    .bind(note)
+    .bind(pharmacy)
+    .bind(db::now())
+    .execute(pool)
+    .await?;
+    if inserted.rows_affected() != 1 {
+        return Err(Refused::AlreadyRequested);
+    }
+    Ok(id)
+}
+
+pub struct Outcome<'a> {
+    pub decision: Decision,
+    pub by: &'a SignedInUser,
+    pub quantity: Option<i64>,
+    pub refills: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// Decides a request once.
+pub async fn decide(
+    pool: &Pool,
+    chart: &ChartAccess,
+    id: &str,
+    outcome: Outcome<'_>,
+) -> Result<RenewalState, Refused> {
+    let current = one(pool, chart, id).await?.ok_or(Refused::NotFound)?;
+    let to = current
+        .state
+        .decide(outcome.decision)
+        .ok_or(Refused::AlreadyDecided)?;
+    let new_prescription = (to == RenewalState::Approved).then(|| uuid::Uuid::new_v4().to_string());
+    let mut tx = pool.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE renewal_requests SET state = $1, decided_at = $2, decided_by = $3, decided_by_name = $4, \
+         decline_reason = $5, quantity = $6, refills = $7, new_prescription_id = $8 \
+         WHERE id = $9 AND patient_id = $10 AND state = $11",
+    )
+    .bind(to.as_str())
+    .bind(db::now())
+    .bind(&outcome.by.subject)
+    .bind(&outcome.by.display_name)
+    .bind(&outcome.reason)
+    .bind(outcome.quantity)
+    .bind(outcome.refills)
+    .bind(&new_prescription)
+    .bind(id)
+    .bind(chart.patient_id())
+    .bind(RenewalState::Requested.as_str())
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Err(Refused::AlreadyDecided);
+    }
+    let subject: Option<String> = sqlx::query("SELECT b2c_subject FROM patients WHERE id = $1")
+        .bind(chart.patient_id())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if let Some(subject) = subject {
+        if let Some(email) = notifications::patient_address(&mut tx, &subject).await? {
+            notifications::enqueue(&mut tx, Kind::RenewalUpdate, &email, PATIENT_LINK).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(to)
+}
+
+/// A row of the staff queue: who and when, not which medication (read by opening it).
+pub struct QueueRow {
+    pub id: String,
+    pub patient_name: String,
+    pub requested_at: i64,
+}
+
+/// Waiting requests of the clinician's care-team patients, oldest first.
+pub async fn queue(pool: &Pool, clinician_subject: &str) -> Result<Vec<QueueRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT r.id, p.given_name, p.family_name, r.requested_at FROM renewal_requests r \
+         JOIN patients p ON p.id = r.patient_id WHERE r.state = 'requested' \
+         AND r.patient_id IN (SELECT patient_id FROM care_team WHERE clinician_subject = $1) \
+         ORDER BY r.requested_at, r.id LIMIT 500",
+    )
+    .bind(clinician_subject)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(QueueRow {
+                id: r.try_get(0)?,
+                patient_name: format!(
+                    "{} {}",
+                    r.try_get::<String, _>(1)?,
+                    r.try_get::<String, _>(2)?
+                ),
+                requested_at: r.try_get(3)?,
+            })
+        })
+        .collect()
+}
