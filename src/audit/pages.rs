@@ -389,6 +389,10 @@ mod tests {
                 "send_message",
                 "update_message",
                 "download_attachment",
+                "read_appointments",
+                "change_appointment",
+                "read_renewals",
+                "change_renewal",
             ]
         );
     }
