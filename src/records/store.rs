@@ -5,7 +5,7 @@
 //! no function here reads a chart without one.
 
 use serde::de::DeserializeOwned;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::model::{
     Allergy, CarePlan, Condition, Demographics, DiagnosticReport, Encounter, Goal, ImagingStudy,
@@ -24,6 +24,29 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
 
 fn parse<T: DeserializeOwned>(s: &str) -> Result<T, sqlx::Error> {
     serde_json::from_str(s).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// A row's stored item: the JSON of one domain value (every read below selects `item`).
+#[derive(sqlx::FromRow)]
+struct StoredItem {
+    item: String,
+}
+
+impl StoredItem {
+    fn parse<T: DeserializeOwned>(&self) -> Result<T, sqlx::Error> {
+        parse(&self.item)
+    }
+}
+
+/// The opaque id of a stored patient.
+#[derive(sqlx::FromRow)]
+struct StoredId {
+    id: String,
+}
+
+/// Decodes every row's item, in the rows' order.
+fn parse_all<T: DeserializeOwned>(rows: &[StoredItem]) -> Result<Vec<T>, sqlx::Error> {
+    rows.iter().map(StoredItem::parse).collect()
 }
 
 fn new_id() -> String {
@@ -51,14 +74,13 @@ async fn save_record_in(
     record: &PatientRecord,
 ) -> Result<String, sqlx::Error> {
     let p = &record.patient;
-    let existing = sqlx::query("SELECT id FROM patients WHERE fhir_id = $1")
+    let existing = sqlx::query_as::<_, StoredId>("SELECT id FROM patients WHERE fhir_id = $1")
         .bind(&p.fhir_id)
         .fetch_optional(&mut **tx)
         .await?;
     let deceased = p.deceased.as_ref().map(json).transpose()?;
     let id = match existing {
-        Some(row) => {
-            let id: String = row.try_get(0)?;
+        Some(StoredId { id }) => {
             sqlx::query(
                 "UPDATE patients SET mrn = $1, given_name = $2, family_name = $3, given_lower = $4, family_lower = $5, \
                  birth_date = $6, sex = $7, deceased = $8, address = $9, phone = $10, item = $11, \
@@ -346,12 +368,14 @@ async fn table_items<T: DeserializeOwned>(
 }
 
 pub async fn demographics(pool: &Pool, chart: &ChartAccess) -> Result<Demographics, sqlx::Error> {
-    let row = sqlx::query("SELECT item FROM patient_demographics WHERE patient_id = $1")
-        .bind(chart.patient_id())
-        .fetch_optional(pool)
-        .await?;
+    let row = sqlx::query_as::<_, StoredItem>(
+        "SELECT item FROM patient_demographics WHERE patient_id = $1",
+    )
+    .bind(chart.patient_id())
+    .fetch_optional(pool)
+    .await?;
     match row {
-        Some(r) => parse(&r.try_get::<String, _>(0)?),
+        Some(r) => r.parse(),
         None => Ok(Demographics::default()),
     }
 }
@@ -390,12 +414,14 @@ pub async fn encounter(
     chart: &ChartAccess,
     fhir_id: &str,
 ) -> Result<Option<Encounter>, sqlx::Error> {
-    let row = sqlx::query("SELECT item FROM encounters WHERE patient_id = $1 AND fhir_id = $2")
-        .bind(chart.patient_id())
-        .bind(fhir_id)
-        .fetch_optional(pool)
-        .await?;
-    row.map(|r| parse(&r.try_get::<String, _>(0)?)).transpose()
+    let row = sqlx::query_as::<_, StoredItem>(
+        "SELECT item FROM encounters WHERE patient_id = $1 AND fhir_id = $2",
+    )
+    .bind(chart.patient_id())
+    .bind(fhir_id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| r.parse()).transpose()
 }
 
 /// The observations of one encounter, oldest first.
@@ -404,16 +430,14 @@ pub async fn encounter_observations(
     chart: &ChartAccess,
     fhir_id: &str,
 ) -> Result<Vec<Observation>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, StoredItem>(
         "SELECT item FROM observations WHERE patient_id = $1 AND encounter_fhir_id = $2 ORDER BY effective_at",
     )
     .bind(chart.patient_id())
     .bind(fhir_id)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| parse(&r.try_get::<String, _>(0)?))
-        .collect()
+    parse_all(&rows)
 }
 
 /// Every observation of the chart, oldest first (reports list theirs by id).
@@ -429,18 +453,19 @@ async fn items<T: DeserializeOwned>(
     sql: &str,
     patient_id: &str,
 ) -> Result<Vec<T>, sqlx::Error> {
-    let rows = sqlx::query(sql).bind(patient_id).fetch_all(pool).await?;
-    rows.iter()
-        .map(|r| parse::<T>(&r.try_get::<String, _>(0)?))
-        .collect()
+    let rows = sqlx::query_as::<_, StoredItem>(sql)
+        .bind(patient_id)
+        .fetch_all(pool)
+        .await?;
+    parse_all(&rows)
 }
 
 pub async fn patient(pool: &Pool, chart: &ChartAccess) -> Result<Patient, sqlx::Error> {
-    let row = sqlx::query("SELECT item FROM patients WHERE id = $1")
+    sqlx::query_as::<_, StoredItem>("SELECT item FROM patients WHERE id = $1")
         .bind(chart.patient_id())
         .fetch_one(pool)
-        .await?;
-    parse(&row.try_get::<String, _>(0)?)
+        .await?
+        .parse()
 }
 
 pub async fn encounters(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Encounter>, sqlx::Error> {
@@ -497,16 +522,14 @@ pub async fn observations(
     chart: &ChartAccess,
     category: &str,
 ) -> Result<Vec<Observation>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, StoredItem>(
         "SELECT item FROM observations WHERE patient_id = $1 AND category = $2 ORDER BY effective_at DESC",
     )
     .bind(chart.patient_id())
     .bind(category)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| parse(&r.try_get::<String, _>(0)?))
-        .collect()
+    parse_all(&rows)
 }
 
 /// Every result of one LOINC code, oldest first (for a trend).
@@ -515,16 +538,14 @@ pub async fn observation_history(
     chart: &ChartAccess,
     loinc: &str,
 ) -> Result<Vec<Observation>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, StoredItem>(
         "SELECT item FROM observations WHERE patient_id = $1 AND loinc = $2 ORDER BY effective_at",
     )
     .bind(chart.patient_id())
     .bind(loinc)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| parse(&r.try_get::<String, _>(0)?))
-        .collect()
+    parse_all(&rows)
 }
 
 /// The whole record, for export: one query per kind, never one per row.
