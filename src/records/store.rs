@@ -580,3 +580,184 @@ async fn observations_all(
     )
     .await
 }
+
+/// One part of a page's read: a kind of item in the order its page lists it. A closed set, so
+/// the SQL of [`read_parts`] is built from constants only; values are bound.
+#[derive(Clone, Copy)]
+enum Part<'a> {
+    Patient,
+    Conditions,
+    Medications,
+    Allergies,
+    /// One category, newest first.
+    Observations(&'a str),
+    /// One LOINC code, oldest first.
+    History(&'a str),
+}
+
+impl<'a> Part<'a> {
+    /// `(table, order)`; no order for the one patient row.
+    fn shape(self) -> (&'static str, &'static str) {
+        match self {
+            Part::Patient => ("patients", ""),
+            Part::Conditions => ("conditions", "onset DESC"),
+            Part::Medications => ("medications", "authored_on DESC"),
+            Part::Allergies => ("allergies", "display"),
+            Part::Observations(_) => ("observations", "effective_at DESC"),
+            Part::History(_) => ("observations", "effective_at"),
+        }
+    }
+
+    /// The column and value a part filters on beyond the patient.
+    fn filter(self) -> Option<(&'static str, &'a str)> {
+        match self {
+            Part::Observations(category) => Some(("category", category)),
+            Part::History(loinc) => Some(("loinc", loinc)),
+            _ => None,
+        }
+    }
+}
+
+/// A row of [`read_parts`]: which part, and its items as one comma-separated list of JSON
+/// objects (`None` when the part has no rows).
+#[derive(sqlx::FromRow)]
+struct PartItems {
+    part: i64,
+    items: Option<String>,
+}
+
+/// The items of one part, as read by [`read_parts`].
+struct Items(Option<String>);
+
+impl Items {
+    fn parse<T: DeserializeOwned>(&self) -> Result<Vec<T>, sqlx::Error> {
+        match &self.0 {
+            None => Ok(Vec::new()),
+            Some(list) => {
+                let mut array = String::with_capacity(list.len() + 2);
+                array.push('[');
+                array.push_str(list);
+                array.push(']');
+                parse(&array)
+            }
+        }
+    }
+
+    /// The one patient row the patient part must have (as [`patient`]'s `fetch_one`).
+    fn the_patient(&self) -> Result<Patient, sqlx::Error> {
+        self.parse::<Patient>()?
+            .into_iter()
+            .next()
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+}
+
+/// Reads several parts of one chart in one statement, one row per part: one round trip and
+/// one consistent snapshot instead of a query per part, and a handful of rows instead of one
+/// per item (sqlx's SQLite driver hands every row across threads, which the profile showed
+/// to dominate a chart page). Each part's items are joined in the part's own order
+/// (`string_agg(item, ',' ORDER BY ...)`, PostgreSQL and SQLite 3.44+ alike), so each engine
+/// orders as it does for the single-part queries above. Returns the items of each part, in the
+/// order of `parts`.
+async fn read_parts(
+    pool: &Pool,
+    chart: &ChartAccess,
+    parts: &[Part<'_>],
+) -> Result<Vec<Items>, sqlx::Error> {
+    let mut sql = String::new();
+    let mut binds: Vec<&str> = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        let (table, order) = part.shape();
+        binds.push(chart.patient_id());
+        let id_column = if table == "patients" {
+            "id"
+        } else {
+            "patient_id"
+        };
+        let order = if order.is_empty() { "id" } else { order };
+        sql.push_str(&format!(
+            "SELECT CAST({i} AS BIGINT) AS part, string_agg(item, ',' ORDER BY {order}) AS items \
+             FROM {table} WHERE {id_column} = ${}",
+            binds.len()
+        ));
+        if let Some((column, value)) = part.filter() {
+            binds.push(value);
+            sql.push_str(&format!(" AND {column} = ${}", binds.len()));
+        }
+    }
+    let mut query = sqlx::query_as::<_, PartItems>(&sql);
+    for b in binds {
+        query = query.bind(b);
+    }
+    let mut out: Vec<Items> = parts.iter().map(|_| Items(None)).collect();
+    for row in query.fetch_all(pool).await? {
+        let slot = usize::try_from(row.part)
+            .ok()
+            .and_then(|p| out.get_mut(p))
+            .ok_or_else(|| sqlx::Error::Protocol(format!("unexpected part {}", row.part)))?;
+        *slot = Items(row.items);
+    }
+    Ok(out)
+}
+
+/// What the chart summary shows, read at once.
+pub struct Summary {
+    pub patient: Patient,
+    pub conditions: Vec<Condition>,
+    pub medications: Vec<Medication>,
+    pub allergies: Vec<Allergy>,
+    /// Newest first.
+    pub vitals: Vec<Observation>,
+    /// Newest first.
+    pub labs: Vec<Observation>,
+}
+
+/// The summary's six kinds in one statement: the same rows, in the same orders, as
+/// [`patient`], [`conditions`], [`medications`], [`allergies`] and [`observations`] of
+/// "vital-signs" and "laboratory".
+pub async fn summary(pool: &Pool, chart: &ChartAccess) -> Result<Summary, sqlx::Error> {
+    let parts = read_parts(
+        pool,
+        chart,
+        &[
+            Part::Patient,
+            Part::Conditions,
+            Part::Medications,
+            Part::Allergies,
+            Part::Observations("vital-signs"),
+            Part::Observations("laboratory"),
+        ],
+    )
+    .await?;
+    Ok(Summary {
+        patient: parts[0].the_patient()?,
+        conditions: parts[1].parse()?,
+        medications: parts[2].parse()?,
+        allergies: parts[3].parse()?,
+        vitals: parts[4].parse()?,
+        labs: parts[5].parse()?,
+    })
+}
+
+/// [`patient`] and [`observations`] of one category, in one statement.
+pub async fn patient_and_observations(
+    pool: &Pool,
+    chart: &ChartAccess,
+    category: &str,
+) -> Result<(Patient, Vec<Observation>), sqlx::Error> {
+    let parts = read_parts(pool, chart, &[Part::Patient, Part::Observations(category)]).await?;
+    Ok((parts[0].the_patient()?, parts[1].parse()?))
+}
+
+/// [`patient`] and [`observation_history`] of one LOINC code, in one statement.
+pub async fn patient_and_history(
+    pool: &Pool,
+    chart: &ChartAccess,
+    loinc: &str,
+) -> Result<(Patient, Vec<Observation>), sqlx::Error> {
+    let parts = read_parts(pool, chart, &[Part::Patient, Part::History(loinc)]).await?;
+    Ok((parts[0].the_patient()?, parts[1].parse()?))
+}

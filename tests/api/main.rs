@@ -2,8 +2,10 @@
 
 mod audit;
 mod config;
+mod crash;
 mod external_id;
 mod faults;
+mod group_commit;
 mod headers;
 mod linking;
 mod messages;
