@@ -45,12 +45,19 @@ python3 - "$RUN/sqlite/portal.sqlite" "$base" "${PORTAL_COOKIE[sqlite]}" "$SESSI
 import base64, hashlib, http.client, os, secrets, sqlite3, ssl, string, sys, time, urllib.parse
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 db_path, base, cookie, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-name, _, _ = cookie.partition("=")
+# signin.py prints every portal cookie ("a=1; b=2"): the session cookie is the one wanted.
+name, _, value = next(c for c in cookie.split("; ") if c.startswith("__Host-portal-session="))\
+    .partition("=")
 db = sqlite3.connect(db_path, timeout=10)
 # The portal's cookie key (db::secret "session_cookie_key"): hex of 64 bytes, the last 32 of
 # which are the AES-256-GCM key of actix-session's private cookies.
 master = bytes.fromhex(db.execute("SELECT value FROM portal_secrets WHERE name = 'session_cookie_key'").fetchone()[0])
 aead = AESGCM(master[32:64])
+# Self-check: the signed-in cookie must decrypt to a session key whose hash is a stored row.
+raw = base64.b64decode(urllib.parse.unquote(value))
+own_key = aead.decrypt(raw[:12], raw[12:], name.encode()).decode()
+print(f"  signed-in session key: {len(own_key)} chars; row found: "
+      f"{db.execute('SELECT COUNT(*) FROM sessions WHERE id_hash = ?', (hashlib.sha256(own_key.encode()).hexdigest(),)).fetchone()[0]}", file=sys.stderr)
 # The signed-in session's state and expiry, copied under fresh keys.
 state, expires_at = db.execute("SELECT state, expires_at FROM sessions WHERE state LIKE '%\"user\"%' ORDER BY expires_at DESC LIMIT 1").fetchone()
 alphabet = string.ascii_letters + string.digits

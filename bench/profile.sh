@@ -29,6 +29,7 @@ make_record
 case $MODE in
   perf)
     command -v perf >/dev/null || die "perf is missing (apt-get install linux-perf)"
+    command -v wrk >/dev/null || die "wrk is missing (apt-get install wrk)"
     start_portal sqlite
     url=https://localhost:${PORTAL_PORT[sqlite]}$PAGE
     wrk -t"$THREADS" -c"$CONNS" -d2s -H "Cookie: ${PORTAL_COOKIE[sqlite]}" "$url" >/dev/null
