@@ -10,21 +10,8 @@
 
 use sqlx::{Connection, Row};
 
+use crate::audit::entry;
 use crate::support::*;
-
-fn entry(request_id: &str, detail: &str) -> patient_portal::audit::Entry {
-    let meta = patient_portal::audit::RequestMeta {
-        request_id: Some(request_id.to_string()),
-        client_ip: None,
-    };
-    let mut e = meta.entry(
-        patient_portal::audit::Actor::anonymous(),
-        patient_portal::audit::Action::ViewRecord,
-        patient_portal::audit::Outcome::Success,
-    );
-    e.detail = Some(detail.to_string());
-    e
-}
 
 /// A second connection to the app's database, as another process would open it.
 async fn other_connection(app: &TestApp) -> sqlx::AnyConnection {
