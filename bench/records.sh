@@ -20,23 +20,21 @@
 #      ROUNDS (3) THREADS (2) CONNS (32) DURATION (10s) WARMUP (2s)
 #      PEERS         the peers' sources (default ../shared/peers); built once into OUT/peers
 #      OUT           where builds, logs and raw wrk output go (default target/bench)
+#      PROFILE       the cargo profile built (default release); BIN a portal binary to use as
+#                    it is, without building (shared setup: bench/lib.sh)
 # Needs: wrk (installed with apt-get when missing and run as root), curl, python3, node and npm
 # (node-b2c), psql (PostgreSQL). The load generator shares the machine with the servers: compare
 # numbers only within one run, on an otherwise quiet machine.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PEERS_SRC=${PEERS:-$ROOT/../shared/peers}
 ROUNDS=${ROUNDS:-3} THREADS=${THREADS:-2} CONNS=${CONNS:-32} DURATION=${DURATION:-10s} WARMUP=${WARMUP:-2s}
 ENGINES=${ENGINES:-sqlite postgres}
 PG_ADMIN=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 OUT=${OUT:-$ROOT/target/bench}
 RUN=$OUT/run.$$
 mkdir -p "$RUN"
-MRN=MRN-000001 BIRTH_DATE=1968-04-12 LOINC=4548-4
-DEMO_EMAIL=patient@example.com DEMO_PASSWORD=Patient-Demo-2024 DEMO_PHONE=+12025550101
-
-say() { echo "== $*" >&2; }
-die() { echo "bench: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 if ! command -v wrk >/dev/null; then
   [[ $(id -u) == 0 ]] || die "wrk is missing (apt-get install wrk)"
@@ -46,19 +44,7 @@ fi
 for tool in curl python3 node npm; do command -v "$tool" >/dev/null || die "$tool is missing"; done
 [[ " $ENGINES " == *" postgres "* ]] && { command -v psql >/dev/null || die "psql is missing"; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-PIDS=() PG_DB=""
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [[ -n $PG_DB ]]; then psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-
-say "release build of the portal"
-(cd "$ROOT" && nice -n 5 cargo build --release --quiet)
-BIN=$ROOT/target/release/patient-portal
+build_portal
 
 # A private copy of the peers, so that shared/ stays untouched; built once and kept.
 PEERS_DIR=$OUT/peers
@@ -73,15 +59,7 @@ if [[ ! -d $PEERS_DIR/node-b2c/node_modules ]]; then
   nice -n 5 "$PEERS_DIR/node-b2c/setup.sh" >"$OUT/node-b2c-setup.log" 2>&1 || die "node-b2c setup failed: $OUT/node-b2c-setup.log"
 fi
 (cd "$PEERS_DIR/node-b2c" && node db/seed.js >/dev/null)   # empties its audit_events
-python3 "$PEERS_SRC/portal/peer_shape_bundle.py" "$RUN/record.json" >/dev/null
-
-wait_up() {  # url [expected status]: polls until it answers
-  for _ in $(seq 1 300); do
-    [[ $(curl -sk -o /dev/null -w '%{http_code}' "$1" 2>/dev/null || true) == "${2:-200}" ]] && return 0
-    sleep 0.1
-  done
-  die "no answer from $1"
-}
+make_record
 
 say "starting the peers"
 CEIL_PORT=$(free_port) NODE_PORT=$(free_port)
@@ -91,39 +69,6 @@ wait_up "https://localhost:$CEIL_PORT/hello"
 wait_up "https://localhost:$NODE_PORT/"
 NODE_COOKIE=$(curl -sk -D - -o /dev/null "https://localhost:$NODE_PORT/_bench/login" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | tr -d '\r')
 [[ -n $NODE_COOKIE ]] || die "no session cookie from node-b2c's /_bench/login"
-
-declare -A PORTAL_PID PORTAL_PORT PORTAL_COOKIE PORTAL_DB READY_MS
-portal_env() {  # engine: the portal's whole environment; nothing of the caller's shell leaks in
-  echo "PATH=$PATH" "HOME=${HOME:-/root}" "PORTAL_DATA_DIR=$RUN/$1" "DATABASE_URL=${PORTAL_DB[$1]}" \
-    "PORTAL_LISTEN=127.0.0.1:${PORTAL_PORT[$1]}" "PORTAL_PUBLIC_URL=https://localhost:${PORTAL_PORT[$1]}" \
-    "PORTAL_DEV_B2C_LISTEN=127.0.0.1:$2" "RUST_LOG=warn"
-}
-
-start_portal() {  # engine
-  local e=$1 dir=$RUN/$1 eport code t0 t1
-  mkdir -p "$dir"
-  PORTAL_PORT[$e]=$(free_port); eport=$(free_port)
-  if [[ $e == sqlite ]]; then
-    PORTAL_DB[$e]="sqlite://$dir/portal.sqlite?mode=rwc"
-  else
-    PG_DB=bench_$$
-    psql -q "$PG_ADMIN" -c "CREATE DATABASE $PG_DB" >/dev/null
-    PORTAL_DB[$e]=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$PG_ADMIN" "$PG_DB")
-  fi
-  # The record first: with patients present the demo seed stays out, and the demo patient's
-  # account is free to be linked to this record.
-  (cd "$dir" && env -i $(portal_env "$e" "$eport") "$BIN" import "$RUN/record.json" >"$dir/import.log" 2>&1) \
-    || die "import failed: $dir/import.log"
-  code=$(cd "$dir" && env -i $(portal_env "$e" "$eport") "$BIN" activation issue --mrn "$MRN" 2>"$dir/activation.log") \
-    || die "activation issue failed: $dir/activation.log"
-  t0=$(date +%s%N)
-  (cd "$dir" && exec env -i $(portal_env "$e" "$eport") "$BIN" serve >"$dir/portal.log" 2>&1) & PORTAL_PID[$e]=$!
-  PIDS+=("${PORTAL_PID[$e]}")
-  wait_up "https://localhost:${PORTAL_PORT[$e]}/readyz"
-  t1=$(date +%s%N); READY_MS[$e]=$(( (t1 - t0) / 1000000 ))
-  PORTAL_COOKIE[$e]=$(python3 "$ROOT/bench/signin.py" "https://localhost:${PORTAL_PORT[$e]}" "https://localhost:$eport" \
-    "$DEMO_EMAIL" "$DEMO_PASSWORD" "$DEMO_PHONE" "$code" "$BIRTH_DATE") || die "sign-in failed ($e)"
-}
 
 audit_rows() {  # engine
   if [[ $1 == sqlite ]]; then

@@ -515,3 +515,55 @@ async fn a_renewal_is_decided_once_on_postgres() {
         .iter()
         .all(|e| e["resource"]["resourceType"] != "Appointment"));
 }
+
+#[tokio::test]
+async fn chart_pages_read_in_one_statement_on_postgres() {
+    // The summary, labs and lab-history pages read their parts with one `string_agg` statement:
+    // the same pages on PostgreSQL as on SQLite.
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let app = spawn_app_with(Options {
+        database_url: Some(url),
+        ..Default::default()
+    })
+    .await;
+    let record = &patient_portal::demo::demo_patients(1, 5, today())[0];
+    let id = app.seed(record).await;
+    app.link(&id, &PATIENT_A).await;
+    let b = app.browser();
+    app.sign_in_as(&b, &PATIENT_A).await;
+    let loinc = record
+        .observations
+        .iter()
+        .find_map(|o| o.loinc().filter(|_| o.category.fhir_code() == "laboratory"))
+        .expect("the demo record has a lab result")
+        .to_string();
+    for page in [
+        "/records",
+        "/records/labs",
+        &format!("/records/labs/{loinc}"),
+    ] {
+        let resp = b.client.get(app.url(page)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{page}");
+        let body = resp.text().await.unwrap();
+        assert!(
+            body.contains(&record.patient.family),
+            "{page} names the patient"
+        );
+    }
+    let summary = b
+        .client
+        .get(app.url("/records"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let current = record.conditions.iter().filter(|c| c.is_active()).count();
+    assert!(
+        summary.contains(&format!("({current})")),
+        "the summary counts {current} current conditions"
+    );
+}

@@ -188,7 +188,30 @@ pub async fn render_chart_page(
     base: &str,
 ) -> Result<HttpResponse, AppError> {
     let pool = &state.pool;
-    let patient = store::patient(pool, chart).await?;
+    // The pages that show most read everything in one statement (the patient included); the
+    // others read the patient, then what they show.
+    let mut summary = None;
+    let mut observations = None;
+    let patient = match &page {
+        ChartPage::Summary => {
+            let s = store::summary(pool, chart).await?;
+            let patient = s.patient.clone();
+            summary = Some(s);
+            patient
+        }
+        ChartPage::Labs => {
+            let (patient, labs) =
+                store::patient_and_observations(pool, chart, "laboratory").await?;
+            observations = Some(labs);
+            patient
+        }
+        ChartPage::Lab(loinc) if views::is_code(loinc) => {
+            let (patient, history) = store::patient_and_history(pool, chart, loinc).await?;
+            observations = Some(history);
+            patient
+        }
+        _ => store::patient(pool, chart).await?,
+    };
     let today = Utc::now().date_naive();
     ctx.insert(
         "patient_heading",
@@ -202,11 +225,14 @@ pub async fn render_chart_page(
     let mut parent = None;
     let template = match &page {
         ChartPage::Summary => {
-            let conditions = store::conditions(pool, chart).await?;
-            let medications = store::medications(pool, chart).await?;
-            let allergies = store::allergies(pool, chart).await?;
-            let vitals = store::observations(pool, chart, "vital-signs").await?;
-            let labs = store::observations(pool, chart, "laboratory").await?;
+            let store::Summary {
+                conditions,
+                medications,
+                allergies,
+                vitals,
+                labs,
+                ..
+            } = summary.take().ok_or(AppError::NotFound)?;
             ctx.insert("conditions", &views::split_conditions(&conditions).0);
             ctx.insert("medications", &views::split_medications(&medications).0);
             ctx.insert("allergies", &views::allergies_view(&patient, allergies));
@@ -255,7 +281,7 @@ pub async fn render_chart_page(
             "records_section.html"
         }
         ChartPage::Labs => {
-            let labs = store::observations(pool, chart, "laboratory").await?;
+            let labs = observations.take().ok_or(AppError::NotFound)?;
             ctx.insert("results", &views::latest_results(&labs));
             ctx.insert("result_count", &labs.len());
             "records_section.html"
@@ -343,7 +369,7 @@ pub async fn render_chart_page(
             "records_care.html"
         }
         ChartPage::Lab(loinc) => {
-            let history = store::observation_history(pool, chart, loinc).await?;
+            let history = observations.take().ok_or(AppError::NotFound)?;
             let lab = views::lab_history(loinc, &history).ok_or(AppError::NotFound)?;
             parent = Some(if lab.is_vital {
                 ChartPage::Vitals
@@ -356,7 +382,7 @@ pub async fn render_chart_page(
         }
     };
     ctx.insert("nav", &nav(base, &page, parent.as_ref()));
-    Ok(templates::page(StatusCode::OK, template, &ctx))
+    Ok(templates::page_owned(StatusCode::OK, template, ctx))
 }
 
 /// `GET /records`: the summary of the signed-in patient's own chart.

@@ -5,7 +5,7 @@
 //! no function here reads a chart without one.
 
 use serde::de::DeserializeOwned;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::model::{
     Allergy, CarePlan, Condition, Demographics, DiagnosticReport, Encounter, Goal, ImagingStudy,
@@ -24,6 +24,29 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
 
 fn parse<T: DeserializeOwned>(s: &str) -> Result<T, sqlx::Error> {
     serde_json::from_str(s).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// A row's stored item: the JSON of one domain value (every read below selects `item`).
+#[derive(sqlx::FromRow)]
+struct StoredItem {
+    item: String,
+}
+
+impl StoredItem {
+    fn parse<T: DeserializeOwned>(&self) -> Result<T, sqlx::Error> {
+        parse(&self.item)
+    }
+}
+
+/// The opaque id of a stored patient.
+#[derive(sqlx::FromRow)]
+struct StoredId {
+    id: String,
+}
+
+/// Decodes every row's item, in the rows' order.
+fn parse_all<T: DeserializeOwned>(rows: &[StoredItem]) -> Result<Vec<T>, sqlx::Error> {
+    rows.iter().map(StoredItem::parse).collect()
 }
 
 fn new_id() -> String {
@@ -51,14 +74,13 @@ async fn save_record_in(
     record: &PatientRecord,
 ) -> Result<String, sqlx::Error> {
     let p = &record.patient;
-    let existing = sqlx::query("SELECT id FROM patients WHERE fhir_id = $1")
+    let existing = sqlx::query_as::<_, StoredId>("SELECT id FROM patients WHERE fhir_id = $1")
         .bind(&p.fhir_id)
         .fetch_optional(&mut **tx)
         .await?;
     let deceased = p.deceased.as_ref().map(json).transpose()?;
     let id = match existing {
-        Some(row) => {
-            let id: String = row.try_get(0)?;
+        Some(StoredId { id }) => {
             sqlx::query(
                 "UPDATE patients SET mrn = $1, given_name = $2, family_name = $3, given_lower = $4, family_lower = $5, \
                  birth_date = $6, sex = $7, deceased = $8, address = $9, phone = $10, item = $11, \
@@ -346,12 +368,14 @@ async fn table_items<T: DeserializeOwned>(
 }
 
 pub async fn demographics(pool: &Pool, chart: &ChartAccess) -> Result<Demographics, sqlx::Error> {
-    let row = sqlx::query("SELECT item FROM patient_demographics WHERE patient_id = $1")
-        .bind(chart.patient_id())
-        .fetch_optional(pool)
-        .await?;
+    let row = sqlx::query_as::<_, StoredItem>(
+        "SELECT item FROM patient_demographics WHERE patient_id = $1",
+    )
+    .bind(chart.patient_id())
+    .fetch_optional(pool)
+    .await?;
     match row {
-        Some(r) => parse(&r.try_get::<String, _>(0)?),
+        Some(r) => r.parse(),
         None => Ok(Demographics::default()),
     }
 }
@@ -390,12 +414,14 @@ pub async fn encounter(
     chart: &ChartAccess,
     fhir_id: &str,
 ) -> Result<Option<Encounter>, sqlx::Error> {
-    let row = sqlx::query("SELECT item FROM encounters WHERE patient_id = $1 AND fhir_id = $2")
-        .bind(chart.patient_id())
-        .bind(fhir_id)
-        .fetch_optional(pool)
-        .await?;
-    row.map(|r| parse(&r.try_get::<String, _>(0)?)).transpose()
+    let row = sqlx::query_as::<_, StoredItem>(
+        "SELECT item FROM encounters WHERE patient_id = $1 AND fhir_id = $2",
+    )
+    .bind(chart.patient_id())
+    .bind(fhir_id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| r.parse()).transpose()
 }
 
 /// The observations of one encounter, oldest first.
@@ -404,16 +430,14 @@ pub async fn encounter_observations(
     chart: &ChartAccess,
     fhir_id: &str,
 ) -> Result<Vec<Observation>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, StoredItem>(
         "SELECT item FROM observations WHERE patient_id = $1 AND encounter_fhir_id = $2 ORDER BY effective_at",
     )
     .bind(chart.patient_id())
     .bind(fhir_id)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| parse(&r.try_get::<String, _>(0)?))
-        .collect()
+    parse_all(&rows)
 }
 
 /// Every observation of the chart, oldest first (reports list theirs by id).
@@ -429,18 +453,19 @@ async fn items<T: DeserializeOwned>(
     sql: &str,
     patient_id: &str,
 ) -> Result<Vec<T>, sqlx::Error> {
-    let rows = sqlx::query(sql).bind(patient_id).fetch_all(pool).await?;
-    rows.iter()
-        .map(|r| parse::<T>(&r.try_get::<String, _>(0)?))
-        .collect()
+    let rows = sqlx::query_as::<_, StoredItem>(sql)
+        .bind(patient_id)
+        .fetch_all(pool)
+        .await?;
+    parse_all(&rows)
 }
 
 pub async fn patient(pool: &Pool, chart: &ChartAccess) -> Result<Patient, sqlx::Error> {
-    let row = sqlx::query("SELECT item FROM patients WHERE id = $1")
+    sqlx::query_as::<_, StoredItem>("SELECT item FROM patients WHERE id = $1")
         .bind(chart.patient_id())
         .fetch_one(pool)
-        .await?;
-    parse(&row.try_get::<String, _>(0)?)
+        .await?
+        .parse()
 }
 
 pub async fn encounters(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Encounter>, sqlx::Error> {
@@ -497,16 +522,14 @@ pub async fn observations(
     chart: &ChartAccess,
     category: &str,
 ) -> Result<Vec<Observation>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, StoredItem>(
         "SELECT item FROM observations WHERE patient_id = $1 AND category = $2 ORDER BY effective_at DESC",
     )
     .bind(chart.patient_id())
     .bind(category)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| parse(&r.try_get::<String, _>(0)?))
-        .collect()
+    parse_all(&rows)
 }
 
 /// Every result of one LOINC code, oldest first (for a trend).
@@ -515,16 +538,14 @@ pub async fn observation_history(
     chart: &ChartAccess,
     loinc: &str,
 ) -> Result<Vec<Observation>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, StoredItem>(
         "SELECT item FROM observations WHERE patient_id = $1 AND loinc = $2 ORDER BY effective_at",
     )
     .bind(chart.patient_id())
     .bind(loinc)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| parse(&r.try_get::<String, _>(0)?))
-        .collect()
+    parse_all(&rows)
 }
 
 /// The whole record, for export: one query per kind, never one per row.
@@ -558,4 +579,185 @@ async fn observations_all(
         chart.patient_id(),
     )
     .await
+}
+
+/// One part of a page's read: a kind of item in the order its page lists it. A closed set, so
+/// the SQL of [`read_parts`] is built from constants only; values are bound.
+#[derive(Clone, Copy)]
+enum Part<'a> {
+    Patient,
+    Conditions,
+    Medications,
+    Allergies,
+    /// One category, newest first.
+    Observations(&'a str),
+    /// One LOINC code, oldest first.
+    History(&'a str),
+}
+
+impl<'a> Part<'a> {
+    /// `(table, order)`; no order for the one patient row.
+    fn shape(self) -> (&'static str, &'static str) {
+        match self {
+            Part::Patient => ("patients", ""),
+            Part::Conditions => ("conditions", "onset DESC"),
+            Part::Medications => ("medications", "authored_on DESC"),
+            Part::Allergies => ("allergies", "display"),
+            Part::Observations(_) => ("observations", "effective_at DESC"),
+            Part::History(_) => ("observations", "effective_at"),
+        }
+    }
+
+    /// The column and value a part filters on beyond the patient.
+    fn filter(self) -> Option<(&'static str, &'a str)> {
+        match self {
+            Part::Observations(category) => Some(("category", category)),
+            Part::History(loinc) => Some(("loinc", loinc)),
+            _ => None,
+        }
+    }
+}
+
+/// A row of [`read_parts`]: which part, and its items as one comma-separated list of JSON
+/// objects (`None` when the part has no rows).
+#[derive(sqlx::FromRow)]
+struct PartItems {
+    part: i64,
+    items: Option<String>,
+}
+
+/// The items of one part, as read by [`read_parts`].
+struct Items(Option<String>);
+
+impl Items {
+    fn parse<T: DeserializeOwned>(&self) -> Result<Vec<T>, sqlx::Error> {
+        match &self.0 {
+            None => Ok(Vec::new()),
+            Some(list) => {
+                let mut array = String::with_capacity(list.len() + 2);
+                array.push('[');
+                array.push_str(list);
+                array.push(']');
+                parse(&array)
+            }
+        }
+    }
+
+    /// The one patient row the patient part must have (as [`patient`]'s `fetch_one`).
+    fn the_patient(&self) -> Result<Patient, sqlx::Error> {
+        self.parse::<Patient>()?
+            .into_iter()
+            .next()
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+}
+
+/// Reads several parts of one chart in one statement, one row per part: one round trip and
+/// one consistent snapshot instead of a query per part, and a handful of rows instead of one
+/// per item (sqlx's SQLite driver hands every row across threads, which the profile showed
+/// to dominate a chart page). Each part's items are joined in the part's own order
+/// (`string_agg(item, ',' ORDER BY ...)`, PostgreSQL and SQLite 3.44+ alike), so each engine
+/// orders as it does for the single-part queries above. Returns the items of each part, in the
+/// order of `parts`.
+async fn read_parts(
+    pool: &Pool,
+    chart: &ChartAccess,
+    parts: &[Part<'_>],
+) -> Result<Vec<Items>, sqlx::Error> {
+    let mut sql = String::new();
+    let mut binds: Vec<&str> = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(" UNION ALL ");
+        }
+        let (table, order) = part.shape();
+        binds.push(chart.patient_id());
+        let id_column = if table == "patients" {
+            "id"
+        } else {
+            "patient_id"
+        };
+        let order = if order.is_empty() { "id" } else { order };
+        sql.push_str(&format!(
+            "SELECT CAST({i} AS BIGINT) AS part, string_agg(item, ',' ORDER BY {order}) AS items \
+             FROM {table} WHERE {id_column} = ${}",
+            binds.len()
+        ));
+        if let Some((column, value)) = part.filter() {
+            binds.push(value);
+            sql.push_str(&format!(" AND {column} = ${}", binds.len()));
+        }
+    }
+    let mut query = sqlx::query_as::<_, PartItems>(&sql);
+    for b in binds {
+        query = query.bind(b);
+    }
+    let mut out: Vec<Items> = parts.iter().map(|_| Items(None)).collect();
+    for row in query.fetch_all(pool).await? {
+        let slot = usize::try_from(row.part)
+            .ok()
+            .and_then(|p| out.get_mut(p))
+            .ok_or_else(|| sqlx::Error::Protocol(format!("unexpected part {}", row.part)))?;
+        *slot = Items(row.items);
+    }
+    Ok(out)
+}
+
+/// What the chart summary shows, read at once.
+pub struct Summary {
+    pub patient: Patient,
+    pub conditions: Vec<Condition>,
+    pub medications: Vec<Medication>,
+    pub allergies: Vec<Allergy>,
+    /// Newest first.
+    pub vitals: Vec<Observation>,
+    /// Newest first.
+    pub labs: Vec<Observation>,
+}
+
+/// The summary's six kinds in one statement: the same rows, in the same orders, as
+/// [`patient`], [`conditions`], [`medications`], [`allergies`] and [`observations`] of
+/// "vital-signs" and "laboratory".
+pub async fn summary(pool: &Pool, chart: &ChartAccess) -> Result<Summary, sqlx::Error> {
+    let parts = read_parts(
+        pool,
+        chart,
+        &[
+            Part::Patient,
+            Part::Conditions,
+            Part::Medications,
+            Part::Allergies,
+            Part::Observations("vital-signs"),
+            Part::Observations("laboratory"),
+        ],
+    )
+    .await?;
+    Ok(Summary {
+        patient: parts[0].the_patient()?,
+        conditions: parts[1].parse()?,
+        medications: parts[2].parse()?,
+        allergies: parts[3].parse()?,
+        vitals: parts[4].parse()?,
+        labs: parts[5].parse()?,
+    })
+}
+
+/// [`patient`] and [`observations`] of one category, in one statement.
+pub async fn patient_and_observations(
+    pool: &Pool,
+    chart: &ChartAccess,
+    category: &str,
+) -> Result<(Patient, Vec<Observation>), sqlx::Error> {
+    let parts = read_parts(pool, chart, &[Part::Patient, Part::Observations(category)]).await?;
+    Ok((parts[0].the_patient()?, parts[1].parse()?))
+}
+
+/// [`patient`] and [`observation_history`] of one LOINC code, in one statement.
+pub async fn patient_and_history(
+    pool: &Pool,
+    chart: &ChartAccess,
+    loinc: &str,
+) -> Result<(Patient, Vec<Observation>), sqlx::Error> {
+    let parts = read_parts(pool, chart, &[Part::Patient, Part::History(loinc)]).await?;
+    Ok((parts[0].the_patient()?, parts[1].parse()?))
 }

@@ -67,16 +67,22 @@ tokio::task_local! {
 }
 
 pub fn page(status: StatusCode, name: &str, context: &Context) -> HttpResponse {
-    let with_count;
-    let context = match UNREAD_MESSAGES.try_with(|n| *n) {
-        Ok(n) => {
-            let mut ctx = context.clone();
-            ctx.insert("unread_messages", &n);
-            with_count = ctx;
-            &with_count
-        }
-        Err(_) => context,
-    };
+    match UNREAD_MESSAGES.try_with(|n| *n) {
+        Ok(_) => page_owned(status, name, context.clone()),
+        Err(_) => respond(status, name, context),
+    }
+}
+
+/// [`page`] for a caller that is done with its context: the header's count goes into it
+/// without copying the whole page's values (a chart page holds hundreds of rows).
+pub fn page_owned(status: StatusCode, name: &str, mut context: Context) -> HttpResponse {
+    if let Ok(n) = UNREAD_MESSAGES.try_with(|n| *n) {
+        context.insert("unread_messages", &n);
+    }
+    respond(status, name, &context)
+}
+
+fn respond(status: StatusCode, name: &str, context: &Context) -> HttpResponse {
     match render(name, context) {
         Ok(body) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")

@@ -489,7 +489,8 @@ async fn verify_needs_the_key_the_chain_was_written_with() {
 
 // --- Group commit (issue 11 item 2) -------------------------------------------------------
 
-fn entry(request_id: &str, detail: &str) -> patient_portal::audit::Entry {
+/// An anonymous record view with this request id and detail (shared with `group_commit`).
+pub(crate) fn entry(request_id: &str, detail: &str) -> patient_portal::audit::Entry {
     let meta = patient_portal::audit::RequestMeta {
         request_id: Some(request_id.to_string()),
         client_ip: None,
