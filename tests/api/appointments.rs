@@ -43,24 +43,6 @@ pub(crate) async fn world() -> World {
     }
 }
 
-pub(crate) async fn post_form(
-    app: &TestApp,
-    b: &Browser,
-    path: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    b.client
-        .post(app.url(path))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-pub(crate) async fn csrf(app: &TestApp, b: &Browser) -> String {
-    csrf_in(&app.get(b, "/account").await.text().await.unwrap())
-}
-
 pub(crate) async fn text(app: &TestApp, b: &Browser, path: &str) -> (u16, String) {
     let resp = app.get(b, path).await;
     (resp.status().as_u16(), resp.text().await.unwrap())
@@ -71,7 +53,7 @@ const REASON: &str = "Recurring migraines since my new blood pressure tablets";
 /// The patient asks for an appointment; returns its id.
 async fn patient_requests(w: &World, reason: &str) -> String {
     let token = csrf(&w.app, &w.patient).await;
-    let resp = post_form(
+    let resp = post(
         &w.app,
         &w.patient,
         "/appointments",
@@ -109,7 +91,7 @@ fn london(hours: i64) -> (i64, String, String) {
 async fn book(w: &World, who: &Browser, id: &str, hours: i64, minutes: &str) -> reqwest::Response {
     let (_, date, time) = london(hours);
     let token = csrf(&w.app, who).await;
-    post_form(
+    post(
         &w.app,
         who,
         &format!("/staff/appointments/{id}"),
@@ -325,7 +307,7 @@ async fn a_booking_can_be_cancelled_online_only_outside_the_notice() {
 
     // Inside the 24-hour notice: refused, the page says to call, nothing changes.
     let token = csrf(&w.app, &w.patient).await;
-    let resp = post_form(
+    let resp = post(
         &w.app,
         &w.patient,
         &format!("/appointments/{near}/cancel"),
@@ -360,7 +342,7 @@ async fn a_booking_can_be_cancelled_online_only_outside_the_notice() {
         1,
         "only the far one has a reminder"
     );
-    let resp = post_form(
+    let resp = post(
         &w.app,
         &w.patient,
         &format!("/appointments/{far}/cancel"),
@@ -396,7 +378,7 @@ async fn two_decisions_on_one_request_resolve_once_and_a_clinician_is_never_doub
         ("action", "decline"),
         ("reason", "Please see the physiotherapist first"),
     ];
-    let decline = post_form(&w.app, &other, &decline_path, &decline_form);
+    let decline = post(&w.app, &other, &decline_path, &decline_form);
     let (booked, declined) = tokio::join!(book(&w, &w.clinician, &id, 50, "20"), decline);
     let mut statuses = [booked.status().as_u16(), declined.status().as_u16()];
     statuses.sort();
@@ -451,7 +433,7 @@ async fn another_patient_and_a_clinician_outside_the_care_team_reach_no_appointm
     assert!(!body.contains("VCALENDAR"));
     let token = csrf(&w.app, &b).await;
     for action in ["cancel", "accept"] {
-        let resp = post_form(
+        let resp = post(
             &w.app,
             &b,
             &format!("/appointments/{id}/{action}"),
@@ -480,7 +462,7 @@ async fn another_patient_and_a_clinician_outside_the_care_team_reach_no_appointm
     assert_eq!(status, 403);
     assert!(!page.contains(REASON));
     let token = csrf(&w.app, &outsider).await;
-    let resp = post_form(
+    let resp = post(
         &w.app,
         &outsider,
         &format!("/staff/appointments/{id}"),
@@ -532,11 +514,11 @@ async fn every_appointment_form_refuses_a_missing_csrf_token_and_bad_input_gets_
         ),
     ];
     for (who, path, form) in &cases {
-        let resp = post_form(&w.app, who, path, form).await;
+        let resp = post(&w.app, who, path, form).await;
         assert_eq!(resp.status(), 400, "{path} without a token");
         let mut with_wrong = form.clone();
         with_wrong.push(("csrf_token", "not-the-token"));
-        let resp = post_form(&w.app, who, path, &with_wrong).await;
+        let resp = post(&w.app, who, path, &with_wrong).await;
         assert_eq!(resp.status(), 400, "{path} with a wrong token");
     }
     let count: i64 = sqlx::query("SELECT COUNT(*) FROM appointments")
@@ -572,7 +554,7 @@ async fn every_appointment_form_refuses_a_missing_csrf_token_and_bad_input_gets_
         ];
         form.retain(|(n, _)| *n != field);
         form.push((field, value));
-        let resp = post_form(
+        let resp = post(
             &w.app,
             &w.clinician,
             &format!("/staff/appointments/{id}"),
@@ -589,7 +571,7 @@ async fn every_appointment_form_refuses_a_missing_csrf_token_and_bad_input_gets_
     .await;
     assert_eq!(status, 400);
     let ptoken = csrf(&w.app, &w.patient).await;
-    let resp = post_form(
+    let resp = post(
         &w.app,
         &w.patient,
         "/appointments",

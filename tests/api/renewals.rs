@@ -5,7 +5,7 @@
 use patient_portal::notifications::Kind;
 use sqlx::Row;
 
-use crate::appointments::{csrf, post_form, text, world, World};
+use crate::appointments::{text, world, World};
 use crate::support::*;
 
 const NOTE: &str = "Only four tablets left, travelling next week";
@@ -24,7 +24,7 @@ fn active_medication(w: &World) -> (String, String) {
 /// The patient asks for a renewal; returns the request's id.
 async fn patient_asks(w: &World) -> String {
     let token = csrf(&w.app, &w.patient).await;
-    let resp = post_form(
+    let resp = post(
         &w.app,
         &w.patient,
         "/account/pharmacy",
@@ -33,7 +33,7 @@ async fn patient_asks(w: &World) -> String {
     .await;
     assert_eq!(resp.status(), 303);
     let (fhir_id, _) = active_medication(w);
-    let resp = post_form(
+    let resp = post(
         &w.app,
         &w.patient,
         "/records/medications/renewals",
@@ -57,7 +57,7 @@ async fn decide(w: &World, who: &Browser, id: &str, form: &[(&str, &str)]) -> re
     let token = csrf(&w.app, who).await;
     let mut form = form.to_vec();
     form.push(("csrf_token", &token));
-    post_form(&w.app, who, &format!("/staff/renewals/{id}"), &form).await
+    post(&w.app, who, &format!("/staff/renewals/{id}"), &form).await
 }
 
 #[tokio::test]
@@ -74,7 +74,7 @@ async fn a_patient_asks_for_a_renewal_and_the_care_team_approves_it() {
     // A second request while one waits is refused, and stores nothing.
     let token = csrf(&w.app, &w.patient).await;
     let (fhir_id, name) = active_medication(&w);
-    let resp = post_form(
+    let resp = post(
         &w.app,
         &w.patient,
         "/records/medications/renewals",
@@ -243,7 +243,7 @@ async fn nobody_else_reaches_a_renewal_and_every_form_needs_its_token() {
     let b = w.app.browser();
     w.app.sign_in_as(&b, &PATIENT_B).await;
     let token = csrf(&w.app, &b).await;
-    let resp = post_form(
+    let resp = post(
         &w.app,
         &b,
         "/records/medications/renewals",
@@ -298,7 +298,7 @@ async fn nobody_else_reaches_a_renewal_and_every_form_needs_its_token() {
         ),
     ] {
         assert_eq!(
-            post_form(&w.app, who, &path, &form).await.status(),
+            post(&w.app, who, &path, &form).await.status(),
             400,
             "{path}"
         );
