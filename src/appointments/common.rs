@@ -94,6 +94,13 @@ pub(crate) async fn open_for_staff(
     crate::access::open_for_clinician(state, req, clinician, &patient_id, section).await
 }
 
+/// A patient's name, as `staff_heading` reads it.
+#[derive(sqlx::FromRow)]
+struct PatientName {
+    given_name: String,
+    family_name: String,
+}
+
 /// What a staff request page shows above the request: whose it is, and the break-the-glass
 /// banner when that is how the chart was opened.
 pub(crate) async fn staff_heading(
@@ -101,24 +108,20 @@ pub(crate) async fn staff_heading(
     chart: &crate::access::ChartAccess,
     ctx: &mut Context,
 ) -> Result<(), AppError> {
-    use sqlx::Row;
     if let crate::access::Viewer::BreakGlass { .. } = chart.viewer() {
         ctx.insert(
             "banner",
             "Emergency access (break the glass): this is recorded and shown to the patient.",
         );
     }
-    let name = sqlx::query("SELECT given_name, family_name FROM patients WHERE id = $1")
-        .bind(chart.patient_id())
-        .fetch_one(&state.pool)
-        .await?;
+    let name: PatientName =
+        sqlx::query_as("SELECT given_name, family_name FROM patients WHERE id = $1")
+            .bind(chart.patient_id())
+            .fetch_one(&state.pool)
+            .await?;
     ctx.insert(
         "patient_name",
-        &format!(
-            "{} {}",
-            name.try_get::<String, _>(0)?,
-            name.try_get::<String, _>(1)?
-        ),
+        &format!("{} {}", name.given_name, name.family_name),
     );
     Ok(())
 }

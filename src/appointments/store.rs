@@ -4,8 +4,6 @@
 //! state the row was read in, the overlap check for the clinician, the patient's mail and the
 //! reminder, committed together or not at all.
 
-use sqlx::Row;
-
 use super::status::{Event, State};
 use crate::access::ChartAccess;
 use crate::auth::SignedInUser;
@@ -42,39 +40,64 @@ pub struct Appointment {
 const COLUMNS: &str = "id, patient_id, state, source, fhir_id, reason, preferred_days, preferred_time, mode, \
      clinician_subject, clinician_name, start_at, end_at, place, decline_reason, requested_at, updated_at";
 
-fn row(r: &sqlx::any::AnyRow) -> Result<Appointment, sqlx::Error> {
-    let state: String = r.try_get(2)?;
-    Ok(Appointment {
-        id: r.try_get(0)?,
-        patient_id: r.try_get(1)?,
-        state: State::parse(&state).ok_or_else(|| {
-            sqlx::Error::Decode(format!("unknown appointment state {state:?}").into())
-        })?,
-        source: r.try_get(3)?,
-        fhir_id: r.try_get(4)?,
-        reason: r.try_get(5)?,
-        preferred_days: r.try_get(6)?,
-        preferred_time: r.try_get(7)?,
-        mode: r.try_get(8)?,
-        clinician_subject: r.try_get(9)?,
-        clinician_name: r.try_get(10)?,
-        start_at: r.try_get(11)?,
-        end_at: r.try_get(12)?,
-        place: r.try_get(13)?,
-        decline_reason: r.try_get(14)?,
-        requested_at: r.try_get(15)?,
-        updated_at: r.try_get(16)?,
-    })
+/// An `appointments` row (`COLUMNS`), the state as stored.
+#[derive(sqlx::FromRow)]
+struct AppointmentRow {
+    id: String,
+    patient_id: String,
+    state: String,
+    source: String,
+    fhir_id: Option<String>,
+    reason: String,
+    preferred_days: String,
+    preferred_time: String,
+    mode: String,
+    clinician_subject: Option<String>,
+    clinician_name: Option<String>,
+    start_at: Option<i64>,
+    end_at: Option<i64>,
+    place: Option<String>,
+    decline_reason: Option<String>,
+    requested_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<AppointmentRow> for Appointment {
+    type Error = sqlx::Error;
+
+    fn try_from(r: AppointmentRow) -> Result<Appointment, sqlx::Error> {
+        let state = State::parse(&r.state).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown appointment state {:?}", r.state).into())
+        })?;
+        Ok(Appointment {
+            id: r.id,
+            patient_id: r.patient_id,
+            state,
+            source: r.source,
+            fhir_id: r.fhir_id,
+            reason: r.reason,
+            preferred_days: r.preferred_days,
+            preferred_time: r.preferred_time,
+            mode: r.mode,
+            clinician_subject: r.clinician_subject,
+            clinician_name: r.clinician_name,
+            start_at: r.start_at,
+            end_at: r.end_at,
+            place: r.place,
+            decline_reason: r.decline_reason,
+            requested_at: r.requested_at,
+            updated_at: r.updated_at,
+        })
+    }
 }
 
 /// The appointment's patient, by its id alone (ids only: read before the access check, which
 /// needs to know whose chart it is).
 pub async fn patient_of(pool: &Pool, id: &str) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT patient_id FROM appointments WHERE id = $1")
+    sqlx::query_scalar("SELECT patient_id FROM appointments WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)
-        .await?;
-    row.map(|r| r.try_get::<String, _>(0)).transpose()
+        .await
 }
 
 /// All of the patient's appointments and requests.
@@ -82,11 +105,11 @@ pub async fn all(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Appointment>, s
     let sql = format!(
         "SELECT {COLUMNS} FROM appointments WHERE patient_id = $1 ORDER BY start_at, requested_at, id"
     );
-    let rows = sqlx::query(&sql)
+    let rows: Vec<AppointmentRow> = sqlx::query_as(&sql)
         .bind(chart.patient_id())
         .fetch_all(pool)
         .await?;
-    rows.iter().map(row).collect()
+    rows.into_iter().map(Appointment::try_from).collect()
 }
 
 /// One of the patient's appointments.
@@ -96,12 +119,12 @@ pub async fn one(
     id: &str,
 ) -> Result<Option<Appointment>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM appointments WHERE id = $1 AND patient_id = $2");
-    let row_ = sqlx::query(&sql)
+    let row: Option<AppointmentRow> = sqlx::query_as(&sql)
         .bind(id)
         .bind(chart.patient_id())
         .fetch_optional(pool)
         .await?;
-    row_.as_ref().map(row).transpose()
+    row.map(Appointment::try_from).transpose()
 }
 
 /// What a patient asks for.
@@ -242,7 +265,7 @@ pub async fn change(
         .bind(clinician)
         .execute(&mut *tx)
         .await?;
-        let clash: i64 = sqlx::query(
+        let clash: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM appointments WHERE clinician_subject = $1 AND state = $2 \
              AND start_at < $3 AND end_at > $4 AND id <> $5",
         )
@@ -252,8 +275,7 @@ pub async fn change(
         .bind(slot.start)
         .bind(id)
         .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
+        .await?;
         if clash > 0 {
             tx.rollback().await?;
             return Err(Refused::DoubleBooked);
@@ -349,11 +371,10 @@ pub async fn change(
         }
         State::Cancelled => {
             let reminder: Option<String> =
-                sqlx::query("SELECT reminder_id FROM appointments WHERE id = $1")
+                sqlx::query_scalar("SELECT reminder_id FROM appointments WHERE id = $1")
                     .bind(id)
                     .fetch_one(&mut *tx)
-                    .await?
-                    .try_get(0)?;
+                    .await?;
             if let Some(reminder) = reminder {
                 notifications::withdraw(&mut tx, &reminder).await?;
             }
@@ -368,11 +389,11 @@ async fn patient_address(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     patient_id: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    let subject: Option<String> = sqlx::query("SELECT b2c_subject FROM patients WHERE id = $1")
-        .bind(patient_id)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?;
+    let subject: Option<String> =
+        sqlx::query_scalar("SELECT b2c_subject FROM patients WHERE id = $1")
+            .bind(patient_id)
+            .fetch_one(&mut **tx)
+            .await?;
     match subject {
         Some(subject) => notifications::patient_address(tx, &subject).await,
         None => Ok(None),
@@ -394,23 +415,35 @@ pub struct StaffRow {
     pub requested_at: i64,
 }
 
-fn staff_row(r: &sqlx::any::AnyRow) -> Result<StaffRow, sqlx::Error> {
-    let state: String = r.try_get(2)?;
-    Ok(StaffRow {
-        id: r.try_get(0)?,
-        patient_name: format!(
-            "{} {}",
-            r.try_get::<String, _>(8)?,
-            r.try_get::<String, _>(9)?
-        ),
-        state: State::parse(&state).unwrap_or(State::Requested),
-        mode: r.try_get(1)?,
-        clinician_name: r.try_get(3)?,
-        start_at: r.try_get(4)?,
-        end_at: r.try_get(5)?,
-        place: r.try_get(6)?,
-        requested_at: r.try_get(7)?,
-    })
+/// A staff list row (`STAFF_COLUMNS`): the appointment and the patient's name.
+#[derive(sqlx::FromRow)]
+struct StaffListRow {
+    id: String,
+    mode: String,
+    state: String,
+    clinician_name: Option<String>,
+    start_at: Option<i64>,
+    end_at: Option<i64>,
+    place: Option<String>,
+    requested_at: i64,
+    given_name: String,
+    family_name: String,
+}
+
+impl From<StaffListRow> for StaffRow {
+    fn from(r: StaffListRow) -> StaffRow {
+        StaffRow {
+            patient_name: format!("{} {}", r.given_name, r.family_name),
+            state: State::parse(&r.state).unwrap_or(State::Requested),
+            id: r.id,
+            mode: r.mode,
+            clinician_name: r.clinician_name,
+            start_at: r.start_at,
+            end_at: r.end_at,
+            place: r.place,
+            requested_at: r.requested_at,
+        }
+    }
 }
 
 const STAFF_COLUMNS: &str = "a.id, a.mode, a.state, a.clinician_name, a.start_at, a.end_at, a.place, a.requested_at, p.given_name, p.family_name";
@@ -423,11 +456,11 @@ pub async fn queue(pool: &Pool, clinician_subject: &str) -> Result<Vec<StaffRow>
          AND a.patient_id IN (SELECT patient_id FROM care_team WHERE clinician_subject = $1) \
          ORDER BY a.requested_at, a.id LIMIT 500"
     );
-    let rows = sqlx::query(&sql)
+    let rows: Vec<StaffListRow> = sqlx::query_as(&sql)
         .bind(clinician_subject)
         .fetch_all(pool)
         .await?;
-    rows.iter().map(staff_row).collect()
+    Ok(rows.into_iter().map(StaffRow::from).collect())
 }
 
 /// The clinician's booked appointments starting in [from, to).
@@ -442,11 +475,11 @@ pub async fn day(
          WHERE a.clinician_subject = $1 AND a.state IN ('booked', 'completed', 'no_show') \
          AND a.start_at >= $2 AND a.start_at < $3 ORDER BY a.start_at, a.id"
     );
-    let rows = sqlx::query(&sql)
+    let rows: Vec<StaffListRow> = sqlx::query_as(&sql)
         .bind(clinician_subject)
         .bind(from)
         .bind(to)
         .fetch_all(pool)
         .await?;
-    rows.iter().map(staff_row).collect()
+    Ok(rows.into_iter().map(StaffRow::from).collect())
 }

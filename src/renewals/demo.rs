@@ -2,12 +2,17 @@
 //! of their first active medication, waiting in the demo clinician's queue. Writes directly,
 //! without a `ChartAccess`: only the demo seed calls it.
 
-use sqlx::Row;
-
 use crate::db::{self, Pool};
 
+/// The medication the demo request is for.
+#[derive(sqlx::FromRow)]
+struct DemoMedication {
+    fhir_id: String,
+    display: String,
+}
+
 pub async fn renewal_request(pool: &Pool, patient_id: &str) -> Result<(), sqlx::Error> {
-    let Some(m) = sqlx::query(
+    let Some(m): Option<DemoMedication> = sqlx::query_as(
         "SELECT fhir_id, display FROM medications WHERE patient_id = $1 AND status = 'active' ORDER BY authored_on DESC, fhir_id LIMIT 1",
     )
     .bind(patient_id)
@@ -22,8 +27,8 @@ pub async fn renewal_request(pool: &Pool, patient_id: &str) -> Result<(), sqlx::
     )
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(patient_id)
-    .bind(m.try_get::<String, _>(0)?)
-    .bind(m.try_get::<String, _>(1)?)
+    .bind(&m.fhir_id)
+    .bind(&m.display)
     .bind("I have one week of tablets left.")
     .bind("Riverside Pharmacy, 12 Bridge Street")
     .bind(db::now() - 2 * 3_600)

@@ -3,7 +3,6 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use sqlx::Row;
 
 use crate::appointments::common::see_other;
 use crate::auth::{Role, SignedIn, SignedInUser};
@@ -15,11 +14,10 @@ use crate::web::AppError;
 pub const MAX_LEN: usize = 200;
 
 pub async fn get(pool: &Pool, subject: &str) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT pharmacy FROM patient_pharmacies WHERE subject = $1")
+    sqlx::query_scalar("SELECT pharmacy FROM patient_pharmacies WHERE subject = $1")
         .bind(subject)
         .fetch_optional(pool)
-        .await?;
-    row.map(|r| r.try_get::<String, _>(0)).transpose()
+        .await
 }
 
 /// Puts the patient's pharmacy on the account page (patients only).

@@ -4,8 +4,6 @@
 //! patient's mail: of two clinicians deciding at once, one changes the row, the other changes
 //! nothing and is told it was already decided.
 
-use sqlx::Row;
-
 use super::state::{Decision, RenewalState};
 use crate::access::ChartAccess;
 use crate::auth::SignedInUser;
@@ -36,35 +34,57 @@ const COLUMNS: &str =
     "id, patient_id, medication_fhir_id, medication_name, note, pharmacy, state, requested_at, \
      decided_at, decided_by_name, decline_reason, quantity, refills, new_prescription_id";
 
-fn row(r: &sqlx::any::AnyRow) -> Result<Renewal, sqlx::Error> {
-    let state: String = r.try_get(6)?;
-    Ok(Renewal {
-        id: r.try_get(0)?,
-        patient_id: r.try_get(1)?,
-        medication_fhir_id: r.try_get(2)?,
-        medication_name: r.try_get(3)?,
-        note: r.try_get(4)?,
-        pharmacy: r.try_get(5)?,
-        state: RenewalState::parse(&state).ok_or_else(|| {
-            sqlx::Error::Decode(format!("unknown renewal state {state:?}").into())
-        })?,
-        requested_at: r.try_get(7)?,
-        decided_at: r.try_get(8)?,
-        decided_by_name: r.try_get(9)?,
-        decline_reason: r.try_get(10)?,
-        quantity: r.try_get(11)?,
-        refills: r.try_get(12)?,
-        new_prescription_id: r.try_get(13)?,
-    })
+/// A `renewal_requests` row (`COLUMNS`), the state as stored.
+#[derive(sqlx::FromRow)]
+struct RenewalRow {
+    id: String,
+    patient_id: String,
+    medication_fhir_id: String,
+    medication_name: String,
+    note: String,
+    pharmacy: String,
+    state: String,
+    requested_at: i64,
+    decided_at: Option<i64>,
+    decided_by_name: Option<String>,
+    decline_reason: Option<String>,
+    quantity: Option<i64>,
+    refills: Option<i64>,
+    new_prescription_id: Option<String>,
+}
+
+impl TryFrom<RenewalRow> for Renewal {
+    type Error = sqlx::Error;
+
+    fn try_from(r: RenewalRow) -> Result<Renewal, sqlx::Error> {
+        let state = RenewalState::parse(&r.state).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown renewal state {:?}", r.state).into())
+        })?;
+        Ok(Renewal {
+            id: r.id,
+            patient_id: r.patient_id,
+            medication_fhir_id: r.medication_fhir_id,
+            medication_name: r.medication_name,
+            note: r.note,
+            pharmacy: r.pharmacy,
+            state,
+            requested_at: r.requested_at,
+            decided_at: r.decided_at,
+            decided_by_name: r.decided_by_name,
+            decline_reason: r.decline_reason,
+            quantity: r.quantity,
+            refills: r.refills,
+            new_prescription_id: r.new_prescription_id,
+        })
+    }
 }
 
 /// The request's patient, by its id alone (read before the access check).
 pub async fn patient_of(pool: &Pool, id: &str) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT patient_id FROM renewal_requests WHERE id = $1")
+    sqlx::query_scalar("SELECT patient_id FROM renewal_requests WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)
-        .await?;
-    row.map(|r| r.try_get::<String, _>(0)).transpose()
+        .await
 }
 
 /// The patient's requests, newest first.
@@ -72,11 +92,11 @@ pub async fn all(pool: &Pool, chart: &ChartAccess) -> Result<Vec<Renewal>, sqlx:
     let sql = format!(
         "SELECT {COLUMNS} FROM renewal_requests WHERE patient_id = $1 ORDER BY requested_at DESC, id"
     );
-    let rows = sqlx::query(&sql)
+    let rows: Vec<RenewalRow> = sqlx::query_as(&sql)
         .bind(chart.patient_id())
         .fetch_all(pool)
         .await?;
-    rows.iter().map(row).collect()
+    rows.into_iter().map(Renewal::try_from).collect()
 }
 
 pub async fn one(
@@ -85,12 +105,12 @@ pub async fn one(
     id: &str,
 ) -> Result<Option<Renewal>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM renewal_requests WHERE id = $1 AND patient_id = $2");
-    let r = sqlx::query(&sql)
+    let row: Option<RenewalRow> = sqlx::query_as(&sql)
         .bind(id)
         .bind(chart.patient_id())
         .fetch_optional(pool)
         .await?;
-    r.as_ref().map(row).transpose()
+    row.map(Renewal::try_from).transpose()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,11 +202,11 @@ pub async fn decide(
         tx.rollback().await?;
         return Err(Refused::AlreadyDecided);
     }
-    let subject: Option<String> = sqlx::query("SELECT b2c_subject FROM patients WHERE id = $1")
-        .bind(chart.patient_id())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
+    let subject: Option<String> =
+        sqlx::query_scalar("SELECT b2c_subject FROM patients WHERE id = $1")
+            .bind(chart.patient_id())
+            .fetch_one(&mut *tx)
+            .await?;
     if let Some(subject) = subject {
         if let Some(email) = notifications::patient_address(&mut tx, &subject).await? {
             notifications::enqueue(&mut tx, Kind::RenewalUpdate, &email, PATIENT_LINK).await?;
@@ -203,9 +223,18 @@ pub struct QueueRow {
     pub requested_at: i64,
 }
 
+/// A queue row as read: the request and the patient's name.
+#[derive(sqlx::FromRow)]
+struct QueueListRow {
+    id: String,
+    given_name: String,
+    family_name: String,
+    requested_at: i64,
+}
+
 /// Waiting requests of the clinician's care-team patients, oldest first.
 pub async fn queue(pool: &Pool, clinician_subject: &str) -> Result<Vec<QueueRow>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<QueueListRow> = sqlx::query_as(
         "SELECT r.id, p.given_name, p.family_name, r.requested_at FROM renewal_requests r \
          JOIN patients p ON p.id = r.patient_id WHERE r.state = 'requested' \
          AND r.patient_id IN (SELECT patient_id FROM care_team WHERE clinician_subject = $1) \
@@ -214,17 +243,12 @@ pub async fn queue(pool: &Pool, clinician_subject: &str) -> Result<Vec<QueueRow>
     .bind(clinician_subject)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(QueueRow {
-                id: r.try_get(0)?,
-                patient_name: format!(
-                    "{} {}",
-                    r.try_get::<String, _>(1)?,
-                    r.try_get::<String, _>(2)?
-                ),
-                requested_at: r.try_get(3)?,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|r| QueueRow {
+            id: r.id,
+            patient_name: format!("{} {}", r.given_name, r.family_name),
+            requested_at: r.requested_at,
         })
-        .collect()
+        .collect())
 }
