@@ -67,6 +67,8 @@ pub async fn withdraw(tx: &mut Transaction<'static, Any>, id: &str) -> Result<()
 }
 
 /// Keeps the patient's current e-mail address (from their sign-in) for notifications.
+///
+/// Called on page views: an address that did not change writes nothing (the upsert's `WHERE`).
 pub async fn remember_contact(
     pool: &Pool,
     subject: &str,
@@ -77,7 +79,8 @@ pub async fn remember_contact(
     };
     sqlx::query(
         "INSERT INTO notification_contacts (subject, email, enabled, updated_at) VALUES ($1, $2, 1, $3) \
-         ON CONFLICT (subject) DO UPDATE SET email = $2, updated_at = $3",
+         ON CONFLICT (subject) DO UPDATE SET email = $2, updated_at = $3 \
+         WHERE notification_contacts.email IS NULL OR notification_contacts.email <> $2",
     )
     .bind(subject)
     .bind(email)

@@ -1063,3 +1063,31 @@ async fn message_forms_need_the_sessions_own_token() {
     }
     assert_eq!(messages().await, before, "nothing was sent");
 }
+
+#[tokio::test]
+async fn a_page_view_with_an_unchanged_address_writes_nothing_and_a_new_address_is_kept() {
+    // The notification address is remembered on page views: only a change may cost a write.
+    let app = spawn_app().await;
+    let remember = |email: &'static str| {
+        patient_portal::notifications::remember_contact(&app.pool, "subject-1", Some(email))
+    };
+    remember("a@example.com").await.unwrap();
+    sqlx::query("UPDATE notification_contacts SET updated_at = 0")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    remember("a@example.com").await.unwrap();
+    let unchanged = count(
+        &app,
+        "SELECT COUNT(*) FROM notification_contacts WHERE updated_at = 0 AND email = 'a@example.com'",
+    )
+    .await;
+    assert_eq!(unchanged, 1, "the same address rewrote the row");
+    remember("b@example.com").await.unwrap();
+    let kept = count(
+        &app,
+        "SELECT COUNT(*) FROM notification_contacts WHERE updated_at > 0 AND email = 'b@example.com'",
+    )
+    .await;
+    assert_eq!(kept, 1, "a new address was not kept");
+}
