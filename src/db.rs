@@ -44,11 +44,11 @@ pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_s
 /// until the process restarts. `BEGIN` fails inside a transaction, so it is the probe; such a
 /// connection is closed (which rolls back and frees the lock) instead of reused.
 async fn sqlite_out_of_transaction(conn: &mut sqlx::AnyConnection) -> bool {
-    if sqlx::query("BEGIN").execute(&mut *conn).await.is_err() {
+    // One round trip for both statements: this runs on every release, and every statement
+    // crosses to the connection's worker thread and back. If BEGIN fails, ROLLBACK never runs.
+    use sqlx::Executor;
+    if conn.execute("BEGIN; ROLLBACK").await.is_err() {
         tracing::warn!("closing a database connection left inside a transaction");
-        return false;
-    }
-    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
         return false;
     }
     // The probe ran after any rollback queued by a dropped transaction, so sqlx's own count is
@@ -113,9 +113,11 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
         .max_connections(engine.max_connections())
         // Bounded waits: a request gets the 503 page within seconds, never minutes.
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        // Pings a pooled connection before handing it out (the default, made explicit): after
-        // PostgreSQL restarts, dead connections are dropped and new ones made.
-        .test_before_acquire(true)
+        // Pings a pooled PostgreSQL connection before handing it out: after the server
+        // restarts, dead connections are dropped and new ones made. A SQLite connection is a
+        // file handle that cannot go stale, and the ping would be one more trip to its worker
+        // thread per query.
+        .test_before_acquire(!is_sqlite)
         .after_release(move |conn, _meta| {
             Box::pin(async move {
                 if is_sqlite {

@@ -116,8 +116,30 @@ impl Application {
             )
         })?;
         let dev_cert = tls::dev_certificate(&settings.data_dir)?;
-        let pool = db::connect(settings.database_url.expose()).await?;
-        crate::audit::start(&pool, crate::audit::load_key(&settings)?).await?;
+        // The portal's database and the emulator's tenant start side by side: on a first start
+        // the emulator's key generation takes as long as the portal's migrations and demo seed.
+        let uses_emulator = matches!(settings.identity, IdentityProvider::Emulator { .. });
+        let audit_key = crate::audit::load_key(&settings)?;
+        let portal_db = async {
+            let pool = db::connect(settings.database_url.expose()).await?;
+            crate::audit::start(&pool, audit_key).await?;
+            let demo = if uses_emulator {
+                crate::demo::seed::demo_data(&pool).await?
+            } else {
+                None
+            };
+            anyhow::Ok((pool, demo))
+        };
+        let emulator_start = async {
+            if !uses_emulator {
+                return anyhow::Ok(None);
+            }
+            let listener = emulator_listener
+                .context("the local B2C emulator needs a listener (PORTAL_DEV_B2C_LISTEN)")?;
+            Ok(Some(start_emulator(&settings, listener, &dev_cert).await?))
+        };
+        let ((pool, demo_summary), mut emulator_started) =
+            tokio::try_join!(portal_db, emulator_start)?;
 
         let mut extra_roots = settings.extra_ca_files.clone();
         let (tenant, policies, emulator) = match &settings.identity {
@@ -164,16 +186,15 @@ impl Application {
                 )
             }
             IdentityProvider::Emulator { .. } => {
-                let listener = emulator_listener
-                    .context("the local B2C emulator needs a listener (PORTAL_DEV_B2C_LISTEN)")?;
-                let (emulator, registration) =
-                    start_emulator(&settings, listener, &dev_cert).await?;
+                let (emulator, registration) = emulator_started
+                    .take()
+                    .context("the local B2C emulator did not start")?;
                 let public_url = registration.public_url;
                 let (client_id, client_secret) =
                     (registration.client_id, registration.client_secret);
                 let emulator_policies = b2c_emulator::Policies::default();
                 extra_roots.push(dev_cert.cert.clone());
-                if let Some(summary) = crate::demo::seed::demo_data(&pool).await? {
+                if let Some(summary) = &demo_summary {
                     // Printed, not logged: these are demo credentials meant for the developer.
                     println!("{summary}");
                 }

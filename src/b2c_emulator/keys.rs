@@ -36,7 +36,29 @@ pub(crate) struct LoadedKey {
 #[derive(Default)]
 pub(crate) struct KeyRing {
     cache: Mutex<HashMap<String, Arc<LoadedKey>>>,
+    /// Set while the first start generates the tenant's first key in the background (RSA key
+    /// generation took two thirds of a first start's time): readers wait for it.
+    first_key: Option<PendingKey>,
 }
+
+/// The first key's generation: it starts once told to ([`KeyRing::make_first_key`]), so that
+/// its CPU time does not compete with the rest of start-up, or when a reader needs the key.
+struct PendingKey {
+    state: tokio::sync::watch::Receiver<FirstKey>,
+    go: Arc<tokio::sync::Notify>,
+}
+
+/// How the background generation of the first key stands.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum FirstKey {
+    Generating,
+    Stored,
+    Failed,
+}
+
+/// The longest a token or JWKS request waits for the first key (it takes well under a second
+/// in a release build, a few seconds in a debug build on a busy machine).
+const FIRST_KEY_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[derive(sqlx::FromRow)]
 struct KeyRow {
@@ -63,8 +85,67 @@ pub(crate) struct Jwks {
 }
 
 impl KeyRing {
+    /// A ring for a tenant whose keys are in the database. If it has no signing key yet (the
+    /// first start), one is generated and stored in the background, and the ring's readers wait
+    /// for it, so the emulator can listen without waiting for the key.
+    pub async fn open(db: &SqlitePool) -> anyhow::Result<KeyRing> {
+        let active: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys WHERE retired_at IS NULL")
+                .fetch_one(db)
+                .await?;
+        if active > 0 {
+            return Ok(KeyRing::default());
+        }
+        let (tx, rx) = tokio::sync::watch::channel(FirstKey::Generating);
+        let go = Arc::new(tokio::sync::Notify::new());
+        let db = db.clone();
+        let told = go.clone();
+        tokio::spawn(async move {
+            told.notified().await;
+            let outcome = match store_first_key(&db).await {
+                Ok(()) => FirstKey::Stored,
+                Err(e) => {
+                    tracing::error!(error = %e, "B2C emulator could not make its signing key");
+                    FirstKey::Failed
+                }
+            };
+            let _ = tx.send(outcome);
+        });
+        Ok(KeyRing {
+            cache: Mutex::default(),
+            first_key: Some(PendingKey { state: rx, go }),
+        })
+    }
+
+    /// Starts making the first key, if there is none yet (more calls change nothing).
+    pub fn make_first_key(&self) {
+        if let Some(pending) = &self.first_key {
+            pending.go.notify_one();
+        }
+    }
+
+    /// Waits (bounded) until the first key is stored, if it is still being made.
+    async fn first_key_stored(&self) -> anyhow::Result<()> {
+        let Some(pending) = &self.first_key else {
+            return Ok(());
+        };
+        self.make_first_key();
+        let mut rx = pending.state.clone();
+        let state =
+            tokio::time::timeout(FIRST_KEY_WAIT, rx.wait_for(|s| *s != FirstKey::Generating))
+                .await
+                .context("the emulator's signing key is still being made")?
+                .context("the emulator's key generation stopped")?
+                .clone();
+        match state {
+            FirstKey::Stored => Ok(()),
+            _ => anyhow::bail!("the emulator could not make its signing key"),
+        }
+    }
+
     /// Published keys, the signing key first.
     pub async fn published(&self, db: &SqlitePool) -> anyhow::Result<Vec<Arc<LoadedKey>>> {
+        self.first_key_stored().await?;
         let rows: Vec<KeyRow> = sqlx::query_as(
             "SELECT kid, private_pem, created_at FROM signing_keys
              WHERE retired_at IS NULL OR retired_at >= ?
@@ -78,6 +159,7 @@ impl KeyRing {
 
     /// The key that signs now.
     pub async fn signing(&self, db: &SqlitePool) -> anyhow::Result<Arc<LoadedKey>> {
+        self.first_key_stored().await?;
         let row: Option<KeyRow> = sqlx::query_as(
             "SELECT kid, private_pem, created_at FROM signing_keys
              WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1",
@@ -189,15 +271,8 @@ async fn generate() -> anyhow::Result<(String, String)> {
     .context("the key generation task failed")?
 }
 
-/// Makes sure a signing key exists (the first start generates it).
-pub(crate) async fn ensure_signing_key(db: &SqlitePool) -> anyhow::Result<()> {
-    let active: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys WHERE retired_at IS NULL")
-            .fetch_one(db)
-            .await?;
-    if active > 0 {
-        return Ok(());
-    }
+/// Generates and stores the tenant's first signing key (see [`KeyRing::open`]).
+async fn store_first_key(db: &SqlitePool) -> anyhow::Result<()> {
     let (kid, pem) = generate().await?;
     sqlx::query("INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (?, ?, ?)")
         .bind(&kid)
@@ -263,5 +338,27 @@ mod tests {
             thumbprint(n, "AQAB"),
             "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
         );
+    }
+
+    /// A first start does not wait for the key, but nothing is signed or published before it
+    /// exists; the next start finds it and makes no other.
+    #[tokio::test]
+    async fn the_first_key_is_made_in_the_background_and_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = store::open(dir.path()).await.unwrap();
+        let ring = KeyRing::open(&db).await.unwrap();
+        assert!(ring.first_key.is_some(), "an empty tenant makes its key");
+        let token = ring
+            .sign(&db, &serde_json::json!({"sub": "x"}))
+            .await
+            .unwrap();
+        let kid = jsonwebtoken::decode_header(&token).unwrap().kid.unwrap();
+        let published = ring.published(&db).await.unwrap();
+        assert_eq!(published.len(), 1);
+        assert_eq!(published[0].kid, kid);
+
+        let again = KeyRing::open(&db).await.unwrap();
+        assert!(again.first_key.is_none(), "the stored key is used");
+        assert_eq!(again.signing(&db).await.unwrap().kid, kid);
     }
 }

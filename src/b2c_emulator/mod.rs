@@ -84,11 +84,13 @@ pub struct Emulator {
     tenant_id: String,
     port: u16,
     server: actix_web::dev::Server,
+    tenant: web::Data<Tenant>,
 }
 
 impl Emulator {
     /// Opens/creates the emulator DB (migrations in migrations/b2c_emulator), generates the tenant
-    /// GUID and the RS256 key once, seeds the demo users, and binds an HTTPS server on `listener`.
+    /// GUID and the RS256 key once (the key in the background: see `KeyRing::open`), seeds the
+    /// demo users, and binds an HTTPS server on `listener`.
     pub async fn build(
         settings: EmulatorSettings,
         listener: std::net::TcpListener,
@@ -96,7 +98,7 @@ impl Emulator {
     ) -> anyhow::Result<Emulator> {
         let db = store::open(&settings.data_dir).await?;
         let tenant_id = store::tenant_id(&db).await?;
-        keys::ensure_signing_key(&db).await?;
+        let keys = keys::KeyRing::open(&db).await?;
         users::seed_demo_users(&db).await?;
         store::cleanup(&db).await?;
 
@@ -123,9 +125,10 @@ impl Emulator {
             settings,
             tenant_id: tenant_id.clone(),
             db,
-            keys: keys::KeyRing::default(),
+            keys,
             base,
         });
+        let for_server = tenant.clone();
         let server = HttpServer::new(move || {
             let policies = policies.clone();
             App::new()
@@ -155,6 +158,7 @@ impl Emulator {
             tenant_id,
             port,
             server,
+            tenant: for_server,
         })
     }
 
@@ -166,7 +170,10 @@ impl Emulator {
         self.port
     }
 
+    /// The server, to be run. A first start's signing key starts being made now, after the
+    /// rest of start-up (token and JWKS requests wait for it).
     pub fn server(self) -> actix_web::dev::Server {
+        self.tenant.keys.make_first_key();
         self.server
     }
 }

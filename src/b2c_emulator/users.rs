@@ -24,6 +24,10 @@ pub(crate) const LOCKED_MESSAGE: &str =
 pub struct DemoUser {
     pub email: &'static str,
     pub password: &'static str,
+    /// The password's argon2 hash (PHC string, the parameters `passwords` uses), made once
+    /// offline: hashing at start-up cost a quarter of a second of the first start, and the
+    /// password is public anyway. A test checks each hash against its password.
+    pub password_hash: &'static str,
     pub given_name: &'static str,
     pub surname: &'static str,
     pub role: Option<&'static str>,
@@ -37,6 +41,7 @@ pub const DEMO_USERS: &[DemoUser] = &[
     DemoUser {
         email: "patient@example.com",
         password: "Patient-Demo-2024",
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$aonuSd58wCOVd4m5P7ih1A$dX3d56ZRlAzUvFiR1SeGQSjGpFJHybDMYVYMsHrXjIs",
         given_name: "Alex",
         surname: "Rivera",
         role: None,
@@ -46,6 +51,7 @@ pub const DEMO_USERS: &[DemoUser] = &[
     DemoUser {
         email: "clinician@example.com",
         password: "Clinician-Demo-2024",
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$1ltIirCaqWHezbCAgNe4GA$IOyppTTJxOrlWLd/4/77K9H43jUuHFw+Adfj/5HS1y4",
         given_name: "Sam",
         surname: "Okafor",
         role: Some("Clinician"),
@@ -236,15 +242,12 @@ pub(crate) async fn seed_demo_users(db: &SqlitePool) -> anyhow::Result<()> {
         if by_email(db, demo.email).await?.is_some() {
             continue;
         }
-        let password = demo.password.to_string();
-        let hash =
-            tokio::task::spawn_blocking(move || passwords::hash_blocking(&password)).await??;
         create(
             db,
             NewUser {
                 oid: demo.oid,
                 email: demo.email,
-                password_hash: &hash,
+                password_hash: demo.password_hash,
                 given_name: demo.given_name,
                 surname: demo.surname,
                 country: Some("US"),
@@ -306,5 +309,28 @@ mod tests {
         }
         assert!(DEMO_USERS.iter().any(|d| d.role.is_none()));
         assert!(DEMO_USERS.iter().any(|d| d.role == Some("Clinician")));
+    }
+
+    /// The stored hashes are the passwords' (else the demo sign-in printed at start-up fails),
+    /// with the parameters new passwords get.
+    #[tokio::test]
+    async fn demo_password_hashes_verify() {
+        let fresh = passwords::hash_blocking("x").unwrap();
+        let params = |phc: &str| phc.split('$').take(4).collect::<Vec<_>>().join("$");
+        for demo in DEMO_USERS {
+            assert!(
+                passwords::verify(demo.password.into(), demo.password_hash.into())
+                    .await
+                    .unwrap(),
+                "{}",
+                demo.email
+            );
+            assert!(
+                !passwords::verify("wrong".into(), demo.password_hash.into())
+                    .await
+                    .unwrap()
+            );
+            assert_eq!(params(demo.password_hash), params(&fresh));
+        }
     }
 }

@@ -34,4 +34,5 @@ pub mod pages;
 pub mod search_keys;
 pub mod section;
 pub mod store;
+mod upsert;
 pub mod views;

@@ -12,6 +12,7 @@ use super::model::{
     Immunization, Medication, Observation, ObservationValue, Patient, PatientRecord, Procedure,
 };
 use super::search_keys;
+use super::upsert::{self, Upsert};
 use crate::access::ChartAccess;
 use crate::db::Pool;
 
@@ -48,6 +49,110 @@ struct StoredId {
 fn parse_all<T: DeserializeOwned>(rows: &[StoredItem]) -> Result<Vec<T>, sqlx::Error> {
     rows.iter().map(StoredItem::parse).collect()
 }
+
+const ENCOUNTERS: Upsert = Upsert {
+    table: "encounters",
+    columns: &["id", "patient_id", "fhir_id", "started_at", "item"],
+    casts: &[],
+    key: "(patient_id, fhir_id)",
+    fhir_id_column: 2,
+    updates: &["started_at", "item"],
+};
+const CONDITIONS: Upsert = Upsert {
+    table: "conditions",
+    columns: &[
+        "id",
+        "patient_id",
+        "fhir_id",
+        "code",
+        "display",
+        "clinical_status",
+        "onset",
+        "item",
+    ],
+    casts: &[],
+    key: "(patient_id, fhir_id)",
+    fhir_id_column: 2,
+    updates: &["code", "display", "clinical_status", "onset", "item"],
+};
+const MEDICATIONS: Upsert = Upsert {
+    table: "medications",
+    columns: &[
+        "id",
+        "patient_id",
+        "fhir_id",
+        "code",
+        "display",
+        "status",
+        "authored_on",
+        "item",
+    ],
+    casts: &[],
+    key: "(patient_id, fhir_id)",
+    fhir_id_column: 2,
+    updates: &["code", "display", "status", "authored_on", "item"],
+};
+const ALLERGIES: Upsert = Upsert {
+    table: "allergies",
+    columns: &[
+        "id",
+        "patient_id",
+        "fhir_id",
+        "code",
+        "display",
+        "clinical_status",
+        "item",
+    ],
+    casts: &[],
+    key: "(patient_id, fhir_id)",
+    fhir_id_column: 2,
+    updates: &["code", "display", "clinical_status", "item"],
+};
+const IMMUNIZATIONS: Upsert = Upsert {
+    table: "immunizations",
+    columns: &[
+        "id",
+        "patient_id",
+        "fhir_id",
+        "code",
+        "display",
+        "occurred_at",
+        "item",
+    ],
+    casts: &[],
+    key: "(patient_id, fhir_id)",
+    fhir_id_column: 2,
+    updates: &["code", "display", "occurred_at", "item"],
+};
+const OBSERVATIONS: Upsert = Upsert {
+    table: "observations",
+    columns: &[
+        "id",
+        "patient_id",
+        "fhir_id",
+        "loinc",
+        "display",
+        "category",
+        "effective_at",
+        "value_num",
+        "unit",
+        "encounter_fhir_id",
+        "item",
+    ],
+    casts: &[("value_num", "CAST($ AS DOUBLE PRECISION)")],
+    key: "(patient_id, fhir_id)",
+    fhir_id_column: 2,
+    updates: &[
+        "loinc",
+        "display",
+        "category",
+        "effective_at",
+        "value_num",
+        "unit",
+        "encounter_fhir_id",
+        "item",
+    ],
+};
 
 fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -132,113 +237,139 @@ async fn save_record_in(
             id
         }
     };
-    for e in &record.encounters {
-        sqlx::query(
-            "INSERT INTO encounters (id, patient_id, fhir_id, started_at, item) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET started_at = excluded.started_at, item = excluded.item",
+    let s = |v: &str| Some(v.to_string());
+    let pid = s(&id);
+    ENCOUNTERS
+        .run(
+            tx,
+            record
+                .encounters
+                .iter()
+                .map(|e| {
+                    Ok(vec![
+                        s(&new_id()),
+                        pid.clone(),
+                        s(&e.fhir_id),
+                        Some(ts(&e.start)),
+                        Some(json(e)?),
+                    ])
+                })
+                .collect::<Result<_, sqlx::Error>>()?,
         )
-        .bind(new_id())
-        .bind(&id)
-        .bind(&e.fhir_id)
-        .bind(ts(&e.start))
-        .bind(json(e)?)
-        .execute(&mut **tx)
         .await?;
-    }
-    for c in &record.conditions {
-        sqlx::query(
-            "INSERT INTO conditions (id, patient_id, fhir_id, code, display, clinical_status, onset, item) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET code = excluded.code, display = excluded.display, \
-             clinical_status = excluded.clinical_status, onset = excluded.onset, item = excluded.item",
+    CONDITIONS
+        .run(
+            tx,
+            record
+                .conditions
+                .iter()
+                .map(|c| {
+                    Ok(vec![
+                        s(&new_id()),
+                        pid.clone(),
+                        s(&c.fhir_id),
+                        s(&c.code.code),
+                        s(&c.code.display),
+                        c.clinical_status.map(|v| v.fhir_code().to_string()),
+                        c.onset.as_ref().map(ts),
+                        Some(json(c)?),
+                    ])
+                })
+                .collect::<Result<_, sqlx::Error>>()?,
         )
-        .bind(new_id())
-        .bind(&id)
-        .bind(&c.fhir_id)
-        .bind(&c.code.code)
-        .bind(&c.code.display)
-        .bind(c.clinical_status.map(|s| s.fhir_code()))
-        .bind(c.onset.as_ref().map(ts))
-        .bind(json(c)?)
-        .execute(&mut **tx)
         .await?;
-    }
-    for m in &record.medications {
-        sqlx::query(
-            "INSERT INTO medications (id, patient_id, fhir_id, code, display, status, authored_on, item) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET code = excluded.code, display = excluded.display, \
-             status = excluded.status, authored_on = excluded.authored_on, item = excluded.item",
+    MEDICATIONS
+        .run(
+            tx,
+            record
+                .medications
+                .iter()
+                .map(|m| {
+                    Ok(vec![
+                        s(&new_id()),
+                        pid.clone(),
+                        s(&m.fhir_id),
+                        s(&m.code.code),
+                        s(&m.code.display),
+                        s(m.status.fhir_code()),
+                        m.authored_on.as_ref().map(ts),
+                        Some(json(m)?),
+                    ])
+                })
+                .collect::<Result<_, sqlx::Error>>()?,
         )
-        .bind(new_id())
-        .bind(&id)
-        .bind(&m.fhir_id)
-        .bind(&m.code.code)
-        .bind(&m.code.display)
-        .bind(m.status.fhir_code())
-        .bind(m.authored_on.as_ref().map(ts))
-        .bind(json(m)?)
-        .execute(&mut **tx)
         .await?;
-    }
-    for a in &record.allergies {
-        sqlx::query(
-            "INSERT INTO allergies (id, patient_id, fhir_id, code, display, clinical_status, item) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET code = excluded.code, display = excluded.display, \
-             clinical_status = excluded.clinical_status, item = excluded.item",
+    ALLERGIES
+        .run(
+            tx,
+            record
+                .allergies
+                .iter()
+                .map(|a| {
+                    Ok(vec![
+                        s(&new_id()),
+                        pid.clone(),
+                        s(&a.fhir_id),
+                        s(&a.code.code),
+                        s(&a.code.display),
+                        a.clinical_status.map(|v| v.fhir_code().to_string()),
+                        Some(json(a)?),
+                    ])
+                })
+                .collect::<Result<_, sqlx::Error>>()?,
         )
-        .bind(new_id())
-        .bind(&id)
-        .bind(&a.fhir_id)
-        .bind(&a.code.code)
-        .bind(&a.code.display)
-        .bind(a.clinical_status.map(|s| s.fhir_code()))
-        .bind(json(a)?)
-        .execute(&mut **tx)
         .await?;
-    }
-    for i in &record.immunizations {
-        sqlx::query(
-            "INSERT INTO immunizations (id, patient_id, fhir_id, code, display, occurred_at, item) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET code = excluded.code, display = excluded.display, \
-             occurred_at = excluded.occurred_at, item = excluded.item",
+    IMMUNIZATIONS
+        .run(
+            tx,
+            record
+                .immunizations
+                .iter()
+                .map(|i| {
+                    Ok(vec![
+                        s(&new_id()),
+                        pid.clone(),
+                        s(&i.fhir_id),
+                        s(&i.vaccine.code),
+                        s(&i.vaccine.display),
+                        Some(ts(&i.date)),
+                        Some(json(i)?),
+                    ])
+                })
+                .collect::<Result<_, sqlx::Error>>()?,
         )
-        .bind(new_id())
-        .bind(&id)
-        .bind(&i.fhir_id)
-        .bind(&i.vaccine.code)
-        .bind(&i.vaccine.display)
-        .bind(ts(&i.date))
-        .bind(json(i)?)
-        .execute(&mut **tx)
         .await?;
-    }
-    for o in &record.observations {
-        let (value, unit) = match &o.value {
-            ObservationValue::Quantity(q) => (Some(q.value), Some(q.unit.clone())),
-            _ => (None, None),
-        };
-        sqlx::query(
-            "INSERT INTO observations (id, patient_id, fhir_id, loinc, display, category, effective_at, value_num, unit, encounter_fhir_id, item) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8 AS DOUBLE PRECISION), $9, $10, $11) \
-             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET loinc = excluded.loinc, display = excluded.display, category = excluded.category, \
-             effective_at = excluded.effective_at, value_num = excluded.value_num, unit = excluded.unit, \
-             encounter_fhir_id = excluded.encounter_fhir_id, item = excluded.item",
+    OBSERVATIONS
+        .run(
+            tx,
+            record
+                .observations
+                .iter()
+                .map(|o| {
+                    let (value, unit) = match &o.value {
+                        ObservationValue::Quantity(q) => (Some(q.value), Some(q.unit.clone())),
+                        _ => (None, None),
+                    };
+                    Ok(vec![
+                        s(&new_id()),
+                        pid.clone(),
+                        s(&o.fhir_id),
+                        s(&o.code.code),
+                        s(&o.code.display),
+                        s(o.category.fhir_code()),
+                        Some(ts(&o.effective)),
+                        // As text and cast in SQL: sqlx 0.8's Any driver sends a NULL f64 to
+                        // PostgreSQL as a float4, which then breaks the statement for the
+                        // next real value.
+                        value.map(|v| v.to_string()),
+                        unit,
+                        o.encounter.clone(),
+                        Some(json(o)?),
+                    ])
+                })
+                .collect::<Result<_, sqlx::Error>>()?,
         )
-        .bind(new_id())
-        .bind(&id)
-        .bind(&o.fhir_id)
-        .bind(&o.code.code)
-        .bind(&o.code.display)
-        .bind(o.category.fhir_code())
-        .bind(ts(&o.effective))
-        // As text and cast in SQL: sqlx 0.8's Any driver sends a NULL f64 to PostgreSQL as a
-        // float4, which then breaks the cached statement for the next real value.
-        .bind(value.map(|v| v.to_string()))
-        .bind(unit)
-        .bind(o.encounter.as_deref())
-        .bind(json(o)?)
-        .execute(&mut **tx)
         .await?;
-    }
     save_more_in(tx, &id, record).await?;
     Ok(id)
 }
@@ -257,30 +388,81 @@ async fn save_more_in(
     .bind(json(&record.demographics)?)
     .execute(&mut **tx)
     .await?;
+    let rows = |items: Vec<ItemRow<'_>>| -> Vec<upsert::Row> {
+        items
+            .into_iter()
+            .map(|r| {
+                vec![
+                    Some(new_id()),
+                    Some(patient_id.to_string()),
+                    Some(r.fhir_id.to_string()),
+                    r.occurred_at,
+                    r.encounter.map(str::to_string),
+                    Some(r.item),
+                ]
+            })
+            .collect()
+    };
+    let mut procedures = Vec::new();
     for p in &record.procedures {
         let at = p.performed.as_ref().map(ts);
-        let item = ItemRow::new(&p.fhir_id, at, p.encounter.as_deref(), json(p)?);
-        upsert_item(tx, ItemTable::Procedures, patient_id, item).await?;
+        procedures.push(ItemRow::new(
+            &p.fhir_id,
+            at,
+            p.encounter.as_deref(),
+            json(p)?,
+        ));
     }
+    ItemTable::Procedures
+        .upsert()
+        .run(tx, rows(procedures))
+        .await?;
+    let mut care_plans = Vec::new();
     for c in &record.care_plans {
         let at = c.start.as_ref().map(ts);
-        let item = ItemRow::new(&c.fhir_id, at, c.encounter.as_deref(), json(c)?);
-        upsert_item(tx, ItemTable::CarePlans, patient_id, item).await?;
+        care_plans.push(ItemRow::new(
+            &c.fhir_id,
+            at,
+            c.encounter.as_deref(),
+            json(c)?,
+        ));
     }
+    ItemTable::CarePlans
+        .upsert()
+        .run(tx, rows(care_plans))
+        .await?;
+    let mut goals = Vec::new();
     for g in &record.goals {
-        let item = ItemRow::new(&g.fhir_id, g.start.as_ref().map(ts), None, json(g)?);
-        upsert_item(tx, ItemTable::Goals, patient_id, item).await?;
+        goals.push(ItemRow::new(
+            &g.fhir_id,
+            g.start.as_ref().map(ts),
+            None,
+            json(g)?,
+        ));
     }
+    ItemTable::Goals.upsert().run(tx, rows(goals)).await?;
+    let mut reports = Vec::new();
     for d in &record.reports {
         let at = d.effective.as_ref().map(ts);
-        let item = ItemRow::new(&d.fhir_id, at, d.encounter.as_deref(), json(d)?);
-        upsert_item(tx, ItemTable::Reports, patient_id, item).await?;
+        reports.push(ItemRow::new(
+            &d.fhir_id,
+            at,
+            d.encounter.as_deref(),
+            json(d)?,
+        ));
     }
+    ItemTable::Reports.upsert().run(tx, rows(reports)).await?;
+    let mut imaging = Vec::new();
     for i in &record.imaging {
         let at = i.started.as_ref().map(ts);
-        let item = ItemRow::new(&i.fhir_id, at, i.encounter.as_deref(), json(i)?);
-        upsert_item(tx, ItemTable::Imaging, patient_id, item).await?;
+        imaging.push(ItemRow::new(
+            &i.fhir_id,
+            at,
+            i.encounter.as_deref(),
+            json(i)?,
+        ));
     }
+    ItemTable::Imaging.upsert().run(tx, rows(imaging)).await?;
     Ok(())
 }
 
@@ -303,6 +485,24 @@ impl ItemTable {
             ItemTable::Goals => "goals",
             ItemTable::Reports => "diagnostic_reports",
             ItemTable::Imaging => "imaging_studies",
+        }
+    }
+
+    fn upsert(self) -> Upsert {
+        Upsert {
+            table: self.name(),
+            columns: &[
+                "id",
+                "patient_id",
+                "fhir_id",
+                "occurred_at",
+                "encounter_fhir_id",
+                "item",
+            ],
+            casts: &[],
+            key: "(patient_id, fhir_id)",
+            fhir_id_column: 2,
+            updates: &["occurred_at", "encounter_fhir_id", "item"],
         }
     }
 }
@@ -328,30 +528,6 @@ impl<'a> ItemRow<'a> {
             item,
         }
     }
-}
-
-async fn upsert_item(
-    tx: &mut Transaction<'static, Any>,
-    table: ItemTable,
-    patient_id: &str,
-    row: ItemRow<'_>,
-) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO {} (id, patient_id, fhir_id, occurred_at, encounter_fhir_id, item) VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (patient_id, fhir_id) DO UPDATE SET occurred_at = excluded.occurred_at, \
-         encounter_fhir_id = excluded.encounter_fhir_id, item = excluded.item",
-        table.name()
-    );
-    sqlx::query(&sql)
-        .bind(new_id())
-        .bind(patient_id)
-        .bind(row.fhir_id)
-        .bind(row.occurred_at)
-        .bind(row.encounter)
-        .bind(row.item)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 async fn table_items<T: DeserializeOwned>(
