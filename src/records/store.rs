@@ -52,84 +52,32 @@ fn parse_all<T: DeserializeOwned>(rows: &[StoredItem]) -> Result<Vec<T>, sqlx::E
 
 const ENCOUNTERS: Upsert = Upsert {
     table: "encounters",
-    columns: &["id", "patient_id", "fhir_id", "started_at", "item"],
+    columns: &["started_at", "item"],
     casts: &[],
-    key: "(patient_id, fhir_id)",
-    fhir_id_column: 2,
-    updates: &["started_at", "item"],
 };
 const CONDITIONS: Upsert = Upsert {
     table: "conditions",
-    columns: &[
-        "id",
-        "patient_id",
-        "fhir_id",
-        "code",
-        "display",
-        "clinical_status",
-        "onset",
-        "item",
-    ],
+    columns: &["code", "display", "clinical_status", "onset", "item"],
     casts: &[],
-    key: "(patient_id, fhir_id)",
-    fhir_id_column: 2,
-    updates: &["code", "display", "clinical_status", "onset", "item"],
 };
 const MEDICATIONS: Upsert = Upsert {
     table: "medications",
-    columns: &[
-        "id",
-        "patient_id",
-        "fhir_id",
-        "code",
-        "display",
-        "status",
-        "authored_on",
-        "item",
-    ],
+    columns: &["code", "display", "status", "authored_on", "item"],
     casts: &[],
-    key: "(patient_id, fhir_id)",
-    fhir_id_column: 2,
-    updates: &["code", "display", "status", "authored_on", "item"],
 };
 const ALLERGIES: Upsert = Upsert {
     table: "allergies",
-    columns: &[
-        "id",
-        "patient_id",
-        "fhir_id",
-        "code",
-        "display",
-        "clinical_status",
-        "item",
-    ],
+    columns: &["code", "display", "clinical_status", "item"],
     casts: &[],
-    key: "(patient_id, fhir_id)",
-    fhir_id_column: 2,
-    updates: &["code", "display", "clinical_status", "item"],
 };
 const IMMUNIZATIONS: Upsert = Upsert {
     table: "immunizations",
-    columns: &[
-        "id",
-        "patient_id",
-        "fhir_id",
-        "code",
-        "display",
-        "occurred_at",
-        "item",
-    ],
+    columns: &["code", "display", "occurred_at", "item"],
     casts: &[],
-    key: "(patient_id, fhir_id)",
-    fhir_id_column: 2,
-    updates: &["code", "display", "occurred_at", "item"],
 };
 const OBSERVATIONS: Upsert = Upsert {
     table: "observations",
     columns: &[
-        "id",
-        "patient_id",
-        "fhir_id",
         "loinc",
         "display",
         "category",
@@ -140,18 +88,6 @@ const OBSERVATIONS: Upsert = Upsert {
         "item",
     ],
     casts: &[("value_num", "CAST($ AS DOUBLE PRECISION)")],
-    key: "(patient_id, fhir_id)",
-    fhir_id_column: 2,
-    updates: &[
-        "loinc",
-        "display",
-        "category",
-        "effective_at",
-        "value_num",
-        "unit",
-        "encounter_fhir_id",
-        "item",
-    ],
 };
 
 fn new_id() -> String {
@@ -238,42 +174,35 @@ async fn save_record_in(
         }
     };
     let s = |v: &str| Some(v.to_string());
-    let pid = s(&id);
     ENCOUNTERS
         .run(
             tx,
+            &id,
             record
                 .encounters
                 .iter()
-                .map(|e| {
-                    Ok(vec![
-                        s(&new_id()),
-                        pid.clone(),
-                        s(&e.fhir_id),
-                        Some(ts(&e.start)),
-                        Some(json(e)?),
-                    ])
-                })
+                .map(|e| Ok((e.fhir_id.clone(), vec![Some(ts(&e.start)), Some(json(e)?)])))
                 .collect::<Result<_, sqlx::Error>>()?,
         )
         .await?;
     CONDITIONS
         .run(
             tx,
+            &id,
             record
                 .conditions
                 .iter()
                 .map(|c| {
-                    Ok(vec![
-                        s(&new_id()),
-                        pid.clone(),
-                        s(&c.fhir_id),
-                        s(&c.code.code),
-                        s(&c.code.display),
-                        c.clinical_status.map(|v| v.fhir_code().to_string()),
-                        c.onset.as_ref().map(ts),
-                        Some(json(c)?),
-                    ])
+                    Ok((
+                        c.fhir_id.clone(),
+                        vec![
+                            s(&c.code.code),
+                            s(&c.code.display),
+                            c.clinical_status.map(|v| v.fhir_code().to_string()),
+                            c.onset.as_ref().map(ts),
+                            Some(json(c)?),
+                        ],
+                    ))
                 })
                 .collect::<Result<_, sqlx::Error>>()?,
         )
@@ -281,20 +210,21 @@ async fn save_record_in(
     MEDICATIONS
         .run(
             tx,
+            &id,
             record
                 .medications
                 .iter()
                 .map(|m| {
-                    Ok(vec![
-                        s(&new_id()),
-                        pid.clone(),
-                        s(&m.fhir_id),
-                        s(&m.code.code),
-                        s(&m.code.display),
-                        s(m.status.fhir_code()),
-                        m.authored_on.as_ref().map(ts),
-                        Some(json(m)?),
-                    ])
+                    Ok((
+                        m.fhir_id.clone(),
+                        vec![
+                            s(&m.code.code),
+                            s(&m.code.display),
+                            s(m.status.fhir_code()),
+                            m.authored_on.as_ref().map(ts),
+                            Some(json(m)?),
+                        ],
+                    ))
                 })
                 .collect::<Result<_, sqlx::Error>>()?,
         )
@@ -302,19 +232,20 @@ async fn save_record_in(
     ALLERGIES
         .run(
             tx,
+            &id,
             record
                 .allergies
                 .iter()
                 .map(|a| {
-                    Ok(vec![
-                        s(&new_id()),
-                        pid.clone(),
-                        s(&a.fhir_id),
-                        s(&a.code.code),
-                        s(&a.code.display),
-                        a.clinical_status.map(|v| v.fhir_code().to_string()),
-                        Some(json(a)?),
-                    ])
+                    Ok((
+                        a.fhir_id.clone(),
+                        vec![
+                            s(&a.code.code),
+                            s(&a.code.display),
+                            a.clinical_status.map(|v| v.fhir_code().to_string()),
+                            Some(json(a)?),
+                        ],
+                    ))
                 })
                 .collect::<Result<_, sqlx::Error>>()?,
         )
@@ -322,19 +253,20 @@ async fn save_record_in(
     IMMUNIZATIONS
         .run(
             tx,
+            &id,
             record
                 .immunizations
                 .iter()
                 .map(|i| {
-                    Ok(vec![
-                        s(&new_id()),
-                        pid.clone(),
-                        s(&i.fhir_id),
-                        s(&i.vaccine.code),
-                        s(&i.vaccine.display),
-                        Some(ts(&i.date)),
-                        Some(json(i)?),
-                    ])
+                    Ok((
+                        i.fhir_id.clone(),
+                        vec![
+                            s(&i.vaccine.code),
+                            s(&i.vaccine.display),
+                            Some(ts(&i.date)),
+                            Some(json(i)?),
+                        ],
+                    ))
                 })
                 .collect::<Result<_, sqlx::Error>>()?,
         )
@@ -342,6 +274,7 @@ async fn save_record_in(
     OBSERVATIONS
         .run(
             tx,
+            &id,
             record
                 .observations
                 .iter()
@@ -350,22 +283,22 @@ async fn save_record_in(
                         ObservationValue::Quantity(q) => (Some(q.value), Some(q.unit.clone())),
                         _ => (None, None),
                     };
-                    Ok(vec![
-                        s(&new_id()),
-                        pid.clone(),
-                        s(&o.fhir_id),
-                        s(&o.code.code),
-                        s(&o.code.display),
-                        s(o.category.fhir_code()),
-                        Some(ts(&o.effective)),
-                        // As text and cast in SQL: sqlx 0.8's Any driver sends a NULL f64 to
-                        // PostgreSQL as a float4, which then breaks the statement for the
-                        // next real value.
-                        value.map(|v| v.to_string()),
-                        unit,
-                        o.encounter.clone(),
-                        Some(json(o)?),
-                    ])
+                    Ok((
+                        o.fhir_id.clone(),
+                        vec![
+                            s(&o.code.code),
+                            s(&o.code.display),
+                            s(o.category.fhir_code()),
+                            Some(ts(&o.effective)),
+                            // As text and cast in SQL: sqlx 0.8's Any driver sends a NULL f64 to
+                            // PostgreSQL as a float4, which then breaks the statement for the
+                            // next real value.
+                            value.map(|v| v.to_string()),
+                            unit,
+                            o.encounter.clone(),
+                            Some(json(o)?),
+                        ],
+                    ))
                 })
                 .collect::<Result<_, sqlx::Error>>()?,
         )
@@ -392,14 +325,10 @@ async fn save_more_in(
         items
             .into_iter()
             .map(|r| {
-                vec![
-                    Some(new_id()),
-                    Some(patient_id.to_string()),
-                    Some(r.fhir_id.to_string()),
-                    r.occurred_at,
-                    r.encounter.map(str::to_string),
-                    Some(r.item),
-                ]
+                (
+                    r.fhir_id.to_string(),
+                    vec![r.occurred_at, r.encounter.map(str::to_string), Some(r.item)],
+                )
             })
             .collect()
     };
@@ -415,7 +344,7 @@ async fn save_more_in(
     }
     ItemTable::Procedures
         .upsert()
-        .run(tx, rows(procedures))
+        .run(tx, patient_id, rows(procedures))
         .await?;
     let mut care_plans = Vec::new();
     for c in &record.care_plans {
@@ -429,7 +358,7 @@ async fn save_more_in(
     }
     ItemTable::CarePlans
         .upsert()
-        .run(tx, rows(care_plans))
+        .run(tx, patient_id, rows(care_plans))
         .await?;
     let mut goals = Vec::new();
     for g in &record.goals {
@@ -440,7 +369,10 @@ async fn save_more_in(
             json(g)?,
         ));
     }
-    ItemTable::Goals.upsert().run(tx, rows(goals)).await?;
+    ItemTable::Goals
+        .upsert()
+        .run(tx, patient_id, rows(goals))
+        .await?;
     let mut reports = Vec::new();
     for d in &record.reports {
         let at = d.effective.as_ref().map(ts);
@@ -451,7 +383,10 @@ async fn save_more_in(
             json(d)?,
         ));
     }
-    ItemTable::Reports.upsert().run(tx, rows(reports)).await?;
+    ItemTable::Reports
+        .upsert()
+        .run(tx, patient_id, rows(reports))
+        .await?;
     let mut imaging = Vec::new();
     for i in &record.imaging {
         let at = i.started.as_ref().map(ts);
@@ -462,7 +397,10 @@ async fn save_more_in(
             json(i)?,
         ));
     }
-    ItemTable::Imaging.upsert().run(tx, rows(imaging)).await?;
+    ItemTable::Imaging
+        .upsert()
+        .run(tx, patient_id, rows(imaging))
+        .await?;
     Ok(())
 }
 
@@ -491,18 +429,8 @@ impl ItemTable {
     fn upsert(self) -> Upsert {
         Upsert {
             table: self.name(),
-            columns: &[
-                "id",
-                "patient_id",
-                "fhir_id",
-                "occurred_at",
-                "encounter_fhir_id",
-                "item",
-            ],
+            columns: &["occurred_at", "encounter_fhir_id", "item"],
             casts: &[],
-            key: "(patient_id, fhir_id)",
-            fhir_id_column: 2,
-            updates: &["occurred_at", "encounter_fhir_id", "item"],
         }
     }
 }

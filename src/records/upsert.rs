@@ -11,43 +11,48 @@ use std::collections::HashMap;
 
 use sqlx::{Any, Transaction};
 
-/// One table's upsert.
+/// One table's upsert. Every record table starts with `id`, `patient_id` and `fhir_id`, is
+/// unique on `(patient_id, fhir_id)`, and a conflict overwrites all of its other columns.
 pub(super) struct Upsert {
     pub table: &'static str,
-    /// The columns written, in the order of each row's values.
+    /// The columns after the common three, in the order of each row's values.
     pub columns: &'static [&'static str],
-    /// How each value is written, `$` standing for its placeholder; `None`: the placeholder.
+    /// How a column's value is written, `$` standing for its placeholder; others: the placeholder.
     pub casts: &'static [(&'static str, &'static str)],
-    /// The unique key a conflict is on, and which column of a row holds the FHIR id.
-    pub key: &'static str,
-    pub fhir_id_column: usize,
-    /// Columns a conflict overwrites with the new row's values.
-    pub updates: &'static [&'static str],
 }
 
-/// A row's values, in the order of [`Upsert::columns`]; text or NULL, as every record column is.
-pub(super) type Row = Vec<Option<String>>;
+/// A row: its FHIR id, then its values in the order of [`Upsert::columns`]; text or NULL, as
+/// every record column is.
+pub(super) type Row = (String, Vec<Option<String>>);
 
 /// At most this many placeholders in one statement. The engines allow far more (SQLite 32 766,
 /// PostgreSQL 65 535), but binding a statement's values grows faster than their number in
 /// sqlx's SQLite driver: 181 observations took 26 ms in one statement, 20 took 1 ms.
 const MAX_PARAMETERS: usize = 250;
 
+/// `id`, `patient_id`, `fhir_id`.
+const COMMON: usize = 3;
+
 impl Upsert {
     pub async fn run(
         &self,
         tx: &mut Transaction<'static, Any>,
+        patient_id: &str,
         rows: Vec<Row>,
     ) -> Result<(), sqlx::Error> {
-        let rows = last_of_each(rows, self.fhir_id_column);
-        let per_statement = (MAX_PARAMETERS / self.columns.len()).max(1);
+        let rows = last_of_each(rows);
+        let per_statement = (MAX_PARAMETERS / (COMMON + self.columns.len())).max(1);
         for chunk in rows.chunks(per_statement) {
             let sql = self.sql(chunk.len());
             // Not kept as a prepared statement: the last chunk's size varies.
             let mut query = sqlx::query(&sql).persistent(false);
-            for row in chunk {
-                debug_assert_eq!(row.len(), self.columns.len());
-                for value in row {
+            for (fhir_id, values) in chunk {
+                debug_assert_eq!(values.len(), self.columns.len());
+                query = query
+                    .bind(uuid::Uuid::new_v4().to_string())
+                    .bind(patient_id.to_string())
+                    .bind(fhir_id.clone());
+                for value in values {
                     query = query.bind(value.clone());
                 }
             }
@@ -58,7 +63,7 @@ impl Upsert {
 
     fn sql(&self, rows: usize) -> String {
         let mut sql = format!(
-            "INSERT INTO {} ({}) VALUES ",
+            "INSERT INTO {} (id, patient_id, fhir_id, {}) VALUES ",
             self.table,
             self.columns.join(", ")
         );
@@ -68,7 +73,8 @@ impl Upsert {
                 sql.push_str(", ");
             }
             sql.push('(');
-            for (c, column) in self.columns.iter().enumerate() {
+            let columns = ["id", "patient_id", "fhir_id"].iter().chain(self.columns);
+            for (c, column) in columns.enumerate() {
                 if c > 0 {
                     sql.push_str(", ");
                 }
@@ -81,9 +87,9 @@ impl Upsert {
             }
             sql.push(')');
         }
-        sql.push_str(&format!(" ON CONFLICT {} DO UPDATE SET ", self.key));
+        sql.push_str(" ON CONFLICT (patient_id, fhir_id) DO UPDATE SET ");
         let updates: Vec<String> = self
-            .updates
+            .columns
             .iter()
             .map(|c| format!("{c} = excluded.{c}"))
             .collect();
@@ -93,15 +99,14 @@ impl Upsert {
 }
 
 /// The rows with each FHIR id once, as the last row that gave it, in the order of first sight.
-fn last_of_each(rows: Vec<Row>, key: usize) -> Vec<Row> {
-    let mut position: HashMap<Option<String>, usize> = HashMap::with_capacity(rows.len());
+fn last_of_each(rows: Vec<Row>) -> Vec<Row> {
+    let mut position: HashMap<String, usize> = HashMap::with_capacity(rows.len());
     let mut out: Vec<Row> = Vec::with_capacity(rows.len());
     for row in rows {
-        let k = row.get(key).cloned().flatten();
-        match position.get(&k) {
+        match position.get(&row.0) {
             Some(&i) => out[i] = row,
             None => {
-                position.insert(k, out.len());
+                position.insert(row.0.clone(), out.len());
                 out.push(row);
             }
         }
@@ -115,30 +120,25 @@ mod tests {
 
     const T: Upsert = Upsert {
         table: "t",
-        columns: &["id", "fhir_id", "v"],
+        columns: &["v", "item"],
         casts: &[("v", "CAST($ AS DOUBLE PRECISION)")],
-        key: "(fhir_id)",
-        fhir_id_column: 1,
-        updates: &["v"],
     };
 
     #[test]
     fn numbers_placeholders_across_rows_and_applies_casts() {
         assert_eq!(
             T.sql(2),
-            "INSERT INTO t (id, fhir_id, v) VALUES ($1, $2, CAST($3 AS DOUBLE PRECISION)), \
-             ($4, $5, CAST($6 AS DOUBLE PRECISION)) ON CONFLICT (fhir_id) DO UPDATE SET v = excluded.v"
+            "INSERT INTO t (id, patient_id, fhir_id, v, item) VALUES \
+             ($1, $2, $3, CAST($4 AS DOUBLE PRECISION), $5), \
+             ($6, $7, $8, CAST($9 AS DOUBLE PRECISION), $10) \
+             ON CONFLICT (patient_id, fhir_id) DO UPDATE SET v = excluded.v, item = excluded.item"
         );
     }
 
     #[test]
     fn a_repeated_fhir_id_keeps_the_last_row_in_the_first_place() {
-        let row =
-            |id: &str, f: &str, v: &str| vec![Some(id.into()), Some(f.into()), Some(v.into())];
-        let out = last_of_each(
-            vec![row("1", "a", "x"), row("2", "b", "y"), row("3", "a", "z")],
-            1,
-        );
-        assert_eq!(out, vec![row("3", "a", "z"), row("2", "b", "y")]);
+        let row = |f: &str, v: &str| (f.to_string(), vec![Some(v.to_string())]);
+        let out = last_of_each(vec![row("a", "x"), row("b", "y"), row("a", "z")]);
+        assert_eq!(out, vec![row("a", "z"), row("b", "y")]);
     }
 }
