@@ -26,6 +26,9 @@ use crate::web::AppError;
 pub struct ChartAccess {
     patient_id: PatientId,
     viewer: Viewer,
+    /// The record's version (`patients.record_version`) when it was read with the access
+    /// check, before anything of the record: the patient's own pages read it with the link.
+    record_version: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +50,10 @@ impl ChartAccess {
 
     pub fn viewer(&self) -> Viewer {
         self.viewer
+    }
+
+    pub fn record_version(&self) -> Option<i64> {
+        self.record_version
     }
 }
 
@@ -92,6 +99,7 @@ async fn write(
 pub struct LinkedPatient {
     pub user: SignedInUser,
     patient_id: PatientId,
+    record_version: i64,
 }
 
 impl LinkedPatient {
@@ -121,6 +129,7 @@ impl LinkedPatient {
         Ok(ChartAccess {
             patient_id: self.patient_id.clone(),
             viewer: Viewer::Patient,
+            record_version: Some(self.record_version),
         })
     }
 }
@@ -135,8 +144,20 @@ impl FromRequest for LinkedPatient {
         Box::pin(async move {
             let user = patient?.into_user();
             let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
-            match linked_patient_id(&state.pool, &user.subject).await? {
-                Some(patient_id) => Ok(LinkedPatient { user, patient_id }),
+            // The record's version comes with the link: one query fewer for the pages that
+            // are kept per version (`records::chart_cache`).
+            let linked = sqlx::query_as::<_, (PatientId, i64)>(
+                "SELECT id, record_version FROM patients WHERE b2c_subject = $1",
+            )
+            .bind(&user.subject)
+            .fetch_optional(&state.pool)
+            .await?;
+            match linked {
+                Some((patient_id, record_version)) => Ok(LinkedPatient {
+                    user,
+                    patient_id,
+                    record_version,
+                }),
                 None => Err(AppError::Redirect("/activate".into())),
             }
         })
@@ -195,6 +216,7 @@ pub async fn open_for_clinician(
     Ok(ChartAccess {
         patient_id: patient_id.clone(),
         viewer,
+        record_version: None,
     })
 }
 
@@ -300,5 +322,6 @@ pub async fn open_for_app(
     Ok(ChartAccess {
         patient_id: patient_id.clone(),
         viewer: Viewer::App,
+        record_version: None,
     })
 }

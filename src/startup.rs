@@ -297,6 +297,7 @@ impl Application {
             provider,
             policies,
             mail_wake,
+            charts: Default::default(),
         });
         let store = session::DbSessionStore::new(pool.clone());
         let row_ttl = session::row_ttl(settings.session_idle, settings.session_max);

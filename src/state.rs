@@ -22,4 +22,6 @@ pub struct AppState {
     pub policies: Policies,
     /// Wakes the notification sender after a commit that queued mail.
     pub mail_wake: crate::notifications::Wake,
+    /// The most read chart parts, rendered once per version of a record.
+    pub charts: crate::records::chart_cache::ChartCache,
 }

@@ -1,4 +1,4 @@
-//! The geometry of a result's trend chart, drawn as inline SVG by `records_lab.html`.
+//! The geometry of a result's trend chart, drawn as inline SVG by `records_chart_lab.html`.
 //!
 //! The page's Content-Security-Policy allows no script and no inline style, so the chart is
 //! computed here on the server and the template writes plain SVG elements with presentation

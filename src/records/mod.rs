@@ -29,6 +29,7 @@ pub use model::{
 pub use ranges::{flag, format_value, Flag, ReferenceRange};
 pub use section::Section;
 pub mod care_views;
+pub mod chart_cache;
 pub mod chart_svg;
 pub mod pages;
 pub mod search_keys;

@@ -10,8 +10,11 @@ use actix_session::Session;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use std::sync::Arc;
+
 use chrono::Utc;
 
+use super::chart_cache::{self, Kept};
 use super::{care_views, fhir_export, store, views};
 use super::{LoincCode, Section};
 use crate::access::{ChartAccess, LinkedPatient};
@@ -188,62 +191,32 @@ pub async fn render_chart_page(
     base: &str,
 ) -> Result<HttpResponse, AppError> {
     let pool = &state.pool;
-    // The pages that show most read everything in one statement (the patient included); the
-    // others read the patient, then what they show.
-    let mut summary = None;
-    let mut observations = None;
-    let patient = match &page {
-        ChartPage::Summary => {
-            let s = store::summary(pool, chart).await?;
-            let patient = s.patient.clone();
-            summary = Some(s);
-            patient
-        }
-        ChartPage::Labs => {
-            let (patient, labs) =
-                store::patient_and_observations(pool, chart, "laboratory").await?;
-            observations = Some(labs);
-            patient
-        }
-        ChartPage::Lab(loinc) if views::is_code(loinc) => {
-            let (patient, history) = store::patient_and_history(pool, chart, loinc).await?;
-            observations = Some(history);
-            patient
-        }
-        _ => store::patient(pool, chart).await?,
-    };
     let today = Utc::now().date_naive();
-    ctx.insert(
-        "patient_heading",
-        &views::PatientHeading::of(&patient, today),
-    );
-    ctx.insert("base", base);
-    // The print header says when the paper was made (the day the page was rendered, UTC).
-    ctx.insert("printed_on", &views::DateView::day(today));
-    ctx.insert("page_title", page.title());
-    ctx.insert("section", page.segment());
+    if let Some(kept) = kept_part(state, chart, &page, base, today).await? {
+        frame(&mut ctx, &kept.patient, &page, base, today);
+        let parent = match &page {
+            ChartPage::Lab(_) => Some(if kept.is_vital {
+                ChartPage::Vitals
+            } else {
+                ChartPage::Labs
+            }),
+            _ => None,
+        };
+        if let Some(title) = &kept.title {
+            ctx.insert("page_title", title);
+        }
+        ctx.insert("chart_html", &kept.html);
+        ctx.insert("nav", &nav(base, &page, parent.as_ref()));
+        return Ok(templates::page_owned(
+            StatusCode::OK,
+            "records_cached.html",
+            ctx,
+        ));
+    }
+    let patient = store::patient(pool, chart).await?;
+    frame(&mut ctx, &patient, &page, base, today);
     let mut parent = None;
     let template = match &page {
-        ChartPage::Summary => {
-            let store::Summary {
-                conditions,
-                medications,
-                allergies,
-                vitals,
-                labs,
-                ..
-            } = summary.take().ok_or(AppError::NotFound)?;
-            ctx.insert("conditions", &views::split_conditions(&conditions).0);
-            ctx.insert("medications", &views::split_medications(&medications).0);
-            ctx.insert("allergies", &views::allergies_view(&patient, allergies));
-            ctx.insert("vitals", &views::latest_vitals(&vitals));
-            let mut recent = views::latest_results(&labs);
-            let more_results = recent.len() > RECENT_RESULTS;
-            recent.truncate(RECENT_RESULTS);
-            ctx.insert("results", &recent);
-            ctx.insert("more_results", &more_results);
-            "records_home.html"
-        }
         ChartPage::Conditions => {
             let (current, past) = views::split_conditions(&store::conditions(pool, chart).await?);
             ctx.insert("current", &current);
@@ -278,12 +251,6 @@ pub async fn render_chart_page(
                 .map(views::ImmunizationRow::of)
                 .collect();
             ctx.insert("rows", &rows);
-            "records_section.html"
-        }
-        ChartPage::Labs => {
-            let labs = observations.take().ok_or(AppError::NotFound)?;
-            ctx.insert("results", &views::latest_results(&labs));
-            ctx.insert("result_count", &labs.len());
             "records_section.html"
         }
         ChartPage::Vitals => {
@@ -368,21 +335,121 @@ pub async fn render_chart_page(
             ctx.insert("visit", &visit);
             "records_care.html"
         }
-        ChartPage::Lab(loinc) => {
-            let history = observations.take().ok_or(AppError::NotFound)?;
-            let lab = views::lab_history(loinc, &history).ok_or(AppError::NotFound)?;
-            parent = Some(if lab.is_vital {
-                ChartPage::Vitals
-            } else {
-                ChartPage::Labs
-            });
-            ctx.insert("page_title", &lab.name);
-            ctx.insert("lab", &lab);
-            "records_lab.html"
-        }
+        // Served from their kept parts above.
+        ChartPage::Summary | ChartPage::Labs | ChartPage::Lab(_) => return Err(AppError::NotFound),
     };
     ctx.insert("nav", &nav(base, &page, parent.as_ref()));
     Ok(templates::page_owned(StatusCode::OK, template, ctx))
+}
+
+/// The values of a chart page's frame (whose chart, the print header, the title).
+fn frame(
+    ctx: &mut tera::Context,
+    patient: &super::Patient,
+    page: &ChartPage,
+    base: &str,
+    today: chrono::NaiveDate,
+) {
+    ctx.insert(
+        "patient_heading",
+        &views::PatientHeading::of(patient, today),
+    );
+    ctx.insert("base", base);
+    // The print header says when the paper was made (the day the page was rendered, UTC).
+    ctx.insert("printed_on", &views::DateView::day(today));
+    ctx.insert("page_title", page.title());
+    ctx.insert("section", page.segment());
+}
+
+/// The chart part of the summary, the latest results or a test's history, rendered from the
+/// current version of the record: kept from an earlier view when the version and the day are
+/// the same (see `chart_cache`), else read in one statement, rendered and kept. `None` for the
+/// other pages. A test without results is a 404, as before anything was kept.
+async fn kept_part(
+    state: &AppState,
+    chart: &ChartAccess,
+    page: &ChartPage,
+    base: &str,
+    today: chrono::NaiveDate,
+) -> Result<Option<Arc<Kept>>, AppError> {
+    let name = match page {
+        ChartPage::Summary => "summary".to_string(),
+        ChartPage::Labs => "labs".to_string(),
+        ChartPage::Lab(loinc) => format!("labs/{}", loinc.as_str()),
+        _ => return Ok(None),
+    };
+    let pool = &state.pool;
+    // Read before the record (by the access check, or here): a part rendered from a newer
+    // record than its version says is only rendered again, never served stale.
+    let version = match chart.record_version() {
+        Some(version) => version,
+        None => store::record_version(pool, chart).await?,
+    };
+    let key = chart_cache::Key::new(chart.patient_id().as_str(), name, base);
+    if let Some(kept) = state.charts.get(&key, version, today) {
+        return Ok(Some(kept));
+    }
+    let mut ctx = tera::Context::new();
+    let mut title = None;
+    let mut is_vital = false;
+    let (patient, template) = match page {
+        ChartPage::Summary => {
+            let store::Summary {
+                patient,
+                conditions,
+                medications,
+                allergies,
+                vitals,
+                labs,
+            } = store::summary(pool, chart).await?;
+            ctx.insert("conditions", &views::split_conditions(&conditions).0);
+            ctx.insert("medications", &views::split_medications(&medications).0);
+            ctx.insert("allergies", &views::allergies_view(&patient, allergies));
+            ctx.insert("vitals", &views::latest_vitals(&vitals));
+            let mut recent = views::latest_results(&labs);
+            let more_results = recent.len() > RECENT_RESULTS;
+            recent.truncate(RECENT_RESULTS);
+            ctx.insert("results", &recent);
+            ctx.insert("more_results", &more_results);
+            (patient, "records_chart_summary.html")
+        }
+        ChartPage::Labs => {
+            let (patient, labs) =
+                store::patient_and_observations(pool, chart, "laboratory").await?;
+            ctx.insert("results", &views::latest_results(&labs));
+            ctx.insert("result_count", &labs.len());
+            (patient, "records_chart_labs.html")
+        }
+        ChartPage::Lab(loinc) => {
+            let (patient, history) = store::patient_and_history(pool, chart, loinc).await?;
+            let lab = views::lab_history(loinc, &history).ok_or(AppError::NotFound)?;
+            title = Some(lab.name.clone());
+            is_vital = lab.is_vital;
+            ctx.insert("lab", &lab);
+            (patient, "records_chart_lab.html")
+        }
+        _ => return Ok(None),
+    };
+    ctx.insert(
+        "patient_heading",
+        &views::PatientHeading::of(&patient, today),
+    );
+    ctx.insert("base", base);
+    let html = templates::render(template, &ctx).map_err(|e| {
+        tracing::error!(template, error = %e, "template rendering failed");
+        AppError::Internal(anyhow::anyhow!("a chart part could not be rendered"))
+    })?;
+    Ok(Some(state.charts.put(
+        key,
+        Kept {
+            version,
+            day: today,
+            patient,
+            html,
+            title,
+            is_vital,
+        },
+    )))
 }
 
 /// `GET /records`: the summary of the signed-in patient's own chart.

@@ -125,7 +125,8 @@ async fn save_record_in(
             sqlx::query(
                 "UPDATE patients SET mrn = $1, given_name = $2, family_name = $3, given_lower = $4, family_lower = $5, \
                  birth_date = $6, sex = $7, deceased = $8, address = $9, phone = $10, item = $11, \
-                 given_folded = $13, family_folded = $14, mrn_folded = $15 WHERE id = $12",
+                 given_folded = $13, family_folded = $14, mrn_folded = $15, \
+                 record_version = record_version + 1 WHERE id = $12",
             )
             .bind(&p.mrn.value)
             .bind(&p.given)
@@ -650,6 +651,14 @@ pub async fn observation_history(
     .fetch_all(pool)
     .await?;
     parse_all(&rows)
+}
+
+/// The record's version: raised each time the record is stored (see `chart_cache`).
+pub async fn record_version(pool: &Pool, chart: &ChartAccess) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT record_version FROM patients WHERE id = $1")
+        .bind(chart.patient_id())
+        .fetch_one(pool)
+        .await
 }
 
 /// The whole record, for export: one query per kind, never one per row.

@@ -136,3 +136,21 @@ pub fn check_bundle_shape(bundle: &Value) {
         }
     }
 }
+
+/// A plain living patient, for tests that need one but not its details.
+pub fn patient() -> super::Patient {
+    super::Patient {
+        fhir_id: "p1".into(),
+        given: "Ada".into(),
+        family: "Byron".into(),
+        birth_date: chrono::NaiveDate::from_ymd_opt(1980, 6, 15).unwrap_or_default(),
+        sex: super::Sex::Female,
+        deceased: None,
+        mrn: super::Mrn {
+            system: None,
+            value: "MRN-1".into(),
+        },
+        address: None,
+        phone: None,
+    }
+}

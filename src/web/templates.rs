@@ -1,5 +1,6 @@
 //! Tera templates, embedded in the binary so one file deploys. Names end in `.html`, so
-//! Tera escapes every value: templates never mark user data `safe`.
+//! Tera escapes every value: templates never mark user data `safe`. The one `safe` value is a
+//! chart part these templates rendered themselves (`records_cached.html`), escaped then.
 
 use std::sync::LazyLock;
 
@@ -21,9 +22,11 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "landing.html",
         "error.html",
         "account.html",
-        "records_home.html",
         "records_section.html",
-        "records_lab.html",
+        "records_cached.html",
+        "records_chart_summary.html",
+        "records_chart_labs.html",
+        "records_chart_lab.html",
         "records_care.html",
         "records_printable.html",
         "records_print_header.html",
@@ -105,6 +108,45 @@ mod tests {
             "{:?}",
             super::TERA.as_ref().err()
         );
+    }
+
+    /// A chart part is rendered once and shown to everyone who may open the chart
+    /// (`records::chart_cache`), so its template names nothing of the viewer or the request:
+    /// no form (CSRF token), no signed-in name, no banner, no staff panel, no include that
+    /// could bring one in.
+    #[test]
+    fn kept_chart_parts_name_nothing_of_who_is_looking() {
+        for (name, source) in [
+            (
+                "records_chart_summary.html",
+                include_str!("../../templates/records_chart_summary.html"),
+            ),
+            (
+                "records_chart_labs.html",
+                include_str!("../../templates/records_chart_labs.html"),
+            ),
+            (
+                "records_chart_lab.html",
+                include_str!("../../templates/records_chart_lab.html"),
+            ),
+        ] {
+            for per_request in [
+                "csrf_token",
+                "<form",
+                "user_name",
+                "is_clinician",
+                "unread_messages",
+                "banner",
+                "staff_chart",
+                "include",
+                "extends",
+            ] {
+                assert!(
+                    !source.contains(per_request),
+                    "{name} names {per_request}, which differs from one view to the next"
+                );
+            }
+        }
     }
 
     /// The field macro ties its hint and its error to the input, so a screen reader reads them

@@ -369,6 +369,84 @@ async fn empty_sections_and_missing_allergy_information_say_so() {
     }
 }
 
+/// The summary, the latest results and a test's history are rendered once per version of a
+/// record and kept (`records::chart_cache`): a record stored again shows on the very next view
+/// of a page seen before, on the patient's pages and on a clinician's, still escaped.
+#[tokio::test]
+async fn a_record_stored_again_shows_at_once_on_pages_viewed_before() {
+    let app = spawn_app().await;
+    let mut record = record_a();
+    let (b, id) = signed_in_patient(&app, &record, &PATIENT_A).await;
+    let clinician = app.browser();
+    app.sign_in_as(&clinician, &CLINICIAN).await;
+    app.add_to_care_team(&id, &CLINICIAN).await;
+    let staff = format!("/staff/patients/{id}");
+    let pages = [
+        ("/records".to_string(), "the summary"),
+        ("/records/labs".to_string(), "the latest results"),
+        ("/records/labs/2345-7".to_string(), "a test's history"),
+        (staff.clone(), "a clinician's summary"),
+        (format!("{staff}/labs"), "a clinician's latest results"),
+    ];
+    for (path, what) in &pages {
+        let who = if path.starts_with("/staff") {
+            &clinician
+        } else {
+            &b
+        };
+        for _ in 0..2 {
+            let page = fetch(&app, who, path).await;
+            assert_eq!(page.status, 200, "{what}");
+            assert!(
+                texts(&page.body, "main").join(" ").contains("86 mg/dL"),
+                "{what}"
+            );
+        }
+    }
+
+    record.patient.given = "Zed <b>Renamed</b>".into();
+    let glucose = record
+        .observations
+        .iter_mut()
+        .find(|o| o.fhir_id == "fresh-glucose")
+        .expect("record_a has its fresh glucose");
+    glucose.value = ObservationValue::Quantity(Quantity {
+        value: 123.4,
+        unit: "mg/dL".into(),
+    });
+    app.seed(&record).await;
+
+    for (path, what) in &pages {
+        let who = if path.starts_with("/staff") {
+            &clinician
+        } else {
+            &b
+        };
+        for view in ["first", "second"] {
+            let page = fetch(&app, who, path).await;
+            assert_eq!(page.status, 200, "{what}");
+            let main = texts(&page.body, "main").join(" ");
+            assert!(
+                main.contains("123 mg/dL"),
+                "{what}, {view} view: the new result"
+            );
+            assert!(
+                !main.contains("86 mg/dL"),
+                "{what}, {view} view: not the old one"
+            );
+            assert!(main.contains("Zed <b>Renamed</b>"), "{what}, {view} view");
+            assert!(!page.body.contains("<b>Renamed"), "{what}: escaped");
+        }
+    }
+    let summary = fetch(&app, &b, "/records").await.body;
+    assert!(
+        texts(&summary, r#"section[aria-labelledby="sum-about"]"#)
+            .join(" ")
+            .contains("Zed <b>Renamed</b>"),
+        "the kept part of the summary, not only the heading around it"
+    );
+}
+
 #[tokio::test]
 async fn an_unlinked_patient_is_sent_to_activate_and_a_clinician_is_refused() {
     let app = spawn_app().await;
