@@ -28,6 +28,23 @@ const CALLER_WAIT: Duration = Duration::from_secs(11);
 /// Entries per transaction at most; the rest wait for the next batch.
 const MAX_BATCH: usize = 512;
 const QUEUE: usize = 4096;
+/// Columns of an `audit_log` row, and rows per INSERT: under 250 placeholders, as
+/// `records::upsert` found sqlx's SQLite binding to grow faster than linear above that.
+const COLUMNS: usize = 13;
+const ROWS_PER_INSERT: usize = 19;
+/// Locks the head (see `write_batch`) and reads it, in one statement.
+const LOCK_HEAD_SQL: &str =
+    "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash, keyed_from, mac";
+
+/// An entry as it goes into the chain.
+struct Row<'a> {
+    seq: i64,
+    id: String,
+    at: String,
+    entry: &'a Entry,
+    prev_hash: String,
+    hash: String,
+}
 
 struct Job {
     entry: Entry,
@@ -172,16 +189,14 @@ async fn write_batch(
     let mut tx = conn.begin().await?;
     // Take the write lock before reading the head: on SQLite a transaction that reads first
     // cannot wait its turn to write; on PostgreSQL this locks the head row, so writers from
-    // other instances queue here.
-    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-        .execute(&mut *tx)
-        .await?;
+    // other instances queue here. The head comes back from the same statement, read once the
+    // lock is held (SQLite 3.35+ and PostgreSQL both have RETURNING).
     let Head {
         seq: head_seq,
         hash: head_hash,
         keyed_from,
         mac,
-    } = sqlx::query_as(HEAD_SQL).fetch_one(&mut *tx).await?;
+    } = sqlx::query_as(LOCK_HEAD_SQL).fetch_one(&mut *tx).await?;
     // A head that does not verify was moved by someone without the key (or another instance
     // runs with another key): appending would launder it, so nothing is written.
     let (Some(keyed_from), Some(mac)) = (keyed_from, mac) else {
@@ -192,6 +207,7 @@ async fn write_batch(
     }
     let mut seq = head_seq;
     let mut prev = head_hash;
+    let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
         seq += 1;
         let id = uuid::Uuid::new_v4().to_string();
@@ -210,26 +226,53 @@ async fn write_batch(
             client_ip: entry.client_ip.as_deref(),
         };
         let hash = keyed_hash(key, &prev, &content);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, id, at, actor_subject, actor_role, action, patient_id, outcome, detail, request_id, client_ip, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(seq)
-        .bind(&id)
-        .bind(&at)
-        .bind(entry.actor.subject.as_deref())
-        .bind(&entry.actor.role)
-        .bind(entry.action.as_str())
-        .bind(entry.patient_id.as_deref())
-        .bind(entry.outcome.as_str())
-        .bind(entry.detail.as_deref())
-        .bind(entry.request_id.as_deref())
-        .bind(entry.client_ip.as_deref())
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
-        prev = hash;
+        rows.push(Row {
+            seq,
+            id,
+            at,
+            entry,
+            prev_hash: std::mem::replace(&mut prev, hash.clone()),
+            hash,
+        });
+    }
+    // Many rows to a statement: each statement is a trip to the connection's worker thread
+    // (SQLite), and a batch under load holds dozens of entries.
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO audit_log (seq, id, at, actor_subject, actor_role, action, patient_id, outcome, detail, request_id, client_ip, prev_hash, hash) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let p = i * COLUMNS;
+            sql.push('(');
+            for c in 1..=COLUMNS {
+                if c > 1 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${}", p + c));
+            }
+            sql.push(')');
+        }
+        let mut insert = sqlx::query(&sql);
+        for row in chunk {
+            insert = insert
+                .bind(row.seq)
+                .bind(&row.id)
+                .bind(&row.at)
+                .bind(row.entry.actor.subject.as_deref())
+                .bind(&row.entry.actor.role)
+                .bind(row.entry.action.as_str())
+                .bind(row.entry.patient_id.as_deref())
+                .bind(row.entry.outcome.as_str())
+                .bind(row.entry.detail.as_deref())
+                .bind(row.entry.request_id.as_deref())
+                .bind(row.entry.client_ip.as_deref())
+                .bind(&row.prev_hash)
+                .bind(&row.hash);
+        }
+        insert.execute(&mut *tx).await?;
     }
     let moved = sqlx::query(
         "UPDATE audit_head SET seq = $1, hash = $2, mac = $3 WHERE id = 1 AND seq = $4",
