@@ -6,12 +6,12 @@
 //! `render_chart_page` is shared with the staff pages, which open the chart their own way and
 //! pass a different `base` for the links.
 
+use std::sync::Arc;
+
 use actix_session::Session;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use std::sync::Arc;
-
 use chrono::Utc;
 
 use super::chart_cache::{self, Kept};
