@@ -134,24 +134,50 @@ impl LinkedPatient {
     }
 }
 
+/// A patient's link to their record (the record's id and version), as read earlier in the same
+/// request: the header's unread count (`messages::header`) reads it in the same statement, so
+/// `LinkedPatient` needs no query of its own. Kept in the request's extensions, and used only
+/// for the subject it was read for.
+#[derive(Debug, Clone)]
+pub struct LinkRead {
+    subject: String,
+    linked: Option<(PatientId, i64)>,
+}
+
+impl LinkRead {
+    pub fn new(subject: &str, linked: Option<(PatientId, i64)>) -> LinkRead {
+        LinkRead {
+            subject: subject.to_string(),
+            linked,
+        }
+    }
+}
+
 impl FromRequest for LinkedPatient {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        use actix_web::HttpMessage;
         let patient = Patient::from_request(req, payload).into_inner();
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let read = req.extensions().get::<LinkRead>().cloned();
         Box::pin(async move {
             let user = patient?.into_user();
             let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("no app state")))?;
             // The record's version comes with the link: one query fewer for the pages that
             // are kept per version (`records::chart_cache`).
-            let linked = sqlx::query_as::<_, (PatientId, i64)>(
-                "SELECT id, record_version FROM patients WHERE b2c_subject = $1",
-            )
-            .bind(&user.subject)
-            .fetch_optional(&state.pool)
-            .await?;
+            let linked = match read.filter(|r| r.subject == user.subject) {
+                Some(read) => read.linked,
+                None => {
+                    sqlx::query_as::<_, (PatientId, i64)>(
+                        "SELECT id, record_version FROM patients WHERE b2c_subject = $1",
+                    )
+                    .bind(&user.subject)
+                    .fetch_optional(&state.pool)
+                    .await?
+                }
+            };
             match linked {
                 Some((patient_id, record_version)) => Ok(LinkedPatient {
                     user,

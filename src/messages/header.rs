@@ -1,34 +1,55 @@
 //! The unread count in every page's header: one indexed count per request of a signed-in user,
-//! handed to the template layer for the duration of the request.
+//! handed to the template layer for the duration of the request (and, for a patient, the link
+//! to their record, read in the same statement).
 
 use actix_session::SessionExt;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{web, Error};
+use actix_web::{web, Error, HttpMessage};
 
+use crate::access::LinkRead;
 use crate::auth::{session, Role, SignedInUser};
 use crate::db::Pool;
+use crate::records::PatientId;
 use crate::state::AppState;
 use crate::web::templates::UNREAD_MESSAGES;
 
 /// Conversations with something the user has not read: for a patient, their own; for a
-/// clinician, their care-team patients' (the team shares one inbox).
-pub async fn unread(pool: &Pool, user: &SignedInUser) -> Result<i64, sqlx::Error> {
-    let sql = match user.role {
+/// clinician, their care-team patients' (the team shares one inbox). A patient's link to their
+/// record comes from the same statement, for `access::LinkedPatient` to use.
+pub async fn unread(
+    pool: &Pool,
+    user: &SignedInUser,
+) -> Result<(i64, Option<LinkRead>), sqlx::Error> {
+    match user.role {
         Role::Patient => {
-            "SELECT COUNT(*) FROM message_threads t JOIN patients p ON p.id = t.patient_id \
-             WHERE p.b2c_subject = $1 AND t.patient_unread = 1"
+            let row = sqlx::query_as::<_, (PatientId, i64, i64)>(
+                "SELECT p.id, p.record_version, (SELECT COUNT(*) FROM message_threads t \
+                 WHERE t.patient_id = p.id AND t.patient_unread = 1) \
+                 FROM patients p WHERE p.b2c_subject = $1",
+            )
+            .bind(&user.subject)
+            .fetch_optional(pool)
+            .await?;
+            Ok(match row {
+                Some((id, version, n)) => {
+                    (n, Some(LinkRead::new(&user.subject, Some((id, version)))))
+                }
+                None => (0, Some(LinkRead::new(&user.subject, None))),
+            })
         }
         Role::Clinician => {
-            "SELECT COUNT(*) FROM message_threads t JOIN care_team c ON c.patient_id = t.patient_id \
-             WHERE c.clinician_subject = $1 AND t.staff_unread = 1"
+            let n = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM message_threads t JOIN care_team c ON c.patient_id = t.patient_id \
+                 WHERE c.clinician_subject = $1 AND t.staff_unread = 1",
+            )
+            .bind(&user.subject)
+            .fetch_one(pool)
+            .await?;
+            Ok((n, None))
         }
-    };
-    sqlx::query_scalar(sql)
-        .bind(&user.subject)
-        .fetch_one(pool)
-        .await
+    }
 }
 
 /// Middleware: pages (GET) of signed-in users get the count; a failure only hides it.
@@ -46,7 +67,12 @@ pub async fn unread_count(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let count = match (user, state) {
         (Some(user), Some(state)) => match unread(&state.pool, &user).await {
-            Ok(n) => Some(n),
+            Ok((n, link)) => {
+                if let Some(link) = link {
+                    req.extensions_mut().insert(link);
+                }
+                Some(n)
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "could not count unread messages");
                 None
