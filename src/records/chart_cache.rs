@@ -16,9 +16,10 @@ use chrono::NaiveDate;
 
 use super::Patient;
 
-/// Parts kept at most, the least recently used going first. A part of the peers' record is
-/// 10–30 KB, so the cache stays under ~15 MB.
-pub const CAPACITY: usize = 512;
+/// The HTML kept at most, in bytes, the least recently used part going first: a part of the
+/// peers' record is 8–30 KB, a long Synthea history more, so this holds the pages of several
+/// hundred patients and bounds the cache whatever their records hold.
+pub const CAPACITY_BYTES: usize = 16 * 1024 * 1024;
 
 /// Which part: the patient's opaque id, the page (`summary`, `labs`, `labs/{loinc}`) and the
 /// links' base (the patient's own `/records` or a clinician's view of the chart).
@@ -63,6 +64,8 @@ pub struct ChartCache {
 struct Inner {
     parts: HashMap<Key, (u64, Arc<Kept>)>,
     clock: u64,
+    /// The HTML of every kept part, in bytes.
+    bytes: usize,
 }
 
 impl ChartCache {
@@ -82,29 +85,42 @@ impl ChartCache {
     /// Keeps a part (unless a newer version of it is kept already) and returns it.
     pub fn put(&self, key: Key, kept: Kept) -> Arc<Kept> {
         let kept = Arc::new(kept);
+        if kept.html.len() > CAPACITY_BYTES {
+            return kept;
+        }
         let mut inner = self.lock();
         inner.clock += 1;
         let now = inner.clock;
-        if let Some((used, old)) = inner.parts.get_mut(&key) {
-            if (old.version, old.day) <= (kept.version, kept.day) {
-                *used = now;
-                *old = kept.clone();
+        if let Some((_, old)) = inner.parts.get(&key) {
+            if (old.version, old.day) > (kept.version, kept.day) {
+                return kept;
             }
-            return kept;
         }
-        if inner.parts.len() >= CAPACITY {
-            // O(n) over a few hundred entries, and only when a new part is rendered.
-            if let Some(oldest) = inner
+        if let Some((_, old)) = inner.parts.remove(&key) {
+            inner.bytes -= old.html.len();
+        }
+        while inner.bytes + kept.html.len() > CAPACITY_BYTES {
+            // O(n) over the kept parts, and only when a part is rendered into a full cache.
+            let Some(oldest) = inner
                 .parts
                 .iter()
                 .min_by_key(|(_, (used, _))| *used)
                 .map(|(k, _)| k.clone())
-            {
-                inner.parts.remove(&oldest);
+            else {
+                break;
+            };
+            if let Some((_, old)) = inner.parts.remove(&oldest) {
+                inner.bytes -= old.html.len();
             }
         }
+        inner.bytes += kept.html.len();
         inner.parts.insert(key, (now, kept.clone()));
         kept
+    }
+
+    /// The HTML kept, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     pub fn len(&self) -> usize {
@@ -177,15 +193,31 @@ mod tests {
     #[test]
     fn it_holds_at_most_its_capacity_and_drops_the_least_recently_used() {
         let cache = ChartCache::default();
-        for i in 0..CAPACITY {
-            cache.put(key(&format!("p{i}"), "summary"), kept(1, day(3), "x"));
+        let part = "x".repeat(CAPACITY_BYTES / 4);
+        for i in 0..4 {
+            cache.put(key(&format!("p{i}"), "summary"), kept(1, day(3), &part));
         }
+        assert_eq!(cache.bytes(), CAPACITY_BYTES);
         // p0 is read, so p1 is now the least recently used.
         assert!(cache.get(&key("p0", "summary"), 1, day(3)).is_some());
-        cache.put(key("new", "summary"), kept(1, day(3), "x"));
-        assert_eq!(cache.len(), CAPACITY);
+        cache.put(key("new", "summary"), kept(1, day(3), &part));
+        assert_eq!(cache.len(), 4);
+        assert_eq!(cache.bytes(), CAPACITY_BYTES);
         assert!(cache.get(&key("p0", "summary"), 1, day(3)).is_some());
         assert!(cache.get(&key("p1", "summary"), 1, day(3)).is_none());
         assert!(cache.get(&key("new", "summary"), 1, day(3)).is_some());
+        // A newer version replaces its part and counts only once.
+        cache.put(key("new", "summary"), kept(2, day(3), "small"));
+        assert_eq!(cache.bytes(), 3 * part.len() + "small".len());
+        // A part larger than the whole cache is served but not kept.
+        let huge = "x".repeat(CAPACITY_BYTES + 1);
+        assert_eq!(
+            cache
+                .put(key("huge", "summary"), kept(1, day(3), &huge))
+                .html
+                .len(),
+            huge.len()
+        );
+        assert!(cache.get(&key("huge", "summary"), 1, day(3)).is_none());
     }
 }
