@@ -34,6 +34,8 @@ pub type Pool = AnyPool;
 
 /// How long a request may wait for a pooled connection.
 pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long a pooled PostgreSQL connection may sit idle before it is pinged on acquire.
+const PING_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
 /// How long SQLite waits for another connection's (or process's) write lock.
 pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -119,11 +121,21 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
         .max_connections(engine.max_connections())
         // Bounded waits: a request gets the 503 page within seconds, never minutes.
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        // Pings a pooled PostgreSQL connection before handing it out: after the server
-        // restarts, dead connections are dropped and new ones made. A SQLite connection is a
-        // file handle that cannot go stale, and the ping would be one more trip to its worker
-        // thread per query.
-        .test_before_acquire(!is_sqlite)
+        // sqlx pings every connection when it comes back to the pool. A PostgreSQL connection
+        // that then sat idle for a while is pinged again before it is handed out, so that after
+        // the server restarts dead connections are dropped and new ones made; one used a moment
+        // ago is handed out as it is (a ping is a round trip to the server per query). A SQLite
+        // connection is a file handle that cannot go stale.
+        .test_before_acquire(false)
+        .before_acquire(move |conn, meta| {
+            Box::pin(async move {
+                if !is_sqlite && meta.idle_for >= PING_AFTER_IDLE {
+                    use sqlx::Connection;
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .after_release(move |conn, _meta| {
             Box::pin(async move {
                 if is_sqlite {
