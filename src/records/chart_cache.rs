@@ -1,5 +1,6 @@
 //! The chart parts of the most read pages (the summary, the latest results, a test's history),
-//! kept as rendered HTML for each version of a record.
+//! with their frame (whose chart, the section links), kept as rendered HTML for each version of
+//! a record.
 //!
 //! The profile of `/records` showed that decoding the stored items and rendering them took
 //! most of a page view, although a record changes only when it is imported again. So a part is
@@ -48,11 +49,10 @@ pub struct Kept {
     /// The day (UTC) it was rendered on.
     pub day: NaiveDate,
     pub patient: Patient,
+    /// The frame (whose chart, the section links, the heading) and the chart part.
     pub html: String,
     /// The page's title where the record gives it (a test's name).
     pub title: Option<String>,
-    /// A test's page: whether it sits under vital signs rather than results.
-    pub is_vital: bool,
 }
 
 #[derive(Default)]
@@ -149,7 +149,6 @@ mod tests {
             patient: test_support::patient(),
             html: html.to_string(),
             title: None,
-            is_vital: false,
         }
     }
 

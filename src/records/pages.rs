@@ -193,20 +193,13 @@ pub async fn render_chart_page(
     let pool = &state.pool;
     let today = Utc::now().date_naive();
     if let Some(kept) = kept_part(state, chart, &page, base, today).await? {
+        // The kept HTML holds the frame and the chart; the title and the print header around it
+        // are rendered with each view.
         frame(&mut ctx, &kept.patient, &page, base, today);
-        let parent = match &page {
-            ChartPage::Lab(_) => Some(if kept.is_vital {
-                ChartPage::Vitals
-            } else {
-                ChartPage::Labs
-            }),
-            _ => None,
-        };
         if let Some(title) = &kept.title {
             ctx.insert("page_title", title);
         }
         ctx.insert("chart_html", &kept.html);
-        ctx.insert("nav", &nav(base, &page, parent.as_ref()));
         return Ok(templates::page_owned(
             StatusCode::OK,
             "records_cached.html",
@@ -391,7 +384,7 @@ async fn kept_part(
     }
     let mut ctx = tera::Context::new();
     let mut title = None;
-    let mut is_vital = false;
+    let mut parent = None;
     let (patient, template) = match page {
         ChartPage::Summary => {
             let store::Summary {
@@ -424,21 +417,29 @@ async fn kept_part(
             let (patient, history) = store::patient_and_history(pool, chart, loinc).await?;
             let lab = views::lab_history(loinc, &history).ok_or(AppError::NotFound)?;
             title = Some(lab.name.clone());
-            is_vital = lab.is_vital;
+            parent = Some(if lab.is_vital {
+                ChartPage::Vitals
+            } else {
+                ChartPage::Labs
+            });
             ctx.insert("lab", &lab);
             (patient, "records_chart_lab.html")
         }
         _ => return Ok(None),
     };
-    ctx.insert(
-        "patient_heading",
-        &views::PatientHeading::of(&patient, today),
-    );
-    ctx.insert("base", base);
-    let html = templates::render(template, &ctx).map_err(|e| {
-        tracing::error!(template, error = %e, "template rendering failed");
-        AppError::Internal(anyhow::anyhow!("a chart part could not be rendered"))
-    })?;
+    frame(&mut ctx, &patient, page, base, today);
+    if let Some(title) = &title {
+        ctx.insert("page_title", title);
+    }
+    ctx.insert("nav", &nav(base, page, parent.as_ref()));
+    let render = |template: &str| {
+        templates::render(template, &ctx).map_err(|e| {
+            tracing::error!(template, error = %e, "template rendering failed");
+            AppError::Internal(anyhow::anyhow!("a chart part could not be rendered"))
+        })
+    };
+    let mut html = render("records_frame.html")?;
+    html.push_str(&render(template)?);
     Ok(Some(state.charts.put(
         key,
         Kept {
@@ -447,7 +448,6 @@ async fn kept_part(
             patient,
             html,
             title,
-            is_vital,
         },
     )))
 }

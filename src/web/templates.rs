@@ -22,6 +22,7 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "landing.html",
         "error.html",
         "account.html",
+        "records_frame.html",
         "records_section.html",
         "records_cached.html",
         "records_chart_summary.html",
@@ -128,6 +129,10 @@ mod tests {
             (
                 "records_chart_lab.html",
                 include_str!("../../templates/records_chart_lab.html"),
+            ),
+            (
+                "records_frame.html",
+                include_str!("../../templates/records_frame.html"),
             ),
         ] {
             for per_request in [
