@@ -115,6 +115,14 @@ async fn save_record_in(
     record: &PatientRecord,
 ) -> Result<String, sqlx::Error> {
     let p = &record.patient;
+    // A write first: on SQLite it takes the write lock (waiting its turn, up to the busy
+    // timeout) before anything is read, since a transaction that reads first cannot wait for a
+    // writer and fails at once with "database is locked" (the audit writer does the same). It
+    // also raises the record's version, which the kept chart pages are checked against.
+    sqlx::query("UPDATE patients SET record_version = record_version + 1 WHERE fhir_id = $1")
+        .bind(&p.fhir_id)
+        .execute(&mut **tx)
+        .await?;
     let existing = sqlx::query_as::<_, StoredId>("SELECT id FROM patients WHERE fhir_id = $1")
         .bind(&p.fhir_id)
         .fetch_optional(&mut **tx)
@@ -125,8 +133,7 @@ async fn save_record_in(
             sqlx::query(
                 "UPDATE patients SET mrn = $1, given_name = $2, family_name = $3, given_lower = $4, family_lower = $5, \
                  birth_date = $6, sex = $7, deceased = $8, address = $9, phone = $10, item = $11, \
-                 given_folded = $13, family_folded = $14, mrn_folded = $15, \
-                 record_version = record_version + 1 WHERE id = $12",
+                 given_folded = $13, family_folded = $14, mrn_folded = $15 WHERE id = $12",
             )
             .bind(&p.mrn.value)
             .bind(&p.given)

@@ -395,3 +395,40 @@ async fn after_the_store_rolled_a_batch_back_by_itself_every_acknowledged_entry_
     assert_eq!(n, 20, "acknowledged means committed");
     assert_eq!(verify(&app).0, 0);
 }
+
+/// Storing a record while another connection (the audit writer, another process) holds the
+/// write lock waits its turn and succeeds: a transaction that read before it wrote could not
+/// wait, and failed at once with "database is locked" (seen as a flaky test).
+#[tokio::test]
+async fn storing_a_record_waits_for_another_writer_instead_of_failing() {
+    use sqlx::Connection;
+    let app = spawn_app().await;
+    let record = patient_portal::demo::demo_patients(1, 11, today()).remove(0);
+    app.seed(&record).await;
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
+    let mut holder = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let pool = app.pool.clone();
+    let again = record.clone();
+    let store =
+        tokio::spawn(
+            async move { patient_portal::records::store::save_record(&pool, &again).await },
+        );
+    // The store is under way (waiting for the lock) while the other writer commits.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!store.is_finished(), "the store waits for the write lock");
+    sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+    holder.close().await.unwrap();
+
+    let stored = store.await.unwrap();
+    assert!(stored.is_ok(), "{:?}", stored.err());
+}
