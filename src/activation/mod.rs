@@ -178,6 +178,16 @@ pub async fn redeem(
         return Ok(Redeemed::AlreadyLinked);
     }
     let mut tx = pool.begin().await?;
+    // A write first, as `records::store::save_record`: on SQLite it takes the write lock
+    // (waiting its turn) before the read, since a transaction that reads first fails at once
+    // with "database is locked" when another writer got in between; on PostgreSQL it locks the
+    // code's row, so two redemptions of one code take turns.
+    sqlx::query(
+        "UPDATE activation_codes SET failed_attempts = failed_attempts WHERE code_hash = $1",
+    )
+    .bind(code_hash(code))
+    .execute(&mut *tx)
+    .await?;
     let row = sqlx::query_as::<_, Usable>(
         "SELECT c.id, c.patient_id, p.birth_date, p.b2c_subject FROM activation_codes c JOIN patients p ON p.id = c.patient_id \
          WHERE c.code_hash = $1 AND c.used_at IS NULL AND c.revoked_at IS NULL AND c.expires_at > $2 AND c.failed_attempts < $3",

@@ -177,3 +177,50 @@ async fn an_account_with_a_record_cannot_link_a_second_one() {
         Some(PATIENT_A.subject)
     );
 }
+
+/// Redeeming a code while another connection (the audit writer, another process) holds the
+/// write lock waits its turn and links the account: a transaction that read before it wrote
+/// could not wait, and failed at once with "database is locked".
+#[tokio::test]
+async fn redeeming_waits_for_another_writer_instead_of_failing() {
+    use sqlx::Connection;
+    let app = spawn_app().await;
+    let (_b, patient_id, code, dob) = setup(&app, &PATIENT_A).await;
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
+    let mut holder = sqlx::AnyConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let pool = app.pool.clone();
+    let redeem = tokio::spawn(async move {
+        patient_portal::activation::redeem(&pool, PATIENT_A.subject, &code, &dob).await
+    });
+    // The redemption is under way (waiting for the lock) while the other writer commits.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !redeem.is_finished(),
+        "the redemption waits for the write lock"
+    );
+    sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+    holder.close().await.unwrap();
+
+    let redeemed = redeem.await.unwrap();
+    assert!(
+        matches!(
+            redeemed,
+            Ok(patient_portal::activation::Redeemed::Linked(_))
+        ),
+        "{redeemed:?}"
+    );
+    assert_eq!(
+        linked_subject(&app, &patient_id).await.as_deref(),
+        Some(PATIENT_A.subject)
+    );
+}
