@@ -6,7 +6,9 @@
 //! most of a page view, although a record changes only when it is imported again. So a part is
 //! rendered once per version and kept. Every view still reads the record's version from the
 //! database (`patients.record_version`, raised in the transaction that stores the record), so
-//! a part is never served after its record changed, whichever instance changed it. What is kept
+//! a part is never served after its record changed, whichever instance changed it. Any code that
+//! changes what a patient's record holds must raise that version in the same transaction
+//! (today `store::save_record` is the only such path). What is kept
 //! depends on the record, the day (ages, "current") and the page's links only, never on who is
 //! looking: the access check and its audit entry come before the cache is asked.
 

@@ -170,11 +170,7 @@ async fn appends_and_pages_give_up_while_another_process_holds_the_write_lock() 
     // Arrange
     let app = spawn_app().await;
     let w = world(&app).await;
-    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
-    sqlx::any::install_default_drivers();
-    let mut other = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
-        .await
-        .unwrap();
+    let mut other = app.other_process().await;
     sqlx::query("BEGIN EXCLUSIVE")
         .execute(&mut other)
         .await
@@ -312,11 +308,7 @@ async fn a_connection_left_inside_a_transaction_goes_back_closed_so_the_database
 
     // Assert: another process can write (busy_timeout 5 s in sqlx's default), and so can the
     // portal's own pool.
-    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
-    sqlx::any::install_default_drivers();
-    let mut other = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
-        .await
-        .unwrap();
+    let mut other = app.other_process().await;
     sqlx::query("INSERT INTO t (x) VALUES ('other process')")
         .execute(&mut other)
         .await
@@ -382,11 +374,7 @@ async fn after_the_store_rolled_a_batch_back_by_itself_every_acknowledged_entry_
 
     // Assert: all acknowledged (the store works again), and another process sees each one.
     assert_eq!(acked.len(), 20);
-    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
-    sqlx::any::install_default_drivers();
-    let mut other = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
-        .await
-        .unwrap();
+    let mut other = app.other_process().await;
     let n: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE request_id LIKE 'after-%'")
         .fetch_one(&mut other)
         .await
@@ -405,17 +393,7 @@ async fn storing_a_record_waits_for_another_writer_instead_of_failing() {
     let app = spawn_app().await;
     let record = patient_portal::demo::demo_patients(1, 11, today()).remove(0);
     app.seed(&record).await;
-    sqlx::any::install_default_drivers();
-    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
-    let mut holder = sqlx::AnyConnection::connect(&url).await.unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut holder)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-        .execute(&mut holder)
-        .await
-        .unwrap();
+    let mut holder = app.holding_the_write_lock().await;
 
     let pool = app.pool.clone();
     let again = record.clone();

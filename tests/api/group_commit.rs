@@ -8,17 +8,10 @@
 //! released. The tests run on tokio's current-thread runtime, where yielding lets every spawned
 //! append run up to its wait for the answer before the test goes on (no sleeping, no timing).
 
-use sqlx::{Connection, Row};
+use sqlx::Row;
 
 use crate::audit::entry;
 use crate::support::*;
-
-/// A second connection to the app's database, as another process would open it.
-async fn other_connection(app: &TestApp) -> sqlx::AnyConnection {
-    sqlx::any::install_default_drivers();
-    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
-    sqlx::AnyConnection::connect(&url).await.unwrap()
-}
 
 /// Counts committed batches: each one moves the head once.
 async fn count_batches(app: &TestApp) {
@@ -63,7 +56,7 @@ async fn appends_queued_during_a_commit_share_the_next_one_and_each_is_answered_
     // Arrange
     let app = spawn_app().await;
     count_batches(&app).await;
-    let mut holder = other_connection(&app).await;
+    let mut holder = app.other_process().await;
     sqlx::query("BEGIN IMMEDIATE")
         .execute(&mut holder)
         .await
@@ -90,7 +83,7 @@ async fn appends_queued_during_a_commit_share_the_next_one_and_each_is_answered_
     assert!(results.iter().all(|ok| *ok));
     let written: i64 =
         sqlx::query("SELECT COUNT(*) FROM audit_log WHERE request_id LIKE 'shared-%'")
-            .fetch_one(&mut other_connection(&app).await)
+            .fetch_one(&mut app.other_process().await)
             .await
             .unwrap()
             .get(0);
@@ -112,7 +105,7 @@ async fn a_failed_batch_fails_every_entry_in_it_and_none_of_them_is_written() {
         .execute(&app.pool)
         .await
         .unwrap();
-    let mut holder = other_connection(&app).await;
+    let mut holder = app.other_process().await;
     sqlx::query("BEGIN IMMEDIATE")
         .execute(&mut holder)
         .await

@@ -186,17 +186,7 @@ async fn redeeming_waits_for_another_writer_instead_of_failing() {
     use sqlx::Connection;
     let app = spawn_app().await;
     let (_b, patient_id, code, dob) = setup(&app, &PATIENT_A).await;
-    sqlx::any::install_default_drivers();
-    let url = format!("sqlite://{}", app.data_dir.join("portal.sqlite").display());
-    let mut holder = sqlx::AnyConnection::connect(&url).await.unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut holder)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-        .execute(&mut holder)
-        .await
-        .unwrap();
+    let mut holder = app.holding_the_write_lock().await;
 
     let pool = app.pool.clone();
     let redeem = tokio::spawn(async move {

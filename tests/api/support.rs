@@ -752,6 +752,30 @@ impl TestApp {
         assert_eq!(resp.status(), 302, "sign-in of {}", who.name);
     }
 
+    /// A second connection to the app's SQLite database, as another process would open it.
+    pub async fn other_process(&self) -> sqlx::AnyConnection {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}", self.data_dir.join("portal.sqlite").display());
+        <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap()
+    }
+
+    /// Another process inside a write transaction that has written (so a transaction that read
+    /// before it ends sees a stale snapshot): `COMMIT` on the connection releases the lock.
+    pub async fn holding_the_write_lock(&self) -> sqlx::AnyConnection {
+        let mut holder = self.other_process().await;
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        holder
+    }
+
     /// Stores a record (e.g. from `demo`) and returns the patient's opaque id.
     pub async fn seed(&self, record: &patient_portal::records::model::PatientRecord) -> String {
         patient_portal::records::store::save_record(&self.pool, record)
