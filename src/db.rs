@@ -36,6 +36,10 @@ pub type Pool = AnyPool;
 pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 /// How long a pooled PostgreSQL connection may sit idle before it is pinged on acquire.
 const PING_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+/// At most this many placeholders in one statement (many-row INSERTs). The engines allow far
+/// more (SQLite 32 766, PostgreSQL 65 535), but binding a statement's values grows faster than
+/// their number in sqlx's SQLite driver: 181 observations took 26 ms in one statement, 20 took 1 ms.
+pub const MAX_PARAMETERS: usize = 250;
 /// How long SQLite waits for another connection's (or process's) write lock.
 pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 

@@ -28,10 +28,9 @@ const CALLER_WAIT: Duration = Duration::from_secs(11);
 /// Entries per transaction at most; the rest wait for the next batch.
 const MAX_BATCH: usize = 512;
 const QUEUE: usize = 4096;
-/// Columns of an `audit_log` row, and rows per INSERT: under 250 placeholders, as
-/// `records::upsert` found sqlx's SQLite binding to grow faster than linear above that.
+/// Columns of an `audit_log` row, and rows per INSERT (see `db::MAX_PARAMETERS`).
 const COLUMNS: usize = 13;
-const ROWS_PER_INSERT: usize = 19;
+const ROWS_PER_INSERT: usize = crate::db::MAX_PARAMETERS / COLUMNS;
 /// Locks the head (see `write_batch`) and reads it, in one statement.
 const LOCK_HEAD_SQL: &str =
     "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash, keyed_from, mac";

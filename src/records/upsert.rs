@@ -25,11 +25,6 @@ pub(super) struct Upsert {
 /// every record column is.
 pub(super) type Row = (String, Vec<Option<String>>);
 
-/// At most this many placeholders in one statement. The engines allow far more (SQLite 32 766,
-/// PostgreSQL 65 535), but binding a statement's values grows faster than their number in
-/// sqlx's SQLite driver: 181 observations took 26 ms in one statement, 20 took 1 ms.
-const MAX_PARAMETERS: usize = 250;
-
 /// `id`, `patient_id`, `fhir_id`.
 const COMMON: usize = 3;
 
@@ -41,7 +36,7 @@ impl Upsert {
         rows: Vec<Row>,
     ) -> Result<(), sqlx::Error> {
         let rows = last_of_each(rows);
-        let per_statement = (MAX_PARAMETERS / (COMMON + self.columns.len())).max(1);
+        let per_statement = (crate::db::MAX_PARAMETERS / (COMMON + self.columns.len())).max(1);
         for chunk in rows.chunks(per_statement) {
             let sql = self.sql(chunk.len());
             // Not kept as a prepared statement: the last chunk's size varies.
