@@ -26,6 +26,8 @@
 //!   `FromRow` struct can name them on both engines;
 //! - error kinds differ per engine: [`is_unique_violation`] asks both ways.
 
+pub mod direct;
+
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
 use sqlx::AnyPool;

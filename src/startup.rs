@@ -291,6 +291,8 @@ impl Application {
             settings.public_url.clone(),
             mail_wake.clone(),
         );
+        let direct = db::direct::DirectReads::for_url(settings.database_url.expose())
+            .map(std::sync::Arc::new);
         let state = web::Data::new(AppState {
             settings: settings.clone(),
             pool: pool.clone(),
@@ -298,8 +300,9 @@ impl Application {
             policies,
             mail_wake,
             charts: Default::default(),
+            direct: direct.clone(),
         });
-        let store = session::DbSessionStore::new(pool.clone());
+        let store = session::DbSessionStore::new(pool.clone(), direct);
         let row_ttl = session::row_ttl(settings.session_idle, settings.session_max);
         let factory = move || {
             let sessions = SessionMiddleware::builder(store.clone(), key.clone())

@@ -24,4 +24,6 @@ pub struct AppState {
     pub mail_wake: crate::notifications::Wake,
     /// The most read chart parts, rendered once per version of a record.
     pub charts: crate::records::chart_cache::ChartCache,
+    /// On SQLite, the hot reads that skip the pool's worker threads.
+    pub direct: Option<std::sync::Arc<crate::db::direct::DirectReads>>,
 }

@@ -11,6 +11,7 @@
 //! or timeout on one instance ends the session on all of them at once.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_session::Session;
@@ -19,6 +20,7 @@ use actix_web::cookie::time::Duration;
 use super::secrets::{hash, random_token};
 use super::user::SignedInUser;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
+use crate::db::direct::DirectReads;
 use crate::db::{self, Pool};
 
 pub const COOKIE_NAME: &str = "__Host-portal-session";
@@ -47,13 +49,18 @@ pub fn row_ttl(idle: std::time::Duration, max: std::time::Duration) -> Duration 
 #[derive(Clone)]
 pub struct DbSessionStore {
     pool: Pool,
+    /// On SQLite, where the load (every request's read) is made.
+    direct: Option<Arc<DirectReads>>,
 }
 
 impl DbSessionStore {
-    pub fn new(pool: Pool) -> Self {
-        Self { pool }
+    pub fn new(pool: Pool, direct: Option<Arc<DirectReads>>) -> Self {
+        Self { pool, direct }
     }
 }
+
+/// A live session's state, by the hash of its key; the same text on both read paths.
+const LOAD_SQL: &str = "SELECT state FROM sessions WHERE id_hash = $1 AND expires_at > $2";
 
 fn expires(ttl: &Duration) -> i64 {
     db::now() + ttl.whole_seconds().max(1)
@@ -64,14 +71,21 @@ impl SessionStore for DbSessionStore {
         &self,
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
-        let state = sqlx::query_scalar::<_, String>(
-            "SELECT state FROM sessions WHERE id_hash = $1 AND expires_at > $2",
-        )
-        .bind(hash(session_key.as_ref()))
-        .bind(db::now())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(|e| LoadError::Other(e.into()))?;
+        let id_hash = hash(session_key.as_ref());
+        let now = db::now();
+        let direct = self
+            .direct
+            .as_ref()
+            .and_then(|d| d.optional(LOAD_SQL, (&id_hash, now), |row| row.get(0)));
+        let state = match direct {
+            Some(state) => state,
+            None => sqlx::query_scalar::<_, String>(LOAD_SQL)
+                .bind(id_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(|e| LoadError::Other(e.into()))?,
+        };
         match state {
             None => Ok(None),
             Some(state) => serde_json::from_str(&state)

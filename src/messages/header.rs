@@ -7,31 +7,54 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
+use rusqlite::types::Type;
 
 use crate::access::LinkRead;
 use crate::auth::{session, Role, SignedInUser};
+use crate::db::direct::DirectReads;
 use crate::db::Pool;
 use crate::records::PatientId;
 use crate::state::AppState;
 use crate::web::templates::UNREAD_MESSAGES;
 
+/// A patient's link to their record (id and version) and their unread count.
+const PATIENT_SQL: &str = "SELECT p.id, p.record_version, (SELECT COUNT(*) FROM message_threads t \
+     WHERE t.patient_id = p.id AND t.patient_unread = 1) \
+     FROM patients p WHERE p.b2c_subject = $1";
+/// A clinician's unread count: their care-team patients' conversations (one shared inbox).
+const CLINICIAN_SQL: &str = "SELECT COUNT(*) FROM message_threads t \
+     JOIN care_team c ON c.patient_id = t.patient_id \
+     WHERE c.clinician_subject = $1 AND t.staff_unread = 1";
+
 /// Conversations with something the user has not read: for a patient, their own; for a
 /// clinician, their care-team patients' (the team shares one inbox). A patient's link to their
-/// record comes from the same statement, for `access::LinkedPatient` to use.
+/// record comes from the same statement, for `access::LinkedPatient` to use. On SQLite the
+/// statement runs on the calling thread (`db::direct`), else (or if that fails) on the pool.
 pub async fn unread(
     pool: &Pool,
+    direct: Option<&DirectReads>,
     user: &SignedInUser,
 ) -> Result<(i64, Option<LinkRead>), sqlx::Error> {
     match user.role {
         Role::Patient => {
-            let row = sqlx::query_as::<_, (PatientId, i64, i64)>(
-                "SELECT p.id, p.record_version, (SELECT COUNT(*) FROM message_threads t \
-                 WHERE t.patient_id = p.id AND t.patient_unread = 1) \
-                 FROM patients p WHERE p.b2c_subject = $1",
-            )
-            .bind(&user.subject)
-            .fetch_optional(pool)
-            .await?;
+            let quick = direct.and_then(|d| {
+                d.optional(PATIENT_SQL, [&user.subject], |row| {
+                    let id: String = row.get(0)?;
+                    let id = PatientId::parse(&id).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
+                    })?;
+                    Ok((id, row.get(1)?, row.get(2)?))
+                })
+            });
+            let row = match quick {
+                Some(row) => row,
+                None => {
+                    sqlx::query_as::<_, (PatientId, i64, i64)>(PATIENT_SQL)
+                        .bind(&user.subject)
+                        .fetch_optional(pool)
+                        .await?
+                }
+            };
             Ok(match row {
                 Some((id, version, n)) => {
                     (n, Some(LinkRead::new(&user.subject, Some((id, version)))))
@@ -40,13 +63,18 @@ pub async fn unread(
             })
         }
         Role::Clinician => {
-            let n = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM message_threads t JOIN care_team c ON c.patient_id = t.patient_id \
-                 WHERE c.clinician_subject = $1 AND t.staff_unread = 1",
-            )
-            .bind(&user.subject)
-            .fetch_one(pool)
-            .await?;
+            let quick = direct
+                .and_then(|d| d.optional(CLINICIAN_SQL, [&user.subject], |row| row.get(0)))
+                .flatten();
+            let n = match quick {
+                Some(n) => n,
+                None => {
+                    sqlx::query_scalar(CLINICIAN_SQL)
+                        .bind(&user.subject)
+                        .fetch_one(pool)
+                        .await?
+                }
+            };
             Ok((n, None))
         }
     }
@@ -66,18 +94,20 @@ pub async fn unread_count(
     };
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let count = match (user, state) {
-        (Some(user), Some(state)) => match unread(&state.pool, &user).await {
-            Ok((n, link)) => {
-                if let Some(link) = link {
-                    req.extensions_mut().insert(link);
+        (Some(user), Some(state)) => {
+            match unread(&state.pool, state.direct.as_deref(), &user).await {
+                Ok((n, link)) => {
+                    if let Some(link) = link {
+                        req.extensions_mut().insert(link);
+                    }
+                    Some(n)
                 }
-                Some(n)
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not count unread messages");
+                    None
+                }
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "could not count unread messages");
-                None
-            }
-        },
+        }
         _ => None,
     };
     let response = match count {
