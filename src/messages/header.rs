@@ -7,7 +7,6 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
-use rusqlite::types::Type;
 
 use crate::access::LinkRead;
 use crate::auth::{session, Role, SignedInUser};
@@ -39,11 +38,7 @@ pub async fn unread(
         Role::Patient => {
             let quick = direct.and_then(|d| {
                 d.optional(PATIENT_SQL, [&user.subject], |row| {
-                    let id: String = row.get(0)?;
-                    let id = PatientId::parse(&id).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
-                    })?;
-                    Ok((id, row.get(1)?, row.get(2)?))
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
                 })
             });
             let row = match quick {

@@ -150,6 +150,16 @@ macro_rules! text_id {
                 Ok($name::parse(&text)?)
             }
         }
+
+        /// Read as on the pool, for the direct SQLite reads (`db::direct`).
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                $name::parse(value.as_str()?)
+                    .map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+            }
+        }
     };
 }
 
@@ -168,6 +178,15 @@ mod tests {
         for bad in ["", "../etc", "a b", "a/b", "é", "x%20", &"a".repeat(65)] {
             assert!(PatientId::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_stored_id_is_parsed_on_the_direct_read_path_too() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let read =
+            |text: &str| conn.query_row("SELECT $1", [text], |row| row.get::<_, PatientId>(0));
+        assert_eq!(read("old-1").unwrap().as_str(), "old-1");
+        assert!(read("../etc").is_err());
     }
 
     #[test]
