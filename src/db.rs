@@ -27,6 +27,7 @@
 //! - error kinds differ per engine: [`is_unique_violation`] asks both ways.
 
 pub mod direct;
+pub mod held;
 
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};
@@ -42,6 +43,8 @@ const PING_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
 /// more (SQLite 32 766, PostgreSQL 65 535), but binding a statement's values grows faster than
 /// their number in sqlx's SQLite driver: 181 observations took 26 ms in one statement, 20 took 1 ms.
 pub const MAX_PARAMETERS: usize = 250;
+/// How long a PostgreSQL statement waits for a lock (every connection the portal opens).
+pub const POSTGRES_LOCK_TIMEOUT_SQL: &str = "SET lock_timeout = '5s'";
 /// How long SQLite waits for another connection's (or process's) write lock.
 pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -173,7 +176,7 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
                 } else {
                     // No statement waits for a lock for minutes (e.g. the audit head's row lock
                     // held by a stuck instance): it fails, and the request gets the 503 page.
-                    sqlx::query("SET lock_timeout = '5s'")
+                    sqlx::query(POSTGRES_LOCK_TIMEOUT_SQL)
                         .execute(&mut *conn)
                         .await?;
                 }

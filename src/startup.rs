@@ -291,7 +291,7 @@ impl Application {
             settings.public_url.clone(),
             mail_wake.clone(),
         );
-        let direct = db::direct::DirectReads::for_url(settings.database_url.expose())
+        let direct = db::direct::DirectReads::for_pool(settings.database_url.expose(), &pool)
             .map(std::sync::Arc::new);
         let state = web::Data::new(AppState {
             settings: settings.clone(),

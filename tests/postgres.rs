@@ -567,3 +567,141 @@ async fn chart_pages_read_in_one_statement_on_postgres() {
         "the summary counts {current} current conditions"
     );
 }
+
+/// The page's hot reads, as `db::held` runs them: the session read's own text.
+const SESSION_READ: &str = "SELECT state FROM sessions WHERE id_hash = $1 AND expires_at > $2";
+
+fn session_read(
+    conn: &mut sqlx::AnyConnection,
+) -> futures_util::future::BoxFuture<'_, Result<Option<String>, sqlx::Error>> {
+    Box::pin(
+        sqlx::query_scalar::<_, String>(SESSION_READ)
+            .bind("k")
+            .bind(1_i64)
+            .fetch_optional(conn),
+    )
+}
+
+/// Asks the held connections until one answers: the first ask only opens one, in the
+/// background. Bounded, so a connection that never opens fails the test.
+async fn held_answer<T>(
+    held: &patient_portal::db::held::HeldConnections,
+    read: &patient_portal::db::held::Read<'_, T>,
+) -> Option<T> {
+    for _ in 0..300 {
+        if let Some(row) = held.optional(read).await {
+            return row;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no held connection answered within 3 s");
+}
+
+#[tokio::test]
+async fn a_held_connection_reads_what_another_instance_committed_a_moment_before() {
+    use patient_portal::db::direct::DirectReads;
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let pool = patient_portal::db::connect(&url).await.unwrap();
+    let Some(DirectReads::Postgres(held)) = DirectReads::for_pool(&url, &pool) else {
+        panic!("on PostgreSQL the hot reads go to held connections");
+    };
+    // Another instance: a pool of its own on the same database.
+    let other = patient_portal::db::connect(&url).await.unwrap();
+    sqlx::query("INSERT INTO sessions (id_hash, state, expires_at) VALUES ('k', 'live', 100)")
+        .execute(&other)
+        .await
+        .unwrap();
+    assert_eq!(
+        held_answer(&held, &session_read).await,
+        Some("live".to_string())
+    );
+
+    // Signed out there: the next read here no longer finds the session (nothing is cached).
+    sqlx::query("DELETE FROM sessions WHERE id_hash = 'k'")
+        .execute(&other)
+        .await
+        .unwrap();
+    assert_eq!(held.optional(&session_read).await, Some(None));
+}
+
+#[tokio::test]
+async fn a_held_connection_the_server_dropped_gives_way_to_the_pool_and_is_replaced() {
+    use patient_portal::db::direct::{self, DirectReads};
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let pool = patient_portal::db::connect(&url).await.unwrap();
+    let direct_reads = DirectReads::for_pool(&url, &pool).unwrap();
+    let DirectReads::Postgres(held) = &direct_reads else {
+        panic!("on PostgreSQL the hot reads go to held connections");
+    };
+    sqlx::query("INSERT INTO sessions (id_hash, state, expires_at) VALUES ('k', 'live', 100)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        held_answer(held, &session_read).await,
+        Some("live".to_string())
+    );
+    assert_eq!(held.open(), 1);
+
+    // The server ends the held connection's process (as a restart would), waiting for it to go.
+    let ended: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) AS n FROM \
+         (SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = $1 \
+          AND pid <> pg_backend_pid() OFFSET 0) AS held \
+         WHERE pg_terminate_backend(pid, 5000)",
+    )
+    .bind(SESSION_READ)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(ended, 1, "the held connection's server process");
+
+    // The request still gets its answer, from the pool; the dead connection is not kept.
+    let row = direct::optional(Some(&direct_reads), &pool, |_| None, &session_read)
+        .await
+        .unwrap();
+    assert_eq!(row, Some("live".to_string()));
+    assert_eq!(held.open(), 0, "the dead connection is not kept");
+    // A new one is opened in its place, and answers.
+    assert_eq!(
+        held_answer(held, &session_read).await,
+        Some("live".to_string())
+    );
+    assert_eq!(held.open(), 1);
+}
+
+#[tokio::test]
+async fn a_held_read_that_takes_too_long_gives_way_to_the_pool() {
+    use patient_portal::db::direct::DirectReads;
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let pool = patient_portal::db::connect(&url).await.unwrap();
+    let Some(DirectReads::Postgres(held)) = DirectReads::for_pool(&url, &pool) else {
+        panic!("on PostgreSQL the hot reads go to held connections");
+    };
+    assert_eq!(held_answer(&held, &session_read).await, None);
+    assert_eq!(held.open(), 1);
+    fn slow(
+        conn: &mut sqlx::AnyConnection,
+    ) -> futures_util::future::BoxFuture<'_, Result<Option<String>, sqlx::Error>> {
+        Box::pin(
+            sqlx::query_scalar::<_, String>("SELECT CAST('late' AS TEXT) FROM pg_sleep(10)")
+                .fetch_optional(conn),
+        )
+    }
+
+    let started = std::time::Instant::now();
+    let answer = held.optional(&slow).await;
+
+    assert_eq!(answer, None, "the caller asks the pool instead");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "given up after HELD_WAIT, long before the statement would end"
+    );
+    assert_eq!(held.open(), 0, "the connection it was on is not kept");
+}

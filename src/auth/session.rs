@@ -20,7 +20,7 @@ use actix_web::cookie::time::Duration;
 use super::secrets::{hash, random_token};
 use super::user::SignedInUser;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
-use crate::db::direct::DirectReads;
+use crate::db::direct::{self, DirectReads};
 use crate::db::{self, Pool};
 
 pub const COOKIE_NAME: &str = "__Host-portal-session";
@@ -49,7 +49,7 @@ pub fn row_ttl(idle: std::time::Duration, max: std::time::Duration) -> Duration 
 #[derive(Clone)]
 pub struct DbSessionStore {
     pool: Pool,
-    /// On SQLite, where the load (every request's read) is made.
+    /// Where the load (every request's read) is made besides the pool.
     direct: Option<Arc<DirectReads>>,
 }
 
@@ -73,19 +73,21 @@ impl SessionStore for DbSessionStore {
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
         let id_hash = hash(session_key.as_ref());
         let now = db::now();
-        let direct = self
-            .direct
-            .as_ref()
-            .and_then(|d| d.optional(LOAD_SQL, (&id_hash, now), |row| row.get(0)));
-        let state = match direct {
-            Some(state) => state,
-            None => sqlx::query_scalar::<_, String>(LOAD_SQL)
-                .bind(id_hash)
-                .bind(now)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(|e| LoadError::Other(e.into()))?,
-        };
+        let state = direct::optional(
+            self.direct.as_deref(),
+            &self.pool,
+            |sqlite| sqlite.optional(LOAD_SQL, (&id_hash, now), |row| row.get(0)),
+            &|conn| {
+                Box::pin(
+                    sqlx::query_scalar::<_, String>(LOAD_SQL)
+                        .bind(id_hash.clone())
+                        .bind(now)
+                        .fetch_optional(conn),
+                )
+            },
+        )
+        .await
+        .map_err(|e| LoadError::Other(e.into()))?;
         match state {
             None => Ok(None),
             Some(state) => serde_json::from_str(&state)

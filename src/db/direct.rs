@@ -1,12 +1,14 @@
-//! The reads every signed-in page makes, on SQLite, without the trip to a worker thread.
+//! The reads every signed-in page makes (its session, and the header's link and unread
+//! count), by the quickest way each engine has, with the pool as the way back whenever that
+//! way fails: on SQLite on the calling thread ([`SqliteReads`]), on PostgreSQL on connections
+//! held outside the pool ([`super::held`]). Both run the pool's own SQL text.
 //!
-//! sqlx runs each SQLite statement on its connection's own thread and sends the rows back,
+//! On SQLite, sqlx runs each statement on its connection's own thread and sends the rows back,
 //! and pings the connection on that thread again when it goes back to the pool: four thread
-//! wake-ups per query. For a page's two hot reads (its session, and the header's link and
-//! unread count), answered by SQLite from its page cache in microseconds, the wake-ups cost
-//! far more than the reads: running them on the calling thread instead took two fifths off the
-//! CPU time of a record page. They run on connections of their own that can only read
-//! (`query_only`), with the same SQL text as on the pool.
+//! wake-ups per query. For these two reads, answered by SQLite from its page cache in
+//! microseconds, the wake-ups cost far more than the reads: running them on the calling thread
+//! instead took two fifths off the CPU time of a record page. They run on connections of
+//! their own that can only read (`query_only`).
 //!
 //! Nothing is cached: each read is its own snapshot of the file, so a session ended by
 //! another process (the CLI) is gone on the next request, as with the pool. In WAL mode a
@@ -21,19 +23,61 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Params, Row};
 
+use super::held::{HeldConnections, Read};
+use super::{Engine, Pool};
+
 /// How long a direct read may wait for SQLite before the caller falls back to the pool.
 pub const BUSY_TIMEOUT: Duration = Duration::from_millis(50);
 /// Connections kept between reads; as many are open as threads read at one moment.
 const KEEP: usize = 4;
 
-pub struct DirectReads {
+/// Where a page's hot reads are made besides the pool.
+pub enum DirectReads {
+    Sqlite(SqliteReads),
+    Postgres(HeldConnections),
+}
+
+impl DirectReads {
+    /// For the pool's database: a SQLite file (the pool made it first) or a PostgreSQL server;
+    /// `None` for an in-memory SQLite database, whose reads all go through the pool.
+    pub fn for_pool(database_url: &str, pool: &Pool) -> Option<Self> {
+        match super::engine(database_url) {
+            Engine::Sqlite => SqliteReads::for_url(database_url).map(Self::Sqlite),
+            Engine::Postgres => Some(Self::Postgres(HeldConnections::new(
+                (*pool.connect_options()).clone(),
+            ))),
+        }
+    }
+}
+
+/// One row or none: on SQLite by `sqlite` on the calling thread, on PostgreSQL by `read` on a
+/// held connection; by `read` on a pooled connection when there is no such way or it failed.
+pub async fn optional<T>(
+    direct: Option<&DirectReads>,
+    pool: &Pool,
+    sqlite: impl FnOnce(&SqliteReads) -> Option<Option<T>>,
+    read: &Read<'_, T>,
+) -> Result<Option<T>, sqlx::Error> {
+    let quick = match direct {
+        Some(DirectReads::Sqlite(reads)) => sqlite(reads),
+        Some(DirectReads::Postgres(held)) => held.optional(read).await,
+        None => None,
+    };
+    match quick {
+        Some(row) => Ok(row),
+        None => read(&mut *pool.acquire().await?).await,
+    }
+}
+
+/// A SQLite file's read-only connections, used on the calling thread.
+pub struct SqliteReads {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
 }
 
-impl DirectReads {
+impl SqliteReads {
     /// For the SQLite file of a `sqlite:` URL (the pool makes the file first); `None` for
-    /// PostgreSQL and in-memory databases, whose reads all go through the pool.
+    /// PostgreSQL and in-memory databases.
     pub fn for_url(database_url: &str) -> Option<Self> {
         Some(Self {
             path: super::sqlite_path(database_url)?,
@@ -115,7 +159,7 @@ mod tests {
     #[tokio::test]
     async fn a_direct_read_sees_the_pools_last_commit_at_once() {
         let (_dir, url, pool) = database().await;
-        let direct = DirectReads::for_url(&url).unwrap();
+        let direct = SqliteReads::for_url(&url).unwrap();
         let read = |now: i64| direct.optional(READ, ("k", now), |row| row.get::<_, String>(0));
         assert_eq!(read(1), Some(None), "no row yet");
 
@@ -141,7 +185,7 @@ mod tests {
             .execute(&pool)
             .await
             .unwrap();
-        let direct = DirectReads::for_url(&url).unwrap();
+        let direct = SqliteReads::for_url(&url).unwrap();
 
         let deleted = direct.optional(
             "DELETE FROM sessions WHERE id_hash = $1 RETURNING state",
@@ -162,7 +206,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("not.sqlite");
         std::fs::write(&path, vec![0x5a; 8192]).unwrap();
-        let direct = DirectReads::for_url(&format!("sqlite://{}", path.display())).unwrap();
+        let direct = SqliteReads::for_url(&format!("sqlite://{}", path.display())).unwrap();
 
         assert_eq!(
             direct.optional(READ, ("k", 1), |row| row.get::<_, String>(0)),
@@ -172,8 +216,8 @@ mod tests {
 
     #[test]
     fn only_sqlite_files_are_read_directly() {
-        assert!(DirectReads::for_url("postgres://db/portal").is_none());
-        assert!(DirectReads::for_url("sqlite::memory:").is_none());
-        assert!(DirectReads::for_url("sqlite://data/portal.sqlite?mode=rwc").is_some());
+        assert!(SqliteReads::for_url("postgres://db/portal").is_none());
+        assert!(SqliteReads::for_url("sqlite::memory:").is_none());
+        assert!(SqliteReads::for_url("sqlite://data/portal.sqlite?mode=rwc").is_some());
     }
 }

@@ -10,7 +10,7 @@ use actix_web::{web, Error, HttpMessage};
 
 use crate::access::LinkRead;
 use crate::auth::{session, Role, SignedInUser};
-use crate::db::direct::DirectReads;
+use crate::db::direct::{self, DirectReads};
 use crate::db::Pool;
 use crate::records::PatientId;
 use crate::state::AppState;
@@ -27,8 +27,8 @@ const CLINICIAN_SQL: &str = "SELECT COUNT(*) FROM message_threads t \
 
 /// Conversations with something the user has not read: for a patient, their own; for a
 /// clinician, their care-team patients' (the team shares one inbox). A patient's link to their
-/// record comes from the same statement, for `access::LinkedPatient` to use. On SQLite the
-/// statement runs on the calling thread (`db::direct`), else (or if that fails) on the pool.
+/// record comes from the same statement, for `access::LinkedPatient` to use. The statement
+/// runs the quickest way the engine has (`db::direct`), else on the pool.
 pub async fn unread(
     pool: &Pool,
     direct: Option<&DirectReads>,
@@ -36,20 +36,23 @@ pub async fn unread(
 ) -> Result<(i64, Option<LinkRead>), sqlx::Error> {
     match user.role {
         Role::Patient => {
-            let quick = direct.and_then(|d| {
-                d.optional(PATIENT_SQL, [&user.subject], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                })
-            });
-            let row = match quick {
-                Some(row) => row,
-                None => {
-                    sqlx::query_as::<_, (PatientId, i64, i64)>(PATIENT_SQL)
-                        .bind(&user.subject)
-                        .fetch_optional(pool)
-                        .await?
-                }
-            };
+            let row = direct::optional(
+                direct,
+                pool,
+                |sqlite| {
+                    sqlite.optional(PATIENT_SQL, [&user.subject], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })
+                },
+                &|conn| {
+                    Box::pin(
+                        sqlx::query_as::<_, (PatientId, i64, i64)>(PATIENT_SQL)
+                            .bind(user.subject.clone())
+                            .fetch_optional(conn),
+                    )
+                },
+            )
+            .await?;
             Ok(match row {
                 Some((id, version, n)) => {
                     (n, Some(LinkRead::new(&user.subject, Some((id, version)))))
@@ -58,19 +61,21 @@ pub async fn unread(
             })
         }
         Role::Clinician => {
-            let quick = direct
-                .and_then(|d| d.optional(CLINICIAN_SQL, [&user.subject], |row| row.get(0)))
-                .flatten();
-            let n = match quick {
-                Some(n) => n,
-                None => {
-                    sqlx::query_scalar(CLINICIAN_SQL)
-                        .bind(&user.subject)
-                        .fetch_one(pool)
-                        .await?
-                }
-            };
-            Ok((n, None))
+            let n = direct::optional(
+                direct,
+                pool,
+                |sqlite| sqlite.optional(CLINICIAN_SQL, [&user.subject], |row| row.get(0)),
+                &|conn| {
+                    Box::pin(
+                        sqlx::query_scalar::<_, i64>(CLINICIAN_SQL)
+                            .bind(user.subject.clone())
+                            .fetch_optional(conn),
+                    )
+                },
+            )
+            .await?;
+            // COUNT(*) always has its row.
+            Ok((n.unwrap_or(0), None))
         }
     }
 }
