@@ -214,3 +214,21 @@ async fn redeeming_waits_for_another_writer_instead_of_failing() {
         Some(PATIENT_A.subject)
     );
 }
+
+#[tokio::test]
+async fn a_patient_sent_on_to_activation_is_not_logged_as_an_error() {
+    let app = spawn_app().await;
+    let (b, ..) = setup(&app, &PATIENT_A).await;
+
+    assert_redirect_to(&app.get(&b, "/records").await, "/activate");
+    assert_eq!(app.get(&b, "/no-such-page").await.status(), 404);
+
+    // The request's own line gives its status; nothing logs the response's error again by its
+    // Debug form (which put a redirect at ERROR level, paging whoever is on call).
+    let logs = logs();
+    assert!(logs.contains("request done"), "requests are logged");
+    assert!(
+        !logs.contains("Error encountered while processing the incoming HTTP request"),
+        "an error response was logged again by tracing-actix-web"
+    );
+}
