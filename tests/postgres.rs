@@ -597,26 +597,56 @@ async fn held_answer<T>(
     panic!("no held connection answered within 3 s");
 }
 
-#[tokio::test]
-async fn a_held_connection_reads_what_another_instance_committed_a_moment_before() {
-    use patient_portal::db::direct::DirectReads;
-    let Some(url) = fresh_database().await else {
-        return;
-    };
+/// A fresh database's pool, and the held connections the portal would read from beside it.
+async fn held_reads() -> Option<(
+    patient_portal::db::Pool,
+    patient_portal::db::direct::DirectReads,
+)> {
+    let url = fresh_database().await?;
     let pool = patient_portal::db::connect(&url).await.unwrap();
-    let Some(DirectReads::Postgres(held)) = DirectReads::for_pool(&url, &pool) else {
-        panic!("on PostgreSQL the hot reads go to held connections");
-    };
-    // Another instance: a pool of its own on the same database.
-    let other = patient_portal::db::connect(&url).await.unwrap();
+    let reads = patient_portal::db::direct::DirectReads::for_pool(&url, &pool).unwrap();
+    assert!(
+        matches!(reads, patient_portal::db::direct::DirectReads::Postgres(_)),
+        "on PostgreSQL the hot reads go to held connections"
+    );
+    Some((pool, reads))
+}
+
+/// Session 'k' stored through `pool`, then read on a held connection.
+async fn live_session_read_by(
+    held: &patient_portal::db::held::HeldConnections,
+    pool: &patient_portal::db::Pool,
+) {
     sqlx::query("INSERT INTO sessions (id_hash, state, expires_at) VALUES ('k', 'live', 100)")
-        .execute(&other)
+        .execute(pool)
         .await
         .unwrap();
     assert_eq!(
-        held_answer(&held, &session_read).await,
+        held_answer(held, &session_read).await,
         Some("live".to_string())
     );
+}
+
+fn held(
+    reads: &patient_portal::db::direct::DirectReads,
+) -> &patient_portal::db::held::HeldConnections {
+    match reads {
+        patient_portal::db::direct::DirectReads::Postgres(held) => held,
+        patient_portal::db::direct::DirectReads::Sqlite(_) => unreachable!("checked in held_reads"),
+    }
+}
+
+#[tokio::test]
+async fn a_held_connection_reads_what_another_instance_committed_a_moment_before() {
+    let Some((pool, reads)) = held_reads().await else {
+        return;
+    };
+    let held = held(&reads);
+    // Another instance: a pool of its own on the same database.
+    let other = patient_portal::db::connect(pool.connect_options().database_url.as_ref())
+        .await
+        .unwrap();
+    live_session_read_by(held, &other).await;
 
     // Signed out there: the next read here no longer finds the session (nothing is cached).
     sqlx::query("DELETE FROM sessions WHERE id_hash = 'k'")
@@ -628,23 +658,11 @@ async fn a_held_connection_reads_what_another_instance_committed_a_moment_before
 
 #[tokio::test]
 async fn a_held_connection_the_server_dropped_gives_way_to_the_pool_and_is_replaced() {
-    use patient_portal::db::direct::{self, DirectReads};
-    let Some(url) = fresh_database().await else {
+    let Some((pool, direct_reads)) = held_reads().await else {
         return;
     };
-    let pool = patient_portal::db::connect(&url).await.unwrap();
-    let direct_reads = DirectReads::for_pool(&url, &pool).unwrap();
-    let DirectReads::Postgres(held) = &direct_reads else {
-        panic!("on PostgreSQL the hot reads go to held connections");
-    };
-    sqlx::query("INSERT INTO sessions (id_hash, state, expires_at) VALUES ('k', 'live', 100)")
-        .execute(&pool)
-        .await
-        .unwrap();
-    assert_eq!(
-        held_answer(held, &session_read).await,
-        Some("live".to_string())
-    );
+    let held = held(&direct_reads);
+    live_session_read_by(held, &pool).await;
     assert_eq!(held.open(), 1);
 
     // The server ends the held connection's process (as a restart would), waiting for it to go.
@@ -661,9 +679,10 @@ async fn a_held_connection_the_server_dropped_gives_way_to_the_pool_and_is_repla
     assert_eq!(ended, 1, "the held connection's server process");
 
     // The request still gets its answer, from the pool; the dead connection is not kept.
-    let row = direct::optional(Some(&direct_reads), &pool, |_| None, &session_read)
-        .await
-        .unwrap();
+    let row =
+        patient_portal::db::direct::optional(Some(&direct_reads), &pool, |_| None, &session_read)
+            .await
+            .unwrap();
     assert_eq!(row, Some("live".to_string()));
     assert_eq!(held.open(), 0, "the dead connection is not kept");
     // A new one is opened in its place, and answers.
@@ -676,15 +695,11 @@ async fn a_held_connection_the_server_dropped_gives_way_to_the_pool_and_is_repla
 
 #[tokio::test]
 async fn a_held_read_that_takes_too_long_gives_way_to_the_pool() {
-    use patient_portal::db::direct::DirectReads;
-    let Some(url) = fresh_database().await else {
+    let Some((_pool, reads)) = held_reads().await else {
         return;
     };
-    let pool = patient_portal::db::connect(&url).await.unwrap();
-    let Some(DirectReads::Postgres(held)) = DirectReads::for_pool(&url, &pool) else {
-        panic!("on PostgreSQL the hot reads go to held connections");
-    };
-    assert_eq!(held_answer(&held, &session_read).await, None);
+    let held = held(&reads);
+    assert_eq!(held_answer(held, &session_read).await, None);
     assert_eq!(held.open(), 1);
     fn slow(
         conn: &mut sqlx::AnyConnection,
