@@ -123,28 +123,45 @@ impl HeldConnections {
             self.inner.opening.store(false, Ordering::SeqCst);
             return;
         }
-        let inner = self.inner.clone();
+        let mut slot = Opening {
+            home: self.inner.clone(),
+            filled: false,
+        };
         tokio::spawn(async move {
+            let options = &slot.home.options;
             let opened = tokio::time::timeout(CONNECT_WAIT, async {
-                let mut conn = inner.options.connect().await?;
+                let mut conn = options.connect().await?;
                 sqlx::query(super::POSTGRES_LOCK_TIMEOUT_SQL)
                     .execute(&mut conn)
                     .await?;
                 Ok::<_, sqlx::Error>(conn)
             });
             match opened.await {
-                Ok(Ok(conn)) => inner.keep(conn, Instant::now()),
-                Ok(Err(e)) => {
-                    inner.open.fetch_sub(1, Ordering::SeqCst);
-                    tracing::debug!(error = %e, "could not open a held connection");
+                Ok(Ok(conn)) => {
+                    slot.filled = true;
+                    slot.home.keep(conn, Instant::now());
                 }
-                Err(_) => {
-                    inner.open.fetch_sub(1, Ordering::SeqCst);
-                    tracing::debug!("opening a held connection took too long");
-                }
+                Ok(Err(e)) => tracing::debug!(error = %e, "could not open a held connection"),
+                Err(_) => tracing::debug!("opening a held connection took too long"),
             }
-            inner.opening.store(false, Ordering::SeqCst);
         });
+    }
+}
+
+/// The place reserved for a connection being opened. However the opening ends (also when its
+/// task is dropped unfinished, with the runtime of an actix worker that stops), an unfilled
+/// place is freed and the next opening allowed: otherwise the portal would never open another.
+struct Opening {
+    home: Arc<Inner>,
+    filled: bool,
+}
+
+impl Drop for Opening {
+    fn drop(&mut self) {
+        if !self.filled {
+            self.home.open.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.home.opening.store(false, Ordering::SeqCst);
     }
 }
 
@@ -183,5 +200,45 @@ impl Drop for Lease {
         if self.conn.take().is_some() {
             self.home.open.fetch_sub(1, Ordering::SeqCst);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn never_answered(conn: &mut AnyConnection) -> BoxFuture<'_, Result<Option<i64>, sqlx::Error>> {
+        Box::pin(sqlx::query_scalar::<_, i64>("SELECT 1").fetch_optional(conn))
+    }
+
+    #[test]
+    fn an_opening_cut_short_with_its_runtime_frees_its_place_for_the_next() {
+        sqlx::any::install_default_drivers();
+        // A "server" that takes the connection and never says a word: the opening hangs.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "postgres://portal@127.0.0.1:{}/portal",
+            silent.local_addr().unwrap().port()
+        );
+        let held = HeldConnections::new(AnyConnectOptions::from_str(&url).unwrap());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+
+        runtime.block_on(async {
+            assert_eq!(held.optional(&never_answered).await, None, "none open yet");
+            // Let the opening start and wait on the silent server.
+            tokio::task::yield_now().await;
+        });
+        assert_eq!(held.open(), 1, "its place is reserved while it opens");
+        drop(runtime);
+
+        assert_eq!(held.open(), 0, "the place is freed");
+        assert!(
+            !held.inner.opening.load(Ordering::SeqCst),
+            "and the next opening may start"
+        );
     }
 }
