@@ -9,12 +9,14 @@
 // With external-id the portal runs with PORTAL_IDENTITY_PROVIDER=external-id and the emulator
 // in its Entra External ID flavour: that walk covers the pages that differ.
 // SCREENSHOT_DIR=dir also saves a 320 px screenshot of every page there.
+import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const [portal, emulator, flavour] = process.argv.slice(2);
 const axeSource = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
 const failures = [];
+const notes = [];
 let checked = 0;
 const screenshots = process.env.SCREENSHOT_DIR;
 if (screenshots) mkdirSync(screenshots, { recursive: true });
@@ -23,8 +25,39 @@ if (screenshots) mkdirSync(screenshots, { recursive: true });
 // 200 % zoom, WCAG 1.4.4).
 const WIDTHS = [320, 640];
 // WCAG 1.4.12: what a reader's own style sheet may set; nothing may be cut off or overflow.
-const TEXT_SPACING = `* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
-  word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }`;
+// Applied through the CSSOM (element.style, !important) from the DevTools protocol, which the
+// pages' CSP (style-src 'self') does not block the way it blocks an injected <style>.
+const TEXT_SPACING = [
+  ["*", { "line-height": "1.5", "letter-spacing": "0.12em", "word-spacing": "0.16em" }],
+  ["p", { "margin-bottom": "2em" }],
+];
+
+// Sets the text-spacing overrides on every element; returns nothing, keeps what it replaced
+// on window so that clearTextSpacing can put it back.
+async function setTextSpacing(page) {
+  await page.evaluate((rules) => {
+    const saved = [];
+    for (const [selector, props] of rules) {
+      for (const el of document.querySelectorAll(selector)) {
+        for (const [name, value] of Object.entries(props)) {
+          saved.push([el, name, el.style.getPropertyValue(name), el.style.getPropertyPriority(name)]);
+          el.style.setProperty(name, value, "important");
+        }
+      }
+    }
+    window.__a11yTextSpacing = saved;
+  }, TEXT_SPACING);
+}
+
+async function clearTextSpacing(page) {
+  await page.evaluate(() => {
+    for (const [el, name, value, priority] of (window.__a11yTextSpacing || []).reverse()) {
+      if (value) el.style.setProperty(name, value, priority);
+      else el.style.removeProperty(name);
+    }
+    delete window.__a11yTextSpacing;
+  });
+}
 
 // How much wider than the window the page is, and the widest elements that make it so.
 async function overflow(page) {
@@ -58,13 +91,70 @@ async function reflow(page, what) {
       }
     }
     await page.setViewportSize({ width: 320, height: 800 });
-    const style = await page.addStyleTag({ content: TEXT_SPACING });
+    await setTextSpacing(page);
     const o = await overflow(page);
     if (o.width > o.limit) failures.push(`${what} (${page.url()}) at 320px with text spacing: the page is ${o.width}px wide — ${o.culprits.join(", ")}`);
-    await style.evaluate((el) => el.remove());
+    await clearTextSpacing(page);
   } finally {
     if (original) await page.setViewportSize(original);
   }
+}
+
+// The SMART app this walk asks consent for: .ci/run registers it (`patient-portal apps add`)
+// and passes its client id and redirect URI.
+function smartAuthorizeUrl() {
+  const clientId = process.env.SMART_CLIENT_ID;
+  const redirectUri = process.env.SMART_REDIRECT_URI;
+  if (!clientId || !redirectUri) throw new Error("SMART_CLIENT_ID and SMART_REDIRECT_URI are needed to reach the consent page");
+  const verifier = randomBytes(48).toString("base64url");
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const q = new URLSearchParams({
+    response_type: "code", client_id: clientId, redirect_uri: redirectUri, state: randomBytes(12).toString("hex"),
+    scope: "launch/patient openid fhirUser offline_access patient/*.rs", aud: `${portal}/fhir/r4`,
+    code_challenge: challenge, code_challenge_method: "S256",
+  });
+  return `${portal}/smart/authorize?${q}`;
+}
+
+// Issue 25, item 6: on the consent page every checkbox sits beside its own label. By geometry:
+// the checkbox's box and its label's (by `for` or wrapping) overlap vertically, and no other
+// label of the form is nearer to the checkbox than its own.
+async function consentLayout(page, width) {
+  const original = page.viewportSize();
+  await page.setViewportSize({ width, height: 800 });
+  const found = await page.evaluate(() => {
+    const gap = (a, b) => {
+      const dx = Math.max(0, a.left - b.right, b.left - a.right);
+      const dy = Math.max(0, a.top - b.bottom, b.top - a.bottom);
+      return Math.hypot(dx, dy);
+    };
+    const text = (el) => el.textContent.trim().replace(/\s+/g, " ").slice(0, 60);
+    const boxes = [...document.querySelectorAll("main input[type=checkbox]")];
+    const labels = [...document.querySelectorAll("main label")];
+    const problems = [];
+    for (const box of boxes) {
+      const own = [...box.labels];
+      const b = box.getBoundingClientRect();
+      if (own.length === 0) {
+        problems.push(`checkbox ${box.id || box.value} has no label`);
+        continue;
+      }
+      const o = own[0].getBoundingClientRect();
+      const overlap = Math.min(b.bottom, o.bottom) - Math.max(b.top, o.top);
+      if (overlap <= 0) problems.push(`checkbox ${box.id || box.value} (top ${Math.round(b.top)}) is not beside its label "${text(own[0])}" (top ${Math.round(o.top)})`);
+      const mine = gap(b, o);
+      for (const other of labels) {
+        if (own.includes(other)) continue;
+        const d = gap(b, other.getBoundingClientRect());
+        if (d < mine) problems.push(`checkbox ${box.id || box.value} is nearer to "${text(other)}" (${Math.round(d)}px) than to its own label "${text(own[0])}" (${Math.round(mine)}px)`);
+      }
+    }
+    return { boxes: boxes.length, problems };
+  });
+  if (original) await page.setViewportSize(original);
+  if (found.boxes === 0) failures.push(`SMART consent at ${width}px: no checkboxes found`);
+  for (const p of found.problems) failures.push(`SMART consent at ${width}px: ${p}`);
+  console.log(`checked SMART consent layout at ${width}px: ${found.boxes} checkbox(es), ${found.problems.length} misplaced`);
 }
 
 const browser = await chromium.launch({
@@ -74,8 +164,9 @@ const browser = await chromium.launch({
 });
 
 async function audit(page, what) {
-  // The context bypasses CSP so that axe can be injected; the pages themselves run no script.
-  await page.addScriptTag({ content: axeSource }).catch(() => null);
+  // axe's source is evaluated through the DevTools protocol (Runtime.evaluate), which the
+  // page's CSP does not apply to; a <script> tag would be refused, as it should be.
+  await page.evaluate(axeSource).catch(() => null);
   const result = await page.evaluate(async () => {
     if (!window.axe) return null;
     return await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } });
@@ -94,9 +185,18 @@ async function audit(page, what) {
 }
 
 async function person() {
-  // bypassCSP lets axe be injected; the pages themselves need no script to work.
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, bypassCSP: true });
-  return await context.newPage();
+  // CSP, CORS and SameSite as a patient's browser has them: nothing is bypassed.
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  // A page that needs a script, a style, a connection or a form target its own CSP refuses is
+  // broken for every patient. (img-src refusals are only noted: Chromium's own favicon request
+  // is one.)
+  page.on("console", (msg) => {
+    if (msg.type() !== "error" || !/Content Security Policy/i.test(msg.text())) return;
+    if (/directive: "img-src/.test(msg.text())) notes.push(`CSP refused an image on ${page.url()}: ${msg.text()}`);
+    else failures.push(`CSP violation on ${page.url()}: ${msg.text()}`);
+  });
+  return page;
 }
 
 async function codeFor(page, recipient) {
@@ -208,6 +308,11 @@ try {
   await audit(patient, "printable summary");
   await patient.goto(`${portal}/account`);
   await audit(patient, "account");
+  // The consent page of a SMART launch (an app registered by .ci/run for this walk).
+  await patient.goto(smartAuthorizeUrl());
+  await patient.waitForURL(`${portal}/smart/consent?**`);
+  await audit(patient, "SMART consent");
+  for (const width of [320, 1280]) await consentLayout(patient, width);
   await patient.goto(`${emulator}/outbox`);
   await audit(patient, "emulator outbox");
   // Secure messages: the patient writes to the care team with an attachment.
@@ -342,6 +447,7 @@ try {
 }
 await browser.close();
 
+for (const n of new Set(notes)) console.log(`note: ${n.slice(0, 400)}`);
 if (failures.length) {
   console.error(`${failures.length} accessibility problem(s):`);
   for (const f of failures) console.error(`- ${f}`);
