@@ -657,6 +657,62 @@ fn parse_count(variable: &'static str, value: &str, max: u32) -> Result<u32, Con
     }
 }
 
+/// The authority forms Microsoft documents for External ID, every one accepted or refused
+/// here, at start-up: a form the provider code did not expect would start "healthy" and then
+/// answer every sign-in with 503.
+const AUTHORITY_FORMS: &str = "must be https://<name>.ciamlogin.com, optionally followed by \
+/<tenant-id> or /<name>.onmicrosoft.com (or a verified domain), or the same on a custom URL \
+domain, e.g. https://login.contoso.com/<tenant-id>";
+
+/// The authority's origin, where discovery is `/{tenant-id}/v2.0/.well-known/...`: every
+/// documented form names the tenant (by id or domain) in at most one path segment, and the
+/// tenant id form of discovery answers on every host that serves the others. A tenant id in
+/// the path that is not `ENTRA_EXTERNAL_ID_TENANT_ID` is refused: tokens would never match.
+fn external_id_authority(raw: &str, tenant_id: &str) -> Result<Url, ConfigError> {
+    const VAR: &str = "ENTRA_EXTERNAL_ID_AUTHORITY";
+    let url =
+        Url::parse(raw).map_err(|e| bad(VAR, format!("is not a URL ({e}); {AUTHORITY_FORMS}")))?;
+    if url.scheme() != "https"
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.host_str().is_none()
+    {
+        return Err(bad(VAR, AUTHORITY_FORMS));
+    }
+    let mut segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
+    // MSAL Python's `oidc_authority` form ends in the version: https://host/<tenant>/v2.0
+    if segments.len() == 2 && segments[1].eq_ignore_ascii_case("v2.0") {
+        segments.pop();
+    }
+    match segments.as_slice() {
+        [] => {}
+        [tenant] if uuid::Uuid::parse_str(tenant).is_ok() && tenant.len() == 36 => {
+            if !tenant.eq_ignore_ascii_case(tenant_id) {
+                return Err(bad(
+                    VAR,
+                    format!(
+                        "names tenant {tenant} but ENTRA_EXTERNAL_ID_TENANT_ID is {tenant_id}: \
+they must be the same tenant"
+                    ),
+                ));
+            }
+        }
+        [domain]
+            if domain.contains('.')
+                && domain
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') => {}
+        _ => return Err(bad(VAR, AUTHORITY_FORMS)),
+    }
+    let origin = url.origin().ascii_serialization();
+    Url::parse(&format!("{origin}/")).map_err(|e| bad(VAR, format!("is not a URL ({e})")))
+}
+
 fn non_empty(value: &Option<impl Raw>) -> Option<String> {
     value
         .as_ref()
@@ -711,17 +767,6 @@ impl EnvSettings {
                 flavour: Flavour::ExternalId,
             });
         };
-        let authority = Url::parse(&authority)
-            .map_err(|e| bad("ENTRA_EXTERNAL_ID_AUTHORITY", format!("is not a URL ({e})")))?;
-        if authority.scheme() != "https"
-            || authority.query().is_some()
-            || authority.fragment().is_some()
-        {
-            return Err(bad(
-                "ENTRA_EXTERNAL_ID_AUTHORITY",
-                "must be an https:// URL like https://contoso.ciamlogin.com/",
-            ));
-        }
         let need = |variable: &'static str, value: &Option<String>| {
             non_empty(value).ok_or_else(|| {
                 bad(
@@ -738,9 +783,11 @@ impl EnvSettings {
                 "must be the tenant's id, a GUID like 00000000-0000-0000-0000-000000000000",
             ));
         }
+        let tenant_id = tenant_id.to_ascii_lowercase();
+        let authority = external_id_authority(&authority, &tenant_id)?;
         Ok(IdentityProvider::ExternalId(ExternalIdSettings {
             authority,
-            tenant_id: tenant_id.to_ascii_lowercase(),
+            tenant_id,
             client_id: need("ENTRA_EXTERNAL_ID_CLIENT_ID", &self.external_id_client_id)?,
             client_secret: Secret::new(non_empty(&self.external_id_client_secret).ok_or_else(
                 || {
@@ -1213,6 +1260,62 @@ mod tests {
         env.external_id_client_id = Some("client".into());
         env.external_id_client_secret = Some("secret".into());
         env
+    }
+
+    /// Every authority form Microsoft documents starts, discovering at the tenant-id path of
+    /// its own host; anything else stops the start with exit 2 naming the variable.
+    #[test]
+    fn every_documented_external_id_authority_form_starts_and_others_are_refused() {
+        let tid = "775527ff-9a37-4307-8b3d-cc311f58d925";
+        for (raw, origin) in [
+            (
+                "https://contoso.ciamlogin.com",
+                "https://contoso.ciamlogin.com/",
+            ),
+            (
+                "https://contoso.ciamlogin.com/",
+                "https://contoso.ciamlogin.com/",
+            ),
+            (
+                "https://contoso.ciamlogin.com/775527FF-9a37-4307-8b3d-cc311f58d925",
+                "https://contoso.ciamlogin.com/",
+            ),
+            (
+                "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/",
+                "https://contoso.ciamlogin.com/",
+            ),
+            (
+                "https://login.contoso.com/775527ff-9a37-4307-8b3d-cc311f58d925/v2.0",
+                "https://login.contoso.com/",
+            ),
+            (
+                "https://login.contoso.com/contoso.com",
+                "https://login.contoso.com/",
+            ),
+        ] {
+            let mut env = external_id();
+            env.external_id_authority = Some(raw.into());
+            let s = env.validate().unwrap_or_else(|e| panic!("{raw}: {e}"));
+            let IdentityProvider::ExternalId(x) = &s.identity else {
+                panic!("{raw}: not External ID");
+            };
+            assert_eq!(x.authority.as_str(), origin, "{raw}");
+            assert_eq!(x.tenant_id, tid);
+        }
+        for raw in [
+            "http://contoso.ciamlogin.com/",
+            "https://contoso.ciamlogin.com/00000000-0000-0000-0000-000000000001",
+            "https://contoso.ciamlogin.com/contoso.onmicrosoft.com/extra/path",
+            "https://contoso.ciamlogin.com/tfp/contoso.onmicrosoft.com/B2C_1_susi",
+            "https://contoso.ciamlogin.com/contoso",
+            "https://contoso.ciamlogin.com/?p=x",
+            "contoso.ciamlogin.com",
+        ] {
+            let mut env = external_id();
+            env.external_id_authority = Some(raw.into());
+            let err = env.validate().unwrap_err();
+            assert_eq!(err.variable, "ENTRA_EXTERNAL_ID_AUTHORITY", "{raw}");
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::records::pages as records_pages;
 use crate::state::{AppState, Policies};
 use crate::telemetry::PathOnlySpan;
 use crate::web::rate_limit::RateLimiter;
-use crate::web::{assets, errors, guards, headers, AppError};
+use crate::web::{assets, cors, errors, guards, headers, AppError};
 use crate::{messages, notifications, pages, staff, tls};
 
 pub struct Application {
@@ -347,6 +347,9 @@ impl Application {
                 .app_data(reauth_purpose.clone())
                 .wrap(from_fn(guards::same_origin_writes))
                 .wrap(from_fn(guards::limit_uri_length))
+                // Outside the origin check and the gate: a preflight is answered here, and
+                // an app's cross-origin answers (errors too) carry their CORS headers.
+                .wrap(from_fn(cors::cors))
                 .wrap(headers::security_headers(&idp_origin))
                 .wrap(TracingLogger::<PathOnlySpan>::new())
                 // Probes and assets are outside the session scope: they never read the

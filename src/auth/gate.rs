@@ -36,6 +36,7 @@ fn is_bearer_or_public_smart(path: &str) -> bool {
             | "/smart/authorize"
             | "/smart/token"
             | "/smart/revoke"
+            | "/smart/introspect"
             | "/smart/jwks"
             | "/fhir/r4"
     ) || path.starts_with("/fhir/r4/")

@@ -102,6 +102,29 @@ pub fn reauth_cookie() -> Cookie<'static> {
         .finish()
 }
 
+/// A `form_post` reply, carried from the provider's cross-site POST to our own GET (see
+/// `routes::callback_post`). `__Host-` so no other host can plant one; a reply is still only
+/// accepted for a pending sign-in of this browser (the correlation cookie).
+pub const REPLY_COOKIE: &str = "__Host-portal-reply";
+/// Long enough for the browser to follow one redirect; the pending sign-in's own lifetime
+/// still applies.
+const REPLY_COOKIE_SECS: i64 = 120;
+/// Browsers keep cookies up to 4 096 bytes with their name and attributes; a longer reply is
+/// finished on the POST itself, as before.
+pub const REPLY_COOKIE_MAX_VALUE: usize = 3_500;
+
+pub fn reply_cookie(value: String) -> Cookie<'static> {
+    Cookie::build(REPLY_COOKIE, value)
+        .path("/")
+        .secure(true)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            REPLY_COOKIE_SECS,
+        ))
+        .finish()
+}
+
 /// Whether this browser must authenticate afresh at its next sign-in.
 pub fn reauth_required(req: &HttpRequest) -> bool {
     req.cookie(REAUTH_COOKIE).is_some()

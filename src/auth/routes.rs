@@ -2,7 +2,7 @@
 
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::flow::start_flow;
 use super::pending::{self, PendingLogin, Purpose};
@@ -37,7 +37,7 @@ pub async fn signin(
     start_flow(&req, &state, &policy, Purpose::SignIn, return_path, fresh).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 pub struct Reply {
     code: Option<String>,
     state: Option<String>,
@@ -45,22 +45,58 @@ pub struct Reply {
     error_description: Option<String>,
 }
 
+impl Reply {
+    fn is_empty(&self) -> bool {
+        self.code.is_none() && self.state.is_none() && self.error.is_none()
+    }
+}
+
+/// `GET` of the reply: `query` mode's reply in the address, or a `form_post` reply that
+/// `callback_post` sent on here in its cookie (taken once: the response removes it).
 pub async fn callback_get(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
     reply: web::Query<Reply>,
 ) -> Result<HttpResponse, AppError> {
-    callback(req, state, session, reply.into_inner()).await
+    let reply = reply.into_inner();
+    let carried = req.cookie(pending::REPLY_COOKIE);
+    let reply = match (&carried, reply.is_empty()) {
+        (Some(c), true) => serde_urlencoded::from_str::<Reply>(c.value()).unwrap_or_default(),
+        _ => reply,
+    };
+    // A refused reply leaves the cookie to expire: the pending sign-in it names is used up.
+    let mut resp = callback(req, state, session, reply).await?;
+    if carried.is_some() {
+        resp.add_removal_cookie(&pending::reply_cookie(String::new()))
+            .map_err(|e| AppError::Internal(e.into()))?;
+    }
+    Ok(resp)
 }
 
+/// `form_post`: the provider's page POSTs the reply across sites, and a cross-site POST
+/// carries no `SameSite=Lax` cookie, so the session of someone already signed in (coming
+/// back from break-the-glass re-authentication or from profile edit) is not there and the
+/// reply would be refused as another user's. So the reply goes into a short-lived cookie of
+/// its own and the browser comes back by GET (a top-level navigation, which carries Lax
+/// cookies), where it finishes as a `query` reply does; the code never enters an address.
 pub async fn callback_post(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
     reply: web::Form<Reply>,
 ) -> Result<HttpResponse, AppError> {
-    callback(req, state, session, reply.into_inner()).await
+    let reply = reply.into_inner();
+    let carried = serde_urlencoded::to_string(&reply).unwrap_or_default();
+    if reply.is_empty() || carried.len() > pending::REPLY_COOKIE_MAX_VALUE {
+        return callback(req, state, session, reply).await;
+    }
+    let mut resp = HttpResponse::SeeOther()
+        .insert_header(("Location", state.settings.callback_path.as_str()))
+        .finish();
+    resp.add_cookie(&pending::reply_cookie(carried))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(resp)
 }
 
 async fn callback(

@@ -24,6 +24,8 @@ use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::page_context;
 use crate::web::{templates, AppError};
+use crate::web::guards::AllowedOrigins;
+use crate::web::headers;
 
 fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
     HttpResponse::build(status)
@@ -275,12 +277,25 @@ pub async fn consent_page(
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_default();
     ctx.insert("redirect_host", &redirect_host);
-    Ok(templates::page(StatusCode::OK, "smart_consent.html", &ctx))
+    let mut resp = templates::page(StatusCode::OK, "smart_consent.html", &ctx);
+    // "Allow" and "Do not allow" post here, and we answer with a 302 to the app: the browser
+    // checks that redirect against this page's form-action, so this page (and no other) names
+    // the app's registered redirect origin. `security_headers` keeps a CSP a handler has set.
+    let csp = headers::csp_with_form_target(
+        &origins.identity_provider,
+        headers::form_target_source(&request.redirect_uri).as_deref(),
+    );
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&csp) {
+        resp.headers_mut()
+            .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+    Ok(resp)
 }
 
 /// `POST /smart/consent`: the patient allows (some of) it, or says no.
 pub async fn consent(
     state: web::Data<AppState>,
+    origins: web::Data<AllowedOrigins>,
     patient: LinkedPatient,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {

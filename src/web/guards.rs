@@ -94,10 +94,15 @@ fn origin_allowed(
     origin: Option<&str>,
     fetch_site: Option<&str>,
 ) -> bool {
-    // An app's token and revocation requests carry no cookie: the client's credentials and
-    // PKCE verifier authenticate them, so another site sending them is the normal case (a
-    // browser-based SMART app) and not a forgery.
-    if matches!(path, "/smart/token" | "/smart/revoke") {
+    // An app's token, revocation and introspection requests carry no cookie: the client's
+    // credentials and PKCE verifier authenticate them, so another site sending them is the
+    // normal case (a browser-based SMART app) and not a forgery. An authorization request
+    // may be POSTed by the app's page (SMART App Launch): it only parks the request and
+    // sends the browser to the consent page, exactly as its GET does.
+    if matches!(
+        path,
+        "/smart/token" | "/smart/revoke" | "/smart/introspect" | "/smart/authorize"
+    ) {
         return true;
     }
     let is_reply = path == allowed.callback_path;
@@ -188,6 +193,19 @@ mod tests {
         let app = Some("https://coach.example");
         assert!(origin_allowed(&a, "/smart/token", app, Some("cross-site")));
         assert!(origin_allowed(&a, "/smart/revoke", app, Some("cross-site")));
+        assert!(origin_allowed(
+            &a,
+            "/smart/introspect",
+            app,
+            Some("cross-site")
+        ));
+        // SMART App Launch lets an app's page POST its authorization request.
+        assert!(origin_allowed(
+            &a,
+            "/smart/authorize",
+            app,
+            Some("cross-site")
+        ));
         assert!(!origin_allowed(
             &a,
             "/smart/consent",

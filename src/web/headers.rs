@@ -6,10 +6,37 @@ use actix_web::middleware::DefaultHeaders;
 /// The policy for every page. Forms may go only to the portal and to the identity provider
 /// (sign-out and break-the-glass redirect there after a POST), named by its origin.
 pub fn csp(identity_provider_origin: &str) -> String {
+    csp_with_form_target(identity_provider_origin, None)
+}
+
+/// The policy of a page whose form ends, after our own 302, at one more place: the SMART
+/// consent page sends the patient back to the app's registered redirect URI. Browsers apply
+/// `form-action` to every redirect of a form's navigation, so without that target "Allow"
+/// and "Do not allow" stop on the consent page. Only that one page names it.
+pub fn csp_with_form_target(identity_provider_origin: &str, extra: Option<&str>) -> String {
+    let extra = extra.map(|e| format!(" {e}")).unwrap_or_default();
     format!(
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-form-action 'self' {identity_provider_origin}; frame-ancestors 'none'; base-uri 'none'"
+form-action 'self' {identity_provider_origin}{extra}; frame-ancestors 'none'; base-uri 'none'"
     )
+}
+
+/// The CSP source expression that lets a form's redirect reach `uri`: its origin for http(s),
+/// its scheme for a native app's private-use scheme (RFC 8252, `com.example.app:/cb`). `None`
+/// for anything that is neither, or that could smuggle another directive into the header.
+pub fn form_target_source(uri: &str) -> Option<String> {
+    let parsed = url::Url::parse(uri).ok()?;
+    let source = match parsed.scheme() {
+        "https" | "http" => {
+            let origin = parsed.origin();
+            origin.is_tuple().then(|| origin.ascii_serialization())?
+        }
+        scheme => format!("{scheme}:"),
+    };
+    source
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-.:/[]_".contains(&b))
+        .then_some(source)
 }
 
 pub fn security_headers(identity_provider_origin: &str) -> DefaultHeaders {
@@ -28,4 +55,36 @@ pub fn security_headers(identity_provider_origin: &str) -> DefaultHeaders {
             "camera=(), microphone=(), geolocation=()",
         ))
         .add(("Cache-Control", "no-store"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_form_target_is_the_origin_or_the_private_scheme_and_nothing_else() {
+        assert_eq!(
+            form_target_source("https://app.example.org:8443/cb?x=1").as_deref(),
+            Some("https://app.example.org:8443")
+        );
+        assert_eq!(
+            form_target_source("http://127.0.0.1:5173/callback").as_deref(),
+            Some("http://127.0.0.1:5173")
+        );
+        assert_eq!(
+            form_target_source("com.example.app:/cb").as_deref(),
+            Some("com.example.app:")
+        );
+        assert_eq!(form_target_source("not a url"), None);
+    }
+
+    #[test]
+    fn only_the_page_that_names_a_form_target_allows_it() {
+        let plain = csp("https://idp.example");
+        assert!(plain.contains("form-action 'self' https://idp.example;"));
+        let consent = csp_with_form_target("https://idp.example", Some("https://app.example"));
+        assert!(consent.contains("form-action 'self' https://idp.example https://app.example;"));
+        assert!(consent.contains("script-src 'self';"));
+        assert!(consent.contains("frame-ancestors 'none'"));
+    }
 }

@@ -4,6 +4,7 @@
 //! that is the extractors' job in `auth`.
 
 pub mod assets;
+pub mod cors;
 pub mod csrf;
 pub mod errors;
 pub mod guards;

@@ -319,3 +319,38 @@ async fn a_break_glass_request_completed_elsewhere_is_not_granted_again() {
         .iter()
         .any(|r| r.0 == "break_glass" && r.3.as_deref() == Some("request_used")));
 }
+
+/// With `AZURE_AD_B2C_RESPONSE_MODE=form_post` the fresh sign-in comes back as a cross-site
+/// POST that carries no Lax cookie, so the clinician's session is not on it; the portal sends
+/// the reply on to a same-site GET, where the session is, and the grant completes. Before,
+/// the completion found no signed-in clinician and refused a valid sign-in as another user's.
+#[tokio::test]
+async fn breaking_the_glass_completes_when_the_reply_is_a_cross_site_form_post() {
+    let app = spawn_app_with(Options {
+        response_mode: "form_post",
+        ..Default::default()
+    })
+    .await;
+    let id = app.seed(&records(1)[0]).await;
+    let b = signed_in(&app, &CLINICIAN).await;
+    let started = request_break_glass(&app, &b, &id).await;
+    app.idp
+        .hand_out(sign(&claims_of(&app, &started, &CLINICIAN), 0));
+    let (post, get) = app
+        .form_post_reply(&b, &[("code", "abc"), ("state", started.state.as_str())])
+        .await;
+    assert_eq!(
+        (post.status().as_u16(), location(&post)),
+        (303, "/signin-oidc")
+    );
+    assert_redirect_to(
+        &get.expect("sent on by GET"),
+        &format!("/staff/patients/{id}"),
+    );
+    assert_eq!(granted(&app).await, 1);
+    assert_eq!(
+        app.get(&b, &format!("/staff/patients/{id}")).await.status(),
+        200,
+        "the chart opens under the grant"
+    );
+}

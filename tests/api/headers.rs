@@ -180,6 +180,12 @@ async fn the_form_post_reply_may_come_from_the_identity_provider_only() {
         let started = app.start_signin(&b, None).await;
         app.idp.hand_out(sign(&app.idp.claims(&started.nonce), 0));
         let resp = post_reply(&b, started.state.clone(), origin).await;
+        // Sent on to a same-site GET that finishes the sign-in (see signin.rs).
+        assert_eq!(
+            (resp.status().as_u16(), location(&resp)),
+            (303, "/signin-oidc")
+        );
+        let resp = b.client.get(app.url("/signin-oidc")).send().await.unwrap();
         assert_redirect_to(&resp, "/account");
         assert_signed_in(&app, &b).await;
     }

@@ -5,6 +5,7 @@ mod appointments;
 mod audit;
 mod break_glass;
 mod config;
+mod cors;
 mod crash;
 mod error_pages;
 mod external_id;

@@ -482,19 +482,46 @@ async fn form_post_replies_work_with_a_same_site_none_correlation_cookie() {
         cookie.contains("SameSite=None") && cookie.contains("Secure"),
         "{cookie}"
     );
-    let location = url::Url::parse(location(&resp)).unwrap();
+    let authorize = url::Url::parse(location(&resp)).unwrap();
     let q: std::collections::HashMap<String, String> =
-        location.query_pairs().into_owned().collect();
+        authorize.query_pairs().into_owned().collect();
     assert_eq!(q["response_mode"], "form_post");
     app.idp.hand_out(sign(&app.idp.claims(&q["nonce"]), 0));
-    let resp = b
-        .client
-        .post(app.url("/signin-oidc"))
-        .form(&[("code", "abc"), ("state", q["state"].as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_redirect_to(&resp, "/account");
+    let (post, get) = app
+        .form_post_reply(&b, &[("code", "abc"), ("state", q["state"].as_str())])
+        .await;
+    // The cross-site POST is carried on to a same-site GET in a short-lived Lax cookie of
+    // its own; the code never enters an address.
+    assert_eq!(
+        (post.status().as_u16(), location(&post)),
+        (303, "/signin-oidc")
+    );
+    let carried = post
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-portal-reply="))
+        .expect("reply cookie")
+        .to_string();
+    for attribute in [
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/",
+        "Max-Age=120",
+    ] {
+        assert!(carried.contains(attribute), "{attribute}: {carried}");
+    }
+    let get = get.expect("sent on by GET");
+    assert_redirect_to(&get, "/account");
+    let removed = get
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| c.starts_with("__Host-portal-reply=") && c.contains("Max-Age=0"));
+    assert!(removed, "the reply cookie is used once");
     assert_signed_in(&app, &b).await;
 }
 

@@ -1263,3 +1263,82 @@ async fn the_consent_form_needs_the_sessions_own_token() {
     let params = callback_params(&resp, &client);
     assert!(params.contains_key("code"), "{params:?}");
 }
+
+/// Browsers check every redirect of a form's navigation against the page's `form-action`, so
+/// the consent page must name the app's registered redirect origin, or "Allow" and "Do not
+/// allow" stop there (our HTTP client has no CSP: it stands in for the browser only for the
+/// header's text; `.ci/browser` completes the launch in Chromium with CSP enforced). No other
+/// page may name it, and the consent page names no other app's origin.
+#[tokio::test]
+async fn the_consent_page_lets_its_answer_reach_the_registered_app_and_no_other_page_does() {
+    let (app, b, _, _) = portal_with_patients().await;
+    let client = register(&app, "Tracker", false).await;
+    let csp_of = |resp: &reqwest::Response| {
+        resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let form_action = |csp: &str| {
+        csp.split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("form-action "))
+            .unwrap()
+            .to_string()
+    };
+
+    let launch = Launch::new();
+    let resp = b
+        .client
+        .get(authorize_url(&app, &client, &launch, ALL))
+        .send()
+        .await
+        .unwrap();
+    let consent_path = location(&resp).to_string();
+    let resp = app.get(&b, &consent_path).await;
+    assert_eq!(resp.status(), 200);
+    let consent_csp = csp_of(&resp);
+    assert_eq!(
+        form_action(&consent_csp),
+        format!(
+            "form-action 'self' {} https://app.example",
+            app.idp.instance().trim_end_matches('/')
+        ),
+        "{consent_csp}"
+    );
+    assert!(consent_csp.contains("script-src 'self';"), "{consent_csp}");
+    assert!(
+        consent_csp.contains("frame-ancestors 'none'"),
+        "{consent_csp}"
+    );
+
+    let resp = app.get(&b, "/account").await;
+    let other_csp = csp_of(&resp);
+    assert!(!other_csp.contains("app.example"), "{other_csp}");
+}
+
+/// Each permission's box sits in the same row as its own label (`.choice`), not under the
+/// label before it; the browser walk checks the geometry at 320 and 1280 px.
+#[tokio::test]
+async fn every_consent_box_shares_a_row_with_its_own_label() {
+    let (app, b, _, _) = portal_with_patients().await;
+    let client = register(&app, "Tracker", false).await;
+    let consent = start(&app, &b, &client, &Launch::new(), ALL).await;
+    let doc = scraper::Html::parse_document(&consent.html);
+    let rows = scraper::Selector::parse("fieldset .choice").unwrap();
+    let input = scraper::Selector::parse("input[type=checkbox]").unwrap();
+    let label = scraper::Selector::parse("label").unwrap();
+    let mut seen = 0;
+    for row in doc.select(&rows) {
+        let boxes: Vec<_> = row.select(&input).collect();
+        let labels: Vec<_> = row.select(&label).collect();
+        assert_eq!((boxes.len(), labels.len()), (1, 1), "{}", row.html());
+        assert_eq!(boxes[0].value().attr("id"), labels[0].value().attr("for"));
+        seen += 1;
+    }
+    assert_eq!(
+        seen,
+        consent.offered.len(),
+        "every box is in a row of its own"
+    );
+}

@@ -1031,3 +1031,48 @@ pub fn portal_audit(app: &TestApp, args: &[&str]) -> (i32, String) {
 pub fn verify(app: &TestApp) -> (i32, String) {
     portal_audit(app, &["audit", "verify"])
 }
+
+impl TestApp {
+    /// The provider's `form_post` reply as a browser sends it: a cross-site POST carries the
+    /// `SameSite=None` correlation cookie and none of the `Lax` ones (the session). reqwest
+    /// knows no SameSite, so this picks the cookies by hand; `.ci/run`'s browser journeys
+    /// do it in Chromium. Returns the POST's answer and, if it sent the browser on by GET
+    /// (with a reply cookie), the answer to that GET from the whole browser `b`.
+    pub async fn form_post_reply(
+        &self,
+        b: &Browser,
+        form: &[(&str, &str)],
+    ) -> (reqwest::Response, Option<reqwest::Response>) {
+        use reqwest::cookie::CookieStore;
+        let url = url::Url::parse(&self.url("/")).unwrap();
+        let all = b
+            .jar
+            .cookies(&url)
+            .map(|h| h.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let correlation: Vec<&str> = all
+            .split("; ")
+            .filter(|c| c.starts_with("__Host-portal-signin="))
+            .collect();
+        let cross_site = self.browser();
+        let post = cross_site
+            .client
+            .post(self.url("/signin-oidc"))
+            .header("Origin", "null")
+            .header("Sec-Fetch-Site", "cross-site")
+            .header("Cookie", correlation.join("; "))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        if post.status() != 303 {
+            return (post, None);
+        }
+        for c in post.headers().get_all("set-cookie") {
+            b.jar.add_cookie_str(c.to_str().unwrap(), &url);
+        }
+        let to = self.url(location(&post));
+        let get = b.client.get(to).send().await.unwrap();
+        (post, Some(get))
+    }
+}
