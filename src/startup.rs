@@ -357,6 +357,7 @@ impl Application {
                 .route("/healthz", web::get().to(pages::healthz))
                 .route("/readyz", web::get().to(pages::readyz))
                 .route("/assets/{file}", web::get().to(assets::serve))
+                .route("/favicon.ico", web::get().to(assets::favicon))
                 .service(
                     web::scope("")
                         .wrap(from_fn(crate::messages::header::unread_count))

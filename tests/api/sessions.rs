@@ -206,6 +206,42 @@ async fn every_route_needs_a_session_unless_deliberately_public() {
     }
 }
 
+/// Browsers fetch `/favicon.ico` by themselves on every page. Behind the gate each fetch
+/// parked a pending sign-in and counted against the `/signin` limit (seen in Chromium: the
+/// anonymous landing page started a sign-in per view); now it is a plain 404 that starts
+/// nothing, and the pages link an icon of their own.
+#[tokio::test]
+async fn a_browsers_own_favicon_request_starts_no_sign_in() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let before = count(&app, "SELECT COUNT(*) FROM pending_logins").await;
+    let resp = b.client.get(app.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    assert!(resp.headers().contains_key("content-security-policy"));
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM pending_logins").await,
+        before
+    );
+    let landing = b
+        .client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(landing.contains(r#"rel="icon" href="/assets/favicon.svg""#));
+    let icon = b
+        .client
+        .get(app.url("/assets/favicon.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(icon.status(), 200);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+}
+
 #[tokio::test]
 async fn a_patient_gets_a_403_page_from_staff_pages_and_a_clinician_gets_in() {
     let app = spawn_app().await;
