@@ -6,7 +6,8 @@
 //! "outside the usual range for any adult"):
 //! - CBC and chemistry: MedlinePlus lab test pages and Mayo Clinic Laboratories adult intervals;
 //! - lipids: NCEP ATP III "desirable/optimal" cut-offs (total < 200, LDL < 100, TG < 150,
-//!   HDL >= 40 mg/dL); HbA1c: ADA (< 5.7 %); fasting glucose: ADA (70-99 mg/dL);
+//!   HDL >= 40 mg/dL); HbA1c: ADA (< 5.7 %) above the usual lower limit of 4.0 %; fasting
+//!   glucose: ADA (70-99 mg/dL);
 //! - eGFR: KDIGO (>= 60 mL/min/1.73 m2);
 //! - blood pressure: AHA/ACC 2017 (normal < 120/80; < 90/60 is low); heart rate: AHA 60-100/min;
 //!   respiratory rate 12-20/min; temperature 36.1-37.2 Cel (97-99 F); SpO2 95-100 %;
@@ -263,8 +264,10 @@ pub static TABLE: &[ReferenceRange] = &[
     row("2089-1", "LDL cholesterol", "mg/dL", None, Some(99.0), 0),
     row("2085-9", "HDL cholesterol", "mg/dL", Some(40.0), None, 0),
     // Diabetes
-    row("4548-4", "Hemoglobin A1c", "%", None, Some(5.6), 1),
-    row("17856-6", "Hemoglobin A1c", "%", None, Some(5.6), 1),
+    // 4.0 is the usual lower reference limit: a value below it (seen: 3.0 % in a diabetic on
+    // insulin) is worth a question (anaemia, haemolysis, a variant haemoglobin), never "Normal".
+    row("4548-4", "Hemoglobin A1c", "%", Some(4.0), Some(5.6), 1),
+    row("17856-6", "Hemoglobin A1c", "%", Some(4.0), Some(5.6), 1),
     // Vital signs
     row("55284-4", "Blood pressure", "mm[Hg]", None, None, 0),
     row("85354-9", "Blood pressure", "mm[Hg]", None, None, 0),
@@ -730,6 +733,11 @@ mod tests {
         assert_eq!(flag("4548-4", 5.64, "%"), Some(Flag::Normal));
         assert_eq!(flag("4548-4", 5.66, "%"), Some(Flag::High));
         assert_eq!(flag("4548-4", 7.56, "%"), Some(Flag::High));
+        // The lower limit counts as much as the upper one.
+        assert_eq!(flag("4548-4", 3.0, "%"), Some(Flag::Low));
+        assert_eq!(flag("17856-6", 3.94, "%"), Some(Flag::Low));
+        // Shown as 4.0, so it reads as the bound it equals.
+        assert_eq!(flag("4548-4", 3.96, "%"), Some(Flag::Normal));
         // HDL: only a lower bound.
         assert_eq!(flag("2085-9", 39.0, "mg/dL"), Some(Flag::Low));
         assert_eq!(flag("2085-9", 95.0, "mg/dL"), Some(Flag::Normal));
@@ -877,7 +885,7 @@ mod tests {
         assert_eq!(d("2345-7").as_deref(), Some("70 to 99"));
         assert_eq!(d("2093-3").as_deref(), Some("199 or less"));
         assert_eq!(d("2085-9").as_deref(), Some("40 or more"));
-        assert_eq!(d("4548-4").as_deref(), Some("5.6 or less"));
+        assert_eq!(d("4548-4").as_deref(), Some("4.0 to 5.6"));
         assert_eq!(d("38483-4").as_deref(), Some("0.60 to 1.30"));
         assert_eq!(unit_label("mm[Hg]"), "mmHg");
         assert_eq!(unit_label("Cel"), "°C");
