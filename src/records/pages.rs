@@ -226,6 +226,7 @@ pub async fn render_chart_page(
                 state,
                 chart,
                 &medications,
+                patient.is_deceased(),
                 base == PATIENT_BASE,
                 &mut ctx,
             )

@@ -8,7 +8,8 @@
 //! moves are allowed), the preferred pharmacy on `/account`. Every read and change goes through
 //! `access` first. Must never: decide one request twice (a conditional UPDATE on
 //! `state = 'requested'`, checked by rows affected), renew a medication that is not the
-//! patient's own active one, or put a medication's name into a mail or a log. Records pages
+//! patient's own active one, renew anything for a patient whose record says they have died
+//! (`store::patient_deceased`), or put a medication's name into a mail or a log. Records pages
 //! call into this module; it imports nothing from them but the record store and model.
 
 pub mod demo;

@@ -26,12 +26,18 @@ struct RenewalRow {
     reason: Option<String>,
 }
 
+/// Why a patient whose record says they have died is offered no renewal (their page and the
+/// refusal say the same).
+pub const DECEASED: &str = "Renewals cannot be requested: this record says the patient has died.";
+
 /// Adds `renewals` (one per active medication, in the page's order) to the medications page.
-/// `patient_side`: the patient's own page shows the "Ask for a renewal" forms, the staff chart not.
+/// `patient_side`: the patient's own page shows the "Ask for a renewal" forms, the staff chart
+/// not; neither does a record that says the patient has died (`deceased`), which says why.
 pub async fn medications_context(
     state: &AppState,
     chart: &ChartAccess,
     medications: &[Medication],
+    deceased: bool,
     patient_side: bool,
     ctx: &mut tera::Context,
 ) -> Result<(), sqlx::Error> {
@@ -69,8 +75,11 @@ pub async fn medications_context(
         })
         .collect();
     ctx.insert("renewals", &rows);
-    ctx.insert("renewal_forms", &patient_side);
-    if patient_side {
+    ctx.insert("renewal_forms", &(patient_side && !deceased));
+    if patient_side && deceased {
+        ctx.insert("renewals_closed", DECEASED);
+    }
+    if patient_side && !deceased {
         let subject: Option<String> =
             sqlx::query_scalar("SELECT b2c_subject FROM patients WHERE id = $1")
                 .bind(chart.patient_id())
@@ -142,6 +151,12 @@ pub async fn request(
             actix_web::http::StatusCode::CONFLICT,
             "Already requested",
             "You have already asked for a renewal of this medication; the care team will answer soon.",
+            tera::Context::new(),
+        )),
+        Err(Refused::Deceased) => Ok(error_page(
+            actix_web::http::StatusCode::CONFLICT,
+            "No renewal",
+            DECEASED,
             tera::Context::new(),
         )),
         Err(Refused::Db(e)) => Err(e.into()),

@@ -89,6 +89,11 @@ pub async fn show(
     ctx.insert("quantity", &r.quantity);
     ctx.insert("refills", &r.refills);
     ctx.insert("waiting", &(r.state == RenewalState::Requested));
+    // Only declining is offered for a patient whose record says they have died.
+    ctx.insert(
+        "deceased",
+        &store::patient_deceased(&state.pool, &chart).await?,
+    );
     Ok(templates::page(StatusCode::OK, "staff_renewal.html", &ctx))
 }
 
@@ -178,6 +183,12 @@ pub async fn decide(
             StatusCode::CONFLICT,
             "Already decided",
             "This request was already decided by someone else. Nothing was changed: go back and reload the page to see the decision.",
+            Context::new(),
+        )),
+        Err(Refused::Deceased) => Ok(error_page(
+            StatusCode::CONFLICT,
+            "Cannot be renewed",
+            "The patient's record says they have died, so this medication cannot be renewed. Nothing was changed: you can decline the request to close it.",
             Context::new(),
         )),
         Err(Refused::NotFound) => Err(AppError::NotFound),

@@ -113,10 +113,26 @@ pub async fn one(
     row.map(Renewal::try_from).transpose()
 }
 
+/// Whether the record says the patient has died (`patients.deceased`, set by the import from
+/// FHIR `Patient.deceased[x]`). Nothing is renewed for such a patient, whichever way a request
+/// arrived (the patient's form, the demo seed, a request made before an import recorded the
+/// death): `request` and an approval in `decide` check it in the statement that writes, and the
+/// queue leaves such requests out.
+pub async fn patient_deceased(pool: &Pool, chart: &ChartAccess) -> Result<bool, sqlx::Error> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM patients WHERE id = $1 AND deceased IS NOT NULL")
+            .bind(chart.patient_id())
+            .fetch_one(pool)
+            .await?;
+    Ok(n > 0)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
     #[error("no such request")]
     NotFound,
+    #[error("the record says the patient has died")]
+    Deceased,
     #[error("already decided")]
     AlreadyDecided,
     #[error("already requested")]
@@ -126,7 +142,8 @@ pub enum Refused {
 }
 
 /// A new request for one of the patient's active medications (the caller has checked it is).
-/// A second request while one is waiting is refused.
+/// A second request while one is waiting is refused, and so is any request for a patient whose
+/// record says they have died.
 pub async fn request(
     pool: &Pool,
     chart: &ChartAccess,
@@ -141,6 +158,7 @@ pub async fn request(
         "INSERT INTO renewal_requests (id, patient_id, medication_fhir_id, medication_name, note, pharmacy, state, requested_at) \
          SELECT $1, $2, $3, $4, $5, $6, 'requested', $7 WHERE NOT EXISTS \
          (SELECT 1 FROM renewal_requests WHERE patient_id = $2 AND medication_fhir_id = $3 AND state = 'requested') \
+         AND NOT EXISTS (SELECT 1 FROM patients WHERE id = $2 AND deceased IS NOT NULL) \
          ON CONFLICT DO NOTHING",
     )
     .bind(&id)
@@ -153,6 +171,9 @@ pub async fn request(
     .execute(pool)
     .await?;
     if inserted.rows_affected() != 1 {
+        if patient_deceased(pool, chart).await? {
+            return Err(Refused::Deceased);
+        }
         return Err(Refused::AlreadyRequested);
     }
     Ok(id)
@@ -166,7 +187,8 @@ pub struct Outcome<'a> {
     pub reason: Option<String>,
 }
 
-/// Decides a request once.
+/// Decides a request once. An approval is refused when the record says the patient has died
+/// (checked in the UPDATE itself); declining such a request still closes it.
 pub async fn decide(
     pool: &Pool,
     chart: &ChartAccess,
@@ -178,28 +200,38 @@ pub async fn decide(
         .state
         .decide(outcome.decision)
         .ok_or(Refused::AlreadyDecided)?;
-    let new_prescription = (to == RenewalState::Approved).then(|| uuid::Uuid::new_v4().to_string());
-    let mut tx = pool.begin().await?;
-    let updated = sqlx::query(
+    let approving = to == RenewalState::Approved;
+    let new_prescription = approving.then(|| uuid::Uuid::new_v4().to_string());
+    let living = if approving {
+        " AND NOT EXISTS (SELECT 1 FROM patients WHERE id = $10 AND deceased IS NOT NULL)"
+    } else {
+        ""
+    };
+    let sql = format!(
         "UPDATE renewal_requests SET state = $1, decided_at = $2, decided_by = $3, decided_by_name = $4, \
          decline_reason = $5, quantity = $6, refills = $7, new_prescription_id = $8 \
-         WHERE id = $9 AND patient_id = $10 AND state = $11",
-    )
-    .bind(to.as_str())
-    .bind(db::now())
-    .bind(&outcome.by.subject)
-    .bind(&outcome.by.display_name)
-    .bind(&outcome.reason)
-    .bind(outcome.quantity)
-    .bind(outcome.refills)
-    .bind(&new_prescription)
-    .bind(id)
-    .bind(chart.patient_id())
-    .bind(RenewalState::Requested.as_str())
-    .execute(&mut *tx)
-    .await?;
+         WHERE id = $9 AND patient_id = $10 AND state = $11{living}"
+    );
+    let mut tx = pool.begin().await?;
+    let updated = sqlx::query(&sql)
+        .bind(to.as_str())
+        .bind(db::now())
+        .bind(&outcome.by.subject)
+        .bind(&outcome.by.display_name)
+        .bind(&outcome.reason)
+        .bind(outcome.quantity)
+        .bind(outcome.refills)
+        .bind(&new_prescription)
+        .bind(id)
+        .bind(chart.patient_id())
+        .bind(RenewalState::Requested.as_str())
+        .execute(&mut *tx)
+        .await?;
     if updated.rows_affected() != 1 {
         tx.rollback().await?;
+        if approving && patient_deceased(pool, chart).await? {
+            return Err(Refused::Deceased);
+        }
         return Err(Refused::AlreadyDecided);
     }
     let subject: Option<String> =
@@ -232,11 +264,12 @@ struct QueueListRow {
     requested_at: i64,
 }
 
-/// Waiting requests of the clinician's care-team patients, oldest first.
+/// Waiting requests of the clinician's care-team patients, oldest first; none of a patient whose
+/// record says they have died (see `patient_deceased`).
 pub async fn queue(pool: &Pool, clinician_subject: &str) -> Result<Vec<QueueRow>, sqlx::Error> {
     let rows: Vec<QueueListRow> = sqlx::query_as(
         "SELECT r.id, p.given_name, p.family_name, r.requested_at FROM renewal_requests r \
-         JOIN patients p ON p.id = r.patient_id WHERE r.state = 'requested' \
+         JOIN patients p ON p.id = r.patient_id WHERE r.state = 'requested' AND p.deceased IS NULL \
          AND r.patient_id IN (SELECT patient_id FROM care_team WHERE clinician_subject = $1) \
          ORDER BY r.requested_at, r.id LIMIT 500",
     )

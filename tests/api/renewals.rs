@@ -334,3 +334,81 @@ async fn nobody_else_reaches_a_renewal_and_every_form_needs_its_token() {
     .await;
     assert_eq!(resp.status(), 400);
 }
+
+/// The world's record as a later import brings it: the record now says the patient has died.
+async fn record_says_died(w: &World) {
+    let mut record = w.record.clone();
+    record.patient.deceased = Some(patient_portal::records::model::Deceased::DateUnknown);
+    assert_eq!(w.app.seed(&record).await, w.patient_id, "the same record");
+}
+
+#[tokio::test]
+async fn a_patient_whose_record_says_they_died_is_offered_no_renewal_and_cannot_ask() {
+    let w = world().await;
+    record_says_died(&w).await;
+
+    let (status, page) = text(&w.app, &w.patient, "/records/medications").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("Ask for a renewal"), "{page}");
+    assert!(
+        page.contains("this record says the patient has died"),
+        "{page}"
+    );
+
+    // The form's request, sent anyway, is refused and stores nothing.
+    let token = csrf(&w.app, &w.patient).await;
+    let (fhir_id, _) = active_medication(&w);
+    let resp = post(
+        &w.app,
+        &w.patient,
+        "/records/medications/renewals",
+        &[("csrf_token", &token), ("medication", &fhir_id)],
+    )
+    .await;
+    assert_eq!(resp.status(), 409);
+    assert!(resp.text().await.unwrap().contains("has died"));
+    assert_eq!(
+        count(&w.app, "SELECT COUNT(*) FROM renewal_requests").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_queue_refuses_a_renewal_of_a_patient_whose_record_says_they_died() {
+    let w = world().await;
+    // Asked while alive; an import then records the death.
+    let id = patient_asks(&w).await;
+    record_says_died(&w).await;
+
+    let (_, queue) = text(&w.app, &w.clinician, "/staff/renewals").await;
+    assert!(!queue.contains(&id), "{queue}");
+    let (status, detail) = text(&w.app, &w.clinician, &format!("/staff/renewals/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        !detail.contains("Approve the renewal") && detail.contains("cannot be renewed"),
+        "{detail}"
+    );
+
+    // Approving anyway is refused and changes nothing; declining closes the request.
+    let resp = decide(&w, &w.clinician, &id, &[("action", "approve")]).await;
+    assert_eq!(resp.status(), 409);
+    assert_eq!(
+        count(
+            &w.app,
+            "SELECT COUNT(*) FROM renewal_requests WHERE state = 'requested' AND new_prescription_id IS NULL"
+        )
+        .await,
+        1
+    );
+    let resp = decide(
+        &w,
+        &w.clinician,
+        &id,
+        &[
+            ("action", "decline"),
+            ("reason", "Closed: the patient has died"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+}
