@@ -28,9 +28,9 @@ use rand::{Rng, SeedableRng};
 use crate::records::care_views::SMOKING_STATUS;
 use crate::records::model::{
     systems, Allergy, AllergyCategory, CarePlan, CarePlanActivity, ClinicalStatus, Component,
-    ComponentValue, Concept, Condition, Criticality, Deceased, DiagnosticReport, Encounter, Goal,
-    Immunization, Medication, MedicationStatus, Mrn, Observation, ObservationCategory,
-    ObservationValue, Patient, PatientRecord, Procedure, Quantity, Sex,
+    ComponentValue, Concept, Condition, ConditionCategory, Criticality, Deceased, DiagnosticReport,
+    Encounter, Goal, Immunization, Medication, MedicationStatus, Mrn, Observation,
+    ObservationCategory, ObservationValue, Patient, PatientRecord, Procedure, Quantity, Sex,
 };
 use crate::records::ranges;
 
@@ -549,6 +549,7 @@ impl Generator {
                 abatement: None,
                 recorded: Some(at),
                 encounter: Some(enc.to_owned()),
+                category: Some(ConditionCategory::ProblemListItem),
             });
         }
         let medications: &[(&str, &str, &str)] = match self.profile {
@@ -940,6 +941,7 @@ impl Generator {
             abatement: resolved.then_some(resolved_at),
             recorded: Some(at),
             encounter: Some(enc.to_owned()),
+            category: Some(ConditionCategory::EncounterDiagnosis),
         });
         self.record.medications.push(Medication {
             fhir_id: new_id(&mut self.rng),

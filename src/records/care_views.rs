@@ -542,6 +542,7 @@ mod tests {
             abatement: None,
             recorded: None,
             encounter: None,
+            category: None,
         };
         let view = care_plans_view(
             &[plan],

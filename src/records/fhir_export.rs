@@ -467,6 +467,15 @@ impl Ctx<'_> {
                 .as_ref()
                 .map(|s| status_concept(systems::CONDITION_VERIFICATION, s)),
         );
+        let category = c.category_or_inferred();
+        r.insert(
+            "category".into(),
+            json!([{ "coding": [{
+                "system": systems::CONDITION_CATEGORY,
+                "code": category.fhir_code(),
+                "display": category.display(),
+            }] }]),
+        );
         r.insert("code".into(), codeable(&c.code));
         r.insert("subject".into(), self.patient.clone());
         put(

@@ -23,6 +23,7 @@ pub mod systems {
     pub const CONDITION_CLINICAL: &str = "http://terminology.hl7.org/CodeSystem/condition-clinical";
     pub const CONDITION_VERIFICATION: &str =
         "http://terminology.hl7.org/CodeSystem/condition-ver-status";
+    pub const CONDITION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/condition-category";
     pub const ALLERGY_CLINICAL: &str =
         "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
     pub const ALLERGY_VERIFICATION: &str =
@@ -285,9 +286,60 @@ pub struct Condition {
     pub abatement: Option<DateTime<Utc>>,
     pub recorded: Option<DateTime<Utc>>,
     pub encounter: Option<String>,
+    /// condition-category, as US Core uses it. `None` when the source gave none (and in rows
+    /// stored before it was kept): see [`Condition::category_or_inferred`].
+    #[serde(default)]
+    pub category: Option<ConditionCategory>,
+}
+
+/// condition-category (http://terminology.hl7.org/CodeSystem/condition-category): a problem
+/// on the problem list, or a diagnosis made at a visit. US Core's `Condition?category=` means
+/// these codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConditionCategory {
+    ProblemListItem,
+    EncounterDiagnosis,
+    HealthConcern,
+}
+
+impl ConditionCategory {
+    pub fn from_fhir(code: &str) -> Option<Self> {
+        match code {
+            "problem-list-item" => Some(Self::ProblemListItem),
+            "encounter-diagnosis" => Some(Self::EncounterDiagnosis),
+            "health-concern" => Some(Self::HealthConcern),
+            _ => None,
+        }
+    }
+
+    pub fn fhir_code(self) -> &'static str {
+        match self {
+            Self::ProblemListItem => "problem-list-item",
+            Self::EncounterDiagnosis => "encounter-diagnosis",
+            Self::HealthConcern => "health-concern",
+        }
+    }
+
+    pub fn display(self) -> &'static str {
+        match self {
+            Self::ProblemListItem => "Problem List Item",
+            Self::EncounterDiagnosis => "Encounter Diagnosis",
+            Self::HealthConcern => "Health Concern",
+        }
+    }
 }
 
 impl Condition {
+    /// The category to publish: the recorded one, else what the record says of it: made at a
+    /// visit (an encounter reference) is an encounter diagnosis, otherwise a problem-list item.
+    pub fn category_or_inferred(&self) -> ConditionCategory {
+        self.category.unwrap_or(if self.encounter.is_some() {
+            ConditionCategory::EncounterDiagnosis
+        } else {
+            ConditionCategory::ProblemListItem
+        })
+    }
+
     /// Active now and not refuted or entered in error.
     pub fn is_active(&self) -> bool {
         self.clinical_status.is_some_and(ClinicalStatus::is_active)
@@ -1118,6 +1170,7 @@ mod tests {
             abatement: None,
             recorded: None,
             encounter: None,
+            category: None,
         };
         assert!(c.is_active());
         c.verification_status = Some("entered-in-error".into());

@@ -1042,6 +1042,7 @@ mod tests {
             abatement: None,
             recorded: None,
             encounter: None,
+            category: None,
         };
         let (current, past) = split_conditions(std::slice::from_ref(&c));
         assert!(current.is_empty());
@@ -1083,6 +1084,7 @@ mod tests {
             abatement: None,
             recorded: None,
             encounter: None,
+            category: None,
         });
         assert_eq!(row.name, "Prediabetes");
     }

@@ -1,8 +1,10 @@
 //! Condition (the problem list).
 
-use super::entry::{Entry, ImportError};
+use serde_json::Value;
+
+use super::entry::{list, Entry, ImportError};
 use super::reader::Reader;
-use crate::records::model::{systems, ClinicalStatus, Condition};
+use crate::records::model::{systems, ClinicalStatus, Condition, ConditionCategory};
 
 impl Reader<'_, '_> {
     pub(super) fn condition(&self, e: &Entry) -> Result<Condition, ImportError> {
@@ -15,7 +17,7 @@ impl Reader<'_, '_> {
                     e.err("clinicalStatus", format!("has an unknown code {code:?}"))
                 })?),
             };
-        Ok(Condition {
+        let mut condition = Condition {
             code: e.required_concept("code", systems::SNOMED)?,
             clinical_status,
             verification_status: e.status_code("verificationStatus")?,
@@ -23,7 +25,26 @@ impl Reader<'_, '_> {
             abatement: e.datetime("abatementDateTime")?,
             recorded: e.datetime("recordedDate")?,
             encounter: self.encounter_ref(e)?,
+            category: condition_category(e)?,
             fhir_id,
-        })
+        };
+        // A source without a category (older Synthea) gets the one the export would infer,
+        // kept so that what the API serves and what is stored agree.
+        condition.category = Some(condition.category_or_inferred());
+        Ok(condition)
     }
+}
+
+/// The first condition-category coding (US Core's); other systems' categories are not kept.
+fn condition_category(e: &Entry) -> Result<Option<ConditionCategory>, ImportError> {
+    Ok(list(e, "category")?
+        .iter()
+        .filter_map(|c| c.get("coding").and_then(Value::as_array))
+        .flatten()
+        .filter(|c| c.get("system").and_then(Value::as_str) == Some(systems::CONDITION_CATEGORY))
+        .find_map(|c| {
+            c.get("code")
+                .and_then(Value::as_str)
+                .and_then(ConditionCategory::from_fhir)
+        }))
 }
