@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use crate::access;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::records::{fhir_export, model::PatientRecord, store};
-use crate::smart::scopes::{Need, RESOURCE_TYPES};
+use crate::smart::scopes::{Access, Need, RESOURCE_TYPES};
 use crate::state::AppState;
 use bearer::AppToken;
 use outcome::{FhirError, FHIR_JSON};
@@ -213,20 +213,57 @@ pub async fn read(
         audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await?;
         return Err(e);
     }
-    if !token.scope.allows(&rtype, Need::Read) {
+    let access = token.scope.access(&rtype, Need::Read);
+    if access == Access::None {
         audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await?;
         return Err(FhirError::forbidden(&rtype));
     }
-    let found = load(&state, &req, &token, &rtype, detail(&rtype, None, "read"))
+    let hint = scope_category(&access);
+    // Outside a granular scope's category is "not found", as another patient's data is: which
+    // category a resource has is only known once the (audited) record is open.
+    let found = load(&state, &req, &token, &rtype, detail(&rtype, hint, "read"))
         .await?
         .into_iter()
-        .find(|r| r["id"].as_str() == Some(id.as_str()));
+        .find(|r| r["id"].as_str() == Some(id.as_str()))
+        .filter(|r| visible(&access, r));
     match found {
         Some(r) => Ok(fhir_json(StatusCode::OK, &r)),
         None => Err(FhirError::not_found(format!(
             "{rtype} not found in this patient's record."
         ))),
     }
+}
+
+/// Does a token with `access` to the type see this resource (granular scopes: its category)?
+fn visible(access: &Access, r: &Value) -> bool {
+    match access {
+        Access::None => false,
+        Access::All => true,
+        Access::Only(categories) => search::in_categories(r, categories),
+    }
+}
+
+/// The one category a granular scope limits the token to, for the audit entry's wording.
+fn scope_category(access: &Access) -> Option<&str> {
+    match access {
+        Access::Only(c) if c.len() == 1 => Some(c[0].code.as_str()),
+        _ => None,
+    }
+}
+
+/// `Prefer: handling=strict` (FHIR search): an unsupported parameter is an error, not
+/// ignored. Lenient is the default.
+fn strict_handling(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all("prefer")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split([',', ';']))
+        .any(|p| {
+            p.split_once('=').is_some_and(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("handling")
+                    && v.trim().trim_matches('"').eq_ignore_ascii_case("strict")
+            })
+        })
 }
 
 /// `GET /fhir/r4/{type}?...`: a searchset Bundle, paged.
@@ -241,17 +278,38 @@ pub async fn search(
     // Every request with a valid token is audited, the refused ones too.
     let params = match check_format(&req, &pairs)
         .and_then(|_| known_type(&rtype))
-        .and_then(|_| search::parse(&pairs).map_err(FhirError::bad_request))
-    {
+        .and_then(|_| search::parse(&rtype, &pairs).map_err(FhirError::bad_request))
+        .and_then(|p| match p.unsupported.first() {
+            Some(_) if strict_handling(&req) => Err(FhirError::new(
+                StatusCode::BAD_REQUEST,
+                "not-supported",
+                format!(
+                    "Unsupported search parameters for {rtype} (Prefer: handling=strict): {}.",
+                    p.unsupported
+                        .iter()
+                        .map(|n| n
+                            .chars()
+                            .filter(|c| c.is_ascii_graphic())
+                            .take(40)
+                            .collect::<String>())
+                        .take(10)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+            _ => Ok(p),
+        }) {
         Ok(p) => p,
         Err(e) => {
             audit_denied(&state, &req, &token, detail(&rtype, None, "refused")).await?;
             return Err(e);
         }
     };
-    let what = detail(&rtype, params.category_hint(), "search");
-    let refused = detail(&rtype, params.category_hint(), "refused");
-    if !token.scope.allows(&rtype, Need::Search) {
+    let access = token.scope.access(&rtype, Need::Search);
+    let hint = params.category_hint().or(scope_category(&access));
+    let what = detail(&rtype, hint, "search");
+    let refused = detail(&rtype, hint, "refused");
+    if access == Access::None {
         audit_denied(&state, &req, &token, refused).await?;
         return Err(FhirError::forbidden(&rtype));
     }
@@ -268,7 +326,10 @@ pub async fn search(
         ));
     }
     let all = load(&state, &req, &token, &rtype, what).await?;
-    let matched: Vec<Value> = all.into_iter().filter(|r| params.matches(r)).collect();
+    let matched: Vec<Value> = all
+        .into_iter()
+        .filter(|r| visible(&access, r) && params.matches(r))
+        .collect();
     let base = base_url(&state);
     let total = matched.len();
     let page: Vec<Value> = matched
@@ -280,14 +341,11 @@ pub async fn search(
             json!({ "fullUrl": full, "resource": r, "search": { "mode": "match" } })
         })
         .collect();
-    // Links repeat the query without paging, then page with _count/_offset.
-    let kept: Vec<(String, String)> = pairs
-        .into_iter()
-        .filter(|(k, _)| k != "_count" && k != "_offset" && k != "_format")
-        .collect();
+    // Links repeat the filters that were applied (never an unsupported parameter, which was
+    // not), then page with _count/_offset.
     let link = |offset: usize| {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &kept {
+        for (k, v) in &params.applied {
             q.append_pair(k, v);
         }
         q.append_pair("_count", &params.count.to_string());
@@ -295,24 +353,28 @@ pub async fn search(
         format!("{base}/{rtype}?{}", q.finish())
     };
     let mut links = vec![json!({ "relation": "self", "url": link(params.offset) })];
-    if params.offset + params.count < total {
+    // `_count=0` asks for the total only: no pages to walk.
+    if params.count > 0 && params.offset + params.count < total {
         links.push(json!({ "relation": "next", "url": link(params.offset + params.count) }));
     }
-    if params.offset > 0 {
+    if params.count > 0 && params.offset > 0 {
         links.push(json!({
             "relation": "previous",
             "url": link(params.offset.saturating_sub(params.count))
         }));
     }
-    let bundle = json!({
+    let mut bundle = json!({
         "resourceType": "Bundle",
         "id": uuid::Uuid::new_v4().to_string(),
         "meta": { "lastUpdated": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true) },
         "type": "searchset",
         "total": total,
         "link": links,
-        "entry": page,
     });
+    // FHIR JSON has no empty arrays: a page without matches (or `_count=0`) has no `entry`.
+    if !page.is_empty() {
+        bundle["entry"] = Value::Array(page);
+    }
     Ok(fhir_json(StatusCode::OK, &bundle))
 }
 
@@ -329,28 +391,12 @@ pub async fn unsupported(req: HttpRequest) -> Result<HttpResponse, FhirError> {
     })
 }
 
-/// The search parameters each type supports (the CapabilityStatement lists them).
+/// The search parameters each type supports (the ones `search::parse` applies).
 fn search_params(rtype: &str) -> Vec<Value> {
-    let p = |name: &str, t: &str| json!({ "name": name, "type": t });
-    let mut out = vec![p("_id", "token")];
-    if rtype != "Patient" {
-        out.push(p("patient", "reference"));
-    }
-    match rtype {
-        "Observation" | "Condition" | "CarePlan" | "DiagnosticReport" | "AllergyIntolerance" => {
-            out.push(p("category", "token"))
-        }
-        _ => {}
-    }
-    match rtype {
-        "Observation" | "Condition" | "Procedure" | "DiagnosticReport" | "Immunization"
-        | "MedicationRequest" | "AllergyIntolerance" => out.push(p("code", "token")),
-        _ => {}
-    }
-    if !matches!(rtype, "Patient" | "AllergyIntolerance") {
-        out.push(p("date", "date"));
-    }
-    out
+    search::supported(rtype)
+        .into_iter()
+        .map(|(name, t)| json!({ "name": name, "type": t }))
+        .collect()
 }
 
 /// `GET /fhir/r4/metadata`: public, as FHIR requires.

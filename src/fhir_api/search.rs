@@ -1,11 +1,19 @@
-//! Search parameters over exported resources: `_id`, `patient`, `category`, `code` (token) and
-//! `date` (with the prefixes eq ne gt lt ge le sa eb). They work on the JSON the exporter
-//! produces, so resource types the exporter learns appear here without a second mapping.
+//! Search parameters over exported resources: `_id`, `patient`/`subject`, `category`, `code`
+//! (token) and `date` (with the prefixes eq ne gt lt ge le sa eb), each on the types that have
+//! it ([`supported`], which the CapabilityStatement lists too). They work on the JSON the
+//! exporter produces, so resource types the exporter learns appear here without a second
+//! mapping.
+//!
+//! Anything else (`_lastUpdated`: the exported resources carry no last-updated time; `_sort`,
+//! `_include`, `_summary`, modifiers such as `code:text`, ...) is not applied, so it is kept
+//! out of the Bundle's `self` link, which says what the search really was (FHIR's lenient
+//! handling); under `Prefer: handling=strict` the search is refused instead.
 
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use serde_json::Value;
 
 use crate::records::fhir_import::parse_fhir_datetime;
+use crate::smart::scopes::Category;
 
 /// One parsed search. Parameters that repeat are ANDed; commas inside a value are ORed.
 #[derive(Debug, Default)]
@@ -16,8 +24,47 @@ pub struct Search {
     pub dates: Vec<Vec<DateFilter>>,
     /// The `patient`/`subject` values given (each must be the token's own patient).
     pub patients: Vec<String>,
+    /// `_count`: 0 asks for the total only.
     pub count: usize,
     pub offset: usize,
+    /// The filters applied, in the order given: the Bundle's links repeat these and no others.
+    pub applied: Vec<(String, String)>,
+    /// The names of parameters this server does not support for the type (not applied).
+    pub unsupported: Vec<String>,
+}
+
+/// The search parameters of `rtype` (besides `_count`, `_offset` and `_format`), with their
+/// FHIR types.
+pub fn supported(rtype: &str) -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![("_id", "token")];
+    if rtype != "Patient" {
+        out.push(("patient", "reference"));
+    }
+    if !matches!(rtype, "Patient" | "AllergyIntolerance" | "Immunization") {
+        out.push(("subject", "reference"));
+    }
+    if matches!(
+        rtype,
+        "Observation" | "Condition" | "CarePlan" | "DiagnosticReport" | "AllergyIntolerance"
+    ) {
+        out.push(("category", "token"));
+    }
+    if matches!(
+        rtype,
+        "Observation"
+            | "Condition"
+            | "Procedure"
+            | "DiagnosticReport"
+            | "Immunization"
+            | "MedicationRequest"
+            | "AllergyIntolerance"
+    ) {
+        out.push(("code", "token"));
+    }
+    if !matches!(rtype, "Patient" | "AllergyIntolerance") {
+        out.push(("date", "date"));
+    }
+    out
 }
 
 pub const DEFAULT_COUNT: usize = 50;
@@ -112,28 +159,45 @@ fn number(name: &str, v: &str, max: usize) -> Result<usize, String> {
         .map_err(|_| format!("{name} must be a whole number"))
 }
 
-/// Parses the query string's pairs. Unknown parameters are ignored, as FHIR servers do by
-/// default; a known parameter with a bad value is a 400.
-pub fn parse(pairs: &[(String, String)]) -> Result<Search, String> {
+/// Parses the query string's pairs for a search of `rtype`. Unsupported parameters are not
+/// applied and are listed in `unsupported` (the caller refuses them under strict handling); a
+/// supported parameter with a bad value is a 400.
+pub fn parse(rtype: &str, pairs: &[(String, String)]) -> Result<Search, String> {
     let mut s = Search {
         count: DEFAULT_COUNT,
         ..Default::default()
     };
+    let supported = supported(rtype);
     for (k, v) in pairs {
         let values = || v.split(',').map(str::trim).filter(|x| !x.is_empty());
         match k.as_str() {
-            "_id" => s.ids.push(values().map(str::to_string).collect()),
-            "patient" | "subject" => s.patients.push(v.clone()),
-            "category" => s.categories.push(values().map(token).collect()),
-            "code" => s.codes.push(values().map(token).collect()),
-            "date" => s.dates.push(
-                values()
-                    .map(|d| date_filter(d).ok_or_else(|| format!("date {d:?} is not a FHIR date")))
-                    .collect::<Result<_, _>>()?,
-            ),
-            "_count" => s.count = number("_count", v, MAX_COUNT)?.max(1),
+            "_count" => s.count = number("_count", v, MAX_COUNT)?,
             "_offset" => s.offset = number("_offset", v, MAX_OFFSET)?,
-            _ => {}
+            // Checked before the search (`check_format`); not a filter.
+            "_format" => {}
+            name if !supported.iter().any(|(n, _)| *n == name) => {
+                if !s.unsupported.iter().any(|u| u == name) {
+                    s.unsupported.push(name.to_string());
+                }
+            }
+            name => {
+                match name {
+                    "_id" => s.ids.push(values().map(str::to_string).collect()),
+                    "patient" | "subject" => s.patients.push(v.clone()),
+                    "category" => s.categories.push(values().map(token).collect()),
+                    "code" => s.codes.push(values().map(token).collect()),
+                    "date" => s.dates.push(
+                        values()
+                            .map(|d| {
+                                date_filter(d)
+                                    .ok_or_else(|| format!("date {d:?} is not a FHIR date"))
+                            })
+                            .collect::<Result<_, _>>()?,
+                    ),
+                    _ => {}
+                }
+                s.applied.push((k.clone(), v.clone()));
+            }
         }
     }
     Ok(s)
@@ -165,6 +229,19 @@ fn code_concepts(r: &Value) -> Vec<&Value> {
         .map(|k| &r[*k])
         .filter(|v| v.is_object())
         .collect()
+}
+
+/// Is `r` in one of the categories a granular scope allows (`smart::scopes::Access::Only`)?
+pub fn in_categories(r: &Value, allowed: &[Category]) -> bool {
+    allowed.iter().any(|c| {
+        let t = Token {
+            system: c.system.clone(),
+            code: Some(c.code.clone()),
+        };
+        category_concepts(r)
+            .iter()
+            .any(|concept| concept_matches(concept, &t))
+    })
 }
 
 fn category_concepts(r: &Value) -> Vec<&Value> {
@@ -242,7 +319,7 @@ mod tests {
     }
 
     fn hit(q: &str) -> bool {
-        parse(&pairs(q)).unwrap().matches(&obs())
+        parse("Observation", &pairs(q)).unwrap().matches(&obs())
     }
 
     #[test]
@@ -278,11 +355,51 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_and_counts_capped() {
-        assert!(parse(&pairs("date=yesterday")).is_err());
-        assert!(parse(&pairs("_count=lots")).is_err());
-        assert_eq!(parse(&pairs("_count=100000")).unwrap().count, MAX_COUNT);
-        assert_eq!(parse(&pairs("_count=0")).unwrap().count, 1);
+        let parse = |q: &str| parse("Observation", &pairs(q));
+        assert!(parse("date=yesterday").is_err());
+        assert!(parse("_count=lots").is_err());
+        assert_eq!(parse("_count=100000").unwrap().count, MAX_COUNT);
+        assert_eq!(parse("_count=0").unwrap().count, 0);
         assert_eq!(patient_ref("https://x/fhir/r4/Patient/abc"), "abc");
         assert_eq!(patient_ref("Patient/abc"), "abc");
+    }
+
+    #[test]
+    fn unsupported_parameters_are_listed_not_applied() {
+        let s = parse(
+            "Observation",
+            &pairs("_lastUpdated=ge2100-01-01&code=4548-4&status=final&code:text=x&_sort=date&_lastUpdated=lt2200&_format=json&_count=5"),
+        )
+        .unwrap();
+        assert_eq!(
+            s.unsupported,
+            ["_lastUpdated", "status", "code:text", "_sort"]
+        );
+        assert_eq!(s.applied, [("code".to_string(), "4548-4".to_string())]);
+        assert!(s.matches(&obs()));
+        // A parameter is supported on the types that have it only.
+        let s = parse("Patient", &pairs("category=laboratory&_id=p1")).unwrap();
+        assert_eq!(s.unsupported, ["category"]);
+        assert!(s.categories.is_empty());
+    }
+
+    #[test]
+    fn a_granular_scope_category_matches_like_a_token() {
+        let lab = |system: Option<&str>| Category {
+            system: system.map(str::to_string),
+            code: "laboratory".into(),
+        };
+        assert!(in_categories(&obs(), &[lab(None)]));
+        assert!(in_categories(
+            &obs(),
+            &[lab(Some(
+                "http://terminology.hl7.org/CodeSystem/observation-category"
+            ))]
+        ));
+        assert!(!in_categories(&obs(), &[lab(Some("http://example.org"))]));
+        assert!(!in_categories(
+            &json!({"resourceType": "Observation"}),
+            &[lab(None)]
+        ));
     }
 }

@@ -1,9 +1,11 @@
 //! SMART scopes: what an app asks for, what the patient grants, and what a token allows.
 //!
 //! Only what this portal can do is ever granted: patient-level reads and searches of the types
-//! the FHIR API serves, `launch/patient`, `openid fhirUser` and `offline_access`. Anything else
-//! (user/ or system/ scopes, writes, granular `?` scopes, unknown words) is dropped, never
-//! widened into something we do serve.
+//! the FHIR API serves, `launch/patient`, `openid fhirUser` and `offline_access`, and SMART v2
+//! granular scopes restricted by one `category` (`patient/Observation.rs?category=laboratory`),
+//! which the FHIR API enforces on every read and search ([`Scopes::access`]). Anything else
+//! (user/ or system/ scopes, writes, other `?` restrictions, unknown words) is dropped, never
+//! widened into something we do serve: a restriction we cannot enforce is not granted at all.
 
 use std::collections::BTreeSet;
 
@@ -31,6 +33,10 @@ pub const OFFLINE: &str = "offline_access";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scopes(Vec<String>);
 
+/// The types whose resources carry a `category` CodeableConcept that a granular scope may
+/// restrict to (and the FHIR API can check).
+const CATEGORY_TYPES: &[&str] = &["Observation", "Condition", "DiagnosticReport", "CarePlan"];
+
 /// What an API request needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
@@ -38,24 +44,98 @@ pub enum Need {
     Search,
 }
 
-/// One resource scope: `patient/<type>.<perms>`, with `read`/`search` from v1 or v2 syntax.
+/// A granular scope's restriction: only resources with this category (`system|code` or a bare
+/// code, which matches that code in any system, as a FHIR token search does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub system: Option<String>,
+    pub code: String,
+}
+
+impl Category {
+    /// One `category` value of a scope: a code, or `system|code`, in visible ASCII without
+    /// the characters that would make the scope ambiguous.
+    fn parse(v: &str) -> Option<Self> {
+        let ok = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 200
+                && s.bytes()
+                    .all(|b| b.is_ascii_graphic() && !b"|&?=,\\\"<>".contains(&b))
+        };
+        match v.split_once('|') {
+            Some((system, code)) if ok(system) && ok(code) => Some(Category {
+                system: Some(system.to_string()),
+                code: code.to_string(),
+            }),
+            None if ok(v) => Some(Category {
+                system: None,
+                code: v.to_string(),
+            }),
+            _ => None,
+        }
+    }
+
+    fn canonical(&self) -> String {
+        match &self.system {
+            Some(s) => format!("{s}|{}", self.code),
+            None => self.code.clone(),
+        }
+    }
+}
+
+/// What a token may see of one resource type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Nothing: the request is refused (403).
+    None,
+    /// Every resource of the type.
+    All,
+    /// Only resources in one of these categories (granular scopes).
+    Only(Vec<Category>),
+}
+
+/// One resource scope: `patient/<type>.<perms>`, with `read`/`search` from v1 or v2 syntax,
+/// and for v2 optionally `?category=<token>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ResourceScope {
     rtype: String,
     read: bool,
     search: bool,
     v1: bool,
+    category: Option<Category>,
 }
 
 impl ResourceScope {
     fn parse(s: &str) -> Option<Self> {
         let rest = s.strip_prefix("patient/")?;
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
         let (rtype, perms) = rest.split_once('.')?;
         if rtype != "*" && !RESOURCE_TYPES.contains(&rtype) {
             return None;
         }
+        // Only `category=<one value>` on a type that has categories; any other restriction
+        // is dropped whole (granting the type without it would widen the scope).
+        let category = match query {
+            None => None,
+            Some(q) => {
+                let pairs: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect();
+                match pairs.as_slice() {
+                    [(k, v)] if k == "category" && CATEGORY_TYPES.contains(&rtype) => {
+                        Some(Category::parse(v)?)
+                    }
+                    _ => return None,
+                }
+            }
+        };
         let (read, search, v1) = match perms {
-            "read" | "*" => (true, true, true),
+            // v1 has no granular form.
+            "read" | "*" if category.is_none() => (true, true, true),
+            "read" | "*" => return None,
             _ => {
                 // v2: a non-empty subsequence of "cruds", in that order.
                 let mut last = None;
@@ -75,6 +155,7 @@ impl ResourceScope {
             read,
             search,
             v1,
+            category,
         })
     }
 
@@ -88,13 +169,18 @@ impl ResourceScope {
                 if self.search { "s" } else { "" }
             )
         };
-        format!("patient/{}.{perms}", self.rtype)
+        let restriction = match &self.category {
+            Some(c) => format!("?category={}", c.canonical()),
+            None => String::new(),
+        };
+        format!("patient/{}.{perms}{restriction}", self.rtype)
     }
 
     fn covers(&self, other: &ResourceScope) -> bool {
         (self.rtype == "*" || self.rtype == other.rtype)
             && (self.read || !other.read)
             && (self.search || !other.search)
+            && (self.category.is_none() || self.category == other.category)
     }
 }
 
@@ -140,6 +226,17 @@ impl Scopes {
         self.0.iter().all(|s| granted.covers(s))
     }
 
+    /// The scopes a refresh asks for, when every word is one we grant and all are within
+    /// `granted`; `None` means `invalid_scope` (a refresh can narrow, never add or drop to
+    /// nothing).
+    pub fn narrowed(asked: &str, granted: &Scopes) -> Option<Scopes> {
+        let every_word_known = asked
+            .split_ascii_whitespace()
+            .all(|w| canonical(w).is_some());
+        let narrowed = Scopes::parse(asked);
+        (every_word_known && !narrowed.is_empty() && narrowed.within(granted)).then_some(narrowed)
+    }
+
     fn covers(&self, scope: &str) -> bool {
         match ResourceScope::parse(scope) {
             Some(want) => self
@@ -151,18 +248,36 @@ impl Scopes {
         }
     }
 
-    /// May a token with these scopes do `need` on `rtype`?
+    /// May a token with these scopes do `need` on `rtype`, on all of its resources or some?
     pub fn allows(&self, rtype: &str, need: Need) -> bool {
-        self.0
-            .iter()
-            .filter_map(|s| ResourceScope::parse(s))
-            .any(|r| {
-                (r.rtype == "*" || r.rtype == rtype)
-                    && match need {
-                        Need::Read => r.read,
-                        Need::Search => r.search,
+        self.access(rtype, need) != Access::None
+    }
+
+    /// Which resources of `rtype` a token with these scopes may `need`: the union of its
+    /// scopes, so one unrestricted scope for the type means all of them.
+    pub fn access(&self, rtype: &str, need: Need) -> Access {
+        let mut only: Vec<Category> = Vec::new();
+        for r in self.0.iter().filter_map(|s| ResourceScope::parse(s)) {
+            let applies = (r.rtype == "*" || r.rtype == rtype)
+                && match need {
+                    Need::Read => r.read,
+                    Need::Search => r.search,
+                };
+            match r.category {
+                _ if !applies => {}
+                None => return Access::All,
+                Some(c) => {
+                    if !only.contains(&c) {
+                        only.push(c)
                     }
-            })
+                }
+            }
+        }
+        if only.is_empty() {
+            Access::None
+        } else {
+            Access::Only(only)
+        }
     }
 
     /// The choices the consent page offers: a wildcard becomes one box per type, so the
@@ -259,7 +374,22 @@ pub fn describe(scope: &str) -> String {
             (true, false) => "Read single entries of",
             _ => "Search",
         };
-        return format!("{how} {what}");
+        return match &r.category {
+            None => format!("{how} {what}"),
+            Some(c) => match (r.rtype.as_str(), c.code.as_str()) {
+                ("Observation", "laboratory") => format!("{how} your lab results"),
+                ("Observation", "vital-signs") => format!("{how} your vital signs"),
+                ("Observation", "social-history") => format!("{how} your social history"),
+                ("Condition", "problem-list-item") => format!("{how} your problem list"),
+                ("Condition", "encounter-diagnosis") => {
+                    format!("{how} the diagnoses made at your visits")
+                }
+                ("Condition", "health-concern") => format!("{how} your health concerns"),
+                (_, code) => {
+                    format!("{how} {what} (only those of the category \u{201c}{code}\u{201d})")
+                }
+            },
+        };
     }
     match scope {
         LAUNCH_PATIENT => "Know which patient record you chose".into(),
@@ -278,12 +408,73 @@ mod tests {
     fn unsupported_scopes_are_dropped_never_widened() {
         let s = Scopes::parse(
             "patient/Observation.rs user/*.read system/*.rs patient/Observation.cruds patient/Foo.rs \
-             patient/Condition.write patient/Observation.rs?category=laboratory launch openid patient/*.read patient/Goal.sr",
+             patient/Condition.write launch openid patient/*.read patient/Goal.sr \
+             patient/Observation.rs?code=1234-5 patient/Observation.rs?category=laboratory&code=x \
+             patient/*.rs?category=laboratory patient/Patient.rs?category=x patient/Observation.read?category=laboratory \
+             patient/Observation.rs?category=a,b patient/Observation.rs?category=",
         );
         assert_eq!(
             s.as_string(),
             "patient/Observation.rs openid patient/*.read"
         );
+    }
+
+    #[test]
+    fn a_category_scope_grants_only_that_category() {
+        let s = Scopes::parse(
+            "patient/Observation.rs?category=laboratory \
+             patient/Condition.rs?category=http://terminology.hl7.org/CodeSystem/condition-category%7Cproblem-list-item",
+        );
+        assert_eq!(
+            s.as_string(),
+            "patient/Observation.rs?category=laboratory \
+             patient/Condition.rs?category=http://terminology.hl7.org/CodeSystem/condition-category|problem-list-item"
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let lab = Category {
+            system: None,
+            code: "laboratory".into(),
+        };
+        assert_eq!(
+            s.access("Observation", Need::Search),
+            Access::Only(vec![lab.clone()])
+        );
+        assert!(
+            matches!(s.access("Condition", Need::Read), Access::Only(c) if c[0].code == "problem-list-item")
+        );
+        assert_eq!(s.access("Patient", Need::Read), Access::None);
+        // An unrestricted scope for the type wins over a restricted one.
+        let both =
+            Scopes::parse("patient/Observation.rs?category=laboratory patient/Observation.r");
+        assert_eq!(both.access("Observation", Need::Read), Access::All);
+        assert_eq!(
+            both.access("Observation", Need::Search),
+            Access::Only(vec![lab])
+        );
+        // A restricted grant never covers the whole type, nor another category.
+        let granted = Scopes::parse("patient/Observation.rs?category=laboratory offline_access");
+        assert!(Scopes::narrowed("patient/Observation.rs", &granted).is_none());
+        assert!(
+            Scopes::narrowed("patient/Observation.rs?category=vital-signs", &granted).is_none()
+        );
+        assert!(Scopes::narrowed("patient/Observation.r?category=laboratory", &granted).is_some());
+        assert!(Scopes::parse("patient/Observation.rs?category=laboratory")
+            .within(&Scopes::parse("patient/Observation.rs")));
+        assert_eq!(
+            describe("patient/Observation.rs?category=laboratory"),
+            "Read your lab results"
+        );
+    }
+
+    #[test]
+    fn a_refresh_narrows_only_with_words_it_knows() {
+        let granted = Scopes::parse("patient/Observation.rs offline_access");
+        assert!(Scopes::narrowed("patient/Observation.r", &granted).is_some());
+        assert!(Scopes::narrowed("patient/Observation.r user/*.read", &granted).is_none());
+        assert!(Scopes::narrowed("patient/*.rs", &granted).is_none());
+        assert!(Scopes::narrowed("", &granted).is_none());
     }
 
     #[test]
