@@ -562,10 +562,12 @@ fn smart_routes(cfg: &mut web::ServiceConfig) {
         web::get().to(smart::smart_configuration),
     )
     .route("/smart/authorize", web::get().to(smart::authorize))
+    .route("/smart/authorize", web::post().to(smart::authorize_post))
     .route("/smart/consent", web::get().to(smart::consent_page))
     .route("/smart/consent", web::post().to(smart::consent))
     .route("/smart/token", web::post().to(smart::token))
     .route("/smart/revoke", web::post().to(smart::revoke))
+    .route("/smart/introspect", web::post().to(smart::introspect))
     .route("/smart/jwks", web::get().to(smart::jwks))
     .route(
         "/account/apps/disconnect",

@@ -429,7 +429,8 @@ pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
                     "extension": [
                         { "url": "authorize", "valueUri": smart.authorize },
                         { "url": "token", "valueUri": smart.token },
-                        { "url": "revoke", "valueUri": smart.revoke }
+                        { "url": "revoke", "valueUri": smart.revoke },
+                        { "url": "introspect", "valueUri": smart.introspect }
                     ]
                 }],
                 "service": [{

@@ -4,11 +4,13 @@
 use crate::config::join_url;
 use crate::state::AppState;
 
-/// The URLs of `/smart/authorize`, `/smart/token`, `/smart/revoke` and `/smart/jwks`.
+/// The URLs of `/smart/authorize`, `/smart/token`, `/smart/revoke`, `/smart/introspect` and
+/// `/smart/jwks`.
 pub struct Endpoints {
     pub authorize: String,
     pub token: String,
     pub revoke: String,
+    pub introspect: String,
     pub jwks: String,
 }
 
@@ -18,6 +20,7 @@ pub fn endpoints(state: &AppState) -> Endpoints {
         authorize: at("/smart/authorize"),
         token: at("/smart/token"),
         revoke: at("/smart/revoke"),
+        introspect: at("/smart/introspect"),
         jwks: at("/smart/jwks"),
     }
 }

@@ -1,9 +1,11 @@
-//! The authorization server's endpoints: discovery, authorize, consent, token, revoke, JWKS.
+//! The authorization server's endpoints: discovery, authorize, consent, token, revoke,
+//! introspect, JWKS.
 //!
-//! `/smart/authorize` is public (it only checks the request and parks it); `/smart/consent`
-//! needs the patient's MFA-verified session, so the gate sends a browser without one through
-//! the normal sign-in and back. The token and revocation endpoints authenticate the client
-//! themselves and answer in OAuth's JSON, never with a page.
+//! `/smart/authorize` (GET, or POST with a form body) is public (it only checks the request
+//! and parks it); `/smart/consent` needs the patient's MFA-verified session, so the gate sends
+//! a browser without one through the normal sign-in and back. The token, revocation and
+//! introspection endpoints authenticate the client themselves and answer in OAuth's JSON,
+//! never with a page.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -14,7 +16,7 @@ use tera::Context;
 
 use super::endpoints::endpoints;
 use super::scopes::{self, Scopes};
-use super::tokens::{self, Request, ACCESS_TTL};
+use super::tokens::{self, Refusal, Request, ACCESS_TTL};
 use super::{apps, keys};
 use crate::access::{self, LinkedPatient};
 use crate::audit::Action;
@@ -22,10 +24,10 @@ use crate::fhir_api::{self, base_url};
 use crate::records::store;
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
-use crate::web::page::page_context;
-use crate::web::{templates, AppError};
 use crate::web::guards::AllowedOrigins;
 use crate::web::headers;
+use crate::web::page::page_context;
+use crate::web::{templates, AppError};
 
 fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
     HttpResponse::build(status)
@@ -66,8 +68,10 @@ pub async fn smart_configuration(state: web::Data<AppState>) -> HttpResponse {
             "authorization_endpoint": e.authorize,
             "token_endpoint": e.token,
             "revocation_endpoint": e.revoke,
+            "introspection_endpoint": e.introspect,
             "grant_types_supported": ["authorization_code", "refresh_token"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "response_types_supported": ["code"],
             "scopes_supported": scopes_supported(),
             "code_challenge_methods_supported": ["S256"],
@@ -95,6 +99,9 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
             "issuer": base_url(&state),
             "authorization_endpoint": e.authorize,
             "token_endpoint": e.token,
+            "revocation_endpoint": e.revoke,
+            "introspection_endpoint": e.introspect,
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "jwks_uri": e.jwks,
             "response_types_supported": ["code"],
             "subject_types_supported": ["pairwise"],
@@ -163,7 +170,37 @@ pub async fn authorize(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let q = single_params(req.query_string().as_bytes()).map_err(AppError::bad_request)?;
+    authorize_with(&state, req.query_string().as_bytes()).await
+}
+
+/// `POST /smart/authorize`: the same request with its parameters in a form body (SMART App
+/// Launch allows it; RFC 6749 §3.1). Only the body counts, so a parameter cannot arrive
+/// twice by two routes. Like the GET it only parks the request: nothing is granted until
+/// the patient answers the consent page in their own session.
+pub async fn authorize_post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    if !form {
+        return Err(AppError::bad_request(
+            "An authorization request sent by POST must be a form (application/x-www-form-urlencoded).",
+        ));
+    }
+    authorize_with(&state, &body).await
+}
+
+async fn authorize_with(state: &AppState, raw: &[u8]) -> Result<HttpResponse, AppError> {
+    let q = single_params(raw).map_err(AppError::bad_request)?;
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     let client_id = get("client_id");
     let app = match apps::find(&state.pool, client_id).await? {
@@ -204,7 +241,7 @@ pub async fn authorize(
             "PKCE with code_challenge_method S256 is required",
         );
     }
-    let base = base_url(&state);
+    let base = base_url(state);
     if get("aud").trim_end_matches('/') != base.trim_end_matches('/') {
         return refuse("invalid_request", "aud must be this server's FHIR base URL");
     }
@@ -246,6 +283,7 @@ pub async fn consent_page(
     state: web::Data<AppState>,
     session: Session,
     patient: LinkedPatient,
+    origins: web::Data<AllowedOrigins>,
 ) -> Result<HttpResponse, AppError> {
     let q = single_params(req.query_string().as_bytes()).map_err(AppError::bad_request)?;
     let id = q.get("request").cloned().unwrap_or_default();
@@ -295,7 +333,6 @@ pub async fn consent_page(
 /// `POST /smart/consent`: the patient allows (some of) it, or says no.
 pub async fn consent(
     state: web::Data<AppState>,
-    origins: web::Data<AllowedOrigins>,
     patient: LinkedPatient,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
@@ -452,10 +489,28 @@ async fn token_inner(
         Ok(f) => f,
         Err(e) => return bad("invalid_request", &e),
     };
-    let (client_id, secret) = match client_credentials(req, &form) {
+    let (mut client_id, secret) = match client_credentials(req, &form) {
         Ok(c) => c,
         Err(e) => return bad("invalid_request", e),
     };
+    let get = |k: &str| form.get(k).map(String::as_str);
+    if client_id.is_empty() && secret.is_none() && get("grant_type") == Some("refresh_token") {
+        // A public client's refresh may leave out client_id (RFC 6749 §6): the token names its
+        // client, which must then be public (authenticating without a secret).
+        match tokens::refresh_client(&state.pool, get("refresh_token").unwrap_or("")).await? {
+            Some(id) => client_id = id,
+            None => {
+                tracing::info!(
+                    reason = Refusal::Unknown.as_str(),
+                    "SMART refresh token refused"
+                );
+                return bad(
+                    "invalid_grant",
+                    "the refresh token is invalid, expired or used",
+                );
+            }
+        }
+    }
     let Some(app) = apps::authenticate(&state.pool, &client_id, secret.as_deref()).await? else {
         tracing::info!(reason = "invalid_client", "SMART token request refused");
         return Ok(oauth_error(
@@ -464,7 +519,6 @@ async fn token_inner(
             "client authentication failed",
         ));
     };
-    let get = |k: &str| form.get(k).map(String::as_str);
     let (grant, scope, first) = match get("grant_type") {
         Some("authorization_code") => {
             let outcome = tokens::redeem_code(
@@ -487,36 +541,31 @@ async fn token_inner(
             }
         }
         Some("refresh_token") => {
+            // A refused refresh (wider scopes, another client) leaves the token usable; only
+            // reuse of a rotated token ends the grant (`tokens::use_refresh`).
             let outcome = tokens::use_refresh(
                 &state.pool,
                 get("refresh_token").unwrap_or(""),
                 &app.client_id,
+                get("scope"),
             )
             .await?;
-            let grant = match outcome {
-                Ok(grant) => grant,
+            match outcome {
+                Ok((grant, scope)) => (grant, scope, false),
                 Err(refusal) => {
                     tracing::info!(client_id = %app.client_id, reason = refusal.as_str(), "SMART refresh token refused");
-                    return bad(
-                        "invalid_grant",
-                        "the refresh token is invalid, expired or used",
-                    );
+                    return match refusal {
+                        Refusal::Scope => bad(
+                            "invalid_scope",
+                            "a refresh can only ask for scopes it was granted",
+                        ),
+                        _ => bad(
+                            "invalid_grant",
+                            "the refresh token is invalid, expired or used",
+                        ),
+                    };
                 }
-            };
-            let scope = match get("scope") {
-                None => grant.scope.clone(),
-                Some(asked) => {
-                    let every_word_known = asked
-                        .split_ascii_whitespace()
-                        .all(|w| !Scopes::parse(w).is_empty());
-                    let narrowed = Scopes::parse(asked);
-                    if !every_word_known || !narrowed.within(&grant.scope) {
-                        return bad("invalid_scope", "a refresh cannot add scopes");
-                    }
-                    narrowed
-                }
-            };
-            (grant, scope, false)
+            }
         }
         _ => {
             return bad(
@@ -630,4 +679,88 @@ pub async fn revoke(
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .finish()
+}
+
+/// `POST /smart/introspect` (RFC 7662), for confidential clients: they authenticate as at the
+/// token endpoint and learn about tokens issued to themselves. A public client has nothing to
+/// authenticate with, so it is refused (`invalid_client`); anything unknown, expired, rotated,
+/// revoked or another client's is `{"active": false}`, alike, so the answer reveals nothing
+/// about tokens the caller does not hold.
+pub async fn introspect(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> HttpResponse {
+    match introspect_inner(&req, &state, &body).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "SMART introspection failed");
+            oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "try again later",
+            )
+        }
+    }
+}
+
+async fn introspect_inner(
+    req: &HttpRequest,
+    state: &AppState,
+    body: &[u8],
+) -> anyhow::Result<HttpResponse> {
+    let form = match single_params(body) {
+        Ok(f) => f,
+        Err(e) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e)),
+    };
+    let (client_id, secret) = match client_credentials(req, &form) {
+        Ok(c) => c,
+        Err(e) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", e)),
+    };
+    let app = match apps::authenticate(&state.pool, &client_id, secret.as_deref()).await? {
+        Some(app) if app.confidential => app,
+        _ => {
+            tracing::info!(reason = "invalid_client", "SMART introspection refused");
+            return Ok(oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "introspection needs a confidential client's credentials",
+            ));
+        }
+    };
+    let token = form.get("token").map(String::as_str).unwrap_or("");
+    if token.is_empty() {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "token is required",
+        ));
+    }
+    let info = tokens::introspect(&state.pool, token)
+        .await?
+        .filter(|i| i.grant.client_id == app.client_id);
+    let Some(info) = info else {
+        return Ok(json_response(StatusCode::OK, &json!({ "active": false })));
+    };
+    let mut out = json!({
+        "active": true,
+        "scope": info.scope.as_string(),
+        "client_id": info.grant.client_id,
+        "sub": pairwise_subject(&info.grant.client_id, &info.grant.subject),
+        "iss": base_url(state),
+        "aud": base_url(state),
+        "exp": info.expires_at,
+        "iat": info.issued_at,
+    });
+    // RFC 7662's token_type is an access token's type (RFC 6749 §5.1); a refresh token has none.
+    if info.access {
+        out["token_type"] = json!("Bearer");
+    }
+    if let Some(patient) = &info.grant.fhir_patient_id {
+        out["patient"] = json!(patient);
+        if info.scope.has(scopes::FHIR_USER) {
+            out["fhirUser"] = json!(format!("{}/Patient/{patient}", base_url(state)));
+        }
+    }
+    Ok(json_response(StatusCode::OK, &out))
 }

@@ -53,6 +53,8 @@ pub enum Refusal {
     RedirectUri,
     Pkce,
     Revoked,
+    /// A refresh asked for scopes the grant does not hold (`invalid_scope`, not `invalid_grant`).
+    Scope,
 }
 
 impl Refusal {
@@ -65,6 +67,7 @@ impl Refusal {
             Refusal::RedirectUri => "redirect_uri_mismatch",
             Refusal::Pkce => "pkce_mismatch",
             Refusal::Revoked => "revoked",
+            Refusal::Scope => "scope_not_granted",
         }
     }
 }
@@ -214,6 +217,7 @@ struct RefreshRow {
     #[sqlx(flatten)]
     grant: GrantRow,
     expires_at: i64,
+    used_at: Option<i64>,
 }
 
 /// An access token with its grant (`bearer`): the token's own scopes.
@@ -357,14 +361,33 @@ pub async fn issue(
     Ok((access, refresh))
 }
 
-/// Uses a refresh token (once). Reuse of a rotated token revokes the family (the grant).
+/// The client a refresh token was issued to: a public client may refresh without naming
+/// itself (the token identifies it). It still authenticates as that client, so a confidential
+/// client's token is no use without its secret.
+pub async fn refresh_client(pool: &Pool, token: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT g.client_id FROM smart_tokens t JOIN smart_grants g ON g.id = t.grant_id \
+         WHERE t.token_hash = $1 AND t.kind = 'refresh'",
+    )
+    .bind(hash(token))
+    .fetch_optional(pool)
+    .await
+}
+
+/// Uses a refresh token (once) for `asked` scopes (`None`: the grant's own). Reuse of a rotated
+/// token revokes the family (the grant).
+///
+/// Every refusal that is not reuse leaves the token as it was: a request the server turns down
+/// (another client, wider scopes) has not used it up, so the app's next normal refresh is not
+/// mistaken for theft. Only a request that will be answered with tokens claims it.
 pub async fn use_refresh(
     pool: &Pool,
     token: &str,
     client_id: &str,
-) -> Result<Result<Grant, Refusal>, sqlx::Error> {
+    asked: Option<&str>,
+) -> Result<Result<(Grant, Scopes), Refusal>, sqlx::Error> {
     let sql = format!(
-        "SELECT {GRANT_COLUMNS}, t.expires_at FROM smart_tokens t JOIN smart_grants g ON g.id = t.grant_id \
+        "SELECT {GRANT_COLUMNS}, t.expires_at, t.used_at FROM smart_tokens t JOIN smart_grants g ON g.id = t.grant_id \
          JOIN smart_apps a ON a.client_id = g.client_id WHERE t.token_hash = $1 AND t.kind = 'refresh'"
     );
     let Some(row) = sqlx::query_as::<_, RefreshRow>(&sql)
@@ -375,10 +398,28 @@ pub async fn use_refresh(
         return Ok(Err(Refusal::Unknown));
     };
     let (grant, live) = row.grant.grant();
-    let expires_at = row.expires_at;
     if grant.client_id != client_id {
         return Ok(Err(Refusal::OtherClient));
     }
+    if row.used_at.is_some() {
+        revoke_grant(pool, &grant.id).await?;
+        return Ok(Err(Refusal::Replayed));
+    }
+    if row.expires_at <= db::now() {
+        return Ok(Err(Refusal::Expired));
+    }
+    if !live {
+        return Ok(Err(Refusal::Revoked));
+    }
+    let scope = match asked {
+        None => grant.scope.clone(),
+        Some(asked) => match Scopes::narrowed(asked, &grant.scope) {
+            Some(s) => s,
+            None => return Ok(Err(Refusal::Scope)),
+        },
+    };
+    // Claimed with a conditional UPDATE: of two concurrent uses only one wins, and the other
+    // is reuse.
     let claimed = sqlx::query(
         "UPDATE smart_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
     )
@@ -392,13 +433,7 @@ pub async fn use_refresh(
         revoke_grant(pool, &grant.id).await?;
         return Ok(Err(Refusal::Replayed));
     }
-    if expires_at <= db::now() {
-        return Ok(Err(Refusal::Expired));
-    }
-    if !live {
-        return Ok(Err(Refusal::Revoked));
-    }
-    Ok(Ok(grant))
+    Ok(Ok((grant, scope)))
 }
 
 /// The grant behind a live access token, with the token's own scopes.
@@ -418,6 +453,58 @@ pub async fn bearer(pool: &Pool, token: &str) -> Result<Option<(Grant, Scopes)>,
     };
     let (grant, live) = row.grant.grant();
     Ok(live.then(|| (grant, Scopes::parse(&row.token_scope))))
+}
+
+/// What introspection (RFC 7662) says of a token that is still good.
+#[derive(Debug, Clone)]
+pub struct Introspected {
+    pub grant: Grant,
+    /// The token's own scopes (an access token may carry fewer than its grant).
+    pub scope: Scopes,
+    /// True for an access token, false for a refresh token.
+    pub access: bool,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct IntrospectRow {
+    #[sqlx(flatten)]
+    grant: GrantRow,
+    kind: String,
+    token_scope: String,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+/// A live token (access, or an unused refresh token) with its grant; `None` for anything
+/// unknown, expired, rotated or revoked, which introspection reports alike as inactive.
+pub async fn introspect(pool: &Pool, token: &str) -> Result<Option<Introspected>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {GRANT_COLUMNS}, t.kind, t.scope AS token_scope, t.expires_at, t.used_at \
+         FROM smart_tokens t JOIN smart_grants g ON g.id = t.grant_id \
+         JOIN smart_apps a ON a.client_id = g.client_id WHERE t.token_hash = $1"
+    );
+    let Some(row) = sqlx::query_as::<_, IntrospectRow>(&sql)
+        .bind(hash(token))
+        .fetch_optional(pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (grant, live) = row.grant.grant();
+    let access = row.kind == "access";
+    let active = live && row.expires_at > db::now() && (access || row.used_at.is_none());
+    // Tokens are stored with their expiry only; each kind lives a fixed time, so that is when
+    // it was issued.
+    let ttl = if access { ACCESS_TTL } else { REFRESH_TTL };
+    Ok(active.then(|| Introspected {
+        grant,
+        scope: Scopes::parse(&row.token_scope),
+        access,
+        issued_at: row.expires_at - ttl,
+        expires_at: row.expires_at,
+    }))
 }
 
 /// RFC 7009: the token (access or refresh) of this client ends its whole grant.
