@@ -217,7 +217,7 @@ async function smartJs(journal) {
   try {
     const app = registerApp("JS SMART journey", `${appOrigin}/app.html`, false);
     const iss = `${portal}/fhir/r4`;
-    config = `window.APP_CONFIG = ${JSON.stringify({ iss, clientId: app.clientId, scope: "launch/patient openid fhirUser patient/*.rs" })};`;
+    config = `window.APP_CONFIG = ${JSON.stringify({ iss, clientId: app.clientId, scope: "launch/patient openid fhirUser offline_access patient/*.rs" })};`;
     const page = await person(journal);
     await page.goto(`${appOrigin}/launch.html`);
     await until(`fhirclient to send the browser to sign in (discovery at ${iss} from ${appOrigin})`, async () => {
@@ -232,10 +232,11 @@ async function smartJs(journal) {
     check(r.resourceType === "Patient" && r.patientId, `no Patient came back: ${JSON.stringify(r)}`);
     check(r.name, `the Patient has no name: ${JSON.stringify(r)}`);
     check(r.labBundle === "Bundle" && r.labEntries > 0, `no lab Observations came back: ${JSON.stringify(r)}`);
+    check(r.refreshed === "ok", `fhirclient's refresh (refresh_token alone, as a public client) ${r.refreshed}`);
     await page.context().close();
     return `public client ${app.clientId} on ${appOrigin}: discovery and token by CORS, consent (${boxes} permissions) ` +
       `redirected to the app under CSP; read Patient/${r.patientId} (${r.name}), ${r.labEntries} lab Observations ` +
-      `(first: ${r.firstLab}), ${r.conditionEntries} Conditions; granted "${r.scope}"`;
+      `(first: ${r.firstLab}), ${r.conditionEntries} Conditions; granted "${r.scope}"; refreshed the token and read again`;
   } finally {
     server.close();
   }
@@ -271,10 +272,12 @@ async function smartPython(journal) {
     check(r.patient_name && r.patient_name !== "Unknown", `the Patient has no name: ${JSON.stringify(r)}`);
     check(r.lab_observations > 0, `no lab Observations came back: ${JSON.stringify(r)}`);
     check(r.authenticated_with_secret, "the app did not authenticate with its secret");
+    check(r.refreshed, "fhirclient's refresh gave no new access token");
     await page.context().close();
     return `confidential client ${app.clientId} (HTTP Basic at the token endpoint): consent (${boxes} permissions) ` +
       `redirected to ${appOrigin}/callback under CSP; fhirclient read Patient/${r.patient_id} (${r.patient_name}, ` +
-      `born ${r.birth_date}) and ${r.lab_observations} lab Observations (first: ${r.first_lab}); granted "${r.granted_scope}"`;
+      `born ${r.birth_date}) and ${r.lab_observations} lab Observations (first: ${r.first_lab}); granted "${r.granted_scope}"; ` +
+      "refreshed the token and read again";
   } finally {
     child.kill();
   }

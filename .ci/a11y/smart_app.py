@@ -28,7 +28,7 @@ SETTINGS = {
     "api_base": os.environ["FHIR_BASE"],
     "redirect_uri": os.environ["REDIRECT_URI"],
     # fhirclient adds launch/patient itself for a standalone launch.
-    "scope": "openid fhirUser patient/*.rs",
+    "scope": "openid fhirUser offline_access patient/*.rs",
 }
 
 # The one launch under way: fhirclient keeps its state (state, PKCE verifier) in this object.
@@ -56,6 +56,13 @@ def callback(url):
     )
     observations = search.perform_resources(smart.server)
     name = smart.human_name(patient.name[0]) if patient.name else None
+    # offline_access: a refresh as fhirclient does it for a confidential client (client_id and
+    # HTTP Basic), then a read with the new access token.
+    first_token = smart.server.auth.access_token
+    if not smart.reauthorize():
+        raise RuntimeError("fhirclient's refresh (reauthorize) failed")
+    again = Patient.read(smart.patient_id, smart.server)
+    refreshed = smart.server.auth.access_token != first_token and again.id == patient.id
     return {
         "patient_id": patient.id,
         "patient_name": name,
@@ -66,6 +73,7 @@ def callback(url):
         if observations
         else None,
         "authenticated_with_secret": bool(smart.server.auth.app_secret),
+        "refreshed": refreshed,
     }
 
 

@@ -11,6 +11,17 @@ FHIR.oauth2.ready().then(async (client) => {
     `Observation?patient=${encodeURIComponent(client.patient.id)}&category=laboratory&_count=10`,
   );
   const conditions = await client.request(`Condition?patient=${encodeURIComponent(client.patient.id)}`);
+  // offline_access: a refresh as fhirclient does it for a public client (refresh_token alone,
+  // no client_id), then a read with the new access token.
+  const firstToken = client.state.tokenResponse.access_token;
+  let refreshed;
+  try {
+    await client.refresh();
+    const again = await client.patient.read();
+    refreshed = client.state.tokenResponse.access_token !== firstToken && again.id === patient.id ? "ok" : "the token did not change";
+  } catch (e) {
+    refreshed = `failed: ${e && e.message || e}`;
+  }
   const name = patient.name && patient.name[0];
   show("result", {
     patientId: client.patient.id,
@@ -22,5 +33,6 @@ FHIR.oauth2.ready().then(async (client) => {
     conditionEntries: (conditions.entry || []).length,
     scope: client.state.tokenResponse && client.state.tokenResponse.scope,
     fhirUser: client.getFhirUser ? client.getFhirUser() : null,
+    refreshed,
   });
 }).catch((e) => show("error", `${e && e.message || e}\n${e && e.stack || ""}`));
