@@ -5,6 +5,8 @@
 //   smart-js      the official JS SMART client (npm fhirclient) in a page on its own loopback
 //                 origin: standalone launch, the patient signs in with MFA and allows, the page
 //                 completes FHIR.oauth2.ready() and reads Patient, lab Observations, Conditions
+//   smart-deny    the same app; the patient chooses "Do not allow", and the app learns it
+//                 (error=access_denied at its redirect URI)
 //   smart-python  the Python fhirclient (4.4.0) as a confidential server app (smart_app.py):
 //                 the browser does the patient's part, the app exchanges the code with its
 //                 secret and reads the Patient and lab Observations
@@ -30,7 +32,7 @@ import { chromium } from "playwright-core";
 const here = dirname(fileURLToPath(import.meta.url));
 const [portal, emulator, ...wanted] = process.argv.slice(2);
 if (!portal || !emulator || wanted.length === 0) {
-  console.error("usage: node journeys.mjs PORTAL_URL EMULATOR_URL smart-js|smart-python|break-glass|external-id...");
+  console.error("usage: node journeys.mjs PORTAL_URL EMULATOR_URL smart-js|smart-deny|smart-python|break-glass|external-id...");
   process.exit(2);
 }
 const portalBin = process.env.PORTAL_BIN || join(here, "../../target/debug/patient-portal");
@@ -186,20 +188,21 @@ function check(condition, message) {
 
 // ---- journeys ----
 
-async function smartJs(journal) {
-  const fhirClientJs = readFileSync(join(here, "node_modules/fhirclient/build/fhir-client.pure.min.js"));
+// The JS app: its pages, fhirclient's browser build and its settings (config.js) from a static
+// server on its own loopback origin, with the app's own strict CSP.
+async function startJsApp() {
   const files = {
     "/launch.html": ["text/html", readFileSync(join(here, "js-app/launch.html"))],
     "/app.html": ["text/html", readFileSync(join(here, "js-app/app.html"))],
     "/launch.js": ["text/javascript", readFileSync(join(here, "js-app/launch.js"))],
     "/app.js": ["text/javascript", readFileSync(join(here, "js-app/app.js"))],
-    "/fhir-client.js": ["text/javascript", fhirClientJs],
+    "/fhir-client.js": ["text/javascript", readFileSync(join(here, "node_modules/fhirclient/build/fhir-client.pure.min.js"))],
   };
-  let config = "";
   const portalOrigin = new URL(portal).origin;
-  const server = createServer((req, res) => {
+  const app = { config: "" };
+  app.server = createServer((req, res) => {
     const path = new URL(req.url, "http://x").pathname;
-    const file = path === "/config.js" ? ["text/javascript", config] : files[path];
+    const file = path === "/config.js" ? ["text/javascript", app.config] : files[path];
     if (!file) {
       res.writeHead(404).end();
       return;
@@ -212,33 +215,67 @@ async function smartJs(journal) {
     });
     res.end(file[1]);
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const appOrigin = `http://127.0.0.1:${server.address().port}`;
+  await new Promise((r) => app.server.listen(0, "127.0.0.1", r));
+  app.origin = `http://127.0.0.1:${app.server.address().port}`;
+  app.iss = `${portal}/fhir/r4`;
+  const registered = registerApp("JS SMART journey", `${app.origin}/app.html`, false);
+  app.clientId = registered.clientId;
+  app.config = `window.APP_CONFIG = ${JSON.stringify({ iss: app.iss, clientId: app.clientId, scope: "launch/patient openid fhirUser offline_access patient/*.rs" })};`;
+  return app;
+}
+
+// The patient opens the JS app, which sends them (after discovery) to sign in; they do, with MFA,
+// and are on the consent page.
+async function launchJsApp(app, journal) {
+  const page = await person(journal);
+  await page.goto(`${app.origin}/launch.html`);
+  await until(`fhirclient to send the browser to sign in (discovery at ${app.iss} from ${app.origin})`, async () => {
+    if (page.url().startsWith(`${emulator}/`)) return true;
+    const e = await textOf(page, "error");
+    if (e) throw fail(e);
+    return false;
+  }).catch((e) => { throw new Error(`launch: ${e.message}`); });
+  await emulatorSignIn(page, PATIENT);
+  await page.waitForURL(`${portal}/smart/consent?**`);
+  return page;
+}
+
+async function smartJs(journal) {
+  const app = await startJsApp();
   try {
-    const app = registerApp("JS SMART journey", `${appOrigin}/app.html`, false);
-    const iss = `${portal}/fhir/r4`;
-    config = `window.APP_CONFIG = ${JSON.stringify({ iss, clientId: app.clientId, scope: "launch/patient openid fhirUser offline_access patient/*.rs" })};`;
-    const page = await person(journal);
-    await page.goto(`${appOrigin}/launch.html`);
-    await until(`fhirclient to send the browser to sign in (discovery at ${iss} from ${appOrigin})`, async () => {
-      if (page.url().startsWith(`${emulator}/`)) return true;
-      const e = await textOf(page, "error");
-      if (e) throw fail(e);
-      return false;
-    }).catch((e) => { throw new Error(`launch: ${e.message}`); });
-    await emulatorSignIn(page, PATIENT);
-    const boxes = await allowOnConsent(page, appOrigin);
+    const page = await launchJsApp(app, journal);
+    const boxes = await allowOnConsent(page, app.origin);
     const r = await resultOf(page);
     check(r.resourceType === "Patient" && r.patientId, `no Patient came back: ${JSON.stringify(r)}`);
     check(r.name, `the Patient has no name: ${JSON.stringify(r)}`);
     check(r.labBundle === "Bundle" && r.labEntries > 0, `no lab Observations came back: ${JSON.stringify(r)}`);
     check(r.refreshed === "ok", `fhirclient's refresh (refresh_token alone, as a public client) ${r.refreshed}`);
     await page.context().close();
-    return `public client ${app.clientId} on ${appOrigin}: discovery and token by CORS, consent (${boxes} permissions) ` +
+    return `public client ${app.clientId} on ${app.origin}: discovery and token by CORS, consent (${boxes} permissions) ` +
       `redirected to the app under CSP; read Patient/${r.patientId} (${r.name}), ${r.labEntries} lab Observations ` +
       `(first: ${r.firstLab}), ${r.conditionEntries} Conditions; granted "${r.scope}"; refreshed the token and read again`;
   } finally {
-    server.close();
+    app.server.close();
+  }
+}
+
+// "Do not allow" must reach the app too (error=access_denied), under the same CSP.
+async function smartDeny(journal) {
+  const app = await startJsApp();
+  try {
+    const page = await launchJsApp(app, journal);
+    await page.getByRole("button", { name: "Do not allow", exact: true }).click();
+    await until(() => `the browser to leave the consent page for the app at ${app.origin} (it is on ${page.url()})`,
+      () => page.url().startsWith(`${app.origin}/`), 20_000);
+    const answer = new URL(page.url()).searchParams;
+    check(answer.get("error") === "access_denied", `the app got ${answer} instead of error=access_denied`);
+    check(!answer.get("code"), "the app got a code after \"Do not allow\"");
+    const shown = await until("the app's #error", () => textOf(page, "error"));
+    await page.context().close();
+    return `"Do not allow" redirected to ${app.origin}/app.html with error=access_denied under CSP; fhirclient says: ` +
+      `${shown.split("\n")[0].slice(0, 120)}`;
+  } finally {
+    app.server.close();
   }
 }
 
@@ -367,7 +404,7 @@ async function externalId(journal) {
     `with MFA, the answer ${mode}; read /records ("${h1}") signed in`;
 }
 
-const JOURNEYS = { "smart-js": smartJs, "smart-python": smartPython, "break-glass": breakGlass, "external-id": externalId };
+const JOURNEYS = { "smart-js": smartJs, "smart-deny": smartDeny, "smart-python": smartPython, "break-glass": breakGlass, "external-id": externalId };
 
 let passed = 0;
 let failed = 0;
