@@ -1,11 +1,12 @@
-//! Search parameters over exported resources: `_id`, `patient`/`subject`, `category`, `code`
-//! (token) and `date` (with the prefixes eq ne gt lt ge le sa eb), each on the types that have
-//! it ([`supported`], which the CapabilityStatement lists too). They work on the JSON the
+//! Search parameters over exported resources: `_id`, `patient`/`subject`, `category`, `code`,
+//! `status`, `clinical-status`, `intent`, `lifecycle-status` (token) and `date` (with the
+//! prefixes eq ne gt lt ge le sa eb), each on the types that have it ([`supported`], which the
+//! CapabilityStatement lists too). They work on the JSON the
 //! exporter produces, so resource types the exporter learns appear here without a second
 //! mapping.
 //!
 //! Anything else (`_lastUpdated`: the exported resources carry no last-updated time; `_sort`,
-//! `_include`, `_summary`, modifiers such as `code:text`, ...) is not applied, so it is kept
+//! `_include`, `_revinclude`, `_summary`, modifiers such as `code:text`, ...) is not applied, so it is kept
 //! out of the Bundle's `self` link, which says what the search really was (FHIR's lenient
 //! handling); under `Prefer: handling=strict` the search is refused instead.
 
@@ -21,6 +22,9 @@ pub struct Search {
     pub ids: Vec<Vec<String>>,
     pub categories: Vec<Vec<Token>>,
     pub codes: Vec<Vec<Token>>,
+    /// Status-like elements (`status`, `clinicalStatus`, `intent`, `lifecycleStatus`): the
+    /// element's name and the tokens, any of which matches.
+    pub states: Vec<(&'static str, Vec<Token>)>,
     pub dates: Vec<Vec<DateFilter>>,
     /// The `patient`/`subject` values given (each must be the token's own patient).
     pub patients: Vec<String>,
@@ -64,7 +68,43 @@ pub fn supported(rtype: &str) -> Vec<(&'static str, &'static str)> {
     if !matches!(rtype, "Patient" | "AllergyIntolerance") {
         out.push(("date", "date"));
     }
+    for (name, _) in STATE_PARAMS
+        .iter()
+        .filter(|(_, types)| types.contains(&rtype))
+    {
+        out.push((name, "token"));
+    }
     out
+}
+
+/// The status-like token parameters and the types that have them.
+const STATE_PARAMS: &[(&str, &[&str])] = &[
+    (
+        "status",
+        &[
+            "Observation",
+            "Encounter",
+            "Procedure",
+            "DiagnosticReport",
+            "Immunization",
+            "MedicationRequest",
+            "CarePlan",
+        ],
+    ),
+    ("clinical-status", &["Condition", "AllergyIntolerance"]),
+    ("intent", &["MedicationRequest", "CarePlan"]),
+    ("lifecycle-status", &["Goal"]),
+];
+
+/// The element a status-like parameter searches.
+fn state_element(param: &str) -> Option<&'static str> {
+    Some(match param {
+        "status" => "status",
+        "clinical-status" => "clinicalStatus",
+        "intent" => "intent",
+        "lifecycle-status" => "lifecycleStatus",
+        _ => return None,
+    })
 }
 
 pub const DEFAULT_COUNT: usize = 50;
@@ -194,7 +234,11 @@ pub fn parse(rtype: &str, pairs: &[(String, String)]) -> Result<Search, String> 
                             })
                             .collect::<Result<_, _>>()?,
                     ),
-                    _ => {}
+                    other => {
+                        if let Some(element) = state_element(other) {
+                            s.states.push((element, values().map(token).collect()));
+                        }
+                    }
                 }
                 s.applied.push((k.clone(), v.clone()));
             }
@@ -286,6 +330,14 @@ impl Search {
                 any.iter()
                     .any(|t| category_concepts(r).iter().any(|c| concept_matches(c, t)))
             })
+            && self.states.iter().all(|(element, any)| {
+                any.iter().any(|t| match &r[*element] {
+                    // A `code` element: its system is implied by the element, so the code decides.
+                    Value::String(code) => t.code.as_deref() == Some(code.as_str()),
+                    concept @ Value::Object(_) => concept_matches(concept, t),
+                    _ => false,
+                })
+            })
             && self
                 .dates
                 .iter()
@@ -368,12 +420,12 @@ mod tests {
     fn unsupported_parameters_are_listed_not_applied() {
         let s = parse(
             "Observation",
-            &pairs("_lastUpdated=ge2100-01-01&code=4548-4&status=final&code:text=x&_sort=date&_lastUpdated=lt2200&_format=json&_count=5"),
+            &pairs("_lastUpdated=ge2100-01-01&code=4548-4&_include=Observation:patient&code:text=x&_sort=date&_lastUpdated=lt2200&_format=json&_count=5"),
         )
         .unwrap();
         assert_eq!(
             s.unsupported,
-            ["_lastUpdated", "status", "code:text", "_sort"]
+            ["_lastUpdated", "_include", "code:text", "_sort"]
         );
         assert_eq!(s.applied, [("code".to_string(), "4548-4".to_string())]);
         assert!(s.matches(&obs()));
@@ -381,6 +433,24 @@ mod tests {
         let s = parse("Patient", &pairs("category=laboratory&_id=p1")).unwrap();
         assert_eq!(s.unsupported, ["category"]);
         assert!(s.categories.is_empty());
+    }
+
+    #[test]
+    fn status_like_parameters_match_codes_and_concepts() {
+        let search = |rtype: &str, q: &str| parse(rtype, &pairs(q)).unwrap();
+        let obs = json!({"resourceType": "Observation", "status": "final"});
+        assert!(search("Observation", "status=final,amended").matches(&obs));
+        assert!(!search("Observation", "status=preliminary").matches(&obs));
+        let condition = json!({"resourceType": "Condition", "clinicalStatus": {"coding": [
+            {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]}});
+        assert!(search("Condition", "clinical-status=active").matches(&condition));
+        assert!(!search("Condition", "clinical-status=resolved").matches(&condition));
+        let med =
+            json!({"resourceType": "MedicationRequest", "status": "active", "intent": "order"});
+        assert!(search("MedicationRequest", "intent=order&status=active").matches(&med));
+        assert!(!search("MedicationRequest", "intent=plan").matches(&med));
+        // Not a parameter of that type: listed, not applied.
+        assert_eq!(search("Patient", "status=active").unsupported, ["status"]);
     }
 
     #[test]

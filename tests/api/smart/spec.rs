@@ -376,17 +376,29 @@ async fn unsupported_search_parameters_are_left_out_or_refused_under_strict_hand
 
     // Lenient (the default): the same search as without them, and a self link without them.
     let unsupported =
-        "/Observation?category=laboratory&_lastUpdated=ge2100-01-01&_sort=-date&status=final&code:text=x";
+        "/Observation?category=laboratory&_lastUpdated=ge2100-01-01&_sort=-date&_include=Observation:patient&code:text=x";
     let (status, bundle) = fhir(&app, &token, unsupported).await;
     assert_eq!(status, 200);
     assert_eq!(bundle["total"].as_u64(), Some(lab_total));
     let own = link(&bundle, "self").unwrap();
     assert!(own.contains("category=laboratory"), "{own}");
-    for gone in ["_lastUpdated", "_sort", "status", "code%3Atext"] {
+    for gone in ["_lastUpdated", "_sort", "_include", "code%3Atext"] {
         assert!(!own.contains(gone), "{gone} in {own}");
     }
     let (status, _) = fhir_preferring(&app, &token, unsupported, "handling=lenient").await;
     assert_eq!(status, 200);
+    // Status-like parameters are supported, so applied (and kept in the link).
+    let active = record
+        .conditions
+        .iter()
+        .filter(|c| c.clinical_status.is_some_and(|s| s.fhir_code() == "active"))
+        .count();
+    assert!(active > 0 && active < record.conditions.len());
+    let (_, bundle) = fhir(&app, &token, "/Condition?clinical-status=active").await;
+    assert_eq!(bundle["total"], json!(active));
+    assert!(link(&bundle, "self")
+        .unwrap()
+        .contains("clinical-status=active"));
 
     // Strict: refused, naming them.
     let (status, outcome) = fhir_preferring(&app, &token, unsupported, "handling=strict").await;
