@@ -351,3 +351,112 @@ pub async fn open_for_app(
         record_version: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::provider::{Profile, Provider, TenantConfig};
+    use crate::auth::{session, Role};
+    use actix_session::SessionExt;
+    use actix_web::HttpMessage;
+
+    const SUBJECT: &str = "0a1b2c3d-0000-4000-8000-00000000000a";
+
+    /// The app state over a fresh database in which no account is linked to any record.
+    async fn state() -> (tempfile::TempDir, web::Data<AppState>) {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().display().to_string();
+        let settings = crate::config::Cli::try_parse_with_env(
+            ["patient-portal"],
+            [("PORTAL_DATA_DIR", data_dir.as_str())],
+        )
+        .unwrap()
+        .env
+        .validate()
+        .unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("p.sqlite").display()
+        );
+        let pool = crate::db::connect(&url).await.unwrap();
+        let provider = Provider::new(
+            TenantConfig {
+                profile: Profile::B2c {
+                    instance: url::Url::parse("https://contoso.b2clogin.com").unwrap(),
+                    domain: "contoso.onmicrosoft.com".into(),
+                },
+                client_id: "client-app".into(),
+                client_secret: crate::config::Secret::new(String::new()),
+                redirect_url: settings.redirect_url(),
+                signed_out_url: settings.signed_out_url(),
+            },
+            reqwest::Client::new(),
+        );
+        let state = AppState {
+            settings,
+            pool,
+            provider,
+            policies: crate::state::Policies {
+                susi: "B2C_1_susi_mfa".into(),
+                reset: None,
+                edit: None,
+            },
+            mail_wake: crate::notifications::Wake::default(),
+            charts: Default::default(),
+            direct: None,
+        };
+        (dir, web::Data::new(state))
+    }
+
+    /// `LinkedPatient` for a request of the signed-in patient `SUBJECT` that carries `read`.
+    async fn linked(
+        state: &web::Data<AppState>,
+        read: LinkRead,
+    ) -> Result<LinkedPatient, AppError> {
+        let req = actix_web::test::TestRequest::default()
+            .app_data(state.clone())
+            .to_http_request();
+        let user = SignedInUser {
+            subject: SUBJECT.into(),
+            display_name: "Alex Patient".into(),
+            given_name: None,
+            family_name: None,
+            emails: Vec::new(),
+            country: None,
+            role: Role::Patient,
+            policy: "B2C_1_susi_mfa".into(),
+            auth_time: None,
+            issued_at: 0,
+            expires_at: i64::MAX,
+            issuer: "https://contoso.b2clogin.com/775527ff/v2.0/".into(),
+        };
+        session::start(&req.get_session(), &user, "id-token").unwrap();
+        req.extensions_mut().insert(read);
+        LinkedPatient::from_request(&req, &mut Payload::None).await
+    }
+
+    #[tokio::test]
+    async fn a_link_read_earlier_in_the_request_counts_only_for_the_subject_it_was_read_for() {
+        let (_dir, state) = state().await;
+        let id = |s: &str| PatientId::parse(s).unwrap();
+
+        // Read for this patient: used as it is (the database, which links no one, is not asked).
+        let own = linked(&state, LinkRead::new(SUBJECT, Some((id("p-own"), 5))))
+            .await
+            .unwrap_or_else(|e| panic!("the patient's own link: {e}"));
+        assert_eq!(own.patient_id(), &id("p-own"));
+        assert_eq!(own.record_version, 5);
+
+        // Read for someone else: ignored, so the database decides (not linked: /activate).
+        let other = linked(
+            &state,
+            LinkRead::new("someone-else", Some((id("p-theirs"), 9))),
+        )
+        .await;
+        match other {
+            Err(AppError::Redirect(to)) => assert_eq!(to, "/activate"),
+            Err(e) => panic!("expected the redirect to /activate, got {e}"),
+            Ok(p) => panic!("another subject's link was used: {:?}", p.patient_id()),
+        }
+    }
+}

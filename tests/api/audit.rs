@@ -171,6 +171,16 @@ async fn the_patient_sees_who_looked_and_can_download_it_as_audit_events() {
             .status(),
         200
     );
+    // The clinician's look at the access log is audited as that, not as a chart view.
+    let clinician_rows: Vec<_> = app
+        .audit_rows()
+        .await
+        .into_iter()
+        .filter(|r| r.1.as_deref() == Some(CLINICIAN.subject) && r.2.is_some())
+        .collect();
+    assert_eq!(clinician_rows.len(), 1, "{clinician_rows:?}");
+    assert_eq!(clinician_rows[0].0, "view_access_log");
+    assert_eq!(clinician_rows[0].2.as_deref(), Some(patient_id.as_str()));
 
     let page = app
         .get(&b, "/records/access-log")

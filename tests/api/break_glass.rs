@@ -154,6 +154,15 @@ async fn breaking_the_glass_needs_a_reason_and_a_fresh_mfa_sign_in_and_expires()
         grant[0].3.as_deref(),
         Some("reason=emergency_treatment: Unconscious in the emergency department")
     );
+    // Every chart read under the grant is marked as break-the-glass in the audit trail.
+    let reads: Vec<_> = rows.iter().filter(|r| r.0 == "staff_chart_view").collect();
+    assert_eq!(reads.len(), 2, "the chart and the labs: {reads:?}");
+    for read in reads {
+        assert_eq!(read.1.as_deref(), Some(CLINICIAN.subject));
+        assert_eq!(read.2.as_deref(), Some(id.as_str()));
+        let detail = read.3.as_deref().unwrap_or_default();
+        assert!(detail.ends_with(" break_glass"), "{detail:?}");
+    }
 
     // The same reply cannot be used twice.
     let again = app

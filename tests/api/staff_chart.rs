@@ -117,6 +117,12 @@ async fn a_clinician_reads_a_care_team_chart_and_is_recorded_in_the_directory() 
     assert!(views
         .iter()
         .all(|r| r.1.as_deref() == Some(CLINICIAN.subject) && r.2.as_deref() == Some(id.as_str())));
+    assert!(
+        views
+            .iter()
+            .all(|r| !r.3.as_deref().unwrap_or_default().contains("break_glass")),
+        "a care-team read is not marked as break-the-glass: {views:?}"
+    );
 }
 
 #[tokio::test]
