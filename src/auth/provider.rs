@@ -719,4 +719,161 @@ mod tests {
         );
         assert_eq!(aadb2c_code("AADB2C"), None);
     }
+
+    /// Claims as B2C's MFA flow would send them, from `issuer`.
+    fn b2c_claims(issuer: &str) -> B2cIdTokenClaims {
+        let now = chrono::Utc::now().timestamp();
+        serde_json::from_value(serde_json::json!({
+            "iss": issuer,
+            "sub": "9f0e1d2c-3b4a-5968-7a6b-5c4d3e2f1a0b",
+            "aud": "client-app",
+            "exp": now + 3600,
+            "iat": now,
+            "tfp": "B2C_1_susi_mfa",
+        }))
+        .unwrap()
+    }
+
+    fn b2c_profile() -> Profile {
+        Profile::B2c {
+            instance: url::Url::parse("https://contoso.b2clogin.com").unwrap(),
+            domain: "contoso.onmicrosoft.com".into(),
+        }
+    }
+
+    #[test]
+    fn a_b2c_tenant_takes_only_a_b2c_shaped_issuer() {
+        let profile = b2c_profile();
+        let check = |issuer: &str| check_profile(&profile, &b2c_claims(issuer), "B2C_1_susi_mfa");
+        assert!(check("https://contoso.b2clogin.com/775527ff/v2.0/").is_ok());
+
+        // Each half of the rule alone refuses: the path without B2C's trailing slash on a
+        // b2clogin host, and an External ID host with B2C's path.
+        for issuer in [
+            "https://contoso.b2clogin.com/775527ff/v2.0",
+            "https://775527ff.ciamlogin.com/775527ff/v2.0/",
+        ] {
+            let refused = check(issuer).expect_err(issuer);
+            assert_eq!(refused.reason, SignInRefusal::Issuer, "{issuer}");
+        }
+    }
+
+    /// A JWKS endpoint on a local port that counts the fetches it answers.
+    fn counting_jwks_server() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use std::io::{Read, Write};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let counted = fetches.clone();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                counted.fetch_add(1, Ordering::SeqCst);
+                let body = r#"{"keys":[]}"#;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        (url, fetches)
+    }
+
+    fn provider_and_policy(jwks_uri: &str) -> (Provider, PolicyProvider) {
+        let issuer = "https://contoso.b2clogin.com/775527ff/v2.0/";
+        let metadata: ProviderMetadataWithLogout = serde_json::from_value(serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": "https://contoso.b2clogin.com/authorize",
+            "token_endpoint": "https://contoso.b2clogin.com/token",
+            "jwks_uri": jwks_uri,
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }))
+        .unwrap();
+        let client = B2cClient::from_provider_metadata(
+            metadata.clone(),
+            ClientId::new("client-app".into()),
+            None,
+        );
+        let policy = PolicyProvider {
+            client,
+            issuer: metadata.issuer().clone(),
+            jwks_uri: jwks_uri.to_string(),
+            end_session: None,
+            jwks: RwLock::new(CoreJsonWebKeySet::new(Vec::new())),
+            refetch: Mutex::new(Refetch::default()),
+            fetched_at: Instant::now(),
+        };
+        let config = TenantConfig {
+            profile: b2c_profile(),
+            client_id: "client-app".into(),
+            client_secret: crate::config::Secret::new(String::new()),
+            redirect_url: "https://portal.example/signin-oidc".into(),
+            signed_out_url: "https://portal.example/signout-callback-oidc".into(),
+        };
+        (Provider::new(config, reqwest::Client::new()), policy)
+    }
+
+    /// As if `by` had passed since every earlier re-fetch: the limits read `Instant::now()`,
+    /// so the test moves the remembered times back instead of waiting.
+    fn time_passes(p: &PolicyProvider, by: Duration) {
+        let mut refetch = p.refetch.lock().unwrap();
+        let earlier = |t: Instant| t.checked_sub(by).expect("the monotonic clock reaches back");
+        refetch.last = refetch.last.map(earlier);
+        for at in refetch.tried_kids.values_mut() {
+            *at = earlier(*at);
+        }
+    }
+
+    #[tokio::test]
+    async fn one_unknown_kid_fetches_the_jwks_at_most_once_in_ten_minutes() {
+        use std::sync::atomic::Ordering;
+        let (jwks_uri, fetches) = counting_jwks_server();
+        let (provider, p) = provider_and_policy(&jwks_uri);
+
+        assert!(
+            provider.refetch_jwks(&p, "kid-a").await,
+            "first sight: fetched"
+        );
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+
+        // Past the overall 5 s pause, the same kid still waits for its own 10 minutes.
+        time_passes(&p, Duration::from_secs(6));
+        assert!(!provider.refetch_jwks(&p, "kid-a").await);
+        time_passes(&p, Duration::from_secs(9 * 60));
+        assert!(!provider.refetch_jwks(&p, "kid-a").await);
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+
+        time_passes(&p, Duration::from_secs(60));
+        assert!(provider.refetch_jwks(&p, "kid-a").await, "after 10 minutes");
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn different_unknown_kids_fetch_the_jwks_at_most_once_in_five_seconds() {
+        use std::sync::atomic::Ordering;
+        let (jwks_uri, fetches) = counting_jwks_server();
+        let (provider, p) = provider_and_policy(&jwks_uri);
+
+        assert!(provider.refetch_jwks(&p, "kid-a").await);
+        assert!(
+            !provider.refetch_jwks(&p, "kid-b").await,
+            "a second kid at once"
+        );
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+
+        time_passes(&p, Duration::from_secs(6));
+        assert!(provider.refetch_jwks(&p, "kid-b").await, "after 5 seconds");
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
 }

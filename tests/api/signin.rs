@@ -138,6 +138,18 @@ async fn a_key_not_in_the_jwks_is_refused_after_one_refetch() {
         fetches + 1,
         "no re-fetch twice for one kid"
     );
+
+    // Another unknown kid right after: the overall pause between re-fetches holds it back.
+    let started = app.start_signin(&b, None).await;
+    let resp = app
+        .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 1))
+        .await;
+    refused(&app, &b, resp).await;
+    assert_eq!(
+        app.idp.jwks_fetches(),
+        fetches + 1,
+        "no second re-fetch within seconds, whatever the kid"
+    );
 }
 
 #[tokio::test]
@@ -205,6 +217,33 @@ async fn a_token_without_iat_is_refused() {
         c.as_object_mut().unwrap().remove("iat");
     })
     .await;
+    refused(&app, &b, resp).await;
+}
+
+#[tokio::test]
+async fn a_token_issued_more_than_a_day_ago_is_refused_though_it_has_not_expired() {
+    let app = spawn_app().await;
+    let sign_in_issued = |hours_ago: i64| {
+        let app = &app;
+        async move {
+            let b = app.browser();
+            let started = app.start_signin(&b, None).await;
+            let mut claims = app.idp.claims(&started.nonce);
+            let issued = chrono::Utc::now().timestamp() - hours_ago * 3600;
+            claims["iat"] = json!(issued);
+            claims["nbf"] = json!(issued);
+            let resp = app.reply(&b, &started, sign(&claims, 0)).await;
+            (b, resp)
+        }
+    };
+
+    // 23 hours old, valid for another hour: accepted.
+    let (b, resp) = sign_in_issued(23).await;
+    assert_eq!(resp.status(), 302, "signed in and sent on");
+    assert_signed_in(&app, &b).await;
+
+    // 25 hours old, equally unexpired: refused.
+    let (b, resp) = sign_in_issued(25).await;
     refused(&app, &b, resp).await;
 }
 
