@@ -335,3 +335,86 @@ pub async fn verify(
         head_hash: prev,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{append, start, Action, Actor, Outcome, RequestMeta};
+
+    /// A keyed chain of `n` entries in a fresh database.
+    async fn chain_of(n: usize) -> (tempfile::TempDir, Pool, AuditKey) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("p.sqlite").display()
+        );
+        let pool = crate::db::connect(&url).await.unwrap();
+        let key = AuditKey::from_bytes([9; 32]);
+        start(&pool, key.clone()).await.unwrap();
+        let meta = RequestMeta {
+            request_id: None,
+            client_ip: None,
+        };
+        for _ in 0..n {
+            let entry = meta.entry(Actor::anonymous(), Action::SignIn, Outcome::Success);
+            append(&pool, &entry).await.unwrap();
+        }
+        (dir, pool, key)
+    }
+
+    /// Points the head at (`seq`, `hash`) with a valid MAC: what only a holder of the key can
+    /// do, so the walk's own checks, not the head's MAC, must catch it.
+    async fn move_head(pool: &Pool, key: &AuditKey, seq: i64, hash: &str) {
+        let Head { keyed_from, .. } = sqlx::query_as(HEAD_SQL).fetch_one(pool).await.unwrap();
+        let keyed_from = keyed_from.unwrap();
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2, mac = $3 WHERE id = 1")
+            .bind(seq)
+            .bind(hash)
+            .bind(head_mac(key, keyed_from, seq, hash))
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+
+    async fn hash_of(pool: &Pool, seq: i64) -> String {
+        sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+            .bind(seq)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    fn ends_early(v: &Verification) -> bool {
+        matches!(v, Verification::Broken { problem, .. } if problem.contains("ends early"))
+    }
+
+    #[tokio::test]
+    async fn a_whole_chain_verifies() {
+        let (_dir, pool, key) = chain_of(3).await;
+        let v = verify(&pool, &key, &[]).await.unwrap();
+        assert!(matches!(v, Verification::Whole { entries: 3, .. }), "{v:?}");
+    }
+
+    #[tokio::test]
+    async fn a_head_whose_count_matches_but_whose_hash_does_not_is_caught() {
+        let (_dir, pool, key) = chain_of(3).await;
+        move_head(&pool, &key, 3, &"0".repeat(64)).await;
+        let v = verify(&pool, &key, &[]).await.unwrap();
+        assert!(ends_early(&v), "{v:?}");
+    }
+
+    #[tokio::test]
+    async fn a_head_whose_hash_matches_but_whose_count_does_not_is_caught() {
+        // The two newest entries are gone; the head still counts five but carries the hash
+        // of the entry now last.
+        let (_dir, pool, key) = chain_of(5).await;
+        sqlx::query("DELETE FROM audit_log WHERE seq > 3")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let last = hash_of(&pool, 3).await;
+        move_head(&pool, &key, 5, &last).await;
+        let v = verify(&pool, &key, &[]).await.unwrap();
+        assert!(ends_early(&v), "{v:?}");
+    }
+}
