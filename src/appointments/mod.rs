@@ -21,5 +21,5 @@ pub mod store;
 
 pub use patient::{accept, calendar, cancel, list, request};
 pub use staff::{
-    day as staff_day, decide as staff_decide, queue as staff_queue, show as staff_show,
+    day as staff_day, decide as staff_decide, queue as staff_queue, show as staff_show, today_range,
 };

@@ -74,6 +74,17 @@ fn today(tz: chrono_tz::Tz) -> NaiveDate {
     chrono::Utc::now().with_timezone(&tz).date_naive()
 }
 
+/// Today in the clinic's time zone, as [start, end) in unix seconds (the clinician's worklist).
+pub fn today_range(tz: chrono_tz::Tz) -> (i64, i64) {
+    let day = today(tz);
+    let start = day_start(tz, day);
+    let end = day
+        .succ_opt()
+        .map(|next| day_start(tz, next))
+        .unwrap_or(start + 24 * 3600);
+    (start, end)
+}
+
 #[derive(Debug, Deserialize)]
 pub struct DayQuery {
     date: Option<String>,

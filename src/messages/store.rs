@@ -457,3 +457,60 @@ pub async fn communications(
     }
     Ok(out)
 }
+
+/// An unread conversation on a clinician's worklist: whose, what kind and when, never the
+/// subject or a message (read by opening the conversation, which is audited).
+#[derive(Debug, Clone)]
+pub struct TeamUnread {
+    pub thread_id: String,
+    pub patient_name: String,
+    pub category: &'static str,
+    pub updated_at: i64,
+}
+
+/// A `TeamUnread` as read.
+#[derive(sqlx::FromRow)]
+struct TeamUnreadRow {
+    id: String,
+    given_name: String,
+    family_name: String,
+    category: String,
+    updated_at: i64,
+}
+
+/// The care team's conversations with something unread for the team (the header's count, as
+/// rows), newest first: at most `limit`, and how many there are.
+pub async fn team_unread(
+    pool: &Pool,
+    clinician_subject: &str,
+    limit: i64,
+) -> Result<(Vec<TeamUnread>, i64), sqlx::Error> {
+    let rows: Vec<TeamUnreadRow> = sqlx::query_as(
+        "SELECT t.id, p.given_name, p.family_name, t.category, t.updated_at \
+         FROM message_threads t JOIN care_team c ON c.patient_id = t.patient_id \
+         JOIN patients p ON p.id = t.patient_id \
+         WHERE c.clinician_subject = $1 AND t.staff_unread = 1 \
+         ORDER BY t.updated_at DESC, t.id LIMIT $2",
+    )
+    .bind(clinician_subject)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM message_threads t JOIN care_team c ON c.patient_id = t.patient_id \
+         WHERE c.clinician_subject = $1 AND t.staff_unread = 1",
+    )
+    .bind(clinician_subject)
+    .fetch_one(pool)
+    .await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| TeamUnread {
+            thread_id: r.id,
+            patient_name: format!("{} {}", r.given_name, r.family_name),
+            category: super::draft::category_label(&r.category),
+            updated_at: r.updated_at,
+        })
+        .collect();
+    Ok((rows, total))
+}

@@ -1,16 +1,20 @@
-//! `GET /staff`: the clinician's care-team patients and the patient search.
+//! `GET /staff`: the clinician's landing page. The worklist (unread team messages, appointment
+//! and renewal requests waiting, today's appointments, charts opened recently), the patient
+//! search and the care team's patients. The worklist names patients and says what kind of thing
+//! waits and since when, never what it says: that is read by opening it, which is audited.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::common::enter;
 use super::search::{self, Query, PAGE_SIZE};
+use crate::appointments::common::clinic_time;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::Clinician;
 use crate::state::AppState;
-use crate::web::page::page_context;
+use crate::web::page::{format_time, page_context};
 use crate::web::{templates, AppError};
 
 #[derive(Debug, Deserialize)]
@@ -83,5 +87,155 @@ pub async fn home(
     }
     let team = search::care_team_patients(&state.pool, &user.subject).await?;
     ctx.insert("care_team", &team);
+    worklist(&state, &clinician, &mut ctx).await?;
     Ok(templates::page(status, "staff_home.html", &ctx))
+}
+
+/// Rows of each worklist list shown; each list links to its whole page.
+const WORKLIST_ROWS: usize = 5;
+
+/// One line of the worklist: a link and what it is about.
+#[derive(Serialize)]
+struct WorkItem {
+    url: String,
+    patient: String,
+    detail: String,
+}
+
+/// One list of the worklist: the rows shown and how many there are.
+#[derive(Serialize)]
+struct WorkList {
+    items: Vec<WorkItem>,
+    total: usize,
+}
+
+impl WorkList {
+    fn of(mut items: Vec<WorkItem>) -> WorkList {
+        let total = items.len();
+        items.truncate(WORKLIST_ROWS);
+        WorkList { items, total }
+    }
+}
+
+async fn worklist(
+    state: &AppState,
+    clinician: &Clinician,
+    ctx: &mut tera::Context,
+) -> Result<(), AppError> {
+    let pool = &state.pool;
+    let me = &clinician.user().subject;
+    let tz = state.settings.time_zone;
+
+    let (unread, unread_total) =
+        crate::messages::store::team_unread(pool, me, WORKLIST_ROWS as i64).await?;
+    let mut messages = WorkList::of(
+        unread
+            .into_iter()
+            .map(|t| WorkItem {
+                url: format!("/staff/messages/{}", t.thread_id),
+                patient: t.patient_name,
+                detail: format!("{}, {}", t.category, format_time(t.updated_at)),
+            })
+            .collect(),
+    );
+    messages.total = usize::try_from(unread_total).unwrap_or(messages.total);
+    ctx.insert("work_messages", &messages);
+
+    let appointments = crate::appointments::store::queue(pool, me).await?;
+    ctx.insert(
+        "work_appointments",
+        &WorkList::of(
+            appointments
+                .iter()
+                .map(|a| WorkItem {
+                    url: format!("/staff/appointments/{}", a.id),
+                    patient: a.patient_name.clone(),
+                    detail: format!(
+                        "{} (asked {})",
+                        a.state.label(),
+                        clinic_time(tz, a.requested_at)
+                    ),
+                })
+                .collect(),
+        ),
+    );
+
+    let renewals = crate::renewals::store::queue(pool, me).await?;
+    ctx.insert(
+        "work_renewals",
+        &WorkList::of(
+            renewals
+                .into_iter()
+                .map(|r| WorkItem {
+                    url: format!("/staff/renewals/{}", r.id),
+                    patient: r.patient_name,
+                    detail: format!("Asked {}", clinic_time(tz, r.requested_at)),
+                })
+                .collect(),
+        ),
+    );
+
+    let (from, to) = crate::appointments::today_range(tz);
+    let today = crate::appointments::store::day(pool, me, from, to).await?;
+    // All of today's, not a few: the day is the list.
+    let today: Vec<WorkItem> = today
+        .iter()
+        .map(|a| WorkItem {
+            url: format!("/staff/appointments/{}", a.id),
+            patient: a.patient_name.clone(),
+            detail: a.start_at.map(|s| clinic_time(tz, s)).unwrap_or_default(),
+        })
+        .collect();
+    ctx.insert("work_today", &today);
+    ctx.insert("time_zone", tz.name());
+
+    ctx.insert("work_recent", &recent_charts(state, me).await?);
+    Ok(())
+}
+
+/// A chart the clinician opened lately, as read.
+#[derive(sqlx::FromRow)]
+struct Recent {
+    id: String,
+    given_name: String,
+    family_name: String,
+}
+
+/// The last few different charts this clinician opened, from their own audit entries (the
+/// newest 50 chart views: enough to find five patients, and a bounded read however long the
+/// trail). Names only, like the search results.
+async fn recent_charts(state: &AppState, me: &str) -> Result<Vec<WorkItem>, sqlx::Error> {
+    let opened: Vec<String> = sqlx::query_scalar(
+        "SELECT patient_id FROM audit_log WHERE actor_subject = $1 AND action = $2 \
+         AND patient_id IS NOT NULL ORDER BY seq DESC LIMIT 50",
+    )
+    .bind(me)
+    .bind(Action::StaffChartView.as_str())
+    .fetch_all(&state.pool)
+    .await?;
+    let mut ids: Vec<String> = Vec::new();
+    for id in opened {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+        if ids.len() == WORKLIST_ROWS {
+            break;
+        }
+    }
+    let mut items = Vec::new();
+    for id in ids {
+        let found: Option<Recent> =
+            sqlx::query_as("SELECT id, given_name, family_name FROM patients WHERE id = $1")
+                .bind(&id)
+                .fetch_optional(&state.pool)
+                .await?;
+        if let Some(p) = found {
+            items.push(WorkItem {
+                url: format!("/staff/patients/{}", p.id),
+                patient: format!("{} {}", p.given_name, p.family_name),
+                detail: String::new(),
+            });
+        }
+    }
+    Ok(items)
 }

@@ -18,6 +18,7 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
     let mut tera = Tera::default();
     tera.add_raw_templates(embed![
         "macros/forms.html",
+        "macros/worklist.html",
         "base.html",
         "landing.html",
         "error.html",
