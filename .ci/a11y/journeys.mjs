@@ -13,6 +13,8 @@
 //   break-glass   a clinician opens a chart outside the care team: a reason, a fresh MFA
 //                 sign-in, the chart (in the portal's AZURE_AD_B2C_RESPONSE_MODE, query or
 //                 form_post)
+//   profile-edit  a patient edits their profile through B2C's profile-edit flow and is back on
+//                 /account with the new name (in the portal's response mode)
 //   external-id   a patient signs in through Entra External ID (the emulator's flavour) and
 //                 ends on a signed-in page
 //
@@ -32,7 +34,7 @@ import { chromium } from "playwright-core";
 const here = dirname(fileURLToPath(import.meta.url));
 const [portal, emulator, ...wanted] = process.argv.slice(2);
 if (!portal || !emulator || wanted.length === 0) {
-  console.error("usage: node journeys.mjs PORTAL_URL EMULATOR_URL smart-js|smart-deny|smart-python|break-glass|external-id...");
+  console.error("usage: node journeys.mjs PORTAL_URL EMULATOR_URL smart-js|smart-deny|smart-python|break-glass|profile-edit|external-id...");
   process.exit(2);
 }
 const portalBin = process.env.PORTAL_BIN || join(here, "../../target/debug/patient-portal");
@@ -380,6 +382,29 @@ function checkResponseMode(seen) {
   return `a ${crossSite ? "cross-site" : "same-site"} ${want} to ${callbackPath}`;
 }
 
+// B2C's profile-edit flow: its answer comes back like a sign-in's and must find the session.
+async function profileEdit(journal) {
+  const page = await person(journal);
+  const seen = providerTraffic(page);
+  await signInTo(page, PATIENT, "/account");
+  seen.callbacks.length = 0;
+  seen.authorize = null;
+  await page.getByRole("link", { name: "Edit your profile" }).click();
+  await page.waitForURL(`${emulator}/**`);
+  const given = `Alexa${Date.now() % 1000}`;
+  await page.getByLabel("Given Name").fill(given);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await until(() => `the account page after the profile edit (the browser is on ${page.url()})`,
+    () => page.url() === `${portal}/account`);
+  await page.waitForLoadState();
+  const signedInAs = await page.evaluate((given) => [...document.querySelectorAll("main p"), ...document.querySelectorAll("header")]
+    .map((el) => el.textContent.trim().replace(/\s+/g, " ")).find((t) => /signed in as/i.test(t) && t.includes(given)), given);
+  check(signedInAs, `the account page does not say who is signed in with the new name ${given}`);
+  const mode = checkResponseMode(seen);
+  await page.context().close();
+  return `the edit flow's answer ${mode}; back on /account: "${signedInAs}"`;
+}
+
 async function externalId(journal) {
   const page = await person(journal);
   const seen = providerTraffic(page);
@@ -404,7 +429,7 @@ async function externalId(journal) {
     `with MFA, the answer ${mode}; read /records ("${h1}") signed in`;
 }
 
-const JOURNEYS = { "smart-js": smartJs, "smart-deny": smartDeny, "smart-python": smartPython, "break-glass": breakGlass, "external-id": externalId };
+const JOURNEYS = { "smart-js": smartJs, "smart-deny": smartDeny, "smart-python": smartPython, "break-glass": breakGlass, "profile-edit": profileEdit, "external-id": externalId };
 
 let passed = 0;
 let failed = 0;
