@@ -421,7 +421,12 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::get().to(auth_routes::signed_out),
         )
         .route("/signout", web::post().to(auth_routes::signout))
+        .route("/home", web::get().to(crate::home::home))
         .route("/account", web::get().to(auth_routes::account))
+        .route(
+            "/account/sign-in-details",
+            web::get().to(auth_routes::sign_in_details),
+        )
         .route("/account/edit", web::get().to(auth_routes::account_edit))
         .route(
             "/password/reset",

@@ -175,7 +175,7 @@ impl World {
 }
 
 #[tokio::test]
-async fn a_newcomer_signs_up_passes_mfa_and_sees_their_claims() {
+async fn a_newcomer_signs_up_passes_mfa_lands_on_linking_and_sees_their_claims() {
     let w = World::start().await;
     let p = w.person();
     let landing = p.open(&w.portal).await;
@@ -217,14 +217,19 @@ async fn a_newcomer_signs_up_passes_mfa_and_sees_their_claims() {
         .submit(&page, &[("Phone Number", "(202) 555-0177")], "Send Code")
         .await;
     let sms = w.code_for(&p, "+12025550177").await;
-    let account = p
+    let landing = p
         .submit(&page, &[("Verification code", &sms)], "Verify Code")
         .await;
-    assert_eq!(account.url.path(), "/account", "{}", account.html);
-    assert_eq!(account.status, 200);
-    let text = account.text();
+    // Not linked to a record yet: the landing page is linking, and it says why.
+    assert_eq!(landing.url.path(), "/activate", "{}", landing.html);
+    assert_eq!(landing.status, 200);
+    assert!(landing.text().contains("not linked to a health record yet"));
+    let details = p
+        .open(&format!("{}/account/sign-in-details", w.portal))
+        .await;
+    let text = details.text();
     for expected in ["Robin Newcomer", email, "B2C_1_susi_mfa", "NL"] {
-        assert!(text.contains(expected), "{expected} on /account");
+        assert!(text.contains(expected), "{expected} in the sign-in details");
     }
 
     // A new account has no record yet: /records sends it to link one.
@@ -547,9 +552,9 @@ async fn with_form_post_the_reply_is_a_form_the_person_sends_on() {
         .await;
     // No JavaScript needed: the emulator shows a form that posts the code to the portal.
     assert!(reply.url.as_str().starts_with(&w.emulator), "{}", reply.url);
-    let account = p.submit(&reply, &[], "Continue").await;
-    assert_eq!(account.url.path(), "/account", "{}", account.html);
-    assert_eq!(account.status, 200);
+    let home = p.submit(&reply, &[], "Continue").await;
+    assert_eq!(home.url.path(), "/home", "{}", home.html);
+    assert_eq!(home.status, 200);
 }
 
 // ---- The emulator's Entra External ID flavour ----
@@ -597,15 +602,19 @@ async fn external_id_a_newcomer_signs_up_with_an_email_code_passes_mfa_and_is_ke
         .submit(&page, &[("Phone Number", "(202) 555-0188")], "Send Code")
         .await;
     let sms = w.code_for(&p, "+12025550188").await;
-    let account = p
+    let landing = p
         .submit(&page, &[("Verification code", &sms)], "Verify Code")
         .await;
-    assert_eq!(account.url.path(), "/account", "{}", account.html);
-    let text = account.text();
+    assert_eq!(landing.url.path(), "/activate", "{}", landing.html);
+    let details = p
+        .open(&format!("{}/account/sign-in-details", w.portal))
+        .await;
+    let text = details.text();
     for expected in ["Sam External", email, "acrs", "c1", "oid"] {
-        assert!(text.contains(expected), "{expected} on /account");
+        assert!(text.contains(expected), "{expected} in the sign-in details");
     }
     assert!(!text.contains("B2C_1_susi_mfa"), "no policy claim");
+    let account = p.open(&format!("{}/account", w.portal)).await;
     assert!(
         !account.html.contains("/account/edit"),
         "no profile-edit flow with External ID"
@@ -710,10 +719,10 @@ async fn external_id_password_reset_happens_inside_the_sign_in_page_and_still_ne
     assert_eq!(page.heading(), "Verify your identity", "{}", page.html);
     let page = p.submit(&page, &[], "Send Code").await;
     let sms = w.code_for(&p, "+12025550101").await;
-    let account = p
+    let home = p
         .submit(&page, &[("Verification code", &sms)], "Verify Code")
         .await;
-    assert_eq!(account.url.path(), "/account", "{}", account.html);
+    assert_eq!(home.url.path(), "/home", "{}", home.html);
 }
 
 #[tokio::test]
@@ -763,7 +772,10 @@ async fn external_id_mfa_may_be_an_email_code() {
     let w = World::start_external_id().await;
     let p = w.person();
     let page = p
-        .open(&format!("{}/signin?returnUrl=/account", w.portal))
+        .open(&format!(
+            "{}/signin?returnUrl=/account/sign-in-details",
+            w.portal
+        ))
         .await;
     let page = p
         .submit(
@@ -787,7 +799,12 @@ async fn external_id_mfa_may_be_an_email_code() {
     let account = p
         .submit(&page, &[("Verification code", &code)], "Verify Code")
         .await;
-    assert_eq!(account.url.path(), "/account", "{}", account.html);
+    assert_eq!(
+        account.url.path(),
+        "/account/sign-in-details",
+        "{}",
+        account.html
+    );
     assert!(
         account.text().contains("c1"),
         "acrs after the e-mail factor"

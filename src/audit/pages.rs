@@ -148,6 +148,7 @@ fn section_words(detail: Option<&str>) -> &'static str {
         Section::SocialHistory => "your social history",
         Section::AccessLog | Section::AccessLogExport => "this access log",
         Section::PrintableSummary => "a printable summary of your record",
+        Section::Home => "your home page (new results, messages, appointments and requests)",
         Section::Export
         | Section::Messages
         | Section::MessageSend

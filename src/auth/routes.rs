@@ -15,7 +15,17 @@ use crate::state::AppState;
 use crate::web::page::{format_time, page_context, redirect};
 use crate::web::{csrf, templates, AppError};
 
-const DEFAULT_RETURN: &str = "/account";
+/// Where a sign-in without a return path lands: the home page of the user's role (`landing`).
+const DEFAULT_RETURN: &str = "/home";
+
+/// A patient's home (`/home`, which sends an unlinked account on to `/activate`), a
+/// clinician's worklist (`/staff`).
+fn landing(user: &SignedInUser) -> &'static str {
+    match user.role {
+        Role::Clinician => "/staff",
+        Role::Patient => DEFAULT_RETURN,
+    }
+}
 
 #[derive(Deserialize)]
 pub struct SignInQuery {
@@ -161,7 +171,8 @@ async fn callback(
             tracing::info!(subject = %user.subject, role = user.role.as_str(), "signed in");
             // A return path stored before it was checked this strictly falls back to the default.
             let target = pending::safe_return_path(Some(&login.return_path))
-                .unwrap_or_else(|| DEFAULT_RETURN.to_string());
+                .filter(|path| path != DEFAULT_RETURN)
+                .unwrap_or_else(|| landing(&user).to_string());
             let mut resp = redirect(&target);
             resp.add_removal_cookie(&pending::reauth_cookie())
                 .map_err(|e| AppError::Internal(e.into()))?;
@@ -476,8 +487,45 @@ pub async fn signed_out(state: web::Data<AppState>) -> HttpResponse {
     )
 }
 
-/// `GET /account`: the signed-in user's claims, role and session expiry.
+/// `GET /account`: who is signed in, when the session ends, the person's settings
+/// (notifications, pharmacy, connected apps) and a link to the sign-in details.
 pub async fn account(state: web::Data<AppState>, session: Session, user: SignedIn) -> HttpResponse {
+    let user = user.0;
+    let mut ctx = page_context(Some((&user, &session)), &state);
+    ctx.insert("user_emails", &user.emails.join(", "));
+    ctx.insert(
+        "notifications_off",
+        &crate::notifications::is_off(&state.pool, &user.subject).await,
+    );
+    if let Some((created, last)) = session::times(&session) {
+        let idle_end = last + state.settings.session_idle.as_secs() as i64;
+        let max_end = created + state.settings.session_max.as_secs() as i64;
+        // Which limit comes first decides what the sentence says: inactivity moves on with
+        // every page, the session's maximum does not.
+        ctx.insert("session_expires", &format_time(idle_end.min(max_end)));
+        ctx.insert("session_idle_first", &(idle_end <= max_end));
+        ctx.insert(
+            "session_idle_minutes",
+            &(state.settings.session_idle.as_secs() / 60),
+        );
+    }
+    ctx.insert("can_edit", &state.policies.edit.is_some());
+    crate::smart::connected::add_to(&state, &user, &mut ctx).await;
+    crate::renewals::pharmacy::add_to(&state, &user, &mut ctx).await;
+    ctx.insert(
+        "external_id",
+        &(state.settings.flavour() == Flavour::ExternalId),
+    );
+    templates::page(actix_web::http::StatusCode::OK, "account.html", &ctx)
+}
+
+/// `GET /account/sign-in-details`: the claims of the sign-in, by their names in the token (as
+/// the B2C samples show them), for whoever needs to check what the identity provider sent.
+pub async fn sign_in_details(
+    state: web::Data<AppState>,
+    session: Session,
+    user: SignedIn,
+) -> HttpResponse {
     let user = user.0;
     let mut ctx = page_context(Some((&user, &session)), &state);
     let mut claims: Vec<(&str, String)> = vec![
@@ -516,23 +564,11 @@ pub async fn account(state: web::Data<AppState>, session: Session, user: SignedI
     claims.push(("exp", format_time(user.expires_at)));
     claims.push(("iss", user.issuer.clone()));
     ctx.insert("claims", &claims);
-    ctx.insert(
-        "notifications_off",
-        &crate::notifications::is_off(&state.pool, &user.subject).await,
-    );
-    if let Some((created, last)) = session::times(&session) {
-        let idle_end = last + state.settings.session_idle.as_secs() as i64;
-        let max_end = created + state.settings.session_max.as_secs() as i64;
-        ctx.insert("session_expires", &format_time(idle_end.min(max_end)));
-    }
-    ctx.insert("can_edit", &state.policies.edit.is_some());
-    crate::smart::connected::add_to(&state, &user, &mut ctx).await;
-    crate::renewals::pharmacy::add_to(&state, &user, &mut ctx).await;
-    ctx.insert(
-        "external_id",
-        &(state.settings.flavour() == Flavour::ExternalId),
-    );
-    templates::page(actix_web::http::StatusCode::OK, "account.html", &ctx)
+    templates::page(
+        actix_web::http::StatusCode::OK,
+        "account_sign_in_details.html",
+        &ctx,
+    )
 }
 
 /// `GET /account/edit`: the profile-edit user flow, if the tenant has one.

@@ -46,6 +46,8 @@ stored_enum! {
         Renewals => "renewals",
         /// Asking for a renewal, or approving or declining one.
         RenewalChange => "renewal_change",
+        /// The patient's home page: new results and messages, appointments, open requests.
+        Home => "home",
     }
 }
 
@@ -56,7 +58,7 @@ mod tests {
     #[test]
     fn every_section_round_trips_through_its_stored_string() {
         crate::vocab::assert_round_trips(Section::ALL);
-        assert_eq!(Section::ALL.len(), 26);
+        assert_eq!(Section::ALL.len(), 27);
         assert_eq!("lab_history".parse(), Ok(Section::LabHistory));
         assert!("lab-history".parse::<Section>().is_err());
     }

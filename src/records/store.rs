@@ -644,6 +644,28 @@ pub async fn observations(
     parse_all(&rows)
 }
 
+/// Observations of one category taken at or after `since`, newest first, at most `limit` (the
+/// home page's new results).
+pub async fn observations_since(
+    pool: &Pool,
+    chart: &ChartAccess,
+    category: &str,
+    since: &chrono::DateTime<chrono::Utc>,
+    limit: i64,
+) -> Result<Vec<Observation>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, StoredItem>(
+        "SELECT item FROM observations WHERE patient_id = $1 AND category = $2 AND effective_at >= $3 \
+         ORDER BY effective_at DESC, fhir_id LIMIT $4",
+    )
+    .bind(chart.patient_id())
+    .bind(category)
+    .bind(ts(since))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    parse_all(&rows)
+}
+
 /// Every result of one LOINC code, oldest first (for a trend).
 pub async fn observation_history(
     pool: &Pool,

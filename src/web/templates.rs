@@ -23,6 +23,8 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "landing.html",
         "error.html",
         "account.html",
+        "account_sign_in_details.html",
+        "home.html",
         "records_frame.html",
         "records_section.html",
         "records_cached.html",

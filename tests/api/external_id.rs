@@ -86,7 +86,7 @@ async fn an_external_id_sign_in_asks_for_the_mfa_context_and_keys_the_user_on_oi
     let resp = app
         .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
         .await;
-    assert_redirect_to(&resp, "/account");
+    assert_redirect_to(&resp, "/home");
     let page = assert_signed_in(&app, &b).await;
     assert!(page.contains("Pat Example"));
     assert!(
@@ -134,7 +134,7 @@ async fn a_token_without_the_mfa_context_in_acrs_never_makes_a_session() {
     refused_because(&app, &b, resp, "id_token_policy").await;
     // A single string is accepted as well as an array.
     let (b, resp) = try_claims(&app, |c| c["acrs"] = json!(AUTH_CONTEXT)).await;
-    assert_redirect_to(&resp, "/account");
+    assert_redirect_to(&resp, "/home");
     assert_signed_in(&app, &b).await;
 }
 
@@ -323,7 +323,7 @@ async fn an_external_id_reply_is_single_use() {
     let resp = app
         .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
         .await;
-    assert_redirect_to(&resp, "/account");
+    assert_redirect_to(&resp, "/home");
     let other = app.browser();
     let resp = app
         .reply(&other, &started, sign(&app.idp.claims(&started.nonce), 0))
@@ -516,7 +516,7 @@ async fn no_token_secret_or_phi_of_an_external_id_sign_in_reaches_the_log() {
     let started = app.start_signin(&b, None).await;
     let token = sign(&app.idp.claims(&started.nonce), 0);
     let resp = app.reply(&b, &started, token.clone()).await;
-    assert_redirect_to(&resp, "/account");
+    assert_redirect_to(&resp, "/home");
     // A refused one too: its reason is logged, nothing else.
     let (_, refused) = try_claims(&app, |c| c["tid"] = json!("another-tenant")).await;
     assert!(refused.status().is_client_error());

@@ -186,7 +186,7 @@ async fn the_form_post_reply_may_come_from_the_identity_provider_only() {
             (303, "/signin-oidc")
         );
         let resp = b.client.get(app.url("/signin-oidc")).send().await.unwrap();
-        assert_redirect_to(&resp, "/account");
+        assert_redirect_to(&resp, "/home");
         assert_signed_in(&app, &b).await;
     }
 }

@@ -13,6 +13,7 @@ mod faults;
 mod forms;
 mod group_commit;
 mod headers;
+mod home;
 mod ids;
 mod linking;
 mod messages;

@@ -53,7 +53,7 @@ async fn a_valid_mfa_sign_in_reaches_the_account_page() {
     let resp = app
         .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
         .await;
-    assert_redirect_to(&resp, "/account");
+    assert_redirect_to(&resp, "/home");
     let page = assert_signed_in(&app, &b).await;
     assert!(page.contains("Pat Example"));
     assert!(page.contains("pat.example@example.com"));
@@ -166,7 +166,7 @@ async fn a_rotated_key_is_accepted_after_one_jwks_refetch() {
     let resp = app
         .reply(&b2, &started, sign(&app.idp.claims(&started.nonce), 1))
         .await;
-    assert_redirect_to(&resp, "/account");
+    assert_redirect_to(&resp, "/home");
     assert_signed_in(&app, &b2).await;
     assert_eq!(app.idp.jwks_fetches(), fetches + 1);
 }
@@ -300,7 +300,7 @@ async fn an_acr_policy_claim_of_older_tenants_is_accepted_case_insensitively() {
         c["acr"] = json!("b2c_1_SUSI_MFA");
     })
     .await;
-    assert_redirect_to(&resp, "/account");
+    assert_redirect_to(&resp, "/home");
     assert_signed_in(&app, &b).await;
 }
 
@@ -348,7 +348,7 @@ async fn a_replayed_reply_is_refused() {
     let resp = app
         .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
         .await;
-    assert_redirect_to(&resp, "/account");
+    assert_redirect_to(&resp, "/home");
 
     let other = app.browser();
     let resp = app
@@ -490,7 +490,7 @@ async fn return_url_cannot_leave_the_portal() {
         let resp = app
             .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
             .await;
-        assert_redirect_to(&resp, "/account");
+        assert_redirect_to(&resp, "/home");
     }
     let b = app.browser();
     let started = app.start_signin(&b, Some("/records")).await;
@@ -553,7 +553,7 @@ async fn form_post_replies_work_with_a_same_site_none_correlation_cookie() {
         assert!(carried.contains(attribute), "{attribute}: {carried}");
     }
     let get = get.expect("sent on by GET");
-    assert_redirect_to(&get, "/account");
+    assert_redirect_to(&get, "/home");
     let removed = get
         .headers()
         .get_all("set-cookie")
@@ -571,7 +571,7 @@ async fn no_token_code_state_or_secret_reaches_the_log() {
     let started = app.start_signin(&b, None).await;
     let token = sign(&app.idp.claims(&started.nonce), 0);
     let resp = app.reply(&b, &started, token.clone()).await;
-    assert_redirect_to(&resp, "/account");
+    assert_redirect_to(&resp, "/home");
     let cookie = app.session_cookie(&b).expect("session cookie");
     let logs = logs();
     assert!(logs.contains("signed in"), "sign-in is logged");
@@ -595,7 +595,7 @@ async fn no_token_code_state_or_secret_reaches_the_log() {
 }
 
 #[tokio::test]
-async fn a_return_url_with_a_control_character_falls_back_to_the_account_page() {
+async fn a_return_url_with_a_control_character_falls_back_to_the_home_page() {
     let app = spawn_app().await;
     for evil in ["/\u{1}abc", "/\t/evil.example", "/a b", "/caf\u{e9}"] {
         let b = app.browser();
@@ -603,7 +603,7 @@ async fn a_return_url_with_a_control_character_falls_back_to_the_account_page() 
         let resp = app
             .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
             .await;
-        assert_redirect_to(&resp, "/account");
+        assert_redirect_to(&resp, "/home");
         assert_signed_in(&app, &b).await;
     }
     // The address exactly as the probe sent it.
@@ -631,7 +631,7 @@ async fn a_stored_return_path_that_is_not_plain_is_not_followed() {
     let resp = app
         .reply(&b, &started, sign(&app.idp.claims(&started.nonce), 0))
         .await;
-    assert_redirect_to(&resp, "/account");
+    assert_redirect_to(&resp, "/home");
     assert_signed_in(&app, &b).await;
 }
 

@@ -689,10 +689,16 @@ pub async fn assert_signed_out(app: &TestApp, b: &Browser) {
     assert_redirect_to(&resp, "/signin?returnUrl=%2Faccount");
 }
 
+/// The browser has a session: returns the account page followed by its sign-in details (the
+/// claims), as one text.
 pub async fn assert_signed_in(app: &TestApp, b: &Browser) -> String {
-    let resp = b.client.get(app.url("/account")).send().await.unwrap();
-    assert_eq!(resp.status(), 200, "signed in: /account shows");
-    resp.text().await.unwrap()
+    let mut text = String::new();
+    for path in ["/account", "/account/sign-in-details"] {
+        let resp = b.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "signed in: {path} shows");
+        text.push_str(&resp.text().await.unwrap());
+    }
+    text
 }
 
 /// Who signs in: the subject and, for clinicians, the role claim.
@@ -724,8 +730,9 @@ pub const OTHER_CLINICIAN: Person = Person {
 };
 
 impl TestApp {
-    /// Signs `who` in through the MFA flow (a valid token) in browser `b`.
-    pub async fn sign_in_as(&self, b: &Browser, who: &Person) {
+    /// Signs `who` in through the MFA flow (a valid token) in browser `b`; returns where the
+    /// portal sends them (the landing page of their role).
+    pub async fn sign_in_as(&self, b: &Browser, who: &Person) -> String {
         let started = self.start_signin(b, None).await;
         let mut claims = self.idp.claims(&started.nonce);
         let email = format!("{}@example.com", who.name.to_lowercase().replace(' ', "."));
@@ -750,6 +757,7 @@ impl TestApp {
         }
         let resp = self.reply(b, &started, sign(&claims, 0)).await;
         assert_eq!(resp.status(), 302, "sign-in of {}", who.name);
+        location(&resp).to_string()
     }
 
     /// A second connection to the app's SQLite database, as another process would open it.
