@@ -133,9 +133,9 @@ impl ResourceScope {
             }
         };
         let (read, search, v1) = match perms {
-            // v1 has no granular form.
+            // v1 has no granular form: with a category, "read" and "*" are no v2 letters
+            // either, so the scope is dropped below.
             "read" | "*" if category.is_none() => (true, true, true),
-            "read" | "*" => return None,
             _ => {
                 // v2: a non-empty subsequence of "cruds", in that order.
                 let mut last = None;
@@ -466,6 +466,42 @@ mod tests {
             describe("patient/Observation.rs?category=laboratory"),
             "Read your lab results"
         );
+    }
+
+    #[test]
+    fn a_category_value_is_a_code_or_a_whole_system_and_code() {
+        let kept = |v: &str| {
+            let s = format!("patient/Observation.rs?category={v}");
+            Scopes::parse(&s).as_string() == s
+        };
+        assert!(kept("laboratory"));
+        assert!(kept("http://x|laboratory"));
+        assert!(!kept("http://x|"));
+        assert!(!kept("|laboratory"));
+        assert!(!kept("a|b|c"));
+        assert!(kept(&"x".repeat(200)));
+        assert!(!kept(&"x".repeat(201)));
+    }
+
+    #[test]
+    fn category_scopes_are_described_in_plain_words() {
+        for (scope, words) in [
+            ("patient/Observation.rs?category=laboratory", "Read your lab results"),
+            ("patient/Observation.rs?category=vital-signs", "Read your vital signs"),
+            ("patient/Observation.s?category=social-history", "Search your social history"),
+            ("patient/Condition.rs?category=problem-list-item", "Read your problem list"),
+            (
+                "patient/Condition.rs?category=encounter-diagnosis",
+                "Read the diagnoses made at your visits",
+            ),
+            ("patient/Condition.r?category=health-concern", "Read single entries of your health concerns"),
+            (
+                "patient/DiagnosticReport.rs?category=LAB",
+                "Read your test and imaging reports (only those of the category \u{201c}LAB\u{201d})",
+            ),
+        ] {
+            assert_eq!(describe(scope), words, "{scope}");
+        }
     }
 
     #[test]

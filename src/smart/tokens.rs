@@ -467,6 +467,7 @@ pub struct Introspected {
     pub expires_at: i64,
 }
 
+/// A token that has not expired, with its grant (`introspect`).
 #[derive(sqlx::FromRow)]
 struct IntrospectRow {
     #[sqlx(flatten)]
@@ -483,10 +484,11 @@ pub async fn introspect(pool: &Pool, token: &str) -> Result<Option<Introspected>
     let sql = format!(
         "SELECT {GRANT_COLUMNS}, t.kind, t.scope AS token_scope, t.expires_at, t.used_at \
          FROM smart_tokens t JOIN smart_grants g ON g.id = t.grant_id \
-         JOIN smart_apps a ON a.client_id = g.client_id WHERE t.token_hash = $1"
+         JOIN smart_apps a ON a.client_id = g.client_id WHERE t.token_hash = $1 AND t.expires_at > $2"
     );
     let Some(row) = sqlx::query_as::<_, IntrospectRow>(&sql)
         .bind(hash(token))
+        .bind(db::now())
         .fetch_optional(pool)
         .await?
     else {
@@ -494,7 +496,8 @@ pub async fn introspect(pool: &Pool, token: &str) -> Result<Option<Introspected>
     };
     let (grant, live) = row.grant.grant();
     let access = row.kind == "access";
-    let active = live && row.expires_at > db::now() && (access || row.used_at.is_none());
+    // A refresh token that was rotated is used up.
+    let active = live && (access || row.used_at.is_none());
     // Tokens are stored with their expiry only; each kind lives a fixed time, so that is when
     // it was issued.
     let ttl = if access { ACCESS_TTL } else { REFRESH_TTL };
@@ -574,7 +577,24 @@ pub async fn disconnect(
 
 #[cfg(test)]
 mod tests {
-    use super::pkce_matches;
+    use super::{pkce_matches, Refusal};
+
+    #[test]
+    fn each_refusal_is_logged_by_its_own_reason() {
+        let all = [
+            (Refusal::Unknown, "unknown"),
+            (Refusal::Replayed, "replayed"),
+            (Refusal::Expired, "expired"),
+            (Refusal::OtherClient, "other_client"),
+            (Refusal::RedirectUri, "redirect_uri_mismatch"),
+            (Refusal::Pkce, "pkce_mismatch"),
+            (Refusal::Revoked, "revoked"),
+            (Refusal::Scope, "scope_not_granted"),
+        ];
+        for (refusal, reason) in all {
+            assert_eq!(refusal.as_str(), reason);
+        }
+    }
 
     #[test]
     fn pkce_s256_matches_an_independent_computation() {

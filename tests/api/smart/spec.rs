@@ -224,13 +224,39 @@ async fn a_refused_refresh_leaves_the_refresh_token_usable() {
         (200, Some("patient/Observation.r"))
     );
 
-    // Real reuse: the first token again. Everything of the connection ends.
-    let (status, body) = client.refresh(&app, first).await;
+    // An expired refresh token is refused (and ends nothing).
+    sqlx::query(
+        "UPDATE smart_tokens SET expires_at = 0 WHERE kind = 'refresh' AND used_at IS NULL",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let (status, body) = client
+        .refresh(&app, narrow["refresh_token"].as_str().unwrap())
+        .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
     );
-    assert_eq!(fhir(&app, &at(&narrow), "/Observation").await.0, 401);
+    assert_eq!(fhir(&app, &at(&second), "/Observation").await.0, 200);
+
+    // Real reuse, even one asking for more: the first token again. Everything of the
+    // connection ends.
+    let (status, body) = client
+        .token(
+            &app,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", first),
+                ("scope", "patient/*.rs"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert_eq!(fhir(&app, &at(&second), "/Observation").await.0, 401);
 }
 
 /// RFC 7662 introspection, advertised in discovery: a confidential client learns about its
@@ -338,6 +364,16 @@ async fn introspection_tells_a_confidential_client_about_its_own_tokens() {
         (400, Some("invalid_request"))
     );
 
+    // A rotated refresh token is inactive, its successor active.
+    let (status, rotated) = client.refresh(&app, refresh).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        client.introspect(&app, refresh).await.1,
+        json!({ "active": false })
+    );
+    let next = rotated["refresh_token"].as_str().unwrap();
+    assert_eq!(client.introspect(&app, next).await.1["active"], true);
+
     // Expired, then revoked: inactive.
     sqlx::query("UPDATE smart_tokens SET expires_at = 0 WHERE kind = 'access'")
         .execute(&app.pool)
@@ -351,13 +387,13 @@ async fn introspection_tells_a_confidential_client_about_its_own_tokens() {
         .http
         .post(app.url("/smart/revoke"))
         .basic_auth(&client.client_id, client.secret.as_ref())
-        .form(&[("token", refresh)])
+        .form(&[("token", next)])
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(
-        client.introspect(&app, refresh).await.1,
+        client.introspect(&app, next).await.1,
         json!({ "active": false })
     );
 }
