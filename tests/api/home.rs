@@ -163,6 +163,10 @@ async fn a_clinician_lands_on_the_worklist() {
     )
     .await;
     assert_eq!(resp.status(), 303);
+    // The patient's home lists it among their requests, with its state.
+    let (_, home) = text(&w.app, &w.patient, "/home").await;
+    assert_eq!(links(&home, "requests-heading"), ["/records/medications"]);
+    assert!(home.contains("waiting for the care team"), "{home}");
     sqlx::query(
         "INSERT INTO message_threads (id, patient_id, subject, category, status, created_at, updated_at, patient_unread, staff_unread) \
          VALUES ('thread-1', $1, 'Dizzy after the new tablets', 'question', 'open', $2, $2, 0, 1)",
