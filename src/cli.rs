@@ -334,13 +334,37 @@ pub async fn apps(
                 Ok(ExitCode::from(2))
             }
         },
+        AppsAction::AddResourceServer { name } => {
+            match apps::add_resource_server(&pool, &name).await {
+                Ok((app, secret)) => {
+                    println!("registered resource server {:?}", app.name);
+                    println!("client_id: {}", app.client_id);
+                    // Printed once for the operator; only its hash is stored.
+                    println!("client_secret: {secret}");
+                    println!(
+                        "(the secret is shown only now; store it in the server's configuration)"
+                    );
+                    println!(
+                        "introspection endpoint: {}",
+                        crate::config::join_url(&settings.public_url, "/smart/introspect")
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
         AppsAction::List => {
             for app in apps::list(&pool).await? {
                 println!(
                     "{}\t{}\t{}\t{}{}",
                     app.client_id,
                     app.name,
-                    if app.confidential {
+                    if app.is_resource_server() {
+                        "resource server"
+                    } else if app.confidential {
                         "confidential"
                     } else {
                         "public"

@@ -194,7 +194,15 @@ pub enum AppsAction {
         #[arg(long)]
         confidential: bool,
     },
-    /// List registered apps.
+    /// Register a resource server (an API that accepts this portal's access tokens): prints
+    /// its client id and secret once. It may introspect any token at /smart/introspect; it is
+    /// sent no codes and holds no tokens itself.
+    AddResourceServer {
+        /// Its name, for the operator's list.
+        #[arg(long)]
+        name: String,
+    },
+    /// List registered apps and resource servers.
     List,
     /// Remove an app: its tokens stop working at once.
     Remove {

@@ -1,6 +1,10 @@
 //! The app registry: apps a patient may connect, registered by an operator with
 //! `patient-portal apps add`. Redirect URIs are compared exactly; a confidential app's secret
 //! is shown once and stored as its SHA-256 (it is 256 random bits, so a slow hash adds nothing).
+//!
+//! Resource servers (`patient-portal apps add-resource-server`: APIs that accept this portal's
+//! access tokens) are registered in the same table: a secret and no redirect URI, so no code can
+//! ever be sent to one and it holds no token of its own; it may introspect any token.
 
 use anyhow::Context;
 use subtle::ConstantTimeEq;
@@ -21,6 +25,12 @@ impl App {
     /// Exact match, as RFC 6749 and OAuth 2.1 require: no prefix, no normalisation.
     pub fn allows_redirect(&self, uri: &str) -> bool {
         self.redirect_uris.iter().any(|r| r == uri)
+    }
+
+    /// A resource server: a secret and no redirect URI (`add_resource_server`). It may
+    /// introspect every token (RFC 7662 §2.1: the protected resource asks), an app only its own.
+    pub fn is_resource_server(&self) -> bool {
+        self.confidential && self.redirect_uris.is_empty()
     }
 }
 
@@ -89,6 +99,27 @@ pub async fn add(
     for uri in redirect_uris {
         check_redirect_uri(uri).map_err(|e| anyhow::anyhow!("--redirect-uri {e}"))?;
     }
+    insert(pool, name, redirect_uris, confidential).await
+}
+
+/// Registers a resource server; returns it and its secret (shown once).
+pub async fn add_resource_server(pool: &Pool, name: &str) -> anyhow::Result<(App, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        anyhow::bail!("--name must be 1 to 100 characters");
+    }
+    match insert(pool, name, &[], true).await? {
+        (app, Some(secret)) => Ok((app, secret)),
+        (_, None) => anyhow::bail!("a resource server is registered with a secret"),
+    }
+}
+
+async fn insert(
+    pool: &Pool,
+    name: &str,
+    redirect_uris: &[String],
+    confidential: bool,
+) -> anyhow::Result<(App, Option<String>)> {
     let client_id = uuid::Uuid::new_v4().to_string();
     let secret = confidential.then(|| random_token(32));
     sqlx::query(

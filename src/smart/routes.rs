@@ -681,11 +681,12 @@ pub async fn revoke(
         .finish()
 }
 
-/// `POST /smart/introspect` (RFC 7662), for confidential clients: they authenticate as at the
-/// token endpoint and learn about tokens issued to themselves. A public client has nothing to
-/// authenticate with, so it is refused (`invalid_client`); anything unknown, expired, rotated,
-/// revoked or another client's is `{"active": false}`, alike, so the answer reveals nothing
-/// about tokens the caller does not hold.
+/// `POST /smart/introspect` (RFC 7662), for confidential clients and resource servers: they
+/// authenticate as at the token endpoint; an app learns about tokens issued to itself, a
+/// resource server (`apps::App::is_resource_server`) about any token presented to it. A public
+/// client has nothing to authenticate with, so it is refused (`invalid_client`); anything
+/// unknown, expired, rotated, revoked or (for an app) another client's is `{"active": false}`,
+/// alike, so the answer reveals nothing about tokens the caller may not know of.
 pub async fn introspect(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -738,7 +739,7 @@ async fn introspect_inner(
     }
     let info = tokens::introspect(&state.pool, token)
         .await?
-        .filter(|i| i.grant.client_id == app.client_id);
+        .filter(|i| app.is_resource_server() || i.grant.client_id == app.client_id);
     let Some(info) = info else {
         return Ok(json_response(StatusCode::OK, &json!({ "active": false })));
     };

@@ -637,3 +637,77 @@ async fn conditions_carry_their_us_core_category() {
         record.conditions.len()
     );
 }
+
+/// A resource server (an API that accepts this portal's tokens) introspects any token
+/// presented to it; it is sent no codes and holds no tokens itself. The HTTP client stands in
+/// for that server.
+#[tokio::test]
+async fn a_resource_server_introspects_any_token_and_gets_none_itself() {
+    let (app, b, _, _) = portal_with_patients().await;
+    let client = register(&app, "Reader App", false).await;
+    let tokens = connected(&app, &b, &client, ALL).await;
+    let (registered, secret) =
+        patient_portal::smart::apps::add_resource_server(&app.pool, "Lab API")
+            .await
+            .unwrap();
+    let server = SmartApp {
+        client_id: registered.client_id.clone(),
+        secret: Some(secret),
+        redirect_uri: client.redirect_uri.clone(),
+        http: client.http.clone(),
+    };
+
+    let (status, info) = server.introspect(&app, &at(&tokens)).await;
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(info["active"], true);
+    assert_eq!(info["client_id"], client.client_id);
+    assert_eq!(info["patient"], tokens["patient"]);
+    assert_eq!(info["scope"], tokens["scope"]);
+    assert_eq!(
+        server.introspect(&app, "made-up").await.1,
+        json!({ "active": false })
+    );
+    // Without its secret it is no one.
+    let wrong = SmartApp {
+        secret: Some("not-the-secret".into()),
+        client_id: server.client_id.clone(),
+        redirect_uri: server.redirect_uri.clone(),
+        http: server.http.clone(),
+    };
+    assert_eq!(wrong.introspect(&app, &at(&tokens)).await.0, 401);
+
+    // It has no redirect URI, so an authorization request naming it goes nowhere.
+    let resp = b
+        .client
+        .get(authorize_url(&app, &server, &Launch::new(), ALL))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+}
+
+#[test]
+fn operators_register_resource_servers_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = apps_cli(dir.path(), &["add-resource-server", "--name", "Lab API"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let client_id = field("client_id:");
+    let secret = field("client_secret:");
+    assert!(secret.len() >= 40);
+    assert!(out.contains("/smart/introspect"), "{out}");
+    let (code, list, _) = apps_cli(dir.path(), &["list"]);
+    assert_eq!(code, Some(0));
+    let line = list.lines().find(|l| l.contains(&client_id)).unwrap();
+    assert!(
+        line.contains("Lab API") && line.contains("resource server"),
+        "{line}"
+    );
+    assert!(!list.contains(&secret));
+}
