@@ -390,8 +390,11 @@ try {
   await clinician.getByLabel("Find a patient").press("Enter");
   await clinician.waitForURL(/q=19/);
   await audit(clinician, "staff search results");
-  await clinician.goto(`${portal}/staff`);
-  await clinician.locator('main a[href^="/staff/patients/"]').first().click();
+  // A chart on the care team (the demo clinician cares for MRN-100001 to MRN-100004; all but
+  // the first wait for an activation code), opened from the search results (the worklist above
+  // them links charts opened recently).
+  await clinician.goto(`${portal}/staff?q=MRN-100002`);
+  await clinician.locator('main table a[href^="/staff/patients/"]').first().click();
   await audit(clinician, "staff chart");
   const chartUrl = clinician.url();
   for (const section of ["conditions", "medications", "allergies", "immunizations", "labs", "vitals", "visits", "access-log"]) {
@@ -403,7 +406,7 @@ try {
   await audit(clinician, "printable activation code");
   // A patient outside the care team: the 403 page offers break-the-glass.
   await clinician.goto(`${portal}/staff?q=MRN-100006`);
-  await clinician.locator('main a[href^="/staff/patients/"]').first().click();
+  await clinician.locator('main table a[href^="/staff/patients/"]').first().click();
   await audit(clinician, "chart outside the care team (403)");
   await clinician.getByRole("link", { name: "Break the glass" }).click();
   await audit(clinician, "break-the-glass form");

@@ -334,7 +334,7 @@ async function breakGlass(journal) {
   await signInTo(page, CLINICIAN, "/staff");
   // MRN-100006 is outside the demo clinician's care team.
   await page.goto(`${portal}/staff?q=MRN-100006`);
-  await page.locator('main a[href^="/staff/patients/"]').first().click();
+  await page.locator('main table a[href^="/staff/patients/"]').first().click();
   await page.waitForURL(/\/staff\/patients\/[0-9a-f-]+$/);
   const chartUrl = page.url();
   await page.getByRole("link", { name: "Break the glass" }).click();
