@@ -8,8 +8,11 @@
 // Usage: node check.mjs https://localhost:18443 https://localhost:18444 [external-id]
 // With external-id the portal runs with PORTAL_IDENTITY_PROVIDER=external-id and the emulator
 // in its Entra External ID flavour: that walk covers the pages that differ.
-// SCREENSHOT_DIR=dir also saves a 320 px screenshot of every page there.
-import { createHash, randomBytes } from "node:crypto";
+// SCREENSHOT_DIR=dir also saves a 320 px screenshot of every page there. PORTAL_CA_FILE=pem
+// (the portal's generated localhost-cert.pem) makes Chromium trust that certificate's key and
+// check TLS as usual; without it certificate errors are ignored. SMART_CLIENT_ID and
+// SMART_REDIRECT_URI name a registered app whose consent page the walk visits.
+import { X509Certificate, createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
@@ -157,10 +160,16 @@ async function consentLayout(page, width) {
   console.log(`checked SMART consent layout at ${width}px: ${found.boxes} checkbox(es), ${found.problems.length} misplaced`);
 }
 
+const caFile = process.env.PORTAL_CA_FILE;
+const pinned = caFile
+  ? [`--ignore-certificate-errors-spki-list=${createHash("sha256")
+    .update(new X509Certificate(readFileSync(caFile)).publicKey.export({ type: "spki", format: "der" }))
+    .digest("base64")}`]
+  : [];
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
+    "--disable-component-update", "--disable-sync", ...pinned],
 });
 
 async function audit(page, what) {
@@ -186,7 +195,7 @@ async function audit(page, what) {
 
 async function person() {
   // CSP, CORS and SameSite as a patient's browser has them: nothing is bypassed.
-  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const context = await browser.newContext({ ignoreHTTPSErrors: !caFile });
   const page = await context.newPage();
   // A page that needs a script, a style, a connection or a form target its own CSP refuses is
   // broken for every patient. (img-src refusals are only noted: Chromium's own favicon request
