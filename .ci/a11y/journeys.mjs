@@ -87,8 +87,7 @@ function watch(page, journal) {
 }
 
 // Waits for a condition, polling; bounded. `what` (a string, or a function giving one when
-// the wait has failed) names it in the error. An error thrown with
-// `final` set ends the wait at once (see fail).
+// the wait has failed) names it in the error. An error made by fail() ends the wait at once.
 async function until(what, fn, timeout = TIMEOUT) {
   const deadline = Date.now() + timeout;
   let last;
