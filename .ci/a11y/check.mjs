@@ -262,6 +262,8 @@ async function externalIdWalk() {
   await patient.getByRole("button", { name: "Verify Code" }).click();
   await patient.waitForURL(`${portal}/account`);
   await audit(patient, "External ID: account (no profile edit)");
+  await patient.goto(`${portal}/account/sign-in-details`);
+  await audit(patient, "External ID: sign-in details");
 
   const clinician = await person();
   await signIn(clinician, "clinician@example.com", "Clinician-Demo-2024", "+12025550102", "/staff");
@@ -317,6 +319,10 @@ try {
   await audit(patient, "printable summary");
   await patient.goto(`${portal}/account`);
   await audit(patient, "account");
+  await patient.goto(`${portal}/home`);
+  await audit(patient, "patient home");
+  await patient.goto(`${portal}/account/sign-in-details`);
+  await audit(patient, "sign-in details");
   // The consent page of a SMART launch (an app registered by .ci/run for this walk).
   await patient.goto(smartAuthorizeUrl());
   await patient.waitForURL(`${portal}/smart/consent?**`);
