@@ -30,10 +30,16 @@ fn is_public(path: &str, state: &AppState) -> bool {
 /// endpoints need no session; the FHIR API authenticates by bearer token in its own extractor
 /// (`fhir_api::bearer`), which denies by default. Consent (`/smart/consent`) stays gated.
 fn is_bearer_or_public_smart(path: &str) -> bool {
+    path == "/smart/authorize" || is_app_endpoint(path)
+}
+
+/// What an app calls itself, never a browser page: discovery, the token, revocation and
+/// introspection endpoints, the JWKS and the FHIR API. They authenticate by client, PKCE or
+/// bearer token and never by cookie, which is also why they alone answer CORS (`web::cors`).
+pub fn is_app_endpoint(path: &str) -> bool {
     matches!(
         path,
         "/.well-known/smart-configuration"
-            | "/smart/authorize"
             | "/smart/token"
             | "/smart/revoke"
             | "/smart/introspect"

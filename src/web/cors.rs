@@ -25,17 +25,10 @@ const ALLOW_METHODS: &str = "GET, POST, OPTIONS";
 const EXPOSE_HEADERS: &str =
     "Location, Content-Location, ETag, Last-Modified, WWW-Authenticate, Retry-After";
 
-/// The paths an app's page may call across origins.
+/// The paths an app's page may call across origins: the gate's app endpoints, the very ones
+/// that authenticate without cookies (`/smart/authorize` is not one: the browser goes there).
 pub fn applies_to(path: &str) -> bool {
-    matches!(
-        path,
-        "/.well-known/smart-configuration"
-            | "/smart/token"
-            | "/smart/revoke"
-            | "/smart/introspect"
-            | "/smart/jwks"
-            | "/fhir/r4"
-    ) || path.starts_with("/fhir/r4/")
+    crate::auth::gate::is_app_endpoint(path)
 }
 
 fn carries_portal_cookie(req: &ServiceRequest) -> bool {
