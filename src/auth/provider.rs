@@ -758,6 +758,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_kid_is_read_from_the_token_header() {
+        use base64::Engine as _;
+        let b64 = |v: serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        let claims =
+            serde_json::to_value(b2c_claims("https://contoso.b2clogin.com/t/v2.0/")).unwrap();
+        let token = |header: serde_json::Value| -> B2cIdToken {
+            let jwt = format!("{}.{}.c2ln", b64(header), b64(claims.clone()));
+            serde_json::from_value(serde_json::Value::String(jwt)).unwrap()
+        };
+        let with_kid = token(serde_json::json!({"alg": "RS256", "kid": "key-two"}));
+        assert_eq!(id_token_kid(&with_kid).as_deref(), Some("key-two"));
+        let without = token(serde_json::json!({"alg": "RS256"}));
+        assert_eq!(id_token_kid(&without), None);
+    }
+
     /// A JWKS endpoint on a local port that counts the fetches it answers.
     fn counting_jwks_server() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
         use std::io::{Read, Write};

@@ -289,3 +289,22 @@ pub fn replace_user(session: &Session, user: &SignedInUser) -> anyhow::Result<()
     session.insert(USER, user)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_session_expires_its_time_to_live_from_now() {
+        let before = db::now();
+        let at = expires(&Duration::minutes(30));
+        let after = db::now();
+        assert!(
+            (before + 1800..=after + 1800).contains(&at),
+            "{at} is not 30 minutes after {before}..{after}"
+        );
+        // Never already expired, whatever the time to live.
+        let at = expires(&Duration::ZERO);
+        assert!(at > before && at <= db::now() + 1, "{at}");
+    }
+}
