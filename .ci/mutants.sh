@@ -9,7 +9,8 @@
 #   .ci/mutants.sh                   every mutant of the security core (most of a day on 2 cores)
 #   .ci/mutants.sh --in-diff FILE    only the mutants on lines a unified diff FILE touches
 #   .ci/mutants.sh --ci              what .ci/run does: the diff of this change (against
-#                                    $MUTANTS_BASE, else origin/main, else HEAD~1), at most
+#                                    $MUTANTS_BASE, else origin/main, else the newest commit
+#                                    12 h older than HEAD, else HEAD~1), at most
 #                                    $MUTANTS_MAX mutants, within $MUTANTS_BUDGET seconds
 #   .ci/mutants.sh --reuse-target    copy the tree and target/debug to a scratch directory,
 #                                    keeping file times so that cargo reuses the dependencies
@@ -79,6 +80,15 @@ if [ "$mode" = ci ]; then
   if [ -z "$base" ] && git rev-parse -q --verify origin/main >/dev/null \
       && [ "$(git rev-parse origin/main)" != "$(git rev-parse HEAD)" ]; then
     base=$(git merge-base HEAD origin/main)
+  fi
+  # CI clones the submitted main, so origin/main is HEAD: the change is then the session's
+  # work, taken as every commit of the 12 hours before HEAD's own (a session is at most a few
+  # hours), else the last commit alone.
+  if [ -z "$base" ]; then
+    since=$(date -u -d "$(git log -1 --format=%cI HEAD) - 12 hours" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || true)
+    if [ -n "$since" ]; then
+      base=$(git rev-list -1 --first-parent --before="$since" HEAD 2>/dev/null || true)
+    fi
   fi
   if [ -z "$base" ] && git rev-parse -q --verify HEAD~1 >/dev/null; then
     base=HEAD~1
