@@ -122,9 +122,11 @@ if [ "$mode" = diff ]; then
   max=${MUTANTS_MAX:-0}
   if [ "$max" -gt 0 ] && [ "$count" -gt "$max" ]; then
     # Too many to test within the budget: a spread-out share of them, a different share
-    # for each commit. Said out loud, with the command that tests them all.
+    # for each base (so each session's change), the same for every commit on one base (so
+    # a developer can run that share before submitting). Said out loud, with the command
+    # that tests them all.
     n=$(( (count + max - 1) / max ))
-    k=$(( 0x$(git rev-parse --short=8 HEAD) % n ))
+    k=$(( 0x$(git rev-parse --short=8 "${base:-HEAD}") % n ))
     run_args+=(--shard "$k/$n" --sharding round-robin)
     echo "mutants.sh: NOT ALL TESTED: $count mutants exceed MUTANTS_MAX=$max; testing shard $k/$n"
     echo "mutants.sh: (about $(( (count + n - 1) / n ))); test them all with: .ci/mutants.sh --in-diff FILE"
