@@ -716,3 +716,69 @@ async fn sign_ins_under_way_are_capped() {
     assert_eq!(resp.status(), 302);
     app.start_signin(&b, None).await;
 }
+
+/// A `form_post` reply that says the person cancelled (no code, an error) is carried on to
+/// the same-site GET like one with a code, and reads as the cancellation there; a POST with
+/// no reply in it at all is refused at once, not carried on.
+#[tokio::test]
+async fn a_form_post_error_reply_is_carried_on_and_an_empty_one_is_refused_at_once() {
+    let app = spawn_app_with(Options {
+        response_mode: "form_post",
+        ..Default::default()
+    })
+    .await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let (post, get) = app
+        .form_post_reply(
+            &b,
+            &[
+                ("error", "access_denied"),
+                (
+                    "error_description",
+                    "AADB2C90091: The user has cancelled entering self-asserted information.",
+                ),
+                ("state", started.state.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (post.status().as_u16(), location(&post)),
+        (303, "/signin-oidc")
+    );
+    assert_redirect_to(&get.expect("sent on by GET"), "/?notice=cancelled");
+
+    let (post, get) = app.form_post_reply(&b, &[]).await;
+    assert_eq!(post.status(), 400, "nothing to carry on");
+    assert!(get.is_none());
+}
+
+/// A reply too long for a cookie (browsers keep 4 096 bytes with the name and attributes) is
+/// finished on the POST itself, as before the GET existed, rather than lost in a cookie the
+/// browser would drop.
+#[tokio::test]
+async fn a_form_post_reply_too_long_for_a_cookie_is_finished_on_the_post() {
+    let app = spawn_app_with(Options {
+        response_mode: "form_post",
+        ..Default::default()
+    })
+    .await;
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let long = format!(
+        "AADB2C90091: The user has cancelled entering self-asserted information.{}",
+        " ".repeat(3_600)
+    );
+    let (post, get) = app
+        .form_post_reply(
+            &b,
+            &[
+                ("error", "access_denied"),
+                ("error_description", long.as_str()),
+                ("state", started.state.as_str()),
+            ],
+        )
+        .await;
+    assert!(get.is_none(), "not carried on: {}", post.status());
+    assert_redirect_to(&post, "/?notice=cancelled");
+}
