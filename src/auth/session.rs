@@ -307,4 +307,18 @@ mod tests {
         let at = expires(&Duration::ZERO);
         assert!(at > before && at <= db::now() + 1, "{at}");
     }
+
+    #[test]
+    fn a_row_outlives_both_timeouts_even_when_they_are_absurdly_long() {
+        let minutes = |m: u64| std::time::Duration::from_secs(m * 60);
+        assert_eq!(
+            row_ttl(minutes(15), minutes(480)),
+            Duration::seconds(15 * 60 + 480 * 60 + TOUCH_INTERVAL_SECS)
+        );
+        // Past what a number of seconds can hold: still centuries, never a row that is gone
+        // at once (and still far from overflowing `expires`).
+        let ttl = row_ttl(std::time::Duration::MAX, std::time::Duration::MAX);
+        assert!(ttl > Duration::days(365 * 1000), "{ttl}");
+        assert!(expires(&ttl) > db::now());
+    }
 }
