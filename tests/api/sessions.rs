@@ -673,3 +673,18 @@ async fn a_session_nobody_came_back_to_is_audited_as_timed_out_when_swept() {
         .get(0);
     assert_eq!(rows, 1, "only the new session is left");
 }
+
+/// The account page names the limit that signs the person out first. Just after sign-in that
+/// is inactivity (15 minutes, against 8 hours for the whole session): the sentence must say
+/// "without activity", not promise a fixed time with inactivity as an afterthought.
+#[tokio::test]
+async fn the_account_page_names_inactivity_when_it_comes_first() {
+    let app = spawn_app().await;
+    let b = signed_in(&app, &PATIENT_A).await;
+    let page = app.get(&b, "/account").await.text().await.unwrap();
+    assert!(
+        page.contains("signed out after 15 minutes without activity"),
+        "{page}"
+    );
+    assert!(!page.contains("or sooner if you are inactive"), "{page}");
+}
