@@ -62,7 +62,6 @@ pub async fn home(
     }
     // Not linked: `LinkedPatient` sends the browser to /activate.
     let patient = LinkedPatient::extract(&req).await?;
-    crate::appointments::common::remember(&state, &patient.user).await;
     // The audit entry first: nothing of the record (nor of the visits) is read without it.
     let chart = patient.open(&state, &req, Section::Home).await?;
     let last_visit = previous_sign_in(&state, &patient.user).await?;

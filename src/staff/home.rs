@@ -222,20 +222,28 @@ async fn recent_charts(state: &AppState, me: &str) -> Result<Vec<WorkItem>, sqlx
             break;
         }
     }
-    let mut items = Vec::new();
-    for id in ids {
-        let found: Option<Recent> =
-            sqlx::query_as("SELECT id, given_name, family_name FROM patients WHERE id = $1")
-                .bind(&id)
-                .fetch_optional(&state.pool)
-                .await?;
-        if let Some(p) = found {
-            items.push(WorkItem {
-                url: format!("/staff/patients/{}", p.id),
-                patient: format!("{} {}", p.given_name, p.family_name),
-                detail: String::new(),
-            });
-        }
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(items)
+    // One read for all of them (at most WORKLIST_ROWS placeholders), then back in the order
+    // they were opened.
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, given_name, family_name FROM patients WHERE id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, Recent>(&sql);
+    for id in &ids {
+        query = query.bind(id);
+    }
+    let found = query.fetch_all(&state.pool).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.iter().find(|p| &p.id == id))
+        .map(|p| WorkItem {
+            url: format!("/staff/patients/{}", p.id),
+            patient: format!("{} {}", p.given_name, p.family_name),
+            detail: String::new(),
+        })
+        .collect())
 }
