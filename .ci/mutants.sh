@@ -150,6 +150,9 @@ if [ "$reuse_target" = true ]; then
   if [ -d target/debug ]; then
     tar -cf - --exclude=./target/debug/incremental ./target/debug | tar -C "$tree" -xf -
   fi
+  # Tests read ../shared/data beside the checkout (and fail without it in CI): the copy gets
+  # the same neighbour.
+  if [ -d ../shared ]; then ln -s "$(realpath ../shared)" "$scratch/shared"; fi
   run_args+=(--in-place)
   echo "mutants.sh: copied the tree and target/debug to $tree in $((SECONDS - started))s"
 fi
