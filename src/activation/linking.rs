@@ -37,7 +37,7 @@ pub async fn activate_form(
         .await?
         .is_some()
     {
-        return Ok(redirect("/records"));
+        return Ok(redirect("/home"));
     }
     Ok(form_page(
         &state,
@@ -109,7 +109,8 @@ pub async fn activate(
     match outcome {
         Redeemed::Linked(_) => {
             tracing::info!(subject = %user.subject, "account linked to a record");
-            Ok(redirect("/records"))
+            // Home, not the record: it says what is new and what is left to do (a pharmacy).
+            Ok(redirect("/home"))
         }
         Redeemed::Refused => Ok(form_page(
             &state,

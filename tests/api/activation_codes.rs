@@ -83,7 +83,7 @@ async fn an_issued_code_links_a_new_patient_account() {
         ],
     )
     .await;
-    assert_redirect_to(&resp, "/records");
+    assert_redirect_to(&resp, "/home");
     let linked: Option<String> = sqlx::query("SELECT b2c_subject FROM patients WHERE id = $1")
         .bind(id)
         .fetch_one(&app.pool)

@@ -40,12 +40,16 @@ async fn the_right_code_and_birth_date_link_the_account_once() {
     // Typed in lower case with spaces, as people do.
     let typed = code.to_lowercase().replace('-', " ");
     let resp = try_link(&app, &b, &typed, &dob).await;
-    assert_redirect_to(&resp, "/records");
+    assert_redirect_to(&resp, "/home");
     assert_eq!(
         linked_subject(&app, &patient_id).await.as_deref(),
         Some(PATIENT_A.subject)
     );
+    // The browser lands on the patient's home, which now has a record to show.
+    assert_eq!(app.get(&b, "/home").await.status(), 200);
     assert_eq!(app.get(&b, "/records").await.status(), 200);
+    // Coming back to the form once linked goes home too.
+    assert_redirect_to(&app.get(&b, "/activate").await, "/home");
 
     // Single use: another account cannot take the same record with the same code.
     let other = app.browser();
@@ -157,7 +161,7 @@ async fn activation_needs_the_csrf_token_and_a_patient_account() {
 async fn an_account_with_a_record_cannot_link_a_second_one() {
     let app = spawn_app().await;
     let (b, first, code, dob) = setup(&app, &PATIENT_A).await;
-    assert_redirect_to(&try_link(&app, &b, &code, &dob).await, "/records");
+    assert_redirect_to(&try_link(&app, &b, &code, &dob).await, "/home");
     let second_record = &patient_portal::demo::demo_patients(2, 22, today())[1];
     let second = app.seed(second_record).await;
     let issued = patient_portal::activation::issue(&app.pool, &second, CLINICIAN.subject)

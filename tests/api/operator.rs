@@ -49,7 +49,7 @@ async fn an_operator_issues_a_code_that_links_the_patient_and_is_audited() {
     let b = app.browser();
     app.sign_in_as(&b, &PATIENT_A).await;
     let resp = try_link(&app, &b, &code, &record.patient.birth_date.to_string()).await;
-    assert_redirect_to(&resp, "/records");
+    assert_redirect_to(&resp, "/home");
     assert_eq!(app.get(&b, "/records").await.status(), 200);
 }
 
