@@ -1,7 +1,6 @@
 //! What each subcommand does, kept out of `main.rs` so it stays a table of contents.
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -35,8 +34,8 @@ pub async fn emulator_alone(settings: Settings) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let listener = TcpListener::bind(listen)
-        .with_context(|| format!("cannot listen on {listen} (PORTAL_DEV_B2C_LISTEN)"))?;
+    let listener = crate::startup::bind("PORTAL_DEV_B2C_LISTEN", listen)?;
+    crate::startup::writable_data_dir(&settings.data_dir)?;
     let cert = tls::dev_certificate(&settings.data_dir)?;
     let (emulator, registration) = start_emulator(&settings, listener, &cert).await?;
     let public_url = registration.public_url;

@@ -436,11 +436,19 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-fn bad(variable: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        variable,
-        problem: problem.into(),
+impl ConfigError {
+    /// For checks made after validation (binding a port, writing the data dir, reading the TLS
+    /// files): `main` finds one anywhere in an error's chain and exits 2 with its one line.
+    pub fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        ConfigError {
+            variable,
+            problem: problem.into(),
+        }
     }
+}
+
+fn bad(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::new(variable, problem)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

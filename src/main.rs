@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use patient_portal::config::{
-    ActivationAction, AuditAction, CareTeamAction, Cli, Command, EmulatorAction,
+    ActivationAction, AuditAction, CareTeamAction, Cli, Command, ConfigError, EmulatorAction,
 };
 use patient_portal::{cli, telemetry, tls};
 
@@ -60,9 +60,17 @@ async fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => match e.chain().find_map(|c| c.downcast_ref::<ConfigError>()) {
+            // A setting found bad only when used (a port in use, an unwritable data dir, an
+            // unreadable key) ends like one found bad on reading: exit 2, one line.
+            Some(bad) => {
+                eprintln!("configuration error: {bad}");
+                ExitCode::from(2)
+            }
+            None => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

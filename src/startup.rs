@@ -1,8 +1,8 @@
 //! Builds the application: database, identity provider, the local B2C emulator when no
 //! tenant is configured, and every route in one visible place.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
 
 use actix_session::config::{BrowserSession, TtlExtensionPolicy};
 use actix_session::SessionMiddleware;
@@ -19,7 +19,7 @@ use crate::auth::provider::{Profile, Provider, TenantConfig};
 use crate::auth::reauth::ReauthPurpose;
 use crate::auth::{gate, routes as auth_routes, session};
 use crate::b2c_emulator::{self, AppRegistration, Emulator, EmulatorSettings};
-use crate::config::{IdentityProvider, Settings};
+use crate::config::{ConfigError, IdentityProvider, Settings};
 use crate::db::{self, Pool};
 use crate::records::pages as records_pages;
 use crate::state::{AppState, Policies};
@@ -38,6 +38,43 @@ pub struct Application {
 /// Where the emulator keeps its tenant (a separate database, keys, app registration).
 pub fn emulator_dir(settings: &Settings) -> PathBuf {
     settings.data_dir.join("b2c-emulator")
+}
+
+/// Binds `addr` for the variable that set it. A port in use, or one this user may not bind, is
+/// a bad setting like any other: exit 2 and one line naming the variable.
+pub fn bind(variable: &'static str, addr: SocketAddr) -> Result<TcpListener, ConfigError> {
+    TcpListener::bind(addr).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "another program is listening there".to_string(),
+            std::io::ErrorKind::PermissionDenied => {
+                "this user may not listen there (a port below 1024 needs privileges)".to_string()
+            }
+            _ => e.to_string(),
+        };
+        ConfigError::new(variable, format!("cannot listen on {addr}: {why}"))
+    })
+}
+
+/// The data dir exists and this user can write to it (the database, the audit key and the
+/// development certificate live there): checked once at start, naming PORTAL_DATA_DIR, rather
+/// than failing later on whichever file happens to be written first.
+pub fn writable_data_dir(dir: &Path) -> Result<(), ConfigError> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        ConfigError::new(
+            "PORTAL_DATA_DIR",
+            format!("cannot create {}: {e}", dir.display()),
+        )
+    })?;
+    // Named per process: several instances may start on one directory at once.
+    let probe = dir.join(format!(".write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            ConfigError::new(
+                "PORTAL_DATA_DIR",
+                format!("cannot write in {}: {e}", dir.display()),
+            )
+        })
 }
 
 /// What the portal needs to know of the emulator it started.
@@ -89,13 +126,10 @@ pub async fn start_emulator(
 impl Application {
     /// Binds the configured addresses and builds everything.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let portal = TcpListener::bind(settings.listen)
-            .with_context(|| format!("cannot listen on {} (PORTAL_LISTEN)", settings.listen))?;
+        let portal = bind("PORTAL_LISTEN", settings.listen)?;
         let emulator = match &settings.identity {
             IdentityProvider::Emulator { listen, .. } => {
-                Some(TcpListener::bind(listen).with_context(|| {
-                    format!("cannot listen on {listen} (PORTAL_DEV_B2C_LISTEN)")
-                })?)
+                Some(bind("PORTAL_DEV_B2C_LISTEN", *listen)?)
             }
             IdentityProvider::AzureB2c(_) | IdentityProvider::ExternalId(_) => None,
         };
@@ -109,12 +143,13 @@ impl Application {
         emulator_listener: Option<TcpListener>,
     ) -> anyhow::Result<Self> {
         tls::install_crypto_provider();
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!(
-                "cannot create {} (PORTAL_DATA_DIR)",
-                settings.data_dir.display()
-            )
-        })?;
+        writable_data_dir(&settings.data_dir)?;
+        // The operator's certificate is read before anything starts, so that a bad file ends
+        // start-up at once with the variable named (exit 2), not after migrations.
+        let configured_tls = match (&settings.tls, settings.behind_proxy) {
+            (Some((cert, key)), false) => Some(tls::configured_server_config(cert, key)?),
+            _ => None,
+        };
         let dev_cert = tls::dev_certificate(&settings.data_dir)?;
         // The portal's database and the emulator's tenant start side by side: on a first start
         // the emulator's key generation takes as long as the portal's migrations and demo seed.
@@ -271,18 +306,11 @@ impl Application {
         let port = portal.local_addr()?.port();
         let tls_config = if settings.behind_proxy {
             None
+        } else if configured_tls.is_some() {
+            configured_tls
         } else {
-            let paths = match &settings.tls {
-                Some((cert, key)) => tls::CertPaths {
-                    cert: cert.clone(),
-                    key: key.clone(),
-                },
-                None => {
-                    tracing::info!(path = %dev_cert.cert.display(), "serving with the generated localhost certificate (trust it in your browser to avoid warnings)");
-                    dev_cert.clone()
-                }
-            };
-            Some(tls::server_config(&paths)?)
+            tracing::info!(path = %dev_cert.cert.display(), "serving with the generated localhost certificate (trust it in your browser to avoid warnings)");
+            Some(tls::server_config(&dev_cert)?)
         };
         let mail_wake = crate::notifications::Wake::default();
         crate::notifications::spawn_sender(

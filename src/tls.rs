@@ -11,6 +11,8 @@ use anyhow::Context;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+use crate::config::ConfigError;
+
 /// Installs ring as the process-wide rustls provider. Two providers in one build make rustls
 /// refuse to choose at run time, so every entry point calls this first.
 pub fn install_crypto_provider() {
@@ -70,9 +72,41 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// A rustls server config from a PEM chain and key, HTTP/1.1 only.
 pub fn server_config(paths: &CertPaths) -> anyhow::Result<Arc<rustls::ServerConfig>> {
-    let chain = load_certs(&paths.cert)?;
-    let key = PrivateKeyDer::from_pem_file(&paths.key)
-        .with_context(|| format!("no private key in {}", paths.key.display()))?;
+    server_config_from(load_certs(&paths.cert)?, load_key(&paths.key)?)
+}
+
+/// The operator's certificate and key (PORTAL_TLS_CERT, PORTAL_TLS_KEY): each failure names the
+/// variable whose file is at fault, so start-up ends with exit 2 and one line that says which.
+pub fn configured_server_config(
+    cert: &Path,
+    key: &Path,
+) -> Result<Arc<rustls::ServerConfig>, ConfigError> {
+    let chain =
+        load_certs(cert).map_err(|e| ConfigError::new("PORTAL_TLS_CERT", format!("{e:#}")))?;
+    let key = load_key(key).map_err(|e| ConfigError::new("PORTAL_TLS_KEY", format!("{e:#}")))?;
+    server_config_from(chain, key).map_err(|e| {
+        ConfigError::new(
+            "PORTAL_TLS_KEY",
+            format!("is not the key of the certificate in PORTAL_TLS_CERT ({e:#})"),
+        )
+    })
+}
+
+fn load_key(path: &Path) -> anyhow::Result<PrivateKeyDer<'static>> {
+    use rustls_pki_types::pem;
+    PrivateKeyDer::from_pem_file(path).map_err(|e| match e {
+        pem::Error::Io(io) => anyhow::anyhow!("cannot read {} ({io})", path.display()),
+        pem::Error::NoItemsFound => {
+            anyhow::anyhow!("{} holds no PEM private key", path.display())
+        }
+        other => anyhow::anyhow!("{} is not a PEM private key ({other})", path.display()),
+    })
+}
+
+fn server_config_from(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> anyhow::Result<Arc<rustls::ServerConfig>> {
     let mut config = rustls::ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(chain, key)

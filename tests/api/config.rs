@@ -165,6 +165,68 @@ fn bad_settings_fail_start_up_with_one_line_naming_the_variable() {
     }
 }
 
+/// Exit code 2 and a single line on stderr that names `variable`.
+fn assert_refused_naming(out: &std::process::Output, variable: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{variable}: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(lines[0].contains(variable), "{variable} named in: {stderr}");
+}
+
+/// Settings that parse but fail when used (a port someone else holds, a data dir that cannot
+/// be written, TLS files that are not what they say) end start-up the same way: exit 2, one
+/// line naming the variable, nothing served.
+#[test]
+fn settings_that_fail_when_used_end_start_up_naming_the_variable() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    let free = "127.0.0.1:0";
+    let out = start_with(&[("PORTAL_LISTEN", &taken)]);
+    assert_refused_naming(&out, "PORTAL_LISTEN");
+    let out = start_with(&[("PORTAL_LISTEN", free), ("PORTAL_DEV_B2C_LISTEN", &taken)]);
+    assert_refused_naming(&out, "PORTAL_DEV_B2C_LISTEN");
+    let out = portal_command(std::env::temp_dir().as_path())
+        .args(["b2c-emulator"])
+        .env("PORTAL_DEV_B2C_LISTEN", &taken)
+        .env("PORTAL_DATA_DIR", tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    assert_refused_naming(&out, "PORTAL_DEV_B2C_LISTEN");
+
+    // A data dir under a regular file can be neither created nor written (even by root, for
+    // whom permission bits would not do).
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let under_a_file = file.path().join("data");
+    let out = start_with(&[
+        ("PORTAL_LISTEN", free),
+        ("PORTAL_DEV_B2C_LISTEN", free),
+        ("PORTAL_DATA_DIR", under_a_file.to_str().unwrap()),
+    ]);
+    assert_refused_naming(&out, "PORTAL_DATA_DIR");
+
+    let (one, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    patient_portal::tls::install_crypto_provider();
+    let pair = patient_portal::tls::dev_certificate(one.path()).unwrap();
+    let stranger = patient_portal::tls::dev_certificate(other.path()).unwrap();
+    let (cert, key) = (pair.cert.to_str().unwrap(), pair.key.to_str().unwrap());
+    for (cert, key, variable) in [
+        // A key where the certificate should be, and the other way round.
+        (key, key, "PORTAL_TLS_CERT"),
+        (cert, cert, "PORTAL_TLS_KEY"),
+        // Each file sound, but the key belongs to another certificate.
+        (cert, stranger.key.to_str().unwrap(), "PORTAL_TLS_KEY"),
+    ] {
+        let out = start_with(&[
+            ("PORTAL_LISTEN", free),
+            ("PORTAL_DEV_B2C_LISTEN", free),
+            ("PORTAL_TLS_CERT", cert),
+            ("PORTAL_TLS_KEY", key),
+        ]);
+        assert_refused_naming(&out, variable);
+    }
+}
+
 #[test]
 fn help_lists_every_variable() {
     let dir = tempfile::tempdir().unwrap();
