@@ -9,7 +9,7 @@ use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
@@ -396,12 +396,9 @@ impl Application {
                         .default_service(web::to(errors::not_found)),
                 )
         };
-        let server = HttpServer::new(factory).workers(2);
-        let server = match tls_config {
-            Some(config) => server.listen_rustls_0_23(portal, (*config).clone())?,
-            None => server.listen(portal)?,
-        }
-        .run();
+        // Not HttpServer: each connection is read through web::request_line first, so that
+        // a request line of any length gets the 414 page.
+        let server = crate::web::request_line::serve(factory, portal, tls_config)?;
         Ok(Self {
             port,
             server,

@@ -110,6 +110,39 @@ pub async fn save_record(
     Ok((id, record.counts()))
 }
 
+/// As [`save_record`], in the caller's transaction, also saying how many of the record's
+/// results (observations and diagnostic reports) were not stored before: the importer tells a
+/// linked patient about them in the same transaction, so the notice exists exactly when they do.
+pub async fn save_record_counting_new_results(
+    tx: &mut Transaction<'static, Any>,
+    record: &PatientRecord,
+) -> Result<(String, Counts, i64), sqlx::Error> {
+    // A write first, as in `save_record_in`: the count below and the save then see one state
+    // of the record (SQLite's write lock; PostgreSQL's lock on the patient's row).
+    sqlx::query("UPDATE patients SET record_version = record_version WHERE fhir_id = $1")
+        .bind(&record.patient.fhir_id)
+        .execute(&mut **tx)
+        .await?;
+    let before = stored_results(tx, &record.patient.fhir_id).await?;
+    let id = save_record_in(tx, record).await?;
+    // Rows are only ever added or updated (on their FHIR id), so the growth is what is new.
+    let after = stored_results(tx, &record.patient.fhir_id).await?;
+    Ok((id, record.counts(), after - before))
+}
+
+async fn stored_results(
+    tx: &mut Transaction<'static, Any>,
+    patient_fhir_id: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM observations o JOIN patients p ON p.id = o.patient_id WHERE p.fhir_id = $1) \
+         + (SELECT COUNT(*) FROM diagnostic_reports d JOIN patients p ON p.id = d.patient_id WHERE p.fhir_id = $1)",
+    )
+    .bind(patient_fhir_id)
+    .fetch_one(&mut **tx)
+    .await
+}
+
 async fn save_record_in(
     tx: &mut Transaction<'static, Any>,
     record: &PatientRecord,

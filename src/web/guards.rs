@@ -39,7 +39,8 @@ pub async fn limit_uri_length(
         .path_and_query()
         .map(|p| p.as_str().len())
         .unwrap_or(0);
-    if len > MAX_URI_BYTES {
+    // Targets too long for actix-web to parse arrive as TOO_LONG_PATH (web::request_line).
+    if len > MAX_URI_BYTES || req.path() == super::request_line::TOO_LONG_PATH {
         let resp = error_page(
             StatusCode::URI_TOO_LONG,
             "This address is too long",

@@ -11,6 +11,7 @@ pub mod guards;
 pub mod headers;
 pub mod page;
 pub mod rate_limit;
+pub mod request_line;
 pub mod templates;
 
 pub use errors::AppError;
