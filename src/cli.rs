@@ -58,7 +58,9 @@ pub async fn rotate_keys(settings: Settings) -> anyhow::Result<ExitCode> {
 ///
 /// Every refused file is named on stderr with its reason, terminal or not (a progress bar's own
 /// printing is silent when stderr is redirected); the summary on stdout lists what was kept and
-/// what was skipped, by resource type; the exit code is 1 when any file was refused.
+/// what was skipped, by resource type; the exit code is 1 when any file was refused. A linked
+/// patient whose record gained results is sent one e-mail (through the queue, which the running
+/// portal's sender drains) that says only that new information is waiting.
 pub async fn import(
     settings: Settings,
     files: Vec<std::path::PathBuf>,
@@ -83,7 +85,15 @@ pub async fn import(
             let json: serde_json::Value = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not JSON", path.display()))?;
             let parsed = fhir_import::parse_bundle(&json).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let (patient_id, counts) = store::save_record(&pool, &parsed.record).await?;
+            // The record and the notice of its new results commit together: a linked patient
+            // hears of results exactly when they are stored, and once (a repeat adds nothing).
+            let mut tx = pool.begin().await?;
+            let (patient_id, counts, new_results) =
+                store::save_record_counting_new_results(&mut tx, &parsed.record).await?;
+            if new_results > 0 {
+                crate::notifications::new_results(&mut tx, &patient_id).await?;
+            }
+            tx.commit().await?;
             crate::appointments::fhir::import(&pool, &patient_id, &json).await?;
             anyhow::Ok((counts, parsed.skipped))
         }

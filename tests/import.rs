@@ -117,6 +117,18 @@ async fn synthea_bundles_import_once_however_often_they_are_imported() {
         first,
         "importing again changes nothing"
     );
+    // No account is linked to these records: nobody to tell of their results.
+    let pool = sqlx::AnyPool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("portal.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notification_queue")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0, "no notice for unlinked records");
 }
 
 #[tokio::test]

@@ -109,6 +109,17 @@ pub async fn activate(
     match outcome {
         Redeemed::Linked(_) => {
             tracing::info!(subject = %user.subject, "account linked to a record");
+            // The address for the notice of new results: a newly linked patient may sign in
+            // next only when told that their first results arrived.
+            if let Err(e) = crate::notifications::remember_contact(
+                &state.pool,
+                &user.subject,
+                user.emails.first().map(String::as_str),
+            )
+            .await
+            {
+                tracing::warn!(error = %e, "could not keep the notification address");
+            }
             // Home, not the record: it says what is new and what is left to do (a pharmacy).
             Ok(redirect("/home"))
         }

@@ -11,6 +11,8 @@ pub enum Kind {
     AppointmentReminder,
     /// A medication renewal request was decided.
     RenewalUpdate,
+    /// An import added results to the patient's record.
+    NewResults,
 }
 
 impl Kind {
@@ -20,6 +22,7 @@ impl Kind {
             Kind::AppointmentUpdate => "appointment_update",
             Kind::AppointmentReminder => "appointment_reminder",
             Kind::RenewalUpdate => "renewal_update",
+            Kind::NewResults => "new_results",
         }
     }
 
@@ -29,6 +32,7 @@ impl Kind {
             "appointment_update" => Some(Kind::AppointmentUpdate),
             "appointment_reminder" => Some(Kind::AppointmentReminder),
             "renewal_update" => Some(Kind::RenewalUpdate),
+            "new_results" => Some(Kind::NewResults),
             _ => None,
         }
     }
@@ -64,6 +68,16 @@ impl Kind {
                 "News in your patient portal".to_string(),
                 format!(
                     "Your care team has answered a request in your patient portal.\r\n\r\n\
+                     Sign in to see it: {link}\r\n\r\n\
+                     For your privacy, this e-mail does not say more.\r\n"
+                ),
+            ),
+            // Not "results": which kind of information arrived is itself about the patient's
+            // health (that tests were done).
+            Kind::NewResults => (
+                "New information in your patient portal".to_string(),
+                format!(
+                    "New information is waiting for you in your patient portal.\r\n\r\n\
                      Sign in to see it: {link}\r\n\r\n\
                      For your privacy, this e-mail does not say more.\r\n"
                 ),

@@ -5,7 +5,8 @@
 //! caller's transaction (so it exists exactly when the event committed), sending it after the
 //! commit with retries and backoff, and the patient's on/off choice. Must never: put health
 //! information (a condition, a message's text, a name) into a mail, log an address, or let a
-//! failed send fail the page that caused it. Other areas (appointments, renewals) add a `Kind`.
+//! failed send fail the page that caused it. Other areas (appointments, renewals) add a `Kind`;
+//! the import command tells a linked patient of new results (`new_results`).
 
 mod kind;
 pub mod outbox;
@@ -134,4 +135,41 @@ pub async fn patient_address(
     .bind(subject)
     .fetch_optional(&mut **tx)
     .await
+}
+
+/// Where a patient's new results are announced: their home page, which lists what is new.
+pub const NEW_RESULTS_LINK: &str = "/home";
+
+/// Tells the patient of a record that new results arrived, in the caller's transaction (the
+/// import's): nothing for a record no account is linked to, nor for a patient without an
+/// address or with notifications off. One notice waiting to be sent says it all, so a second
+/// import before it went out queues none. Returns whether a notice was queued.
+pub async fn new_results(
+    tx: &mut Transaction<'static, Any>,
+    patient_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let subject: Option<Option<String>> =
+        sqlx::query_scalar("SELECT b2c_subject FROM patients WHERE id = $1")
+            .bind(patient_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some(subject) = subject.flatten() else {
+        return Ok(false);
+    };
+    let Some(email) = patient_address(tx, &subject).await? else {
+        return Ok(false);
+    };
+    let waiting: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notification_queue WHERE kind = $1 AND recipient = $2 \
+         AND sent_at IS NULL AND failed_at IS NULL",
+    )
+    .bind(Kind::NewResults.as_str())
+    .bind(&email)
+    .fetch_one(&mut **tx)
+    .await?;
+    if waiting > 0 {
+        return Ok(false);
+    }
+    enqueue(tx, Kind::NewResults, &email, NEW_RESULTS_LINK).await?;
+    Ok(true)
 }

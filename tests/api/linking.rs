@@ -50,6 +50,16 @@ async fn the_right_code_and_birth_date_link_the_account_once() {
     assert_eq!(app.get(&b, "/records").await.status(), 200);
     // Coming back to the form once linked goes home too.
     assert_redirect_to(&app.get(&b, "/activate").await, "/home");
+    // The address from the sign-in is kept from now on, for the notice of new results.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM notification_contacts \
+             WHERE email = 'alex.patient@example.com' AND enabled = 1",
+        )
+        .await,
+        1
+    );
 
     // Single use: another account cannot take the same record with the same code.
     let other = app.browser();

@@ -1091,3 +1091,268 @@ async fn a_page_view_with_an_unchanged_address_writes_nothing_and_a_new_address_
     .await;
     assert_eq!(kept, 1, "a new address was not kept");
 }
+
+#[tokio::test]
+async fn a_reply_lands_on_the_new_message_which_says_it_was_sent() {
+    let w = world(vec![]).await;
+    let thread = patient_writes(&w).await;
+    let id = thread_id(&thread);
+    let staff_thread = format!("/staff/messages/{id}");
+    let selector = |s: &str| scraper::Selector::parse(s).unwrap();
+    let mut sent = Vec::new();
+
+    for (b, url, body) in [
+        (&w.clinician, &staff_thread, "Your dose is fine."),
+        (&w.patient, &thread, "Thank you for the answer."),
+    ] {
+        let token = csrf(&w.app, b).await;
+        let resp = post_multipart(
+            &w.app,
+            b,
+            &format!("{url}/reply"),
+            &[("csrf_token", &token), ("body", body)],
+            &[],
+        )
+        .await;
+        assert_eq!(resp.status(), 303, "{url}");
+
+        // The redirect names the new message: the thread, scrolled to it.
+        let to = location(&resp).to_string();
+        let (path, fragment) = to.split_once('#').expect("a fragment");
+        let message = fragment.strip_prefix("message-").expect("a message anchor");
+        assert_eq!(path, format!("{url}?sent={message}"));
+
+        // That message is the fragment's target, focusable (the browser moves focus to it, no
+        // script), and it alone says it was sent, as a status.
+        let page = w.app.get(b, path).await.text().await.unwrap();
+        let doc = scraper::Html::parse_document(&page);
+        let target = doc
+            .select(&selector(&format!("article[id=\"{fragment}\"]")))
+            .next()
+            .unwrap_or_else(|| panic!("no #{fragment} in {page}"));
+        assert_eq!(target.value().attr("tabindex"), Some("-1"));
+        assert!(target.text().any(|t| t.contains(body)), "{page}");
+        let statuses: Vec<String> = doc
+            .select(&selector("[role=status]"))
+            .map(|s| s.text().collect::<String>())
+            .collect();
+        assert_eq!(statuses, ["Message sent."], "{page}");
+        let inside: Vec<_> = target.select(&selector("[role=status]")).collect();
+        assert_eq!(inside.len(), 1, "the status is on the new message");
+        assert_eq!(
+            target.value().attr("aria-describedby"),
+            inside[0].value().attr("id")
+        );
+        sent.push((b, url, message.to_string()));
+    }
+
+    // A plain view confirms nothing, nor does `sent` naming the other side's message, or none.
+    let (clinician_reply, patient_reply) = (&sent[0].2, &sent[1].2);
+    for (b, path) in [
+        (&w.patient, thread.clone()),
+        (&w.patient, format!("{thread}?sent={clinician_reply}")),
+        (&w.clinician, format!("{staff_thread}?sent={patient_reply}")),
+        (&w.clinician, format!("{staff_thread}?sent=nothing")),
+    ] {
+        let resp = w.app.get(b, &path).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        let page = resp.text().await.unwrap();
+        assert!(!page.contains("Message sent."), "{path}: {page}");
+        assert!(!page.contains("tabindex=\"-1\" aria-describedby"), "{path}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// New results from `patient-portal import`: one mail that says only that something is waiting.
+
+/// The world's record as a later import brings it: one more lab result, and a report holding it.
+fn with_new_results(record: &PatientRecord) -> PatientRecord {
+    let mut next = record.clone();
+    let mut result = next
+        .observations
+        .iter()
+        .find(|o| o.category == patient_portal::records::model::ObservationCategory::Laboratory)
+        .expect("the demo record has a lab result")
+        .clone();
+    result.fhir_id = uuid::Uuid::new_v4().to_string();
+    result.effective = chrono::Utc::now() - chrono::Duration::hours(1);
+    if let Some(report) = next.reports.first() {
+        let mut report = report.clone();
+        report.fhir_id = uuid::Uuid::new_v4().to_string();
+        report.results = vec![result.fhir_id.clone()];
+        next.reports.push(report);
+    }
+    next.observations.push(result);
+    next
+}
+
+/// Runs `patient-portal import` on the record as a FHIR bundle, beside the running portal, as
+/// an operator does.
+fn import(app: &TestApp, record: &PatientRecord) {
+    import_into(app, None, record)
+}
+
+/// As `import`, into the database at `database_url` when the portal's is not the SQLite file.
+fn import_into(app: &TestApp, database_url: Option<&str>, record: &PatientRecord) {
+    let mut command = app.portal_command();
+    if let Some(url) = database_url {
+        command.env("DATABASE_URL", url);
+    }
+    let path = app
+        .data_dir
+        .join(format!("bundle-{}.json", uuid::Uuid::new_v4()));
+    let bundle = patient_portal::records::export_bundle(record);
+    std::fs::write(&path, bundle.to_string()).unwrap();
+    let out = command.arg("import").arg(&path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn new_results_notices(app: &TestApp) -> i64 {
+    count(
+        app,
+        "SELECT COUNT(*) FROM notification_queue WHERE kind = 'new_results'",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_import_that_adds_results_mails_the_patient_once_without_health_information() {
+    let mut smtp = SmtpServer::start().await;
+    let w = world(vec![smtp.url()]).await;
+    // A page of theirs keeps the patient's address from their sign-in.
+    assert_eq!(w.app.get(&w.patient, "/messages").await.status(), 200);
+
+    // The record as it is stored already: nothing new, no mail.
+    import(&w.app, &w.record);
+    assert_eq!(new_results_notices(&w.app).await, 0, "nothing new, no mail");
+
+    // New results arrive: one mail, to the patient.
+    let next = with_new_results(&w.record);
+    assert!(!next.reports.is_empty(), "the demo record has a report");
+    import(&w.app, &next);
+    assert_eq!(new_results_notices(&w.app).await, 1);
+    let mail = smtp.next().await;
+    assert_eq!(mail.to, vec!["<alex.patient@example.com>".to_string()]);
+    let data = mail.data.to_lowercase();
+    assert!(
+        data.contains("new information is waiting for you in your patient portal"),
+        "{}",
+        mail.data
+    );
+    assert!(data.contains("/home"), "it links to the home page");
+    let new_result = next.observations.last().unwrap();
+    let new_report = next.reports.last().unwrap();
+    let mut phi: Vec<String> = vec![
+        // Even that results arrived says that tests were done.
+        "result".into(),
+        PATIENT_A.name.into(),
+        w.record.patient.given.clone(),
+        w.record.patient.family.clone(),
+        w.record.patient.mrn.value.clone(),
+        w.patient_id.clone(),
+        new_result.code.display.clone(),
+        new_result.code.code.clone(),
+        new_report.code.display.clone(),
+    ];
+    if let patient_portal::records::model::ObservationValue::Quantity(q) = &new_result.value {
+        phi.push(format!(" {} ", q.value));
+        phi.push(q.unit.clone());
+    }
+    // What a person reads: the subject and the text (the other headers hold dates and ids).
+    let (headers, body) = data.split_once("\r\n\r\n").expect("headers, then the text");
+    let subject = headers
+        .lines()
+        .find(|l| l.starts_with("subject:"))
+        .expect("a subject");
+    for word in phi {
+        let word = word.to_lowercase();
+        assert!(
+            !body.contains(&word) && !subject.contains(&word),
+            "the notice carries {word:?}:\n{}",
+            mail.data
+        );
+    }
+
+    // The same bundle again adds nothing: still the one notice.
+    import(&w.app, &next);
+    assert_eq!(
+        new_results_notices(&w.app).await,
+        1,
+        "a repeat mails nothing"
+    );
+}
+
+#[tokio::test]
+async fn new_results_mail_nobody_for_an_unlinked_record_or_a_patient_who_opted_out() {
+    let w = world(vec![]).await;
+    assert_eq!(w.app.get(&w.patient, "/messages").await.status(), 200);
+
+    // A record no account is linked to gains results: there is nobody to tell.
+    let unlinked = demo_patients(2, 12, chrono::Utc::now().date_naive()).remove(1);
+    w.app.seed(&unlinked).await;
+    import(&w.app, &with_new_results(&unlinked));
+    assert_eq!(
+        new_results_notices(&w.app).await,
+        0,
+        "no mail for an unlinked record"
+    );
+
+    // The linked patient turns notifications off on /account; their new results mail nothing.
+    let token = csrf(&w.app, &w.patient).await;
+    let resp = post(
+        &w.app,
+        &w.patient,
+        "/account/notifications",
+        &[("csrf_token", &token), ("enabled", "off")],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    import(&w.app, &with_new_results(&w.record));
+    assert_eq!(
+        new_results_notices(&w.app).await,
+        0,
+        "no mail after opting out"
+    );
+    let stored = count(
+        &w.app,
+        "SELECT COUNT(*) FROM observations o JOIN patients p ON p.id = o.patient_id \
+         WHERE p.b2c_subject IS NOT NULL",
+    )
+    .await;
+    assert_eq!(
+        stored as usize,
+        w.record.observations.len() + 1,
+        "the results were stored all the same"
+    );
+}
+
+#[tokio::test]
+async fn new_results_are_told_on_postgres() {
+    let Some((admin, name, url)) = postgres_database().await else {
+        return;
+    };
+    let mut smtp = SmtpServer::start().await;
+    let w = world_with(Options {
+        database_url: Some(url.clone()),
+        extra_args: vec![smtp.url()],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(w.app.get(&w.patient, "/messages").await.status(), 200);
+
+    import_into(&w.app, Some(&url), &w.record);
+    assert_eq!(new_results_notices(&w.app).await, 0, "nothing new, no mail");
+    import_into(&w.app, Some(&url), &with_new_results(&w.record));
+    assert_eq!(new_results_notices(&w.app).await, 1);
+    let mail = smtp.next().await;
+    assert!(mail.data.contains("New information is waiting"), "{}", mail.data);
+
+    w.app.pool.close().await;
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&admin)
+        .await;
+}
