@@ -161,6 +161,19 @@ fn section_words(detail: Option<&str>) -> &'static str {
     }
 }
 
+/// A row's words as the care team reads them: the patient's log says "your vital signs" and
+/// "You connected ..."; a clinician reads "the patient's vital signs", "The patient connected".
+fn for_care_team(words: &str) -> String {
+    let words = match words.strip_prefix("You ") {
+        Some(rest) => format!(
+            "The patient {}",
+            rest.replace("your record", "their record")
+        ),
+        None => words.to_owned(),
+    };
+    words.replace("your ", "the patient's ")
+}
+
 fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
     entries
         .iter()
@@ -197,6 +210,12 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
                 Some(Reads::Text(words)) => words.to_string(),
                 // Not asked for by the query; worded as the portal always did.
                 Some(Reads::App) | None => "Accessed your record".to_string(),
+            };
+            // The same log read by the care team speaks of the patient, not to them.
+            let what = if me.is_some() {
+                what
+            } else {
+                for_care_team(&what)
             };
             Row_ {
                 who,
@@ -368,6 +387,19 @@ fn audit_events(patient_id: &str, entries: &[Entry]) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_care_team_reads_of_the_patient_not_to_them() {
+        assert_eq!(
+            for_care_team("Viewed your vital signs"),
+            "Viewed the patient's vital signs"
+        );
+        assert_eq!(
+            for_care_team("You connected Diabetes Coach to your record"),
+            "The patient connected Diabetes Coach to their record"
+        );
+        assert_eq!(for_care_team("Sent a message"), "Sent a message");
+    }
 
     #[test]
     fn the_patient_is_shown_what_concerns_their_record_and_nothing_else() {

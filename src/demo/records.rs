@@ -593,6 +593,8 @@ impl Generator {
                 authored_on: Some(at),
                 dosage: Some((*dosage).to_owned()),
                 encounter: Some(enc.to_owned()),
+                reason: None,
+                prescriber: None,
             });
         }
         if !medications.is_empty() {
@@ -959,6 +961,8 @@ impl Generator {
             authored_on: Some(at),
             dosage: Some("2 tablets every 6 hours as needed".into()),
             encounter: Some(enc.to_owned()),
+            reason: None,
+            prescriber: None,
         });
     }
 

@@ -10,11 +10,13 @@ use base64::Engine;
 use serde::Serialize;
 
 use super::model::{
-    CarePlan, Condition, DiagnosticReport, Encounter, Goal, ImagingStudy, Immunization,
+    CarePlan, Condition, DiagnosticReport, Encounter, Goal, ImagingStudy, Immunization, Medication,
     Observation, ObservationCategory, Procedure,
 };
 // The visit-id rules live with the visit rows (`views`); re-exported for the pages.
-use super::views::{self, DateView};
+// Every name from a source goes through `plain_name` (or `plain_text` for free text): SNOMED's
+// "(procedure)" and UCUM's "mm[Hg]" are for machines.
+use super::views::{self, plain_name, plain_text, DateView};
 pub use super::views::{is_visit_id, visit_segment};
 
 /// A FHIR status code in words: "in-progress" reads "In progress".
@@ -41,11 +43,11 @@ pub struct ProcedureRow {
 impl ProcedureRow {
     pub fn of(p: &Procedure) -> Self {
         ProcedureRow {
-            name: p.code.display.clone(),
+            name: plain_name(&p.code.display),
             date: p.performed.as_ref().map(DateView::at),
             status: status_words(&p.status),
-            reason: p.reason.as_ref().map(|r| r.display.clone()),
-            body_site: p.body_site.as_ref().map(|b| b.display.clone()),
+            reason: p.reason.as_ref().map(|r| plain_name(&r.display)),
+            body_site: p.body_site.as_ref().map(|b| plain_name(&b.display)),
             visit: p.encounter.as_deref().and_then(visit_segment),
         }
     }
@@ -68,7 +70,7 @@ pub struct GoalRow {
 impl GoalRow {
     pub fn of(g: &Goal) -> Self {
         GoalRow {
-            description: g.description.display.clone(),
+            description: plain_text(&g.description.display),
             status: status_words(&g.lifecycle_status),
             achievement: g.achievement_status.as_deref().map(status_words),
             since: g.start.as_ref().map(DateView::at),
@@ -119,7 +121,7 @@ pub fn care_plans_view(
                 })
                 .collect();
             CarePlanView {
-                title: p.title(),
+                title: plain_name(&p.title()),
                 status: status_words(&p.status),
                 active: p.status == "active",
                 start: p.start.as_ref().map(DateView::at),
@@ -128,7 +130,7 @@ pub fn care_plans_view(
                     .addresses
                     .iter()
                     .filter_map(|id| condition_by_id.get(id.as_str()))
-                    .map(|c| c.code.display.clone())
+                    .map(|c| plain_name(&c.code.display))
                     .collect(),
                 activities: p
                     .activities
@@ -137,7 +139,7 @@ pub fn care_plans_view(
                         name: a
                             .code
                             .as_ref()
-                            .map(|c| c.display.clone())
+                            .map(|c| plain_text(&c.display))
                             .unwrap_or_else(|| "Activity (not named)".to_owned()),
                         status: status_words(&a.status),
                     })
@@ -166,6 +168,8 @@ pub struct ValueRow {
     pub unit: String,
     pub flag: Option<String>,
     pub flag_class: &'static str,
+    /// Why the value was not compared (see `views::Reading::note`).
+    pub flag_note: Option<String>,
     pub date: DateView,
     /// Set for LOINC-coded results, which have a history page.
     pub loinc: Option<String>,
@@ -180,6 +184,7 @@ impl ValueRow {
             unit: r.unit,
             flag: r.flag.map(|f| f.to_string()),
             flag_class: views::flag_class(r.flag),
+            flag_note: r.note,
             date: DateView::at(&o.effective),
             loinc: o.loinc().filter(|c| views::is_code(c)).map(str::to_owned),
         }
@@ -236,10 +241,10 @@ pub fn reports_view(reports: &[DiagnosticReport], observations: &[Observation]) 
     reports
         .iter()
         .map(|d| ReportView {
-            name: d.code.display.clone(),
+            name: plain_name(&d.code.display),
             date: d.effective.or(d.issued).as_ref().map(DateView::at),
             status: status_words(&d.status),
-            category: d.categories.first().map(|c| c.display.clone()),
+            category: d.categories.first().map(|c| plain_name(&c.display)),
             results: d
                 .results
                 .iter()
@@ -268,13 +273,17 @@ impl ImagingRow {
     pub fn of(i: &ImagingStudy) -> Self {
         ImagingRow {
             date: i.started.as_ref().map(DateView::at),
-            description: i.description.clone(),
+            description: i.description.as_deref().map(plain_name),
             series: i
                 .series
                 .iter()
                 .map(|s| match &s.body_site {
-                    Some(site) => format!("{} of {}", s.modality.display, site.display),
-                    None => s.modality.display.clone(),
+                    Some(site) => format!(
+                        "{} of {}",
+                        plain_name(&s.modality.display),
+                        plain_name(&site.display)
+                    ),
+                    None => plain_name(&s.modality.display),
                 })
                 .collect(),
             images: i.series.iter().map(|s| s.instances.len()).sum(),
@@ -328,7 +337,7 @@ fn grouped(observations: &[Observation], keep: fn(&Observation) -> bool) -> Vec<
     let mut items: Vec<HistoryItem> = groups
         .into_values()
         .filter_map(|mut list| {
-            list.sort_by_key(|o| std::cmp::Reverse(o.effective));
+            list.sort_by(|a, b| Observation::newest_first(a, b));
             let history: Vec<ValueRow> = list.iter().map(|o| ValueRow::of(o)).collect();
             let latest = history.first()?.clone();
             Some(HistoryItem {
@@ -350,7 +359,24 @@ fn grouped(observations: &[Observation], keep: fn(&Observation) -> bool) -> Vec<
 /// LOINC 72166-2 "Tobacco smoking status".
 pub const SMOKING_STATUS: &str = "72166-2";
 
-/// One visit and what happened in it.
+/// A care plan made at a visit, in one line.
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitPlan {
+    pub title: String,
+    pub status: String,
+}
+
+/// A report made at a visit: its name and how many results it holds (listed with the visit's
+/// results too).
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitReport {
+    pub name: String,
+    pub status: String,
+    pub results: usize,
+    pub conclusion: Option<String>,
+}
+
+/// One visit and everything the record links to it.
 #[derive(Debug, Clone, Serialize)]
 pub struct VisitView {
     pub title: String,
@@ -362,23 +388,38 @@ pub struct VisitView {
     pub procedures: Vec<ProcedureRow>,
     pub results: Vec<ValueRow>,
     pub immunizations: Vec<views::ImmunizationRow>,
+    pub medications: Vec<views::MedicationRow>,
+    pub care_plans: Vec<VisitPlan>,
+    pub reports: Vec<VisitReport>,
+    pub imaging: Vec<ImagingRow>,
 }
 
+/// Everything of the chart a visit's page may show; `visit_view` keeps what points at it.
 pub struct VisitParts<'a> {
     pub encounter: &'a Encounter,
     pub conditions: &'a [Condition],
     pub procedures: &'a [Procedure],
     pub observations: &'a [Observation],
     pub immunizations: &'a [Immunization],
+    pub medications: &'a [Medication],
+    pub care_plans: &'a [CarePlan],
+    pub reports: &'a [DiagnosticReport],
+    pub imaging: &'a [ImagingStudy],
 }
 
 pub fn visit_view(parts: VisitParts<'_>) -> VisitView {
     let id = Some(parts.encounter.fhir_id.as_str());
     let e = parts.encounter;
+    let mut results: Vec<&Observation> = parts
+        .observations
+        .iter()
+        .filter(|o| o.encounter.as_deref() == id)
+        .collect();
+    results.sort_by(|a, b| Observation::newest_first(b, a));
     VisitView {
-        title: e.title(),
+        title: plain_name(&e.title()),
         date: DateView::at(&e.start),
-        reason: e.reason.as_ref().map(|r| r.display.clone()),
+        reason: e.reason.as_ref().map(|r| plain_name(&r.display)),
         provider: e.provider.clone(),
         organization: e.organization.clone(),
         conditions: parts
@@ -393,17 +434,44 @@ pub fn visit_view(parts: VisitParts<'_>) -> VisitView {
             .filter(|p| p.encounter.as_deref() == id)
             .map(ProcedureRow::of)
             .collect(),
-        results: parts
-            .observations
-            .iter()
-            .filter(|o| o.encounter.as_deref() == id)
-            .map(ValueRow::of)
-            .collect(),
+        results: results.into_iter().map(ValueRow::of).collect(),
         immunizations: parts
             .immunizations
             .iter()
             .filter(|i| i.encounter.as_deref() == id)
             .map(views::ImmunizationRow::of)
+            .collect(),
+        medications: parts
+            .medications
+            .iter()
+            .filter(|m| m.encounter.as_deref() == id)
+            .map(views::MedicationRow::of)
+            .collect(),
+        care_plans: parts
+            .care_plans
+            .iter()
+            .filter(|p| p.encounter.as_deref() == id)
+            .map(|p| VisitPlan {
+                title: plain_name(&p.title()),
+                status: status_words(&p.status),
+            })
+            .collect(),
+        reports: parts
+            .reports
+            .iter()
+            .filter(|d| d.encounter.as_deref() == id)
+            .map(|d| VisitReport {
+                name: plain_name(&d.code.display),
+                status: status_words(&d.status),
+                results: d.results.len(),
+                conclusion: d.conclusion.clone(),
+            })
+            .collect(),
+        imaging: parts
+            .imaging
+            .iter()
+            .filter(|i| i.encounter.as_deref() == id)
+            .map(ImagingRow::of)
             .collect(),
     }
 }

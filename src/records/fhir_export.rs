@@ -520,6 +520,18 @@ impl Ctx<'_> {
             "dosageInstruction",
             m.dosage.as_ref().map(|d| json!([{ "text": d }])),
         );
+        // The reason as its code (as for a procedure), the prescriber by name: the record keeps
+        // no Practitioner to link.
+        put(
+            &mut r,
+            "reasonCode",
+            m.reason.as_ref().map(|c| json!([codeable(c)])),
+        );
+        put(
+            &mut r,
+            "requester",
+            m.prescriber.as_ref().map(|p| json!({ "display": p })),
+        );
         Value::Object(r)
     }
 

@@ -418,6 +418,15 @@ pub struct Medication {
     /// How to take it, in words, when the source says ("As needed", "1 tablet 2 times a day").
     pub dosage: Option<String>,
     pub encounter: Option<String>,
+    /// Why it was prescribed: the first `reasonCode`, else the code of the Condition the first
+    /// `reasonReference` points at (Synthea links the Condition). Absent in items stored before
+    /// it was kept.
+    #[serde(default)]
+    pub reason: Option<Concept>,
+    /// Who prescribed it: the `requester`'s display, else the name of the Practitioner it
+    /// refers to.
+    #[serde(default)]
+    pub prescriber: Option<String>,
 }
 
 impl Medication {
@@ -654,6 +663,15 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// The one order of results, on every page and in the API: newest first, and results taken
+    /// at the same moment by FHIR id, so the summary's "latest" is the first row of the
+    /// history and the last point of the chart. Oldest first is exactly its reverse.
+    pub fn newest_first(a: &Observation, b: &Observation) -> std::cmp::Ordering {
+        b.effective
+            .cmp(&a.effective)
+            .then_with(|| a.fhir_id.cmp(&b.fhir_id))
+    }
+
     pub fn loinc(&self) -> Option<&str> {
         (self.code.system == systems::LOINC).then_some(self.code.code.as_str())
     }
@@ -993,7 +1011,7 @@ impl PatientRecord {
         for o in &self.observations {
             let Some(code) = o.loinc() else { continue };
             match latest.get(code) {
-                Some(prev) if prev.effective >= o.effective => {}
+                Some(prev) if Observation::newest_first(prev, o).is_le() => {}
                 _ => {
                     latest.insert(code, o);
                 }
@@ -1002,14 +1020,15 @@ impl PatientRecord {
         latest.into_values().collect()
     }
 
-    /// All observations of one LOINC code, oldest first.
+    /// All observations of one LOINC code, oldest first (the reverse of
+    /// [`Observation::newest_first`]).
     pub fn observation_history(&self, loinc: &str) -> Vec<&Observation> {
         let mut found: Vec<&Observation> = self
             .observations
             .iter()
             .filter(|o| o.loinc() == Some(loinc))
             .collect();
-        found.sort_by_key(|o| o.effective);
+        found.sort_by(|a, b| Observation::newest_first(b, a));
         found
     }
 }
@@ -1133,6 +1152,37 @@ mod tests {
             .map(|o| o.fhir_id.as_str())
             .collect();
         assert_eq!(ids, ["b", "c", "a"]);
+    }
+
+    #[test]
+    fn results_taken_at_the_same_moment_have_one_order() {
+        let mut record = PatientRecord::new(patient());
+        let when = Utc
+            .with_ymd_and_hms(2020, 1, 1, 9, 0, 0)
+            .single()
+            .unwrap_or_default();
+        // Stored in an order that is neither the ids' nor their reverse.
+        for id in ["m", "z", "a"] {
+            record.observations.push(Observation {
+                fhir_id: id.into(),
+                code: Concept::new(systems::LOINC, "2345-7", "Glucose"),
+                status: "final".into(),
+                category: ObservationCategory::Laboratory,
+                effective: when,
+                value: ObservationValue::Empty,
+                encounter: None,
+            });
+        }
+        assert_eq!(record.latest_observations()[0].fhir_id, "a");
+        let oldest_first: Vec<&str> = record
+            .observation_history("2345-7")
+            .iter()
+            .map(|o| o.fhir_id.as_str())
+            .collect();
+        assert_eq!(oldest_first, ["z", "m", "a"], "the latest comes last");
+        let mut newest: Vec<Observation> = record.observations.clone();
+        newest.sort_by(Observation::newest_first);
+        assert_eq!(newest[0].fhir_id, "a");
     }
 
     #[test]

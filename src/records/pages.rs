@@ -314,12 +314,20 @@ pub async fn render_chart_page(
             let procedures = store::procedures(pool, chart).await?;
             let observations = store::encounter_observations(pool, chart, fhir_id).await?;
             let immunizations = store::immunizations(pool, chart).await?;
+            let medications = store::medications(pool, chart).await?;
+            let care_plans = store::care_plans(pool, chart).await?;
+            let reports = store::reports(pool, chart).await?;
+            let imaging = store::imaging(pool, chart).await?;
             let visit = care_views::visit_view(care_views::VisitParts {
                 encounter: &encounter,
                 conditions: &conditions,
                 procedures: &procedures,
                 observations: &observations,
                 immunizations: &immunizations,
+                medications: &medications,
+                care_plans: &care_plans,
+                reports: &reports,
+                imaging: &imaging,
             });
             parent = Some(ChartPage::Visits);
             ctx.insert(

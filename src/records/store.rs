@@ -576,7 +576,8 @@ pub async fn encounter_observations(
     fhir_id: &str,
 ) -> Result<Vec<Observation>, sqlx::Error> {
     let rows = sqlx::query_as::<_, StoredItem>(
-        "SELECT item FROM observations WHERE patient_id = $1 AND encounter_fhir_id = $2 ORDER BY effective_at",
+        "SELECT item FROM observations WHERE patient_id = $1 AND encounter_fhir_id = $2 \
+         ORDER BY effective_at, fhir_id DESC",
     )
     .bind(chart.patient_id())
     .bind(fhir_id)
@@ -668,7 +669,7 @@ pub async fn observations(
     category: &str,
 ) -> Result<Vec<Observation>, sqlx::Error> {
     let rows = sqlx::query_as::<_, StoredItem>(
-        "SELECT item FROM observations WHERE patient_id = $1 AND category = $2 ORDER BY effective_at DESC",
+        "SELECT item FROM observations WHERE patient_id = $1 AND category = $2 ORDER BY effective_at DESC, fhir_id",
     )
     .bind(chart.patient_id())
     .bind(category)
@@ -706,7 +707,7 @@ pub async fn observation_history(
     loinc: &str,
 ) -> Result<Vec<Observation>, sqlx::Error> {
     let rows = sqlx::query_as::<_, StoredItem>(
-        "SELECT item FROM observations WHERE patient_id = $1 AND loinc = $2 ORDER BY effective_at",
+        "SELECT item FROM observations WHERE patient_id = $1 AND loinc = $2 ORDER BY effective_at, fhir_id DESC",
     )
     .bind(chart.patient_id())
     .bind(loinc)
@@ -725,8 +726,10 @@ pub async fn record_version(pool: &Pool, chart: &ChartAccess) -> Result<i64, sql
 
 /// The whole record, for export: one query per kind, never one per row.
 pub async fn whole_record(pool: &Pool, chart: &ChartAccess) -> Result<PatientRecord, sqlx::Error> {
+    // Oldest first, exactly the reverse of the pages' order (`Observation::newest_first`), so
+    // an API client's last result of a test is the one the pages call the latest.
     let mut observations = observations_all(pool, chart).await?;
-    observations.sort_by_key(|o| o.effective);
+    observations.sort_by(|a, b| Observation::newest_first(b, a));
     Ok(PatientRecord {
         patient: patient(pool, chart).await?,
         demographics: demographics(pool, chart).await?,
@@ -750,7 +753,7 @@ async fn observations_all(
 ) -> Result<Vec<Observation>, sqlx::Error> {
     items(
         pool,
-        "SELECT item FROM observations WHERE patient_id = $1 ORDER BY effective_at",
+        "SELECT item FROM observations WHERE patient_id = $1 ORDER BY effective_at, fhir_id DESC",
         chart.patient_id(),
     )
     .await
@@ -778,8 +781,9 @@ impl<'a> Part<'a> {
             Part::Conditions => ("conditions", "onset DESC"),
             Part::Medications => ("medications", "authored_on DESC"),
             Part::Allergies => ("allergies", "display"),
-            Part::Observations(_) => ("observations", "effective_at DESC"),
-            Part::History(_) => ("observations", "effective_at"),
+            // Ties by FHIR id, as `Observation::newest_first` orders them.
+            Part::Observations(_) => ("observations", "effective_at DESC, fhir_id"),
+            Part::History(_) => ("observations", "effective_at, fhir_id DESC"),
         }
     }
 

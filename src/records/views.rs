@@ -125,6 +125,10 @@ pub struct MedicationRow {
     pub dosage: Option<String>,
     pub status: &'static str,
     pub prescribed: Option<DateView>,
+    /// Why it was prescribed, in words.
+    pub reason: Option<String>,
+    /// Who prescribed it.
+    pub prescriber: Option<String>,
 }
 
 impl MedicationRow {
@@ -134,6 +138,8 @@ impl MedicationRow {
             dosage: m.dosage.clone(),
             status: m.status.label(),
             prescribed: m.authored_on.as_ref().map(DateView::at),
+            reason: m.reason.as_ref().map(|r| plain_name(&r.display)),
+            prescriber: m.prescriber.clone(),
         }
     }
 }
@@ -291,6 +297,38 @@ pub struct Reading {
     pub flag: Option<Flag>,
     /// The normal range with its unit ("70 to 99 mg/dL"), when our table has one for this unit.
     pub range: Option<String>,
+    /// Why the value was not compared with a usual range, when it could have been: shown
+    /// beside "Could not be compared" (or instead of a flag), so no reader is left guessing.
+    pub note: Option<String>,
+}
+
+/// The reason a result of a test in our table was not compared, in words; `None` when it was
+/// compared, or when the test is not in the table at all ("No range" says that already).
+fn not_compared_note(loinc: &str, q: &Quantity, flag: Option<Flag>, unit: &str) -> Option<String> {
+    let in_unit = if unit.is_empty() {
+        "in this unit".to_owned()
+    } else {
+        format!("in {unit}")
+    };
+    match flag {
+        Some(Flag::NotComparable) => Some(format!(
+            "Not a possible value for this test {in_unit}: most likely recorded in another unit."
+        )),
+        Some(_) => None,
+        None => {
+            let row = ranges::lookup(loinc)?;
+            Some(if !q.value.is_finite() {
+                "The value recorded is not a number.".to_owned()
+            } else if row.low.is_none() && row.high.is_none() {
+                "This test has no usual range.".to_owned()
+            } else if ranges::lookup_in(loinc, &q.unit).is_none() {
+                let ours = ranges::unit_label(row.unit);
+                format!("Recorded {in_unit}; the usual range we have is in {ours}.")
+            } else {
+                return None;
+            })
+        }
+    }
 }
 
 fn quantity_reading(loinc: &str, q: &Quantity) -> Reading {
@@ -300,6 +338,7 @@ fn quantity_reading(loinc: &str, q: &Quantity) -> Reading {
         .map(|d| with_unit(&d, &unit));
     let flag = ranges::flag(loinc, q.value, &q.unit);
     Reading {
+        note: not_compared_note(loinc, q, flag, &unit),
         // An impossible value is shown as recorded, not rounded as if it were real.
         value: if flag == Some(Flag::NotComparable) {
             ranges::format_significant(q.value)
@@ -356,12 +395,14 @@ pub fn reading(o: &Observation) -> Reading {
             unit: String::new(),
             flag: None,
             range: None,
+            note: None,
         },
         ObservationValue::Empty => Reading {
             value: "No value recorded".to_owned(),
             unit: String::new(),
             flag: None,
             range: None,
+            note: None,
         },
         ObservationValue::Components(parts) => {
             if let (Some(s), Some(d)) = (o.component(SYSTOLIC), o.component(DIASTOLIC)) {
@@ -394,10 +435,12 @@ pub fn reading(o: &Observation) -> Reading {
                     unit: s.unit,
                     flag: worst([s.flag, d.flag]),
                     range,
+                    note: s.note.or(d.note),
                 };
             }
             let mut texts = Vec::new();
             let mut flags = Vec::new();
+            let mut note = None;
             for c in parts {
                 let code = if c.code.system == super::model::systems::LOINC {
                     c.code.code.as_str()
@@ -413,6 +456,7 @@ pub fn reading(o: &Observation) -> Reading {
                             with_unit(&r.value, &r.unit)
                         ));
                         flags.push(r.flag);
+                        note = note.or(r.note.map(|n| format!("{}: {n}", component_name(c))));
                     }
                     ComponentValue::Text(t) | ComponentValue::Coded(Concept { display: t, .. }) => {
                         texts.push(format!("{}: {}", component_name(c), plain_name(t)))
@@ -429,6 +473,7 @@ pub fn reading(o: &Observation) -> Reading {
                 unit: String::new(),
                 flag: worst(flags),
                 range: None,
+                note,
             }
         }
     }
@@ -537,6 +582,29 @@ pub fn plain_name(display: &str) -> String {
     display.to_owned()
 }
 
+/// UCUM units as people write them, for units met inside free text (a goal's "below 140/90
+/// mm[Hg]"); a result's own unit goes through `ranges::unit_label`.
+const UNITS_IN_TEXT: &[(&str, &str)] = &[
+    ("mm[Hg]", "mmHg"),
+    ("[degF]", "°F"),
+    ("[in_i]", "in"),
+    ("[lb_av]", "lb"),
+    ("{1.73_m2}", "1.73 m²"),
+    ("kg/m2", "kg/m²"),
+];
+
+/// Free text from a source in words: without a trailing semantic tag, with UCUM units written
+/// as people write them ("Maintain blood pressure below 140/90 mm[Hg]" -> "... mmHg").
+pub fn plain_text(text: &str) -> String {
+    let mut out = plain_name(text);
+    for (ucum, words) in UNITS_IN_TEXT {
+        if out.contains(ucum) {
+            out = out.replace(ucum, words);
+        }
+    }
+    out
+}
+
 /// One result row (latest of a test, or one entry of a test's history).
 #[derive(Debug, Clone, Serialize)]
 pub struct ResultRow {
@@ -552,6 +620,8 @@ pub struct ResultRow {
     /// "High", "Low" or "Normal": always in words, never colour alone.
     pub flag: Option<String>,
     pub flag_class: &'static str,
+    /// Why the result was not compared, when our table knows the test (see `Reading::note`).
+    pub flag_note: Option<String>,
     /// How many results of this test the record has.
     pub count: usize,
 }
@@ -573,6 +643,7 @@ impl ResultRow {
             range: r.range,
             flag: r.flag.map(|f| f.to_string()),
             flag_class: flag_class(r.flag),
+            flag_note: r.note,
             count,
         }
     }
@@ -611,7 +682,7 @@ pub fn latest_results(observations: &[Observation]) -> Vec<ResultRow> {
             .entry(test_key(o))
             .and_modify(|(prev, n)| {
                 *n += 1;
-                if o.effective > prev.effective {
+                if Observation::newest_first(o, prev).is_lt() {
                     *prev = o;
                 }
             })
@@ -673,6 +744,8 @@ pub struct VitalsCell {
     /// Only "High" or "Low": a history table full of "Normal" hides what matters.
     pub flag: Option<String>,
     pub flag_class: &'static str,
+    /// Why the value was not compared (see `Reading::note`).
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -692,7 +765,11 @@ pub struct VitalsHistory {
 pub fn vitals_history(observations: &[Observation]) -> VitalsHistory {
     let mut by_time: BTreeMap<DateTime<Utc>, Vec<Option<VitalsCell>>> = BTreeMap::new();
     let mut used = vec![false; VITAL_COLUMNS.len()];
-    for o in observations {
+    // Oldest first, so that of two results of one column taken at the same moment the cell
+    // keeps the one every other page calls the latest.
+    let mut ordered: Vec<&Observation> = observations.iter().collect();
+    ordered.sort_by(|a, b| Observation::newest_first(b, a));
+    for o in ordered {
         let Some(col) = vital_column(o) else { continue };
         let r = reading(o);
         let flag = r.flag.filter(|f| *f != Flag::Normal);
@@ -703,6 +780,7 @@ pub fn vitals_history(observations: &[Observation]) -> VitalsHistory {
             value: with_unit(&r.value, &r.unit),
             flag: flag.map(|f| f.to_string()),
             flag_class: flag_class(flag),
+            note: r.note,
         });
         used[col] = true;
     }
@@ -738,12 +816,18 @@ pub struct LabHistory {
     pub is_vital: bool,
 }
 
-/// `history` oldest first, as the store returns it; `None` when it is empty.
+/// `history` in any order (the rows follow [`Observation::newest_first`], the chart its
+/// reverse); `None` when it is empty.
 pub fn lab_history(loinc: &str, history: &[Observation]) -> Option<LabHistory> {
-    let newest = history.iter().max_by_key(|o| o.effective)?;
+    let mut newest_first: Vec<&Observation> = history.iter().collect();
+    newest_first.sort_by(|a, b| Observation::newest_first(a, b));
+    let newest = *newest_first.first()?;
     let count = history.len();
-    let mut rows: Vec<ResultRow> = history.iter().map(|o| ResultRow::of(o, count)).collect();
-    rows.reverse();
+    let rows: Vec<ResultRow> = newest_first
+        .iter()
+        .map(|o| ResultRow::of(o, count))
+        .collect();
+    let oldest_first: Vec<&Observation> = newest_first.iter().rev().copied().collect();
     let latest = ResultRow::of(newest, count);
     let name = test_name(newest);
     let not_compared = history
@@ -754,7 +838,7 @@ pub fn lab_history(loinc: &str, history: &[Observation]) -> Option<LabHistory> {
         not_compared,
         loinc: loinc.to_owned(),
         source_name: latest.source_name.clone(),
-        chart: chart_svg::build(&format!("{name} over time"), &trend_series(history)),
+        chart: chart_svg::build(&format!("{name} over time"), &trend_series(&oldest_first)),
         name,
         latest,
         rows,
@@ -767,7 +851,7 @@ pub fn lab_history(loinc: &str, history: &[Observation]) -> Option<LabHistory> {
 /// The numbers to draw: one series for a plain result, one per part for a multi-part one
 /// (systolic and diastolic for blood pressure), each with its normal band when our table has one
 /// in the result's unit.
-fn trend_series(history: &[Observation]) -> Vec<SeriesIn> {
+fn trend_series(history: &[&Observation]) -> Vec<SeriesIn> {
     let mut series: Vec<(String, SeriesIn)> = Vec::new();
     let mut push = |key: String, name: String, code: &str, o: &Observation, q: &Quantity| {
         if !q.value.is_finite() {
@@ -802,7 +886,7 @@ fn trend_series(history: &[Observation]) -> Vec<SeriesIn> {
             flag: r.flag,
         });
     };
-    for o in history {
+    for &o in history {
         let loinc = o.loinc().unwrap_or("");
         match &o.value {
             ObservationValue::Quantity(q) => {
@@ -1087,6 +1171,97 @@ mod tests {
             category: None,
         });
         assert_eq!(row.name, "Prediabetes");
+    }
+
+    #[test]
+    fn units_in_free_text_read_as_people_write_them() {
+        assert_eq!(
+            plain_text("Maintain blood pressure below 140/90 mm[Hg]"),
+            "Maintain blood pressure below 140/90 mmHg"
+        );
+        assert_eq!(
+            plain_text("BMI below 30 kg/m2 (finding)"),
+            "BMI below 30 kg/m²"
+        );
+        assert_eq!(plain_text("Walk daily"), "Walk daily");
+    }
+
+    #[test]
+    fn every_result_that_is_not_compared_says_why() {
+        // PDW as Synthea writes it: hundreds of fL, which no blood has.
+        let r = reading(&lab("p", "32207-3", at(2024, 1, 1), 303.0, "fL"));
+        assert_eq!(r.flag, Some(Flag::NotComparable));
+        assert_eq!(
+            r.note.as_deref(),
+            Some("Not a possible value for this test in fL: most likely recorded in another unit.")
+        );
+        let row = ResultRow::of(&lab("p", "32207-3", at(2024, 1, 1), 303.0, "fL"), 1);
+        assert!(
+            row.flag_note.is_some(),
+            "the list rows carry the reason too"
+        );
+        // A unit our range is not in: no flag, and the reason.
+        let r = reading(&lab("g", "2345-7", at(2024, 1, 1), 5.1, "mmol/L"));
+        assert_eq!(r.flag, None);
+        assert_eq!(
+            r.note.as_deref(),
+            Some("Recorded in mmol/L; the usual range we have is in mg/dL.")
+        );
+        // A test whose table row has no bounds, and a value that is not a number.
+        let r = reading(&lab("s", "72514-3", at(2024, 1, 1), 3.0, "{score}"));
+        assert_eq!(r.note.as_deref(), Some("This test has no usual range."));
+        let r = reading(&lab("n", "2345-7", at(2024, 1, 1), f64::NAN, "mg/dL"));
+        assert_eq!(
+            r.note.as_deref(),
+            Some("The value recorded is not a number.")
+        );
+        // Compared, or unknown to our table: nothing to explain.
+        assert_eq!(
+            reading(&lab("g", "2345-7", at(2024, 1, 1), 90.0, "mg/dL")).note,
+            None
+        );
+        assert_eq!(
+            reading(&lab("x", "0000-0", at(2024, 1, 1), 1.0, "mg/dL")).note,
+            None
+        );
+        // One impossible part of a blood pressure says which part.
+        assert!(reading(&bp("b", at(2024, 1, 1), 1280.0, 85.0))
+            .note
+            .is_some());
+    }
+
+    #[test]
+    fn results_taken_at_the_same_moment_are_in_one_order_on_every_view() {
+        let when = at(2024, 1, 1);
+        // The store may hand them over in any order.
+        let obs = vec![
+            lab("m", "2345-7", when, 120.0, "mg/dL"),
+            lab("z", "2345-7", when, 130.0, "mg/dL"),
+            lab("a", "2345-7", when, 80.0, "mg/dL"),
+        ];
+        let latest = latest_results(&obs);
+        assert_eq!(latest[0].value, "80", "the latest is the first by id");
+        let h = lab_history("2345-7", &obs).expect("history");
+        assert_eq!(h.latest.value, "80");
+        let values: Vec<&str> = h.rows.iter().map(|r| r.value.as_str()).collect();
+        assert_eq!(values, ["80", "120", "130"]);
+        let mut reversed = obs.clone();
+        reversed.reverse();
+        let again = lab_history("2345-7", &reversed).expect("history");
+        let values_again: Vec<&str> = again.rows.iter().map(|r| r.value.as_str()).collect();
+        assert_eq!(values_again, values, "whatever order the store gave");
+        let mut vitals = obs.clone();
+        for v in &mut vitals {
+            v.code.code = "8867-4".into();
+            v.category = ObservationCategory::VitalSigns;
+            if let ObservationValue::Quantity(q) = &mut v.value {
+                q.unit = "/min".into();
+            }
+        }
+        let grid = vitals_history(&vitals);
+        let cell = grid.rows[0].cells[0].as_ref().map(|c| c.value.clone());
+        assert_eq!(cell.as_deref(), Some("80 per minute"));
+        assert_eq!(latest_vitals(&vitals)[0].value, "80");
     }
 
     #[test]

@@ -26,6 +26,7 @@ use crate::web::{templates, AppError};
 struct Row_ {
     url: String,
     patient: String,
+    medication: String,
     requested: String,
 }
 
@@ -43,6 +44,7 @@ pub async fn queue(
         .map(|r| Row_ {
             url: format!("/staff/renewals/{}", r.id),
             patient: r.patient_name,
+            medication: crate::records::views::plain_name(&r.medication),
             requested: clinic_time(tz, r.requested_at),
         })
         .collect();

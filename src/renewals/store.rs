@@ -252,6 +252,8 @@ pub async fn decide(
 pub struct QueueRow {
     pub id: String,
     pub patient_name: String,
+    /// The medication asked for, as the patient's record named it when they asked.
+    pub medication: String,
     pub requested_at: i64,
 }
 
@@ -261,6 +263,7 @@ struct QueueListRow {
     id: String,
     given_name: String,
     family_name: String,
+    medication_name: String,
     requested_at: i64,
 }
 
@@ -268,7 +271,7 @@ struct QueueListRow {
 /// record says they have died (see `patient_deceased`).
 pub async fn queue(pool: &Pool, clinician_subject: &str) -> Result<Vec<QueueRow>, sqlx::Error> {
     let rows: Vec<QueueListRow> = sqlx::query_as(
-        "SELECT r.id, p.given_name, p.family_name, r.requested_at FROM renewal_requests r \
+        "SELECT r.id, p.given_name, p.family_name, r.medication_name, r.requested_at FROM renewal_requests r \
          JOIN patients p ON p.id = r.patient_id WHERE r.state = 'requested' AND p.deceased IS NULL \
          AND r.patient_id IN (SELECT patient_id FROM care_team WHERE clinician_subject = $1) \
          ORDER BY r.requested_at, r.id LIMIT 500",
@@ -281,6 +284,7 @@ pub async fn queue(pool: &Pool, clinician_subject: &str) -> Result<Vec<QueueRow>
         .map(|r| QueueRow {
             id: r.id,
             patient_name: format!("{} {}", r.given_name, r.family_name),
+            medication: r.medication_name,
             requested_at: r.requested_at,
         })
         .collect())

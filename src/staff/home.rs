@@ -169,7 +169,11 @@ async fn worklist(
                 .map(|r| WorkItem {
                     url: format!("/staff/renewals/{}", r.id),
                     patient: r.patient_name,
-                    detail: format!("Asked {}", clinic_time(tz, r.requested_at)),
+                    detail: format!(
+                        "{}, asked {}",
+                        crate::records::views::plain_name(&r.medication),
+                        clinic_time(tz, r.requested_at)
+                    ),
                 })
                 .collect(),
         ),

@@ -706,11 +706,17 @@ async fn results_in_unusual_units_read_right() {
     // Total protein 73 g/dL cannot be real: shown as recorded, not called High.
     let protein = lab_row(&labs, "Total protein");
     assert_eq!(protein[1], "73 g/dL", "{protein:?}");
-    assert_eq!(protein[2], "Could not be compared", "{protein:?}");
+    assert!(
+        protein[2].starts_with("Could not be compared")
+            && protein[2].contains("most likely recorded in another unit"),
+        "{protein:?}"
+    );
     assert!(!labs.contains("73.0"));
-    // A test outside the range table has a plain name; the source's is kept beside it.
+    // A test outside the range table has a plain name, and the source's LOINC long name is
+    // no subtitle under it.
     let peanut = lab_row(&labs, "Peanut allergy test (IgE)");
-    assert!(peanut[0].contains("Peanut IgE Ab"), "{peanut:?}");
+    assert_eq!(peanut[0], "Peanut allergy test (IgE)", "{peanut:?}");
+    assert!(!text(&labs).contains("Peanut IgE Ab"));
     // Counts read naturally.
     assert!(
         text(&labs).contains("The latest result of each of 4 tests (4 results in all)"),
@@ -907,14 +913,15 @@ async fn procedures_care_plans_reports_and_social_history_show_the_record() {
     assert_tables_labelled(&page.body, "care plans");
     let words = text(&page.body);
     let plan = &record.care_plans[0];
-    assert!(texts(&page.body, "main h2").contains(&plan.title()));
+    // Names and goals in words: no semantic tags, units as people write them.
+    assert!(texts(&page.body, "main h2").contains(&views::plain_name(&plan.title())));
     for a in &plan.activities {
-        let name = &a.code.as_ref().unwrap().display;
+        let name = views::plain_text(&a.code.as_ref().unwrap().display);
         assert!(words.contains(name.as_str()), "activity {name}");
     }
     for g in &record.goals {
         assert!(
-            words.contains(&g.description.display),
+            words.contains(&views::plain_text(&g.description.display)),
             "goal {}",
             g.description.display
         );
@@ -990,8 +997,10 @@ async fn a_visit_links_to_what_happened_in_it() {
     let words = text(&page.body);
     let of_visit = |enc: &Option<String>| enc.as_deref() == Some(wellness.fhir_id.as_str());
     for p in record.procedures.iter().filter(|p| of_visit(&p.encounter)) {
-        assert!(words.contains(&p.code.display), "{}", p.code.display);
+        let name = views::plain_name(&p.code.display);
+        assert!(words.contains(&name), "{name}");
     }
+    assert!(!words.contains("(procedure)"), "{words}");
     for i in record
         .immunizations
         .iter()
@@ -1332,4 +1341,312 @@ async fn every_chart_page_prints_whose_record_it_is_and_its_tables_reflow_on_a_p
             assert!(region.value().attr("aria-labelledby").is_some(), "{path}");
         }
     }
+}
+
+/// The text of each `main h2`, for the visit page's "Kind (count)" headings.
+fn headings(html: &str) -> Vec<String> {
+    texts(html, "main h2")
+}
+
+#[tokio::test]
+async fn a_result_that_could_not_be_compared_says_why_on_every_page_that_lists_it() {
+    // Arrange: PDW as Synthea writes it (hundreds of fL, which no blood has) and creatinine in a
+    // unit our range is not in.
+    let app = spawn_app().await;
+    let mut record = record_b();
+    record.observations.push(quantity(
+        "pdw",
+        "32207-3",
+        "Platelet distribution width [Entitic volume] in Blood by Automated count",
+        1,
+        303.0,
+        "fL",
+    ));
+    record.observations.push(quantity(
+        "creatinine-si",
+        "2160-0",
+        "Creatinine [Mass/volume] in Serum or Plasma",
+        1,
+        88.0,
+        "umol/L",
+    ));
+    let (b, _) = signed_in_patient(&app, &record, &PATIENT_B).await;
+
+    // Act and assert: the summary and the list say why, beside the flag or instead of one.
+    for path in ["/records", "/records/labs"] {
+        let page = fetch(&app, &b, path).await.body;
+        let pdw = lab_row(&page, "Platelet size variation (PDW)");
+        assert!(
+            pdw[2].starts_with("Could not be compared")
+                && pdw[2].contains("Not a possible value for this test in fL")
+                && pdw[2].contains("most likely recorded in another unit"),
+            "{path}: {pdw:?}"
+        );
+        let creatinine = lab_row(&page, "Creatinine");
+        assert_eq!(
+            creatinine[2], "Not compared. Recorded in µmol/L; the usual range we have is in mg/dL.",
+            "{path}"
+        );
+    }
+    // The test's own page: the latest result and every row of the history.
+    let history = fetch(&app, &b, "/records/labs/32207-3").await.body;
+    let latest = texts(&history, "p.latest").join(" ");
+    assert!(
+        latest.contains("most likely recorded in another unit"),
+        "{latest}"
+    );
+    let rows = texts(&history, "table.results tbody tr");
+    assert!(
+        rows.iter()
+            .all(|r| r.contains("most likely recorded in another unit")),
+        "{rows:?}"
+    );
+}
+
+#[tokio::test]
+async fn results_taken_at_the_same_moment_are_in_one_order_on_every_page_and_in_the_export() {
+    // Arrange: two glucose results of the same moment, stored in neither id order.
+    let app = spawn_app().await;
+    let mut record = record_b();
+    let when = Utc::now() - Duration::days(1);
+    for (id, value) in [("same-m", 120.0), ("same-z", 130.0), ("same-a", 80.0)] {
+        let mut o = quantity(id, "2345-7", "Glucose", 1, value, "mg/dL");
+        o.effective = when;
+        record.observations.push(o);
+    }
+    let (b, _) = signed_in_patient(&app, &record, &PATIENT_B).await;
+
+    // The summary's and the list's latest is the first row of the history, by FHIR id.
+    for path in ["/records", "/records/labs"] {
+        let page = fetch(&app, &b, path).await.body;
+        assert_eq!(lab_row(&page, "Glucose")[1], "80 mg/dL", "{path}");
+    }
+    let history = fetch(&app, &b, "/records/labs/2345-7").await.body;
+    let values: Vec<String> = texts(&history, "table.results tbody tr td.value");
+    assert_eq!(values[..3], ["80 mg/dL", "120 mg/dL", "130 mg/dL"]);
+    assert!(texts(&history, "p.latest")[0].contains("80 mg/dL"));
+
+    // The export (and the FHIR API, which serves the same read) lists them oldest first:
+    // exactly the reverse, so its last result of the test is the pages' latest.
+    let export: Value = app.get(&b, "/records/export").await.json().await.unwrap();
+    let ids: Vec<String> = export["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .filter(|r| r["resourceType"] == "Observation")
+        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+        .filter(|id| id.starts_with("same-"))
+        .collect();
+    assert_eq!(ids, ["same-z", "same-m", "same-a"]);
+}
+
+#[tokio::test]
+async fn a_synthea_prescription_says_why_and_by_whom_and_its_visit_shows_everything_linked() {
+    let Some(record) = synthea_record("Louis_Erdman") else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
+
+    // The medications page: the reason in words (a Condition of the bundle) and the prescriber
+    // (a Practitioner of the bundle).
+    let meds = text(&fetch(&app, &b, "/records/medications").await.body);
+    assert!(meds.contains("Acute bronchitis"), "{meds}");
+    assert!(meds.contains("Dr. Terrance Schultz"), "{meds}");
+    assert!(!meds.contains("(disorder)"), "{meds}");
+
+    // Every visit's page lists every kind of item that points at it, as many as the source has.
+    let mut linked = 0;
+    for e in &record.encounters {
+        let page = fetch(&app, &b, &format!("/records/visits/{}", e.fhir_id))
+            .await
+            .body;
+        let of = |enc: &Option<String>| enc.as_deref() == Some(e.fhir_id.as_str());
+        let expected = [
+            (
+                "Conditions recorded at this visit",
+                record
+                    .conditions
+                    .iter()
+                    .filter(|x| of(&x.encounter))
+                    .count(),
+            ),
+            (
+                "Procedures",
+                record
+                    .procedures
+                    .iter()
+                    .filter(|x| of(&x.encounter))
+                    .count(),
+            ),
+            (
+                "Results and measurements",
+                record
+                    .observations
+                    .iter()
+                    .filter(|x| of(&x.encounter))
+                    .count(),
+            ),
+            (
+                "Immunizations",
+                record
+                    .immunizations
+                    .iter()
+                    .filter(|x| of(&x.encounter))
+                    .count(),
+            ),
+            (
+                "Medications prescribed",
+                record
+                    .medications
+                    .iter()
+                    .filter(|x| of(&x.encounter))
+                    .count(),
+            ),
+            (
+                "Care plans",
+                record
+                    .care_plans
+                    .iter()
+                    .filter(|x| of(&x.encounter))
+                    .count(),
+            ),
+            (
+                "Test reports",
+                record.reports.iter().filter(|x| of(&x.encounter)).count(),
+            ),
+            (
+                "Imaging",
+                record.imaging.iter().filter(|x| of(&x.encounter)).count(),
+            ),
+        ];
+        let h = headings(&page);
+        for (kind, n) in expected {
+            linked += n;
+            assert!(
+                h.contains(&format!("{kind} ({n})")),
+                "{}: {kind} ({n}) in {h:?}",
+                e.fhir_id
+            );
+        }
+        // Codes in words: no SNOMED semantic tag in anything the page names.
+        let words = text(&page);
+        for tag in [
+            "(procedure)",
+            "(finding)",
+            "(disorder)",
+            "(regime/therapy)",
+            "(situation)",
+        ] {
+            assert!(!words.contains(tag), "{}: {tag}", e.fhir_id);
+        }
+    }
+    assert!(
+        linked > record.observations.len(),
+        "more than results are linked"
+    );
+    for path in [
+        "/records/procedures",
+        "/records/care-plans",
+        "/records/reports",
+        "/records/visits",
+    ] {
+        let words = text(&fetch(&app, &b, path).await.body);
+        for tag in ["(procedure)", "(finding)", "(disorder)", "(regime/therapy)"] {
+            assert!(!words.contains(tag), "{path}: {tag}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn goals_write_units_as_people_do() {
+    use patient_portal::records::model::Goal;
+    let app = spawn_app().await;
+    let mut record = record_a();
+    record.goals.push(Goal {
+        fhir_id: "bp-goal".into(),
+        lifecycle_status: "active".into(),
+        achievement_status: None,
+        description: Concept::new("", "", "Systolic blood pressure below 140 mm[Hg]"),
+        start: None,
+        addresses: vec![],
+    });
+    let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
+    let page = text(&fetch(&app, &b, "/records/care-plans").await.body);
+    assert!(
+        page.contains("Systolic blood pressure below 140 mmHg"),
+        "{page}"
+    );
+    assert!(!page.contains("mm[Hg]"));
+}
+
+#[tokio::test]
+async fn the_care_team_reads_the_access_log_of_the_patient_and_the_renewal_queue_by_medication() {
+    // Arrange: the patient asks for a renewal; their clinician has opened their vital signs.
+    let app = spawn_app().await;
+    let record = record_a();
+    let (patient, id) = signed_in_patient(&app, &record, &PATIENT_A).await;
+    app.add_to_care_team(&id, &CLINICIAN).await;
+    let medication = record.active_medications().next().unwrap();
+    let token = crate::support::csrf(&app, &patient).await;
+    let resp = crate::support::post(
+        &app,
+        &patient,
+        "/records/medications/renewals",
+        &[
+            ("csrf_token", token.as_str()),
+            ("medication", medication.fhir_id.as_str()),
+            ("note", ""),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let c = app.browser();
+    app.sign_in_as(&c, &CLINICIAN).await;
+    assert_eq!(
+        fetch(&app, &c, &format!("/staff/patients/{id}/vitals"))
+            .await
+            .status,
+        200
+    );
+
+    // The queue and the worklist name the medication asked for.
+    let name = views::plain_name(&medication.code.display);
+    for path in ["/staff/renewals", "/staff"] {
+        let page = text(&fetch(&app, &c, path).await.body);
+        assert!(page.contains(&name), "{path}: {name} in {page}");
+    }
+    // The clinician's view of the log speaks of the patient; the patient's speaks to them.
+    let log = texts(
+        &fetch(&app, &c, &format!("/staff/patients/{id}/access-log"))
+            .await
+            .body,
+        "main td",
+    )
+    .join(" | ");
+    assert!(log.contains("Viewed the patient's vital signs"), "{log}");
+    assert!(!log.contains("your"), "{log}");
+    let own = text(&fetch(&app, &patient, "/records/access-log").await.body);
+    assert!(own.contains("Viewed your vital signs"), "{own}");
+}
+
+#[tokio::test]
+async fn the_break_the_glass_offer_says_what_happened_in_words() {
+    let app = spawn_app().await;
+    let id = app.seed(&record_b()).await;
+    let c = app.browser();
+    app.sign_in_as(&c, &CLINICIAN).await;
+
+    let page = fetch(&app, &c, &format!("/staff/patients/{id}")).await;
+
+    assert_eq!(page.status, 403);
+    assert_eq!(
+        texts(&page.body, "h1"),
+        ["This patient is not on your care team"]
+    );
+    assert!(!text(&page.body).contains("Error 403"));
+    assert!(page
+        .body
+        .contains(&format!("/staff/patients/{id}/break-glass")));
 }

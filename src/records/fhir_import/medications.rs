@@ -20,6 +20,17 @@ impl Reader<'_, '_> {
             Some(c) => c,
             None => self.medication_by_reference(e)?,
         };
+        // As for a procedure: the reason given in words, else the Condition it points at.
+        let reason = match e.first("reasonCode")? {
+            Some(v) => Some(concept(v, systems::SNOMED).map_err(|p| e.err("reasonCode", p))?),
+            None => self
+                .linked_ids(e, "reasonReference", "Condition")
+                .ok()
+                .and_then(|ids| ids.into_iter().next())
+                .and_then(|id| self.index.resolve(&format!("Condition/{id}")))
+                .and_then(|c| c.get("code"))
+                .and_then(|c| concept(c, systems::SNOMED).ok()),
+        };
         Ok(Medication {
             code,
             status,
@@ -27,6 +38,8 @@ impl Reader<'_, '_> {
             authored_on: e.datetime("authoredOn")?,
             dosage: dosage_text(e.first("dosageInstruction")?),
             encounter: self.encounter_ref(e)?,
+            reason,
+            prescriber: self.reference_name(e.get("requester")),
             fhir_id,
         })
     }
@@ -161,5 +174,41 @@ mod tests {
         assert_eq!(med.code.code, "314076");
         assert_eq!(med.dosage.as_deref(), Some("1 tablet once a day"));
         assert_eq!(parsed.skipped.get("Medication"), Some(&1));
+    }
+
+    #[test]
+    fn a_prescriptions_reason_and_prescriber_are_kept_and_exported() {
+        // As Synthea writes them: the reason a Condition of the bundle, the requester a
+        // Practitioner of the bundle without a display.
+        let condition = json!({"fullUrl": "urn:uuid:c", "resource": {
+            "resourceType": "Condition", "id": "c",
+            "code": {"coding": [{"system": systems::SNOMED, "code": "10509002", "display": "Acute bronchitis (disorder)"}]},
+            "subject": {"reference": "urn:uuid:11111111-1111-4111-8111-111111111111"}
+        }});
+        let practitioner = json!({"fullUrl": "urn:uuid:dr", "resource": {
+            "resourceType": "Practitioner", "id": "dr",
+            "name": [{"family": "Schultz", "given": ["Terrance"], "prefix": ["Dr."]}]
+        }});
+        let request = json!({"fullUrl": "urn:uuid:r", "resource": {
+            "resourceType": "MedicationRequest", "id": "r", "status": "active", "intent": "order",
+            "medicationCodeableConcept": {"coding": [{"system": systems::RXNORM, "code": "313782", "display": "Acetaminophen 325 MG Oral Tablet"}]},
+            "subject": {"reference": "urn:uuid:11111111-1111-4111-8111-111111111111"},
+            "requester": {"reference": "urn:uuid:dr"},
+            "reasonReference": [{"reference": "urn:uuid:c"}]
+        }});
+        let b = bundle(
+            "collection",
+            vec![minimal_patient(), condition, practitioner, request],
+        );
+        let record = parse_ok(&b).record;
+        let med = &record.medications[0];
+        assert_eq!(
+            med.reason.as_ref().map(|r| r.code.as_str()),
+            Some("10509002")
+        );
+        assert_eq!(med.prescriber.as_deref(), Some("Dr. Terrance Schultz"));
+        // The export says both, and reads back to the same prescription.
+        let back = parse_ok(&crate::records::export_bundle(&record)).record;
+        assert_eq!(back.medications, record.medications);
     }
 }
