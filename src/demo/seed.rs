@@ -10,7 +10,7 @@ use crate::db::{self, Pool};
 use crate::records::store;
 
 const DEMO_PATIENTS: usize = 6;
-const DEMO_SEED: u64 = 20_261_128;
+pub const DEMO_SEED: u64 = 20_261_128;
 
 /// Seeds the demo data if there are no patients yet. Returns what to print, or None.
 pub async fn demo_data(pool: &Pool) -> anyhow::Result<Option<String>> {
@@ -21,8 +21,14 @@ pub async fn demo_data(pool: &Pool) -> anyhow::Result<Option<String>> {
         return Ok(None);
     }
     let today = chrono::Utc::now().date_naive();
-    let records = demo::demo_patients(DEMO_PATIENTS, DEMO_SEED, today);
+    let mut records = demo::demo_patients(DEMO_PATIENTS, DEMO_SEED, today);
     let patient_user = DEMO_USERS.iter().find(|u| u.role.is_none());
+    // The record linked to the demo account carries the account's name: one person, whether a
+    // page names them from the sign-in (the header, the account) or from the record.
+    if let (Some(user), Some(first)) = (patient_user, records.first_mut()) {
+        first.patient.given = user.given_name.to_owned();
+        first.patient.family = user.surname.to_owned();
+    }
     let clinician_user = DEMO_USERS.iter().find(|u| u.role == Some("Clinician"));
     let mut demo_patient_id: Option<String> = None;
     let mut lines = vec!["Demo patients (generated; nobody in them is real):".to_string()];

@@ -937,6 +937,20 @@ async fn the_demo_patient_has_a_conversation_with_an_unread_answer() {
     );
     let list = app.get(&b, "/messages").await.text().await.unwrap();
     assert!(list.contains("Question about my latest blood test"));
+    // The demo account and its record name the same person.
+    let account_name = format!("{} {}", demo.given_name, demo.surname);
+    assert!(
+        summary.contains(&account_name),
+        "the demo record is {account_name}'s"
+    );
+    let generated =
+        &patient_portal::demo::demo_patients(1, patient_portal::demo::seed::DEMO_SEED, today())[0]
+            .patient;
+    assert!(
+        !summary.contains(&generated.display_name()),
+        "not the generated {}",
+        generated.display_name()
+    );
 }
 
 /// A fresh PostgreSQL database for one test (named apart from tests/postgres.rs's, whose
@@ -1349,7 +1363,11 @@ async fn new_results_are_told_on_postgres() {
     import_into(&w.app, Some(&url), &with_new_results(&w.record));
     assert_eq!(new_results_notices(&w.app).await, 1);
     let mail = smtp.next().await;
-    assert!(mail.data.contains("New information is waiting"), "{}", mail.data);
+    assert!(
+        mail.data.contains("New information is waiting"),
+        "{}",
+        mail.data
+    );
 
     w.app.pool.close().await;
     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
