@@ -81,7 +81,10 @@ pub async fn show(
         &format!("/staff/patients/{}/medications", chart.patient_id()),
     );
     ctx.insert("decide_url", &format!("/staff/renewals/{}", r.id));
-    ctx.insert("medication", &r.medication_name);
+    ctx.insert(
+        "medication",
+        &crate::records::views::plain_name(&r.medication_name),
+    );
     ctx.insert("note", &r.note);
     ctx.insert("pharmacy", &r.pharmacy);
     ctx.insert("requested", &clinic_time(tz, r.requested_at));

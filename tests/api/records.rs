@@ -1650,3 +1650,36 @@ async fn the_break_the_glass_offer_says_what_happened_in_words() {
         .body
         .contains(&format!("/staff/patients/{id}/break-glass")));
 }
+
+#[tokio::test]
+async fn a_prescription_says_why_and_by_whom_wherever_it_is_listed() {
+    let app = spawn_app().await;
+    let mut record = record_a();
+    let med = record
+        .medications
+        .iter_mut()
+        .find(|m| m.is_active())
+        .unwrap();
+    med.reason = Some(Concept::new(
+        systems::SNOMED,
+        "59621000",
+        "Essential hypertension (disorder)",
+    ));
+    med.prescriber = Some("Dr. June Kassulke".into());
+    let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
+
+    let meds = fetch(&app, &b, "/records/medications").await.body;
+    let row = texts(&meds, "main table tbody tr")
+        .into_iter()
+        .find(|r| r.contains("Essential hypertension"))
+        .expect("the prescription's row names its reason");
+    assert!(row.contains("Dr. June Kassulke"), "{row}");
+    assert!(!row.contains("(disorder)"), "{row}");
+    let summary = text(&fetch(&app, &b, "/records").await.body);
+    assert!(summary.contains("for Essential hypertension"), "{summary}");
+    let printable = text(&fetch(&app, &b, "/records/printable").await.body);
+    assert!(
+        printable.contains("Essential hypertension") && printable.contains("Dr. June Kassulke"),
+        "{printable}"
+    );
+}
