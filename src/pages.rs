@@ -50,15 +50,24 @@ pub async fn healthz() -> HttpResponse {
         .body("ok")
 }
 
-/// Ready when the database answers.
+/// Ready when the database answers and audited writes can commit: every record page needs
+/// its audit entry first, so a portal that cannot write one serves nothing but 503s. The body
+/// says why, without database text (it is public).
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    if crate::db::ping(&state.pool).await {
-        HttpResponse::Ok()
-            .content_type("text/plain; charset=utf-8")
-            .body("ready")
+    let why = if !crate::db::ping(&state.pool).await {
+        Some("database unreachable".to_string())
     } else {
-        HttpResponse::ServiceUnavailable()
+        crate::audit::readiness(&state.pool).await.err()
+    };
+    match why {
+        None => HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")
-            .body("database unreachable")
+            .body("ready"),
+        Some(why) => {
+            tracing::warn!(reason = %why, "not ready");
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain; charset=utf-8")
+                .body(format!("not ready: {why}"))
+        }
     }
 }

@@ -198,12 +198,19 @@ pub async fn verify(
     key: &AuditKey,
     checkpoints: &[Checkpoint],
 ) -> Result<Verification, sqlx::Error> {
-    let Head {
+    let Some(Head {
         seq: head_seq,
         hash: head_hash,
         keyed_from,
         mac: head_mac,
-    } = sqlx::query_as(HEAD_SQL).fetch_one(pool).await?;
+    }) = sqlx::query_as(HEAD_SQL).fetch_optional(pool).await?
+    else {
+        return Ok(broken_at(
+            0,
+            1,
+            "the chain's head row (audit_head) is missing: without it nothing tells where the chain ends, and the portal cannot append; restore it from a backup",
+        ));
+    };
     // The portal keys the chain when it first starts (`audit::start`); a missing mark means
     // someone cleared it to make keyed entries pass as plain ones, or the portal never ran.
     let (Some(keyed_from), Some(head_mac)) = (keyed_from, head_mac) else {
@@ -327,6 +334,27 @@ pub async fn verify(
             expected_seq,
             format!("the chain ends early: the head says {head_seq} entries"),
         ));
+    }
+    // A row past the head takes the next entry's number, so every append fails on it. Rows
+    // appended while this walk ran move the head past them first (one transaction), so a row
+    // the head, read again, still does not cover is a stray.
+    let stray: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM audit_log WHERE seq > $1")
+        .bind(head_seq)
+        .fetch_one(pool)
+        .await?;
+    if let Some(stray) = stray {
+        let head_now: Option<i64> = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+            .fetch_optional(pool)
+            .await?;
+        if head_now.is_none_or(|now| now < stray) {
+            return Ok(broken_at(
+                checked,
+                stray,
+                format!(
+                    "entry {stray} lies past the chain's head ({head_seq}): it was not written by the portal's writer, and no entry can be appended until it is examined and removed"
+                ),
+            ));
+        }
     }
     Ok(Verification::Whole {
         entries: checked,

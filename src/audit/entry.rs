@@ -87,6 +87,39 @@ pub enum AuditError {
     HeadMismatch,
     #[error("the audit head moved while it was locked")]
     Contended,
+    /// A row numbered past the head (written around the portal, or left by a restore that
+    /// missed the head): the next entry's number is taken, so nothing can be appended until
+    /// someone looks at it. Named, so readiness and the log say what to do.
+    #[error("audit entry {stray} lies past the chain's head ({head}): nothing can be appended until it is examined; run `patient-portal audit verify`")]
+    RowPastHead { head: i64, stray: i64 },
+}
+
+impl AuditError {
+    /// Why audited writes fail, in words fit for `/readyz` (public): no database text.
+    pub fn reason(&self) -> String {
+        match self {
+            AuditError::Store(e) => {
+                // Named by kind only: the database's own text stays in the log.
+                let text = e.to_string().to_lowercase();
+                if text.contains("locked") || text.contains("busy") {
+                    "the audit store's write lock is held by another connection".to_string()
+                } else if text.contains("full") {
+                    "the audit store is full (disk or quota)".to_string()
+                } else {
+                    "the audit store refuses writes".to_string()
+                }
+            }
+            AuditError::Timeout(wait) => {
+                format!("the audit store did not answer within {wait:?} (a write lock held?)")
+            }
+            AuditError::NotStarted => "the audit writer is not running".to_string(),
+            AuditError::HeadMismatch => {
+                "the audit chain's head does not verify with this audit key".to_string()
+            }
+            AuditError::Contended => "the audit head moved while it was locked".to_string(),
+            AuditError::RowPastHead { .. } => self.to_string(),
+        }
+    }
 }
 
 impl From<sqlx::Error> for AuditError {

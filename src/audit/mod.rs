@@ -19,7 +19,7 @@ mod writer;
 pub use chain::{read_checkpoints, verify, Checkpoint, Verification};
 pub use entry::{Action, Actor, AuditError, Entry, Outcome, RequestMeta, GENESIS};
 pub use key::AuditKey;
-pub use writer::{append, checkpoint, start};
+pub use writer::{append, checkpoint, readiness, start};
 
 /// The audit key named by the settings (generated in development when unset).
 pub fn load_key(settings: &crate::config::Settings) -> anyhow::Result<AuditKey> {

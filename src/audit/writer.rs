@@ -112,6 +112,8 @@ pub async fn start(pool: &Pool, key: AuditKey) -> anyhow::Result<()> {
     } else {
         anyhow::bail!("the audit writer registry is poisoned");
     }
+    // A pool at the address of one dropped earlier (tests make many) starts with a clean slate.
+    note_outcome(pool, None);
     tokio::spawn(run(pool.clone(), key, jobs_rx));
     Ok(())
 }
@@ -147,11 +149,81 @@ async fn run(pool: Pool, key: AuditKey, mut jobs: mpsc::Receiver<Job>) {
         if let Err(e) = &result {
             tracing::error!(error = %e, entries = batch.len(), "audit batch not committed");
         }
+        note_outcome(&pool, result.as_ref().err());
         for job in batch {
             // A caller that stopped waiting (client gone, or its own timeout) needs no answer;
             // its entry, if committed, stays in the chain.
             job.done.send(result.clone()).ok();
         }
+    }
+}
+
+/// The first entry number past `head`, if any row lies there.
+async fn row_past(conn: &mut sqlx::AnyConnection, head: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar::<_, Option<i64>>("SELECT MIN(seq) FROM audit_log WHERE seq > $1")
+        .bind(head)
+        .fetch_one(conn)
+        .await
+}
+
+/// How long a failed batch keeps the portal not-ready when no later batch has succeeded: long
+/// enough for a probe every few seconds to see it, short enough that an idle portal whose
+/// store has recovered (the lock probe below passes) does not stay out of rotation.
+const FAILURE_REMEMBERED: Duration = Duration::from_secs(60);
+
+/// The last batch's failure by pool (see [`WRITERS`] for the pool's identity).
+static LAST_FAILURE: Mutex<Vec<(usize, std::time::Instant, String)>> = Mutex::new(Vec::new());
+
+fn note_outcome(pool: &Pool, failure: Option<&AuditError>) {
+    let id = pool_id(pool);
+    if let Ok(mut failures) = LAST_FAILURE.lock() {
+        failures.retain(|(p, _, _)| *p != id);
+        if let Some(e) = failure {
+            failures.push((id, std::time::Instant::now(), e.reason()));
+        }
+    }
+}
+
+/// The longest the readiness probe waits for its read.
+const PROBE_WAIT: Duration = Duration::from_secs(2);
+
+/// Whether an audited write could commit now, and if not why, in words for `/readyz`: the
+/// last batch's failure (a held write lock, a full disk, a refusing store) if it is recent and
+/// nothing has succeeded since; else a read of the head that finds it missing or a row past
+/// it. The probe writes and locks nothing, so a lock held while no one writes shows only
+/// with the next batch.
+pub async fn readiness(pool: &Pool) -> Result<(), String> {
+    let id = pool_id(pool);
+    if let Ok(failures) = LAST_FAILURE.lock() {
+        if let Some((_, at, reason)) = failures.iter().find(|(p, _, _)| *p == id) {
+            if at.elapsed() < FAILURE_REMEMBERED {
+                return Err(reason.clone());
+            }
+        }
+    }
+    if writer_of(pool).is_none() {
+        return Err(AuditError::NotStarted.reason());
+    }
+    let probe = async {
+        let mut conn = pool.acquire().await?;
+        let head: Option<i64> = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(head) = head else {
+            return Ok::<_, sqlx::Error>(Err(
+                "the audit chain's head row is missing: run `patient-portal audit verify`"
+                    .to_string(),
+            ));
+        };
+        Ok(match row_past(&mut conn, head).await? {
+            Some(stray) => Err(AuditError::RowPastHead { head, stray }.reason()),
+            None => Ok(()),
+        })
+    };
+    match tokio::time::timeout(PROBE_WAIT, probe).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(e)) => Err(AuditError::from(e).reason()),
+        Err(_) => Err(AuditError::Timeout(PROBE_WAIT).reason()),
     }
 }
 
@@ -203,6 +275,14 @@ async fn write_batch(
     };
     if !head_mac_ok(key, keyed_from, head_seq, &head_hash, &mac) {
         return Err(AuditError::HeadMismatch);
+    }
+    // Under the head's lock, so no other writer's rows are in between: a row past the head is
+    // a stray, and the insert below would fail on its number with an anonymous database error.
+    if let Some(stray) = row_past(&mut tx, head_seq).await? {
+        return Err(AuditError::RowPastHead {
+            head: head_seq,
+            stray,
+        });
     }
     let mut seq = head_seq;
     let mut prev = head_hash;

@@ -122,11 +122,19 @@ async fn a_store_that_refuses_the_entry_means_503_and_no_data_on_every_audited_r
     // Act + Assert
     w.assert_every_route(&app, 503).await;
     assert_eq!(audit_count(&app).await, before, "nothing was written");
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, 503, "not ready while audited writes fail");
+    assert!(body.contains("the audit store is full"), "{body}");
+    assert!(
+        !body.contains("RAISE") && !body.contains("database or disk"),
+        "no database text: {body}"
+    );
 
     // Recovery without restart.
     exec(&app, "DROP TRIGGER audit_full").await;
     w.assert_every_route(&app, 200).await;
     assert_eq!(verify(&app).0, 0);
+    assert_eq!(readyz(&app).await.0, 200);
 }
 
 #[tokio::test]
@@ -195,12 +203,87 @@ async fn appends_and_pages_give_up_while_another_process_holds_the_write_lock() 
         assert!(!body.contains(secret.as_str()), "no record data");
     }
 
+    // Readiness says so, in words, while pages cannot be served.
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("write lock is held"), "{body}");
+
     // Once the lock is gone, everything works again without a restart.
     sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
     patient_portal::audit::append(&app.pool, &entry)
         .await
         .expect("append after the lock is released");
     assert_eq!(app.get(&w.patient, "/records/labs").await.status(), 200);
+    assert_eq!(readyz(&app).await, (200, "ready".to_string()));
+}
+
+async fn readyz(app: &TestApp) -> (u16, String) {
+    let resp = app.get(&app.browser(), "/readyz").await;
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_row_past_the_head_is_named_by_verify_readiness_and_the_log_until_it_is_removed() {
+    // Arrange: a whole chain, then a row numbered two past the head, as a write around the
+    // portal (or a restore that missed the head) would leave.
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    assert_eq!(app.get(&w.patient, "/records/labs").await.status(), 200);
+    assert_eq!(readyz(&app).await.0, 200);
+    exec(
+        &app,
+        "INSERT INTO audit_log (seq, id, at, actor_subject, actor_role, action, patient_id, outcome, detail, request_id, client_ip, prev_hash, hash) \
+         SELECT seq + 2, 'stray', at, actor_subject, actor_role, action, patient_id, outcome, detail, request_id, client_ip, prev_hash, hash \
+         FROM audit_log WHERE seq = (SELECT seq FROM audit_head WHERE id = 1)",
+    )
+    .await;
+    let stray: i64 = sqlx::query("SELECT seq FROM audit_log WHERE id = 'stray'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .get(0);
+
+    // Act and assert: verify, readiness, pages and the log all say what is wrong.
+    let (code, out) = verify(&app);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("entry {stray} lies past the chain's head")),
+        "{out}"
+    );
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, 503);
+    assert!(
+        body.contains(&format!("entry {stray} lies past the chain's head")),
+        "{body}"
+    );
+    assert_eq!(app.get(&w.patient, "/records/labs").await.status(), 503);
+    assert!(
+        logs().contains(&format!("audit entry {stray} lies past the chain's head")),
+        "the writer's log names the stray row"
+    );
+
+    // Once it is removed, the next page is served and the portal is ready again.
+    exec(&app, "DELETE FROM audit_log WHERE id = 'stray'").await;
+    assert_eq!(readyz(&app).await.0, 503, "the failed batch is remembered");
+    assert_eq!(app.get(&w.patient, "/records/labs").await.status(), 200);
+    assert_eq!(readyz(&app).await, (200, "ready".to_string()));
+    assert_eq!(verify(&app).0, 0);
+}
+
+#[tokio::test]
+async fn a_missing_head_row_is_named_in_a_sentence_not_a_database_error() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    assert_eq!(app.get(&w.patient, "/records/labs").await.status(), 200);
+    exec(&app, "DELETE FROM audit_head").await;
+
+    let (code, out) = verify(&app);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("head row (audit_head) is missing"), "{out}");
+    assert!(!out.to_lowercase().contains("no rows"), "{out}");
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, 503);
+    assert!(body.contains("head row is missing"), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
