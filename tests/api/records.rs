@@ -1405,8 +1405,28 @@ async fn a_result_that_could_not_be_compared_says_why_on_every_page_that_lists_i
 
 #[tokio::test]
 async fn results_taken_at_the_same_moment_are_in_one_order_on_every_page_and_in_the_export() {
-    // Arrange: two glucose results of the same moment, stored in neither id order.
-    let app = spawn_app().await;
+    same_moment_in_one_order(&spawn_app().await).await;
+}
+
+/// The same on PostgreSQL, whose ties in `ORDER BY effective_at` fall otherwise than SQLite's.
+#[tokio::test]
+async fn results_taken_at_the_same_moment_are_in_one_order_on_postgres() {
+    let Some(pg) = crate::support::Postgres::connect("PostgreSQL order test").await else {
+        return;
+    };
+    pg.drop_databases_left_by_earlier_runs("records_order")
+        .await;
+    let (_, url) = pg.create_database("records_order").await;
+    let app = crate::support::spawn_app_with(crate::support::Options {
+        database_url: Some(url),
+        ..Default::default()
+    })
+    .await;
+    same_moment_in_one_order(&app).await;
+}
+
+async fn same_moment_in_one_order(app: &TestApp) {
+    // Arrange: three glucose results of the same moment, stored in no id order.
     let mut record = record_b();
     let when = Utc::now() - Duration::days(1);
     for (id, value) in [("same-m", 120.0), ("same-z", 130.0), ("same-a", 80.0)] {
@@ -1414,14 +1434,14 @@ async fn results_taken_at_the_same_moment_are_in_one_order_on_every_page_and_in_
         o.effective = when;
         record.observations.push(o);
     }
-    let (b, _) = signed_in_patient(&app, &record, &PATIENT_B).await;
+    let (b, _) = signed_in_patient(app, &record, &PATIENT_B).await;
 
     // The summary's and the list's latest is the first row of the history, by FHIR id.
     for path in ["/records", "/records/labs"] {
-        let page = fetch(&app, &b, path).await.body;
+        let page = fetch(app, &b, path).await.body;
         assert_eq!(lab_row(&page, "Glucose")[1], "80 mg/dL", "{path}");
     }
-    let history = fetch(&app, &b, "/records/labs/2345-7").await.body;
+    let history = fetch(app, &b, "/records/labs/2345-7").await.body;
     let values: Vec<String> = texts(&history, "table.results tbody tr td.value");
     assert_eq!(values[..3], ["80 mg/dL", "120 mg/dL", "130 mg/dL"]);
     assert!(texts(&history, "p.latest")[0].contains("80 mg/dL"));
