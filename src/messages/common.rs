@@ -3,7 +3,7 @@
 
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::draft::{self, MAX_FILES, MAX_FILE_BYTES};
@@ -46,8 +46,30 @@ pub(super) fn refused_page(refusal: &draft::Refusal) -> HttpResponse {
     )
 }
 
+/// A thread page's query: `sent` names the message this side has just sent (see `landing_on`).
+#[derive(Debug, Deserialize)]
+pub struct ThreadQuery {
+    sent: Option<String>,
+}
+
+impl ThreadQuery {
+    pub(super) fn sent(&self) -> Option<&str> {
+        self.sent.as_deref()
+    }
+}
+
+/// Where the browser goes after a reply: the thread, scrolled to the new message (the fragment;
+/// the browser focuses it, so no script is needed), which says it was sent (`sent`).
+pub(super) fn landing_on(thread_url: &str, message_id: &str) -> String {
+    format!("{thread_url}?sent={message_id}#message-{message_id}")
+}
+
 #[derive(Serialize)]
 pub(super) struct MessageItem {
+    /// The message's id, for its anchor (`message-{id}`).
+    id: String,
+    /// This side's own message named by `?sent=`: the page confirms it was sent.
+    just_sent: bool,
     mine: bool,
     author: String,
     when: String,
@@ -70,11 +92,19 @@ pub(super) fn size_text(bytes: i64) -> String {
     }
 }
 
-/// Messages as the thread page shows them; `base` is the thread's URL.
-pub(super) fn message_items(view: &store::ThreadView, me: &str, base: &str) -> Vec<MessageItem> {
+/// Messages as the thread page shows them; `base` is the thread's URL. `sent` is the query's
+/// claim that a message was just sent: only a message of this side in this thread is confirmed.
+pub(super) fn message_items(
+    view: &store::ThreadView,
+    me: &str,
+    base: &str,
+    sent: Option<&str>,
+) -> Vec<MessageItem> {
     view.messages
         .iter()
         .map(|m| MessageItem {
+            id: m.id.clone(),
+            just_sent: m.author_role == me && sent == Some(m.id.as_str()),
             mine: m.author_role == me,
             author: match m.author_role.as_str() {
                 "clinician" => format!("{} (care team)", m.author_name),

@@ -9,7 +9,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::common::{
-    attachment_response, message_items, plausible_id, refuse_oversized, refused_page,
+    attachment_response, landing_on, message_items, plausible_id, refuse_oversized, refused_page,
+    ThreadQuery,
 };
 use super::draft::{self, parse_subject, Body, Category, Draft, CATEGORIES};
 use super::store;
@@ -144,6 +145,7 @@ pub async fn thread(
     session: Session,
     patient: LinkedPatient,
     id: web::Path<String>,
+    query: web::Query<ThreadQuery>,
 ) -> Result<HttpResponse, AppError> {
     own_thread(&state, &patient, &id).await?;
     let chart = patient.open(&state, &req, Section::Messages).await?;
@@ -156,7 +158,10 @@ pub async fn thread(
     ctx.insert("subject", &view.thread.subject);
     ctx.insert("category", draft::category_label(&view.thread.category));
     ctx.insert("status", &view.thread.status);
-    ctx.insert("messages", &message_items(&view, "patient", &base));
+    ctx.insert(
+        "messages",
+        &message_items(&view, "patient", &base, query.sent()),
+    );
     ctx.insert("reply_url", &format!("{base}/reply"));
     ctx.insert("back_url", "/messages");
     ctx.insert("max_files", &draft::MAX_FILES);
@@ -198,11 +203,15 @@ pub async fn reply(
     };
     remember(&state, &patient.user).await;
     let chart = patient.open(&state, &req, Section::MessageSend).await?;
-    if !store::reply(&state.pool, &chart, &id, &patient.user, &draft).await? {
+    let Some(message_id) = store::reply(&state.pool, &chart, &id, &patient.user, &draft).await?
+    else {
         return Err(AppError::NotFound);
-    }
+    };
     state.mail_wake.now();
-    Ok(see_other(&format!("/messages/{id}")))
+    Ok(see_other(&landing_on(
+        &format!("/messages/{id}"),
+        &message_id,
+    )))
 }
 
 /// `GET /messages/{id}/attachments/{attachment}`.

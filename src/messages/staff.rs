@@ -13,7 +13,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    attachment_response, message_items, plausible_id, refuse_oversized, refused_page,
+    attachment_response, landing_on, message_items, plausible_id, refuse_oversized, refused_page,
+    ThreadQuery,
 };
 use super::draft::{self, Body, Draft};
 use super::patient::see_other;
@@ -169,6 +170,7 @@ pub async fn thread(
     session: Session,
     clinician: Clinician,
     id: web::Path<String>,
+    query: web::Query<ThreadQuery>,
 ) -> Result<HttpResponse, AppError> {
     let chart = open(&req, &state, &clinician, &id, Section::Messages).await?;
     let view = store::thread(&state.pool, &chart, &id, Role::Clinician)
@@ -214,7 +216,10 @@ pub async fn thread(
         "assigned_to_me",
         &(view.thread.assigned_to.as_deref() == Some(clinician.subject.as_str())),
     );
-    ctx.insert("messages", &message_items(&view, "clinician", &base));
+    ctx.insert(
+        "messages",
+        &message_items(&view, "clinician", &base, query.sent()),
+    );
     ctx.insert("reply_url", &format!("{base}/reply"));
     ctx.insert("update_url", &format!("{base}/update"));
     ctx.insert("back_url", "/staff/messages");
@@ -256,11 +261,15 @@ pub async fn reply(
         files: form.files,
     };
     let chart = open(&req, &state, &clinician, &id, Section::MessageSend).await?;
-    if !store::reply(&state.pool, &chart, &id, clinician.user(), &draft).await? {
+    let Some(message_id) = store::reply(&state.pool, &chart, &id, clinician.user(), &draft).await?
+    else {
         return Err(AppError::NotFound);
-    }
+    };
     state.mail_wake.now();
-    Ok(see_other(&format!("/staff/messages/{id}")))
+    Ok(see_other(&landing_on(
+        &format!("/staff/messages/{id}"),
+        &message_id,
+    )))
 }
 
 #[derive(Debug, Deserialize)]

@@ -217,14 +217,15 @@ pub async fn create_thread(
     Ok(thread_id)
 }
 
-/// Adds a reply to one of this patient's threads. Returns false when there is no such thread.
+/// Adds a reply to one of this patient's threads. Returns the new message's id, or `None` when
+/// there is no such thread.
 pub async fn reply(
     pool: &Pool,
     chart: &ChartAccess,
     thread_id: &str,
     author: &SignedInUser,
     draft: &Draft,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Option<String>, sqlx::Error> {
     let now = db::now();
     let mut tx = pool.begin().await?;
     // The other side has something unread; a patient's reply reopens a closed thread.
@@ -244,12 +245,12 @@ pub async fn reply(
         .await?;
     if updated.rows_affected() != 1 {
         tx.rollback().await?;
-        return Ok(false);
+        return Ok(None);
     }
-    insert_message(&mut tx, thread_id, author, draft, now).await?;
+    let message_id = insert_message(&mut tx, thread_id, author, draft, now).await?;
     notify_other_side(&mut tx, chart.patient_id(), author.role).await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Some(message_id))
 }
 
 async fn insert_message(
@@ -258,7 +259,7 @@ async fn insert_message(
     author: &SignedInUser,
     draft: &Draft,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<String, sqlx::Error> {
     let message_id = uuid::Uuid::new_v4().to_string();
     let seq: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE thread_id = $1")
         .bind(thread_id)
@@ -281,7 +282,7 @@ async fn insert_message(
     for file in &draft.files {
         insert_attachment(tx, thread_id, &message_id, file).await?;
     }
-    Ok(())
+    Ok(message_id)
 }
 
 async fn insert_attachment(
