@@ -1388,6 +1388,16 @@ async fn a_result_that_could_not_be_compared_says_why_on_every_page_that_lists_i
             "{path}"
         );
     }
+    // The home page's new results too.
+    let home = texts(&fetch(&app, &b, "/home").await.body, "ul.home-list li");
+    let pdw = home
+        .iter()
+        .find(|l| l.contains("PDW"))
+        .unwrap_or_else(|| panic!("PDW is a new result: {home:?}"));
+    assert!(
+        pdw.contains("most likely recorded in another unit"),
+        "{pdw}"
+    );
     // The test's own page: the latest result and every row of the history.
     let history = fetch(&app, &b, "/records/labs/32207-3").await.body;
     let latest = texts(&history, "p.latest").join(" ");
