@@ -292,3 +292,62 @@ fn the_emulator_refuses_to_start_in_production_and_says_so() {
         "nothing was started or created"
     );
 }
+
+/// `cargo run` (the emulator: demo mode) seeds the demo patients whenever they are missing, also
+/// into a database that holds imported records already, and prints a working activation code for
+/// each unlinked one at every start, not only the first: the README's "Trying it" on any start.
+#[tokio::test]
+async fn the_demo_patients_and_fresh_codes_come_on_every_start_also_after_an_import() {
+    use patient_portal::demo::{demo_patients, seed::demo_data};
+    let app = crate::support::spawn_app().await;
+    // An `import` before the first start: a record that is not a demo patient.
+    let mut imported = demo_patients(1, 7, chrono::Utc::now().date_naive())[0].clone();
+    imported.patient.mrn.value = "SYNTHEA-0001".into();
+    app.seed(&imported).await;
+    let count = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let codes = |summary: &str| -> Vec<String> {
+        summary
+            .lines()
+            .filter_map(|l| l.split("activation code ").nth(1))
+            .map(|rest| rest.split(' ').next().unwrap().to_owned())
+            .collect()
+    };
+
+    let first = demo_data(&app.pool).await.unwrap().expect("a summary");
+    let second = demo_data(&app.pool)
+        .await
+        .unwrap()
+        .expect("a summary every time");
+
+    assert_eq!(
+        count("SELECT COUNT(*) FROM patients").await,
+        7,
+        "seeded once, beside the import"
+    );
+    assert!(
+        first.contains("linked to the demo patient account"),
+        "{first}"
+    );
+    assert!(
+        second.contains("linked to the demo patient account"),
+        "{second}"
+    );
+    let (first, second) = (codes(&first), codes(&second));
+    assert_eq!(first.len(), 5, "{first:?}");
+    assert_eq!(second.len(), 5, "{second:?}");
+    assert!(first.iter().all(|c| !second.contains(c)), "fresh codes");
+    assert_eq!(
+        count("SELECT COUNT(*) FROM activation_codes WHERE revoked_at IS NULL AND used_at IS NULL")
+            .await,
+        5,
+        "the earlier codes are revoked: one outstanding code per demo patient"
+    );
+}
