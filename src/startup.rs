@@ -370,6 +370,7 @@ impl Application {
                 .app_data(
                     web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
                 )
+                .app_data(web::Data::new(headers::SecurityHeaders::new(&idp_origin)))
                 .app_data(allowed_origins.clone())
                 .app_data(signin_limiter.clone())
                 .app_data(reauth_purpose.clone())
@@ -378,6 +379,9 @@ impl Application {
                 // Outside the origin check and the gate: a preflight is answered here, and
                 // an app's cross-origin answers (errors too) carry their CORS headers.
                 .wrap(from_fn(cors::cors))
+                // Inside the security headers: an error out of any middleware becomes a
+                // page that carries them.
+                .wrap(from_fn(errors::no_bare_errors))
                 .wrap(headers::security_headers(&idp_origin))
                 .wrap(TracingLogger::<PathOnlySpan>::new())
                 // Probes and assets are outside the session scope: they never read the

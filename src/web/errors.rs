@@ -33,6 +33,66 @@ pub async fn session_for_errors(
     Ok(response.map_into_boxed_body())
 }
 
+/// Outermost but for the security headers and the request log: an `Err` out of a middleware
+/// (the session store failing to load a session, say) reaches actix's dispatcher, which sends
+/// the error's own response, past `DefaultHeaders`: a bare 500 with no security headers and
+/// no log line. Here it becomes a page carrying those headers: an `AppError` its own page,
+/// anything else (such an error is a store that did not answer) the 503 page, logged once.
+/// It stays an `Err` (with that response) because an `HttpRequest` cannot be kept aside while
+/// the router still needs the only copy.
+pub async fn no_bare_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let headers = req
+        .app_data::<actix_web::web::Data<super::headers::SecurityHeaders>>()
+        .cloned();
+    match next.call(req).await {
+        Ok(response) => Ok(response.map_into_boxed_body()),
+        Err(e) => {
+            let mut page = match e.as_error::<AppError>() {
+                Some(app) => app.error_response(),
+                None => {
+                    tracing::error!(
+                        status = e.as_response_error().status_code().as_u16(),
+                        "a middleware failed (session store unavailable?); answering 503"
+                    );
+                    AppError::Unavailable("session store unavailable".into()).error_response()
+                }
+            };
+            if let Some(headers) = headers {
+                headers.apply(&mut page);
+            }
+            Err(actix_web::error::InternalError::from_response(e.to_string(), page).into())
+        }
+    }
+}
+
+/// A database that did not answer, dropped the connection, was stopped by an operator, ran
+/// out of room or was locked: the 503 page ("try again"), not the 500 one. A query that does
+/// not fit the schema or its data is our bug: the 500 page.
+fn database_unavailable(e: &sqlx::Error) -> bool {
+    !matches!(
+        e,
+        sqlx::Error::RowNotFound
+            | sqlx::Error::ColumnNotFound(_)
+            | sqlx::Error::ColumnIndexOutOfBounds { .. }
+            | sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::Decode(_)
+            | sqlx::Error::TypeNotFound { .. }
+            | sqlx::Error::Configuration(_)
+    )
+}
+
+/// Whether an internal error is, somewhere in its causes, a database that did not answer.
+fn caused_by_unavailable_database(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<sqlx::Error>()
+            .is_some_and(database_unavailable)
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("bad request: {0}")]
@@ -97,6 +157,9 @@ impl ResponseError for AppError {
             AppError::Redirect(_) => StatusCode::FOUND,
             AppError::BreakGlassOffer(_) => StatusCode::FORBIDDEN,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(e) if caused_by_unavailable_database(e) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -144,6 +207,14 @@ impl ResponseError for AppError {
             ),
             AppError::Unavailable(cause) => {
                 tracing::error!(cause = %cause, "service unavailable");
+                (
+                    "This page is unavailable right now",
+                    "We could not safely show this page. Please try again in a few minutes."
+                        .to_string(),
+                )
+            }
+            AppError::Internal(e) if caused_by_unavailable_database(e) => {
+                tracing::error!(error = %format!("{e:#}"), "database unavailable; answering 503");
                 (
                     "This page is unavailable right now",
                     "We could not safely show this page. Please try again in a few minutes."
@@ -198,4 +269,40 @@ pub fn error_page(
 /// The app's default service: an unknown route under a valid session.
 pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_does_not_answer_is_a_503_and_a_query_bug_a_500() {
+        for unavailable in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset)),
+            sqlx::Error::Protocol("connection closed".into()),
+        ] {
+            let text = unavailable.to_string();
+            assert_eq!(
+                AppError::from(unavailable).status_code(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{text}"
+            );
+        }
+        // Wrapped in context, as `?` into anyhow leaves it.
+        let wrapped = anyhow::Error::from(sqlx::Error::PoolTimedOut).context("loading the chart");
+        assert_eq!(
+            AppError::Internal(wrapped).status_code(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            AppError::from(sqlx::Error::RowNotFound).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            AppError::Internal(anyhow::anyhow!("a bug")).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
 }

@@ -40,21 +40,52 @@ pub fn form_target_source(uri: &str) -> Option<String> {
 }
 
 pub fn security_headers(identity_provider_origin: &str) -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add(("Content-Security-Policy", csp(identity_provider_origin)))
-        .add((
-            "Strict-Transport-Security",
-            "max-age=31536000; includeSubDomains",
-        ))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "no-referrer"))
-        .add(("Cross-Origin-Opener-Policy", "same-origin"))
-        .add((
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=()",
-        ))
-        .add(("Cache-Control", "no-store"))
+    SecurityHeaders::new(identity_provider_origin)
+        .pairs
+        .into_iter()
+        .fold(DefaultHeaders::new(), |headers, pair| headers.add(pair))
+}
+
+/// The same headers as data, for a response that leaves as an error (see
+/// `errors::no_bare_errors`): `DefaultHeaders` adds nothing to an `Err` out of the service.
+#[derive(Clone)]
+pub struct SecurityHeaders {
+    pairs: Vec<(&'static str, String)>,
+}
+
+impl SecurityHeaders {
+    pub fn new(identity_provider_origin: &str) -> Self {
+        let pairs = vec![
+            ("Content-Security-Policy", csp(identity_provider_origin)),
+            (
+                "Strict-Transport-Security",
+                "max-age=31536000; includeSubDomains".to_string(),
+            ),
+            ("X-Content-Type-Options", "nosniff".to_string()),
+            ("X-Frame-Options", "DENY".to_string()),
+            ("Referrer-Policy", "no-referrer".to_string()),
+            ("Cross-Origin-Opener-Policy", "same-origin".to_string()),
+            (
+                "Permissions-Policy",
+                "camera=(), microphone=(), geolocation=()".to_string(),
+            ),
+            ("Cache-Control", "no-store".to_string()),
+        ];
+        SecurityHeaders { pairs }
+    }
+
+    /// Sets each header on `response`, replacing what it had.
+    pub fn apply(&self, response: &mut actix_web::HttpResponse) {
+        use actix_web::http::header::{HeaderName, HeaderValue};
+        for (name, value) in &self.pairs {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -493,3 +493,38 @@ async fn storing_a_record_waits_for_another_writer_instead_of_failing() {
     let stored = store.await.unwrap();
     assert!(stored.is_ok(), "{:?}", stored.err());
 }
+
+#[tokio::test]
+async fn a_session_store_that_fails_gives_the_503_page_with_every_security_header() {
+    // Arrange: a signed-in patient, then the session table goes away under the portal (as a
+    // dropped or unreachable database would look to the session middleware).
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    assert_eq!(app.get(&w.patient, "/records/labs").await.status(), 200);
+    exec(&app, "ALTER TABLE sessions RENAME TO sessions_away").await;
+
+    // Act
+    let resp = app.get(&w.patient, "/records/labs").await;
+
+    // Assert: the portal's 503 page, with its headers, and a log line; not a bare 500.
+    assert_eq!(resp.status(), 503);
+    for header in [
+        "content-security-policy",
+        "strict-transport-security",
+        "x-content-type-options",
+        "x-frame-options",
+    ] {
+        assert!(resp.headers().contains_key(header), "{header} is missing");
+    }
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("unavailable"), "the styled 503 page: {body}");
+    for secret in &w.secrets {
+        assert!(!body.contains(secret.as_str()), "no record data");
+    }
+    assert!(logs().contains("a middleware failed (session store unavailable?); answering 503"));
+
+    // Recovery without restart.
+    exec(&app, "ALTER TABLE sessions_away RENAME TO sessions").await;
+    assert_eq!(app.get(&w.patient, "/records/labs").await.status(), 200);
+}
