@@ -232,6 +232,16 @@ fn document(a: &super::model::Attachment) -> DocumentView {
     }
 }
 
+/// What a lay reader calls a report: our short name of its LOINC panel ("Complete blood count
+/// (CBC)" for "Complete blood count (hemogram) panel - Blood by Automated count"), else its name
+/// without a semantic tag.
+pub fn report_name(d: &DiagnosticReport) -> String {
+    (d.code.system == super::model::systems::LOINC)
+        .then(|| super::ranges::short_name(&d.code.code))
+        .flatten()
+        .map_or_else(|| plain_name(&d.code.display), str::to_owned)
+}
+
 /// Reports with their results, in the order the store gives them (newest first).
 pub fn reports_view(reports: &[DiagnosticReport], observations: &[Observation]) -> Vec<ReportView> {
     let by_id: HashMap<&str, &Observation> = observations
@@ -241,7 +251,7 @@ pub fn reports_view(reports: &[DiagnosticReport], observations: &[Observation]) 
     reports
         .iter()
         .map(|d| ReportView {
-            name: plain_name(&d.code.display),
+            name: report_name(d),
             date: d.effective.or(d.issued).as_ref().map(DateView::at),
             status: status_words(&d.status),
             category: d.categories.first().map(|c| plain_name(&c.display)),
@@ -461,7 +471,7 @@ pub fn visit_view(parts: VisitParts<'_>) -> VisitView {
             .iter()
             .filter(|d| d.encounter.as_deref() == id)
             .map(|d| VisitReport {
-                name: plain_name(&d.code.display),
+                name: report_name(d),
                 status: status_words(&d.status),
                 results: d.results.len(),
                 conclusion: d.conclusion.clone(),
@@ -624,6 +634,29 @@ mod tests {
         assert_eq!(p.goals[0].description, "HbA1c < 7.0");
         assert_eq!(view.other_goals.len(), 1);
         assert_eq!(view.other_goals[0].description, "Walk daily");
+    }
+
+    #[test]
+    fn report_panels_have_names_a_reader_knows() {
+        let mut d = DiagnosticReport {
+            fhir_id: "d".into(),
+            status: "final".into(),
+            code: Concept::new(
+                systems::LOINC,
+                "58410-2",
+                "Complete blood count (hemogram) panel - Blood by Automated count",
+            ),
+            categories: vec![],
+            effective: None,
+            issued: None,
+            results: vec![],
+            conclusion: None,
+            presented_forms: vec![],
+            encounter: None,
+        };
+        assert_eq!(report_name(&d), "Complete blood count (CBC)");
+        d.code = Concept::new(systems::SNOMED, "1", "Chest X-ray (procedure)");
+        assert_eq!(report_name(&d), "Chest X-ray");
     }
 
     #[test]

@@ -544,6 +544,12 @@ pub static SHORT_NAMES: &[(&str, &str)] = &[
     ("6189-5", "Oak pollen allergy test (IgE)"),
     ("6075-6", "Mould allergy test (IgE)"),
     ("6844-5", "Honey bee allergy test (IgE)"),
+    // Report panels (DiagnosticReport codes), named on the reports and visit pages.
+    ("58410-2", "Complete blood count (CBC)"),
+    ("57698-3", "Lipid panel (cholesterol)"),
+    ("51990-0", "Basic metabolic panel"),
+    ("24323-8", "Comprehensive metabolic panel"),
+    ("24357-6", "Urinalysis"),
 ];
 
 /// What a lay reader calls a test: our range table's name, else our short-name table's, else
