@@ -111,7 +111,11 @@ pub struct Mark {
     pub label: String,
 }
 
-const WIDTH: f64 = 640.0;
+/// The viewBox's width. The stylesheet never draws the chart narrower than this many CSS px
+/// (`svg.trend-chart { min-width }`; a narrower screen scrolls it in its region), so the text,
+/// 12 units in the template, is never smaller than 12 CSS px. Narrow enough to fit a phone
+/// held sideways, or a 1280 px window at 200 % zoom, without scrolling.
+const WIDTH: f64 = 520.0;
 const HEIGHT: f64 = 320.0;
 const LEFT: f64 = 72.0;
 const RIGHT: f64 = 24.0;

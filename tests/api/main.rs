@@ -15,6 +15,7 @@ mod group_commit;
 mod headers;
 mod home;
 mod ids;
+mod layout;
 mod linking;
 mod messages;
 mod operator;
