@@ -78,6 +78,7 @@ pub async fn import(
     let mut kept: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     let (mut imported, mut failed) = (0usize, 0usize);
+    let mut patients: Vec<String> = Vec::new();
     for path in &files {
         let outcome = async {
             let text = std::fs::read_to_string(path)
@@ -95,12 +96,15 @@ pub async fn import(
             }
             tx.commit().await?;
             crate::appointments::fhir::import(&pool, &patient_id, &json).await?;
-            anyhow::Ok((counts, parsed.skipped))
+            let p = &parsed.record.patient;
+            let who = format!("MRN {}: {}", p.mrn.value, p.display_name());
+            anyhow::Ok((counts, parsed.skipped, who))
         }
         .await;
         match outcome {
-            Ok((counts, skip)) => {
+            Ok((counts, skip, who)) => {
                 imported += 1;
+                patients.push(who);
                 for (rtype, n) in kept_by_type(&counts) {
                     *kept.entry(rtype).or_default() += n;
                 }
@@ -129,7 +133,10 @@ pub async fn import(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    print!("{}", import_summary(imported, failed, &kept, &skipped));
+    print!(
+        "{}",
+        import_summary(imported, failed, &patients, &kept, &skipped)
+    );
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -155,11 +162,13 @@ fn kept_by_type(counts: &crate::records::store::Counts) -> [(&'static str, usize
     ]
 }
 
-/// The end-of-run summary: bundles imported and refused, then the kept and the skipped
+/// The end-of-run summary: bundles imported and refused, each imported patient's MRN and name
+/// (what `care-team add` and `activation issue` take next), then the kept and the skipped
 /// resource types with their counts, one list per line.
 fn import_summary(
     imported: usize,
     refused: usize,
+    patients: &[String],
     kept: &BTreeMap<&'static str, usize>,
     skipped: &BTreeMap<String, usize>,
 ) -> String {
@@ -181,10 +190,11 @@ fn import_summary(
         .iter()
         .map(|(k, n)| (k.as_str(), *n))
         .partition(|(k, _)| NAMING_ONLY.contains(k));
-    let mut out = format!(
-        "imported {imported} bundle(s), refused {refused}\nkept resources: {}\n",
-        list(kept)
-    );
+    let mut out = format!("imported {imported} bundle(s), refused {refused}\n");
+    for who in patients {
+        out.push_str(&format!("  {who}\n"));
+    }
+    out.push_str(&format!("kept resources: {}\n", list(kept)));
     if naming.values().any(|n| *n > 0) {
         out.push_str(&format!(
             "read for names of who and where: {}\n",
@@ -482,15 +492,24 @@ mod tests {
             [("Patient", 2), ("Observation", 40), ("Immunization", 0)].into();
         let skipped: BTreeMap<String, usize> = [("Claim".to_owned(), 16)].into();
         assert_eq!(
-            import_summary(2, 1, &kept, &skipped),
-            "imported 2 bundle(s), refused 1\nkept resources: 40 Observation, 2 Patient\n\
+            import_summary(
+                2,
+                1,
+                &["MRN 1: Ann Lee".into(), "MRN 2: Bo Ek".into()],
+                &kept,
+                &skipped
+            ),
+            "imported 2 bundle(s), refused 1\n  MRN 1: Ann Lee\n  MRN 2: Bo Ek\n\
+             kept resources: 40 Observation, 2 Patient\n\
              skipped resources (not stored): 16 Claim\n"
         );
-        assert!(import_summary(0, 0, &BTreeMap::new(), &BTreeMap::new())
-            .ends_with("kept resources: none\nskipped resources (not stored): none\n"));
+        assert!(
+            import_summary(0, 0, &[], &BTreeMap::new(), &BTreeMap::new())
+                .ends_with("kept resources: none\nskipped resources (not stored): none\n")
+        );
         let skipped: BTreeMap<String, usize> =
             [("Claim".to_owned(), 2), ("Organization".to_owned(), 1)].into();
-        assert!(import_summary(1, 0, &BTreeMap::new(), &skipped).ends_with(
+        assert!(import_summary(1, 0, &[], &BTreeMap::new(), &skipped).ends_with(
             "read for names of who and where: 1 Organization\nskipped resources (not stored): 2 Claim\n"
         ));
     }
