@@ -103,6 +103,40 @@ async function reflow(page, what) {
   }
 }
 
+// Issue 26: the trend chart's text is at least 12 CSS px at 320 px (the chart scrolls in its own
+// region rather than shrinking). The size drawn is the text's font size times the scale the SVG
+// is drawn at (its screen matrix); its box (getBoundingClientRect) is reported beside it.
+async function chartText(page, width) {
+  const original = page.viewportSize();
+  await page.setViewportSize({ width, height: 800 });
+  const texts = await page.evaluate(() => [...document.querySelectorAll("svg.trend-chart text")].map((t) => ({
+    text: t.textContent.trim().slice(0, 30),
+    // The matrix's scale, whatever the rotation (the unit label is turned by 90°).
+    px: parseFloat(getComputedStyle(t).fontSize) * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b),
+    box: t.getBoundingClientRect().height,
+  })));
+  if (original) await page.setViewportSize(original);
+  if (texts.length === 0) failures.push(`trend chart at ${width}px: no chart text found`);
+  const small = texts.filter((t) => t.px < 12);
+  for (const t of small.slice(0, 3)) failures.push(`trend chart at ${width}px: "${t.text}" is ${t.px.toFixed(1)}px (box ${t.box.toFixed(1)}px), under 12px`);
+  const least = Math.min(...texts.map((t) => t.px));
+  console.log(`checked trend chart text at ${width}px: ${texts.length} labels, smallest ${least.toFixed(1)}px`);
+}
+
+// After a reply the browser lands on the new message: the URL's fragment names it, it has the
+// focus, and it says it was sent (issue 26).
+async function landedOnSentMessage(page, what) {
+  const landed = await page.evaluate(() => ({
+    hash: location.hash.slice(1),
+    focused: document.activeElement ? document.activeElement.id : "",
+    status: document.activeElement?.querySelector("[role=status]")?.textContent.trim(),
+  }));
+  if (!landed.hash || landed.focused !== landed.hash || landed.status !== "Message sent.") {
+    failures.push(`${what}: fragment "${landed.hash}", focus on "${landed.focused}", status "${landed.status}"`);
+  }
+  console.log(`checked ${what} lands on the new message: ${JSON.stringify(landed)}`);
+}
+
 // The SMART app this walk asks consent for: .ci/run registers it (`patient-portal apps add`)
 // and passes its client id and redirect URI.
 function smartAuthorizeUrl() {
@@ -312,6 +346,7 @@ try {
   const firstTest = patient.locator("main table a").first();
   await firstTest.click();
   await audit(patient, "lab history with trend chart");
+  await chartText(patient, 320);
   await patient.goto(`${portal}/records/visits`);
   await patient.locator("main table a").first().click();
   await audit(patient, "one visit and what happened in it");
@@ -434,7 +469,8 @@ try {
   await audit(clinician, "message thread (clinician)");
   await clinician.getByLabel("Your reply").fill("Thank you, all is well.");
   await clinician.getByRole("button", { name: "Send reply" }).click();
-  await clinician.waitForURL(/\/staff\/messages\/[0-9a-f-]+$/);
+  await clinician.waitForURL(/\/staff\/messages\/[0-9a-f-]+\?sent=[0-9a-f-]+#message-[0-9a-f-]+$/);
+  await landedOnSentMessage(clinician, "message thread after a reply");
   await audit(clinician, "message thread after a reply");
   // Appointment requests: the queue, one request, booking it, the clinician's day.
   await clinician.goto(`${portal}/staff/appointments`);
