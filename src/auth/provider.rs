@@ -242,10 +242,6 @@ impl Provider {
         }
     }
 
-    pub fn client_id(&self) -> &str {
-        &self.config.client_id
-    }
-
     async fn policy(&self, policy: &str) -> Result<Arc<PolicyProvider>, SignInError> {
         let key = policy.to_ascii_lowercase();
         let mut cache = self.cache.lock().await;
@@ -536,11 +532,6 @@ impl Provider {
             }
         }
         Some(url)
-    }
-
-    /// Whether the metadata of `policy` can be fetched (readiness).
-    pub async fn reachable(&self, policy: &str) -> bool {
-        self.policy(policy).await.is_ok()
     }
 }
 
