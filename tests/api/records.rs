@@ -1455,6 +1455,9 @@ async fn same_moment_in_one_order(app: &TestApp) {
     let values: Vec<String> = texts(&history, "table.results tbody tr td.value");
     assert_eq!(values[..3], ["80 mg/dL", "120 mg/dL", "130 mg/dL"]);
     assert!(texts(&history, "p.latest")[0].contains("80 mg/dL"));
+    // The chart's text alternative says the same latest.
+    let desc = texts(&history, "svg desc").join(" ");
+    assert!(desc.contains("Latest 80 mg/dL"), "{desc}");
 
     // The export (and the FHIR API, which serves the same read) lists them oldest first:
     // exactly the reverse, so its last result of the test is the pages' latest.
