@@ -528,3 +528,91 @@ async fn a_session_store_that_fails_gives_the_503_page_with_every_security_heade
     exec(&app, "ALTER TABLE sessions_away RENAME TO sessions").await;
     assert_eq!(app.get(&w.patient, "/records/labs").await.status(), 200);
 }
+
+/// PostgreSQL: the backends the portal is connected to are terminated (as a database restart
+/// or an operator's `pg_terminate_backend` would) while eight readers load record pages at
+/// once. Every answer is the page or the 503 page with its security headers; never an empty
+/// 500; no page without its audit entry; and the next page after the storm is served.
+#[tokio::test]
+async fn terminated_database_connections_under_concurrent_load_give_only_200_or_503() {
+    let Some(pg) = Postgres::connect("PostgreSQL fault test").await else {
+        return;
+    };
+    let (name, url) = pg.create_database("portal_faults").await;
+    let app = spawn_app_with(Options {
+        database_url: Some(url),
+        ..Default::default()
+    })
+    .await;
+    let record = &patient_portal::demo::demo_patients(1, 11, today())[0];
+    let id = app.seed(record).await;
+    app.link(&id, &PATIENT_A).await;
+    let patient = app.browser();
+    app.sign_in_as(&patient, &PATIENT_A).await;
+    let audited_before = audit_count(&app).await;
+
+    const READERS: usize = 8;
+    const EACH: usize = 25;
+    let (progress, watch) = tokio::sync::watch::channel(0usize);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let reader = || async {
+        let mut answers = Vec::new();
+        for _ in 0..EACH {
+            let resp = app.get(&patient, "/records/labs").await;
+            let status = resp.status().as_u16();
+            let csp = resp.headers().contains_key("content-security-policy");
+            let body = resp.text().await.unwrap_or_default();
+            answers.push((status, csp, body.contains("unavailable")));
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            progress.send_replace(n);
+        }
+        answers
+    };
+    // Five rounds of terminations, each after another tenth of the requests has been answered.
+    let terminator = async {
+        let mut watch = watch.clone();
+        let mut terminated = 0i64;
+        for round in 1..=5usize {
+            let _ = watch.wait_for(|n| *n >= round * READERS * EACH / 10).await;
+            let killed: Vec<bool> = sqlx::query_scalar(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            )
+            .bind(&name)
+            .fetch_all(&pg.admin)
+            .await
+            .unwrap();
+            terminated += killed.into_iter().filter(|k| *k).count() as i64;
+        }
+        terminated
+    };
+    let readers = futures_util::future::join_all((0..READERS).map(|_| reader()));
+    let (answers, terminated) = tokio::join!(readers, terminator);
+    let answers: Vec<_> = answers.into_iter().flatten().collect();
+
+    assert!(
+        terminated > 0,
+        "the storm terminated no backend: it tested nothing"
+    );
+    let served = answers.iter().filter(|(s, _, _)| *s == 200).count() as i64;
+    for (status, csp, styled) in &answers {
+        assert!(
+            *status == 200 || *status == 503,
+            "only the page or the 503 page: got {status}"
+        );
+        assert!(*csp, "a {status} without its security headers");
+        if *status == 503 {
+            assert!(*styled, "the 503 is the portal's page");
+        }
+    }
+    assert!(
+        audit_count(&app).await - audited_before >= served,
+        "a page went out without its audit entry"
+    );
+    assert_eq!(app.get(&patient, "/records/labs").await.status(), 200);
+    eprintln!(
+        "{} answers: {served} pages, {} 503s; {terminated} backends terminated",
+        answers.len(),
+        answers.len() as i64 - served
+    );
+    pg.drop_database(&name).await;
+}
