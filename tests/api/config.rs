@@ -351,3 +351,110 @@ async fn the_demo_patients_and_fresh_codes_come_on_every_start_also_after_an_imp
         "the earlier codes are revoked: one outstanding code per demo patient"
     );
 }
+
+/// The settings of docs/DEPLOYMENT.md's "Production settings in short" as `(variable, value)`
+/// pairs, one list per block, with the quotes an environment file allows taken off.
+fn production_blocks() -> Vec<Vec<(String, String)>> {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/DEPLOYMENT.md"))
+        .unwrap();
+    let section = doc
+        .split("## Production settings in short")
+        .nth(1)
+        .expect("the section")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    section
+        .split("```sh\n")
+        .skip(1)
+        .map(|block| {
+            block
+                .split("```")
+                .next()
+                .unwrap()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(|l| {
+                    let (k, v) = l.split_once('=').unwrap_or_else(|| panic!("not K=V: {l}"));
+                    (k.to_owned(), v.trim_matches('\'').to_owned())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The production block of docs/DEPLOYMENT.md starts as written, with B2C and with External ID:
+/// only the files it names, the database and the listen address are the test's own (and must be
+/// in the block), every other value is the block's.
+#[test]
+fn the_production_settings_in_deployment_md_start() {
+    use std::io::BufRead;
+    let blocks = production_blocks();
+    assert_eq!(blocks.len(), 2, "the B2C block and the External ID lines");
+    let b2c = blocks[0].clone();
+    let external_id: Vec<(String, String)> = b2c
+        .iter()
+        .filter(|(k, _)| !k.starts_with("AZURE_AD_B2C_"))
+        .cloned()
+        .chain(blocks[1].clone())
+        .collect();
+    for settings in [b2c, external_id] {
+        let dir = tempfile::tempdir().unwrap();
+        patient_portal::tls::install_crypto_provider();
+        let cert = patient_portal::tls::dev_certificate(&dir.path().join("tls")).unwrap();
+        let audit_key = dir.path().join("audit-key");
+        std::fs::write(&audit_key, "ab".repeat(32)).unwrap();
+        let own = |k: &str| -> Option<String> {
+            Some(match k {
+                "PORTAL_TLS_CERT" => cert.cert.display().to_string(),
+                "PORTAL_TLS_KEY" => cert.key.display().to_string(),
+                "PORTAL_AUDIT_KEY_FILE" => audit_key.display().to_string(),
+                "PORTAL_DATA_DIR" => dir.path().join("data").display().to_string(),
+                "DATABASE_URL" => format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("portal.sqlite").display()
+                ),
+                "PORTAL_LISTEN" => "127.0.0.1:0".to_owned(),
+                _ => return None,
+            })
+        };
+        for k in [
+            "PORTAL_TLS_CERT",
+            "PORTAL_TLS_KEY",
+            "PORTAL_AUDIT_KEY_FILE",
+            "PORTAL_DATA_DIR",
+            "DATABASE_URL",
+            "PORTAL_LISTEN",
+        ] {
+            assert!(settings.iter().any(|(v, _)| v == k), "{k} in the block");
+        }
+        let mut cmd = portal_command(dir.path());
+        for (k, v) in &settings {
+            cmd.env(k, own(k).unwrap_or_else(|| v.clone()));
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut seen = Vec::new();
+        let mut listening = false;
+        for line in stderr.lines() {
+            let line = line.unwrap();
+            listening = line.contains("patient portal listening");
+            seen.push(line);
+            if listening {
+                break;
+            }
+        }
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        assert!(
+            listening,
+            "the block did not start ({status}):\n{}",
+            seen.join("\n")
+        );
+    }
+}
