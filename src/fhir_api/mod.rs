@@ -326,10 +326,13 @@ pub async fn search(
         ));
     }
     let all = load(&state, &req, &token, &rtype, what).await?;
-    let matched: Vec<Value> = all
+    let mut matched: Vec<Value> = all
         .into_iter()
         .filter(|r| visible(&access, r) && params.matches(r))
         .collect();
+    if let Some(sort) = params.sort {
+        sort.apply(&mut matched);
+    }
     let base = base_url(&state);
     let total = matched.len();
     let page: Vec<Value> = matched

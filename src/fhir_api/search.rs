@@ -5,8 +5,13 @@
 //! exporter produces, so resource types the exporter learns appear here without a second
 //! mapping.
 //!
-//! Anything else (`_lastUpdated`: the exported resources carry no last-updated time; `_sort`,
-//! `_include`, `_revinclude`, `_summary`, modifiers such as `code:text`, ...) is not applied, so it is kept
+//! `_sort` by `date` (oldest first) or `-date` (newest first) orders the matches by the one rule
+//! the chart pages use (`records::model::Observation::newest_first`: the date, then the id), so
+//! an app asking for the newest first sees what the pages call the latest first; without it the
+//! export's order holds (results oldest first, exactly the reverse).
+//!
+//! Anything else (`_lastUpdated`: the exported resources carry no last-updated time; other `_sort`
+//! keys, `_include`, `_revinclude`, `_summary`, modifiers such as `code:text`, ...) is not applied, so it is kept
 //! out of the Bundle's `self` link, which says what the search really was (FHIR's lenient
 //! handling); under `Prefer: handling=strict` the search is refused instead.
 
@@ -30,6 +35,8 @@ pub struct Search {
     pub patients: Vec<String>,
     /// `_count`: 0 asks for the total only.
     pub count: usize,
+    /// `_sort=date` or `_sort=-date`; `None`: the export's order.
+    pub sort: Option<Sort>,
     pub offset: usize,
     /// The filters applied, in the order given: the Bundle's links repeat these and no others.
     pub applied: Vec<(String, String)>,
@@ -105,6 +112,47 @@ fn state_element(param: &str) -> Option<&'static str> {
         "lifecycle-status" => "lifecycleStatus",
         _ => return None,
     })
+}
+
+/// The orders `_sort` may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// `_sort=date`: oldest first.
+    OldestFirst,
+    /// `_sort=-date`: newest first.
+    NewestFirst,
+}
+
+impl Sort {
+    fn parse(v: &str) -> Option<Sort> {
+        match v.trim() {
+            "date" => Some(Sort::OldestFirst),
+            "-date" => Some(Sort::NewestFirst),
+            _ => None,
+        }
+    }
+
+    /// Orders matched resources: newest first is by date, then (the same moment) by id, as the
+    /// chart pages order results; oldest first is exactly its reverse. Undated resources last.
+    pub fn apply(self, resources: &mut [Value]) {
+        let newest_first = |a: &Value, b: &Value| {
+            let (da, db) = (resource_date(a), resource_date(b));
+            // `None` sorts below every date: undated last when newest first.
+            db.cmp(&da)
+                .then_with(|| a["id"].as_str().cmp(&b["id"].as_str()))
+        };
+        match self {
+            Sort::NewestFirst => resources.sort_by(newest_first),
+            Sort::OldestFirst => resources.sort_by(|a, b| {
+                // Undated last here too, else the exact reverse.
+                match (resource_date(a).is_none(), resource_date(b).is_none()) {
+                    (false, true) => std::cmp::Ordering::Less,
+                    (true, false) => std::cmp::Ordering::Greater,
+                    _ => newest_first(b, a),
+                }
+            }),
+        }
+    }
 }
 
 pub const DEFAULT_COUNT: usize = 50;
@@ -213,6 +261,18 @@ pub fn parse(rtype: &str, pairs: &[(String, String)]) -> Result<Search, String> 
         match k.as_str() {
             "_count" => s.count = number("_count", v, MAX_COUNT)?,
             "_offset" => s.offset = number("_offset", v, MAX_OFFSET)?,
+            // Only by date; another key is listed as not applied, like any other parameter.
+            "_sort" => match Sort::parse(v) {
+                Some(sort) => {
+                    s.sort = Some(sort);
+                    s.applied.push((k.clone(), v.clone()));
+                }
+                None => {
+                    if !s.unsupported.iter().any(|u| u == "_sort") {
+                        s.unsupported.push("_sort".to_string());
+                    }
+                }
+            },
             // Checked before the search (`check_format`); not a filter.
             "_format" => {}
             name if !supported.iter().any(|(n, _)| *n == name) => {
@@ -420,7 +480,7 @@ mod tests {
     fn unsupported_parameters_are_listed_not_applied() {
         let s = parse(
             "Observation",
-            &pairs("_lastUpdated=ge2100-01-01&code=4548-4&_include=Observation:patient&code:text=x&_sort=date&_lastUpdated=lt2200&_format=json&_count=5"),
+            &pairs("_lastUpdated=ge2100-01-01&code=4548-4&_include=Observation:patient&code:text=x&_sort=status&_lastUpdated=lt2200&_format=json&_count=5"),
         )
         .unwrap();
         assert_eq!(
@@ -433,6 +493,42 @@ mod tests {
         let s = parse("Patient", &pairs("category=laboratory&_id=p1")).unwrap();
         assert_eq!(s.unsupported, ["category"]);
         assert!(s.categories.is_empty());
+    }
+
+    #[test]
+    fn sorting_by_date_follows_the_pages_rule_for_the_same_moment() {
+        let at = |id: &str, when: Option<&str>| match when {
+            Some(w) => json!({"resourceType": "Observation", "id": id, "effectiveDateTime": w}),
+            None => json!({"resourceType": "Observation", "id": id}),
+        };
+        let mut found = vec![
+            at("m", Some("2021-03-15T10:00:00Z")),
+            at("none", None),
+            at("z", Some("2021-03-15T10:00:00Z")),
+            at("old", Some("2020-01-01T00:00:00Z")),
+            at("a", Some("2021-03-15T10:00:00Z")),
+        ];
+        let ids = |v: &[Value]| -> Vec<String> {
+            v.iter()
+                .map(|r| r["id"].as_str().unwrap_or("").to_string())
+                .collect()
+        };
+        let s = parse("Observation", &pairs("_sort=-date")).unwrap();
+        assert_eq!(s.sort, Some(Sort::NewestFirst));
+        assert_eq!(s.applied, [("_sort".to_string(), "-date".to_string())]);
+        Sort::NewestFirst.apply(&mut found);
+        assert_eq!(ids(&found), ["a", "m", "z", "old", "none"]);
+        Sort::OldestFirst.apply(&mut found);
+        assert_eq!(ids(&found), ["old", "z", "m", "a", "none"]);
+        assert_eq!(
+            parse("Observation", &pairs("_sort=date")).unwrap().sort,
+            Some(Sort::OldestFirst)
+        );
+        let other = parse("Observation", &pairs("_sort=code")).unwrap();
+        assert_eq!(
+            (other.sort, other.unsupported),
+            (None, vec!["_sort".to_string()])
+        );
     }
 
     #[test]

@@ -412,7 +412,7 @@ async fn unsupported_search_parameters_are_left_out_or_refused_under_strict_hand
 
     // Lenient (the default): the same search as without them, and a self link without them.
     let unsupported =
-        "/Observation?category=laboratory&_lastUpdated=ge2100-01-01&_sort=-date&_include=Observation:patient&code:text=x";
+        "/Observation?category=laboratory&_lastUpdated=ge2100-01-01&_sort=_lastUpdated&_include=Observation:patient&code:text=x";
     let (status, bundle) = fhir(&app, &token, unsupported).await;
     assert_eq!(status, 200);
     assert_eq!(bundle["total"].as_u64(), Some(lab_total));
@@ -710,4 +710,53 @@ fn operators_register_resource_servers_on_the_command_line() {
         "{line}"
     );
     assert!(!list.contains(&secret));
+}
+
+/// `_sort=-date` gives the results in the chart pages' order (newest first; results of the same
+/// moment by id, so the first of a test is what the pages call its latest), `_sort=date` in the
+/// reverse; the self link keeps the order asked for (#26).
+#[tokio::test]
+async fn search_results_sorted_by_date_follow_the_pages_rule_for_the_same_moment() {
+    let (app, b, _, _) = portal_with_patients().await;
+    let client = register(&app, "Trend App", false).await;
+    let token = at(&connected(&app, &b, &client, ALL).await);
+    let key = |r: &Value| {
+        (
+            r["effectiveDateTime"].as_str().unwrap_or("").to_string(),
+            r["id"].as_str().unwrap_or("").to_string(),
+        )
+    };
+
+    let (status, newest) = fhir(
+        &app,
+        &token,
+        "/Observation?category=laboratory&_sort=-date&_count=100",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let newest: Vec<(String, String)> = entries(&newest).iter().map(key).collect();
+    assert!(newest.len() > 1);
+    let mut ties = 0;
+    for pair in newest.windows(2) {
+        let ((d1, id1), (d2, id2)) = (&pair[0], &pair[1]);
+        assert!(d1 > d2 || (d1 == d2 && id1 < id2), "{pair:?}");
+        ties += usize::from(d1 == d2);
+    }
+    assert!(
+        ties > 0,
+        "the demo's lab panels have results of the same moment"
+    );
+
+    let (_, oldest) = fhir(
+        &app,
+        &token,
+        "/Observation?category=laboratory&_sort=date&_count=100",
+    )
+    .await;
+    assert!(link(&oldest, "self").unwrap().contains("_sort=date"));
+    let oldest: Vec<(String, String)> = entries(&oldest).iter().map(key).collect();
+    for pair in oldest.windows(2) {
+        let ((d1, id1), (d2, id2)) = (&pair[0], &pair[1]);
+        assert!(d1 < d2 || (d1 == d2 && id1 > id2), "{pair:?}");
+    }
 }
