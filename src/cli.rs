@@ -301,6 +301,225 @@ pub async fn audit_checkpoint(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where the PostgreSQL way of backing up and restoring is written down.
+const POSTGRES_BACKUP_DOCS: &str =
+    "on PostgreSQL back up with pg_dump and restore with pg_restore as docs/DEPLOYMENT.md (\"Backups and restores\") describes";
+
+/// `patient-portal backup --out FILE`: a consistent copy of the SQLite database while the
+/// portal runs. `VACUUM INTO` reads one snapshot (a read transaction: in WAL mode writers go
+/// on meanwhile) and writes it whole to FILE, so the copy never holds half a batch. The
+/// audit key is not in the database, so not in the copy: the command says where it is.
+pub async fn backup(settings: Settings, out: std::path::PathBuf) -> anyhow::Result<ExitCode> {
+    if crate::db::engine(settings.database_url.expose()) == crate::db::Engine::Postgres {
+        eprintln!("DATABASE_URL is PostgreSQL: {POSTGRES_BACKUP_DOCS}");
+        return Ok(ExitCode::from(2));
+    }
+    let key = crate::audit::AuditKey::load(&settings.audit_key_file)?;
+    // Made here, empty and readable by this user only (the copy holds PHI); `create_new`
+    // refuses an existing file, so nothing is ever overwritten. VACUUM INTO fills an empty file.
+    if let Err(e) = create_private(&out) {
+        eprintln!(
+            "cannot create {}: {e} (an existing file is never overwritten: choose a new name)",
+            out.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let copied = async {
+        let pool = crate::db::connect(settings.database_url.expose()).await?;
+        let target = out
+            .to_str()
+            .ok_or_else(|| anyhow::anyhow!("{} is not a UTF-8 path", out.display()))?;
+        sqlx::query(&format!("VACUUM INTO {}", sql_string(target)))
+            .execute(&pool)
+            .await
+            .context("the database could not be copied")?;
+        pool.close().await;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = copied {
+        std::fs::remove_file(&out).ok();
+        return Err(e);
+    }
+    // The copy is checked as it will be restored: its own chain, with the key.
+    let verification = {
+        let copy = open_copy(&out).await?;
+        let v = crate::audit::verify(&copy, &key, &[]).await;
+        copy.close().await;
+        v?
+    };
+    let crate::audit::Verification::Whole { entries, .. } = verification else {
+        print_broken(&verification);
+        eprintln!(
+            "the copy {} was written, but its audit chain does not verify: run `patient-portal audit verify` on the database",
+            out.display()
+        );
+        return Ok(ExitCode::from(1));
+    };
+    println!(
+        "backup written to {}: {entries} audit entries, chain whole with audit key {}",
+        out.display(),
+        key.id()
+    );
+    println!(
+        "the audit key is NOT in the backup: it is {}; keep a copy of it apart from the backups (without it the restored chain cannot be verified and the portal does not start on it)",
+        settings.audit_key_file.display()
+    );
+    println!("the backup holds patient data: encrypt it and restrict who can read it");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `patient-portal restore FILE [--checkpoints CP]`: only into a data directory that holds no
+/// database yet (nothing is ever overwritten), and only a copy whose audit chain verifies with
+/// the configured key and the checkpoints; otherwise nothing is left behind.
+pub async fn restore(
+    settings: Settings,
+    file: std::path::PathBuf,
+    checkpoints: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let url = settings.database_url.expose();
+    let Some(target) = (crate::db::engine(url) == crate::db::Engine::Sqlite)
+        .then(|| crate::db::sqlite_path(url))
+        .flatten()
+    else {
+        eprintln!("DATABASE_URL is not a SQLite file: {POSTGRES_BACKUP_DOCS}");
+        return Ok(ExitCode::from(2));
+    };
+    if target.exists() {
+        eprintln!(
+            "{} already holds a database: restore only into an empty data directory (PORTAL_DATA_DIR), so that nothing is overwritten",
+            target.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    if !file.is_file() {
+        eprintln!("{} is not a backup file", file.display());
+        return Ok(ExitCode::from(2));
+    }
+    // Never a new key: a chain can only verify with the key it was written with.
+    if !settings.audit_key_file.is_file() {
+        eprintln!(
+            "no audit key at {}: put the backed-up deployment's key there (or name it in PORTAL_AUDIT_KEY_FILE); the backup does not hold it",
+            settings.audit_key_file.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let key = crate::audit::AuditKey::load(&settings.audit_key_file)?;
+    let checkpoints = match &checkpoints {
+        Some(path) => crate::audit::read_checkpoints(path)?,
+        None => Vec::new(),
+    };
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::startup::writable_data_dir(dir)?;
+    }
+    // Copied and checked beside the target under another name; it becomes the database only
+    // when whole, by a hard link, which (unlike a rename) fails if a portal made one meanwhile.
+    let staging = target.with_extension(format!("restoring-{}", std::process::id()));
+    let outcome = restore_staged(&file, &staging, &target, &key, &checkpoints).await;
+    for path in sqlite_files(&staging) {
+        std::fs::remove_file(path).ok();
+    }
+    match outcome? {
+        Ok((entries, checkpoints)) => {
+            println!(
+                "restored {} into {}: audit chain whole with audit key {}, {entries} entries, {checkpoints} checkpoints matched",
+                file.display(),
+                target.display(),
+                key.id()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(broken) => {
+            print_broken(&broken);
+            eprintln!(
+                "nothing was restored: the backup's audit chain does not verify with the audit key {} ({})",
+                settings.audit_key_file.display(),
+                key.id()
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Copies the backup to `staging`, brings its schema up to this version, verifies its chain,
+/// and links it in as `target` when whole: the entries and checkpoints verified, or what broke.
+async fn restore_staged(
+    file: &std::path::Path,
+    staging: &std::path::Path,
+    target: &std::path::Path,
+    key: &crate::audit::AuditKey,
+    checkpoints: &[crate::audit::Checkpoint],
+) -> anyhow::Result<Result<(u64, u64), crate::audit::Verification>> {
+    {
+        let mut to = create_private(staging)
+            .with_context(|| format!("cannot create {}", staging.display()))?;
+        let mut from =
+            std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+        std::io::copy(&mut from, &mut to)
+            .with_context(|| format!("cannot copy {}", file.display()))?;
+        to.sync_all()?;
+    }
+    let url = format!("sqlite://{}?mode=rw", staging.display());
+    let pool = crate::db::connect(&url)
+        .await
+        .with_context(|| format!("{} is not a backup of this portal", file.display()))?;
+    let v = crate::audit::verify(&pool, key, checkpoints).await;
+    // Closing the last connection folds the WAL back into the file, so the file alone is whole.
+    pool.close().await;
+    let (entries, checkpoints) = match v? {
+        crate::audit::Verification::Whole {
+            entries,
+            checkpoints,
+            ..
+        } => (entries, checkpoints),
+        broken => return Ok(Err(broken)),
+    };
+    std::fs::hard_link(staging, target).with_context(|| {
+        format!(
+            "cannot put the restored database at {} (did a portal start there meanwhile?)",
+            target.display()
+        )
+    })?;
+    Ok(Ok((entries, checkpoints)))
+}
+
+/// A SQLite database file and the journal files beside it.
+fn sqlite_files(db: &std::path::Path) -> [std::path::PathBuf; 3] {
+    let with = |suffix: &str| {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+    [db.to_path_buf(), with("-wal"), with("-shm")]
+}
+
+/// A new file readable by this user only; an existing one is refused.
+fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+/// A SQL string literal, quotes doubled: VACUUM INTO's file is written into the statement.
+fn sql_string(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// A backup file opened as it is, read-only: no migration and no journal mode is applied.
+async fn open_copy(path: &std::path::Path) -> anyhow::Result<crate::db::Pool> {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("sqlite://{}?mode=ro", path.display()))
+        .await
+        .with_context(|| format!("cannot open the copy {}", path.display()))
+}
+
 /// `patient-portal care-team add|remove --clinician EMAIL_OR_SUBJECT --patient MRN`.
 pub async fn care_team(
     settings: Settings,

@@ -158,6 +158,22 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Copy the database, consistently, while the portal runs (SQLite; PostgreSQL: pg_dump,
+    /// see docs/DEPLOYMENT.md). The audit key is not in the copy: keep it apart.
+    Backup {
+        /// The file to write; an existing file is refused, never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into a data directory that holds no database yet, then verify its
+    /// audit chain with the configured key (and checkpoints).
+    Restore {
+        /// A file written by `patient-portal backup`.
+        file: PathBuf,
+        /// A checkpoint file (from `audit checkpoint`): the restored chain must match it too.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
     /// Check the audit trail.
     Audit {
         #[command(subcommand)]

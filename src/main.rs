@@ -41,6 +41,10 @@ async fn main() -> ExitCode {
             action: Some(EmulatorAction::RotateKeys),
         }) => cli::rotate_keys(settings).await,
         Some(Command::Import { files }) => cli::import(settings, files).await,
+        Some(Command::Backup { out }) => cli::backup(settings, out).await,
+        Some(Command::Restore { file, checkpoints }) => {
+            cli::restore(settings, file, checkpoints).await
+        }
         Some(Command::Audit {
             action: AuditAction::Verify { checkpoints },
         }) => cli::audit_verify(settings, checkpoints).await,

@@ -3,6 +3,7 @@
 mod activation_codes;
 mod appointments;
 mod audit;
+mod backup;
 mod break_glass;
 mod config;
 mod cors;
