@@ -114,6 +114,11 @@ pub fn engine(database_url: &str) -> Engine {
     Engine::of_url(database_url).unwrap_or(Engine::Postgres)
 }
 
+/// The engine a pool is connected to.
+pub fn engine_of(pool: &Pool) -> Engine {
+    engine(pool.connect_options().database_url.as_str())
+}
+
 /// Connects, switches SQLite to WAL, and applies the migrations.
 pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
     sqlx::any::install_default_drivers();

@@ -24,7 +24,7 @@ use crate::db::{self, Pool};
 use crate::records::pages as records_pages;
 use crate::state::{AppState, Policies};
 use crate::telemetry::PathOnlySpan;
-use crate::web::rate_limit::RateLimiter;
+use crate::web::rate_limit::Limits;
 use crate::web::{assets, cors, errors, guards, headers, AppError};
 use crate::{messages, notifications, pages, staff, tls};
 
@@ -289,7 +289,11 @@ impl Application {
             identity_provider: idp_origin.clone(),
             callback_path: settings.callback_path.clone(),
         });
-        let signin_limiter = web::Data::new(RateLimiter::per_minute(settings.signin_per_minute));
+        let limits = web::Data::new(Limits::new(
+            &pool,
+            settings.signin_per_minute,
+            settings.fhir_rate_limit,
+        ));
         // What finishes a fresh sign-in the callback validated (auth does not import staff).
         let reauth_purpose: web::Data<dyn ReauthPurpose> =
             web::Data::from(std::sync::Arc::new(staff::BreakGlassCompletion)
@@ -372,7 +376,7 @@ impl Application {
                 )
                 .app_data(web::Data::new(headers::SecurityHeaders::new(&idp_origin)))
                 .app_data(allowed_origins.clone())
-                .app_data(signin_limiter.clone())
+                .app_data(limits.clone())
                 .app_data(reauth_purpose.clone())
                 .wrap(from_fn(guards::same_origin_writes))
                 .wrap(from_fn(guards::limit_uri_length))

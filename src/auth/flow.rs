@@ -10,7 +10,7 @@ use super::reason::SignInRefusal;
 use super::secrets::hash;
 use crate::audit::RequestMeta;
 use crate::state::AppState;
-use crate::web::rate_limit::RateLimiter;
+use crate::web::rate_limit::{Limits, Refusal};
 use crate::web::AppError;
 
 /// Starts a user flow: remembers what the reply must match, binds it to this browser,
@@ -26,15 +26,19 @@ pub async fn start_flow(
     // Each start costs a database row: one address may start only so many, and all
     // together only so many may be under way.
     let meta = RequestMeta::of(req, state.settings.behind_proxy);
-    let limiter = req
-        .app_data::<web::Data<RateLimiter>>()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("sign-in rate limiter missing")))?;
-    if let Err(retry_after) = limiter.check(meta.client_ip.as_deref()) {
-        tracing::warn!(
-            reason = SignInRefusal::RateLimited.as_str(),
-            "sign-in refused"
-        );
-        return Err(AppError::RateLimited(retry_after));
+    let limits = req
+        .app_data::<web::Data<Limits>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("rate limits missing")))?;
+    match limits.signin.check(meta.client_ip.as_deref()).await {
+        Ok(()) => {}
+        Err(Refusal::Limited(retry_after)) => {
+            tracing::warn!(
+                reason = SignInRefusal::RateLimited.as_str(),
+                "sign-in refused"
+            );
+            return Err(AppError::RateLimited(retry_after));
+        }
+        Err(Refusal::Store(e)) => return Err(e.into()),
     }
     if pending::live_count(&state.pool).await? >= state.settings.pending_signins_max {
         tracing::warn!(

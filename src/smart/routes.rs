@@ -170,7 +170,27 @@ pub async fn authorize(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    limit_authorize(&req, &state).await?;
     authorize_with(&state, req.query_string().as_bytes()).await
+}
+
+/// Each authorization request parks a row until the patient answers: one address may send
+/// only so many a minute (PORTAL_SIGNIN_PER_MINUTE, as for starting a sign-in), counted across
+/// instances on PostgreSQL.
+async fn limit_authorize(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+    use crate::web::rate_limit::{Limits, Refusal};
+    let limits = req
+        .app_data::<web::Data<Limits>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("rate limits missing")))?;
+    let meta = crate::audit::RequestMeta::of(req, state.settings.behind_proxy);
+    match limits.authorize.check(meta.client_ip.as_deref()).await {
+        Ok(()) => Ok(()),
+        Err(Refusal::Limited(retry_after)) => {
+            tracing::warn!(reason = "rate_limited", "SMART authorize refused");
+            Err(AppError::RateLimited(retry_after))
+        }
+        Err(Refusal::Store(e)) => Err(e.into()),
+    }
 }
 
 /// `POST /smart/authorize`: the same request with its parameters in a form body (SMART App
@@ -196,6 +216,7 @@ pub async fn authorize_post(
             "An authorization request sent by POST must be a form (application/x-www-form-urlencoded).",
         ));
     }
+    limit_authorize(&req, &state).await?;
     authorize_with(&state, &body).await
 }
 

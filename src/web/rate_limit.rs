@@ -1,70 +1,149 @@
-//! A small in-process rate limiter: one token bucket per client address. Per instance on
-//! purpose: it only has to keep one address from flooding one process (with several
-//! instances an address gets the limit at each); limits that must hold across instances
-//! live in the database (e.g. the cap on pending sign-ins).
+//! Request limits: so many requests per key (a client address, an access token's hash) per
+//! minute, counted in fixed one-minute windows. On PostgreSQL the counts live in the database
+//! (`rate_limits`), so N instances allow a key the limit once, not N times; on SQLite (one
+//! instance per database) they live in memory. The algorithm is the same, so the answers are.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::Instant;
 
-/// Addresses remembered at most; beyond it, new addresses are refused until buckets refill
-/// (memory stays bounded under a flood from many addresses).
+use crate::db::{Engine, Pool};
+
+/// The window: one minute, starting on the minute (Unix time).
+const WINDOW: i64 = 60;
+/// Keys remembered in memory at most; beyond it, keys of older windows go first, and if all
+/// are current, new keys are refused until the window turns (memory stays bounded under a
+/// flood from many addresses).
 const MAX_KEYS: usize = 100_000;
 
-pub struct RateLimiter {
-    per_minute: f64,
-    buckets: Mutex<HashMap<String, Bucket>>,
+/// Why a request may not go on.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Over the limit: retry after this many seconds (the window's end).
+    Limited(u64),
+    /// The shared count could not be read: refused, never let through uncounted.
+    Store(sqlx::Error),
 }
 
-struct Bucket {
-    tokens: f64,
-    at: Instant,
+pub struct RateLimiter {
+    /// Keeps each limit's keys apart in the shared table.
+    namespace: &'static str,
+    per_minute: u32,
+    store: Store,
+}
+
+enum Store {
+    Memory(Mutex<HashMap<String, (i64, u32)>>),
+    Database(Pool),
+}
+
+/// Every limit of one portal instance, as app data.
+pub struct Limits {
+    /// `/signin` and every other start of a user flow, per client address.
+    pub signin: RateLimiter,
+    /// `/smart/authorize` (each parks a request), per client address.
+    pub authorize: RateLimiter,
+    /// The FHIR API, per access token.
+    pub fhir: RateLimiter,
+}
+
+impl Limits {
+    pub fn new(pool: &Pool, signin_per_minute: u32, fhir_per_minute: u32) -> Self {
+        Limits {
+            signin: RateLimiter::new("signin", signin_per_minute, pool),
+            authorize: RateLimiter::new("authorize", signin_per_minute, pool),
+            fhir: RateLimiter::new("fhir", fhir_per_minute, pool),
+        }
+    }
 }
 
 impl RateLimiter {
-    /// A burst of `per_minute` requests, refilled evenly over a minute.
-    pub fn per_minute(per_minute: u32) -> Self {
-        Self {
-            per_minute: f64::from(per_minute.max(1)),
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Takes one request's token for `client`, or says in how many seconds to retry.
-    pub fn check(&self, client: Option<&str>) -> Result<(), u64> {
-        self.check_at(client, Instant::now())
-    }
-
-    fn check_at(&self, client: Option<&str>, now: Instant) -> Result<(), u64> {
-        let rate = self.per_minute / 60.0;
-        let cap = self.per_minute;
-        let refill = |b: &Bucket| {
-            (b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * rate).min(cap)
+    /// Shared through the database on PostgreSQL, in memory on SQLite.
+    pub fn new(namespace: &'static str, per_minute: u32, pool: &Pool) -> Self {
+        let store = match crate::db::engine_of(pool) {
+            Engine::Postgres => Store::Database(pool.clone()),
+            Engine::Sqlite => Store::Memory(Mutex::new(HashMap::new())),
         };
-        let key = key_of(client);
-        // A poisoned lock only means another request panicked mid-update; the map is
-        // still a map of numbers.
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() >= MAX_KEYS && !buckets.contains_key(&key) {
-            buckets.retain(|_, b| refill(b) < cap);
-            if buckets.len() >= MAX_KEYS {
-                return Err(60);
-            }
-        }
-        let bucket = buckets.entry(key).or_insert(Bucket {
-            tokens: cap,
-            at: now,
-        });
-        bucket.tokens = refill(bucket);
-        bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err((((1.0 - bucket.tokens) / rate).ceil() as u64).max(1))
+        RateLimiter {
+            namespace,
+            per_minute: per_minute.max(1),
+            store,
         }
     }
+
+    /// Counts one request of `client` (an address: IPv6 by /64), or says why not.
+    pub async fn check(&self, client: Option<&str>) -> Result<(), Refusal> {
+        self.check_key(&key_of(client)).await
+    }
+
+    /// Counts one request of `key`, or says why not.
+    pub async fn check_key(&self, key: &str) -> Result<(), Refusal> {
+        self.check_at(key, crate::db::now()).await
+    }
+
+    async fn check_at(&self, key: &str, now: i64) -> Result<(), Refusal> {
+        let window = now - now.rem_euclid(WINDOW);
+        let count = match &self.store {
+            Store::Memory(map) => count_in_memory(map, key, window)?,
+            Store::Database(pool) => {
+                count_in_database(pool, &format!("{}:{key}", self.namespace), window)
+                    .await
+                    .map_err(Refusal::Store)?
+            }
+        };
+        if count > i64::from(self.per_minute) {
+            Err(Refusal::Limited((window + WINDOW - now).max(1) as u64))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn count_in_memory(
+    map: &Mutex<HashMap<String, (i64, u32)>>,
+    key: &str,
+    window: i64,
+) -> Result<i64, Refusal> {
+    // A poisoned lock only means another request panicked mid-update; the map is still a
+    // map of numbers.
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= MAX_KEYS && !map.contains_key(key) {
+        map.retain(|_, (w, _)| *w == window);
+        if map.len() >= MAX_KEYS {
+            return Err(Refusal::Limited(WINDOW as u64));
+        }
+    }
+    let entry = map.entry(key.to_string()).or_insert((window, 0));
+    if entry.0 != window {
+        *entry = (window, 0);
+    }
+    entry.1 = entry.1.saturating_add(1);
+    Ok(i64::from(entry.1))
+}
+
+/// One statement, so two instances counting the same key at once both count: the row is
+/// locked by the first and the second adds to what it wrote.
+async fn count_in_database(pool: &Pool, key: &str, window: i64) -> Result<i64, sqlx::Error> {
+    let count: i64 = sqlx::query_scalar(
+        "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+         ON CONFLICT (key) DO UPDATE SET \
+           count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END, \
+           window_start = excluded.window_start \
+         RETURNING count",
+    )
+    .bind(key)
+    .bind(window)
+    .fetch_one(pool)
+    .await?;
+    if count == 1 {
+        // A key's first request of a window: rows of keys quiet for two windows go, so the
+        // table holds about the keys of the last two minutes.
+        sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+            .bind(window - WINDOW)
+            .execute(pool)
+            .await?;
+    }
+    Ok(count)
 }
 
 /// One key per IPv4 address and per IPv6 /64 (one IPv6 host holds a whole /64).
@@ -83,30 +162,81 @@ fn key_of(client: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
-    #[test]
-    fn a_burst_then_one_per_interval_per_address() {
-        let limiter = RateLimiter::per_minute(3);
-        let t0 = Instant::now();
-        for _ in 0..3 {
-            assert_eq!(limiter.check_at(Some("192.0.2.1"), t0), Ok(()));
+    fn in_memory(per_minute: u32) -> RateLimiter {
+        RateLimiter {
+            namespace: "test",
+            per_minute,
+            store: Store::Memory(Mutex::new(HashMap::new())),
         }
-        assert_eq!(limiter.check_at(Some("192.0.2.1"), t0), Err(20));
-        // Another address has its own bucket.
-        assert_eq!(limiter.check_at(Some("192.0.2.2"), t0), Ok(()));
-        // One token back after 20 s (3 a minute).
-        let later = t0 + Duration::from_secs(20);
-        assert_eq!(limiter.check_at(Some("192.0.2.1"), later), Ok(()));
-        assert!(limiter.check_at(Some("192.0.2.1"), later).is_err());
     }
 
-    #[test]
-    fn ipv6_addresses_of_one_slash_64_share_a_bucket() {
-        let limiter = RateLimiter::per_minute(1);
-        let t0 = Instant::now();
-        assert_eq!(limiter.check_at(Some("2001:db8:1:2::1"), t0), Ok(()));
-        assert!(limiter.check_at(Some("2001:db8:1:2::ffff"), t0).is_err());
-        assert_eq!(limiter.check_at(Some("2001:db8:1:3::1"), t0), Ok(()));
+    /// The same sequence of answers from either store.
+    async fn answers(limiter: &RateLimiter) -> Vec<Result<(), u64>> {
+        let t = 1_800_000_020; // 20 s into a window
+        let mut out = Vec::new();
+        for (key, at) in [
+            ("192.0.2.1", t),
+            ("192.0.2.1", t + 1),
+            ("192.0.2.1", t + 2),
+            ("192.0.2.2", t + 2),
+            ("192.0.2.1", t + 40),
+        ] {
+            out.push(match limiter.check_at(key, at).await {
+                Ok(()) => Ok(()),
+                Err(Refusal::Limited(wait)) => Err(wait),
+                Err(Refusal::Store(e)) => panic!("{e}"),
+            });
+        }
+        out
+    }
+
+    const EXPECTED: [Result<(), u64>; 5] = [Ok(()), Ok(()), Err(38), Ok(()), Ok(())];
+
+    #[tokio::test]
+    async fn two_a_minute_per_key_then_the_next_window() {
+        assert_eq!(answers(&in_memory(2)).await, EXPECTED);
+    }
+
+    #[tokio::test]
+    async fn the_database_store_gives_the_same_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/rl.db?mode=rwc", dir.path().display());
+        let pool = crate::db::connect(&url).await.unwrap();
+        let limiter = RateLimiter {
+            namespace: "test",
+            per_minute: 2,
+            store: Store::Database(pool.clone()),
+        };
+        assert_eq!(answers(&limiter).await, EXPECTED);
+        // Rows of windows two minutes gone are swept by a key's first request of a window.
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_limits")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 2);
+        limiter
+            .check_at("192.0.2.3", 1_800_000_020 + 200)
+            .await
+            .unwrap();
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_limits")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 1, "only the new window's key is left");
+    }
+
+    #[tokio::test]
+    async fn ipv6_addresses_of_one_slash_64_share_a_count() {
+        let limiter = in_memory(1);
+        let t = 1_800_000_020;
+        for (client, allowed) in [
+            ("2001:db8:1:2::1", true),
+            ("2001:db8:1:2::ffff", false),
+            ("2001:db8:1:3::1", true),
+        ] {
+            let answer = limiter.check_at(&key_of(Some(client)), t).await;
+            assert_eq!(answer.is_ok(), allowed, "{client}");
+        }
     }
 }

@@ -908,6 +908,20 @@ pub fn phi_of(record: &PatientRecord) -> Vec<String> {
 }
 
 /// Today's date, as the demo records are made for it.
+/// Rate limits count in one-minute windows that start on the minute: a test that needs its
+/// requests in one window starts only when at least `secs` of the current one are left
+/// (waiting at most `secs` for the next).
+pub async fn within_one_rate_window(secs: u64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let left = std::time::Duration::from_secs(60)
+        - std::time::Duration::from_millis((now.as_millis() % 60_000) as u64);
+    if left < std::time::Duration::from_secs(secs) {
+        tokio::time::sleep(left + std::time::Duration::from_millis(50)).await;
+    }
+}
+
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
