@@ -1718,3 +1718,62 @@ async fn a_prescription_says_why_and_by_whom_wherever_it_is_listed() {
         "{printable}"
     );
 }
+
+/// Every page of each shared Synthea record names things in words: no SNOMED semantic tag, no
+/// UCUM bracket unit, no LOINC panel long name, and no "Could not be compared" without a reason.
+#[tokio::test]
+async fn every_page_of_the_synthea_records_names_codes_in_words() {
+    for name in ["Louis_Erdman", "Patria_Schimmel", "Clemente_Kreiger"] {
+        let Some(record) = synthea_record(name) else {
+            return;
+        };
+        let app = spawn_app().await;
+        let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
+        let mut paths: Vec<String> = vec!["/records".into(), "/records/printable".into()];
+        paths.extend(SECTIONS.iter().map(|s| format!("/records/{s}")));
+        paths.extend(MORE_SECTIONS.iter().map(|(s, _)| format!("/records/{s}")));
+        let codes: HashSet<&str> = record
+            .observations
+            .iter()
+            .filter_map(|o| o.loinc())
+            .collect();
+        paths.extend(codes.iter().map(|c| format!("/records/labs/{c}")));
+        paths.extend(
+            record
+                .encounters
+                .iter()
+                .map(|e| format!("/records/visits/{}", e.fhir_id)),
+        );
+        for path in &paths {
+            let page = fetch(&app, &b, path).await;
+            assert_eq!(page.status, 200, "{name} {path}");
+            // A test's page keeps the laboratory's own name folded away in a disclosure.
+            let words = text(&page.body);
+            let folded = texts(&page.body, "details.source-name p").join(" ");
+            let words = if folded.is_empty() {
+                words
+            } else {
+                words.replace(folded.as_str(), "")
+            };
+            for jargon in [
+                "(procedure)",
+                "(finding)",
+                "(disorder)",
+                "(situation)",
+                "(regime/therapy)",
+                "(observable entity)",
+                "mm[Hg]",
+                "Blood by Automated count",
+            ] {
+                assert!(!words.contains(jargon), "{name} {path}: {jargon}");
+            }
+            let flags = words.matches("Could not be compared").count();
+            let reasons = words
+                .matches("most likely recorded in another unit")
+                .count();
+            let unexplained = flags.saturating_sub(reasons);
+            // The labs page's introduction names the flag once, to explain it.
+            assert!(unexplained <= 1, "{name} {path}: a flag without its reason");
+        }
+    }
+}
