@@ -442,6 +442,14 @@ pub struct EnvSettings {
         default_value = "Patient portal <no-reply@localhost>"
     )]
     pub mail_from: String,
+    /// Listen address of the Prometheus metrics (GET /metrics, plain HTTP), e.g.
+    /// 127.0.0.1:9464; never the public listener. Unset: no metrics.
+    #[arg(long, env = "PORTAL_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
+    /// Bearer token a scraper must send for /metrics (32+ characters); required when
+    /// PORTAL_METRICS_LISTEN is not a loopback address.
+    #[arg(long, env = "PORTAL_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret<String>>,
 }
 
 /// A bad setting: the variable and what is wrong with it.
@@ -564,6 +572,8 @@ pub struct Settings {
     /// wait in the queue until a mail server is configured).
     pub smtp: Option<SmtpUrl>,
     pub mail_from: lettre::message::Mailbox,
+    /// Where the metrics are served (PORTAL_METRICS_LISTEN, PORTAL_METRICS_TOKEN); None: nowhere.
+    pub metrics: Option<crate::metrics::MetricsSettings>,
 }
 
 /// PORTAL_SMTP_URL, checked; its Debug hides the password it may carry.
@@ -1159,6 +1169,11 @@ impl EnvSettings {
                     ),
                 )
             })?;
+        let metrics = crate::metrics::settings(
+            self.metrics_listen.as_deref(),
+            self.metrics_token.as_ref(),
+            listen,
+        )?;
         Ok(Settings {
             public_url,
             listen,
@@ -1187,6 +1202,7 @@ impl EnvSettings {
             audit_key_generated,
             smtp,
             mail_from,
+            metrics,
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod fhir_api;
 pub mod home;
 pub mod messages;
+pub mod metrics;
 pub mod notifications;
 pub mod pages;
 pub mod records;

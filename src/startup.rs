@@ -32,6 +32,8 @@ pub struct Application {
     port: u16,
     server: Server,
     emulator: Option<Server>,
+    /// The metrics listener (PORTAL_METRICS_LISTEN), when configured.
+    metrics: Option<Server>,
     pool: Pool,
 }
 
@@ -151,6 +153,11 @@ impl Application {
             _ => None,
         };
         let dev_cert = tls::dev_certificate(&settings.data_dir)?;
+        // Bound before anything starts, like the portal's own listener: a port in use is exit 2.
+        let metrics_listener = match &settings.metrics {
+            Some(m) => Some(bind("PORTAL_METRICS_LISTEN", m.listen)?),
+            None => None,
+        };
         // The portal's database and the emulator's tenant start side by side: on a first start
         // the emulator's key generation takes as long as the portal's migrations and demo seed.
         let uses_emulator = matches!(settings.identity, IdentityProvider::Emulator { .. });
@@ -388,6 +395,8 @@ impl Application {
                 .wrap(from_fn(errors::no_bare_errors))
                 .wrap(headers::security_headers(&idp_origin))
                 .wrap(TracingLogger::<PathOnlySpan>::new())
+                // Outermost: sees every answer's final status, error pages included.
+                .wrap(from_fn(crate::metrics::record_requests))
                 // Probes and assets are outside the session scope: they never read the
                 // session store, even when the browser sends a session cookie.
                 .route("/healthz", web::get().to(pages::healthz))
@@ -407,10 +416,15 @@ impl Application {
         // Not HttpServer: each connection is read through web::request_line first, so that
         // a request line of any length gets the 414 page.
         let server = crate::web::request_line::serve(factory, portal, tls_config)?;
+        let metrics = match (&settings.metrics, metrics_listener) {
+            (Some(m), Some(listener)) => Some(crate::metrics::serve(m, listener, pool.clone())?),
+            _ => None,
+        };
         Ok(Self {
             port,
             server,
             emulator,
+            metrics,
             pool,
         })
     }
@@ -424,13 +438,15 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        match self.emulator {
-            Some(emulator) => {
-                let (a, b) = tokio::join!(self.server, emulator);
-                a.and(b)
+        let optional = |server: Option<Server>| async move {
+            match server {
+                Some(server) => server.await,
+                None => Ok(()),
             }
-            None => self.server.await,
-        }
+        };
+        let (portal, emulator, metrics) =
+            tokio::join!(self.server, optional(self.emulator), optional(self.metrics));
+        portal.and(emulator).and(metrics)
     }
 }
 

@@ -127,11 +127,13 @@ pub async fn append(pool: &Pool, entry: &Entry) -> Result<(), AuditError> {
         entry: entry.clone(),
         done,
     };
+    let asked = std::time::Instant::now();
     let waited = tokio::time::timeout(CALLER_WAIT, async move {
         writer.send(job).await.map_err(|_| AuditError::NotStarted)?;
         answer.await.map_err(|_| AuditError::NotStarted)?
     })
     .await;
+    crate::metrics::audit_entry_wait(asked.elapsed());
     waited.unwrap_or(Err(AuditError::Timeout(CALLER_WAIT)))
 }
 
@@ -145,7 +147,9 @@ async fn run(pool: Pool, key: AuditKey, mut jobs: mpsc::Receiver<Job>) {
             }
         }
         let entries: Vec<&Entry> = batch.iter().map(|j| &j.entry).collect();
+        let started = std::time::Instant::now();
         let result = commit_batch(&pool, &key, &entries).await;
+        crate::metrics::audit_batch(batch.len(), started.elapsed(), result.is_ok());
         if let Err(e) = &result {
             tracing::error!(error = %e, entries = batch.len(), "audit batch not committed");
         }
@@ -228,9 +232,11 @@ pub async fn readiness(pool: &Pool) -> Result<(), String> {
 }
 
 async fn commit_batch(pool: &Pool, key: &AuditKey, entries: &[&Entry]) -> Result<(), AuditError> {
+    let acquiring = std::time::Instant::now();
     let mut conn = tokio::time::timeout(BATCH_WAIT, pool.acquire())
         .await
         .map_err(|_| AuditError::Timeout(BATCH_WAIT))??;
+    crate::metrics::db_acquire("audit", acquiring.elapsed());
     let result = tokio::time::timeout(BATCH_WAIT, write_batch(&mut conn, key, entries))
         .await
         .unwrap_or(Err(AuditError::Timeout(BATCH_WAIT)));

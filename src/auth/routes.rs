@@ -254,6 +254,7 @@ async fn take_pending(
 /// Logs and audits a refused sign-in, and turns it into the page the user sees.
 async fn refuse(state: &AppState, meta: &RequestMeta, e: SignInError) -> AppError {
     tracing::warn!(reason = e.reason.as_str(), detail = %e.detail, "sign-in refused");
+    crate::metrics::sign_in_refused(e.reason.as_str());
     let mut entry = meta.entry(Actor::anonymous(), Action::SignInFailed, Outcome::Failure);
     entry.detail = Some(match &e.b2c_code {
         Some(code) => format!("{} {code}", e.reason),
@@ -328,6 +329,7 @@ async fn provider_error(
                 reason = SignInRefusal::Cancelled.as_str(),
                 "sign-in cancelled"
             );
+            crate::metrics::sign_in_refused(SignInRefusal::Cancelled.as_str());
             let target = if login.purpose == Purpose::Edit {
                 "/account"
             } else {

@@ -18,7 +18,7 @@ use sqlx::{Any, Transaction};
 use crate::db::{self, Pool};
 
 pub use kind::Kind;
-pub use sender::{spawn_sender, Mailer, Wake};
+pub use sender::{queue_figures, spawn_sender, Mailer, Wake};
 
 /// Queues a notification in the caller's transaction: it is sent only if that commits.
 pub async fn enqueue(

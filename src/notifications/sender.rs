@@ -162,6 +162,7 @@ async fn drain(pool: &Pool, mailer: &Mailer, public_url: &url::Url) -> Result<()
                 .execute(pool)
                 .await?;
                 tracing::info!(notification = %mail.id, via, "notification delivered");
+                crate::metrics::mail_sent(via);
             }
             Err(failure) => {
                 let attempts = mail.attempts + 1;
@@ -179,10 +180,28 @@ async fn drain(pool: &Pool, mailer: &Mailer, public_url: &url::Url) -> Result<()
                 .await?;
                 // The class only: a server's reply can quote the address.
                 tracing::warn!(notification = %mail.id, attempts, reason = failure.class, give_up, "notification not delivered");
+                crate::metrics::mail_failed(failure.class, give_up);
             }
         }
     }
     Ok(())
+}
+
+/// For the metrics: mails waiting to be sent (not yet sent, not given up), and when the
+/// oldest of them was queued (unix seconds).
+pub async fn queue_figures(pool: &Pool) -> Result<(i64, Option<i64>), sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Figures {
+        waiting: i64,
+        oldest: Option<i64>,
+    }
+    let f: Figures = sqlx::query_as(
+        "SELECT COUNT(*) AS waiting, MIN(created_at) AS oldest FROM notification_queue \
+         WHERE sent_at IS NULL AND failed_at IS NULL",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((f.waiting, f.oldest))
 }
 
 /// 30 s, 1 min, 2 min, … up to an hour between attempts.

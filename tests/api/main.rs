@@ -19,6 +19,7 @@ mod ids;
 mod layout;
 mod linking;
 mod messages;
+mod metrics;
 mod operator;
 mod records;
 mod renewals;

@@ -1,0 +1,415 @@
+//! Figures an on-call engineer reads, in Prometheus' text format: requests and latency by
+//! route, audit batches, database pool, mail queue, sign-in refusals, readiness, build.
+//!
+//! Never public. The text is served only on a listener of its own, `PORTAL_METRICS_LISTEN`
+//! (plain HTTP, meant for loopback or a private network), never on the portal's listener;
+//! with `PORTAL_METRICS_TOKEN` set a scraper must also send it as a bearer token, and a
+//! listener on any address other than loopback refuses to start without one. Unset: no
+//! listener, and no figures are kept at all.
+//!
+//! What a label may carry: a value from a short list fixed here or in the code that calls
+//! (a route *pattern* such as `/staff/patients/{id}`, a method, a status class, a reason code).
+//! Never a path as requested, an id, a name, an address, a token: nothing a request supplies.
+//! Functions below take `&'static str` for labels so that a request's text cannot become one.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::config::{ConfigError, Secret};
+use crate::db::Pool;
+
+pub const HTTP_REQUESTS: &str = "portal_http_requests_total";
+pub const HTTP_DURATION: &str = "portal_http_request_duration_seconds";
+pub const AUDIT_BATCH_ENTRIES: &str = "portal_audit_batch_entries";
+pub const AUDIT_BATCH_SECONDS: &str = "portal_audit_batch_seconds";
+pub const AUDIT_BATCHES: &str = "portal_audit_batches_total";
+pub const AUDIT_ENTRY_WAIT: &str = "portal_audit_entry_wait_seconds";
+pub const DB_ACQUIRE: &str = "portal_db_acquire_seconds";
+pub const DB_CONNECTIONS: &str = "portal_db_pool_connections";
+pub const MAIL_QUEUE: &str = "portal_mail_queue_depth";
+pub const MAIL_OLDEST: &str = "portal_mail_queue_oldest_seconds";
+pub const MAIL_SENT: &str = "portal_mail_sent_total";
+pub const MAIL_FAILURES: &str = "portal_mail_send_failures_total";
+pub const SIGNIN_REFUSALS: &str = "portal_signin_refusals_total";
+pub const READY: &str = "portal_ready";
+pub const BUILD_INFO: &str = "portal_build_info";
+
+/// The commit the binary was built from, when the build set `PORTAL_GIT_COMMIT`
+/// (`PORTAL_GIT_COMMIT=$(git rev-parse --short HEAD) cargo build --release`).
+const GIT_COMMIT: &str = match option_env!("PORTAL_GIT_COMMIT") {
+    Some(commit) => commit,
+    None => "unknown",
+};
+
+/// Where the figures are served: PORTAL_METRICS_LISTEN and PORTAL_METRICS_TOKEN, checked.
+#[derive(Debug, Clone)]
+pub struct MetricsSettings {
+    pub listen: SocketAddr,
+    pub token: Option<Secret<String>>,
+}
+
+const TOKEN_MIN: usize = 32;
+
+/// Checks the two variables together. A token without a listener, or a listener off loopback
+/// without a token, is a mistake (exit 2), not something to ignore: the figures would be
+/// either unreachable or open to the network.
+pub fn settings(
+    listen: Option<&str>,
+    token: Option<&Secret<String>>,
+    portal_listen: SocketAddr,
+) -> Result<Option<MetricsSettings>, ConfigError> {
+    let listen = listen.map(str::trim).filter(|s| !s.is_empty());
+    let token = token
+        .map(|t| t.expose().trim().to_string())
+        .filter(|t| !t.is_empty());
+    let Some(listen) = listen else {
+        if token.is_some() {
+            return Err(ConfigError::new(
+                "PORTAL_METRICS_TOKEN",
+                "does nothing without PORTAL_METRICS_LISTEN (the metrics are only served there)",
+            ));
+        }
+        return Ok(None);
+    };
+    let listen: SocketAddr = listen.parse().map_err(|_| {
+        ConfigError::new(
+            "PORTAL_METRICS_LISTEN",
+            format!("must be an address like 127.0.0.1:9464, not {listen:?}"),
+        )
+    })?;
+    if listen == portal_listen {
+        return Err(ConfigError::new(
+            "PORTAL_METRICS_LISTEN",
+            "must differ from PORTAL_LISTEN: the metrics are never served on the portal's listener",
+        ));
+    }
+    if let Some(token) = &token {
+        // The value is never repeated in the message.
+        if token.len() < TOKEN_MIN || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ConfigError::new(
+                "PORTAL_METRICS_TOKEN",
+                format!(
+                    "must be at least {TOKEN_MIN} visible ASCII characters without spaces (e.g. `openssl rand -hex 32`)"
+                ),
+            ));
+        }
+    } else if !listen.ip().is_loopback() {
+        return Err(ConfigError::new(
+            "PORTAL_METRICS_TOKEN",
+            format!("is required when PORTAL_METRICS_LISTEN is not a loopback address ({listen})"),
+        ));
+    }
+    Ok(Some(MetricsSettings {
+        listen,
+        token: token.map(Secret::new),
+    }))
+}
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the process's recorder once (later calls, e.g. a second portal in one test
+/// process, share it). Before this, every figure below is a no-op.
+fn install() -> Option<&'static PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            // Latency buckets from 5 ms to 10 s: a page is fast, the audit waits up to 5 s.
+            let seconds = [
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ];
+            let entries = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0];
+            let handle = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &seconds)
+                .and_then(|b| {
+                    b.set_buckets_for_metric(Matcher::Full(AUDIT_BATCH_ENTRIES.into()), &entries)
+                })
+                .and_then(|b| b.install_recorder());
+            match handle {
+                Ok(handle) => {
+                    // Histograms are drained into their buckets by upkeep: a thread, not a
+                    // task, so it outlives whichever runtime started the first portal.
+                    let upkeep = handle.clone();
+                    std::thread::Builder::new()
+                        .name("metrics-upkeep".into())
+                        .spawn(move || loop {
+                            std::thread::sleep(Duration::from_secs(5));
+                            upkeep.run_upkeep();
+                        })
+                        .ok();
+                    Some(handle)
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "metrics recorder not installed");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// The status class of a response: `2xx` … `5xx`.
+fn status_class(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        // Extension methods are the client's text: one bucket for all of them.
+        _ => "other",
+    }
+}
+
+/// Middleware: counts each request and times it (to its response head) by route pattern,
+/// method and status class. A path no route matches is `unmatched`, never the path itself.
+pub async fn record_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if HANDLE.get().is_none() {
+        // No metrics listener: nothing is recorded, nothing to compute.
+        return next.call(req).await;
+    }
+    let started = Instant::now();
+    let method = method_label(req.method());
+    // The pattern the app's routes give this path (`/records/{section}`), never the path.
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let result = next.call(req).await;
+    let status = match &result {
+        Ok(res) => res.status().as_u16(),
+        Err(e) => e.as_response_error().status_code().as_u16(),
+    };
+    let labels = [
+        ("route", route),
+        ("method", method.to_string()),
+        ("status", status_class(status).to_string()),
+    ];
+    metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
+    metrics::histogram!(HTTP_DURATION, &labels).record(started.elapsed());
+    result
+}
+
+/// One audit batch: its size, how long it took (connection wait and commit), its outcome.
+pub fn audit_batch(entries: usize, took: Duration, committed: bool) {
+    let outcome = if committed { "committed" } else { "failed" };
+    metrics::counter!(AUDIT_BATCHES, "outcome" => outcome).increment(1);
+    metrics::histogram!(AUDIT_BATCH_ENTRIES).record(entries as f64);
+    metrics::histogram!(AUDIT_BATCH_SECONDS, "outcome" => outcome).record(took);
+}
+
+/// How long one request waited for its audit entry to commit (queue, batch, commit).
+pub fn audit_entry_wait(waited: Duration) {
+    metrics::histogram!(AUDIT_ENTRY_WAIT).record(waited);
+}
+
+/// How long `user` (a fixed name: "audit") waited for a pooled connection.
+pub fn db_acquire(user: &'static str, waited: Duration) {
+    metrics::histogram!(DB_ACQUIRE, "user" => user).record(waited);
+}
+
+/// A notification handed to the mail server (`via`: smtp, outbox).
+pub fn mail_sent(via: &'static str) {
+    metrics::counter!(MAIL_SENT, "via" => via).increment(1);
+}
+
+/// A notification not delivered: the failure's class and whether it was given up.
+pub fn mail_failed(class: &'static str, given_up: bool) {
+    let given_up = if given_up { "true" } else { "false" };
+    metrics::counter!(MAIL_FAILURES, "reason" => class, "given_up" => given_up).increment(1);
+}
+
+/// A refused sign-in, by the reason code of `auth::SignInRefusal`.
+pub fn sign_in_refused(reason: &'static str) {
+    metrics::counter!(SIGNIN_REFUSALS, "reason" => reason).increment(1);
+}
+
+/// Figures read when scraped rather than counted as they happen: readiness, the pool, the
+/// mail queue, build info. A figure whose query fails is left out of this scrape, not
+/// reported as zero; readiness then says the database is unreachable.
+async fn sample(pool: &Pool) {
+    let database = crate::db::ping(pool).await;
+    let audit = database && crate::audit::readiness(pool).await.is_ok();
+    metrics::gauge!(READY).set(f64::from(u8::from(database && audit)));
+    metrics::gauge!(READY, "check" => "database").set(f64::from(u8::from(database)));
+    metrics::gauge!(READY, "check" => "audit_writes").set(f64::from(u8::from(audit)));
+    let size = pool.size();
+    let idle = u32::try_from(pool.num_idle()).unwrap_or(size);
+    metrics::gauge!(DB_CONNECTIONS, "state" => "idle").set(f64::from(idle));
+    metrics::gauge!(DB_CONNECTIONS, "state" => "in_use").set(f64::from(size.saturating_sub(idle)));
+    metrics::gauge!(DB_CONNECTIONS, "state" => "max")
+        .set(f64::from(pool.options().get_max_connections()));
+    if database {
+        match crate::notifications::queue_figures(pool).await {
+            Ok((depth, oldest)) => {
+                metrics::gauge!(MAIL_QUEUE).set(depth as f64);
+                let age = oldest.map_or(0, |created| crate::db::now().saturating_sub(created));
+                metrics::gauge!(MAIL_OLDEST).set(age.max(0) as f64);
+            }
+            Err(e) => tracing::warn!(error = %e, "mail queue figures unavailable"),
+        }
+    }
+    metrics::gauge!(
+        BUILD_INFO,
+        "version" => env!("CARGO_PKG_VERSION"),
+        "commit" => GIT_COMMIT
+    )
+    .set(1.0);
+}
+
+struct Endpoint {
+    pool: Pool,
+    /// SHA-256 of the token: compared in constant time, whatever its length.
+    token: Option<[u8; 32]>,
+}
+
+fn digest(value: &[u8]) -> [u8; 32] {
+    Sha256::digest(value).into()
+}
+
+async fn scrape(req: HttpRequest, endpoint: web::Data<Endpoint>) -> HttpResponse {
+    if let Some(expected) = &endpoint.token {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| digest(t.trim().as_bytes()));
+        let allowed = given.is_some_and(|g| bool::from(g.ct_eq(expected)));
+        if !allowed {
+            return HttpResponse::Unauthorized()
+                .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .content_type("text/plain; charset=utf-8")
+                .body("PORTAL_METRICS_TOKEN is required as a bearer token\n");
+        }
+    }
+    let Some(handle) = install() else {
+        return HttpResponse::ServiceUnavailable()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body("metrics recorder not installed\n");
+    };
+    sample(&endpoint.pool).await;
+    handle.run_upkeep();
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(handle.render())
+}
+
+/// Starts recording and serves `GET /metrics` on `listener`; every other path is 404.
+pub fn serve(
+    settings: &MetricsSettings,
+    listener: std::net::TcpListener,
+    pool: Pool,
+) -> anyhow::Result<Server> {
+    install();
+    let endpoint = web::Data::new(Endpoint {
+        pool,
+        token: settings
+            .token
+            .as_ref()
+            .map(|t| digest(t.expose().as_bytes())),
+    });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(endpoint.clone())
+            .route("/metrics", web::get().to(scrape))
+    })
+    .workers(1)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn portal() -> SocketAddr {
+        "127.0.0.1:8443".parse().unwrap()
+    }
+
+    fn token(s: &str) -> Secret<String> {
+        Secret::new(s.to_string())
+    }
+
+    const GOOD: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn unset_means_no_listener() {
+        assert!(settings(None, None, portal()).unwrap().is_none());
+        assert!(settings(Some(" "), None, portal()).unwrap().is_none());
+    }
+
+    #[test]
+    fn loopback_needs_no_token_and_any_other_address_does() {
+        let s = settings(Some("127.0.0.1:9464"), None, portal())
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.listen.port(), 9464);
+        assert!(settings(Some("[::1]:9464"), None, portal())
+            .unwrap()
+            .is_some());
+        let e = settings(Some("0.0.0.0:9464"), None, portal()).unwrap_err();
+        assert_eq!(e.variable, "PORTAL_METRICS_TOKEN");
+        assert!(settings(Some("0.0.0.0:9464"), Some(&token(GOOD)), portal())
+            .unwrap()
+            .is_some());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (listen, tok, variable) in [
+            (Some("localhost"), None, "PORTAL_METRICS_LISTEN"),
+            (Some("127.0.0.1:8443"), None, "PORTAL_METRICS_LISTEN"),
+            (None, Some(GOOD), "PORTAL_METRICS_TOKEN"),
+            (
+                Some("127.0.0.1:9464"),
+                Some("short"),
+                "PORTAL_METRICS_TOKEN",
+            ),
+            (
+                Some("127.0.0.1:9464"),
+                Some("0123456789abcdef 0123456789abcdef"),
+                "PORTAL_METRICS_TOKEN",
+            ),
+        ] {
+            let tok = tok.map(token);
+            let e = settings(listen, tok.as_ref(), portal()).unwrap_err();
+            assert_eq!(e.variable, variable, "{listen:?}");
+            assert!(!e.problem.contains("short"), "the token is never repeated");
+        }
+    }
+
+    #[test]
+    fn labels_are_classes_not_values() {
+        assert_eq!(status_class(204), "2xx");
+        assert_eq!(status_class(503), "5xx");
+        assert_eq!(
+            method_label(&Method::from_bytes(b"PROPFIND").unwrap()),
+            "other"
+        );
+    }
+}
