@@ -217,7 +217,7 @@ pub async fn audit_verify(
     checkpoints: Option<std::path::PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     use crate::audit::{self, Verification};
-    let key = audit::AuditKey::load(&settings.audit_key_file)?;
+    let key = audit::KeyRing::load(&settings.audit_key_file)?;
     let checkpoints = match &checkpoints {
         Some(path) => audit::read_checkpoints(path)?,
         None => Vec::new(),
@@ -228,6 +228,7 @@ pub async fn audit_verify(
             entries,
             unkeyed,
             checkpoints,
+            lost_key,
             ..
         } => {
             println!(
@@ -235,6 +236,9 @@ pub async fn audit_verify(
             );
             if unkeyed > 0 {
                 println!("note: entries 1 to {unkeyed} were written before the chain was keyed; only checkpoints protect them");
+            }
+            if lost_key > 0 {
+                println!("note: {lost_key} entries were written with an audit key that was lost; only their links and checkpoints protect them");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -260,6 +264,50 @@ fn print_broken(v: &crate::audit::Verification) {
     }
 }
 
+/// `patient-portal audit rotate-key [--lost-key]`: starts a new segment of the chain keyed with
+/// a new key, added as the newest line of the key file (the older keys stay: they verify what
+/// they wrote). Without `--lost-key` the chain must verify first (a rotation must not bless a
+/// break); with it, segments whose key the file no longer holds are marked lost, protected by
+/// their links and checkpoints only.
+pub async fn audit_rotate_key(settings: Settings, lost_key: bool) -> anyhow::Result<ExitCode> {
+    use crate::audit::{self, KeyRing};
+    let path = &settings.audit_key_file;
+    let old = match KeyRing::load(path) {
+        Ok(ring) => Some(ring),
+        Err(_) if lost_key && !path.exists() => None,
+        Err(e) => return Err(e),
+    };
+    let pool = crate::db::connect(settings.database_url.expose()).await?;
+    if let (false, Some(old)) = (lost_key, &old) {
+        let v = audit::verify(&pool, old, &[]).await?;
+        if !matches!(v, audit::Verification::Whole { .. }) {
+            print_broken(&v);
+            eprintln!("the key was not rotated: the chain does not verify with the key file (if its key is lost, rotate with --lost-key)");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let new = audit::AuditKey::generate();
+    match audit::rotate(&pool, path, old.as_ref(), new, lost_key).await? {
+        Ok(rotated) => {
+            println!(
+                "audit key rotated: entries from {} on are keyed with {}, the newest line of {}",
+                rotated.from_seq,
+                rotated.key_id,
+                path.display()
+            );
+            if rotated.lost_entries > 0 {
+                println!("note: {} earlier entries were written with a lost key; only their links and checkpoints protect them", rotated.lost_entries);
+            }
+            println!("keep every line of the key file (the older keys verify older entries); copy it to every instance and restart them (an instance with the old file answers 503 until then); take a checkpoint now");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(sentence) => {
+            eprintln!("the key was not rotated: {sentence}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
 /// `patient-portal audit checkpoint [--out FILE]`: verifies the chain (and the checkpoints
 /// already in FILE), then appends one signed line for the current head.
 pub async fn audit_checkpoint(
@@ -267,7 +315,7 @@ pub async fn audit_checkpoint(
     out: Option<std::path::PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     use std::io::Write;
-    let key = crate::audit::AuditKey::load(&settings.audit_key_file)?;
+    let key = crate::audit::KeyRing::load(&settings.audit_key_file)?;
     let earlier = match &out {
         Some(path) if path.exists() => crate::audit::read_checkpoints(path)?,
         _ => Vec::new(),
@@ -314,7 +362,7 @@ pub async fn backup(settings: Settings, out: std::path::PathBuf) -> anyhow::Resu
         eprintln!("DATABASE_URL is PostgreSQL: {POSTGRES_BACKUP_DOCS}");
         return Ok(ExitCode::from(2));
     }
-    let key = crate::audit::AuditKey::load(&settings.audit_key_file)?;
+    let key = crate::audit::KeyRing::load(&settings.audit_key_file)?;
     // Made here, empty and readable by this user only (the copy holds PHI); `create_new`
     // refuses an existing file, so nothing is ever overwritten. VACUUM INTO fills an empty file.
     if let Err(e) = create_private(&out) {
@@ -359,7 +407,7 @@ pub async fn backup(settings: Settings, out: std::path::PathBuf) -> anyhow::Resu
     println!(
         "backup written to {}: {entries} audit entries, chain whole with audit key {}",
         out.display(),
-        key.id()
+        key.newest().id()
     );
     println!(
         "the audit key is NOT in the backup: it is {}; keep a copy of it apart from the backups (without it the restored chain cannot be verified and the portal does not start on it)",
@@ -404,7 +452,7 @@ pub async fn restore(
         );
         return Ok(ExitCode::from(2));
     }
-    let key = crate::audit::AuditKey::load(&settings.audit_key_file)?;
+    let key = crate::audit::KeyRing::load(&settings.audit_key_file)?;
     let checkpoints = match &checkpoints {
         Some(path) => crate::audit::read_checkpoints(path)?,
         None => Vec::new(),
@@ -425,7 +473,7 @@ pub async fn restore(
                 "restored {} into {}: audit chain whole with audit key {}, {entries} entries, {checkpoints} checkpoints matched",
                 file.display(),
                 target.display(),
-                key.id()
+                key.newest().id()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -434,7 +482,7 @@ pub async fn restore(
             eprintln!(
                 "nothing was restored: the backup's audit chain does not verify with the audit key {} ({})",
                 settings.audit_key_file.display(),
-                key.id()
+                key.newest().id()
             );
             Ok(ExitCode::from(1))
         }
@@ -447,7 +495,7 @@ async fn restore_staged(
     file: &std::path::Path,
     staging: &std::path::Path,
     target: &std::path::Path,
-    key: &crate::audit::AuditKey,
+    key: &crate::audit::KeyRing,
     checkpoints: &[crate::audit::Checkpoint],
 ) -> anyhow::Result<Result<(u64, u64), crate::audit::Verification>> {
     {

@@ -257,6 +257,14 @@ pub enum AuditAction {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Start a new segment of the chain keyed with a new key, added as the newest line of the
+    /// key file (keep the older lines: they verify older entries). Restart every instance after.
+    RotateKey {
+        /// The key that wrote the chain is lost: mark the segments whose key the file no longer
+        /// holds as lost (checked by links and checkpoints only) instead of refusing.
+        #[arg(long)]
+        lost_key: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

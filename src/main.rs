@@ -51,6 +51,9 @@ async fn main() -> ExitCode {
         Some(Command::Audit {
             action: AuditAction::Checkpoint { out },
         }) => cli::audit_checkpoint(settings, out).await,
+        Some(Command::Audit {
+            action: AuditAction::RotateKey { lost_key },
+        }) => cli::audit_rotate_key(settings, lost_key).await,
         Some(Command::CareTeam {
             action: CareTeamAction::Add(args),
         }) => cli::care_team(settings, true, args).await,

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::entry::GENESIS;
-use super::key::{AuditKey, Purpose};
+use super::key::{AuditKey, KeyRing, Purpose};
+use super::segments::{Keying, Segments};
 use crate::db::Pool;
 
 #[derive(Serialize)]
@@ -104,7 +105,7 @@ impl Checkpoint {
         }
     }
 
-    fn signed_by(&self, key: &AuditKey) -> bool {
+    pub(crate) fn signed_by(&self, key: &AuditKey) -> bool {
         key.check(
             Purpose::Checkpoint,
             &[
@@ -140,6 +141,9 @@ pub enum Verification {
         /// protect them.
         unkeyed: u64,
         checkpoints: u64,
+        /// Entries in segments whose key was lost (`audit rotate-key --lost-key`): checked by
+        /// their links and checkpoints only.
+        lost_key: u64,
         /// The hash of the last entry checked (what a checkpoint signs).
         head_hash: String,
     },
@@ -191,13 +195,15 @@ struct StoredEntry {
     hash: String,
 }
 
-/// Walks the chain from the start with the key and reports the first entry that does not fit;
-/// then checks the head's MAC and that every checkpoint is signed and still matches.
+/// Walks the chain from the start, each segment with its key from the ring (a lone key is a
+/// ring of one), and reports the first entry that does not fit; then checks the head's MAC and
+/// that every checkpoint is signed and still matches.
 pub async fn verify(
     pool: &Pool,
-    key: &AuditKey,
+    keys: impl Into<KeyRing>,
     checkpoints: &[Checkpoint],
 ) -> Result<Verification, sqlx::Error> {
+    let ring: KeyRing = keys.into();
     let Some(Head {
         seq: head_seq,
         hash: head_hash,
@@ -220,9 +226,20 @@ pub async fn verify(
             "the chain's head carries no key mark (start the portal once with its audit key, or the head was tampered with)",
         ));
     };
+    let segments = match Segments::load(pool, &ring, keyed_from).await? {
+        Ok(segments) => segments,
+        Err((seq, problem)) => return Ok(broken_at(0, seq, problem)),
+    };
+    let key = segments.head_key();
     let mut pinned: BTreeMap<i64, &Checkpoint> = BTreeMap::new();
     for (i, cp) in checkpoints.iter().enumerate() {
-        if !cp.signed_by(key) {
+        // A checkpoint of a segment whose key was lost cannot be checked for its signature,
+        // only for its hash: it is what protects that segment now.
+        let signed = match ring.get(&cp.key_id) {
+            Some(key) => cp.signed_by(key),
+            None => matches!(segments.keying(cp.seq), Keying::Lost),
+        };
+        if !signed {
             return Ok(broken_at(
                 0,
                 cp.seq,
@@ -300,11 +317,14 @@ pub async fn verify(
         let fits = if seq < keyed_from {
             plain_hash(&prev_hash, &content) == hash
         } else {
-            key.check(
-                Purpose::Entry,
-                &[prev_hash.as_bytes(), canonical_json(&content).as_bytes()],
-                &hash,
-            )
+            match segments.keying(seq) {
+                Keying::Key(key) => key.check(
+                    Purpose::Entry,
+                    &[prev_hash.as_bytes(), canonical_json(&content).as_bytes()],
+                    &hash,
+                ),
+                Keying::Lost => true,
+            }
         };
         if !fits {
             return Ok(broken(
@@ -360,6 +380,7 @@ pub async fn verify(
         entries: checked,
         unkeyed: (keyed_from - 1).clamp(0, head_seq) as u64,
         checkpoints: checkpoints.len() as u64,
+        lost_key: segments.lost_entries(head_seq),
         head_hash: prev,
     })
 }

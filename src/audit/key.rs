@@ -8,6 +8,10 @@
 //! What the key alone cannot catch: rolling the whole chain back to an older state the attacker
 //! copied earlier (old rows and the old head with its MAC). Checkpoints kept outside the
 //! database catch that (`audit verify --checkpoints`).
+//!
+//! Rotation (`patient-portal audit rotate-key`): the key file is a key ring, one key per line,
+//! newest last. The newest key writes new entries and the head; the older ones stay in the
+//! file only to verify the segments they wrote (`audit_segments`, migration 0013).
 
 use std::io::Write;
 use std::path::Path;
@@ -35,6 +39,8 @@ pub(crate) enum Purpose {
     Entry,
     Head,
     Checkpoint,
+    /// Where a key's segment of the chain begins (or that an earlier segment's key was lost).
+    Segment,
 }
 
 impl Purpose {
@@ -43,6 +49,7 @@ impl Purpose {
             Purpose::Entry => b"portal-audit-entry\n",
             Purpose::Head => b"portal-audit-head\n",
             Purpose::Checkpoint => b"portal-audit-checkpoint\n",
+            Purpose::Segment => b"portal-audit-segment\n",
         }
     }
 }
@@ -59,20 +66,9 @@ impl AuditKey {
         Self { bytes }
     }
 
-    /// Reads a key file: 64 hex digits (surrounding whitespace ignored).
+    /// Reads a key file's newest key (its last line): the key that writes.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read the audit key {}: {e}", path.display()))?;
-        let bytes = hex::decode(text.trim())
-            .ok()
-            .and_then(|b| <[u8; 32]>::try_from(b).ok());
-        match bytes {
-            Some(bytes) => Ok(Self { bytes }),
-            None => anyhow::bail!(
-                "the audit key {} must hold 64 hex digits (32 random bytes), e.g. from `openssl rand -hex 32`",
-                path.display()
-            ),
-        }
+        Ok(KeyRing::load(path)?.newest().clone())
     }
 
     /// Development only: reads the key, or makes one (mode 0600) when the file is missing.
@@ -145,6 +141,108 @@ impl AuditKey {
     }
 }
 
+/// Every key of a key file, oldest first: the newest writes, all verify what they wrote.
+#[derive(Clone, Debug)]
+pub struct KeyRing {
+    keys: Vec<AuditKey>,
+}
+
+impl From<&AuditKey> for KeyRing {
+    fn from(key: &AuditKey) -> Self {
+        Self {
+            keys: vec![key.clone()],
+        }
+    }
+}
+
+impl From<&KeyRing> for KeyRing {
+    fn from(ring: &KeyRing) -> Self {
+        ring.clone()
+    }
+}
+
+impl KeyRing {
+    /// Reads a key file: one key of 64 hex digits per line (blank lines ignored), newest last.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read the audit key {}: {e}", path.display()))?;
+        Self::parse(&text).ok_or_else(|| {
+            anyhow::anyhow!(
+                "the audit key {} must hold 64 hex digits (32 random bytes) per line, e.g. from `openssl rand -hex 32`",
+                path.display()
+            )
+        })
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let keys = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                hex::decode(l)
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .map(AuditKey::from_bytes)
+            })
+            .collect::<Option<Vec<_>>>()?;
+        (!keys.is_empty()).then_some(Self { keys })
+    }
+
+    pub fn newest(&self) -> &AuditKey {
+        // `parse` never makes an empty ring.
+        &self.keys[self.keys.len() - 1]
+    }
+
+    /// The key with this id, if the file still holds it.
+    pub fn get(&self, id: &str) -> Option<&AuditKey> {
+        self.keys.iter().find(|k| k.id() == id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The file's text with `key` added as the newest: what `write` stores.
+    pub fn with(&self, key: AuditKey) -> Self {
+        let mut keys = self.keys.clone();
+        keys.push(key);
+        Self { keys }
+    }
+
+    /// Replaces the key file with this ring (mode 0600), through a file beside it renamed over
+    /// it, so a crash leaves the old file or the new one, never half of either.
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        let text: String = self
+            .keys
+            .iter()
+            .map(|k| format!("{}\n", hex::encode(k.bytes)))
+            .collect();
+        let staging = path.with_extension(format!("new-{}", std::process::id()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let written = options.open(&staging).and_then(|mut file| {
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        });
+        let renamed = written.and_then(|()| std::fs::rename(&staging, path));
+        if let Err(e) = renamed {
+            std::fs::remove_file(&staging).ok();
+            anyhow::bail!("cannot write the audit key file {}: {e}", path.display());
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +269,26 @@ mod tests {
         assert!(AuditKey::load(&path).is_err());
         std::fs::write(&path, "abcd").unwrap();
         assert!(AuditKey::load(&path).is_err());
+    }
+
+    #[test]
+    fn a_key_file_is_a_ring_whose_last_key_writes_and_whose_every_key_is_found_by_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.key");
+        let (a, b) = (AuditKey::from_bytes([1; 32]), AuditKey::from_bytes([2; 32]));
+        KeyRing::from(&a).with(b.clone()).write(&path).unwrap();
+        let ring = KeyRing::load(&path).unwrap();
+        assert_eq!(ring.len(), 2);
+        assert_eq!(ring.newest().id(), b.id());
+        assert_eq!(AuditKey::load(&path).unwrap().id(), b.id());
+        assert_eq!(ring.get(&a.id()).unwrap().id(), a.id());
+        assert!(ring.get("0000").is_none());
+        std::fs::write(&path, format!("{}\n\nnot hex\n", "ab".repeat(32))).unwrap();
+        assert!(
+            KeyRing::load(&path).is_err(),
+            "one bad line spoils the file"
+        );
+        std::fs::write(&path, "\n").unwrap();
+        assert!(KeyRing::load(&path).is_err(), "an empty file holds no key");
     }
 }

@@ -14,11 +14,13 @@ mod chain;
 mod entry;
 pub mod key;
 pub mod pages;
+mod segments;
 mod writer;
 
 pub use chain::{read_checkpoints, verify, Checkpoint, Verification};
 pub use entry::{Action, Actor, AuditError, Entry, Outcome, RequestMeta, GENESIS};
-pub use key::AuditKey;
+pub use key::{AuditKey, KeyRing};
+pub use segments::{rotate, Rotated};
 pub use writer::{append, checkpoint, readiness, start};
 
 /// The audit key named by the settings (generated in development when unset).

@@ -381,15 +381,16 @@ async fn write_batch(
 /// of a broken chain would bless the break).
 pub async fn checkpoint(
     pool: &Pool,
-    key: &AuditKey,
+    keys: &super::key::KeyRing,
     earlier: &[Checkpoint],
 ) -> anyhow::Result<Result<Checkpoint, super::chain::Verification>> {
-    match super::chain::verify(pool, key, earlier).await? {
+    match super::chain::verify(pool, keys, earlier).await? {
         super::chain::Verification::Whole {
             entries, head_hash, ..
         } => {
             let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            Ok(Ok(Checkpoint::sign(key, entries as i64, &head_hash, &at)))
+            // The chain verified, so its head is signed with the newest key: so is this.
+            Ok(Ok(Checkpoint::sign(keys.newest(), entries as i64, &head_hash, &at)))
         }
         broken => Ok(Err(broken)),
     }
