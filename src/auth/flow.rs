@@ -36,6 +36,7 @@ pub async fn start_flow(
                 reason = SignInRefusal::RateLimited.as_str(),
                 "sign-in refused"
             );
+            crate::metrics::sign_in_refused(SignInRefusal::RateLimited.as_str());
             return Err(AppError::RateLimited(retry_after));
         }
         Err(Refusal::Store(e)) => return Err(e.into()),
@@ -45,6 +46,7 @@ pub async fn start_flow(
             reason = SignInRefusal::PendingFull.as_str(),
             "sign-in refused"
         );
+        crate::metrics::sign_in_refused(SignInRefusal::PendingFull.as_str());
         return Err(AppError::RateLimited(60));
     }
     let mode = state.settings.response_mode;

@@ -247,3 +247,87 @@ async fn no_label_names_a_patient_after_their_pages_were_viewed() {
         );
     }
 }
+
+/// Stores a mail queued `age_secs` ago and not due for a day (so the sender leaves it waiting).
+async fn queue_old_mail(app: &TestApp, age_secs: i64) {
+    let now = chrono::Utc::now().timestamp();
+    sqlx::query(
+        "INSERT INTO notification_queue (id, kind, recipient, link, created_at, next_attempt_at) \
+         VALUES ($1, 'new_message', 'someone@example.com', '/messages', $2, $3)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(now - age_secs)
+    .bind(now + 86_400)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}
+
+async fn mail_queue_figures_are_read(database_url: Option<String>, age_secs: i64) {
+    let port = free_port();
+    let app = spawn_app_with(Options {
+        database_url,
+        extra_args: vec![format!("--metrics-listen=127.0.0.1:{port}")],
+        ..Default::default()
+    })
+    .await;
+    queue_old_mail(&app, age_secs).await;
+    let text = scrape(port).await;
+    // The gauges are the process's; this age is this test's alone.
+    assert!(value(&text, "portal_mail_queue_depth", &[]) >= 1.0);
+    let oldest = value(&text, "portal_mail_queue_oldest_seconds", &[]);
+    assert!(
+        (age_secs as f64..age_secs as f64 + 60.0).contains(&oldest),
+        "the oldest waiting mail is {age_secs} s old: {oldest}"
+    );
+    assert!(
+        !text.contains("someone@example.com"),
+        "no recipient in the metrics"
+    );
+}
+
+#[tokio::test]
+async fn the_mail_queue_is_measured_on_sqlite_and_postgresql() {
+    mail_queue_figures_are_read(None, 7 * 86_400).await;
+    let Some(pg) = crate::support::Postgres::connect("PostgreSQL metrics test").await else {
+        return;
+    };
+    let (name, url) = pg.create_database("portal_metrics").await;
+    mail_queue_figures_are_read(Some(url), 9 * 86_400).await;
+    pg.drop_database(&name).await;
+}
+
+#[tokio::test]
+async fn sign_ins_refused_by_the_rate_limit_are_counted_by_their_reason() {
+    let port = free_port();
+    let app = spawn_app_with(Options {
+        extra_args: vec![
+            format!("--metrics-listen=127.0.0.1:{port}"),
+            "--signin-per-minute=1".into(),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let limited = [("reason", "signin_rate_limited")];
+    let before = value(
+        &scrape(port).await,
+        "portal_signin_refusals_total",
+        &limited,
+    );
+    // Three starts from one address: at most one minute boundary falls between them, so at
+    // least one is refused whatever the clock says.
+    let b = app.browser();
+    let mut refused = 0.0;
+    for _ in 0..3 {
+        if app.get(&b, "/signin").await.status() == 429 {
+            refused += 1.0;
+        }
+    }
+    assert!(refused >= 1.0);
+    let after = value(
+        &scrape(port).await,
+        "portal_signin_refusals_total",
+        &limited,
+    );
+    assert!(after - before >= refused, "{refused} refusals counted");
+}
