@@ -754,6 +754,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_backup_path_is_one_sql_string_whatever_it_holds() {
+        assert_eq!(sql_string("/b/x.sqlite"), "'/b/x.sqlite'");
+        assert_eq!(sql_string("/b/it's'; DROP"), "'/b/it''s''; DROP'");
+    }
+
+    #[test]
     fn the_import_summary_lists_kept_and_skipped_types_with_counts() {
         let kept: BTreeMap<&'static str, usize> =
             [("Patient", 2), ("Observation", 40), ("Immunization", 0)].into();

@@ -577,4 +577,41 @@ mod tests {
             .unwrap();
         assert!(again.is_err_and(|s| s.contains("not lost")));
     }
+
+    #[tokio::test]
+    async fn a_lost_key_file_after_a_rotation_marks_every_segment_whose_key_is_gone_as_lost() {
+        let (a, b) = (AuditKey::from_bytes([1; 32]), AuditKey::from_bytes([2; 32]));
+        let (dir, pool) = fresh(&a).await;
+        add(&pool, 2).await;
+        let file = dir.path().join("audit.key");
+        rotate(&pool, &file, Some(&KeyRing::from(&a)), b.clone(), false)
+            .await
+            .unwrap()
+            .unwrap();
+        start(&pool, b.clone()).await.unwrap();
+        add(&pool, 2).await;
+        // The whole file is lost: neither key is held any more.
+        let c = AuditKey::from_bytes([3; 32]);
+        let rotated = rotate(&pool, &file, None, c.clone(), true)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(rotated.lost_entries, 4);
+        start(&pool, c.clone()).await.unwrap();
+        add(&pool, 1).await;
+        let ring = KeyRing::load(&file).unwrap();
+        assert_eq!(ring.len(), 1);
+        let v = verify(&pool, &ring, &[]).await.unwrap();
+        assert!(
+            matches!(
+                v,
+                Verification::Whole {
+                    entries: 5,
+                    lost_key: 4,
+                    ..
+                }
+            ),
+            "{v:?}"
+        );
+    }
 }

@@ -174,6 +174,26 @@ async fn backup_never_overwrites_a_file() {
         "{out:?}"
     );
     assert_eq!(std::fs::read(&file).unwrap(), b"an earlier backup");
+
+    // On PostgreSQL both commands point to pg_dump and pg_restore, before connecting.
+    for args in [
+        vec!["backup", "--out", "new.sqlite"],
+        vec!["restore", "kept.sqlite"],
+    ] {
+        let out = portal_command(outside.path())
+            .env("PORTAL_DATA_DIR", outside.path().join("pg"))
+            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:9/none")
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("pg_dump") && err.contains("DEPLOYMENT.md"),
+            "{err}"
+        );
+    }
+    assert!(!outside.path().join("new.sqlite").exists());
 }
 
 #[tokio::test]
