@@ -99,7 +99,7 @@ pub async fn start(pool: &Pool, key: AuditKey) -> anyhow::Result<()> {
         }
         (Some(keyed_from), Some(mac)) if head_mac_ok(&key, keyed_from, seq, &hash, &mac) => {}
         _ => anyhow::bail!(
-            "PORTAL_AUDIT_KEY_FILE: the audit chain's head does not verify with this key (another key, or the head was tampered with); run `patient-portal audit verify`"
+            "PORTAL_AUDIT_KEY_FILE: the audit chain's head does not verify with this key (another key, or the head was tampered with); run `patient-portal audit verify`; a lost key: `patient-portal audit rotate-key --lost-key` (docs/DEPLOYMENT.md)"
         ),
     }
     tx.commit().await?;
