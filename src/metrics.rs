@@ -135,6 +135,7 @@ fn install() -> Option<&'static PrometheusHandle> {
                 .and_then(|b| b.install_recorder());
             match handle {
                 Ok(handle) => {
+                    describe();
                     // Histograms are drained into their buckets by upkeep: a thread, not a
                     // task, so it outlives whichever runtime started the first portal.
                     let upkeep = handle.clone();
@@ -154,6 +155,62 @@ fn install() -> Option<&'static PrometheusHandle> {
             }
         })
         .as_ref()
+}
+
+/// The HELP lines, and the series an alert watches for a first increase: a counter that
+/// appears only at its first failure would show `increase()` nothing.
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    describe_counter!(
+        HTTP_REQUESTS,
+        "Requests by route pattern, method and status class."
+    );
+    describe_histogram!(
+        HTTP_DURATION,
+        Unit::Seconds,
+        "Time to the response head, by route pattern."
+    );
+    describe_histogram!(AUDIT_BATCH_ENTRIES, "Audit entries committed per batch.");
+    describe_histogram!(
+        AUDIT_BATCH_SECONDS,
+        Unit::Seconds,
+        "Audit batch: connection wait and commit."
+    );
+    describe_counter!(
+        AUDIT_BATCHES,
+        "Audit batches by outcome; failed ones are 503s."
+    );
+    describe_histogram!(
+        AUDIT_ENTRY_WAIT,
+        Unit::Seconds,
+        "A request's wait for its audit entry."
+    );
+    describe_histogram!(
+        DB_ACQUIRE,
+        Unit::Seconds,
+        "Waits for a pooled database connection."
+    );
+    describe_gauge!(
+        DB_CONNECTIONS,
+        "Pooled database connections: idle, in use, max."
+    );
+    describe_gauge!(MAIL_QUEUE, "Notifications waiting to be sent.");
+    describe_gauge!(
+        MAIL_OLDEST,
+        Unit::Seconds,
+        "Age of the oldest waiting notification."
+    );
+    describe_counter!(MAIL_SENT, "Notifications delivered.");
+    describe_counter!(
+        MAIL_FAILURES,
+        "Notifications not delivered, by failure class."
+    );
+    describe_counter!(SIGNIN_REFUSALS, "Refused sign-ins by reason code.");
+    describe_gauge!(READY, "1 when ready (as /readyz), by check.");
+    describe_gauge!(BUILD_INFO, "The running build.");
+    for outcome in ["committed", "failed"] {
+        metrics::counter!(AUDIT_BATCHES, "outcome" => outcome).increment(0);
+    }
 }
 
 /// The status class of a response: `2xx` … `5xx`.

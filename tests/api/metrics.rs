@@ -111,6 +111,9 @@ async fn the_metrics_are_served_on_their_own_address_and_nothing_else_is() {
     assert_eq!(value(&text, "portal_ready", &[("check", "database")]), 1.0);
     assert!(text.contains("portal_db_pool_connections{state=\"max\"}"));
     assert!(text.contains("portal_mail_queue_depth"));
+    // Present before the first failure, so that an alert on its increase sees the first one.
+    assert!(text.contains("portal_audit_batches_total{outcome=\"failed\"}"));
+    assert!(text.contains("# HELP portal_audit_batches_total"));
     // The metrics listener serves the metrics only: not the portal's pages or probes.
     for path in ["/", "/readyz", "/signin", "/records"] {
         let resp = reqwest::get(format!("http://127.0.0.1:{port}{path}"))
