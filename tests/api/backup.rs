@@ -268,25 +268,59 @@ async fn a_restore_that_does_not_verify_with_the_key_or_the_checkpoints_leaves_n
 
 #[tokio::test]
 async fn rotating_the_audit_key_keeps_old_entries_verifiable_and_a_lost_key_has_a_way_out() {
-    // Arrange: a chain with entries and a checkpoint.
     let app = spawn_app().await;
-    let b = signed_in_patient(&app).await;
+    rotation_drill(&app, None).await;
+}
+
+#[tokio::test]
+async fn rotating_the_audit_key_on_postgres() {
+    let Some(pg) = Postgres::connect("PostgreSQL key rotation test").await else {
+        return;
+    };
+    let (name, url) = pg.create_database("portal_rotation").await;
+    let app = spawn_app_with(Options {
+        database_url: Some(url.clone()),
+        ..Default::default()
+    })
+    .await;
+    rotation_drill(&app, Some(url)).await;
+    drop(app);
+    pg.drop_database(&name).await;
+}
+
+/// `patient-portal ARGS` beside the app, on its database: (exit code, stdout and stderr).
+fn beside(app: &TestApp, database_url: Option<&str>, args: &[&str]) -> (i32, String) {
+    let mut command = app.portal_command();
+    if let Some(url) = database_url {
+        command.env("DATABASE_URL", url);
+    }
+    let out = command.args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+async fn rotation_drill(app: &TestApp, database_url: Option<String>) {
+    let db = database_url.as_deref();
+    // Arrange: a chain with entries and a checkpoint.
+    let b = signed_in_patient(app).await;
     assert_eq!(app.get(&b, "/records").await.status(), 200);
     let outside = tempfile::tempdir().unwrap();
     let checkpoints = arg(&outside.path().join("checkpoints.jsonl"));
-    let (code, out) = portal_audit(&app, &["audit", "checkpoint", "--out", &checkpoints]);
+    let (code, out) = beside(app, db, &["audit", "checkpoint", "--out", &checkpoints]);
     assert_eq!(code, 0, "{out}");
     let key_file = app.data_dir.join("audit.key");
 
     // Act: rotate.
-    let (code, out) = portal_audit(&app, &["audit", "rotate-key"]);
+    let (code, out) = beside(app, db, &["audit", "rotate-key"]);
 
     // Assert: a new newest key; the old one kept; the whole chain and the checkpoint verify.
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("audit key rotated: entries from"), "{out}");
     let lines = std::fs::read_to_string(&key_file).unwrap();
     assert_eq!(lines.lines().filter(|l| !l.trim().is_empty()).count(), 2);
-    let (code, out) = portal_audit(&app, &["audit", "verify", "--checkpoints", &checkpoints]);
+    let (code, out) = beside(app, db, &["audit", "verify", "--checkpoints", &checkpoints]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("1 checkpoints matched"), "{out}");
     // The running portal still holds the old key: it fails closed until restarted.
@@ -294,22 +328,22 @@ async fn rotating_the_audit_key_keeps_old_entries_verifiable_and_a_lost_key_has_
 
     // The key file is lost and a new key appears (as a development start makes one).
     std::fs::write(&key_file, "cd".repeat(32)).unwrap();
-    let (code, out) = verify(&app);
+    let (code, out) = beside(app, db, &["audit", "verify"]);
     assert_eq!(code, 1, "{out}");
-    let (code, _) = portal_audit(&app, &["audit", "rotate-key"]);
+    let (code, out) = beside(app, db, &["audit", "rotate-key"]);
     assert_eq!(
         code, 1,
-        "a plain rotation does not bless a chain it cannot verify"
+        "a plain rotation does not bless a chain it cannot verify: {out}"
     );
 
     // Act: the way out.
-    let (code, out) = portal_audit(&app, &["audit", "rotate-key", "--lost-key"]);
+    let (code, out) = beside(app, db, &["audit", "rotate-key", "--lost-key"]);
 
     // Assert: the chain verifies again, says how much of it only links and checkpoints protect,
     // and the checkpoint taken with the lost key still counts.
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("written with a lost key"), "{out}");
-    let (code, out) = portal_audit(&app, &["audit", "verify", "--checkpoints", &checkpoints]);
+    let (code, out) = beside(app, db, &["audit", "verify", "--checkpoints", &checkpoints]);
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("1 checkpoints matched")
