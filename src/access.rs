@@ -404,6 +404,7 @@ mod tests {
             mail_wake: crate::notifications::Wake::default(),
             charts: Default::default(),
             direct: None,
+            uploads: Default::default(),
         };
         (dir, web::Data::new(state))
     }

@@ -381,6 +381,15 @@ pub struct EnvSettings {
     /// evenly); more get the 429 page. Generous: a clinic may share one address.
     #[arg(long, env = "PORTAL_SIGNIN_PER_MINUTE", default_value = "60")]
     pub signin_per_minute: String,
+    /// Message upload bytes this instance holds at once, across all requests (each form's
+    /// declared length, reserved before it is read); past it a new upload gets the 503 page
+    /// with Retry-After. Default 64 MiB: two of the largest forms (3 files of 10 MB) at once.
+    #[arg(
+        long,
+        env = "PORTAL_UPLOAD_BYTES_IN_FLIGHT",
+        default_value = "67108864"
+    )]
+    pub upload_bytes_in_flight: String,
     /// Sign-ins under way (started, not yet come back) at most, across all clients.
     #[arg(long, env = "PORTAL_PENDING_SIGNINS_MAX", default_value = "10000")]
     pub pending_signins_max: String,
@@ -564,6 +573,8 @@ pub struct Settings {
     pub session_max: std::time::Duration,
     pub signin_per_minute: u32,
     pub pending_signins_max: i64,
+    /// Message upload bytes in flight at most (PORTAL_UPLOAD_BYTES_IN_FLIGHT).
+    pub upload_bytes_in_flight: usize,
     /// How long a break-the-glass grant lasts.
     pub break_glass: std::time::Duration,
     /// The clinic's time zone (PORTAL_TIME_ZONE).
@@ -1103,6 +1114,11 @@ impl EnvSettings {
         }
         let signin_per_minute =
             parse_count("PORTAL_SIGNIN_PER_MINUTE", &self.signin_per_minute, 100_000)?;
+        let upload_bytes_in_flight = parse_count(
+            "PORTAL_UPLOAD_BYTES_IN_FLIGHT",
+            &self.upload_bytes_in_flight,
+            u32::MAX,
+        )? as usize;
         let pending_signins_max = parse_count(
             "PORTAL_PENDING_SIGNINS_MAX",
             &self.pending_signins_max,
@@ -1201,6 +1217,7 @@ impl EnvSettings {
             session_max: std::time::Duration::from_secs_f64(max * 3600.0),
             signin_per_minute,
             pending_signins_max: i64::from(pending_signins_max),
+            upload_bytes_in_flight,
             break_glass: std::time::Duration::from_secs_f64(break_glass * 60.0),
             time_zone,
             cancel_notice: std::time::Duration::from_secs(u64::from(cancel_notice_hours) * 3600),

@@ -340,6 +340,7 @@ impl Application {
             mail_wake,
             charts: Default::default(),
             direct: direct.clone(),
+            uploads: crate::messages::UploadBudget::new(settings.upload_bytes_in_flight),
         });
         let store = session::DbSessionStore::new(pool.clone(), direct);
         let row_ttl = session::row_ttl(settings.session_idle, settings.session_max);

@@ -26,4 +26,6 @@ pub struct AppState {
     pub charts: crate::records::chart_cache::ChartCache,
     /// On SQLite, the hot reads that skip the pool's worker threads.
     pub direct: Option<std::sync::Arc<crate::db::direct::DirectReads>>,
+    /// Message upload bytes in flight, capped (PORTAL_UPLOAD_BYTES_IN_FLIGHT).
+    pub uploads: crate::messages::UploadBudget,
 }

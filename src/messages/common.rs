@@ -2,12 +2,14 @@
 //! how a thread's messages are shown, attachment downloads. Below the handlers.
 
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::draft::{self, MAX_FILES, MAX_FILE_BYTES};
 use super::store;
+use super::uploads::{Reservation, UploadBudget, RETRY_AFTER_SECONDS};
 use crate::web::errors::error_page;
 use crate::web::page::format_time;
 use crate::web::AppError;
@@ -34,6 +36,43 @@ pub(super) fn refuse_oversized(req: &HttpRequest) -> Option<draft::Refusal> {
             MAX_FILE_BYTES / (1024 * 1024)
         ))
     })
+}
+
+/// Reserves the form's declared length (or the most we would read, when it declares none) of
+/// the instance's upload budget, before any of it is read; `None` past the cap (then answer
+/// with [`uploads_busy`], and read nothing).
+pub(super) fn reserve_upload(req: &HttpRequest, budget: &UploadBudget) -> Option<Reservation> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(draft::HARD_LIMIT_BYTES)
+        .min(draft::HARD_LIMIT_BYTES);
+    let reservation = budget.reserve(declared);
+    if reservation.is_none() {
+        tracing::warn!(
+            declared,
+            in_flight = budget.in_flight(),
+            "upload refused: the upload bytes in flight are at PORTAL_UPLOAD_BYTES_IN_FLIGHT; answering 503"
+        );
+    }
+    reservation
+}
+
+/// The 503 page for a form past the upload budget, with `Retry-After`: nothing was sent.
+pub(super) fn uploads_busy() -> HttpResponse {
+    let mut resp = error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Your message was not sent",
+        "Many files are being sent to the portal right now. Nothing was sent: please try again in a minute.",
+        Context::new(),
+    );
+    resp.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(RETRY_AFTER_SECONDS),
+    );
+    resp
 }
 
 /// The page for a refused message: what to change, and that nothing was kept.
@@ -125,16 +164,23 @@ pub(super) fn message_items(
         .collect()
 }
 
-/// An attachment download: never shown inline, never sniffed, never cached.
+/// An attachment download: never shown inline, never sniffed, never cached. Stored chunks are
+/// sent as they are read (one chunk in memory at a time), not gathered first.
 pub(super) fn attachment_response(file: store::AttachmentFile) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(file.content_type)
+    let mut resp = HttpResponse::Ok();
+    resp.content_type(file.content_type)
         .insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
             parameters: vec![DispositionParam::Filename(file.file_name)],
         })
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .body(file.bytes)
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"));
+    match file.content {
+        store::StoredContent::Base64Decoded(bytes) => resp.body(bytes),
+        store::StoredContent::Chunks(chunks) => {
+            let size = chunks.size();
+            resp.no_chunking(size).streaming(chunks.into_stream())
+        }
+    }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{
     attachment_response, landing_on, message_items, plausible_id, refuse_oversized, refused_page,
-    ThreadQuery,
+    reserve_upload, uploads_busy, ThreadQuery,
 };
 use super::draft::{self, Body, Draft};
 use super::patient::see_other;
@@ -245,6 +245,10 @@ pub async fn reply(
     if let Some(refusal) = refuse_oversized(&req) {
         return Ok(refused_page(&refusal));
     }
+    // Held until the message is stored or refused.
+    let Some(_upload) = reserve_upload(&req, &state.uploads) else {
+        return Ok(uploads_busy());
+    };
     let form = match draft::read(payload).await {
         Ok(form) => form,
         Err(refusal) => return Ok(refused_page(&refusal)),

@@ -291,19 +291,30 @@ async fn insert_attachment(
     message_id: &str,
     file: &Upload,
 ) -> Result<(), sqlx::Error> {
+    let attachment_id = uuid::Uuid::new_v4().to_string();
+    // `data` is the base64 of attachments stored before migration 0014; empty for chunked ones.
     sqlx::query(
         "INSERT INTO message_attachments (id, message_id, thread_id, file_name, content_type, size, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         VALUES ($1, $2, $3, $4, $5, $6, '')",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&attachment_id)
     .bind(message_id)
     .bind(thread_id)
     .bind(&file.file_name)
     .bind(file.kind.content_type())
     .bind(file.bytes.len() as i64)
-    .bind(base64::engine::general_purpose::STANDARD.encode(&file.bytes))
     .execute(&mut **tx)
     .await?;
+    for (seq, chunk) in file.bytes.chunks(CHUNK_BYTES).enumerate() {
+        sqlx::query(
+            "INSERT INTO message_attachment_chunks (attachment_id, seq, data) VALUES ($1, $2, $3)",
+        )
+        .bind(&attachment_id)
+        .bind(seq as i64)
+        .bind(chunk)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
 
@@ -376,17 +387,78 @@ pub async fn update(
     Ok(done)
 }
 
+/// Attachments are stored as bytes in rows of at most this many (migration 0014): a download
+/// holds one chunk in memory at a time, and no single value is as large as a file.
+pub const CHUNK_BYTES: usize = 256 * 1024;
+
 pub struct AttachmentFile {
     pub file_name: String,
     pub content_type: String,
-    pub bytes: Vec<u8>,
+    pub content: StoredContent,
 }
 
-/// An attachment as stored: its bytes in base64.
+/// Where an attachment's bytes are: base64 in the attachment's row (stored before migration
+/// 0014, decoded once), or in `message_attachment_chunks`, read one chunk at a time.
+pub enum StoredContent {
+    Base64Decoded(Vec<u8>),
+    Chunks(ChunkReader),
+}
+
+/// Reads one attachment's chunks in order, each only when the previous one has been sent.
+pub struct ChunkReader {
+    pool: Pool,
+    attachment_id: String,
+    size: u64,
+}
+
+impl ChunkReader {
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The chunks as a body stream. A chunk that cannot be read (or is missing) ends the
+    /// stream with an error, so the client sees a broken download, never a short file.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_util::Stream<Item = Result<actix_web::web::Bytes, sqlx::Error>> + 'static
+    {
+        futures_util::stream::unfold((self, 0i64, 0u64), |(reader, seq, sent)| async move {
+            if sent >= reader.size {
+                return None;
+            }
+            let chunk: Result<Option<Vec<u8>>, sqlx::Error> = sqlx::query_scalar(
+                "SELECT data FROM message_attachment_chunks WHERE attachment_id = $1 AND seq = $2",
+            )
+            .bind(&reader.attachment_id)
+            .bind(seq)
+            .fetch_optional(&reader.pool)
+            .await;
+            let size = reader.size;
+            match chunk {
+                Ok(Some(data)) if !data.is_empty() => {
+                    let sent = sent + data.len() as u64;
+                    Some((Ok(data.into()), (reader, seq + 1, sent)))
+                }
+                Ok(_) => {
+                    tracing::error!(seq, "attachment chunk missing; download broken off");
+                    Some((Err(sqlx::Error::RowNotFound), (reader, seq, size)))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "attachment chunk unreadable; download broken off");
+                    Some((Err(e), (reader, seq, size)))
+                }
+            }
+        })
+    }
+}
+
+/// An attachment's row: `data` holds base64 only for files stored before migration 0014.
 #[derive(sqlx::FromRow)]
 struct StoredFile {
+    id: String,
     file_name: String,
     content_type: String,
+    size: i64,
     data: String,
 }
 
@@ -398,7 +470,7 @@ pub async fn attachment(
     attachment_id: &str,
 ) -> Result<Option<AttachmentFile>, anyhow::Error> {
     let row = sqlx::query_as::<_, StoredFile>(
-        "SELECT a.file_name, a.content_type, a.data FROM message_attachments a \
+        "SELECT a.id, a.file_name, a.content_type, a.size, a.data FROM message_attachments a \
          JOIN message_threads t ON t.id = a.thread_id \
          WHERE a.id = $1 AND a.thread_id = $2 AND t.patient_id = $3",
     )
@@ -408,10 +480,19 @@ pub async fn attachment(
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
+    let content = if row.data.is_empty() {
+        StoredContent::Chunks(ChunkReader {
+            pool: pool.clone(),
+            attachment_id: row.id,
+            size: u64::try_from(row.size).unwrap_or_default(),
+        })
+    } else {
+        StoredContent::Base64Decoded(base64::engine::general_purpose::STANDARD.decode(row.data)?)
+    };
     Ok(Some(AttachmentFile {
         file_name: row.file_name,
         content_type: row.content_type,
-        bytes: base64::engine::general_purpose::STANDARD.decode(row.data)?,
+        content,
     }))
 }
 

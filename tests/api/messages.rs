@@ -1374,3 +1374,228 @@ async fn new_results_are_told_on_postgres() {
         .execute(&admin)
         .await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Attachments as bytes, and the cap on upload bytes in flight (#28).
+
+/// A PDF of `len` bytes whose content changes byte by byte (so a chunk in the wrong order or
+/// a base64 round trip would show).
+fn big_pdf(len: usize) -> Vec<u8> {
+    let mut bytes = PDF.to_vec();
+    bytes.extend((0..len - PDF.len()).map(|i| (i * 31 % 251) as u8));
+    bytes
+}
+
+/// The patient writes with `file` attached; returns the response.
+async fn patient_writes_with(w: &World, file: Vec<u8>) -> reqwest::Response {
+    let token = csrf(&w.app, &w.patient).await;
+    post_multipart(
+        &w.app,
+        &w.patient,
+        "/messages",
+        &[
+            ("csrf_token", &token),
+            ("subject", "Scan of my letter"),
+            ("body", "Here it is."),
+        ],
+        &[File {
+            name: "letter.pdf",
+            content_type: "application/pdf",
+            bytes: file,
+        }],
+    )
+    .await
+}
+
+/// What is stored for attachments: bytes in chunks, and base64 text (none for new files).
+async fn stored_attachment_bytes(app: &TestApp) -> (i64, i64) {
+    let chunks = count(
+        app,
+        "SELECT CAST(COALESCE(SUM(LENGTH(data)), 0) AS BIGINT) FROM message_attachment_chunks",
+    )
+    .await;
+    let base64 = count(
+        app,
+        "SELECT CAST(COALESCE(SUM(LENGTH(data)), 0) AS BIGINT) FROM message_attachments",
+    )
+    .await;
+    (chunks, base64)
+}
+
+/// A 3 MB file (several chunks) is stored as its own size and downloaded byte for byte, by the
+/// patient and by the care team.
+async fn an_attachment_round_trips(w: &World) {
+    let file = big_pdf(3 * 1000 * 1000 + 7);
+    let resp = patient_writes_with(w, file.clone()).await;
+    assert_eq!(resp.status(), 303, "the message is sent");
+    let thread = location(&resp).to_string();
+
+    assert_eq!(
+        stored_attachment_bytes(&w.app).await,
+        (file.len() as i64, 0),
+        "stored as the file's bytes, not base64 (4/3 of them)"
+    );
+
+    let page = w.app.get(&w.patient, &thread).await.text().await.unwrap();
+    let link = attachment_link(&page);
+    let download = w.app.get(&w.patient, &link).await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(
+        download.headers()["content-length"].to_str().unwrap(),
+        file.len().to_string()
+    );
+    assert_eq!(download.headers()["cache-control"], "no-store");
+    assert!(download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert!(
+        download.bytes().await.unwrap() == file,
+        "the patient's copy"
+    );
+
+    let id = thread_id(&thread);
+    let page = w
+        .app
+        .get(&w.clinician, &format!("/staff/messages/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let download = w.app.get(&w.clinician, &attachment_link(&page)).await;
+    assert_eq!(download.status(), 200);
+    assert!(
+        download.bytes().await.unwrap() == file,
+        "the care team's copy"
+    );
+}
+
+#[tokio::test]
+async fn attachments_are_stored_as_bytes_and_come_back_byte_for_byte() {
+    let w = world(vec![]).await;
+    an_attachment_round_trips(&w).await;
+}
+
+#[tokio::test]
+async fn attachments_are_stored_as_bytes_and_come_back_byte_for_byte_on_postgres() {
+    let Some((admin, name, url)) = postgres_database().await else {
+        return;
+    };
+    let w = world_with(Options {
+        database_url: Some(url),
+        ..Default::default()
+    })
+    .await;
+    an_attachment_round_trips(&w).await;
+    w.app.pool.close().await;
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&admin)
+        .await;
+}
+
+#[tokio::test]
+async fn an_attachment_stored_as_base64_before_the_change_is_still_downloaded() {
+    use base64::Engine as _;
+    let w = world(vec![]).await;
+    let thread = patient_writes(&w).await;
+    let id = thread_id(&thread);
+    // A file as migration 0008 stored it: base64 in the attachment's row, no chunks.
+    let old = big_pdf(300 * 1000);
+    let message_id: String = sqlx::query_scalar("SELECT id FROM messages WHERE thread_id = $1")
+        .bind(&id)
+        .fetch_one(&w.app.pool)
+        .await
+        .unwrap();
+    let old_id = uuid_like();
+    sqlx::query(
+        "INSERT INTO message_attachments (id, message_id, thread_id, file_name, content_type, size, data) \
+         VALUES ($1, $2, $3, 'old.pdf', 'application/pdf', $4, $5)",
+    )
+    .bind(&old_id)
+    .bind(&message_id)
+    .bind(&id)
+    .bind(old.len() as i64)
+    .bind(base64::engine::general_purpose::STANDARD.encode(&old))
+    .execute(&w.app.pool)
+    .await
+    .unwrap();
+
+    let download = w
+        .app
+        .get(&w.patient, &format!("{thread}/attachments/{old_id}"))
+        .await;
+    assert_eq!(download.status(), 200);
+    assert!(download.bytes().await.unwrap() == old);
+    // The new file of the same message comes from its chunks.
+    let page = w.app.get(&w.patient, &thread).await.text().await.unwrap();
+    assert!(page.contains("old.pdf"), "both files are listed");
+}
+
+#[tokio::test]
+async fn past_the_upload_bytes_in_flight_a_new_upload_gets_503_with_retry_after_and_nothing_is_stored(
+) {
+    let w = world(vec!["--upload-bytes-in-flight=1048576".into()]).await;
+
+    // A form of 2 MB cannot be held within a budget of 1 MiB.
+    let resp = patient_writes_with(&w, big_pdf(2 * 1000 * 1000)).await;
+    assert_eq!(resp.status(), 503);
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0);
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("Your message was not sent"), "{page}");
+    assert!(page.contains("try again"), "{page}");
+    for table in [
+        "message_threads",
+        "messages",
+        "message_attachments",
+        "message_attachment_chunks",
+        "notification_queue",
+    ] {
+        assert_eq!(
+            count(&w.app, &format!("SELECT COUNT(*) FROM {table}")).await,
+            0,
+            "nothing stored in {table}"
+        );
+    }
+    assert!(
+        !w.app
+            .audit_rows()
+            .await
+            .iter()
+            .any(|(a, _, _, _)| a == "send_message"),
+        "a refused message is not a sent one"
+    );
+
+    // Forms that fit are taken, one after the other: each gives its bytes back when done
+    // (two of 900 kB would not fit in 1 MiB together).
+    for _ in 0..2 {
+        let resp = patient_writes_with(&w, big_pdf(900 * 1000)).await;
+        assert_eq!(resp.status(), 303, "a form within the budget is sent");
+    }
+    assert_eq!(
+        stored_attachment_bytes(&w.app).await.0,
+        2 * 900 * 1000,
+        "both stored"
+    );
+}
+
+#[test]
+fn a_bad_upload_bytes_in_flight_stops_the_start_with_one_sentence() {
+    for bad in ["64MB", "0", "-1"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = portal_command(dir.path())
+            .env("PORTAL_DATA_DIR", dir.path())
+            .env("PORTAL_UPLOAD_BYTES_IN_FLIGHT", bad)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains("PORTAL_UPLOAD_BYTES_IN_FLIGHT"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}
