@@ -278,7 +278,7 @@ mod tests {
         let (a, b) = (AuditKey::from_bytes([1; 32]), AuditKey::from_bytes([2; 32]));
         KeyRing::from(&a).with(b.clone()).write(&path).unwrap();
         let ring = KeyRing::load(&path).unwrap();
-        assert_eq!(ring.len(), 2);
+        assert_eq!((ring.len(), ring.is_empty()), (2, false));
         assert_eq!(ring.newest().id(), b.id());
         assert_eq!(AuditKey::load(&path).unwrap().id(), b.id());
         assert_eq!(ring.get(&a.id()).unwrap().id(), a.id());
@@ -290,5 +290,13 @@ mod tests {
         );
         std::fs::write(&path, "\n").unwrap();
         assert!(KeyRing::load(&path).is_err(), "an empty file holds no key");
+        // A file that cannot be written leaves the old one and no staging file behind.
+        let gone = dir.path().join("no-such-dir").join("audit.key");
+        assert!(ring.write(&gone).is_err());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("audit.key")]);
     }
 }

@@ -335,6 +335,7 @@ mod tests {
         assert!(matches!(s.keying(10), Keying::Key(_)));
         assert_eq!(s.lost_entries(12), 7);
         assert_eq!(s.lost_entries(5), 3);
+        assert_eq!(s.lost_entries(2), 0, "a head before the lost segment");
         // A mark made without a held key (here: signed with the lost key) is refused.
         let forged = Segments::check(
             &ring,

@@ -249,6 +249,19 @@ async fn a_restore_that_does_not_verify_with_the_key_or_the_checkpoints_leaves_n
         "no staging file is left"
     );
 
+    // Not a database at all: refused, nothing left.
+    let dir = outside.path().join("four");
+    let text = outside.path().join("notes.txt");
+    std::fs::write(&text, "not a database").unwrap();
+    let (code, out, err) = restored(&app, &dir, &["restore", &arg(&text)]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("is not a backup of this portal"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "nothing is left"
+    );
+
     // No key at all: refused with a sentence, not a new key.
     let dir = outside.path().join("three");
     let out = portal_command(outside.path())
@@ -270,6 +283,21 @@ async fn a_restore_that_does_not_verify_with_the_key_or_the_checkpoints_leaves_n
 async fn rotating_the_audit_key_keeps_old_entries_verifiable_and_a_lost_key_has_a_way_out() {
     let app = spawn_app().await;
     rotation_drill(&app, None).await;
+
+    // A backup of the rotated chain restores and verifies with the key file, every line of it.
+    let outside = tempfile::tempdir().unwrap();
+    let file = outside.path().join("rotated.sqlite");
+    let (code, out) = beside(&app, None, &["backup", "--out", &arg(&file)]);
+    assert_eq!(code, 0, "{out}");
+    let dir = outside.path().join("restored");
+    let (code, out, err) = restored(&app, &dir, &["restore", &arg(&file)]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = restored(&app, &dir, &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("written with an audit key that was lost"),
+        "{out}"
+    );
 }
 
 #[tokio::test]
