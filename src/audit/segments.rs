@@ -220,7 +220,8 @@ pub async fn rotate(
                 Some(old) if !lost_key => old.newest().id(),
                 _ => UNKNOWN_KEY.into(),
             },
-            lost: i64::from(lost_key),
+            // With --lost-key the loop below marks it lost: its key is not in the ring.
+            lost: 0,
             mac: String::new(),
         });
     }
@@ -358,6 +359,11 @@ mod tests {
         let none = Segments::check(&ring, vec![], 1).unwrap_or_else(|(_, p)| panic!("{p}"));
         assert!(matches!(none.keying(1), Keying::Key(k) if k.id() == b.id()));
         assert_eq!(none.head_key().id(), b.id());
+        // A key added to the file by hand, not by rotation, neither writes nor signs the head.
+        let by_hand = KeyRing::from(&a).with(b.clone());
+        let added = Segments::check(&by_hand, vec![row(1, &a, false, &a)], 1)
+            .unwrap_or_else(|(_, p)| panic!("{p}"));
+        assert_eq!(added.head_key().id(), a.id());
     }
 
     // --- Rotation on a real chain ---------------------------------------------------------
