@@ -287,10 +287,24 @@ async fn on_paper_headings_stay_with_their_tables_and_navigation_links_are_left_
         .text()
         .await
         .unwrap();
+    let access_log = app
+        .get(&b, "/records/access-log")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let sign_in_details = app
+        .get(&b, "/account/sign-in-details")
+        .await
+        .text()
+        .await
+        .unwrap();
     for (name, page) in [
         ("summary", summary),
         ("history", history),
         ("printable", printable),
+        ("access log", access_log),
+        ("sign-in details", sign_in_details),
     ] {
         let doc = Html::parse_document(&page);
         let mut links = 0;
