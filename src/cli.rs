@@ -362,6 +362,16 @@ pub async fn backup(settings: Settings, out: std::path::PathBuf) -> anyhow::Resu
         eprintln!("DATABASE_URL is PostgreSQL: {POSTGRES_BACKUP_DOCS}");
         return Ok(ExitCode::from(2));
     }
+    // Connecting would make an empty database where there is none: nothing to back up.
+    if let Some(db) = crate::db::sqlite_path(settings.database_url.expose()) {
+        if !db.is_file() {
+            eprintln!(
+                "there is no database at {} to back up (PORTAL_DATA_DIR, DATABASE_URL)",
+                db.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
     let key = crate::audit::KeyRing::load(&settings.audit_key_file)?;
     // Made here, empty and readable by this user only (the copy holds PHI); `create_new`
     // refuses an existing file, so nothing is ever overwritten. VACUUM INTO fills an empty file.

@@ -194,6 +194,21 @@ async fn backup_never_overwrites_a_file() {
         );
     }
     assert!(!outside.path().join("new.sqlite").exists());
+
+    // A data directory without a database: nothing to back up, and none is made.
+    let empty = outside.path().join("empty");
+    let out = portal_command(outside.path())
+        .env("PORTAL_DATA_DIR", &empty)
+        .args(["backup", "--out", "new.sqlite"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no database at"),
+        "{out:?}"
+    );
+    assert!(!empty.join("portal.sqlite").exists());
+    assert!(!outside.path().join("new.sqlite").exists());
 }
 
 #[tokio::test]
