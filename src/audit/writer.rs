@@ -390,7 +390,12 @@ pub async fn checkpoint(
         } => {
             let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             // The chain verified, so its head is signed with the newest key: so is this.
-            Ok(Ok(Checkpoint::sign(keys.newest(), entries as i64, &head_hash, &at)))
+            Ok(Ok(Checkpoint::sign(
+                keys.newest(),
+                entries as i64,
+                &head_hash,
+                &at,
+            )))
         }
         broken => Ok(Err(broken)),
     }
