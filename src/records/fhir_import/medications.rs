@@ -21,16 +21,7 @@ impl Reader<'_, '_> {
             None => self.medication_by_reference(e)?,
         };
         // As for a procedure: the reason given in words, else the Condition it points at.
-        let reason = match e.first("reasonCode")? {
-            Some(v) => Some(concept(v, systems::SNOMED).map_err(|p| e.err("reasonCode", p))?),
-            None => self
-                .linked_ids(e, "reasonReference", "Condition")
-                .ok()
-                .and_then(|ids| ids.into_iter().next())
-                .and_then(|id| self.index.resolve(&format!("Condition/{id}")))
-                .and_then(|c| c.get("code"))
-                .and_then(|c| concept(c, systems::SNOMED).ok()),
-        };
+        let reason = self.reason(e)?;
         Ok(Medication {
             code,
             status,

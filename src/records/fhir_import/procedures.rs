@@ -29,16 +29,7 @@ impl Reader<'_, '_> {
             Some(t) => (Some(t), None),
             None => period(e, "performedPeriod")?,
         };
-        let reason = match e.first("reasonCode")? {
-            Some(v) => Some(concept(v, systems::SNOMED).map_err(|p| e.err("reasonCode", p))?),
-            None => self
-                .linked_ids(e, "reasonReference", "Condition")
-                .ok()
-                .and_then(|ids| ids.into_iter().next())
-                .and_then(|id| self.index.resolve(&format!("Condition/{id}")))
-                .and_then(|c| c.get("code"))
-                .and_then(|c| concept(c, systems::SNOMED).ok()),
-        };
+        let reason = self.reason(e)?;
         let body_site = match e.first("bodySite")? {
             Some(v) => Some(concept(v, systems::SNOMED).map_err(|p| e.err("bodySite", p))?),
             None => None,

@@ -6,8 +6,9 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::datatypes::human_name_text;
+use super::datatypes::{concept, human_name_text};
 use super::entry::{list, Entry, ImportError, Index};
+use crate::records::model::{systems, Concept};
 
 pub(super) struct Reader<'i, 'a> {
     pub(super) index: &'i Index<'a>,
@@ -92,6 +93,20 @@ impl Reader<'_, '_> {
             Value::Array(names) => names.first().and_then(human_name_text),
             _ => None,
         }
+    }
+    /// Why something was done (a procedure, a prescription): its `reasonCode` in words, else
+    /// the code of the first Condition its `reasonReference` points at.
+    pub(super) fn reason(&self, e: &Entry) -> Result<Option<Concept>, ImportError> {
+        Ok(match e.first("reasonCode")? {
+            Some(v) => Some(concept(v, systems::SNOMED).map_err(|p| e.err("reasonCode", p))?),
+            None => self
+                .linked_ids(e, "reasonReference", "Condition")
+                .ok()
+                .and_then(|ids| ids.into_iter().next())
+                .and_then(|id| self.index.resolve(&format!("Condition/{id}")))
+                .and_then(|c| c.get("code"))
+                .and_then(|c| concept(c, systems::SNOMED).ok()),
+        })
     }
     /// The `fhir_id`s a list of References points at, each of which must be a `target` of the
     /// bundle (a dangling link means a broken bundle, as for encounters).
