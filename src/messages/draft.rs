@@ -2,7 +2,14 @@
 //! enforced while the bytes stream in, then parsed into values that are valid once held
 //! (subject, body, category, attachments whose type was read from their content).
 //!
-//! Nothing here touches the database: a draft is either whole and valid, or refused.
+//! Nothing here touches the database: a draft is either whole and valid, or refused. A file's
+//! bytes go to a spool file under the data dir as they arrive (256 KiB at a time), so a form
+//! costs about one chunk of memory, not its size, while it waits for the audit entry and the
+//! short transaction that stores it.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use actix_multipart::Multipart;
 use futures_util::StreamExt;
@@ -20,18 +27,26 @@ pub const HARD_LIMIT_BYTES: usize = MAX_FILES * MAX_FILE_BYTES + 2 * 1024 * 1024
 pub const MAX_SUBJECT_CHARS: usize = 150;
 pub const MAX_BODY_CHARS: usize = 5000;
 
-/// Why a form was refused: each becomes a 4xx page that says what to change.
+/// Spool writes and stored chunks are this size (see `store::CHUNK_BYTES`).
+const SPOOL_CHUNK_BYTES: usize = super::store::CHUNK_BYTES;
+
+/// Why a form was refused: each becomes a 4xx page that says what to change, except
+/// `Unavailable` (the spool could not be written: the 503 page).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     TooLarge(String),
     Unsupported(String),
     Invalid(String),
+    Unavailable(String),
 }
 
 impl Refusal {
     pub fn message(&self) -> &str {
         match self {
-            Refusal::TooLarge(m) | Refusal::Unsupported(m) | Refusal::Invalid(m) => m,
+            Refusal::TooLarge(m)
+            | Refusal::Unsupported(m)
+            | Refusal::Invalid(m)
+            | Refusal::Unavailable(m) => m,
         }
     }
 
@@ -41,6 +56,7 @@ impl Refusal {
             Refusal::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Refusal::Invalid(_) => StatusCode::BAD_REQUEST,
+            Refusal::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -87,7 +103,110 @@ impl FileKind {
 pub struct Upload {
     pub file_name: String,
     pub kind: FileKind,
-    pub bytes: Vec<u8>,
+    pub spool: Spool,
+}
+
+/// A file's bytes as they arrived, in a file under the data dir's `uploads/` that is removed
+/// at once on Unix (only this handle reaches it) and otherwise when the last clone is dropped:
+/// nothing of a form outlives its request.
+#[derive(Debug, Clone)]
+pub struct Spool {
+    file: Arc<SpoolFile>,
+    len: u64,
+}
+
+#[derive(Debug)]
+struct SpoolFile {
+    file: Mutex<std::fs::File>,
+    path: PathBuf,
+}
+
+impl Drop for SpoolFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Spool {
+    async fn create(dir: &Path) -> std::io::Result<Spool> {
+        let path = dir.join(format!("{}.part", uuid::Uuid::new_v4()));
+        let dir = dir.to_path_buf();
+        let file = blocking(move || {
+            std::fs::create_dir_all(&dir)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.read(true).write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            let file = options.open(&path)?;
+            #[cfg(unix)]
+            std::fs::remove_file(&path)?;
+            Ok(SpoolFile {
+                file: Mutex::new(file),
+                path,
+            })
+        })
+        .await?;
+        Ok(Spool {
+            file: Arc::new(file),
+            len: 0,
+        })
+    }
+
+    /// Appends `bytes` (the spool is written in order, then only read).
+    async fn append(&mut self, bytes: Vec<u8>) -> std::io::Result<()> {
+        let file = self.file.clone();
+        let n = bytes.len() as u64;
+        blocking(move || {
+            let mut f = file
+                .file
+                .lock()
+                .map_err(|_| std::io::Error::other("spool lock"))?;
+            f.seek(SeekFrom::End(0))?;
+            f.write_all(&bytes)
+        })
+        .await?;
+        self.len += n;
+        Ok(())
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes from `offset`, at most `max` of them.
+    pub async fn read_at(&self, offset: u64, max: usize) -> std::io::Result<Vec<u8>> {
+        let file = self.file.clone();
+        let n = usize::try_from(self.len.saturating_sub(offset))
+            .unwrap_or(max)
+            .min(max);
+        blocking(move || {
+            let mut f = file
+                .file
+                .lock()
+                .map_err(|_| std::io::Error::other("spool lock"))?;
+            f.seek(SeekFrom::Start(offset))?;
+            let mut buf = vec![0u8; n];
+            f.read_exact(&mut buf)?;
+            Ok(buf)
+        })
+        .await
+    }
+}
+
+/// File work off the async workers (a slow disk must not stall other requests).
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(std::io::Error::other)?
 }
 
 /// A display name for a download: the last path part, ordinary characters only, ending in the
@@ -222,15 +341,21 @@ pub struct Draft {
     pub files: Vec<Upload>,
 }
 
-/// Reads a multipart form. Limits are enforced on the bytes as they arrive: a file that
-/// passes 10 MB, a fourth file, or a file that is not PDF/PNG/JPEG refuses the whole form,
-/// and nothing of it is kept.
-pub async fn read(mut payload: Multipart) -> Result<RawForm, Refusal> {
+/// Reads a multipart form, spooling files under `spool_dir`. Limits are enforced on the bytes
+/// as they arrive: a file that passes 10 MB, a fourth file, or a file that is not PDF/PNG/JPEG
+/// refuses the whole form, and nothing of it is kept.
+pub async fn read(mut payload: Multipart, spool_dir: &Path) -> Result<RawForm, Refusal> {
     let mut form = RawForm::default();
     let mut refusal: Option<Refusal> = None;
     let mut total = 0usize;
     let unreadable =
         || Refusal::Invalid("The form could not be read. Please go back and try again.".into());
+    let spool_failed = |e: std::io::Error| {
+        tracing::error!(error = %e, "upload spool not written; answering 503");
+        Refusal::Unavailable(
+            "Your message could not be received right now. Nothing was sent: please try again in a few minutes.".into(),
+        )
+    };
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|_| unreadable())?;
         let name = field.name().unwrap_or_default().to_string();
@@ -239,12 +364,18 @@ pub async fn read(mut payload: Multipart) -> Result<RawForm, Refusal> {
             .and_then(|cd| cd.get_filename())
             .map(str::to_string);
         let is_file = file_name.is_some();
+        // Only files of the `attachments` input are kept; any other file is read and dropped.
+        let keep_file = is_file && name == "attachments";
         let limit = if is_file {
             MAX_FILE_BYTES
         } else {
             MAX_TEXT_BYTES
         };
+        // Text fields whole (small); a file's first bytes (to know its type) and its spool.
         let mut bytes: Vec<u8> = Vec::new();
+        let mut head: Vec<u8> = Vec::new();
+        let mut spool: Option<Spool> = None;
+        let mut size = 0usize;
         let mut over = false;
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| unreadable())?;
@@ -256,12 +387,32 @@ pub async fn read(mut payload: Multipart) -> Result<RawForm, Refusal> {
             if refusal.is_some() || over {
                 continue;
             }
-            if bytes.len() + chunk.len() > limit {
+            if size + chunk.len() > limit {
                 over = true;
                 bytes = Vec::new();
+                spool = None;
                 continue;
             }
+            size += chunk.len();
+            if is_file && !keep_file {
+                continue;
+            }
+            if keep_file && head.len() < 8 {
+                let take = (8 - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+            }
             bytes.extend_from_slice(&chunk);
+            if keep_file && bytes.len() >= SPOOL_CHUNK_BYTES {
+                if spool.is_none() {
+                    spool = Some(Spool::create(spool_dir).await.map_err(spool_failed)?);
+                }
+                if let Some(spool) = spool.as_mut() {
+                    spool
+                        .append(std::mem::take(&mut bytes))
+                        .await
+                        .map_err(spool_failed)?;
+                }
+            }
         }
         if refusal.is_some() {
             continue;
@@ -275,12 +426,12 @@ pub async fn read(mut payload: Multipart) -> Result<RawForm, Refusal> {
             continue;
         }
         if is_file {
-            if name != "attachments" {
+            if !keep_file {
                 continue;
             }
             let given = file_name.unwrap_or_default();
             // A file input left empty still sends a part, with no name and no bytes.
-            if given.is_empty() && bytes.is_empty() {
+            if given.is_empty() && size == 0 {
                 continue;
             }
             if form.files.len() == MAX_FILES {
@@ -289,16 +440,23 @@ pub async fn read(mut payload: Multipart) -> Result<RawForm, Refusal> {
                 )));
                 continue;
             }
-            let Some(kind) = FileKind::sniff(&bytes) else {
+            let Some(kind) = FileKind::sniff(&head) else {
                 refusal = Some(Refusal::Unsupported(
                     "Attachments must be PDF documents or PNG or JPEG pictures. We check the file itself, not its name: please attach a real PDF, PNG or JPEG file.".into(),
                 ));
                 continue;
             };
+            let mut spool = match spool {
+                Some(spool) => spool,
+                None => Spool::create(spool_dir).await.map_err(spool_failed)?,
+            };
+            if !bytes.is_empty() {
+                spool.append(bytes).await.map_err(spool_failed)?;
+            }
             form.files.push(Upload {
                 file_name: clean_file_name(&given, kind),
                 kind,
-                bytes,
+                spool,
             });
         } else {
             let text = String::from_utf8(bytes).map_err(|_| unreadable())?;

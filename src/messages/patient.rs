@@ -105,7 +105,7 @@ pub async fn create(
     let Some(_upload) = reserve_upload(&req, &state.uploads) else {
         return Ok(uploads_busy());
     };
-    let form = match draft::read(payload).await {
+    let form = match draft::read(payload, &state.settings.data_dir.join("uploads")).await {
         Ok(form) => form,
         Err(refusal) => return Ok(refused_page(&refusal)),
     };
@@ -194,7 +194,7 @@ pub async fn reply(
     let Some(_upload) = reserve_upload(&req, &state.uploads) else {
         return Ok(uploads_busy());
     };
-    let form = match draft::read(payload).await {
+    let form = match draft::read(payload, &state.settings.data_dir.join("uploads")).await {
         Ok(form) => form,
         Err(refusal) => return Ok(refused_page(&refusal)),
     };

@@ -302,18 +302,28 @@ async fn insert_attachment(
     .bind(thread_id)
     .bind(&file.file_name)
     .bind(file.kind.content_type())
-    .bind(file.bytes.len() as i64)
+    .bind(file.spool.len() as i64)
     .execute(&mut **tx)
     .await?;
-    for (seq, chunk) in file.bytes.chunks(CHUNK_BYTES).enumerate() {
+    // From the spool one chunk at a time: the file is never whole in memory.
+    let mut offset = 0u64;
+    let mut seq = 0i64;
+    while offset < file.spool.len() {
+        let chunk = file
+            .spool
+            .read_at(offset, CHUNK_BYTES)
+            .await
+            .map_err(sqlx::Error::Io)?;
         sqlx::query(
             "INSERT INTO message_attachment_chunks (attachment_id, seq, data) VALUES ($1, $2, $3)",
         )
         .bind(&attachment_id)
-        .bind(seq as i64)
-        .bind(chunk)
+        .bind(seq)
+        .bind(&chunk)
         .execute(&mut **tx)
         .await?;
+        offset += chunk.len() as u64;
+        seq += 1;
     }
     Ok(())
 }

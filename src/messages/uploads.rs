@@ -1,8 +1,9 @@
 //! How many upload bytes the portal holds at once, across every request of this instance.
 //!
-//! A message's files are held until the audit entry is committed and the message is stored in
-//! one short transaction (never a write transaction open while a slow client sends), so each
-//! form in flight costs memory up to its size. Before a form is read its declared length is
+//! A message's files wait in spool files (see `draft`) until the audit entry is committed and
+//! the message is stored in one short transaction (never a write transaction held open while
+//! a slow client sends), so memory per form is about one chunk; what the forms in flight cost
+//! is spool space and the work of storing them. Before a form is read its declared length is
 //! reserved here; past the cap (PORTAL_UPLOAD_BYTES_IN_FLIGHT) the request gets the 503 page
 //! with `Retry-After` and nothing of it is read or stored. The reservation ends with the request.
 

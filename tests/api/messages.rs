@@ -1468,6 +1468,15 @@ async fn an_attachment_round_trips(w: &World) {
         download.bytes().await.unwrap() == file,
         "the care team's copy"
     );
+    assert_no_spool_left(&w.app);
+}
+
+/// The files of a form are spooled under the data dir's `uploads/` only while it is handled.
+fn assert_no_spool_left(app: &TestApp) {
+    let left = std::fs::read_dir(app.data_dir.join("uploads"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(left, 0, "no spool file outlives its request");
 }
 
 #[tokio::test]
@@ -1582,6 +1591,7 @@ async fn past_the_upload_bytes_in_flight_a_new_upload_gets_503_with_retry_after_
         2 * 900 * 1000,
         "both stored"
     );
+    assert_no_spool_left(&w.app);
 }
 
 #[test]
