@@ -377,7 +377,7 @@ try {
     name: "note.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n"),
   });
   await patient.getByRole("button", { name: "Send", exact: true }).click();
-  await patient.waitForURL(/\/messages\/[0-9a-f-]+$/);
+  await patient.waitForURL(/\/messages\/[0-9a-f-]+\?sent=[0-9a-f-]+#message-[0-9a-f-]+$/);
   await audit(patient, "message thread (patient)");
   // Appointments: the list (the demo patient has a booked and a past one), a request.
   await patient.goto(`${portal}/appointments`);

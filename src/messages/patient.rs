@@ -128,7 +128,7 @@ pub async fn create(
     };
     remember(&state, &patient.user).await;
     let chart = patient.open(&state, &req, Section::MessageSend).await?;
-    let id = store::create_thread(
+    let (id, message) = store::create_thread(
         &state.pool,
         &chart,
         &patient.user,
@@ -139,7 +139,8 @@ pub async fn create(
     .await?;
     state.mail_wake.now();
     tracing::info!(thread = %id, files = draft.files.len(), "patient started a conversation");
-    Ok(see_other(&format!("/messages/{id}")))
+    // As after a reply: the thread, on the new message, saying it was sent.
+    Ok(see_other(&landing_on(&format!("/messages/{id}"), &message)))
 }
 
 /// `GET /messages/{id}`: one conversation; opening it marks it read.

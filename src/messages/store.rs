@@ -196,7 +196,7 @@ pub async fn create_thread(
     subject: &str,
     category: Category,
     draft: &Draft,
-) -> Result<String, sqlx::Error> {
+) -> Result<(String, String), sqlx::Error> {
     let thread_id = uuid::Uuid::new_v4().to_string();
     let now = db::now();
     let mut tx = pool.begin().await?;
@@ -211,10 +211,10 @@ pub async fn create_thread(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    insert_message(&mut tx, &thread_id, author, draft, now).await?;
+    let message_id = insert_message(&mut tx, &thread_id, author, draft, now).await?;
     notify_other_side(&mut tx, chart.patient_id(), author.role).await?;
     tx.commit().await?;
-    Ok(thread_id)
+    Ok((thread_id, message_id))
 }
 
 /// Adds a reply to one of this patient's threads. Returns the new message's id, or `None` when

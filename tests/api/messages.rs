@@ -230,7 +230,16 @@ async fn patient_writes(w: &World) -> String {
     assert_eq!(resp.status(), 303, "the message is sent");
     let to = location(&resp).to_string();
     assert!(to.starts_with("/messages/"), "{to}");
-    to
+    // On the new message, which says it was sent (as after a reply).
+    let (thread, landing) = to.split_once('?').expect("?sent= on the thread's address");
+    let (sent, fragment) = landing
+        .split_once('#')
+        .expect("a fragment naming the message");
+    let message = sent.strip_prefix("sent=").expect("sent=");
+    assert_eq!(fragment, format!("message-{message}"));
+    let page = w.app.get(&w.patient, &to).await.text().await.unwrap();
+    assert!(page.contains("Message sent."), "the new thread confirms it");
+    thread.to_string()
 }
 
 fn thread_id(path: &str) -> String {
