@@ -592,7 +592,7 @@ pub struct Settings {
     pub smtp: Option<SmtpUrl>,
     pub mail_from: lettre::message::Mailbox,
     /// Where the metrics are served (PORTAL_METRICS_LISTEN, PORTAL_METRICS_TOKEN); None: nowhere.
-    pub metrics: Option<crate::metrics::MetricsSettings>,
+    pub metrics: Option<MetricsSettings>,
 }
 
 /// PORTAL_SMTP_URL, checked; its Debug hides the password it may carry.
@@ -1193,7 +1193,7 @@ impl EnvSettings {
                     ),
                 )
             })?;
-        let metrics = crate::metrics::settings(
+        let metrics = metrics_settings(
             self.metrics_listen.as_deref(),
             self.metrics_token.as_ref(),
             listen,
@@ -1230,6 +1230,70 @@ impl EnvSettings {
             metrics,
         })
     }
+}
+
+/// Where the figures are served: PORTAL_METRICS_LISTEN and PORTAL_METRICS_TOKEN, checked.
+#[derive(Debug, Clone)]
+pub struct MetricsSettings {
+    pub listen: SocketAddr,
+    pub token: Option<Secret<String>>,
+}
+
+const METRICS_TOKEN_MIN: usize = 32;
+
+/// Checks the two variables together. A token without a listener, or a listener off loopback
+/// without a token, is a mistake (exit 2), not something to ignore: the figures would be
+/// either unreachable or open to the network.
+pub fn metrics_settings(
+    listen: Option<&str>,
+    token: Option<&Secret<String>>,
+    portal_listen: SocketAddr,
+) -> Result<Option<MetricsSettings>, ConfigError> {
+    let listen = listen.map(str::trim).filter(|s| !s.is_empty());
+    let token = token
+        .map(|t| t.expose().trim().to_string())
+        .filter(|t| !t.is_empty());
+    let Some(listen) = listen else {
+        if token.is_some() {
+            return Err(ConfigError::new(
+                "PORTAL_METRICS_TOKEN",
+                "does nothing without PORTAL_METRICS_LISTEN (the metrics are only served there)",
+            ));
+        }
+        return Ok(None);
+    };
+    let listen: SocketAddr = listen.parse().map_err(|_| {
+        ConfigError::new(
+            "PORTAL_METRICS_LISTEN",
+            format!("must be an address like 127.0.0.1:9464, not {listen:?}"),
+        )
+    })?;
+    if listen == portal_listen {
+        return Err(ConfigError::new(
+            "PORTAL_METRICS_LISTEN",
+            "must differ from PORTAL_LISTEN: the metrics are never served on the portal's listener",
+        ));
+    }
+    if let Some(token) = &token {
+        // The value is never repeated in the message.
+        if token.len() < METRICS_TOKEN_MIN || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ConfigError::new(
+                "PORTAL_METRICS_TOKEN",
+                format!(
+                    "must be at least {METRICS_TOKEN_MIN} visible ASCII characters without spaces (e.g. `openssl rand -hex 32`)"
+                ),
+            ));
+        }
+    } else if !listen.ip().is_loopback() {
+        return Err(ConfigError::new(
+            "PORTAL_METRICS_TOKEN",
+            format!("is required when PORTAL_METRICS_LISTEN is not a loopback address ({listen})"),
+        ));
+    }
+    Ok(Some(MetricsSettings {
+        listen,
+        token: token.map(Secret::new),
+    }))
 }
 
 #[cfg(test)]

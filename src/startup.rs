@@ -340,7 +340,7 @@ impl Application {
             mail_wake,
             charts: Default::default(),
             direct: direct.clone(),
-            uploads: crate::messages::UploadBudget::new(settings.upload_bytes_in_flight),
+            uploads: crate::web::upload_budget::UploadBudget::new(settings.upload_bytes_in_flight),
         });
         let store = session::DbSessionStore::new(pool.clone(), direct);
         let row_ttl = session::row_ttl(settings.session_idle, settings.session_max);
@@ -418,7 +418,9 @@ impl Application {
         // a request line of any length gets the 414 page.
         let server = crate::web::request_line::serve(factory, portal, tls_config)?;
         let metrics = match (&settings.metrics, metrics_listener) {
-            (Some(m), Some(listener)) => Some(crate::metrics::serve(m, listener, pool.clone())?),
+            (Some(m), Some(listener)) => {
+                Some(crate::metrics::endpoint::serve(m, listener, pool.clone())?)
+            }
             _ => None,
         };
         Ok(Self {

@@ -27,5 +27,5 @@ pub struct AppState {
     /// On SQLite, the hot reads that skip the pool's worker threads.
     pub direct: Option<std::sync::Arc<crate::db::direct::DirectReads>>,
     /// Message upload bytes in flight, capped (PORTAL_UPLOAD_BYTES_IN_FLIGHT).
-    pub uploads: crate::messages::UploadBudget,
+    pub uploads: crate::web::upload_budget::UploadBudget,
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::entry::GENESIS;
+use super::head::{head_mac_ok, Head, HEAD_SQL};
 use super::key::{AuditKey, KeyRing, Purpose};
 use super::segments::{Keying, Segments};
 use crate::db::Pool;
@@ -52,32 +53,6 @@ pub(crate) fn keyed_hash(key: &AuditKey, prev: &str, content: &Canonical<'_>) ->
         Purpose::Entry,
         &[prev.as_bytes(), canonical_json(content).as_bytes()],
     )
-}
-
-fn head_parts(keyed_from: i64, seq: i64, hash: &str) -> [Vec<u8>; 3] {
-    [
-        keyed_from.to_string().into_bytes(),
-        seq.to_string().into_bytes(),
-        hash.as_bytes().to_vec(),
-    ]
-}
-
-pub(crate) fn head_mac(key: &AuditKey, keyed_from: i64, seq: i64, hash: &str) -> String {
-    let parts = head_parts(keyed_from, seq, hash);
-    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    key.sign(Purpose::Head, &refs)
-}
-
-pub(crate) fn head_mac_ok(
-    key: &AuditKey,
-    keyed_from: i64,
-    seq: i64,
-    hash: &str,
-    mac: &str,
-) -> bool {
-    let parts = head_parts(keyed_from, seq, hash);
-    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    key.check(Purpose::Head, &refs, mac)
 }
 
 /// One line of a checkpoint file: the chain's head at a moment, signed with the audit key.
@@ -163,18 +138,6 @@ fn broken_at(checked: u64, seq: i64, problem: impl Into<String>) -> Verification
         problem: problem.into(),
     }
 }
-
-/// The chain's head row: the last entry's number and hash, where keyed entries begin, and the
-/// head's own MAC (`None` for the last two until the portal first starts with its key).
-#[derive(Debug, sqlx::FromRow)]
-pub(crate) struct Head {
-    pub seq: i64,
-    pub hash: String,
-    pub keyed_from: Option<i64>,
-    pub mac: Option<String>,
-}
-
-pub(crate) const HEAD_SQL: &str = "SELECT seq, hash, keyed_from, mac FROM audit_head WHERE id = 1";
 
 /// One stored entry as it is, strings unparsed: the walk checks what is stored, and an
 /// action no one knows is a changed entry to report, not an error.
@@ -388,6 +351,7 @@ pub async fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::head::head_mac;
     use crate::audit::{append, start, Action, Actor, Outcome, RequestMeta};
 
     /// A keyed chain of `n` entries in a fresh database.

@@ -12,6 +12,7 @@
 
 mod chain;
 mod entry;
+mod head;
 pub mod key;
 pub mod pages;
 mod segments;

@@ -9,7 +9,7 @@
 //! with the next kept key, so no one without a key can mark a segment lost to skip its check.
 //! This module never writes an entry; it only reads and (on rotation) rewrites the segment rows.
 
-use super::chain::{head_mac, head_mac_ok, Head, HEAD_SQL};
+use super::head::{head_mac, head_mac_ok, Head, HEAD_SQL};
 use super::key::{AuditKey, KeyRing, Purpose};
 use crate::db::Pool;
 

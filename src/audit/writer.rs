@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::chain::{head_mac, head_mac_ok, keyed_hash, Canonical, Checkpoint, Head, HEAD_SQL};
+use super::chain::{keyed_hash, Canonical, Checkpoint};
 use super::entry::{AuditError, Entry};
+use super::head::{head_mac, head_mac_ok, Head, HEAD_SQL};
 use super::key::AuditKey;
 use crate::db::Pool;
 

@@ -9,9 +9,9 @@ use tera::Context;
 
 use super::draft::{self, MAX_FILES, MAX_FILE_BYTES};
 use super::store;
-use super::uploads::{Reservation, UploadBudget, RETRY_AFTER_SECONDS};
 use crate::web::errors::error_page;
 use crate::web::page::format_time;
+use crate::web::upload_budget::{Reservation, UploadBudget, RETRY_AFTER_SECONDS};
 use crate::web::AppError;
 
 /// Ids in our URLs are UUIDs; anything else is no page of ours.

@@ -27,8 +27,9 @@ pub const HARD_LIMIT_BYTES: usize = MAX_FILES * MAX_FILE_BYTES + 2 * 1024 * 1024
 pub const MAX_SUBJECT_CHARS: usize = 150;
 pub const MAX_BODY_CHARS: usize = 5000;
 
-/// Spool writes and stored chunks are this size (see `store::CHUNK_BYTES`).
-const SPOOL_CHUNK_BYTES: usize = super::store::CHUNK_BYTES;
+/// Spool writes and stored chunks (`store`) are this size: a stored file is read back from
+/// its spool one chunk at a time. Defined here, as `store` already imports `draft`.
+pub const CHUNK_BYTES: usize = 256 * 1024;
 
 /// Why a form was refused: each becomes a 4xx page that says what to change, except
 /// `Unavailable` (the spool could not be written: the 503 page).
@@ -402,7 +403,7 @@ pub async fn read(mut payload: Multipart, spool_dir: &Path) -> Result<RawForm, R
                 head.extend_from_slice(&chunk[..take]);
             }
             bytes.extend_from_slice(&chunk);
-            if keep_file && bytes.len() >= SPOOL_CHUNK_BYTES {
+            if keep_file && bytes.len() >= CHUNK_BYTES {
                 if spool.is_none() {
                     spool = Some(Spool::create(spool_dir).await.map_err(spool_failed)?);
                 }

@@ -14,7 +14,6 @@ pub mod header;
 mod patient;
 mod staff;
 pub mod store;
-pub mod uploads;
 
 pub use draft::{Body, Category, FileKind, MAX_FILES, MAX_FILE_BYTES};
 pub use patient::{attachment, create, list, new_form, reply, thread};
@@ -22,4 +21,3 @@ pub use staff::{
     attachment as staff_attachment, inbox as staff_inbox, reply as staff_reply,
     thread as staff_thread, update as staff_update,
 };
-pub use uploads::UploadBudget;

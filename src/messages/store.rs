@@ -397,9 +397,9 @@ pub async fn update(
     Ok(done)
 }
 
-/// Attachments are stored as bytes in rows of at most this many (migration 0014): a download
-/// holds one chunk in memory at a time, and no single value is as large as a file.
-pub const CHUNK_BYTES: usize = 256 * 1024;
+/// Attachments are stored as bytes in rows of at most `CHUNK_BYTES` (migration 0014): a
+/// download holds one chunk in memory at a time, and no single value is as large as a file.
+pub use super::draft::CHUNK_BYTES;
 
 pub struct AttachmentFile {
     pub file_name: String,

@@ -19,6 +19,10 @@ use super::errors::error_page;
 /// The longest request target (path and query) we serve. Our own addresses are short; a
 /// B2C reply (`code`, `state`) stays well below this.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// What `web::request_line` makes of a target too long for actix-web to parse;
+/// `limit_uri_length` answers it with the 414 page. Here, not there, so that the guard and the
+/// connection reader do not import each other.
+pub const TOO_LONG_PATH: &str = "/.uri-too-long";
 
 /// Who may send state-changing requests: the portal's own origin, and for the sign-in reply
 /// also the identity provider's.
@@ -40,7 +44,7 @@ pub async fn limit_uri_length(
         .map(|p| p.as_str().len())
         .unwrap_or(0);
     // Targets too long for actix-web to parse arrive as TOO_LONG_PATH (web::request_line).
-    if len > MAX_URI_BYTES || req.path() == super::request_line::TOO_LONG_PATH {
+    if len > MAX_URI_BYTES || req.path() == TOO_LONG_PATH {
         let resp = error_page(
             StatusCode::URI_TOO_LONG,
             "This address is too long",

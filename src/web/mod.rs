@@ -13,5 +13,6 @@ pub mod page;
 pub mod rate_limit;
 pub mod request_line;
 pub mod templates;
+pub mod upload_budget;
 
 pub use errors::AppError;

@@ -31,9 +31,7 @@ use actix_web::rt::net::TcpStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::guards::MAX_URI_BYTES;
-
-/// What an over-long target becomes; `guards::limit_uri_length` answers it with the 414 page.
-pub const TOO_LONG_PATH: &str = "/.uri-too-long";
+pub use super::guards::TOO_LONG_PATH;
 
 /// The longest method we recognise as one (the registered ones are at most 7 letters).
 const MAX_METHOD: usize = 16;

@@ -12,21 +12,16 @@
 //! Never a path as requested, an id, a name, an address, a token: nothing a request supplies.
 //! Functions below take `&'static str` for labels so that a request's text cannot become one.
 
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::http::{header, Method};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
-use crate::config::{ConfigError, Secret};
-use crate::db::Pool;
+pub mod endpoint;
 
 pub const HTTP_REQUESTS: &str = "portal_http_requests_total";
 pub const HTTP_DURATION: &str = "portal_http_request_duration_seconds";
@@ -46,80 +41,16 @@ pub const BUILD_INFO: &str = "portal_build_info";
 
 /// The commit the binary was built from, when the build set `PORTAL_GIT_COMMIT`
 /// (`PORTAL_GIT_COMMIT=$(git rev-parse --short HEAD) cargo build --release`).
-const GIT_COMMIT: &str = match option_env!("PORTAL_GIT_COMMIT") {
+pub(crate) const GIT_COMMIT: &str = match option_env!("PORTAL_GIT_COMMIT") {
     Some(commit) => commit,
     None => "unknown",
 };
-
-/// Where the figures are served: PORTAL_METRICS_LISTEN and PORTAL_METRICS_TOKEN, checked.
-#[derive(Debug, Clone)]
-pub struct MetricsSettings {
-    pub listen: SocketAddr,
-    pub token: Option<Secret<String>>,
-}
-
-const TOKEN_MIN: usize = 32;
-
-/// Checks the two variables together. A token without a listener, or a listener off loopback
-/// without a token, is a mistake (exit 2), not something to ignore: the figures would be
-/// either unreachable or open to the network.
-pub fn settings(
-    listen: Option<&str>,
-    token: Option<&Secret<String>>,
-    portal_listen: SocketAddr,
-) -> Result<Option<MetricsSettings>, ConfigError> {
-    let listen = listen.map(str::trim).filter(|s| !s.is_empty());
-    let token = token
-        .map(|t| t.expose().trim().to_string())
-        .filter(|t| !t.is_empty());
-    let Some(listen) = listen else {
-        if token.is_some() {
-            return Err(ConfigError::new(
-                "PORTAL_METRICS_TOKEN",
-                "does nothing without PORTAL_METRICS_LISTEN (the metrics are only served there)",
-            ));
-        }
-        return Ok(None);
-    };
-    let listen: SocketAddr = listen.parse().map_err(|_| {
-        ConfigError::new(
-            "PORTAL_METRICS_LISTEN",
-            format!("must be an address like 127.0.0.1:9464, not {listen:?}"),
-        )
-    })?;
-    if listen == portal_listen {
-        return Err(ConfigError::new(
-            "PORTAL_METRICS_LISTEN",
-            "must differ from PORTAL_LISTEN: the metrics are never served on the portal's listener",
-        ));
-    }
-    if let Some(token) = &token {
-        // The value is never repeated in the message.
-        if token.len() < TOKEN_MIN || !token.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(ConfigError::new(
-                "PORTAL_METRICS_TOKEN",
-                format!(
-                    "must be at least {TOKEN_MIN} visible ASCII characters without spaces (e.g. `openssl rand -hex 32`)"
-                ),
-            ));
-        }
-    } else if !listen.ip().is_loopback() {
-        return Err(ConfigError::new(
-            "PORTAL_METRICS_TOKEN",
-            format!("is required when PORTAL_METRICS_LISTEN is not a loopback address ({listen})"),
-        ));
-    }
-    Ok(Some(MetricsSettings {
-        listen,
-        token: token.map(Secret::new),
-    }))
-}
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
 /// Installs the process's recorder once (later calls, e.g. a second portal in one test
 /// process, share it). Before this, every figure below is a no-op.
-fn install() -> Option<&'static PrometheusHandle> {
+pub(crate) fn install() -> Option<&'static PrometheusHandle> {
     HANDLE
         .get_or_init(|| {
             // Latency buckets from 5 ms to 10 s: a page is fast, the audit waits up to 5 s.
@@ -301,108 +232,11 @@ pub fn sign_in_refused(reason: &'static str) {
     metrics::counter!(SIGNIN_REFUSALS, "reason" => reason).increment(1);
 }
 
-/// Figures read when scraped rather than counted as they happen: readiness, the pool, the
-/// mail queue, build info. A figure whose query fails is left out of this scrape, not
-/// reported as zero; readiness then says the database is unreachable.
-async fn sample(pool: &Pool) {
-    let database = crate::db::ping(pool).await;
-    let audit = database && crate::audit::readiness(pool).await.is_ok();
-    metrics::gauge!(READY).set(f64::from(u8::from(database && audit)));
-    metrics::gauge!(READY, "check" => "database").set(f64::from(u8::from(database)));
-    metrics::gauge!(READY, "check" => "audit_writes").set(f64::from(u8::from(audit)));
-    let size = pool.size();
-    let idle = u32::try_from(pool.num_idle()).unwrap_or(size);
-    metrics::gauge!(DB_CONNECTIONS, "state" => "idle").set(f64::from(idle));
-    metrics::gauge!(DB_CONNECTIONS, "state" => "in_use").set(f64::from(size.saturating_sub(idle)));
-    metrics::gauge!(DB_CONNECTIONS, "state" => "max")
-        .set(f64::from(pool.options().get_max_connections()));
-    if database {
-        match crate::notifications::queue_figures(pool).await {
-            Ok((depth, oldest)) => {
-                metrics::gauge!(MAIL_QUEUE).set(depth as f64);
-                let age = oldest.map_or(0, |created| crate::db::now().saturating_sub(created));
-                metrics::gauge!(MAIL_OLDEST).set(age.max(0) as f64);
-            }
-            Err(e) => tracing::warn!(error = %e, "mail queue figures unavailable"),
-        }
-    }
-    metrics::gauge!(
-        BUILD_INFO,
-        "version" => env!("CARGO_PKG_VERSION"),
-        "commit" => GIT_COMMIT
-    )
-    .set(1.0);
-}
-
-struct Endpoint {
-    pool: Pool,
-    /// SHA-256 of the token: compared in constant time, whatever its length.
-    token: Option<[u8; 32]>,
-}
-
-fn digest(value: &[u8]) -> [u8; 32] {
-    Sha256::digest(value).into()
-}
-
-async fn scrape(req: HttpRequest, endpoint: web::Data<Endpoint>) -> HttpResponse {
-    if let Some(expected) = &endpoint.token {
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| digest(t.trim().as_bytes()));
-        let allowed = given.is_some_and(|g| bool::from(g.ct_eq(expected)));
-        if !allowed {
-            return HttpResponse::Unauthorized()
-                .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .content_type("text/plain; charset=utf-8")
-                .body("PORTAL_METRICS_TOKEN is required as a bearer token\n");
-        }
-    }
-    let Some(handle) = install() else {
-        return HttpResponse::ServiceUnavailable()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body("metrics recorder not installed\n");
-    };
-    sample(&endpoint.pool).await;
-    handle.run_upkeep();
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(handle.render())
-}
-
-/// Starts recording and serves `GET /metrics` on `listener`; every other path is 404.
-pub fn serve(
-    settings: &MetricsSettings,
-    listener: std::net::TcpListener,
-    pool: Pool,
-) -> anyhow::Result<Server> {
-    install();
-    let endpoint = web::Data::new(Endpoint {
-        pool,
-        token: settings
-            .token
-            .as_ref()
-            .map(|t| digest(t.expose().as_bytes())),
-    });
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(endpoint.clone())
-            .route("/metrics", web::get().to(scrape))
-    })
-    .workers(1)
-    .listen(listener)?
-    .run();
-    Ok(server)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{metrics_settings as settings, Secret};
+    use std::net::SocketAddr;
 
     fn portal() -> SocketAddr {
         "127.0.0.1:8443".parse().unwrap()

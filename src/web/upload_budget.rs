@@ -1,6 +1,7 @@
-//! How many upload bytes the portal holds at once, across every request of this instance.
+//! How many upload bytes the portal holds at once, across every request of this instance (in
+//! web/, as app state holds it and the message handlers use it).
 //!
-//! A message's files wait in spool files (see `draft`) until the audit entry is committed and
+//! A message's files wait in spool files (see `messages::draft`) until the audit entry is committed and
 //! the message is stored in one short transaction (never a write transaction held open while
 //! a slow client sends), so memory per form is about one chunk; what the forms in flight cost
 //! is spool space and the work of storing them. Before a form is read its declared length is
