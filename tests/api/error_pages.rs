@@ -181,3 +181,29 @@ async fn an_address_of_any_length_gets_the_414_page() {
         .unwrap();
     assert_eq!(rows, 0, "no sign-in was started");
 }
+
+/// The limit's edge: an address of exactly 8 KiB is served, one byte more is the 414 page
+/// (whichever of the connection reader and the guard sees it first).
+#[tokio::test]
+async fn an_address_of_exactly_the_limit_is_served_and_one_byte_more_is_refused() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let target = |len: usize| {
+        let base = "/healthz?x=";
+        format!("{base}{}", "a".repeat(len - base.len()))
+    };
+    let at = b
+        .client
+        .get(app.url(&target(8 * 1024)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(at.status(), 200, "8 KiB is within the limit");
+    let over = b
+        .client
+        .get(app.url(&target(8 * 1024 + 1)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(over.status(), 414, "one byte more is not");
+}
