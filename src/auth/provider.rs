@@ -885,4 +885,22 @@ mod tests {
         assert!(provider.refetch_jwks(&p, "kid-b").await, "after 5 seconds");
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
     }
+
+    #[tokio::test]
+    async fn trying_another_kid_does_not_forget_one_tried_within_ten_minutes() {
+        use std::sync::atomic::Ordering;
+        let (jwks_uri, fetches) = counting_jwks_server();
+        let (provider, p) = provider_and_policy(&jwks_uri);
+
+        assert!(provider.refetch_jwks(&p, "kid-a").await);
+        time_passes(&p, Duration::from_secs(6));
+        // Another kid's fetch sweeps the remembered kids: only those past 10 minutes go.
+        assert!(provider.refetch_jwks(&p, "kid-b").await);
+        time_passes(&p, Duration::from_secs(6));
+        assert!(
+            !provider.refetch_jwks(&p, "kid-a").await,
+            "kid-a was tried 12 s ago: still remembered"
+        );
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
 }
