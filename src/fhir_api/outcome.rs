@@ -70,9 +70,11 @@ impl FhirError {
 
 impl From<AppError> for FhirError {
     fn from(e: AppError) -> Self {
+        // By status, not variant: a database that did not answer is 503 however it arrived
+        // (`AppError::Unavailable`, or a store error inside `AppError::Internal`), as on pages.
         match e {
-            AppError::Unavailable(_) => {
-                tracing::error!(error = %e, "FHIR API unavailable");
+            _ if e.status_code() == StatusCode::SERVICE_UNAVAILABLE => {
+                tracing::error!(error = %format!("{e:#}"), "FHIR API unavailable");
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "transient",
@@ -121,5 +123,22 @@ impl ResponseError for FhirError {
             resp.insert_header(("Retry-After", s.to_string()));
         }
         resp.body(body.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_does_not_answer_is_a_503_outcome_and_a_bug_a_500() {
+        assert_eq!(
+            FhirError::from(sqlx::Error::PoolTimedOut).status,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            FhirError::from(sqlx::Error::RowNotFound).status,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }
