@@ -24,6 +24,17 @@ fn free_port() -> u16 {
 
 /// The portal binary on the test app's database, data dir (keys, certificate) and provider,
 /// listening on its own port.
+/// The portal binary, killed when the test ends however it ends: a test that panics before its
+/// own SIGKILL (the binary never became ready, say) must not leave a portal running.
+struct Binary(std::process::Child);
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn spawn_binary(app: &TestApp, port: u16) -> std::process::Child {
     portal_command(&app.data_dir)
         .args([
@@ -72,7 +83,7 @@ async fn after_kill_9_under_load_the_chain_verifies_and_every_answered_view_is_a
     let b = app.browser();
     app.sign_in_as(&b, &PATIENT_A).await;
     let port = free_port();
-    let mut child = spawn_binary(&app, port);
+    let mut child = Binary(spawn_binary(&app, port));
     let base = format!("https://localhost:{port}");
     let mut ready = false;
     for _ in 0..600 {
@@ -82,7 +93,7 @@ async fn after_kill_9_under_load_the_chain_verifies_and_every_answered_view_is_a
                 break;
             }
         }
-        if let Ok(Some(status)) = child.try_wait() {
+        if let Ok(Some(status)) = child.0.try_wait() {
             panic!("the portal binary exited: {status}");
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -126,8 +137,8 @@ async fn after_kill_9_under_load_the_chain_verifies_and_every_answered_view_is_a
         })
         .collect();
     enough.notified().await;
-    child.kill().expect("SIGKILL"); // std's Child::kill sends SIGKILL on Unix
-    child.wait().unwrap();
+    child.0.kill().expect("SIGKILL"); // std's Child::kill sends SIGKILL on Unix
+    child.0.wait().unwrap();
     let acknowledged = answered.load(Ordering::SeqCst);
     for c in futures_util::future::join_all(clients).await {
         assert_eq!(
