@@ -74,6 +74,8 @@ fn action_of(section: Section) -> Action {
         Section::AppointmentChange => Action::ChangeAppointment,
         Section::Renewals => Action::ReadRenewals,
         Section::RenewalChange => Action::ChangeRenewal,
+        Section::ShareLink => Action::ShareLinkCreated,
+        Section::HealthCard => Action::HealthCardIssued,
         _ => Action::ViewRecord,
     }
 }

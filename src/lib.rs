@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod pages;
 pub mod records;
 pub mod renewals;
+pub mod sharing;
 pub mod smart;
 pub mod staff;
 pub mod startup;

@@ -301,6 +301,7 @@ impl Application {
             settings.signin_per_minute,
             settings.fhir_rate_limit,
         ));
+        let share_limits = web::Data::new(crate::sharing::manifest::ShareLimits::new(&pool));
         // What finishes a fresh sign-in the callback validated (auth does not import staff).
         let reauth_purpose: web::Data<dyn ReauthPurpose> =
             web::Data::from(std::sync::Arc::new(staff::BreakGlassCompletion)
@@ -385,6 +386,7 @@ impl Application {
                 .app_data(web::Data::new(headers::SecurityHeaders::new(&idp_origin)))
                 .app_data(allowed_origins.clone())
                 .app_data(limits.clone())
+                .app_data(share_limits.clone())
                 .app_data(reauth_purpose.clone())
                 .wrap(from_fn(guards::same_origin_writes))
                 .wrap(from_fn(guards::limit_uri_length))
@@ -576,7 +578,8 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::get().to(staff::section),
         )
         // SMART on FHIR: the authorization server, and the FHIR API for connected apps.
-        .configure(smart_routes);
+        .configure(smart_routes)
+        .configure(share_routes);
 }
 
 /// Appointments and medication renewals: the patient's side (patient from the session), then
@@ -609,6 +612,24 @@ fn request_routes(cfg: &mut web::ServiceConfig) {
             "/staff/renewals/{id}",
             web::post().to(renewals::staff_decide),
         );
+}
+
+/// Sharing (#30): the patient's links and card (patient from the session), then the public
+/// manifest, downloads and issuer keys (`gate::is_app_endpoint`).
+fn share_routes(cfg: &mut web::ServiceConfig) {
+    use crate::sharing::{manifest, pages as share};
+    cfg.route("/share", web::get().to(share::list))
+        .route("/share", web::post().to(share::create))
+        .route("/share/new", web::get().to(share::new_form))
+        .route("/share/revoke", web::post().to(share::revoke))
+        .route("/share/health-card", web::get().to(share::health_card))
+        .route(
+            "/share/health-card/download",
+            web::get().to(share::health_card_file),
+        )
+        .route("/shl/file/{token}", web::get().to(manifest::download))
+        .route("/shl/{id}", web::post().to(manifest::manifest))
+        .route("/.well-known/jwks.json", web::get().to(manifest::jwks));
 }
 
 fn smart_routes(cfg: &mut web::ServiceConfig) {

@@ -396,6 +396,17 @@ try {
   await audit(patient, "medications with the renewal form open");
   await patient.goto(`${portal}/dev/outbox`);
   await audit(patient, "development outbox");
+  // Sharing (#30): a new link (the patient signed in minutes ago, fresh enough), the link
+  // and its printable card, the list of links, the immunization card.
+  await patient.goto(`${portal}/share/new`);
+  await audit(patient, "new share link form");
+  await patient.getByLabel("Label (optional)").fill("For Dr Ortega");
+  await patient.getByRole("button", { name: "Make the link" }).click();
+  await audit(patient, "share link made (QR code and card)");
+  await patient.goto(`${portal}/share`);
+  await audit(patient, "shared links");
+  await patient.goto(`${portal}/share/health-card`);
+  await audit(patient, "immunization card");
   await patient.goto(`${portal}/staff`);
   await audit(patient, "403 page");
 

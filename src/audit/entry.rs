@@ -43,6 +43,14 @@ stored_enum! {
         ChangeAppointment => "change_appointment",
         ReadRenewals => "read_renewals",
         ChangeRenewal => "change_renewal",
+        /// The patient made a SMART Health Link (#30).
+        ShareLinkCreated => "share_link_created",
+        /// The patient revoked one of their links.
+        ShareLinkRevoked => "share_link_revoked",
+        /// Someone holding a link asked for its manifest or a file (or was refused).
+        ShareLinkOpened => "share_link_opened",
+        /// The patient made their immunization card (SMART Health Card).
+        HealthCardIssued => "health_card_issued",
     }
 }
 
@@ -201,7 +209,7 @@ mod tests {
     fn every_action_and_outcome_round_trips_through_its_stored_string() {
         crate::vocab::assert_round_trips(Action::ALL);
         crate::vocab::assert_round_trips(Outcome::ALL);
-        assert_eq!(Action::ALL.len(), 27);
+        assert_eq!(Action::ALL.len(), 31); // share links and cards (#30): 4
         assert_eq!(Action::ActivationUsed.as_str(), "activation_code_used");
         assert_eq!("break_glass".parse(), Ok(Action::BreakGlass));
     }

@@ -42,6 +42,10 @@ fn on_access_log(action: Action) -> Option<Reads> {
         ChangeAppointment => Reads::Text("Requested or changed an appointment"),
         ReadRenewals => Reads::Text("Viewed a medication renewal request"),
         ChangeRenewal => Reads::Text("Asked for or decided a medication renewal"),
+        ShareLinkCreated => Reads::Text("Made a link to share your record"),
+        ShareLinkRevoked => Reads::Text("Revoked a link you shared"),
+        ShareLinkOpened => Reads::Shared,
+        HealthCardIssued => Reads::Text("Made your immunization card"),
         SignIn | SignInFailed | SignOut | SessionTimeout | PasswordReset | ProfileEdit
         | StaffSearch | ActivationFailed => return None,
     })
@@ -56,6 +60,8 @@ enum Reads {
     Text(&'static str),
     /// An app's read or connection: worded by `fhir_api::describe_entry`.
     App,
+    /// A request of a link the patient shared: worded by `shared_words` (#30).
+    Shared,
 }
 
 /// The actions shown to the patient, in the order of `Action::ALL`.
@@ -157,7 +163,31 @@ fn section_words(detail: Option<&str>) -> &'static str {
         | Section::Appointments
         | Section::AppointmentChange
         | Section::Renewals
-        | Section::RenewalChange => "your record",
+        | Section::RenewalChange
+        | Section::ShareLink
+        | Section::HealthCard => "your record",
+    }
+}
+
+/// How a request of a shared link reads (#30). The detail is `link=<ref> <what> recipient=<name>`
+/// (`sharing::manifest`); the name is what the recipient typed, shown as given.
+fn shared_words(outcome: Outcome, detail: Option<&str>) -> String {
+    let detail = detail.unwrap_or("");
+    let recipient = detail
+        .split_once("recipient=")
+        .map(|(_, name)| name)
+        .unwrap_or("");
+    if detail.contains(" download") {
+        return "A file of a link you shared was downloaded".to_string();
+    }
+    match outcome {
+        Outcome::Success => format!("A link you shared was opened by '{recipient}'"),
+        Outcome::Failure => {
+            format!("A wrong passcode was given for a link you shared (by '{recipient}')")
+        }
+        Outcome::Denied => {
+            format!("A link you shared that no longer works was tried (by '{recipient}')")
+        }
     }
 }
 
@@ -188,6 +218,7 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
                         "clinician" => "A clinician".into(),
                         "patient" => "The patient".into(),
                         "app" => "An app".into(),
+                        "share_recipient" => "Someone you shared a link with".into(),
                         _ => "The portal".into(),
                     })
             };
@@ -208,6 +239,7 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
                 }
                 Some(Reads::Viewed) => format!("Viewed {}", section_words(e.detail.as_deref())),
                 Some(Reads::Text(words)) => words.to_string(),
+                Some(Reads::Shared) => shared_words(e.outcome, e.detail.as_deref()),
                 // Not asked for by the query; worded as the portal always did.
                 Some(Reads::App) | None => "Accessed your record".to_string(),
             };
@@ -223,6 +255,7 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
                     "clinician" => "Clinician".into(),
                     "patient" => "Patient".into(),
                     "app" => "App".into(),
+                    "share_recipient" => "Link recipient".into(),
                     other => other.to_string(),
                 },
                 what,
@@ -426,6 +459,10 @@ mod tests {
                 "change_appointment",
                 "read_renewals",
                 "change_renewal",
+                "share_link_created",
+                "share_link_revoked",
+                "share_link_opened",
+                "health_card_issued",
             ]
         );
     }

@@ -45,7 +45,11 @@ pub fn is_app_endpoint(path: &str) -> bool {
             | "/smart/introspect"
             | "/smart/jwks"
             | "/fhir/r4"
+            // SMART Health Links and Cards (#30): the manifest and its downloads (the link
+            // itself is the credential), and the cards' issuer keys.
+            | "/.well-known/jwks.json"
     ) || path.starts_with("/fhir/r4/")
+        || path.starts_with("/shl/")
 }
 
 pub fn signin_redirect(path_and_query: &str) -> HttpResponse {

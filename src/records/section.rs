@@ -48,6 +48,10 @@ stored_enum! {
         RenewalChange => "renewal_change",
         /// The patient's home page: new results and messages, appointments, open requests.
         Home => "home",
+        /// Reading the record to make a share link of it (#30).
+        ShareLink => "share_link",
+        /// Reading the immunizations to make a health card of them (#30).
+        HealthCard => "health_card",
     }
 }
 
@@ -58,7 +62,7 @@ mod tests {
     #[test]
     fn every_section_round_trips_through_its_stored_string() {
         crate::vocab::assert_round_trips(Section::ALL);
-        assert_eq!(Section::ALL.len(), 27);
+        assert_eq!(Section::ALL.len(), 29);
         assert_eq!("lab_history".parse(), Ok(Section::LabHistory));
         assert!("lab-history".parse::<Section>().is_err());
     }

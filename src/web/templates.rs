@@ -1,6 +1,7 @@
 //! Tera templates, embedded in the binary so one file deploys. Names end in `.html`, so
 //! Tera escapes every value: templates never mark user data `safe`. The one `safe` value is a
-//! chart part these templates rendered themselves (`records_cached.html`), escaped then.
+//! chart part these templates rendered themselves (`records_cached.html`), escaped then; the
+//! other is a QR code's SVG drawn by `sharing::qr` (its one text, the label, escaped there).
 
 use std::sync::LazyLock;
 
@@ -54,6 +55,10 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "staff_appointment.html",
         "staff_renewals.html",
         "staff_renewal.html",
+        "share_list.html",
+        "share_new.html",
+        "share_created.html",
+        "share_health_card.html",
     ])?;
     Ok(tera)
 });

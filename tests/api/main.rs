@@ -24,6 +24,7 @@ mod operator;
 mod records;
 mod renewals;
 mod sessions;
+mod share;
 mod signin;
 mod smart;
 mod staff_chart;

@@ -1,0 +1,554 @@
+//! The patient's sharing pages: their links and who opened them (`/share`), making a link
+//! (`/share/new`, `POST /share`), revoking one (`POST /share/revoke`), and the immunization
+//! card (`/share/health-card`).
+//!
+//! Making a link reads the record through `LinkedPatient::open` (audited), encrypts what was
+//! chosen with a fresh key, stores the ciphertext and shows the `shlink:/` once: the key is in
+//! that page and nowhere else. The page is `no-store`, so no cache keeps it either.
+
+use actix_session::Session;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::manifest::audit_ref;
+use super::{ips, passcode, qr, shc, shl, store};
+use crate::access::{LinkedPatient, Section};
+use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
+use crate::auth::SignedInUser;
+use crate::records::{fhir_export, store as records};
+use crate::state::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::page::{format_time, page_context, redirect};
+use crate::web::{templates, AppError};
+
+/// How recent the sign-in must be to make a link: a link hands the record to someone else,
+/// so a session left open on a shared computer must not be enough.
+pub const FRESH_SIGN_IN_SECS: i64 = 10 * 60;
+
+/// What a link may share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    Summary,
+    Immunizations,
+    Labs,
+    Record,
+}
+
+impl Content {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "summary" => Content::Summary,
+            "immunizations" => Content::Immunizations,
+            "labs" => Content::Labs,
+            "record" => Content::Record,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Content::Summary => "summary",
+            Content::Immunizations => "immunizations",
+            Content::Labs => "labs",
+            Content::Record => "record",
+        }
+    }
+
+    fn words(s: &str) -> &'static str {
+        match s {
+            "summary" => "Patient summary (IPS)",
+            "immunizations" => "Immunizations",
+            "labs" => "Lab results of a period",
+            "record" => "Whole record",
+            _ => "Record",
+        }
+    }
+}
+
+/// The expiry choices, in days.
+const EXPIRY_DAYS: &[(&str, i64)] = &[("1", 1), ("7", 7), ("30", 30), ("90", 90)];
+
+/// Whether the session's sign-in (with MFA) is recent enough for a sensitive action.
+fn signed_in_recently(user: &SignedInUser, state: &AppState, now: i64) -> bool {
+    user.policy.eq_ignore_ascii_case(&state.policies.susi)
+        && user
+            .auth_time
+            .is_some_and(|t| t <= now + 60 && now - t <= FRESH_SIGN_IN_SECS)
+}
+
+/// To the sign-in with the password and MFA asked again (`prompt=login`, which the
+/// re-authentication flag asks for), then back to the form.
+fn fresh_sign_in() -> HttpResponse {
+    let mut resp = crate::auth::gate::signin_redirect("/share/new");
+    if let Err(e) = resp.add_cookie(&crate::auth::pending::reauth_cookie()) {
+        tracing::error!(error = %e, "could not set the re-authentication flag");
+    }
+    resp
+}
+
+#[derive(Serialize)]
+struct LinkShown {
+    id: String,
+    label: String,
+    content: &'static str,
+    period: Option<String>,
+    created: String,
+    expires: Option<String>,
+    passcode: bool,
+    state: &'static str,
+    live: bool,
+    opened: usize,
+    accesses: Vec<AccessShown>,
+}
+
+#[derive(Serialize)]
+struct AccessShown {
+    when: String,
+    recipient: String,
+    outcome: &'static str,
+}
+
+fn outcome_words(outcome: &str) -> &'static str {
+    match outcome {
+        "opened" => "Opened",
+        "wrong_passcode" => "Wrong passcode",
+        "disabled" => "Wrong passcode; link disabled",
+        "gone" => "Refused: the link no longer works",
+        _ => "Other",
+    }
+}
+
+/// `GET /share`: the patient's links, with every attempt to open them.
+pub async fn list(
+    state: web::Data<AppState>,
+    session: Session,
+    patient: LinkedPatient,
+) -> Result<HttpResponse, AppError> {
+    let now = crate::db::now();
+    let links = store::links_of(&state.pool, patient.patient_id()).await?;
+    let accesses = store::accesses_of(&state.pool, patient.patient_id()).await?;
+    let shown: Vec<LinkShown> = links
+        .into_iter()
+        .map(|l| {
+            let mine: Vec<&store::Access> = accesses.iter().filter(|a| a.link_id == l.id).collect();
+            let live = l.is_live(now);
+            LinkShown {
+                state: match (&l.revoked_reason, live) {
+                    (Some(r), _) if r == "passcode" => "Disabled after wrong passcodes",
+                    (Some(_), _) => "Revoked",
+                    (None, false) => "Expired",
+                    (None, true) => "Active",
+                },
+                live,
+                opened: mine.iter().filter(|a| a.outcome == "opened").count(),
+                accesses: mine
+                    .iter()
+                    .map(|a| AccessShown {
+                        when: format_time(a.at),
+                        recipient: a.recipient.clone(),
+                        outcome: outcome_words(&a.outcome),
+                    })
+                    .collect(),
+                content: Content::words(&l.content),
+                period: l
+                    .period_from
+                    .as_ref()
+                    .zip(l.period_to.as_ref())
+                    .map(|(f, t)| format!("{f} to {t}")),
+                created: format_time(l.created_at),
+                expires: l.expires_at.map(format_time),
+                passcode: l.passcode_hash.is_some(),
+                label: l.label,
+                id: l.id,
+            }
+        })
+        .collect();
+    let mut ctx = page_context(Some((&patient.user, &session)), &state);
+    ctx.insert("links", &shown);
+    Ok(templates::page(StatusCode::OK, "share_list.html", &ctx))
+}
+
+#[derive(Deserialize, Default, Serialize, Clone)]
+pub struct CreateForm {
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    expires: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    passcode: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+fn form_page(
+    state: &AppState,
+    session: &Session,
+    user: &SignedInUser,
+    form: &CreateForm,
+    error: Option<&str>,
+) -> HttpResponse {
+    let mut ctx = page_context(Some((user, session)), state);
+    // The passcode is never sent back into the page.
+    let mut shown = form.clone();
+    shown.passcode = String::new();
+    ctx.insert("form", &shown);
+    ctx.insert("min_passcode", &passcode::MIN_CHARS);
+    ctx.insert("max_label", &shl::MAX_LABEL_CHARS);
+    if let Some(error) = error {
+        ctx.insert("error", error);
+    }
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    templates::page(status, "share_new.html", &ctx)
+}
+
+/// `GET /share/new`: what to share, for how long, with or without a passcode.
+pub async fn new_form(
+    state: web::Data<AppState>,
+    session: Session,
+    patient: LinkedPatient,
+) -> Result<HttpResponse, AppError> {
+    if !signed_in_recently(&patient.user, &state, crate::db::now()) {
+        return Ok(fresh_sign_in());
+    }
+    let form = CreateForm {
+        content: "summary".into(),
+        expires: "7".into(),
+        ..Default::default()
+    };
+    Ok(form_page(&state, &session, &patient.user, &form, None))
+}
+
+/// A form that passed every check.
+struct Choice {
+    content: Content,
+    days: i64,
+    label: String,
+    passcode: Option<String>,
+    period: Option<(NaiveDate, NaiveDate)>,
+}
+
+fn check(form: &CreateForm) -> Result<Choice, &'static str> {
+    let content = Content::parse(&form.content).ok_or("Choose what to share.")?;
+    let days = EXPIRY_DAYS
+        .iter()
+        .find(|(k, _)| *k == form.expires)
+        .map(|(_, d)| *d)
+        .ok_or("Choose how long the link works.")?;
+    let label = form.label.trim().to_string();
+    if label.chars().count() > shl::MAX_LABEL_CHARS || label.chars().any(char::is_control) {
+        return Err("The label is one line of at most 80 characters.");
+    }
+    let passcode = match form.passcode.as_str() {
+        "" => None,
+        p if p.chars().count() < passcode::MIN_CHARS || p.chars().count() > passcode::MAX_CHARS => {
+            return Err("A passcode has 6 to 64 characters (or leave it empty for none).")
+        }
+        p => Some(p.to_string()),
+    };
+    let period = match content {
+        Content::Labs => {
+            let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+            let (Some(from), Some(to)) = (parse(&form.from), parse(&form.to)) else {
+                return Err(
+                    "For lab results, give the first and last day of the period (YYYY-MM-DD).",
+                );
+            };
+            if from > to {
+                return Err("The period's first day comes after its last.");
+            }
+            Some((from, to))
+        }
+        _ => None,
+    };
+    Ok(Choice {
+        content,
+        days,
+        label,
+        passcode,
+        period,
+    })
+}
+
+/// `POST /share`: makes the link and shows it, once.
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    patient: LinkedPatient,
+    form: CsrfForm<CreateForm>,
+) -> Result<HttpResponse, AppError> {
+    let now = crate::db::now();
+    if !signed_in_recently(&patient.user, &state, now) {
+        return Ok(fresh_sign_in());
+    }
+    let choice = match check(&form) {
+        Ok(c) => c,
+        Err(message) => {
+            return Ok(form_page(
+                &state,
+                &session,
+                &patient.user,
+                &form,
+                Some(message),
+            ))
+        }
+    };
+    let chart = patient.open(&state, &req, Section::ShareLink).await?;
+    let record = records::whole_record(&state.pool, &chart).await?;
+    let export = fhir_export::export_bundle(&record);
+    let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let content = match (choice.content, choice.period) {
+        (Content::Summary, _) => ips::ips_document(&export, &timestamp, "Patient portal"),
+        (Content::Immunizations, _) => ips::immunizations(&export, &timestamp),
+        (Content::Labs, Some((from, to))) => ips::labs(
+            &export,
+            &timestamp,
+            &from.format("%Y-%m-%d").to_string(),
+            &to.format("%Y-%m-%d").to_string(),
+        ),
+        (Content::Labs, None) | (Content::Record, _) => export,
+    };
+    let key = shl::LinkKey::generate();
+    let body = serde_json::to_vec(&content).map_err(|e| AppError::Internal(e.into()))?;
+    let mut files = vec![(
+        "application/fhir+json",
+        shl::encrypt(&key, "application/fhir+json", &body)?,
+    )];
+    if choice.content == Content::Immunizations {
+        // The same immunizations as a verifiable card, for a verifier that wants one.
+        let card = sign_card(&state, &record.patient, &record.immunizations, now).await?;
+        let file =
+            serde_json::to_vec(&shc::file(&card)).map_err(|e| AppError::Internal(e.into()))?;
+        files.push((
+            shc::FILE_CONTENT_TYPE,
+            shl::encrypt(&key, shc::FILE_CONTENT_TYPE, &file)?,
+        ));
+    }
+    let passcode_hash = match choice.passcode.clone() {
+        Some(p) => Some(
+            tokio::task::spawn_blocking(move || passcode::hash(&p))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))??,
+        ),
+        None => None,
+    };
+    let id = shl::random_id();
+    let expires_at = now + choice.days * 86_400;
+    let period = choice.period.map(|(f, t)| {
+        (
+            f.format("%Y-%m-%d").to_string(),
+            t.format("%Y-%m-%d").to_string(),
+        )
+    });
+    store::insert(
+        &state.pool,
+        &store::NewLink {
+            id: &id,
+            patient_id: patient.patient_id(),
+            created_by: &patient.user.subject,
+            label: &choice.label,
+            content: choice.content.as_str(),
+            period,
+            created_at: now,
+            expires_at: Some(expires_at),
+            passcode_hash,
+        },
+        &files
+            .iter()
+            .map(|(t, j)| (*t, j.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+
+    let url = state
+        .settings
+        .public_url
+        .join(&format!("/shl/{id}"))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let payload = shl::ShlPayload {
+        url: url.to_string(),
+        key: key.encoded(),
+        exp: Some(expires_at),
+        flag: choice
+            .passcode
+            .is_some()
+            .then(|| shl::FLAG_PASSCODE.to_string()),
+        label: (!choice.label.is_empty()).then(|| choice.label.clone()),
+        v: 1,
+    };
+    let shlink = payload.to_shlink();
+    let svg = qr::svg_of_text(&shlink, "QR code of the share link")?;
+    let mut ctx = page_context(Some((&patient.user, &session)), &state);
+    ctx.insert("shlink", &shlink);
+    ctx.insert("qr_svg", &svg);
+    ctx.insert("label", &choice.label);
+    ctx.insert("content", Content::words(choice.content.as_str()));
+    ctx.insert("expires", &format_time(expires_at));
+    ctx.insert("passcode", &choice.passcode.is_some());
+    ctx.insert("patient_name", &record.patient.display_name());
+    let mut resp = templates::page(StatusCode::CREATED, "share_created.html", &ctx);
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    link: Option<String>,
+}
+
+/// `POST /share/revoke`: the link stops answering at once (404 to everyone).
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: LinkedPatient,
+    form: CsrfForm<RevokeForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = form.link.clone().unwrap_or_default();
+    // The link's id travels in the form, not the address, so request logs never hold it.
+    if !store::revoke(&state.pool, patient.patient_id(), &id, crate::db::now()).await? {
+        return Err(AppError::NotFound);
+    }
+    let meta = RequestMeta::of(&req, state.settings.behind_proxy);
+    let mut entry = meta.entry(
+        Actor::user(&patient.user),
+        Action::ShareLinkRevoked,
+        Outcome::Success,
+    );
+    entry.patient_id = Some(patient.patient_id().to_string());
+    entry.detail = Some(format!("link={}", audit_ref(&id)));
+    audit::append(&state.pool, &entry).await?;
+    Ok(redirect("/share?revoked=1"))
+}
+
+async fn sign_card(
+    state: &AppState,
+    patient: &crate::records::model::Patient,
+    immunizations: &[crate::records::model::Immunization],
+    now: i64,
+) -> Result<String, AppError> {
+    let key = shc::load(&state.pool).await?;
+    let issuer = issuer(state);
+    Ok(key.sign(&shc::immunization_payload(
+        patient,
+        immunizations,
+        &issuer,
+        now,
+    ))?)
+}
+
+/// The cards' issuer: the portal's public URL without a trailing slash (the specification's
+/// verifiers append `/.well-known/jwks.json`).
+pub fn issuer(state: &AppState) -> String {
+    state
+        .settings
+        .public_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_string()
+}
+
+#[derive(Serialize)]
+struct ShotShown {
+    vaccine: String,
+    date: String,
+}
+
+/// `GET /share/health-card`: the immunization card as a QR code, and its file.
+pub async fn health_card(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    patient: LinkedPatient,
+) -> Result<HttpResponse, AppError> {
+    let chart = patient.open(&state, &req, Section::HealthCard).await?;
+    let who = records::patient(&state.pool, &chart).await?;
+    let shots = records::immunizations(&state.pool, &chart).await?;
+    let jws = sign_card(&state, &who, &shots, crate::db::now()).await?;
+    let svg = qr::svg_of_health_card(&shc::numeric(&jws), "QR code of your immunization card")?;
+    let mut ctx = page_context(Some((&patient.user, &session)), &state);
+    let mut shown: Vec<ShotShown> = shots
+        .iter()
+        .filter(|s| s.status == "completed")
+        .map(|s| ShotShown {
+            vaccine: s.vaccine.display.clone(),
+            date: s.date.format("%-d %B %Y").to_string(),
+        })
+        .collect();
+    shown.reverse();
+    ctx.insert("shots", &shown);
+    ctx.insert("qr_svg", &svg);
+    ctx.insert("patient_name", &who.display_name());
+    let mut resp = templates::page(StatusCode::OK, "share_health_card.html", &ctx);
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
+}
+
+/// `GET /share/health-card/download`: the `.smart-health-card` file.
+pub async fn health_card_file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: LinkedPatient,
+) -> Result<HttpResponse, AppError> {
+    let chart = patient.open(&state, &req, Section::HealthCard).await?;
+    let who = records::patient(&state.pool, &chart).await?;
+    let shots = records::immunizations(&state.pool, &chart).await?;
+    let jws = sign_card(&state, &who, &shots, crate::db::now()).await?;
+    let body = serde_json::to_vec(&shc::file(&jws)).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type(shc::FILE_CONTENT_TYPE)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"immunizations.smart-health-card\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(content: &str, passcode: &str) -> CreateForm {
+        CreateForm {
+            content: content.into(),
+            expires: "7".into(),
+            label: "For Dr Ortega".into(),
+            passcode: passcode.into(),
+            from: "2024-01-01".into(),
+            to: "2024-12-31".into(),
+        }
+    }
+
+    #[test]
+    fn a_form_is_checked_before_anything_is_read() {
+        assert!(check(&form("summary", "")).is_ok());
+        assert!(check(&form("nothing", "")).is_err());
+        assert!(check(&form("summary", "12345")).is_err(), "short passcode");
+        assert!(check(&form("summary", "123456")).is_ok());
+        let mut backwards = form("labs", "");
+        backwards.from = "2025-01-01".into();
+        assert!(check(&backwards).is_err());
+        let mut long = form("summary", "");
+        long.label = "x".repeat(81);
+        assert!(check(&long).is_err());
+        let mut never = form("summary", "");
+        never.expires = "forever".into();
+        assert!(check(&never).is_err());
+    }
+}
