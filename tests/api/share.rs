@@ -206,6 +206,13 @@ async fn an_outside_client_decrypts_the_patient_summary_with_only_the_key_from_t
             || log.contains("A link you shared was opened by 'Dr Ortega'"),
         "access log"
     );
+    assert!(log.contains("Someone you shared a link with") && log.contains("Link recipient"));
+    assert!(log.contains("Made a link to share your record"));
+    assert!(app
+        .audit_rows()
+        .await
+        .iter()
+        .any(|r| r.0 == "share_link_created"));
     let list = app.get(&b, "/share").await.text().await.unwrap();
     assert!(list.contains("For Dr Ortega") && list.contains("Dr Ortega"));
     assert!(list.contains("1 time"), "the count of openings");
@@ -242,6 +249,13 @@ async fn a_small_embedded_length_gives_a_single_use_short_lived_location() {
         404,
         "used once"
     );
+    let log = app
+        .get(&b, "/records/access-log")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("A file of a link you shared was downloaded"));
 }
 
 #[tokio::test]
@@ -285,6 +299,14 @@ async fn wrong_passcodes_count_down_and_then_the_link_is_disabled() {
     assert_eq!(resp.status(), 404);
     let list = app.get(&b, "/share").await.text().await.unwrap();
     assert!(list.contains("Disabled after wrong passcodes"));
+    let log = app
+        .get(&b, "/records/access-log")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("A wrong passcode was given for a link you shared"));
+    assert!(log.contains("A link you shared that no longer works was tried"));
     // No passcode in the database, only its argon2 hash.
     let hash: String = sqlx::query_scalar("SELECT passcode_hash FROM share_links")
         .fetch_one(&app.pool)
@@ -323,6 +345,14 @@ async fn the_right_passcode_opens_the_immunizations_and_their_card() {
         ["application/fhir+json", "application/smart-health-card"]
     );
     let key = payload["key"].as_str().unwrap();
+    let (_, bundle) = decrypt(key, manifest["files"][0]["embedded"].as_str().unwrap()).unwrap();
+    if let Some(dir) = std::env::var_os("FHIR_EXPORT_DIR") {
+        std::fs::write(
+            std::path::Path::new(&dir).join("share-immunizations.json"),
+            &bundle,
+        )
+        .unwrap();
+    }
     let (_, card) = decrypt(key, manifest["files"][1]["embedded"].as_str().unwrap()).unwrap();
     let card: Value = serde_json::from_slice(&card).unwrap();
     assert_eq!(card["verifiableCredential"].as_array().unwrap().len(), 1);
