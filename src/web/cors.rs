@@ -87,6 +87,9 @@ mod tests {
             "/smart/revoke",
             "/smart/introspect",
             "/smart/jwks",
+            "/shl/AbC-123_x",
+            "/shl/file/AbC-123_x",
+            "/.well-known/jwks.json",
         ] {
             assert!(applies_to(path), "{path}");
         }
@@ -99,6 +102,10 @@ mod tests {
             "/fhir/r4x",
             "/signin-oidc",
             "/staff/patients",
+            "/share",
+            "/share/new",
+            "/share/revoke",
+            "/shl",
         ] {
             assert!(!applies_to(path), "{path}");
         }

@@ -673,3 +673,74 @@ async fn the_immunization_card_verifies_against_the_published_jwks() {
         .iter()
         .any(|r| r.0 == "health_card_issued"));
 }
+
+/// The same rules on PostgreSQL (the production database): the countdown, the opening, the
+/// revocation, and the shared rate-limit table.
+#[tokio::test]
+async fn links_work_on_postgres() {
+    let Some(pg) = crate::support::Postgres::connect("PostgreSQL share test").await else {
+        return;
+    };
+    let (name, url) = pg.create_database("portal_sharetest").await;
+    let app = crate::support::spawn_app_with(crate::support::Options {
+        database_url: Some(url),
+        ..Default::default()
+    })
+    .await;
+    let (b, _) = signed_in_patient(&app, &records(1).remove(0), &PATIENT_A).await;
+    let link = decode(
+        &make_link(
+            &app,
+            &b,
+            &[("content", "summary"), ("passcode", "tulip-42")],
+        )
+        .await,
+    );
+    let at = link["url"].as_str().unwrap();
+    let client = outsider(&app);
+    let resp = post_manifest(
+        &client,
+        at,
+        json!({ "recipient": "R", "passcode": "nope-nope" }),
+    )
+    .await;
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.json::<Value>().await.unwrap()["remainingAttempts"], 4);
+    let resp = post_manifest(
+        &client,
+        at,
+        json!({ "recipient": "R", "passcode": "tulip-42" }),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let manifest: Value = resp.json().await.unwrap();
+    let (_, plain) = decrypt(
+        link["key"].as_str().unwrap(),
+        manifest["files"][0]["embedded"].as_str().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&plain).unwrap()["type"],
+        "document"
+    );
+    let list = app.get(&b, "/share").await.text().await.unwrap();
+    let token = csrf_in(&list);
+    let id = at.rsplit('/').next().unwrap();
+    let resp = b
+        .client
+        .post(app.url("/share/revoke"))
+        .form(&[("csrf_token", token.as_str()), ("link", id)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    let resp = post_manifest(
+        &client,
+        at,
+        json!({ "recipient": "R", "passcode": "tulip-42" }),
+    )
+    .await;
+    assert_eq!(resp.status(), 404);
+    app.pool.close().await;
+    pg.drop_database(&name).await;
+}
