@@ -180,13 +180,19 @@ pub async fn manifest(
     // Committed before anything is disclosed: no audit entry, no files (the 503 page).
     audit_opening(&state, &req, &link, Outcome::Success, detail("opened")).await?;
     store::record_access(&state.pool, &link.id, &recipient, "opened", now).await?;
+    let last_updated = chrono::DateTime::from_timestamp(link.created_at, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     let mut files = Vec::new();
     for file in store::files(&state.pool, &link.id).await? {
         let fits = request
             .embedded_length_max
             .is_none_or(|max| file.jwe.len() as u64 <= max);
         if fits {
-            files.push(json!({ "contentType": file.content_type, "embedded": file.jwe }));
+            files.push(json!({
+                "contentType": file.content_type,
+                "embedded": file.jwe,
+                "lastUpdated": last_updated,
+            }));
         } else {
             let token = shl::random_id();
             store::add_download(&state.pool, &token, &file.id, now).await?;
@@ -195,12 +201,17 @@ pub async fn manifest(
                 .public_url
                 .join(&format!("/shl/file/{token}"))
                 .map_err(|e| AppError::Internal(e.into()))?;
-            files.push(json!({ "contentType": file.content_type, "location": location.as_str() }));
+            files.push(json!({
+                "contentType": file.content_type,
+                "location": location.as_str(),
+                "lastUpdated": last_updated,
+            }));
         }
     }
+    // The content was fixed when the link was made (no `L` links): `finalized`.
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({ "files": files })))
+        .json(json!({ "status": "finalized", "files": files })))
 }
 
 async fn passcode_matches(hash: &str, given: &str) -> Result<bool, AppError> {

@@ -158,8 +158,10 @@ async fn an_outside_client_decrypts_the_patient_summary_with_only_the_key_from_t
         .get("access-control-allow-credentials")
         .is_none());
     let manifest: Value = resp.json().await.unwrap();
+    assert_eq!(manifest["status"], "finalized");
     let file = &manifest["files"][0];
     assert_eq!(file["contentType"], "application/fhir+json");
+    assert!(file["lastUpdated"].as_str().unwrap().ends_with('Z'));
     let (header, plain) = decrypt(key, file["embedded"].as_str().unwrap()).unwrap();
     assert_eq!(header["cty"], "application/fhir+json");
     if let Some(dir) = std::env::var_os("FHIR_EXPORT_DIR") {
