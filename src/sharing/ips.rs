@@ -417,6 +417,34 @@ mod tests {
     }
 
     #[test]
+    fn lab_results_are_those_of_the_period_with_their_patient() {
+        let export = export();
+        let all_labs = entries(&export)
+            .iter()
+            .filter(|(_, r)| r["resourceType"] == "Observation" && is_lab(r))
+            .count();
+        assert!(all_labs > 0);
+        let wide = labs(&export, "2026-01-01T00:00:00Z", "1900-01-01", "2999-12-31");
+        let kinds: Vec<&str> = wide["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["resource"]["resourceType"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "Patient").count(), 1);
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "Observation").count(),
+            all_labs
+        );
+        let none = labs(&export, "2026-01-01T00:00:00Z", "1900-01-01", "1900-01-02");
+        assert_eq!(
+            none["entry"].as_array().unwrap().len(),
+            1,
+            "the patient only"
+        );
+    }
+
+    #[test]
     fn a_dangling_reference_goes_with_what_holds_it() {
         let urls: HashSet<String> = ["urn:uuid:a".to_string()].into();
         let mut v = json!({ "performer": [{ "actor": { "reference": "urn:uuid:gone" } }, { "actor": { "reference": "urn:uuid:a" } }] });
