@@ -177,15 +177,18 @@ fn shared_words(outcome: Outcome, detail: Option<&str>) -> String {
         .split_once("recipient=")
         .map(|(_, name)| name)
         .unwrap_or("");
-    if detail.contains(" download") {
-        return "A file of a link you shared was downloaded".to_string();
-    }
-    match outcome {
-        Outcome::Success => format!("A link you shared was opened by '{recipient}'"),
-        Outcome::Failure => {
+    // What happened is the second word; the name, typed by the recipient, comes last and is
+    // never read for it.
+    match (detail.split(' ').nth(1), outcome) {
+        (Some("download"), _) => "A file of a link you shared was downloaded".to_string(),
+        (Some("bad_request"), _) => {
+            format!("A request for a link you shared could not be read (from '{recipient}')")
+        }
+        (_, Outcome::Success) => format!("A link you shared was opened by '{recipient}'"),
+        (_, Outcome::Failure) => {
             format!("A wrong passcode was given for a link you shared (by '{recipient}')")
         }
-        Outcome::Denied => {
+        (_, Outcome::Denied) => {
             format!("A link you shared that no longer works was tried (by '{recipient}')")
         }
     }
@@ -464,6 +467,34 @@ mod tests {
                 "share_link_opened",
                 "health_card_issued",
             ]
+        );
+    }
+
+    #[test]
+    fn a_shared_link_reads_by_what_happened_not_by_the_name_given() {
+        let words = |o, d: &str| shared_words(o, Some(d));
+        assert_eq!(
+            words(
+                Outcome::Success,
+                "link=ab12 opened recipient=Dr Ortega download"
+            ),
+            "A link you shared was opened by 'Dr Ortega download'"
+        );
+        assert_eq!(
+            words(Outcome::Success, "link=ab12 download"),
+            "A file of a link you shared was downloaded"
+        );
+        assert_eq!(
+            words(Outcome::Failure, "link=ab12 wrong_passcode recipient=R"),
+            "A wrong passcode was given for a link you shared (by 'R')"
+        );
+        assert_eq!(
+            words(Outcome::Denied, "link=ab12 gone recipient=R"),
+            "A link you shared that no longer works was tried (by 'R')"
+        );
+        assert_eq!(
+            words(Outcome::Failure, "link=ab12 bad_request recipient="),
+            "A request for a link you shared could not be read (from '')"
         );
     }
 

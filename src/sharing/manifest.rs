@@ -155,6 +155,8 @@ pub async fn manifest(
         return Ok(not_found());
     }
     let Some(request) = request.filter(|_| !recipient.is_empty()) else {
+        audit_opening(&state, &req, &link, Outcome::Failure, detail("bad_request")).await?;
+        store::record_access(&state.pool, &link.id, &recipient, "bad_request", now).await?;
         return Ok(json_error(
             actix_web::http::StatusCode::BAD_REQUEST,
             json!({ "error": "The request must be JSON with a recipient." }),

@@ -116,6 +116,7 @@ fn outcome_words(outcome: &str) -> &'static str {
         "wrong_passcode" => "Wrong passcode",
         "disabled" => "Wrong passcode; link disabled",
         "gone" => "Refused: the link no longer works",
+        "bad_request" => "Refused: the request could not be read",
         _ => "Other",
     }
 }

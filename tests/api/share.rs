@@ -433,6 +433,22 @@ async fn expired_and_revoked_links_answer_404_and_a_tampered_file_does_not_decry
     )
     .await;
     assert_eq!(resp.status(), 404);
+    // A request without a recipient: refused, and audited too.
+    let third = decode(&make_link(&app, &b, &[("content", "summary")]).await);
+    let resp = client
+        .post(third["url"].as_str().unwrap())
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let log = app
+        .get(&b, "/records/access-log")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("A request for a link you shared could not be read"));
     // An address that was never a link: the same 404.
     let resp = post_manifest(
         &client,
@@ -444,7 +460,7 @@ async fn expired_and_revoked_links_answer_404_and_a_tampered_file_does_not_decry
     // All of them audited: the opening, the revocation, the refused requests.
     let rows = app.audit_rows().await;
     let opened = rows.iter().filter(|r| r.0 == "share_link_opened").count();
-    assert_eq!(opened, 3, "one success, two refusals");
+    assert_eq!(opened, 4, "one success, three refusals");
     assert!(rows.iter().any(|r| r.0 == "share_link_revoked"));
     // The audit log never holds a link's id (half of its secret address).
     assert!(rows
