@@ -204,7 +204,9 @@ fn for_care_team(words: &str) -> String {
         ),
         None => words.to_owned(),
     };
-    words.replace("your ", "the patient's ")
+    words
+        .replace("your ", "the patient's ")
+        .replace("you shared", "the patient shared")
 }
 
 fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
@@ -221,7 +223,7 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
                         "clinician" => "A clinician".into(),
                         "patient" => "The patient".into(),
                         "app" => "An app".into(),
-                        "share_recipient" => "Someone you shared a link with".into(),
+                        "share_recipient" => "Recipient of a shared link".into(),
                         _ => "The portal".into(),
                     })
             };
@@ -435,6 +437,10 @@ mod tests {
             "The patient connected Diabetes Coach to their record"
         );
         assert_eq!(for_care_team("Sent a message"), "Sent a message");
+        assert_eq!(
+            for_care_team("A link you shared was opened by 'Dr Ortega'"),
+            "A link the patient shared was opened by 'Dr Ortega'"
+        );
     }
 
     #[test]

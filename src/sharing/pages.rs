@@ -317,7 +317,21 @@ pub async fn create(
             &from.format("%Y-%m-%d").to_string(),
             &to.format("%Y-%m-%d").to_string(),
         ),
-        (Content::Labs, None) | (Content::Record, _) => export,
+        (Content::Labs, None) | (Content::Record, _) => {
+            // The whole record, as `/records/export` gives it: messages, appointments and
+            // renewals too.
+            let mut bundle = export;
+            let messages = crate::messages::store::communications(
+                &state.pool,
+                &chart,
+                &state.settings.public_url,
+            )
+            .await?;
+            fhir_export::add_communications(&mut bundle, &messages);
+            crate::appointments::fhir::add_to_export(&state.pool, &chart, &mut bundle).await?;
+            crate::renewals::fhir::add_to_export(&state.pool, &chart, &mut bundle).await?;
+            bundle
+        }
     };
     let key = shl::LinkKey::generate();
     let body = serde_json::to_vec(&content).map_err(|e| AppError::Internal(e.into()))?;

@@ -208,7 +208,7 @@ async fn an_outside_client_decrypts_the_patient_summary_with_only_the_key_from_t
             || log.contains("A link you shared was opened by 'Dr Ortega'"),
         "access log"
     );
-    assert!(log.contains("Someone you shared a link with") && log.contains("Link recipient"));
+    assert!(log.contains("Recipient of a shared link") && log.contains("Link recipient"));
     assert!(log.contains("Made a link to share your record"));
     assert!(app
         .audit_rows()
