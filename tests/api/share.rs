@@ -762,3 +762,22 @@ async fn links_work_on_postgres() {
     app.pool.close().await;
     pg.drop_database(&name).await;
 }
+
+/// With Entra External ID the recent sign-in is proven the same way (MFA by `acrs`).
+#[tokio::test]
+async fn a_link_is_made_after_an_external_id_sign_in_too() {
+    let app = crate::support::spawn_app_with(crate::support::Options {
+        profile: crate::support::Profile::ExternalId,
+        ..Default::default()
+    })
+    .await;
+    let (b, _) = signed_in_patient(&app, &records(1).remove(0), &PATIENT_A).await;
+    let link = decode(&make_link(&app, &b, &[("content", "summary")]).await);
+    let resp = post_manifest(
+        &outsider(&app),
+        link["url"].as_str().unwrap(),
+        json!({ "recipient": "Dr Ortega" }),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+}
