@@ -206,12 +206,17 @@ pub async fn files(pool: &Pool, link_id: &str) -> Result<Vec<File>, sqlx::Error>
 }
 
 /// A download address for one file: the token goes to the recipient, its hash stays here.
+/// Addresses that ended an hour ago or more are swept on the way (they can never be used).
 pub async fn add_download(
     pool: &Pool,
     token: &str,
     file_id: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM share_link_downloads WHERE expires_at < $1")
+        .bind(now - 3600)
+        .execute(pool)
+        .await?;
     sqlx::query(
         "INSERT INTO share_link_downloads (token_hash, file_id, expires_at) VALUES ($1, $2, $3)",
     )
