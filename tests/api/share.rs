@@ -143,6 +143,22 @@ async fn an_outside_client_decrypts_the_patient_summary_with_only_the_key_from_t
         0
     );
 
+    // A viewer in a browser on another site first asks (preflight) to POST JSON.
+    let preflight = outsider(&app)
+        .request(reqwest::Method::OPTIONS, url)
+        .header("Origin", "https://viewer.example")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(allowed.contains("content-type"));
     // From another site, without cookies: CORS like the FHIR API.
     let resp = outsider(&app)
         .post(url)
