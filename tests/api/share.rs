@@ -797,3 +797,79 @@ async fn a_link_is_made_after_an_external_id_sign_in_too() {
     .await;
     assert_eq!(resp.status(), 200);
 }
+
+/// Lab results of a period: only laboratory Observations of those days, with the patient; a
+/// period left out is a clear 400 in the form, and nothing is made.
+#[tokio::test]
+async fn a_labs_link_carries_the_results_of_the_period() {
+    let app = spawn_app().await;
+    let (b, _) = signed_in_patient(&app, &records(1).remove(0), &PATIENT_A).await;
+    let token = csrf_in(&app.get(&b, "/share/new").await.text().await.unwrap());
+    let resp = b
+        .client
+        .post(app.url("/share"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("content", "labs"),
+            ("expires", "7"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("first and last day"));
+    assert_eq!(
+        crate::support::count(&app, "SELECT COUNT(*) FROM share_links").await,
+        0
+    );
+
+    let today = chrono::Utc::now().date_naive().to_string();
+    let link = decode(
+        &make_link(
+            &app,
+            &b,
+            &[("content", "labs"), ("from", "1900-01-01"), ("to", &today)],
+        )
+        .await,
+    );
+    let manifest: Value = post_manifest(
+        &outsider(&app),
+        link["url"].as_str().unwrap(),
+        json!({ "recipient": "Lab" }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let (_, plain) = decrypt(
+        link["key"].as_str().unwrap(),
+        manifest["files"][0]["embedded"].as_str().unwrap(),
+    )
+    .unwrap();
+    if let Some(dir) = std::env::var_os("FHIR_EXPORT_DIR") {
+        std::fs::write(std::path::Path::new(&dir).join("share-labs.json"), &plain).unwrap();
+    }
+    let bundle: Value = serde_json::from_slice(&plain).unwrap();
+    let resources: Vec<&Value> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .collect();
+    let observations: Vec<&&Value> = resources
+        .iter()
+        .filter(|r| r["resourceType"] == "Observation")
+        .collect();
+    assert!(!observations.is_empty());
+    for o in observations {
+        assert_eq!(o["category"][0]["coding"][0]["code"], "laboratory");
+    }
+    assert_eq!(
+        resources
+            .iter()
+            .filter(|r| r["resourceType"] != "Observation")
+            .count(),
+        1,
+        "the patient and nothing else"
+    );
+}
