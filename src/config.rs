@@ -396,6 +396,11 @@ pub struct EnvSettings {
     /// How long a break-the-glass grant lasts, in minutes.
     #[arg(long, env = "PORTAL_BREAK_GLASS_MINUTES", default_value = "60")]
     pub break_glass_minutes: String,
+    /// Step-up (#29): how recent the last MFA sign-in must be, in whole minutes (1 to 60),
+    /// before a sensitive action (downloading the record, connecting an app, changing
+    /// notifications, proxies, share links); older sends the user through a fresh sign-in.
+    #[arg(long, env = "PORTAL_STEP_UP_MINUTES", default_value = "10")]
+    pub step_up_minutes: String,
     /// The clinic's time zone (an IANA name such as Europe/London): appointment times are
     /// shown, entered and put in calendar files in it.
     #[arg(long, env = "PORTAL_TIME_ZONE", default_value = "UTC")]
@@ -577,6 +582,8 @@ pub struct Settings {
     pub upload_bytes_in_flight: usize,
     /// How long a break-the-glass grant lasts.
     pub break_glass: std::time::Duration,
+    /// How recent an MFA sign-in must be for a sensitive action (PORTAL_STEP_UP_MINUTES, #29).
+    pub step_up: std::time::Duration,
     /// The clinic's time zone (PORTAL_TIME_ZONE).
     pub time_zone: chrono_tz::Tz,
     /// How long before an appointment online cancelling ends (PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS).
@@ -1131,6 +1138,8 @@ impl EnvSettings {
                 "must be at most 1440 (24 hours): a grant is for one emergency",
             ));
         }
+        // A step-up proves a sign-in of the last few minutes: past an hour it proves little.
+        let step_up_minutes = parse_count("PORTAL_STEP_UP_MINUTES", &self.step_up_minutes, 60)?;
         let time_zone: chrono_tz::Tz = self.time_zone.trim().parse().map_err(|_| {
             bad(
                 "PORTAL_TIME_ZONE",
@@ -1219,6 +1228,7 @@ impl EnvSettings {
             pending_signins_max: i64::from(pending_signins_max),
             upload_bytes_in_flight,
             break_glass: std::time::Duration::from_secs_f64(break_glass * 60.0),
+            step_up: std::time::Duration::from_secs(u64::from(step_up_minutes) * 60),
             time_zone,
             cancel_notice: std::time::Duration::from_secs(u64::from(cancel_notice_hours) * 3600),
             log_format,
@@ -1348,6 +1358,7 @@ mod tests {
         assert_eq!(s.redirect_url(), "https://localhost:8443/signin-oidc");
         assert_eq!(s.session_idle.as_secs(), 15 * 60);
         assert_eq!(s.break_glass.as_secs(), 60 * 60);
+        assert_eq!(s.step_up.as_secs(), 10 * 60);
         assert_eq!(s.time_zone, chrono_tz::Tz::UTC);
         assert_eq!(s.cancel_notice.as_secs(), 24 * 3600);
     }
@@ -1376,6 +1387,28 @@ mod tests {
                 env.validate().unwrap_err().variable,
                 "PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS",
                 "{hours:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn step_up_minutes_are_whole_minutes_from_1_to_60() {
+        for (minutes, secs) in [("1", 60), ("60", 3600), (" 15 ", 900)] {
+            let mut env = defaults();
+            env.step_up_minutes = minutes.into();
+            assert_eq!(
+                env.validate().unwrap().step_up.as_secs(),
+                secs,
+                "{minutes:?}"
+            );
+        }
+        for minutes in ["0", "61", "-1", "1.5", "soon", ""] {
+            let mut env = defaults();
+            env.step_up_minutes = minutes.into();
+            assert_eq!(
+                env.validate().unwrap_err().variable,
+                "PORTAL_STEP_UP_MINUTES",
+                "{minutes:?}"
             );
         }
     }

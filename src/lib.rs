@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod fhir_api;
+pub mod i18n;
 pub mod home;
 pub mod messages;
 pub mod metrics;

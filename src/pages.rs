@@ -24,7 +24,10 @@ pub async fn landing(
     let mut ctx = page_context(user.as_ref().map(|u| (u, &session)), &state);
     // Only known notices are shown; the query never reaches the page as text.
     let notice = match query.notice.as_deref() {
-        Some("cancelled") => Some("Sign-in cancelled."),
+        Some("cancelled") => Some(crate::i18n::tr(
+            crate::i18n::current(),
+            "landing-sign-in-cancelled",
+        )),
         _ => None,
     };
     ctx.insert("notice", &notice);

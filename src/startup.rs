@@ -482,6 +482,11 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::get().to(auth_routes::sign_in_details),
         )
         .route("/account/edit", web::get().to(auth_routes::account_edit))
+        // Step-up (#29): a fresh MFA sign-in before a sensitive action.
+        .route(
+            crate::auth::step_up::START_PATH,
+            web::get().to(crate::auth::step_up::start),
+        )
         .route(
             "/password/reset",
             web::get().to(auth_routes::password_reset),

@@ -234,3 +234,160 @@ async fn a_redirected_multi_file_run_names_each_refused_file_and_exits_1() {
     );
     assert_eq!(counts(dir.path()).await[0], 1, "the good bundle was kept");
 }
+
+/// A bundle of one patient, one visit and the given clinical notes (#27), as Synthea writes them.
+fn bundle_with_notes(notes: &[(&str, &str, Vec<u8>)]) -> serde_json::Value {
+    use base64::Engine;
+    let mut entries = vec![
+        serde_json::json!({"fullUrl": "urn:uuid:55555555-5555-4555-8555-555555555555", "resource": {
+            "resourceType": "Patient", "id": "55555555-5555-4555-8555-555555555555",
+            "name": [{"family": "Noted", "given": ["Nell"]}], "gender": "female", "birthDate": "1971-03-04"}}),
+        serde_json::json!({"fullUrl": "urn:uuid:66666666-6666-4666-8666-666666666666", "resource": {
+            "resourceType": "Encounter", "id": "66666666-6666-4666-8666-666666666666", "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+            "subject": {"reference": "urn:uuid:55555555-5555-4555-8555-555555555555"},
+            "period": {"start": "2021-04-05T09:00:00-04:00", "end": "2021-04-05T09:30:00-04:00"}}}),
+    ];
+    for (id, content_type, bytes) in notes {
+        entries.push(serde_json::json!({"fullUrl": format!("urn:uuid:{id}"), "resource": {
+            "resourceType": "DocumentReference", "id": id, "status": "current",
+            "type": {"coding": [{"system": "http://loinc.org", "code": "34117-2", "display": "History and physical note"}]},
+            "subject": {"reference": "urn:uuid:55555555-5555-4555-8555-555555555555"},
+            "date": "2021-04-05T09:30:00-04:00",
+            "author": [{"display": "Dr. Ada Osler"}],
+            "content": [{"attachment": {"contentType": content_type,
+                "data": base64::engine::general_purpose::STANDARD.encode(bytes)}}],
+            "context": {"encounter": [{"reference": "urn:uuid:66666666-6666-4666-8666-666666666666"}]}}}));
+    }
+    serde_json::json!({"resourceType": "Bundle", "type": "transaction", "entry": entries})
+}
+
+async fn note_rows(data_dir: &Path) -> (i64, i64, i64) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!(
+        "sqlite://{}",
+        data_dir.join("portal.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    let n = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
+        }
+    };
+    (
+        n("SELECT COUNT(*) FROM patients").await,
+        n("SELECT COUNT(*) FROM clinical_notes").await,
+        n("SELECT COUNT(*) FROM clinical_note_contents").await,
+    )
+}
+
+#[tokio::test]
+async fn clinical_notes_are_imported_with_their_content_and_bad_content_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("notes.json");
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let html = b"<p onclick=\"steal()\">Seen today.</p><script>alert(1)</script>".to_vec();
+    std::fs::write(
+        &good,
+        bundle_with_notes(&[
+            (
+                "note-text",
+                "text/plain; charset=utf-8",
+                b"Seen today.".to_vec(),
+            ),
+            ("note-html", "text/html", html),
+            ("note-pdf", "application/pdf", pdf.clone()),
+        ])
+        .to_string(),
+    )
+    .unwrap();
+    let out = import(dir.path(), std::slice::from_ref(&good));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("3 DocumentReference"), "{stdout}");
+    assert_eq!(note_rows(dir.path()).await, (1, 3, 3));
+    // The PDF is kept as its bytes.
+    let pool = sqlx::AnyPool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("portal.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    let stored: Vec<u8> =
+        sqlx::query("SELECT data FROM clinical_note_contents WHERE note_fhir_id = 'note-pdf'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(stored, pdf);
+    // Imported again: the same rows, not twice as many.
+    assert_eq!(
+        import(dir.path(), std::slice::from_ref(&good))
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(note_rows(dir.path()).await, (1, 3, 3));
+
+    // Oversize and malformed content refuse the whole bundle, naming the note.
+    let fresh = tempfile::tempdir().unwrap();
+    let huge = vec![b'a'; 4 * 1024 * 1024 + 1];
+    for (name, note) in [
+        ("huge", ("note-huge", "text/plain", huge)),
+        (
+            "pdf-lie",
+            (
+                "note-lie",
+                "application/pdf",
+                b"<html>not a pdf</html>".to_vec(),
+            ),
+        ),
+        (
+            "unknown-type",
+            ("note-odd", "application/x-msdownload", b"MZ".to_vec()),
+        ),
+    ] {
+        let file = fresh.path().join(format!("{name}.json"));
+        let id = note.0;
+        std::fs::write(
+            &file,
+            bundle_with_notes(&[("note-ok", "text/plain", b"Fine.".to_vec()), note]).to_string(),
+        )
+        .unwrap();
+        let out = import(fresh.path(), std::slice::from_ref(&file));
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("DocumentReference {id}: content[0].attachment")),
+            "{name}: {stderr}"
+        );
+        assert_eq!(
+            note_rows(fresh.path()).await,
+            (0, 0, 0),
+            "{name}: nothing stored"
+        );
+    }
+    // Bad base64 likewise (written by hand: the helper encodes).
+    let mut bad = bundle_with_notes(&[("note-b64", "text/plain", b"x".to_vec())]);
+    bad["entry"][2]["resource"]["content"][0]["attachment"]["data"] = "***".into();
+    let file = fresh.path().join("b64.json");
+    std::fs::write(&file, bad.to_string()).unwrap();
+    let out = import(fresh.path(), std::slice::from_ref(&file));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("DocumentReference note-b64: content[0].attachment is not valid base64"),
+        "{stderr}"
+    );
+    assert_eq!(note_rows(fresh.path()).await, (0, 0, 0));
+}

@@ -338,7 +338,7 @@ try {
   }));
   if (!printed.header || printed.nav) failures.push(`records summary in print: header shown ${printed.header}, navigation shown ${printed.nav}`);
   await patient.emulateMedia({ media: "screen" });
-  for (const section of ["conditions", "medications", "allergies", "immunizations", "labs", "vitals", "visits", "procedures", "care-plans", "reports", "social-history", "access-log"]) {
+  for (const section of ["conditions", "medications", "allergies", "immunizations", "labs", "vitals", "visits", "notes", "procedures", "care-plans", "reports", "social-history", "access-log"]) {
     await patient.goto(`${portal}/records/${section}`);
     await audit(patient, `records ${section}`);
   }
@@ -350,6 +350,17 @@ try {
   await patient.goto(`${portal}/records/visits`);
   await patient.locator("main table a").first().click();
   await audit(patient, "one visit and what happened in it");
+  // Clinical notes (#27): each note's own page (text, HTML and PDF notes of the demo), and the
+  // visit they belong to with its notes.
+  await patient.goto(`${portal}/records/notes`);
+  const notePages = await patient.locator('main table a[href^="/records/notes/"]').evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+  for (const href of notePages.slice(0, 3)) {
+    await patient.goto(`${portal}${href}`);
+    await audit(patient, `one clinical note ${href}`);
+  }
+  await patient.goto(`${portal}/records/notes`);
+  await patient.locator('main table a[href^="/records/visits/"]').first().click();
+  await audit(patient, "a visit with its notes");
   await patient.goto(`${portal}/records/printable`);
   await audit(patient, "printable summary");
   await patient.goto(`${portal}/account`);
@@ -458,7 +469,7 @@ try {
   await clinician.locator('main table a[href^="/staff/patients/"]').first().click();
   await audit(clinician, "staff chart");
   const chartUrl = clinician.url();
-  for (const section of ["conditions", "medications", "allergies", "immunizations", "labs", "vitals", "visits", "access-log"]) {
+  for (const section of ["conditions", "medications", "allergies", "immunizations", "labs", "vitals", "visits", "notes", "access-log"]) {
     await clinician.goto(`${chartUrl}/${section}`);
     await audit(clinician, `staff chart ${section}`);
   }

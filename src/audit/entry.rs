@@ -51,6 +51,8 @@ stored_enum! {
         ShareLinkOpened => "share_link_opened",
         /// The patient made their immunization card (SMART Health Card).
         HealthCardIssued => "health_card_issued",
+        /// A fresh MFA sign-in before a sensitive action (step-up, #29), or its refusal.
+        StepUp => "step_up",
     }
 }
 
@@ -209,7 +211,7 @@ mod tests {
     fn every_action_and_outcome_round_trips_through_its_stored_string() {
         crate::vocab::assert_round_trips(Action::ALL);
         crate::vocab::assert_round_trips(Outcome::ALL);
-        assert_eq!(Action::ALL.len(), 31); // share links and cards (#30): 4
+        assert_eq!(Action::ALL.len(), 32); // 28: StepUp (#29), share links and cards (#30)
         assert_eq!(Action::ActivationUsed.as_str(), "activation_code_used");
         assert_eq!("break_glass".parse(), Ok(Action::BreakGlass));
     }

@@ -47,7 +47,7 @@ fn on_access_log(action: Action) -> Option<Reads> {
         ShareLinkOpened => Reads::Shared,
         HealthCardIssued => Reads::Text("Made your immunization card"),
         SignIn | SignInFailed | SignOut | SessionTimeout | PasswordReset | ProfileEdit
-        | StaffSearch | ActivationFailed => return None,
+        | StaffSearch | ActivationFailed | StepUp => return None,
     })
 }
 

@@ -64,7 +64,9 @@ pub async fn start_flow(
         nonce: authorize.nonce,
         pkce_verifier: authorize.pkce_verifier,
         policy: policy.to_string(),
-        fresh_auth_after: (prompt_login && purpose == Purpose::SignIn).then(crate::db::now),
+        // A step-up is only worth its fresh `auth_time` (single sign-on must not answer it).
+        fresh_auth_after: (prompt_login && matches!(purpose, Purpose::SignIn | Purpose::StepUp))
+            .then(crate::db::now),
         purpose,
         return_path,
     };

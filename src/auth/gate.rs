@@ -19,7 +19,7 @@ use crate::state::AppState;
 fn is_public(path: &str, state: &AppState) -> bool {
     matches!(
         path,
-        "/" | "/signin" | "/healthz" | "/readyz" | "/password/reset"
+        "/" | "/signin" | "/healthz" | "/readyz" | "/password/reset" | "/language"
     ) || path == state.settings.callback_path
         || path == state.settings.signed_out_callback_path
         || path.starts_with("/assets/")

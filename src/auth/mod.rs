@@ -16,9 +16,11 @@ pub mod reauth;
 pub mod routes;
 pub mod secrets;
 pub mod session;
+pub mod step_up;
 pub mod user;
 
 pub use extract::{Clinician, Patient, SignedIn};
 pub use reason::SignInRefusal;
 pub use secrets::{hash, random_token};
+pub use step_up::{StepUp, StepUpRequired};
 pub use user::{Role, SignedInUser};

@@ -28,6 +28,9 @@ pub enum Purpose {
     Edit,
     /// A fresh MFA sign-in before opening the chart of a patient outside the care team.
     BreakGlass(String),
+    /// A fresh MFA sign-in before a sensitive action (step-up, #29); the return path is the
+    /// page that offers the action again.
+    StepUp,
 }
 
 impl Purpose {
@@ -37,6 +40,7 @@ impl Purpose {
             Purpose::Reset => "reset".into(),
             Purpose::Edit => "edit".into(),
             Purpose::BreakGlass(request) => format!("breakglass:{request}"),
+            Purpose::StepUp => "stepup".into(),
         }
     }
 
@@ -45,6 +49,7 @@ impl Purpose {
             "signin" => Some(Purpose::SignIn),
             "reset" => Some(Purpose::Reset),
             "edit" => Some(Purpose::Edit),
+            "stepup" => Some(Purpose::StepUp),
             other => other
                 .strip_prefix("breakglass:")
                 .map(|r| Purpose::BreakGlass(r.to_string())),
@@ -251,6 +256,7 @@ mod tests {
             Purpose::Reset,
             Purpose::Edit,
             Purpose::BreakGlass("abc".into()),
+            Purpose::StepUp,
         ] {
             assert_eq!(Purpose::decode(&p.encode()), Some(p));
         }

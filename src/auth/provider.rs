@@ -351,6 +351,11 @@ impl Provider {
         if prompt_login {
             request = request.add_prompt(CoreAuthPrompt::Login);
         }
+        // The provider's pages in the language the portal speaks to this person (#31); B2C
+        // and External ID both take `ui_locales`.
+        request = request.add_ui_locale(openidconnect::LanguageTag::new(
+            crate::i18n::current().code().to_string(),
+        ));
         let (url, state, nonce) = request.url();
         Ok(AuthorizeRequest {
             url,

@@ -198,6 +198,19 @@ async fn callback(
             audit_ok(&state, &meta, &current, Action::ProfileEdit).await?;
             Ok(redirect("/account"))
         }
+        Purpose::StepUp => {
+            // A fresh MFA sign-in before a sensitive action (#29): `step_up` checks it is the
+            // session's own person, through MFA, after the step-up began.
+            super::step_up::complete(
+                &state,
+                &session,
+                &meta,
+                &user,
+                &verified.raw_id_token,
+                &login,
+            )
+            .await
+        }
         Purpose::BreakGlass(request) => {
             // The purpose that asked for this re-authentication finishes it (break-the-glass,
             // registered by startup): the callback knows only that it was fully validated.

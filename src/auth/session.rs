@@ -285,6 +285,18 @@ pub fn start(session: &Session, user: &SignedInUser, id_token: &str) -> anyhow::
     Ok(())
 }
 
+/// A step-up's fresh sign-in (#29) replaces the session's proof of MFA and its id_token (the
+/// sign-out hint); the session id, CSRF token and times stay: the same person, the same session.
+pub fn refresh_sign_in(
+    session: &Session,
+    user: &SignedInUser,
+    id_token: &str,
+) -> anyhow::Result<()> {
+    session.insert(USER, user)?;
+    session.insert(ID_TOKEN, id_token)?;
+    Ok(())
+}
+
 pub fn replace_user(session: &Session, user: &SignedInUser) -> anyhow::Result<()> {
     session.insert(USER, user)?;
     Ok(())

@@ -6,6 +6,7 @@
 //! depends on it. Never runs against a real tenant: demo records have no place next to real ones.
 
 pub mod messages;
+mod notes;
 pub mod records;
 pub mod seed;
 

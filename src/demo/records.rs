@@ -256,6 +256,8 @@ impl Generator {
         self.finish_medications();
         // Last, so the random stream of everything above is as it was before these existed.
         self.care_and_history();
+        // After that, for the same reason (#27).
+        super::notes::add_notes(&mut self.record, &mut self.rng);
         self.record
     }
 
@@ -313,6 +315,7 @@ impl Generator {
                     fhir_id: new_id(&mut self.rng),
                     status: "final".into(),
                     code: Concept::new(systems::LOINC, "57698-3", "Lipid panel"),
+                    codes: Vec::new(),
                     categories: vec![Concept::new(
                         "http://terminology.hl7.org/CodeSystem/v2-0074",
                         "LAB",

@@ -12,9 +12,13 @@ pub struct SettingForm {
 pub async fn setting(
     state: actix_web::web::Data<crate::state::AppState>,
     user: crate::auth::SignedIn,
+    fresh: Result<crate::auth::StepUp, crate::auth::StepUpRequired>,
     form: crate::web::csrf::CsrfForm<SettingForm>,
 ) -> Result<actix_web::HttpResponse, crate::web::AppError> {
     use crate::web::AppError;
+    // Where the portal's e-mails go is a sensitive setting (step-up, #29): after a fresh
+    // sign-in the account page offers the choice again; the post is not replayed.
+    fresh.map_err(|e| e.returning_to("/account"))?;
     let enabled = match form.enabled.as_deref() {
         Some("on") => true,
         Some("off") => false,

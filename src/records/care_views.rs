@@ -646,6 +646,7 @@ mod tests {
                 "58410-2",
                 "Complete blood count (hemogram) panel - Blood by Automated count",
             ),
+            codes: vec![],
             categories: vec![],
             effective: None,
             issued: None,

@@ -131,6 +131,17 @@ pub fn export_bundle_at(record: &PatientRecord, timestamp: DateTime<Utc>) -> Val
         let url = urls.assign("ImagingStudy", &i.fhir_id);
         push(url.clone(), ctx.imaging_study(i, &url));
     }
+    // Clinical notes (#27), their content inline.
+    for n in &record.notes {
+        let url = urls.assign("DocumentReference", &n.fhir_id);
+        let resource = super::note_export::document_reference(
+            n,
+            resource_id(&n.fhir_id, &url),
+            ctx.patient.clone(),
+            ctx.encounter_ref(n.encounter.as_ref()),
+        );
+        push(url, resource);
+    }
 
     let bundle_id = hashed_uuid(&format!(
         "Bundle/{}/{}",
@@ -779,7 +790,15 @@ impl Ctx<'_> {
             let cats: Vec<Value> = d.categories.iter().map(codeable).collect();
             r.insert("category".into(), Value::Array(cats));
         }
-        r.insert("code".into(), codeable(&d.code));
+        // Every coding the source gave (#27), else the one kept before.
+        let code = match d.codes.as_slice() {
+            [] | [_] => codeable(&d.code),
+            all => json!({
+                "coding": all.iter().map(coding).collect::<Vec<_>>(),
+                "text": d.code.display,
+            }),
+        };
+        r.insert("code".into(), code);
         r.insert("subject".into(), self.patient.clone());
         put(
             &mut r,

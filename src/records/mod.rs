@@ -13,6 +13,7 @@ pub mod fhir_export;
 pub mod fhir_import;
 pub mod ids;
 pub mod model;
+pub mod notes;
 pub mod ranges;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -31,6 +32,10 @@ pub use section::Section;
 pub mod care_views;
 pub mod chart_cache;
 pub mod chart_svg;
+pub mod note_export;
+pub mod note_pages;
+pub mod note_store;
+pub mod note_views;
 pub mod pages;
 pub mod search_keys;
 pub mod section;

@@ -824,6 +824,10 @@ pub struct DiagnosticReport {
     pub status: String,
     /// Usually a LOINC panel ("Lipid panel").
     pub code: Concept,
+    /// Every coding of `code`, in the source's order (a note's report has two LOINC codes);
+    /// empty for reports stored before #27, whose `code` is then the only one.
+    #[serde(default)]
+    pub codes: Vec<Concept>,
     pub categories: Vec<Concept>,
     /// `effectiveDateTime`, or the start of `effectivePeriod`.
     pub effective: Option<DateTime<Utc>>,
@@ -888,6 +892,9 @@ pub struct PatientRecord {
     pub reports: Vec<DiagnosticReport>,
     #[serde(default)]
     pub imaging: Vec<ImagingStudy>,
+    /// Clinical notes (DocumentReference, #27), newest first as stored.
+    #[serde(default)]
+    pub notes: Vec<super::notes::ClinicalNote>,
 }
 
 /// How many of each kind a record holds (for import summaries and tests).
@@ -904,6 +911,7 @@ pub struct RecordCounts {
     pub goals: usize,
     pub reports: usize,
     pub imaging_studies: usize,
+    pub notes: usize,
 }
 
 impl std::fmt::Display for RecordCounts {
@@ -911,7 +919,7 @@ impl std::fmt::Display for RecordCounts {
         write!(
             f,
             "{} encounters, {} conditions, {} medications, {} allergies, {} immunizations, {} observations, \
-             {} procedures, {} care plans, {} goals, {} diagnostic reports, {} imaging studies",
+             {} procedures, {} care plans, {} goals, {} diagnostic reports, {} imaging studies, {} notes",
             self.encounters,
             self.conditions,
             self.medications,
@@ -922,7 +930,8 @@ impl std::fmt::Display for RecordCounts {
             self.care_plans,
             self.goals,
             self.reports,
-            self.imaging_studies
+            self.imaging_studies,
+            self.notes
         )
     }
 }
@@ -941,6 +950,7 @@ impl std::ops::AddAssign for RecordCounts {
         self.goals += other.goals;
         self.reports += other.reports;
         self.imaging_studies += other.imaging_studies;
+        self.notes += other.notes;
     }
 }
 
@@ -960,6 +970,7 @@ impl PatientRecord {
             goals: Vec::new(),
             reports: Vec::new(),
             imaging: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -976,6 +987,7 @@ impl PatientRecord {
             goals: self.goals.len(),
             reports: self.reports.len(),
             imaging_studies: self.imaging.len(),
+            notes: self.notes.len(),
         }
     }
 

@@ -578,6 +578,8 @@ pub async fn export(
     req: HttpRequest,
     state: web::Data<AppState>,
     patient: LinkedPatient,
+    // The whole record leaves in one click: only after a recent MFA sign-in (step-up, #29).
+    _fresh: crate::auth::StepUp,
 ) -> Result<HttpResponse, AppError> {
     let chart = patient.open(&state, &req, Section::Export).await?;
     let record = store::whole_record(&state.pool, &chart).await?;

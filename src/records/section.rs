@@ -25,6 +25,10 @@ stored_enum! {
         CarePlans => "care_plans",
         Reports => "reports",
         SocialHistory => "social_history",
+        /// The clinical notes (issue 27): the list.
+        Notes => "notes",
+        /// One clinical note, or a download of its content.
+        Note => "note",
         Export => "export",
         AccessLog => "access_log",
         AccessLogExport => "access_log_export",
@@ -62,7 +66,7 @@ mod tests {
     #[test]
     fn every_section_round_trips_through_its_stored_string() {
         crate::vocab::assert_round_trips(Section::ALL);
-        assert_eq!(Section::ALL.len(), 29);
+        assert_eq!(Section::ALL.len(), 31);
         assert_eq!("lab_history".parse(), Ok(Section::LabHistory));
         assert!("lab-history".parse::<Section>().is_err());
     }

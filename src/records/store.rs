@@ -442,6 +442,7 @@ async fn save_more_in(
         .upsert()
         .run(tx, patient_id, rows(imaging))
         .await?;
+    super::note_store::save_notes_in(tx, patient_id, &record.notes).await?;
     Ok(())
 }
 
@@ -744,6 +745,7 @@ pub async fn whole_record(pool: &Pool, chart: &ChartAccess) -> Result<PatientRec
         goals: goals(pool, chart).await?,
         reports: reports(pool, chart).await?,
         imaging: imaging(pool, chart).await?,
+        notes: super::note_store::notes_with_content(pool, chart).await?,
     })
 }
 

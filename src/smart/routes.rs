@@ -355,6 +355,7 @@ pub async fn consent_page(
 pub async fn consent(
     state: web::Data<AppState>,
     patient: LinkedPatient,
+    fresh: Result<crate::auth::StepUp, crate::auth::StepUpRequired>,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let mut request_id = String::new();
@@ -368,6 +369,16 @@ pub async fn consent(
             "scope" => ticked.push(v),
             _ => {}
         }
+    }
+    if decision == "allow" {
+        // Connecting an app lets the record leave: only after a recent MFA sign-in (step-up,
+        // #29). Checked before the request is taken, so the consent page offers it again.
+        fresh.map_err(|e| {
+            e.returning_to(&format!(
+                "/smart/consent?{}",
+                serde_urlencoded::to_string([("request", request_id.as_str())]).unwrap_or_default()
+            ))
+        })?;
     }
     let request = tokens::take_request(&state.pool, &request_id)
         .await?

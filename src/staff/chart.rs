@@ -134,3 +134,36 @@ pub async fn visit(
     }
     open(&req, &state, &session, &c, &id, ChartPage::Visit(visit)).await
 }
+
+/// `GET /staff/patients/{id}/notes/{note}`: one clinical note (#27).
+pub async fn note(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    c: Clinician,
+    p: web::Path<(PatientId, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, note) = p.into_inner();
+    if !crate::records::views::is_visit_id(&note) {
+        return Err(AppError::NotFound);
+    }
+    open(&req, &state, &session, &c, &id, ChartPage::Note(note)).await
+}
+
+/// `GET /staff/patients/{id}/notes/{note}/content/{n}`: a note's PDF, downloaded; opened (and
+/// audited) as the note itself.
+pub async fn note_content(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    c: Clinician,
+    p: web::Path<(PatientId, String, usize)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, note, n) = p.into_inner();
+    if !crate::records::views::is_visit_id(&note) {
+        return Err(AppError::NotFound);
+    }
+    enter(&state, &c).await?;
+    let access =
+        open_for_clinician(&state, &req, &c, &id, crate::records::Section::Note).await?;
+    crate::records::note_pages::content_response(&state, &access, &note, n).await
+}

@@ -25,7 +25,10 @@ pub fn matches(expected: &str, given: &str) -> bool {
 
 /// The refusal of a form whose token is missing or not this session's.
 fn expired() -> AppError {
-    AppError::bad_request("This form has expired. Please go back, reload the page and try again.")
+    AppError::bad_request(crate::i18n::tr(
+        crate::i18n::current(),
+        "error-form-expired",
+    ))
 }
 
 /// Compares a form's token with the session's, for forms `CsrfForm` cannot read (multipart).
@@ -79,9 +82,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             serde_urlencoded::from_str::<T>(&rest)
                 .map(CsrfForm)
                 .map_err(|_| {
-                    AppError::bad_request(
-                        "The form could not be read. Please go back and try again.",
-                    )
+                    AppError::bad_request(crate::i18n::tr(
+                        crate::i18n::current(),
+                        "error-form-unreadable",
+                    ))
                     .into()
                 })
         })

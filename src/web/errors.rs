@@ -172,16 +172,14 @@ impl ResponseError for AppError {
                 .insert_header(("Location", to.as_str()))
                 .finish();
         }
+        // Titles and sentences from the message files, in the request's language (#31).
+        // The text a `BadRequest` or `SignIn` carries was looked up where it was made.
+        let lang = crate::i18n::current();
+        let tr = |key: &str| crate::i18n::tr(lang, key);
         let (title, message) = match self {
-            AppError::BadRequest(m) => ("That request could not be used", m.clone()),
-            AppError::Forbidden => (
-                "You do not have access to this page",
-                "Your account is not allowed to open this page.".to_string(),
-            ),
-            AppError::NotFound => (
-                "Page not found",
-                "There is no page at this address.".to_string(),
-            ),
+            AppError::BadRequest(m) => (tr("error-bad-request-title"), m.clone()),
+            AppError::Forbidden => (tr("error-forbidden-title"), tr("error-forbidden")),
+            AppError::NotFound => (tr("error-not-found-title"), tr("error-not-found")),
             AppError::SignIn {
                 message,
                 code,
@@ -191,47 +189,32 @@ impl ResponseError for AppError {
                 if let Some(b2c) = b2c_code {
                     ctx.insert("b2c_code", b2c);
                 }
-                ("Sign-in did not complete", message.clone())
+                (tr("error-sign-in-title"), message.clone())
             }
-            AppError::Redirect(_) => ("Moved", String::new()),
+            AppError::Redirect(_) => (String::new(), String::new()),
             AppError::BreakGlassOffer(patient_id) => {
                 ctx.insert("break_glass_patient", patient_id);
-                (
-                    "This patient is not on your care team",
-                    "You can open this chart only in an emergency, by breaking the glass: you state a reason, sign in again, and the access is recorded and shown to the patient.".to_string(),
-                )
+                (tr("error-not-on-care-team-title"), tr("error-not-on-care-team"))
             }
-            AppError::TooManyRequests | AppError::RateLimited(_) => (
-                "Too many attempts",
-                "Please wait a moment and try again.".to_string(),
-            ),
+            AppError::TooManyRequests | AppError::RateLimited(_) => {
+                (tr("error-too-many-title"), tr("error-too-many"))
+            }
             AppError::Unavailable(cause) => {
                 tracing::error!(cause = %cause, "service unavailable");
-                (
-                    "This page is unavailable right now",
-                    "We could not safely show this page. Please try again in a few minutes."
-                        .to_string(),
-                )
+                (tr("error-unavailable-title"), tr("error-unavailable"))
             }
             AppError::Internal(e) if caused_by_unavailable_database(e) => {
                 tracing::error!(error = %format!("{e:#}"), "database unavailable; answering 503");
-                (
-                    "This page is unavailable right now",
-                    "We could not safely show this page. Please try again in a few minutes."
-                        .to_string(),
-                )
+                (tr("error-unavailable-title"), tr("error-unavailable"))
             }
             AppError::Internal(e) => {
                 // The cause chain's Display, not Debug: a database error's Debug carries the
                 // offending values (e.g. "Key (mrn)=(…) already exists"), which are PHI.
                 tracing::error!(error = %format!("{e:#}"), "internal error");
-                (
-                    "Something went wrong on our side",
-                    "Please try again later.".to_string(),
-                )
+                (tr("error-internal-title"), tr("error-internal"))
             }
         };
-        let mut resp = error_page(status, title, &message, ctx);
+        let mut resp = error_page(status, &title, &message, ctx);
         if status == StatusCode::TOO_MANY_REQUESTS {
             let secs = match self {
                 AppError::RateLimited(secs) => (*secs).max(1),

@@ -47,8 +47,8 @@ pub async fn limit_uri_length(
     if len > MAX_URI_BYTES || req.path() == TOO_LONG_PATH {
         let resp = error_page(
             StatusCode::URI_TOO_LONG,
-            "This address is too long",
-            "The address of this page is longer than the portal accepts. Please go back and try again.",
+            &crate::i18n::tr(crate::i18n::current(), "error-too-long-title"),
+            &crate::i18n::tr(crate::i18n::current(), "error-too-long"),
             Context::new(),
         );
         return Ok(req.into_response(resp));
@@ -84,8 +84,8 @@ pub async fn same_origin_writes(
         tracing::warn!(path = req.path(), "cross-site request refused");
         let resp = error_page(
             StatusCode::FORBIDDEN,
-            "This form came from another site",
-            "The portal only accepts forms sent from its own pages. Please go back, reload the page and try again.",
+            &crate::i18n::tr(crate::i18n::current(), "error-cross-site-title"),
+            &crate::i18n::tr(crate::i18n::current(), "error-cross-site"),
             Context::new(),
         );
         return Ok(req.into_response(resp));

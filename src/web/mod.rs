@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod errors;
 pub mod guards;
 pub mod headers;
+pub mod language;
 pub mod page;
 pub mod rate_limit;
 pub mod request_line;

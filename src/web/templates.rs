@@ -2,6 +2,7 @@
 //! Tera escapes every value: templates never mark user data `safe`. The one `safe` value is a
 //! chart part these templates rendered themselves (`records_cached.html`), escaped then; the
 //! other is a QR code's SVG drawn by `sharing::qr` (its one text, the label, escaped there).
+//! A clinical note's HTML is inserted as `records::notes::sanitize_html` (ammonia) left it.
 
 use std::sync::LazyLock;
 
@@ -17,6 +18,7 @@ macro_rules! embed {
 
 static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
     let mut tera = Tera::default();
+    crate::i18n::tera_fns::register(&mut tera);
     tera.add_raw_templates(embed![
         "macros/forms.html",
         "macros/worklist.html",
@@ -33,6 +35,9 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "records_chart_labs.html",
         "records_chart_lab.html",
         "records_care.html",
+        "records_note_content.html",
+        "records_visit_notes.html",
+        "records_notes.html",
         "records_printable.html",
         "records_print_header.html",
         "staff_home.html",
@@ -75,13 +80,26 @@ pub fn render(name: &str, context: &Context) -> Result<String, tera::Error> {
 tokio::task_local! {
     /// The signed-in user's unread conversations, set for the request by
     /// `messages::header` so that every page's header can show it.
+/// What the layout's language switch needs besides the language (#31): the double-submit
+/// token and the page to come back to, set for the request by `web::language::choose`.
+#[derive(Debug, Clone)]
+pub struct Switch {
+    pub form_token: String,
+    pub return_to: String,
+}
+
+tokio::task_local! {
+    pub static SWITCH: Switch;
+}
+
     pub static UNREAD_MESSAGES: i64;
 }
 
 pub fn page(status: StatusCode, name: &str, context: &Context) -> HttpResponse {
     match UNREAD_MESSAGES.try_with(|n| *n) {
         Ok(_) => page_owned(status, name, context.clone()),
-        Err(_) => respond(status, name, context),
+        // Signed out: a small page; the language goes into a copy.
+        Err(_) => respond(status, name, context.clone()),
     }
 }
 
@@ -91,11 +109,30 @@ pub fn page_owned(status: StatusCode, name: &str, mut context: Context) -> HttpR
     if let Ok(n) = UNREAD_MESSAGES.try_with(|n| *n) {
         context.insert("unread_messages", &n);
     }
-    respond(status, name, &context)
+    respond(status, name, context)
 }
 
-fn respond(status: StatusCode, name: &str, context: &Context) -> HttpResponse {
-    match render(name, context) {
+/// The language of the page and the layout's language switch (#31), for every page.
+fn insert_language(context: &mut Context) {
+    let lang = crate::i18n::current();
+    if !context.contains_key("lang") {
+        context.insert("lang", lang.code());
+    }
+    let others: Vec<&str> = crate::i18n::Lang::ALL
+        .iter()
+        .filter(|l| **l != lang)
+        .map(|l| l.code())
+        .collect();
+    context.insert("other_languages", &others);
+    if let Ok(switch) = SWITCH.try_with(|s| s.clone()) {
+        context.insert("language_form_token", &switch.form_token);
+        context.insert("language_return_to", &switch.return_to);
+    }
+}
+
+fn respond(status: StatusCode, name: &str, mut context: Context) -> HttpResponse {
+    insert_language(&mut context);
+    match render(name, &context) {
         Ok(body) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .body(body),

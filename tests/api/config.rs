@@ -47,6 +47,11 @@ fn bad_settings_fail_start_up_with_one_line_naming_the_variable() {
             &[("PORTAL_PENDING_SIGNINS_MAX", "many")],
             "PORTAL_PENDING_SIGNINS_MAX",
         ),
+        (&[("PORTAL_STEP_UP_MINUTES", "0")], "PORTAL_STEP_UP_MINUTES"),
+        (
+            &[("PORTAL_STEP_UP_MINUTES", "61")],
+            "PORTAL_STEP_UP_MINUTES",
+        ),
         (
             &[("AZURE_AD_B2C_INSTANCE", "https://contoso.b2clogin.com")],
             "AZURE_AD_B2C_DOMAIN",
@@ -257,6 +262,7 @@ fn help_lists_every_variable() {
         "PORTAL_SESSION_MAX_HOURS",
         "PORTAL_SIGNIN_PER_MINUTE",
         "PORTAL_PENDING_SIGNINS_MAX",
+        "PORTAL_STEP_UP_MINUTES",
         "PORTAL_DEV_B2C_LISTEN",
         "PORTAL_ENV",
         "PORTAL_IDENTITY_PROVIDER",

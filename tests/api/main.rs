@@ -29,4 +29,5 @@ mod signin;
 mod smart;
 mod staff_chart;
 mod staff_search;
+mod step_up;
 mod support;

@@ -27,7 +27,7 @@ pub enum ImportError {
 }
 
 /// Resource types the portal imports.
-pub(super) const IMPORTED: [&str; 12] = [
+pub(super) const IMPORTED: [&str; 13] = [
     "Patient",
     "Encounter",
     "Condition",
@@ -40,6 +40,7 @@ pub(super) const IMPORTED: [&str; 12] = [
     "Goal",
     "DiagnosticReport",
     "ImagingStudy",
+    "DocumentReference",
 ];
 
 /// One bundle entry with what we need to name and find it.

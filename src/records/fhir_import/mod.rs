@@ -44,6 +44,7 @@ mod encounters;
 mod entry;
 mod immunizations;
 mod medications;
+mod notes;
 mod observations;
 mod patient;
 mod procedures;
@@ -149,6 +150,7 @@ pub fn parse_bundle(json: &Value) -> Result<ParsedBundle, ImportError> {
             "Goal" => record.goals.push(reader.goal(e)?),
             "DiagnosticReport" => record.reports.push(reader.report(e)?),
             "ImagingStudy" => record.imaging.push(reader.imaging_study(e)?),
+            "DocumentReference" => record.notes.push(reader.note(e)?),
             _ => {}
         }
     }

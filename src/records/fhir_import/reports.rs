@@ -37,6 +37,10 @@ impl Reader<'_, '_> {
             return Err(e.err("status", format!("has an unknown code {status:?}")));
         }
         let code = e.required_concept("code", systems::LOINC)?;
+        let codes = match e.get("code") {
+            Some(c) => super::notes::all_codings(c).map_err(|p| e.err("code", p))?,
+            None => Vec::new(),
+        };
         self.check_patient(e, "subject", false)?;
         let mut categories = Vec::new();
         for (i, c) in list(e, "category")?.iter().enumerate() {
@@ -59,16 +63,27 @@ impl Reader<'_, '_> {
                     Some(_) => Err(e.err(&format!("{field}.{k}"), "is not a string")),
                 }
             };
+            let content_type = text("contentType")?;
+            let data = text("data")?;
+            // The same check as a note's content (#27): a report's text is a note too, shown on
+            // its visit; the base64 is kept as the source gave it.
+            if let Some(d) = &data {
+                let t = content_type
+                    .as_deref()
+                    .ok_or_else(|| e.err(&format!("{field}.contentType"), "is missing"))?;
+                crate::records::notes::read_attachment(t, d).map_err(|p| e.err(&field, p))?;
+            }
             presented_forms.push(Attachment {
-                content_type: text("contentType")?,
+                content_type,
                 title: text("title")?,
-                data: text("data")?,
+                data,
                 url: text("url")?,
             });
         }
         Ok(DiagnosticReport {
             status,
             code,
+            codes,
             categories,
             effective,
             issued: e.datetime("issued")?,

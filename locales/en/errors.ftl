@@ -1,0 +1,23 @@
+# Error pages (templates/error.html, src/web/errors.rs) and form refusals.
+error-form-expired = This form has expired. Please go back, reload the page and try again.
+error-language-unknown = The portal does not speak that language. Please go back and choose one from the list.
+error-bad-request-title = That request could not be used
+error-forbidden-title = You do not have access to this page
+error-forbidden = Your account is not allowed to open this page.
+error-not-found-title = Page not found
+error-not-found = There is no page at this address.
+error-sign-in-title = Sign-in did not complete
+error-not-on-care-team-title = This patient is not on your care team
+error-not-on-care-team = You can open this chart only in an emergency, by breaking the glass: you state a reason, sign in again, and the access is recorded and shown to the patient.
+error-too-many-title = Too many attempts
+error-too-many = Please wait a moment and try again.
+error-unavailable-title = This page is unavailable right now
+error-unavailable = We could not safely show this page. Please try again in a few minutes.
+error-internal-title = Something went wrong on our side
+error-internal = Please try again later.
+error-form-unreadable = The form could not be read. Please go back and try again.
+error-cross-site-title = This form came from another site
+error-cross-site = The portal only accepts forms sent from its own pages. Please go back, reload the page and try again.
+error-too-long-title = This address is too long
+error-too-long = The address of this page is longer than the portal accepts. Please go back and try again.
+landing-sign-in-cancelled = Sign-in cancelled.

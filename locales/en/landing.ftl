@@ -1,0 +1,19 @@
+# The start page (templates/landing.html), signed-out pages and the error page.
+landing-title = Welcome
+landing-heading = Your health record, safely in your hands
+landing-intro = See your conditions, medications, allergies, immunizations, test results and visits; download your whole record; and see who has looked at it.
+landing-continue-as = Continue as { $name }
+landing-sign-in = Sign in
+landing-new-here = New here? Choose “Sign in”, then “Sign up now”. Every sign-in asks for a code sent to your phone, so your record stays safe even if someone learns your password.
+landing-forgot-password = Forgot your password?
+landing-demo-heading = Development: demo accounts
+landing-demo-intro = This portal is running with the local Azure AD B2C emulator. Codes sent by "text", "call" or "e-mail" appear in the emulator's outbox.
+landing-demo-caption = Demo accounts of the local emulator
+landing-demo-role = Role
+landing-demo-email = E-mail
+landing-demo-password = Password
+error-provider-reported = The sign-in service reported this code:
+error-break-glass = Break the glass
+error-reference = Reference: { $reason }
+error-status = Error { $status }
+error-go-start = Go to the start page

@@ -1,0 +1,20 @@
+# The base layout (templates/base.html): every page.
+site-name = Patient portal
+skip-to-main = Skip to main content
+nav-main = Main
+nav-home = Home
+nav-record = My record
+nav-messages = Messages
+nav-unread = { $count } unread
+nav-appointments = Appointments
+nav-account = Account
+nav-signed-in-as = Signed in as
+nav-sign-out = Sign out
+nav-sign-in = Sign in
+footer-privacy = Your health information is private. Every access to your record is logged, and you can see who looked at it.
+# The language switch: each language's name in that language, so a reader finds their own.
+language-switch = Language
+language-change = Change the language to { $name }
+language-name-en = English
+language-name-es = Español
+nav-share = Share

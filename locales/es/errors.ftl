@@ -1,0 +1,23 @@
+# Páginas de error (templates/error.html, src/web/errors.rs) y formularios rechazados.
+error-form-expired = Este formulario ha caducado. Vuelva atrás, recargue la página e inténtelo de nuevo.
+error-language-unknown = El portal no habla ese idioma. Vuelva atrás y elija uno de la lista.
+error-bad-request-title = No se pudo usar esa solicitud
+error-forbidden-title = No tiene acceso a esta página
+error-forbidden = Su cuenta no tiene permiso para abrir esta página.
+error-not-found-title = Página no encontrada
+error-not-found = No hay ninguna página en esta dirección.
+error-sign-in-title = El inicio de sesión no se completó
+error-not-on-care-team-title = Este paciente no está en su equipo de atención
+error-not-on-care-team = Solo puede abrir este historial en una emergencia, mediante el acceso de emergencia: indica un motivo, vuelve a iniciar sesión, y el acceso queda registrado y se muestra al paciente.
+error-too-many-title = Demasiados intentos
+error-too-many = Espere un momento e inténtelo de nuevo.
+error-unavailable-title = Esta página no está disponible en este momento
+error-unavailable = No pudimos mostrar esta página de forma segura. Inténtelo de nuevo en unos minutos.
+error-internal-title = Algo salió mal por nuestra parte
+error-internal = Inténtelo de nuevo más tarde.
+error-form-unreadable = No se pudo leer el formulario. Vuelva atrás e inténtelo de nuevo.
+error-cross-site-title = Este formulario vino de otro sitio
+error-cross-site = El portal solo acepta formularios enviados desde sus propias páginas. Vuelva atrás, recargue la página e inténtelo de nuevo.
+error-too-long-title = Esta dirección es demasiado larga
+error-too-long = La dirección de esta página es más larga de lo que el portal acepta. Vuelva atrás e inténtelo de nuevo.
+landing-sign-in-cancelled = Inicio de sesión cancelado.

@@ -1,0 +1,19 @@
+# La página de inicio (templates/landing.html), páginas sin sesión y la página de error.
+landing-title = Bienvenida
+landing-heading = Su historial de salud, seguro en sus manos
+landing-intro = Consulte sus afecciones, medicamentos, alergias, vacunas, resultados de pruebas y visitas; descargue todo su historial; y vea quién lo ha consultado.
+landing-continue-as = Continuar como { $name }
+landing-sign-in = Iniciar sesión
+landing-new-here = ¿Es nuevo aquí? Elija «Iniciar sesión» y luego «Registrarse ahora». Cada inicio de sesión pide un código enviado a su teléfono, para que su historial siga seguro aunque alguien conozca su contraseña.
+landing-forgot-password = ¿Olvidó su contraseña?
+landing-demo-heading = Desarrollo: cuentas de demostración
+landing-demo-intro = Este portal funciona con el emulador local de Azure AD B2C. Los códigos enviados por "texto", "llamada" o "correo electrónico" aparecen en la bandeja de salida del emulador.
+landing-demo-caption = Cuentas de demostración del emulador local
+landing-demo-role = Rol
+landing-demo-email = Correo electrónico
+landing-demo-password = Contraseña
+error-provider-reported = El servicio de inicio de sesión informó este código:
+error-break-glass = Acceso de emergencia
+error-reference = Referencia: { $reason }
+error-status = Error { $status }
+error-go-start = Ir a la página de inicio

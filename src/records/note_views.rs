@@ -1,0 +1,207 @@
+//! What the notes pages show (issue #27 item 1): the list of notes, one note with its content,
+//! and the notes of a visit. Text is shown as text (the template escapes it), HTML only as
+//! `notes::sanitize_html` leaves it, a PDF only as a download link.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::model::Encounter;
+use super::notes::{sanitize_html, ClinicalNote, ContentKind};
+use super::views::{is_visit_id, plain_name, DateView};
+
+/// A note in a list: date, type, authors, the visit.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteRow {
+    /// The note's URL segment; `None` for an id that cannot be one (then no link).
+    pub id: Option<String>,
+    pub title: String,
+    pub date: Option<DateView>,
+    /// "Dr. June Kassulke, Lahey Hospital": the authors as the source names them.
+    pub authors: Option<String>,
+    pub visit: Option<VisitLink>,
+    /// "Text", "PDF": what the note holds.
+    pub formats: Vec<&'static str>,
+    /// Only when not simply current ("Superseded" is Synthea's usual status and says nothing
+    /// to a reader, so only "Entered in error" is shown).
+    pub status_note: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitLink {
+    pub id: String,
+    /// "General examination, 10 September 2012".
+    pub label: String,
+}
+
+/// One content of a note, ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContentView {
+    /// The content's number in the download URL.
+    pub index: usize,
+    pub kind: &'static str,
+    pub title: Option<String>,
+    /// Plain text, escaped by the template.
+    pub text: Option<String>,
+    /// Sanitised markup (inserted unescaped; nothing else is).
+    pub html: Option<String>,
+    /// A PDF's size, for its download link ("12 KB").
+    pub size: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    pub row: NoteRow,
+    pub description: Option<String>,
+    pub contents: Vec<ContentView>,
+}
+
+fn kind_word(k: ContentKind) -> &'static str {
+    match k {
+        ContentKind::Text => "Text",
+        ContentKind::Html => "Formatted text",
+        ContentKind::Pdf => "PDF",
+    }
+}
+
+fn size_words(bytes: usize) -> String {
+    if bytes < 1024 {
+        format!("{bytes} bytes")
+    } else if bytes < 1024 * 1024 {
+        format!("{} KB", bytes.div_ceil(1024))
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
+
+/// The visits notes point at, by FHIR id, as their links read.
+pub fn visit_links(encounters: &[Encounter]) -> HashMap<String, VisitLink> {
+    encounters
+        .iter()
+        .filter(|e| is_visit_id(&e.fhir_id))
+        .map(|e| {
+            (
+                e.fhir_id.clone(),
+                VisitLink {
+                    id: e.fhir_id.clone(),
+                    label: format!(
+                        "{}, {}",
+                        plain_name(&e.title()),
+                        DateView::at(&e.start).text
+                    ),
+                },
+            )
+        })
+        .collect()
+}
+
+impl NoteRow {
+    pub fn of(n: &ClinicalNote, visits: &HashMap<String, VisitLink>) -> Self {
+        let mut formats: Vec<&'static str> = Vec::new();
+        for c in &n.contents {
+            let w = kind_word(c.kind);
+            if !formats.contains(&w) {
+                formats.push(w);
+            }
+        }
+        NoteRow {
+            id: is_visit_id(&n.fhir_id).then(|| n.fhir_id.clone()),
+            title: plain_name(&n.title()),
+            date: n.when().as_ref().map(DateView::at),
+            authors: (!n.authors.is_empty()).then(|| n.authors.join(", ")),
+            visit: n.encounter.as_ref().and_then(|e| visits.get(e)).cloned(),
+            formats,
+            status_note: (n.status == "entered-in-error"
+                || n.doc_status.as_deref() == Some("entered-in-error"))
+            .then_some("Entered in error"),
+        }
+    }
+}
+
+impl NoteView {
+    /// A note with its content (the note must have been read with its bytes).
+    pub fn of(n: &ClinicalNote, visits: &HashMap<String, VisitLink>) -> Self {
+        let contents = n
+            .contents
+            .iter()
+            .enumerate()
+            .map(|(index, c)| {
+                // Checked as UTF-8 at import; lossy only guards rows written some other way.
+                let as_text = || String::from_utf8_lossy(&c.data).into_owned();
+                ContentView {
+                    index,
+                    kind: match c.kind {
+                        ContentKind::Text => "text",
+                        ContentKind::Html => "html",
+                        ContentKind::Pdf => "pdf",
+                    },
+                    title: c.title.clone().filter(|t| !t.trim().is_empty()),
+                    text: (c.kind == ContentKind::Text).then(as_text),
+                    html: (c.kind == ContentKind::Html).then(|| sanitize_html(&as_text())),
+                    size: (c.kind == ContentKind::Pdf).then(|| size_words(c.data.len())),
+                }
+            })
+            .collect();
+        NoteView {
+            row: NoteRow::of(n, visits),
+            description: n.description.clone(),
+            contents,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::notes::NoteContent;
+
+    fn note(kind: ContentKind, data: &[u8]) -> ClinicalNote {
+        ClinicalNote {
+            fhir_id: "n1".into(),
+            status: "superseded".into(),
+            doc_status: None,
+            types: vec![crate::records::model::Concept::new(
+                "http://loinc.org",
+                "34117-2",
+                "History and physical note",
+            )],
+            type_text: None,
+            categories: vec![],
+            date: None,
+            authors: vec!["Dr. A".into(), "Clinic B".into()],
+            description: None,
+            encounter: Some("e-missing".into()),
+            period_start: None,
+            period_end: None,
+            contents: vec![NoteContent {
+                kind,
+                content_type: "x".into(),
+                title: None,
+                language: None,
+                format: None,
+                data: data.to_vec(),
+            }],
+        }
+    }
+
+    #[test]
+    fn html_is_sanitised_text_is_left_to_the_template_and_pdf_is_a_size() {
+        let v = NoteView::of(
+            &note(
+                ContentKind::Html,
+                b"<p onclick=\"x()\">Hi</p><script>x()</script>",
+            ),
+            &HashMap::new(),
+        );
+        assert_eq!(v.contents[0].html.as_deref(), Some("<p>Hi</p>"));
+        assert_eq!(v.contents[0].text, None);
+        assert_eq!(v.row.authors.as_deref(), Some("Dr. A, Clinic B"));
+        assert!(v.row.visit.is_none(), "an unknown visit is not linked");
+        let t = NoteView::of(&note(ContentKind::Text, b"<b>x</b>"), &HashMap::new());
+        assert_eq!(t.contents[0].text.as_deref(), Some("<b>x</b>"));
+        assert_eq!(t.contents[0].html, None);
+        let p = NoteView::of(&note(ContentKind::Pdf, &[0; 2048]), &HashMap::new());
+        assert_eq!(p.contents[0].size.as_deref(), Some("2 KB"));
+        assert_eq!(p.row.formats, ["PDF"]);
+    }
+}
