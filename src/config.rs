@@ -405,6 +405,10 @@ pub struct EnvSettings {
     /// shown, entered and put in calendar files in it.
     #[arg(long, env = "PORTAL_TIME_ZONE", default_value = "UTC")]
     pub time_zone: String,
+    /// The language of a person who has not chosen one and whose browser asks for none the
+    /// portal speaks (en or es; #31).
+    #[arg(long, env = "PORTAL_DEFAULT_LANGUAGE", default_value = "en")]
+    pub default_language: String,
     /// A patient may cancel a booked appointment online up to this many hours before it
     /// starts; later, the page says to call the clinic.
     #[arg(
@@ -586,6 +590,8 @@ pub struct Settings {
     pub step_up: std::time::Duration,
     /// The clinic's time zone (PORTAL_TIME_ZONE).
     pub time_zone: chrono_tz::Tz,
+    /// The language when no choice or browser says otherwise (PORTAL_DEFAULT_LANGUAGE, #31).
+    pub default_language: crate::i18n::Lang,
     /// How long before an appointment online cancelling ends (PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS).
     pub cancel_notice: std::time::Duration,
     pub log_format: LogFormat,
@@ -1149,6 +1155,19 @@ impl EnvSettings {
                 ),
             )
         })?;
+        let default_language = crate::i18n::Lang::parse(&self.default_language)
+            .filter(|l| l.code() == self.default_language.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                let codes: Vec<&str> = crate::i18n::Lang::ALL.iter().map(|l| l.code()).collect();
+                bad(
+                    "PORTAL_DEFAULT_LANGUAGE",
+                    format!(
+                        "must be one of {}, not {:?}",
+                        codes.join(", "),
+                        self.default_language
+                    ),
+                )
+            })?;
         let cancel_notice_hours = parse_count(
             "PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS",
             &self.appointment_cancel_notice_hours,
@@ -1230,6 +1249,7 @@ impl EnvSettings {
             break_glass: std::time::Duration::from_secs_f64(break_glass * 60.0),
             step_up: std::time::Duration::from_secs(u64::from(step_up_minutes) * 60),
             time_zone,
+            default_language,
             cancel_notice: std::time::Duration::from_secs(u64::from(cancel_notice_hours) * 3600),
             log_format,
             fhir_rate_limit,
@@ -1361,6 +1381,24 @@ mod tests {
         assert_eq!(s.step_up.as_secs(), 10 * 60);
         assert_eq!(s.time_zone, chrono_tz::Tz::UTC);
         assert_eq!(s.cancel_notice.as_secs(), 24 * 3600);
+    }
+
+    #[test]
+    fn the_default_language_is_one_the_portal_speaks() {
+        let s = defaults().validate().unwrap();
+        assert_eq!(s.default_language, crate::i18n::Lang::En);
+        let mut env = defaults();
+        env.default_language = "es".into();
+        assert_eq!(env.validate().unwrap().default_language, crate::i18n::Lang::Es);
+        for bad in ["fr", "", "es-MX", "spanish"] {
+            let mut env = defaults();
+            env.default_language = bad.into();
+            assert_eq!(
+                env.validate().unwrap_err().variable,
+                "PORTAL_DEFAULT_LANGUAGE",
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

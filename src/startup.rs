@@ -374,9 +374,10 @@ impl Application {
                     web::FormConfig::default()
                         .limit(64 * 1024)
                         .error_handler(|_, _| {
-                            AppError::bad_request(
-                                "The form could not be read. Please go back and try again.",
-                            )
+                            AppError::bad_request(crate::i18n::tr(
+                                crate::i18n::current(),
+                                "error-form-unreadable",
+                            ))
                             .into()
                         }),
                 )
@@ -396,6 +397,8 @@ impl Application {
                 // Inside the security headers: an error out of any middleware becomes a
                 // page that carries them.
                 .wrap(from_fn(errors::no_bare_errors))
+                // Outside the error pages and the guards, so that theirs speak it too (#31).
+                .wrap(from_fn(crate::web::language::choose))
                 .wrap(headers::security_headers(&idp_origin))
                 .wrap(TracingLogger::<PathOnlySpan>::new())
                 // Outermost: sees every answer's final status, error pages included.
@@ -475,6 +478,8 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::get().to(auth_routes::signed_out),
         )
         .route("/signout", web::post().to(auth_routes::signout))
+        // The language switch on every page (#31); public, so it works signed out too.
+        .route("/language", web::post().to(crate::web::language::change))
         .route("/home", web::get().to(crate::home::home))
         .route("/account", web::get().to(auth_routes::account))
         .route(

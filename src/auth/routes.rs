@@ -176,6 +176,13 @@ async fn callback(
             let mut resp = redirect(&target);
             resp.add_removal_cookie(&pending::reauth_cookie())
                 .map_err(|e| AppError::Internal(e.into()))?;
+            // The language kept on the account follows it to this browser (#31).
+            if let Some(lang) =
+                crate::web::language::account_language(&state.pool, &user.subject).await?
+            {
+                resp.add_cookie(&crate::web::language::language_cookie(lang))
+                    .map_err(|e| AppError::Internal(e.into()))?;
+            }
             Ok(resp)
         }
         Purpose::Reset => {

@@ -15,6 +15,7 @@ mod forms;
 mod group_commit;
 mod headers;
 mod home;
+mod languages;
 mod ids;
 mod layout;
 mod linking;
