@@ -870,6 +870,108 @@ pub struct ImagingStudy {
     pub encounter: Option<String>,
 }
 
+// Clinical notes (issue #27 item 1): a DocumentReference and its content. The checks their
+// content passes at import and how it is shown are in `records::notes`.
+
+/// What a content is, as checked at import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentKind {
+    /// UTF-8 text, shown as text.
+    Text,
+    /// UTF-8 HTML, shown only after sanitising.
+    Html,
+    /// A PDF, offered as a download and never shown inline.
+    Pdf,
+}
+
+impl ContentKind {
+    /// The media type the portal serves this content with (no parameters the source chose).
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ContentKind::Text => "text/plain; charset=utf-8",
+            ContentKind::Html => "text/html; charset=utf-8",
+            ContentKind::Pdf => "application/pdf",
+        }
+    }
+}
+
+/// One `DocumentReference.content`: its attachment, checked and decoded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoteContent {
+    pub kind: ContentKind,
+    /// `attachment.contentType` as the source wrote it ("text/plain; charset=utf-8").
+    pub content_type: String,
+    pub title: Option<String>,
+    pub language: Option<String>,
+    /// `content.format` (IHE format code), kept for the export.
+    pub format: Option<Concept>,
+    /// The decoded bytes. Not part of the note's stored JSON: storage keeps them as bytes in
+    /// their own rows, read only when a note's content is shown, downloaded or exported.
+    #[serde(default, with = "base64_bytes")]
+    pub data: Vec<u8>,
+}
+
+/// A note's bytes in JSON as base64 (the FHIR way), so a record survives serde as it is; the
+/// stored note row holds none (`note_store` empties them first, as their own rows keep them).
+mod base64_bytes {
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A clinical note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClinicalNote {
+    pub fhir_id: String,
+    /// current, superseded or entered-in-error.
+    pub status: String,
+    /// preliminary, final, amended or entered-in-error.
+    pub doc_status: Option<String>,
+    /// Every coding of `type`, in the source's order (Synthea gives two LOINC codes).
+    pub types: Vec<Concept>,
+    pub type_text: Option<String>,
+    /// Every coding of every `category`.
+    pub categories: Vec<Concept>,
+    /// `date`: when the note was written.
+    pub date: Option<DateTime<Utc>>,
+    /// The authors as the source names them (display text only).
+    pub authors: Vec<String>,
+    pub description: Option<String>,
+    /// The FHIR id of the visit (`context.encounter`) the note belongs to.
+    pub encounter: Option<String>,
+    /// `context.period`.
+    pub period_start: Option<DateTime<Utc>>,
+    pub period_end: Option<DateTime<Utc>>,
+    pub contents: Vec<NoteContent>,
+}
+
+impl ClinicalNote {
+    /// The note's date for lists and sorting: when written, else when its visit began.
+    pub fn when(&self) -> Option<DateTime<Utc>> {
+        self.date.or(self.period_start)
+    }
+
+    /// What kind of note it is, in the source's words.
+    pub fn title(&self) -> String {
+        match (&self.type_text, self.types.first()) {
+            (Some(t), _) if !t.trim().is_empty() => t.trim().to_owned(),
+            (_, Some(c)) => c.display.clone(),
+            _ => "Clinical note".to_owned(),
+        }
+    }
+}
+
 /// A patient's whole chart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatientRecord {
@@ -894,7 +996,7 @@ pub struct PatientRecord {
     pub imaging: Vec<ImagingStudy>,
     /// Clinical notes (DocumentReference, #27), newest first as stored.
     #[serde(default)]
-    pub notes: Vec<super::notes::ClinicalNote>,
+    pub notes: Vec<ClinicalNote>,
 }
 
 /// How many of each kind a record holds (for import summaries and tests).

@@ -102,6 +102,8 @@ pub fn check_bundle_shape(bundle: &Value) {
         ("Goal", &["lifecycleStatus", "description", "subject"]),
         ("DiagnosticReport", &["status", "code", "subject"]),
         ("ImagingStudy", &["status", "subject"]),
+        // Clinical notes (#27).
+        ("DocumentReference", &["status", "type", "subject", "content"]),
     ];
     for e in &entries {
         let r = &e["resource"];
