@@ -98,14 +98,15 @@ pub async fn import(
             crate::appointments::fhir::import(&pool, &patient_id, &json).await?;
             let p = &parsed.record.patient;
             let who = format!("MRN {}: {}", p.mrn.value, p.display_name());
-            anyhow::Ok((counts, parsed.skipped, who))
+            let people = people_by_type(&parsed.record.people);
+            anyhow::Ok((counts, parsed.skipped, who, people))
         }
         .await;
         match outcome {
-            Ok((counts, skip, who)) => {
+            Ok((counts, skip, who, people)) => {
                 imported += 1;
                 patients.push(who);
-                for (rtype, n) in kept_by_type(&counts) {
+                for (rtype, n) in kept_by_type(&counts).into_iter().chain(people) {
                     *kept.entry(rtype).or_default() += n;
                 }
                 for (k, v) in skip {
@@ -142,6 +143,19 @@ pub async fn import(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The people, places and costs a record holds (issue 27), by FHIR resource type.
+fn people_by_type(p: &crate::records::model::People) -> [(&'static str, usize); 7] {
+    [
+        ("Practitioner", p.practitioners.len()),
+        ("PractitionerRole", p.roles.len()),
+        ("Organization", p.organizations.len()),
+        ("Location", p.locations.len()),
+        ("CareTeam", p.care_teams.len()),
+        ("Claim", p.claims.len()),
+        ("ExplanationOfBenefit", p.benefits.len()),
+    ]
 }
 
 /// What a stored record holds, by FHIR resource type (one Patient per record).

@@ -97,8 +97,13 @@ async fn synthea_bundles_import_once_however_often_they_are_imported() {
         summary.contains("kept resources: ") && summary.contains(" 3 Patient"),
         "{summary}"
     );
+    // Claims, EOBs, practitioners and organizations are kept since issue 27.
     assert!(
-        summary.contains("skipped resources (not stored): ") && summary.contains(" Claim"),
+        summary.contains("38 Claim") && summary.contains("5 Practitioner"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("skipped resources (not stored): none"),
         "{summary}"
     );
     let first = counts(dir.path()).await;
@@ -129,6 +134,20 @@ async fn synthea_bundles_import_once_however_often_they_are_imported() {
         .await
         .unwrap();
     assert_eq!(queued, 0, "no notice for unlinked records");
+
+    // The people and costs (issue 27), once each however often imported.
+    for (table, n) in [
+        ("practitioners", 1 + 3 + 1),
+        ("organizations", 1 + 3 + 1),
+        ("claims", 3 + 16 + 19),
+        ("explanations_of_benefit", 3 + 12 + 14),
+    ] {
+        let stored: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, n, "{table}");
+    }
 }
 
 #[tokio::test]

@@ -152,6 +152,8 @@ fn section_words(detail: Option<&str>) -> &'static str {
         Section::CarePlans => "your care plans",
         Section::Reports => "your test reports and imaging",
         Section::SocialHistory => "your social history",
+        Section::Billing => "what your visits cost",
+        Section::CareTeam => "your care team",
         Section::AccessLog | Section::AccessLogExport => "this access log",
         Section::PrintableSummary => "a printable summary of your record",
         Section::Home => "your home page (new results, messages, appointments and requests)",

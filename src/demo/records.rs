@@ -481,6 +481,7 @@ impl Generator {
             end: Some(at + Duration::minutes(self.rng.gen_range(15..45))),
             provider: Some(clinician),
             organization: Some(CLINIC.to_owned()),
+            parties: Default::default(),
         });
 
         if n == 0 {
@@ -598,6 +599,7 @@ impl Generator {
                 encounter: Some(enc.to_owned()),
                 reason: None,
                 prescriber: None,
+                prescriber_id: None,
             });
         }
         if !medications.is_empty() {
@@ -966,6 +968,7 @@ impl Generator {
             encounter: Some(enc.to_owned()),
             reason: None,
             prescriber: None,
+            prescriber_id: None,
         });
     }
 

@@ -71,7 +71,9 @@ pub fn export_bundle_at(record: &PatientRecord, timestamp: DateTime<Utc>) -> Val
         record.goals.iter().map(|g| g.fhir_id.as_str()).collect(),
     );
     let ctx = Ctx {
+    let parties = PartyUrls::assign(&mut urls, &record.people);
         patient: json!({ "reference": patient_url }),
+        parties,
         encounters: encounter_urls,
         conditions,
         observations,
@@ -143,6 +145,9 @@ pub fn export_bundle_at(record: &PatientRecord, timestamp: DateTime<Utc>) -> Val
         push(url, resource);
     }
 
+    for (url, resource) in ctx.people_entries(&record.people, &mut urls) {
+        push(url, resource);
+    }
     let bundle_id = hashed_uuid(&format!(
         "Bundle/{}/{}",
         record.patient.fhir_id,
@@ -438,11 +443,17 @@ impl Ctx<'_> {
         );
         r.insert("subject".into(), self.patient.clone());
         put(
+    /// The fullUrls of the record's clinicians, clinics, places and claims (issue 27).
+    parties: PartyUrls,
             &mut r,
             "participant",
-            e.provider
-                .as_ref()
-                .map(|p| json!([{ "individual": { "display": p } }])),
+            self.parties
+                .reference(
+                    "Practitioner",
+                    e.parties.practitioner.as_deref(),
+                    e.provider.as_deref(),
+                )
+                .map(|p| json!([{ "individual": p }])),
         );
         let mut period = Map::new();
         period.insert("start".into(), json!(instant(e.start)));
@@ -456,7 +467,11 @@ impl Ctx<'_> {
         put(
             &mut r,
             "serviceProvider",
-            e.organization.as_ref().map(|o| json!({ "display": o })),
+            self.parties.reference(
+                "Organization",
+                e.parties.organization.as_deref(),
+                e.organization.as_deref(),
+            ),
         );
         Value::Object(r)
     }
@@ -499,6 +514,17 @@ impl Ctx<'_> {
             &mut r,
             "abatementDateTime",
             c.abatement.map(|t| json!(instant(t))),
+        put(
+            &mut r,
+            "location",
+            self.parties
+                .reference(
+                    "Location",
+                    e.parties.location.as_deref(),
+                    e.parties.location_name.as_deref(),
+                )
+                .map(|l| json!([{ "location": l }])),
+        );
         );
         put(
             &mut r,
@@ -531,8 +557,8 @@ impl Ctx<'_> {
             "dosageInstruction",
             m.dosage.as_ref().map(|d| json!([{ "text": d }])),
         );
-        // The reason as its code (as for a procedure), the prescriber by name: the record keeps
-        // no Practitioner to link.
+        // The reason as its code (as for a procedure); the prescriber as the record's
+        // Practitioner when it has one (issue 27), else by name.
         put(
             &mut r,
             "reasonCode",
@@ -541,7 +567,11 @@ impl Ctx<'_> {
         put(
             &mut r,
             "requester",
-            m.prescriber.as_ref().map(|p| json!({ "display": p })),
+            self.parties.reference(
+                "Practitioner",
+                m.prescriber_id.as_deref(),
+                m.prescriber.as_deref(),
+            ),
         );
         Value::Object(r)
     }
@@ -956,6 +986,458 @@ pub fn add_communications(bundle: &mut Value, items: &[CommunicationItem]) {
             "status": "completed",
             "category": [{ "text": m.category }],
             "subject": patient,
+// ---- People, places and costs (issue 27 item 2) ----
+// Practitioner, PractitionerRole, Organization, Location, CareTeam, Claim and
+// ExplanationOfBenefit. Every reference to one of them from the record (a visit's clinician,
+// a prescription's requester, a claim's provider) points at its fullUrl in this bundle; one
+// the record only knows by name is written as a display, never dangling.
+
+use super::model::{
+    Amount, CareTeam, Claim, ExplanationOfBenefit, Identifier, Location, Money, Organization,
+    PartyRef, People, Practitioner, PractitionerRole,
+};
+
+/// The fullUrls of the record's people and places, by (type, FHIR id); assigned before any
+/// resource is written so every link can be.
+#[derive(Default)]
+struct PartyUrls(HashMap<(&'static str, String), String>);
+
+impl PartyUrls {
+    fn assign(urls: &mut FullUrls, people: &People) -> Self {
+        let mut m = HashMap::new();
+        let mut add = |rtype: &'static str, id: &str| {
+            m.insert((rtype, id.to_owned()), urls.assign(rtype, id));
+        };
+        for p in &people.practitioners {
+            add("Practitioner", &p.fhir_id);
+        }
+        for r in &people.roles {
+            add("PractitionerRole", &r.fhir_id);
+        }
+        for o in &people.organizations {
+            add("Organization", &o.fhir_id);
+        }
+        for l in &people.locations {
+            add("Location", &l.fhir_id);
+        }
+        for c in &people.claims {
+            add("Claim", &c.fhir_id);
+        }
+        PartyUrls(m)
+    }
+
+    fn url(&self, rtype: &'static str, id: &str) -> Option<&String> {
+        self.0.get(&(rtype, id.to_owned()))
+    }
+
+    /// A Reference to a resource of `rtype` with an optional display; the display alone when
+    /// the resource is not in the record; `None` when there is neither.
+    fn reference(
+        &self,
+        rtype: &'static str,
+        id: Option<&str>,
+        display: Option<&str>,
+    ) -> Option<Value> {
+        let mut r = Map::new();
+        if let Some(url) = id.and_then(|id| self.url(rtype, id)) {
+            r.insert("reference".into(), json!(url));
+        }
+        put(&mut r, "display", display.map(|d| json!(d)));
+        (!r.is_empty()).then_some(Value::Object(r))
+    }
+}
+
+fn identifiers(ids: &[Identifier]) -> Option<Value> {
+    let list: Vec<Value> = ids
+        .iter()
+        .map(|i| {
+            let mut m = Map::new();
+            put(&mut m, "system", i.system.as_ref().map(|s| json!(s)));
+            m.insert("value".into(), json!(i.value));
+            Value::Object(m)
+        })
+        .collect();
+    (!list.is_empty()).then_some(Value::Array(list))
+}
+
+fn telecoms(phone: Option<&String>, email: Option<&String>) -> Option<Value> {
+    let mut list = Vec::new();
+    if let Some(p) = phone {
+        list.push(json!({ "system": "phone", "value": p }));
+    }
+    if let Some(e) = email {
+        list.push(json!({ "system": "email", "value": e }));
+    }
+    (!list.is_empty()).then_some(Value::Array(list))
+}
+
+fn money(m: &Money) -> Value {
+    json!({ "value": m.decimal(), "currency": m.currency })
+}
+
+fn amounts(list: &[Amount]) -> Vec<Value> {
+    list.iter()
+        .map(|a| json!({ "category": codeable(&a.category), "amount": money(&a.amount) }))
+        .collect()
+}
+
+fn period_of(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> Option<Value> {
+    let mut p = Map::new();
+    put(&mut p, "start", start.map(|t| json!(instant(t))));
+    put(&mut p, "end", end.map(|t| json!(instant(t))));
+    (!p.is_empty()).then_some(Value::Object(p))
+}
+
+impl Ctx<'_> {
+    /// A reference to a person or place as the record resolved it.
+    fn party(&self, p: &PartyRef) -> Value {
+        let display = p.display.as_deref();
+        let resolved = match (p.kind.as_deref(), p.id.as_deref()) {
+            (Some("Patient"), Some(_)) => {
+                let mut r = self.patient.clone();
+                if let (Some(d), Some(obj)) = (display, r.as_object_mut()) {
+                    obj.insert("display".into(), json!(d));
+                }
+                Some(r)
+            }
+            (Some(kind), Some(id)) => [
+                "Practitioner",
+                "PractitionerRole",
+                "Organization",
+                "Location",
+            ]
+            .into_iter()
+            .find(|k| *k == kind)
+            .and_then(|k| self.parties.url(k, id))
+            .map(|url| {
+                let mut r = Map::new();
+                r.insert("reference".into(), json!(url));
+                put(&mut r, "display", display.map(|d| json!(d)));
+                Value::Object(r)
+            }),
+            _ => None,
+        };
+        resolved.unwrap_or_else(|| {
+            // Unresolved: what the source said, as a logical reference (never dangling).
+            let mut r = Map::new();
+            if let Some(i) = &p.identifier {
+                let mut id = Map::new();
+                put(&mut id, "system", i.system.as_ref().map(|s| json!(s)));
+                id.insert("value".into(), json!(i.value));
+                r.insert("identifier".into(), Value::Object(id));
+            }
+            r.insert("display".into(), json!(display.unwrap_or("Not recorded")));
+            Value::Object(r)
+        })
+    }
+
+    fn practitioner(&self, p: &Practitioner, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("resourceType".into(), json!("Practitioner"));
+        r.insert("id".into(), json!(resource_id(&p.fhir_id, url)));
+        put(&mut r, "identifier", identifiers(&p.identifiers));
+        let mut name = Map::new();
+        put(&mut name, "text", p.name.as_ref().map(|n| json!(n)));
+        put(&mut name, "family", p.family.as_ref().map(|n| json!(n)));
+        if !p.given.is_empty() {
+            name.insert("given".into(), json!(p.given));
+        }
+        if !p.prefix.is_empty() {
+            name.insert("prefix".into(), json!(p.prefix));
+        }
+        if !name.is_empty() {
+            r.insert("name".into(), json!([Value::Object(name)]));
+        }
+        put(
+            &mut r,
+            "telecom",
+            telecoms(p.phone.as_ref(), p.email.as_ref()),
+        );
+        put(
+            &mut r,
+            "address",
+            p.address.as_ref().map(|a| json!([address(a)])),
+        );
+        put(&mut r, "gender", p.gender.as_ref().map(|g| json!(g)));
+        put(
+            &mut r,
+            "qualification",
+            p.qualification
+                .as_ref()
+                .map(|q| json!([{ "code": codeable(q) }])),
+        );
+        Value::Object(r)
+    }
+
+    fn practitioner_role(&self, p: &PractitionerRole, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("resourceType".into(), json!("PractitionerRole"));
+        r.insert("id".into(), json!(resource_id(&p.fhir_id, url)));
+        put(
+            &mut r,
+            "practitioner",
+            self.parties
+                .reference("Practitioner", p.practitioner.as_deref(), None),
+        );
+        put(
+            &mut r,
+            "organization",
+            self.parties
+                .reference("Organization", p.organization.as_deref(), None),
+        );
+        put(
+            &mut r,
+            "code",
+            p.code.as_ref().map(|c| json!([codeable(c)])),
+        );
+        put(
+            &mut r,
+            "specialty",
+            p.specialty.as_ref().map(|c| json!([codeable(c)])),
+        );
+        let locations: Vec<Value> = p
+            .locations
+            .iter()
+            .filter_map(|l| self.parties.reference("Location", Some(l), None))
+            .collect();
+        if !locations.is_empty() {
+            r.insert("location".into(), Value::Array(locations));
+        }
+        put(&mut r, "telecom", telecoms(p.phone.as_ref(), None));
+        Value::Object(r)
+    }
+
+    fn organization(&self, o: &Organization, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("resourceType".into(), json!("Organization"));
+        r.insert("id".into(), json!(resource_id(&o.fhir_id, url)));
+        put(&mut r, "identifier", identifiers(&o.identifiers));
+        put(
+            &mut r,
+            "type",
+            o.kind.as_ref().map(|k| json!([codeable(k)])),
+        );
+        put(&mut r, "name", o.name.as_ref().map(|n| json!(n)));
+        put(&mut r, "telecom", telecoms(o.phone.as_ref(), None));
+        put(
+            &mut r,
+            "address",
+            o.address.as_ref().map(|a| json!([address(a)])),
+        );
+        Value::Object(r)
+    }
+
+    fn location(&self, l: &Location, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("resourceType".into(), json!("Location"));
+        r.insert("id".into(), json!(resource_id(&l.fhir_id, url)));
+        put(&mut r, "identifier", identifiers(&l.identifiers));
+        put(&mut r, "status", l.status.as_ref().map(|s| json!(s)));
+        put(&mut r, "name", l.name.as_ref().map(|n| json!(n)));
+        put(&mut r, "telecom", telecoms(l.phone.as_ref(), None));
+        put(&mut r, "address", l.address.as_ref().map(address));
+        put(
+            &mut r,
+            "managingOrganization",
+            self.parties
+                .reference("Organization", l.organization.as_deref(), None),
+        );
+        Value::Object(r)
+    }
+
+    fn care_team(&self, t: &CareTeam, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("resourceType".into(), json!("CareTeam"));
+        r.insert("id".into(), json!(resource_id(&t.fhir_id, url)));
+        put(&mut r, "status", t.status.as_ref().map(|s| json!(s)));
+        put(&mut r, "name", t.name.as_ref().map(|n| json!(n)));
+        r.insert("subject".into(), self.patient.clone());
+        put(
+            &mut r,
+            "encounter",
+            self.encounter_ref(t.encounter.as_ref()),
+        );
+        put(&mut r, "period", period_of(t.start, t.end));
+        let members: Vec<Value> = t
+            .members
+            .iter()
+            .map(|m| {
+                let mut p = Map::new();
+                put(
+                    &mut p,
+                    "role",
+                    m.role.as_ref().map(|c| json!([codeable(c)])),
+                );
+                p.insert("member".into(), self.party(&m.member));
+                Value::Object(p)
+            })
+            .collect();
+        if !members.is_empty() {
+            r.insert("participant".into(), Value::Array(members));
+        }
+        put(
+            &mut r,
+            "reasonCode",
+            t.reason.as_ref().map(|c| json!([codeable(c)])),
+        );
+        if !t.managing.is_empty() {
+            let orgs: Vec<Value> = t.managing.iter().map(|o| self.party(o)).collect();
+            r.insert("managingOrganization".into(), Value::Array(orgs));
+        }
+        Value::Object(r)
+    }
+
+    fn claim(&self, c: &Claim, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("resourceType".into(), json!("Claim"));
+        r.insert("id".into(), json!(resource_id(&c.fhir_id, url)));
+        r.insert("status".into(), json!(c.status));
+        r.insert("type".into(), codeable(&c.kind));
+        r.insert("use".into(), json!(c.use_));
+        r.insert("patient".into(), self.patient.clone());
+        put(
+            &mut r,
+            "billablePeriod",
+            period_of(c.billable_start, c.billable_end),
+        );
+        r.insert("created".into(), json!(instant(c.created)));
+        r.insert("provider".into(), self.party(&c.provider));
+        r.insert("priority".into(), codeable(&c.priority));
+        let insurance: Vec<Value> = c
+            .insurance
+            .iter()
+            .map(|i| json!({ "sequence": i.sequence, "focal": i.focal, "coverage": { "display": i.coverage } }))
+            .collect();
+        r.insert("insurance".into(), Value::Array(insurance));
+        let items: Vec<Value> = c
+            .items
+            .iter()
+            .map(|i| {
+                let mut m = Map::new();
+                m.insert("sequence".into(), json!(i.sequence));
+                m.insert("productOrService".into(), codeable(&i.service));
+                put(
+                    &mut m,
+                    "encounter",
+                    self.encounter_ref(i.encounter.as_ref()).map(|e| json!([e])),
+                );
+                put(&mut m, "net", i.net.as_ref().map(money));
+                Value::Object(m)
+            })
+            .collect();
+        if !items.is_empty() {
+            r.insert("item".into(), Value::Array(items));
+        }
+        put(&mut r, "total", c.total.as_ref().map(money));
+        Value::Object(r)
+    }
+
+    fn benefit(&self, b: &ExplanationOfBenefit, url: &str) -> Value {
+        let mut r = Map::new();
+        r.insert("resourceType".into(), json!("ExplanationOfBenefit"));
+        r.insert("id".into(), json!(resource_id(&b.fhir_id, url)));
+        r.insert("status".into(), json!(b.status));
+        r.insert("type".into(), codeable(&b.kind));
+        r.insert("use".into(), json!(b.use_));
+        r.insert("patient".into(), self.patient.clone());
+        put(
+            &mut r,
+            "billablePeriod",
+            period_of(b.billable_start, b.billable_end),
+        );
+        r.insert("created".into(), json!(instant(b.created)));
+        r.insert("insurer".into(), json!({ "display": b.insurer }));
+        r.insert("provider".into(), self.party(&b.provider));
+        put(
+            &mut r,
+            "claim",
+            b.claim
+                .as_deref()
+                .and_then(|c| self.parties.reference("Claim", Some(c), None)),
+        );
+        r.insert("outcome".into(), json!(b.outcome));
+        let insurance: Vec<Value> = b
+            .insurance
+            .iter()
+            .map(|i| json!({ "focal": i.focal, "coverage": { "display": i.coverage } }))
+            .collect();
+        r.insert("insurance".into(), Value::Array(insurance));
+        let items: Vec<Value> = b
+            .items
+            .iter()
+            .map(|i| {
+                let mut m = Map::new();
+                m.insert("sequence".into(), json!(i.sequence));
+                m.insert("productOrService".into(), codeable(&i.service));
+                put(
+                    &mut m,
+                    "encounter",
+                    self.encounter_ref(i.encounter.as_ref()).map(|e| json!([e])),
+                );
+                if !i.adjudication.is_empty() {
+                    m.insert(
+                        "adjudication".into(),
+                        Value::Array(amounts(&i.adjudication)),
+                    );
+                }
+                Value::Object(m)
+            })
+            .collect();
+        if !items.is_empty() {
+            r.insert("item".into(), Value::Array(items));
+        }
+        if !b.totals.is_empty() {
+            r.insert("total".into(), Value::Array(amounts(&b.totals)));
+        }
+        put(
+            &mut r,
+            "payment",
+            b.payment.as_ref().map(|p| json!({ "amount": money(p) })),
+        );
+        Value::Object(r)
+    }
+
+    /// Every resource of `people`, in the order the record holds them.
+    fn people_entries(&self, people: &People, urls: &mut FullUrls) -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        let url = |rtype: &'static str, id: &str, urls: &mut FullUrls| {
+            self.parties
+                .url(rtype, id)
+                .cloned()
+                .unwrap_or_else(|| urls.assign(rtype, id))
+        };
+        for p in &people.practitioners {
+            let u = url("Practitioner", &p.fhir_id, urls);
+            out.push((u.clone(), self.practitioner(p, &u)));
+        }
+        for p in &people.roles {
+            let u = url("PractitionerRole", &p.fhir_id, urls);
+            out.push((u.clone(), self.practitioner_role(p, &u)));
+        }
+        for o in &people.organizations {
+            let u = url("Organization", &o.fhir_id, urls);
+            out.push((u.clone(), self.organization(o, &u)));
+        }
+        for l in &people.locations {
+            let u = url("Location", &l.fhir_id, urls);
+            out.push((u.clone(), self.location(l, &u)));
+        }
+        for t in &people.care_teams {
+            let u = urls.assign("CareTeam", &t.fhir_id);
+            out.push((u.clone(), self.care_team(t, &u)));
+        }
+        for c in &people.claims {
+            let u = url("Claim", &c.fhir_id, urls);
+            out.push((u.clone(), self.claim(c, &u)));
+        }
+        for b in &people.benefits {
+            let u = urls.assign("ExplanationOfBenefit", &b.fhir_id);
+            out.push((u.clone(), self.benefit(b, &u)));
+        }
+        out
+    }
+}
+
             "topic": { "text": m.topic },
             "sent": instant(m.sent),
             "sender": sender,
@@ -1270,3 +1752,4 @@ mod tests {
         assert_eq!(back.record, expected);
     }
 }
+            parties: Default::default(),

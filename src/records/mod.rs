@@ -37,6 +37,8 @@ pub mod note_pages;
 pub mod note_store;
 pub mod note_views;
 pub mod pages;
+pub mod people_store;
+pub mod people_views;
 pub mod search_keys;
 pub mod section;
 pub mod store;

@@ -189,6 +189,9 @@ pub struct Encounter {
     pub provider: Option<String>,
     /// The service provider's name, when the bundle says.
     pub organization: Option<String>,
+    /// The clinician, clinic and place the visit names, as resources of this record (issue 27).
+    #[serde(default)]
+    pub parties: EncounterParties,
 }
 
 impl Encounter {
@@ -427,6 +430,9 @@ pub struct Medication {
     /// refers to.
     #[serde(default)]
     pub prescriber: Option<String>,
+    /// The Practitioner of this record the `requester` resolved to (issue 27).
+    #[serde(default)]
+    pub prescriber_id: Option<String>,
 }
 
 impl Medication {
@@ -997,6 +1003,9 @@ pub struct PatientRecord {
     /// Clinical notes (DocumentReference, #27), newest first as stored.
     #[serde(default)]
     pub notes: Vec<ClinicalNote>,
+    /// Clinicians, clinics, care teams and costs (issue 27 item 2).
+    #[serde(default)]
+    pub people: People,
 }
 
 /// How many of each kind a record holds (for import summaries and tests).
@@ -1073,6 +1082,7 @@ impl PatientRecord {
             reports: Vec::new(),
             imaging: Vec::new(),
             notes: Vec::new(),
+            people: People::default(),
         }
     }
 
@@ -1144,6 +1154,329 @@ impl PatientRecord {
             .collect();
         found.sort_by(|a, b| Observation::newest_first(b, a));
         found
+    }
+}
+
+// ---- The people, places and costs around a record (issue 27 item 2) ----
+// Practitioner, PractitionerRole, Organization, Location, CareTeam, Claim and
+// ExplanationOfBenefit, kept per patient: a clinician who saw two patients is stored once for
+// each, so a patient's record (and the API that serves it) never reaches a row that another
+// patient's bundle brought. Links between them are FHIR ids of this record; a reference that
+// did not resolve at import keeps only its display text. (Here and not in a module of their
+// own: `PatientRecord` holds them and they hold `Concept`s and `Address`es.)
+/// Everything of this module a record holds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct People {
+    #[serde(default)]
+    pub practitioners: Vec<Practitioner>,
+    #[serde(default)]
+    pub roles: Vec<PractitionerRole>,
+    #[serde(default)]
+    pub organizations: Vec<Organization>,
+    #[serde(default)]
+    pub locations: Vec<Location>,
+    #[serde(default)]
+    pub care_teams: Vec<CareTeam>,
+    #[serde(default)]
+    pub claims: Vec<Claim>,
+    #[serde(default)]
+    pub benefits: Vec<ExplanationOfBenefit>,
+}
+
+impl People {
+    pub fn practitioner(&self, id: &str) -> Option<&Practitioner> {
+        self.practitioners.iter().find(|p| p.fhir_id == id)
+    }
+
+    pub fn organization(&self, id: &str) -> Option<&Organization> {
+        self.organizations.iter().find(|o| o.fhir_id == id)
+    }
+
+    pub fn location(&self, id: &str) -> Option<&Location> {
+        self.locations.iter().find(|l| l.fhir_id == id)
+    }
+
+    /// What a clinician does: the specialty (else the code) of one of their roles, else their
+    /// qualification.
+    pub fn specialty_of(&self, practitioner_id: &str) -> Option<&Concept> {
+        self.roles
+            .iter()
+            .filter(|r| r.practitioner.as_deref() == Some(practitioner_id))
+            .find_map(|r| r.specialty.as_ref().or(r.code.as_ref()))
+            .or_else(|| {
+                self.practitioner(practitioner_id)
+                    .and_then(|p| p.qualification.as_ref())
+            })
+    }
+
+    /// A clinician's phone: their own, else one of their roles'.
+    pub fn phone_of(&self, practitioner_id: &str) -> Option<&str> {
+        self.practitioner(practitioner_id)
+            .and_then(|p| p.phone.as_deref())
+            .or_else(|| {
+                self.roles
+                    .iter()
+                    .filter(|r| r.practitioner.as_deref() == Some(practitioner_id))
+                    .find_map(|r| r.phone.as_deref())
+            })
+    }
+}
+
+/// `Identifier` (system and value), kept so conditional references
+/// (`Practitioner?identifier=system|value`) resolve and the export gives them back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identifier {
+    pub system: Option<String>,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Practitioner {
+    pub fhir_id: String,
+    pub identifiers: Vec<Identifier>,
+    /// "Dr. Terrance Schultz".
+    pub name: Option<String>,
+    pub family: Option<String>,
+    pub given: Vec<String>,
+    pub prefix: Vec<String>,
+    pub gender: Option<String>,
+    pub address: Option<Address>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// The first `qualification.code`.
+    pub qualification: Option<Concept>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PractitionerRole {
+    pub fhir_id: String,
+    /// The Practitioner of this record it belongs to.
+    pub practitioner: Option<String>,
+    pub organization: Option<String>,
+    pub code: Option<Concept>,
+    pub specialty: Option<Concept>,
+    pub locations: Vec<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Organization {
+    pub fhir_id: String,
+    pub identifiers: Vec<Identifier>,
+    pub name: Option<String>,
+    pub kind: Option<Concept>,
+    pub address: Option<Address>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub fhir_id: String,
+    pub identifiers: Vec<Identifier>,
+    pub name: Option<String>,
+    /// active, suspended, inactive.
+    pub status: Option<String>,
+    pub address: Option<Address>,
+    pub phone: Option<String>,
+    /// The managing Organization of this record.
+    pub organization: Option<String>,
+}
+
+/// A reference to a person or place: the resource of this record it resolved to (type and
+/// FHIR id), and the display text the source gave or the name it resolved to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartyRef {
+    /// Practitioner, PractitionerRole, Organization, Location or Patient; `None` when the
+    /// reference did not resolve.
+    pub kind: Option<String>,
+    pub id: Option<String>,
+    pub display: Option<String>,
+    /// The identifier of a conditional reference that did not resolve
+    /// (`Practitioner?identifier=system|value`), kept as the logical reference it is.
+    #[serde(default)]
+    pub identifier: Option<Identifier>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CareTeamMember {
+    pub role: Option<Concept>,
+    pub member: PartyRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CareTeam {
+    pub fhir_id: String,
+    /// proposed, active, suspended, inactive, entered-in-error.
+    pub status: Option<String>,
+    pub name: Option<String>,
+    pub encounter: Option<String>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub reason: Option<Concept>,
+    pub members: Vec<CareTeamMember>,
+    pub managing: Vec<PartyRef>,
+}
+
+/// An amount of money in minor units (cents), so sums are exact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub cents: i64,
+    /// ISO 4217 ("USD").
+    pub currency: String,
+}
+
+impl Money {
+    /// "$1,234.50" for US dollars; "1,234.50 EUR" for another currency.
+    pub fn text(&self) -> String {
+        let sign = if self.cents < 0 { "-" } else { "" };
+        let abs = self.cents.unsigned_abs();
+        let whole = (abs / 100).to_string();
+        let mut grouped = String::new();
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        let amount = format!("{grouped}.{:02}", abs % 100);
+        match self.currency.as_str() {
+            "USD" => format!("{sign}${amount}"),
+            other => format!("{sign}{amount} {other}"),
+        }
+    }
+
+    /// The amount as a FHIR decimal (a JSON number with two decimals' worth of precision).
+    pub fn decimal(&self) -> f64 {
+        self.cents as f64 / 100.0
+    }
+}
+
+/// One insurance of a claim: the coverage, by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Insurance {
+    pub sequence: u32,
+    pub focal: bool,
+    pub coverage: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimItem {
+    pub sequence: u32,
+    pub service: Concept,
+    pub encounter: Option<String>,
+    pub net: Option<Money>,
+}
+
+/// A Claim: what the provider billed for a visit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    pub fhir_id: String,
+    pub status: String,
+    pub kind: Concept,
+    /// claim, preauthorization, predetermination.
+    pub use_: String,
+    pub created: DateTime<Utc>,
+    pub billable_start: Option<DateTime<Utc>>,
+    pub billable_end: Option<DateTime<Utc>>,
+    pub provider: PartyRef,
+    pub priority: Concept,
+    pub insurance: Vec<Insurance>,
+    pub items: Vec<ClaimItem>,
+    pub total: Option<Money>,
+}
+
+impl Claim {
+    /// The visit this claim bills: the first item's encounter.
+    pub fn encounter(&self) -> Option<&str> {
+        self.items.iter().find_map(|i| i.encounter.as_deref())
+    }
+}
+
+/// One amount of an ExplanationOfBenefit total or adjudication: its category and the money.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Amount {
+    pub category: Concept,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenefitItem {
+    pub sequence: u32,
+    pub service: Concept,
+    pub encounter: Option<String>,
+    pub adjudication: Vec<Amount>,
+}
+
+/// An ExplanationOfBenefit: what the insurer made of a claim and what it paid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExplanationOfBenefit {
+    pub fhir_id: String,
+    pub status: String,
+    pub kind: Concept,
+    pub use_: String,
+    pub created: DateTime<Utc>,
+    pub billable_start: Option<DateTime<Utc>>,
+    pub billable_end: Option<DateTime<Utc>>,
+    /// The insurer, by name.
+    pub insurer: String,
+    pub provider: PartyRef,
+    /// The Claim of this record it answers.
+    pub claim: Option<String>,
+    /// queued, complete, error, partial.
+    pub outcome: String,
+    pub insurance: Vec<Insurance>,
+    pub items: Vec<BenefitItem>,
+    pub totals: Vec<Amount>,
+    pub payment: Option<Money>,
+}
+
+impl ExplanationOfBenefit {
+    pub fn encounter(&self) -> Option<&str> {
+        self.items.iter().find_map(|i| i.encounter.as_deref())
+    }
+
+    /// The total of one adjudication category ("submitted", "benefit", "copay", ...).
+    pub fn total(&self, category: &str) -> Option<&Money> {
+        self.totals
+            .iter()
+            .find(|t| t.category.code == category)
+            .map(|t| &t.amount)
+    }
+}
+
+/// The parties a visit names: resolved to this record's resources where the bundle allowed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EncounterParties {
+    /// The first participant's Practitioner.
+    pub practitioner: Option<String>,
+    /// The `serviceProvider` Organization.
+    pub organization: Option<String>,
+    /// The first `location`'s Location, and its name.
+    pub location: Option<String>,
+    pub location_name: Option<String>,
+}
+
+impl EncounterParties {
+    pub fn is_empty(&self) -> bool {
+        self == &EncounterParties::default()
+    }
+}
+
+#[cfg(test)]
+mod people_tests {
+    use super::*;
+
+    #[test]
+    fn money_is_written_with_its_currency_and_grouped_digits() {
+        let m = |cents, currency: &str| Money {
+            cents,
+            currency: currency.into(),
+        };
+        assert_eq!(m(12_500, "USD").text(), "$125.00");
+        assert_eq!(m(123_456_789, "USD").text(), "$1,234,567.89");
+        assert_eq!(m(5, "USD").text(), "$0.05");
+        assert_eq!(m(100_050, "EUR").text(), "1,000.50 EUR");
+        assert_eq!(m(-2_000, "USD").text(), "-$20.00");
     }
 }
 

@@ -15,7 +15,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
 use super::chart_cache::{self, Kept};
-use super::{care_views, fhir_export, store, views};
+use super::{care_views, fhir_export, people_store, people_views, store, views};
 use super::{LoincCode, Section};
 use crate::access::{ChartAccess, LinkedPatient};
 use crate::state::AppState;
@@ -46,6 +46,10 @@ pub enum ChartPage {
     CarePlans,
     Reports,
     SocialHistory,
+    /// What visits cost and what insurance paid (issue 27).
+    Billing,
+    /// Clinicians, clinics, places and care teams (issue 27).
+    CareTeam,
 }
 
 impl ChartPage {
@@ -63,6 +67,8 @@ impl ChartPage {
             "care-plans" => ChartPage::CarePlans,
             "reports" => ChartPage::Reports,
             "social-history" => ChartPage::SocialHistory,
+            "billing" => ChartPage::Billing,
+            "care-team" => ChartPage::CareTeam,
             _ => return None,
         })
     }
@@ -85,6 +91,8 @@ impl ChartPage {
             ChartPage::CarePlans => Section::CarePlans,
             ChartPage::Reports => Section::Reports,
             ChartPage::SocialHistory => Section::SocialHistory,
+            ChartPage::Billing => Section::Billing,
+            ChartPage::CareTeam => Section::CareTeam,
         }
     }
 
@@ -103,6 +111,8 @@ impl ChartPage {
             ChartPage::CarePlans => "care-plans",
             ChartPage::Reports => "reports",
             ChartPage::SocialHistory => "social-history",
+            ChartPage::Billing => "billing",
+            ChartPage::CareTeam => "care-team",
         }
     }
 
@@ -120,6 +130,8 @@ impl ChartPage {
             ChartPage::CarePlans => "Care plans",
             ChartPage::Reports => "Reports and imaging",
             ChartPage::SocialHistory => "Social history",
+            ChartPage::Billing => "Billing",
+            ChartPage::CareTeam => "Care team",
         }
     }
 }
@@ -140,6 +152,8 @@ fn nav(base: &str, page: &ChartPage, parent: Option<&ChartPage>) -> Vec<views::N
         ChartPage::CarePlans,
         ChartPage::Reports,
         ChartPage::SocialHistory,
+        ChartPage::CareTeam,
+        ChartPage::Billing,
     ];
     let mut items: Vec<views::NavItem> = sections
         .iter()
@@ -303,6 +317,20 @@ pub async fn render_chart_page(
             ctx.insert("items", &care_views::social_history(&observations));
             "records_care.html"
         }
+        ChartPage::Billing => {
+            let people = people_store::people(pool, chart).await?;
+            let encounters = store::encounters(pool, chart).await?;
+            ctx.insert(
+                "billing",
+                &people_views::billing(&encounters, &people.claims, &people.benefits),
+            );
+            "records_people.html"
+        }
+        ChartPage::CareTeam => {
+            let people = people_store::directory(pool, chart).await?;
+            ctx.insert("team", &people_views::care_team_page(&people));
+            "records_people.html"
+        }
         ChartPage::Visit(fhir_id) => {
             if !care_views::is_visit_id(fhir_id) {
                 return Err(AppError::NotFound);
@@ -329,6 +357,12 @@ pub async fn render_chart_page(
                 reports: &reports,
                 imaging: &imaging,
             });
+            let people = people_store::directory(pool, chart).await?;
+            let (claims, benefits) = people_store::visit_costs(pool, chart, fhir_id).await?;
+            ctx.insert(
+                "visit_people",
+                &people_views::visit_people(&encounter, &people, &claims, &benefits),
+            );
             parent = Some(ChartPage::Visits);
             ctx.insert(
                 "page_title",

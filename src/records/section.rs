@@ -29,6 +29,10 @@ stored_enum! {
         Notes => "notes",
         /// One clinical note, or a download of its content.
         Note => "note",
+        /// What visits cost and what insurance paid (issue 27).
+        Billing => "billing",
+        /// The care team: clinicians, clinics and places of the record (issue 27).
+        CareTeam => "care_team",
         Export => "export",
         AccessLog => "access_log",
         AccessLogExport => "access_log_export",
@@ -66,7 +70,7 @@ mod tests {
     #[test]
     fn every_section_round_trips_through_its_stored_string() {
         crate::vocab::assert_round_trips(Section::ALL);
-        assert_eq!(Section::ALL.len(), 31);
+        assert_eq!(Section::ALL.len(), 33);
         assert_eq!("lab_history".parse(), Ok(Section::LabHistory));
         assert!("lab-history".parse::<Section>().is_err());
     }

@@ -449,6 +449,7 @@ async fn save_more_in(
 /// The tables of migration 0006 with the item shape. A closed set, so table names in SQL never
 /// come from anything but this enum.
 #[derive(Clone, Copy)]
+    super::people_store::save_people_in(tx, patient_id, &record.people).await?;
 enum ItemTable {
     Procedures,
     CarePlans,
@@ -766,6 +767,7 @@ async fn observations_all(
 #[derive(Clone, Copy)]
 enum Part<'a> {
     Patient,
+        people: super::people_store::people(pool, chart).await?,
     Conditions,
     Medications,
     Allergies,

@@ -104,6 +104,39 @@ pub fn check_bundle_shape(bundle: &Value) {
         ("ImagingStudy", &["status", "subject"]),
         // Clinical notes (#27).
         ("DocumentReference", &["status", "type", "subject", "content"]),
+        // Who, where and what it cost (issue 27 item 2).
+        ("Practitioner", &["id"]),
+        ("PractitionerRole", &["id"]),
+        ("Organization", &["id"]),
+        ("Location", &["id"]),
+        ("CareTeam", &["id", "subject"]),
+        (
+            "Claim",
+            &[
+                "status",
+                "type",
+                "use",
+                "patient",
+                "created",
+                "provider",
+                "priority",
+                "insurance",
+            ],
+        ),
+        (
+            "ExplanationOfBenefit",
+            &[
+                "status",
+                "type",
+                "use",
+                "patient",
+                "created",
+                "insurer",
+                "provider",
+                "outcome",
+                "insurance",
+            ],
+        ),
     ];
     for e in &entries {
         let r = &e["resource"];

@@ -23,6 +23,7 @@ mod messages;
 mod metrics;
 mod operator;
 mod records;
+mod people;
 mod renewals;
 mod sessions;
 mod share;

@@ -53,6 +53,7 @@ impl Reader<'_, '_> {
             None => None,
         };
         let organization = self.reference_name(e.get("serviceProvider"));
+        let parties = self.encounter_parties(e)?;
         Ok(Encounter {
             fhir_id,
             status,
@@ -63,6 +64,7 @@ impl Reader<'_, '_> {
             end,
             provider,
             organization,
+            parties,
         })
     }
 }

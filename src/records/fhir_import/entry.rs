@@ -27,7 +27,7 @@ pub enum ImportError {
 }
 
 /// Resource types the portal imports.
-pub(super) const IMPORTED: [&str; 13] = [
+pub(super) const IMPORTED: [&str; 20] = [
     "Patient",
     "Encounter",
     "Condition",
@@ -41,6 +41,14 @@ pub(super) const IMPORTED: [&str; 13] = [
     "DiagnosticReport",
     "ImagingStudy",
     "DocumentReference",
+    // Who, where and what it cost (issue 27 item 2; `people`).
+    "Practitioner",
+    "PractitionerRole",
+    "Organization",
+    "Location",
+    "CareTeam",
+    "Claim",
+    "ExplanationOfBenefit",
 ];
 
 /// One bundle entry with what we need to name and find it.

@@ -31,6 +31,7 @@ impl Reader<'_, '_> {
             encounter: self.encounter_ref(e)?,
             reason,
             prescriber: self.reference_name(e.get("requester")),
+            prescriber_id: self.requester_id(e),
             fhir_id,
         })
     }

@@ -47,6 +47,7 @@ mod medications;
 mod notes;
 mod observations;
 mod patient;
+mod people;
 mod procedures;
 mod reader;
 mod reports;
@@ -150,6 +151,13 @@ pub fn parse_bundle(json: &Value) -> Result<ParsedBundle, ImportError> {
             "Goal" => record.goals.push(reader.goal(e)?),
             "DiagnosticReport" => record.reports.push(reader.report(e)?),
             "ImagingStudy" => record.imaging.push(reader.imaging_study(e)?),
+            "Practitioner" => record.people.practitioners.push(reader.practitioner(e)?),
+            "PractitionerRole" => record.people.roles.push(reader.practitioner_role(e)?),
+            "Organization" => record.people.organizations.push(reader.organization(e)?),
+            "Location" => record.people.locations.push(reader.location(e)?),
+            "CareTeam" => record.people.care_teams.push(reader.care_team(e)?),
+            "Claim" => record.people.claims.push(reader.claim(e)?),
+            "ExplanationOfBenefit" => record.people.benefits.push(reader.benefit(e)?),
             "DocumentReference" => record.notes.push(reader.note(e)?),
             _ => {}
         }
@@ -216,15 +224,8 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.as_str(), *v))
             .collect();
-        assert_eq!(
-            skipped,
-            [
-                ("Claim", 3),
-                ("ExplanationOfBenefit", 3),
-                ("Organization", 1),
-                ("Practitioner", 1),
-            ]
-        );
+        // Claims, EOBs, organizations and practitioners are kept since issue 27.
+        assert_eq!(skipped, []);
 
         let enc = &r.encounters[0];
         assert_eq!(enc.class_code, "AMB");
@@ -308,7 +309,8 @@ mod tests {
         assert_eq!(r.care_plans.len(), 4);
         assert_eq!(r.procedures.len(), 4);
         assert_eq!(r.reports.len(), 3);
-        assert_eq!(parsed.skipped.get("Claim"), Some(&16));
+        assert_eq!(parsed.skipped.get("Claim"), None);
+        assert_eq!(r.people.claims.len(), 16);
         assert_eq!(parsed.skipped.get("ImagingStudy"), None);
         assert_eq!(r.patient.birth_date.to_string(), "1989-07-27");
 

@@ -87,7 +87,8 @@ impl Reader<'_, '_> {
                 return Some(d.trim().to_owned());
             }
         }
-        let target = self.index.resolve(r.get("reference")?.as_str()?)?;
+        // Conditional references (`Practitioner?identifier=...`) too (see `people`).
+        let target = self.find(r.get("reference")?.as_str()?)?;
         match target.resource.get("name")? {
             Value::String(s) => Some(s.clone()),
             Value::Array(names) => names.first().and_then(human_name_text),
