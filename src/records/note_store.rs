@@ -34,7 +34,10 @@ pub(super) async fn save_notes_in(
 ) -> Result<(), sqlx::Error> {
     let mut rows = Vec::with_capacity(notes.len());
     for n in notes {
-        let item = serde_json::to_string(n).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        // The row holds the note without its bytes (they go to their own rows below).
+        let mut meta = n.clone();
+        meta.contents.iter_mut().for_each(|c| c.data.clear());
+        let item = serde_json::to_string(&meta).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         rows.push((
             n.fhir_id.clone(),
             vec![n.when().as_ref().map(ts), n.encounter.clone(), Some(item)],

@@ -1,16 +1,14 @@
 //! Clinical notes (issue #27 item 1): a `DocumentReference`, the note a clinician wrote about a
 //! visit, with its content as plain text, HTML or a PDF.
 //!
-//! Owns the note's domain type, the one check every note's content passes at import (a size
+//! The note's domain types live with the rest of the chart's in `model` (re-exported here).
+//! This module owns the one check every note's content passes at import (a size
 //! bound, base64, a content type we keep, and content that is what its type says) and the one
 //! way HTML from a source becomes markup a page may show (`ammonia`'s allow-list: no script, no
 //! event handler, no style, no external resource; never a sanitiser of our own). Pure: no
 //! storage, no HTTP.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
-use super::model::Concept;
+pub use super::model::{ClinicalNote, ContentKind, NoteContent};
 
 /// The most one note's content may hold, decoded. Synthea's notes are a few KiB; a discharge
 /// summary as a PDF rarely passes a MiB. Anything larger is refused at import (it would be held
@@ -19,87 +17,6 @@ pub const MAX_CONTENT_BYTES: usize = 4 * 1024 * 1024;
 
 /// The content types a note's content may have, as the import message lists them.
 pub const KEPT_TYPES: &str = "text/plain, text/html or application/pdf";
-
-/// What a content is, as checked at import.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ContentKind {
-    /// UTF-8 text, shown as text.
-    Text,
-    /// UTF-8 HTML, shown only after sanitising.
-    Html,
-    /// A PDF, offered as a download and never shown inline.
-    Pdf,
-}
-
-impl ContentKind {
-    /// The media type the portal serves this content with (no parameters the source chose).
-    pub fn media_type(self) -> &'static str {
-        match self {
-            ContentKind::Text => "text/plain; charset=utf-8",
-            ContentKind::Html => "text/html; charset=utf-8",
-            ContentKind::Pdf => "application/pdf",
-        }
-    }
-}
-
-/// One `DocumentReference.content`: its attachment, checked and decoded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NoteContent {
-    pub kind: ContentKind,
-    /// `attachment.contentType` as the source wrote it ("text/plain; charset=utf-8").
-    pub content_type: String,
-    pub title: Option<String>,
-    pub language: Option<String>,
-    /// `content.format` (IHE format code), kept for the export.
-    pub format: Option<Concept>,
-    /// The decoded bytes. Not part of the note's stored JSON: storage keeps them as bytes in
-    /// their own rows, read only when a note's content is shown, downloaded or exported.
-    #[serde(skip)]
-    pub data: Vec<u8>,
-}
-
-/// A clinical note.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClinicalNote {
-    pub fhir_id: String,
-    /// current, superseded or entered-in-error.
-    pub status: String,
-    /// preliminary, final, amended or entered-in-error.
-    pub doc_status: Option<String>,
-    /// Every coding of `type`, in the source's order (Synthea gives two LOINC codes).
-    pub types: Vec<Concept>,
-    pub type_text: Option<String>,
-    /// Every coding of every `category`.
-    pub categories: Vec<Concept>,
-    /// `date`: when the note was written.
-    pub date: Option<DateTime<Utc>>,
-    /// The authors as the source names them (display text only).
-    pub authors: Vec<String>,
-    pub description: Option<String>,
-    /// The FHIR id of the visit (`context.encounter`) the note belongs to.
-    pub encounter: Option<String>,
-    /// `context.period`.
-    pub period_start: Option<DateTime<Utc>>,
-    pub period_end: Option<DateTime<Utc>>,
-    pub contents: Vec<NoteContent>,
-}
-
-impl ClinicalNote {
-    /// The note's date for lists and sorting: when written, else when its visit began.
-    pub fn when(&self) -> Option<DateTime<Utc>> {
-        self.date.or(self.period_start)
-    }
-
-    /// What kind of note it is, in the source's words.
-    pub fn title(&self) -> String {
-        match (&self.type_text, self.types.first()) {
-            (Some(t), _) if !t.trim().is_empty() => t.trim().to_owned(),
-            (_, Some(c)) => c.display.clone(),
-            _ => "Clinical note".to_owned(),
-        }
-    }
-}
 
 /// Checks one attachment of a note (or of a report's `presentedForm`) and decodes it. The
 /// error is the problem, worded to follow the field's name in the import message.

@@ -16,16 +16,12 @@ use super::manifest::audit_ref;
 use super::{ips, passcode, qr, shc, shl, store};
 use crate::access::{LinkedPatient, Section};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
-use crate::auth::SignedInUser;
+use crate::auth::{SignedInUser, StepUp, StepUpRequired};
 use crate::records::{fhir_export, store as records};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{format_time, page_context, redirect};
 use crate::web::{templates, AppError};
-
-/// How recent the sign-in must be to make a link: a link hands the record to someone else,
-/// so a session left open on a shared computer must not be enough.
-pub const FRESH_SIGN_IN_SECS: i64 = 10 * 60;
 
 /// What a link may share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,24 +65,6 @@ impl Content {
 
 /// The expiry choices, in days.
 const EXPIRY_DAYS: &[(&str, i64)] = &[("1", 1), ("7", 7), ("30", 30), ("90", 90)];
-
-/// Whether the session's sign-in (with MFA) is recent enough for a sensitive action.
-fn signed_in_recently(user: &SignedInUser, state: &AppState, now: i64) -> bool {
-    user.policy.eq_ignore_ascii_case(&state.policies.susi)
-        && user
-            .auth_time
-            .is_some_and(|t| t <= now + 60 && now - t <= FRESH_SIGN_IN_SECS)
-}
-
-/// To the sign-in with the password and MFA asked again (`prompt=login`, which the
-/// re-authentication flag asks for), then back to the form.
-fn fresh_sign_in() -> HttpResponse {
-    let mut resp = crate::auth::gate::signin_redirect("/share/new");
-    if let Err(e) = resp.add_cookie(&crate::auth::pending::reauth_cookie()) {
-        tracing::error!(error = %e, "could not set the re-authentication flag");
-    }
-    resp
-}
 
 #[derive(Serialize)]
 struct LinkShown {
@@ -212,15 +190,14 @@ fn form_page(
     templates::page(status, "share_new.html", &ctx)
 }
 
-/// `GET /share/new`: what to share, for how long, with or without a passcode.
+/// `GET /share/new`: what to share, for how long, with or without a passcode. A link hands
+/// the record to someone else: a fresh MFA sign-in first (step-up, `auth::step_up`).
 pub async fn new_form(
     state: web::Data<AppState>,
     session: Session,
     patient: LinkedPatient,
+    _fresh: StepUp,
 ) -> Result<HttpResponse, AppError> {
-    if !signed_in_recently(&patient.user, &state, crate::db::now()) {
-        return Ok(fresh_sign_in());
-    }
     let form = CreateForm {
         content: "summary".into(),
         expires: "7".into(),
@@ -287,10 +264,12 @@ pub async fn create(
     session: Session,
     patient: LinkedPatient,
     form: CsrfForm<CreateForm>,
+    fresh: Result<StepUp, StepUpRequired>,
 ) -> Result<HttpResponse, AppError> {
     let now = crate::db::now();
-    if !signed_in_recently(&patient.user, &state, now) {
-        return Ok(fresh_sign_in());
+    // Never replayed after the step-up: back to the form, which offers it again.
+    if let Err(required) = fresh {
+        return Err(required.returning_to("/share/new").into());
     }
     let choice = match check(&form) {
         Ok(c) => c,

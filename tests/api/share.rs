@@ -589,7 +589,7 @@ async fn a_link_needs_a_recent_sign_in() {
 
     let resp = app.get(&b, "/share/new").await;
     assert_eq!(resp.status(), 302);
-    assert_eq!(location(&resp), "/signin?returnUrl=%2Fshare%2Fnew");
+    assert_eq!(location(&resp), "/step-up?returnUrl=%2Fshare%2Fnew");
     // The POST too, even with a valid form.
     let token = csrf_in(&app.get(&b, "/account").await.text().await.unwrap());
     let resp = b
@@ -604,6 +604,7 @@ async fn a_link_needs_a_recent_sign_in() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 302);
+    assert_eq!(location(&resp), "/step-up?returnUrl=%2Fshare%2Fnew");
     assert_eq!(
         crate::support::count(&app, "SELECT COUNT(*) FROM share_links").await,
         0

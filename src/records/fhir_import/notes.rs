@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::datatypes::coding;
-use super::entry::{list, Entry, ImportError};
+use super::entry::{list, Entry, ImportError, Span};
 use super::reader::Reader;
 use crate::records::model::Concept;
 use crate::records::notes::{read_attachment, ClinicalNote, NoteContent};
@@ -67,7 +67,7 @@ impl Reader<'_, '_> {
             .iter()
             .filter_map(|a| self.reference_name(Some(a)))
             .collect();
-        let (encounter, period_start, period_end) = self.note_context(e)?;
+        let (encounter, (period_start, period_end)) = self.note_context(e)?;
         let raw_contents = list(e, "content")?;
         if raw_contents.is_empty() {
             return Err(e.err("content", "is missing"));
@@ -95,19 +95,9 @@ impl Reader<'_, '_> {
 
     /// `context.encounter` (the first; it must be an Encounter of the bundle, as every other
     /// resource's encounter must) and `context.period`.
-    fn note_context(
-        &self,
-        e: &Entry,
-    ) -> Result<
-        (
-            Option<String>,
-            Option<chrono::DateTime<chrono::Utc>>,
-            Option<chrono::DateTime<chrono::Utc>>,
-        ),
-        ImportError,
-    > {
+    fn note_context(&self, e: &Entry) -> Result<(Option<String>, Span), ImportError> {
         let context = match e.get("context") {
-            None | Some(Value::Null) => return Ok((None, None, None)),
+            None | Some(Value::Null) => return Ok((None, (None, None))),
             Some(Value::Object(c)) => c,
             Some(_) => return Err(e.err("context", "is not an object")),
         };
@@ -149,7 +139,7 @@ impl Reader<'_, '_> {
                 Some(_) => Err(e.err(&format!("context.period.{k}"), "is not a date-time")),
             }
         };
-        Ok((encounter, at("start")?, at("end")?))
+        Ok((encounter, (at("start")?, at("end")?)))
     }
 }
 
