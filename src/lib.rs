@@ -20,6 +20,7 @@ pub mod messages;
 pub mod metrics;
 pub mod notifications;
 pub mod pages;
+pub mod proxy;
 pub mod records;
 pub mod renewals;
 pub mod sharing;

@@ -487,6 +487,15 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::get().to(auth_routes::sign_in_details),
         )
         .route("/account/edit", web::get().to(auth_routes::account_edit))
+        // Proxies (#29): the patient's list, invitations and revocations; the invitee's accept.
+        .route("/account/proxies", web::get().to(crate::proxy::pages::list))
+        .route("/account/proxies", web::post().to(crate::proxy::pages::invite))
+        .route(
+            "/account/proxies/{id}/revoke",
+            web::post().to(crate::proxy::pages::revoke),
+        )
+        .route("/proxy/accept", web::get().to(crate::proxy::pages::accept_page))
+        .route("/proxy/accept", web::post().to(crate::proxy::pages::accept))
         // Step-up (#29): a fresh MFA sign-in before a sensitive action.
         .route(
             crate::auth::step_up::START_PATH,

@@ -53,6 +53,12 @@ stored_enum! {
         HealthCardIssued => "health_card_issued",
         /// A fresh MFA sign-in before a sensitive action (step-up, #29), or its refusal.
         StepUp => "step_up",
+        /// The patient invited a proxy (#29), or the invitation was refused.
+        ProxyInvite => "proxy_invite",
+        /// An invitee accepted an invitation and became a proxy, or was refused.
+        ProxyAccept => "proxy_accept",
+        /// The patient ended a proxy's access.
+        ProxyRevoke => "proxy_revoke",
     }
 }
 
@@ -211,7 +217,7 @@ mod tests {
     fn every_action_and_outcome_round_trips_through_its_stored_string() {
         crate::vocab::assert_round_trips(Action::ALL);
         crate::vocab::assert_round_trips(Outcome::ALL);
-        assert_eq!(Action::ALL.len(), 32); // 28: StepUp (#29), share links and cards (#30)
+        assert_eq!(Action::ALL.len(), 35); // StepUp and 3 proxy actions (#29), share links and cards (#30)
         assert_eq!(Action::ActivationUsed.as_str(), "activation_code_used");
         assert_eq!("break_glass".parse(), Ok(Action::BreakGlass));
     }

@@ -48,6 +48,9 @@ fn on_access_log(action: Action) -> Option<Reads> {
         HealthCardIssued => Reads::Text("Made your immunization card"),
         SignIn | SignInFailed | SignOut | SessionTimeout | PasswordReset | ProfileEdit
         | StaffSearch | ActivationFailed | StepUp => return None,
+        ProxyInvite => Reads::Text("Invited someone to act for you"),
+        ProxyAccept => Reads::Text("Accepted your invitation to act for you"),
+        ProxyRevoke => Reads::Text("Ended a proxy's access"),
     })
 }
 

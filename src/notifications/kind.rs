@@ -13,6 +13,8 @@ pub enum Kind {
     RenewalUpdate,
     /// An import added results to the patient's record.
     NewResults,
+    /// An invitation to act for a patient (#29): says neither who nor anything of health.
+    ProxyInvitation,
 }
 
 impl Kind {
@@ -23,6 +25,7 @@ impl Kind {
             Kind::AppointmentReminder => "appointment_reminder",
             Kind::RenewalUpdate => "renewal_update",
             Kind::NewResults => "new_results",
+            Kind::ProxyInvitation => "proxy_invitation",
         }
     }
 
@@ -33,6 +36,7 @@ impl Kind {
             "appointment_reminder" => Some(Kind::AppointmentReminder),
             "renewal_update" => Some(Kind::RenewalUpdate),
             "new_results" => Some(Kind::NewResults),
+            "proxy_invitation" => Some(Kind::ProxyInvitation),
             _ => None,
         }
     }
@@ -74,6 +78,14 @@ impl Kind {
             ),
             // Not "results": which kind of information arrived is itself about the patient's
             // health (that tests were done).
+            Kind::ProxyInvitation => (
+                "An invitation to a patient portal".to_string(),
+                format!(
+                    "Someone has invited you to help with their care in the patient portal.\r\n\r\n\
+                     Sign in (or create an account) to see the invitation: {link}\r\n\r\n\
+                     For your privacy, this e-mail does not say who or more.\r\n"
+                ),
+            ),
             Kind::NewResults => (
                 "New information in your patient portal".to_string(),
                 format!(

@@ -27,6 +27,8 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "error.html",
         "account.html",
         "account_sign_in_details.html",
+        "account_proxies.html",
+        "proxy_accept.html",
         "home.html",
         "records_frame.html",
         "records_section.html",

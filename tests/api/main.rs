@@ -21,6 +21,7 @@ mod layout;
 mod linking;
 mod messages;
 mod metrics;
+mod proxy;
 mod operator;
 mod records;
 mod people;

@@ -1,0 +1,599 @@
+//! The proxy pages: the patient's list, invitation and revocation (`/account/proxies`), and the
+//! invitee's acceptance (`/proxy/accept`). Handlers: nothing below imports them.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::{parse_email, Scopes};
+use crate::access::LinkedPatient;
+use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
+use crate::auth::{hash, random_token, Patient, SignedInUser, StepUp, StepUpRequired};
+use crate::db;
+use crate::notifications::{self, Kind};
+use crate::state::AppState;
+use crate::web::csrf::CsrfForm;
+use crate::web::page::{format_time, page_context};
+use crate::web::{templates, AppError};
+
+/// An invitation link works for this long.
+pub const INVITATION_SECS: i64 = 7 * 24 * 3600;
+const LIST_PATH: &str = "/account/proxies";
+
+async fn record(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &SignedInUser,
+    action: Action,
+    outcome: Outcome,
+    patient_id: Option<String>,
+    detail: &str,
+) -> Result<(), AppError> {
+    let meta = RequestMeta::of(req, state.settings.behind_proxy);
+    let mut entry = meta.entry(Actor::user(user), action, outcome);
+    entry.patient_id = patient_id;
+    entry.detail = Some(detail.to_string());
+    audit::append(&state.pool, &entry).await?;
+    Ok(())
+}
+
+/// A refused attempt: audited, then the 400 page with `message`; nothing was granted.
+async fn refuse(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &SignedInUser,
+    action: Action,
+    patient_id: Option<String>,
+    reason: &str,
+    message: &str,
+) -> Result<HttpResponse, AppError> {
+    tracing::warn!(subject = %user.subject, reason, "proxy request refused");
+    record(
+        state,
+        req,
+        user,
+        action,
+        Outcome::Denied,
+        patient_id,
+        reason,
+    )
+    .await?;
+    Err(AppError::bad_request(message))
+}
+
+#[derive(sqlx::FromRow)]
+struct GrantRow {
+    id: String,
+    proxy_name: String,
+    proxy_email: String,
+    scopes: String,
+    ends_at: Option<i64>,
+    created_at: i64,
+}
+
+#[derive(Serialize)]
+struct GrantView {
+    id: String,
+    name: String,
+    email: String,
+    scopes: Vec<&'static str>,
+    since: String,
+    until: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationRow {
+    email: String,
+    scopes: String,
+    expires_at: i64,
+}
+
+#[derive(Serialize)]
+struct InvitationView {
+    email: String,
+    scopes: Vec<&'static str>,
+    expires: String,
+}
+
+/// `GET /account/proxies`: who may act for the patient, open invitations, and the invite form.
+pub async fn list(
+    state: web::Data<AppState>,
+    session: Session,
+    patient: LinkedPatient,
+) -> Result<HttpResponse, AppError> {
+    let now = db::now();
+    let pid = patient.patient_id().to_string();
+    let grants = sqlx::query_as::<_, GrantRow>(
+        "SELECT id, proxy_name, proxy_email, scopes, ends_at, created_at FROM proxy_grants \
+         WHERE patient_id = $1 AND revoked_at IS NULL AND (ends_at IS NULL OR ends_at > $2) \
+         ORDER BY created_at",
+    )
+    .bind(&pid)
+    .bind(now)
+    .fetch_all(&state.pool)
+    .await?;
+    let invitations = sqlx::query_as::<_, InvitationRow>(
+        "SELECT email, scopes, expires_at FROM proxy_invitations \
+         WHERE patient_id = $1 AND used_at IS NULL AND expires_at > $2 ORDER BY created_at",
+    )
+    .bind(&pid)
+    .bind(now)
+    .fetch_all(&state.pool)
+    .await?;
+    let mut ctx = page_context(Some((&patient.user, &session)), &state);
+    let grants: Vec<GrantView> = grants
+        .into_iter()
+        .map(|g| GrantView {
+            id: g.id,
+            name: g.proxy_name,
+            email: g.proxy_email,
+            scopes: Scopes::from_stored(&g.scopes).labels(),
+            since: format_time(g.created_at),
+            until: g.ends_at.map(format_time),
+        })
+        .collect();
+    let invitations: Vec<InvitationView> = invitations
+        .into_iter()
+        .map(|i| InvitationView {
+            email: i.email,
+            scopes: Scopes::from_stored(&i.scopes).labels(),
+            expires: format_time(i.expires_at),
+        })
+        .collect();
+    let scopes: Vec<_> = super::Scope::ALL
+        .iter()
+        .map(|s| serde_json::json!({ "value": s.as_str(), "label": s.label() }))
+        .collect();
+    ctx.insert("grants", &grants);
+    ctx.insert("invitations", &invitations);
+    ctx.insert("scopes", &scopes);
+    ctx.insert("page_title", "People who can act for you");
+    Ok(templates::page(
+        StatusCode::OK,
+        "account_proxies.html",
+        &ctx,
+    ))
+}
+
+/// The end of the day `on` (YYYY-MM-DD), if it is a date after today.
+fn end_of(on: &str, now: i64) -> Result<Option<i64>, &'static str> {
+    let on = on.trim();
+    if on.is_empty() {
+        return Ok(None);
+    }
+    let day = chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d")
+        .map_err(|_| "Give the end date as a date (year-month-day), or leave it empty.")?;
+    let end = day
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp())
+        .ok_or("Give the end date as a date (year-month-day), or leave it empty.")?;
+    if end <= now {
+        return Err("The end date has passed: choose a later one, or leave it empty.");
+    }
+    Ok(Some(end))
+}
+
+/// `POST /account/proxies`: invites someone by e-mail. A grant of access is a sensitive action:
+/// only after a recent MFA sign-in (step-up).
+pub async fn invite(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: LinkedPatient,
+    fresh: Result<StepUp, StepUpRequired>,
+    form: CsrfForm<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    fresh.map_err(|e| e.returning_to(LIST_PATH))?;
+    let user = &patient.user;
+    let pid = patient.patient_id().to_string();
+    let field = |name: &str| {
+        form.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    let now = db::now();
+    let refuse = |reason: &'static str, message: &'static str| {
+        refuse(
+            &state,
+            &req,
+            user,
+            Action::ProxyInvite,
+            Some(pid.clone()),
+            reason,
+            message,
+        )
+    };
+    let Some(email) = parse_email(field("email")) else {
+        return refuse(
+            "email_invalid",
+            "Enter the e-mail address of the person you are inviting.",
+        )
+        .await;
+    };
+    let Some(scopes) = Scopes::parse(
+        form.0
+            .iter()
+            .filter(|(k, _)| k == "scope")
+            .map(|(_, v)| v.as_str()),
+    )
+    .filter(|s| !s.is_empty()) else {
+        return refuse(
+            "scopes_invalid",
+            "Choose at least one thing the person may do for you.",
+        )
+        .await;
+    };
+    let ends_at = match end_of(field("ends_on"), now) {
+        Ok(e) => e,
+        Err(message) => return refuse("end_date_invalid", message).await,
+    };
+    if user
+        .emails
+        .iter()
+        .any(|e| e.trim().eq_ignore_ascii_case(&email))
+    {
+        return refuse(
+            "invite_self",
+            "That is your own e-mail address: you cannot be your own proxy.",
+        )
+        .await;
+    }
+    let existing: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM proxy_grants WHERE patient_id = $1 AND proxy_email = $2 \
+         AND revoked_at IS NULL AND (ends_at IS NULL OR ends_at > $3)",
+    )
+    .bind(&pid)
+    .bind(&email)
+    .bind(now)
+    .fetch_one(&state.pool)
+    .await?;
+    if existing > 0 {
+        return refuse(
+            "already_proxy",
+            "This person can already act for you. To change what they may do, end their access and invite them again.",
+        )
+        .await;
+    }
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM proxy_invitations WHERE patient_id = $1 AND email = $2 \
+         AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(&pid)
+    .bind(&email)
+    .bind(now)
+    .fetch_one(&state.pool)
+    .await?;
+    if pending > 0 {
+        return refuse(
+            "already_invited",
+            "This person already has an invitation that has not been used yet.",
+        )
+        .await;
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let token = random_token(32);
+    let mut tx = state.pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO proxy_invitations (id, patient_id, inviter_subject, email, token_hash, scopes, ends_at, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(&pid)
+    .bind(&user.subject)
+    .bind(&email)
+    .bind(hash(&token))
+    .bind(scopes.stored())
+    .bind(ends_at)
+    .bind(now)
+    .bind(now + INVITATION_SECS)
+    .execute(&mut *tx)
+    .await?;
+    // The mail names no one and nothing about health: only that an invitation waits.
+    notifications::enqueue(
+        &mut tx,
+        Kind::ProxyInvitation,
+        &email,
+        &format!("/proxy/accept?token={token}"),
+    )
+    .await?;
+    tx.commit().await?;
+    record(
+        &state,
+        &req,
+        user,
+        Action::ProxyInvite,
+        Outcome::Success,
+        Some(pid),
+        &format!("invitation={id} scopes={}", scopes.stored()),
+    )
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/account/proxies?invited=1"))
+        .finish())
+}
+
+/// `POST /account/proxies/{id}/revoke`: ends a proxy's access at once (the grant is read from
+/// the database on every request). Taking access away needs no step-up.
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: LinkedPatient,
+    id: web::Path<String>,
+    _form: CsrfForm,
+) -> Result<HttpResponse, AppError> {
+    let pid = patient.patient_id().to_string();
+    let done = sqlx::query(
+        "UPDATE proxy_grants SET revoked_at = $1 WHERE id = $2 AND patient_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(db::now())
+    .bind(id.as_str())
+    .bind(&pid)
+    .execute(&state.pool)
+    .await?;
+    if done.rows_affected() != 1 {
+        // Another patient's grant, or one already ended: nothing to do, and said so.
+        record(
+            &state,
+            &req,
+            &patient.user,
+            Action::ProxyRevoke,
+            Outcome::Denied,
+            Some(pid),
+            "grant_unknown",
+        )
+        .await?;
+        return Err(AppError::NotFound);
+    }
+    record(
+        &state,
+        &req,
+        &patient.user,
+        Action::ProxyRevoke,
+        Outcome::Success,
+        Some(pid),
+        &format!("grant={}", id.as_str()),
+    )
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", LIST_PATH))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Invitation {
+    id: String,
+    patient_id: String,
+    email: String,
+    scopes: String,
+    ends_at: Option<i64>,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+async fn find(state: &AppState, token: &str) -> Result<Option<Invitation>, AppError> {
+    Ok(sqlx::query_as::<_, Invitation>(
+        "SELECT id, patient_id, email, scopes, ends_at, expires_at, used_at FROM proxy_invitations \
+         WHERE token_hash = $1",
+    )
+    .bind(hash(token))
+    .fetch_optional(&state.pool)
+    .await?)
+}
+
+/// Why an invitation cannot be accepted by `user`, if it cannot: (audit reason, words).
+async fn check(
+    state: &AppState,
+    user: &SignedInUser,
+    invitation: &Invitation,
+    now: i64,
+) -> Result<Option<(&'static str, &'static str)>, AppError> {
+    if invitation.used_at.is_some() {
+        return Ok(Some((
+            "invitation_used",
+            "This invitation has already been used. Ask the person who invited you to send a new one.",
+        )));
+    }
+    if invitation.expires_at <= now {
+        return Ok(Some((
+            "invitation_expired",
+            "This invitation has expired. Ask the person who invited you to send a new one.",
+        )));
+    }
+    let own: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM patients WHERE id = $1 AND b2c_subject = $2")
+            .bind(&invitation.patient_id)
+            .bind(&user.subject)
+            .fetch_one(&state.pool)
+            .await?;
+    if own > 0 {
+        return Ok(Some((
+            "invite_self",
+            "This invitation is for your own record: you cannot be your own proxy.",
+        )));
+    }
+    let existing: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM proxy_grants WHERE patient_id = $1 AND proxy_subject = $2 \
+         AND revoked_at IS NULL AND (ends_at IS NULL OR ends_at > $3)",
+    )
+    .bind(&invitation.patient_id)
+    .bind(&user.subject)
+    .bind(now)
+    .fetch_one(&state.pool)
+    .await?;
+    if existing > 0 {
+        return Ok(Some((
+            "already_proxy",
+            "You can already act for this person.",
+        )));
+    }
+    Ok(None)
+}
+
+const UNKNOWN: &str =
+    "This invitation link is not valid. Check that you opened the whole link from the e-mail, or ask for a new one.";
+
+/// `GET /proxy/accept?token=...`: the invitee, signed in with their own account, sees what
+/// they are asked to do and accepts (or not).
+pub async fn accept_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    invitee: Patient,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, AppError> {
+    let user = invitee.user();
+    let token = query.token.clone().unwrap_or_default();
+    let Some(invitation) = find(&state, &token).await? else {
+        return refuse(
+            &state,
+            &req,
+            user,
+            Action::ProxyAccept,
+            None,
+            "invitation_unknown",
+            UNKNOWN,
+        )
+        .await;
+    };
+    if let Some((reason, message)) = check(&state, user, &invitation, db::now()).await? {
+        return refuse(
+            &state,
+            &req,
+            user,
+            Action::ProxyAccept,
+            Some(invitation.patient_id),
+            reason,
+            message,
+        )
+        .await;
+    }
+    let mut ctx = page_context(Some((user, &session)), &state);
+    ctx.insert("token", &token);
+    ctx.insert("scopes", &Scopes::from_stored(&invitation.scopes).labels());
+    ctx.insert("until", &invitation.ends_at.map(format_time));
+    ctx.insert("page_title", "Accept an invitation");
+    Ok(templates::page(StatusCode::OK, "proxy_accept.html", &ctx))
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    token: Option<String>,
+}
+
+/// `POST /proxy/accept`: turns the invitation into a grant, once.
+pub async fn accept(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    invitee: Patient,
+    form: CsrfForm<AcceptForm>,
+) -> Result<HttpResponse, AppError> {
+    let user = invitee.user();
+    let token = form.token.clone().unwrap_or_default();
+    let now = db::now();
+    let Some(invitation) = find(&state, &token).await? else {
+        return refuse(
+            &state,
+            &req,
+            user,
+            Action::ProxyAccept,
+            None,
+            "invitation_unknown",
+            UNKNOWN,
+        )
+        .await;
+    };
+    if let Some((reason, message)) = check(&state, user, &invitation, now).await? {
+        return refuse(
+            &state,
+            &req,
+            user,
+            Action::ProxyAccept,
+            Some(invitation.patient_id),
+            reason,
+            message,
+        )
+        .await;
+    }
+    let grant = uuid::Uuid::new_v4().to_string();
+    let mut tx = state.pool.begin().await?;
+    // `used_at IS NULL` makes the invitation single use, also against a concurrent accept.
+    let taken = sqlx::query(
+        "UPDATE proxy_invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(&invitation.id)
+    .execute(&mut *tx)
+    .await?;
+    if taken.rows_affected() != 1 {
+        drop(tx);
+        return refuse(
+            &state,
+            &req,
+            user,
+            Action::ProxyAccept,
+            Some(invitation.patient_id),
+            "invitation_used",
+            "This invitation has already been used. Ask the person who invited you to send a new one.",
+        )
+        .await;
+    }
+    sqlx::query(
+        "INSERT INTO proxy_grants (id, patient_id, proxy_subject, proxy_name, proxy_email, scopes, ends_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&grant)
+    .bind(&invitation.patient_id)
+    .bind(&user.subject)
+    .bind(&user.display_name)
+    .bind(&invitation.email)
+    .bind(&invitation.scopes)
+    .bind(invitation.ends_at)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    record(
+        &state,
+        &req,
+        user,
+        Action::ProxyAccept,
+        Outcome::Success,
+        Some(invitation.patient_id),
+        &format!("grant={grant} scopes={}", invitation.scopes),
+    )
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/home"))
+        .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_end_date_is_a_later_day_or_nothing() {
+        let now = chrono::NaiveDate::from_ymd_opt(2030, 5, 1)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp();
+        assert_eq!(end_of("  ", now), Ok(None));
+        assert_eq!(
+            end_of("2030-05-01", now),
+            Ok(Some(now + 12 * 3600)),
+            "end of today"
+        );
+        assert!(end_of("2030-04-30", now).is_err());
+        assert!(end_of("1 May", now).is_err());
+    }
+}

@@ -1,0 +1,346 @@
+//! Proxies (#29): a patient invites someone by e-mail, the invitee accepts with their own
+//! account, the patient sees and ends their access; every bad attempt is a 4xx page, grants
+//! nothing, and is audited.
+
+use sqlx::Row;
+
+use crate::support::*;
+
+/// The e-mail `sign_in_as` gives `who`.
+fn email_of(who: &Person) -> String {
+    format!("{}@example.com", who.name.to_lowercase().replace(' ', "."))
+}
+
+/// Patient A with a linked record, signed in (a fresh MFA sign-in).
+async fn patient_a() -> (TestApp, Browser, String) {
+    let app = spawn_app().await;
+    let (b, id) = signed_in_patient(&app, &records(1)[0], &PATIENT_A).await;
+    (app, b, id)
+}
+
+async fn invite(
+    app: &TestApp,
+    b: &Browser,
+    email: &str,
+    scopes: &[&str],
+    ends_on: &str,
+) -> reqwest::Response {
+    let token = csrf(app, b).await;
+    let mut form = vec![
+        ("csrf_token", token.as_str()),
+        ("email", email),
+        ("ends_on", ends_on),
+    ];
+    for s in scopes {
+        form.push(("scope", s));
+    }
+    post(app, b, "/account/proxies", &form).await
+}
+
+/// The token of the last invitation mailed to `email`, from the notification queue.
+async fn mailed_token(app: &TestApp, email: &str) -> String {
+    let link: String = sqlx::query(
+        "SELECT link FROM notification_queue WHERE recipient = $1 AND kind = 'proxy_invitation' \
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(email)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+    .get(0);
+    link.strip_prefix("/proxy/accept?token=")
+        .expect("the link is the accept page")
+        .to_string()
+}
+
+async fn accept(app: &TestApp, b: &Browser, token: &str) -> reqwest::Response {
+    let csrf = csrf(app, b).await;
+    post(
+        app,
+        b,
+        "/proxy/accept",
+        &[("csrf_token", csrf.as_str()), ("token", token)],
+    )
+    .await
+}
+
+async fn live_grants(app: &TestApp) -> i64 {
+    count(
+        app,
+        "SELECT COUNT(*) FROM proxy_grants WHERE revoked_at IS NULL",
+    )
+    .await
+}
+
+async fn denied(app: &TestApp, action: &str) -> Vec<String> {
+    sqlx::query(
+        "SELECT detail FROM audit_log WHERE action = $1 AND outcome = 'denied' ORDER BY seq",
+    )
+    .bind(action)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get::<Option<String>, _>(0).unwrap_or_default())
+    .collect()
+}
+
+#[tokio::test]
+async fn a_patient_invites_a_proxy_who_accepts_with_their_own_account_and_is_revoked_at_once() {
+    let (app, a, patient_id) = patient_a().await;
+    let sam = email_of(&PATIENT_B);
+    let resp = invite(&app, &a, &sam, &["record", "messages"], "").await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(location(&resp), "/account/proxies?invited=1");
+
+    // The mail says nothing of who or of health; the token is stored only as its hash.
+    let token = mailed_token(&app, &sam).await;
+    let (hashed, rows): (String, i64) = {
+        let row = sqlx::query(
+            "SELECT token_hash, (SELECT COUNT(*) FROM proxy_invitations) FROM proxy_invitations",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(rows, 1);
+    assert_ne!(hashed, token);
+    let page = app.get(&a, "/account/proxies").await.text().await.unwrap();
+    assert!(page.contains(&sam), "the open invitation is listed");
+
+    // The invitee signs in with their own account and accepts.
+    let sam_browser = signed_in(&app, &PATIENT_B).await;
+    let offer = app
+        .get(&sam_browser, &format!("/proxy/accept?token={token}"))
+        .await;
+    assert_eq!(offer.status(), 200);
+    let offer = offer.text().await.unwrap();
+    assert!(offer.contains("Read the health record") && offer.contains("Message the care team"));
+    assert!(
+        !offer.contains("Manage appointments"),
+        "only what was granted"
+    );
+    let resp = accept(&app, &sam_browser, &token).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(live_grants(&app).await, 1);
+    let row = sqlx::query("SELECT patient_id, proxy_subject, scopes FROM proxy_grants")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(row.get::<String, _>(0), patient_id);
+    assert_eq!(row.get::<String, _>(1), PATIENT_B.subject);
+    assert_eq!(row.get::<String, _>(2), "record messages");
+
+    // The patient sees the proxy, and the audit names the proxy as actor and the patient.
+    let page = app.get(&a, "/account/proxies").await.text().await.unwrap();
+    assert!(page.contains(PATIENT_B.name), "{page}");
+    let accepted = app
+        .audit_rows()
+        .await
+        .into_iter()
+        .find(|r| r.0 == "proxy_accept")
+        .unwrap();
+    assert_eq!(accepted.1.as_deref(), Some(PATIENT_B.subject));
+    assert_eq!(accepted.2.as_deref(), Some(patient_id.as_str()));
+
+    // A second use of the same invitation grants nothing more.
+    let again = accept(&app, &sam_browser, &token).await;
+    assert_eq!(again.status(), 400);
+    assert_eq!(live_grants(&app).await, 1);
+
+    // Revoked: at once, in the database.
+    let grant: String = sqlx::query("SELECT id FROM proxy_grants")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let csrf_a = csrf(&app, &a).await;
+    let resp = post(
+        &app,
+        &a,
+        &format!("/account/proxies/{grant}/revoke"),
+        &[("csrf_token", csrf_a.as_str())],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(live_grants(&app).await, 0);
+    let page = app.get(&a, "/account/proxies").await.text().await.unwrap();
+    assert!(page.contains("No one can act for you"));
+    // The patient's access log says what happened.
+    let log = app
+        .get(&a, "/records/access-log")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("Invited someone to act for you"), "{log}");
+    assert!(log.contains("Ended a proxy"), "{log}");
+}
+
+#[tokio::test]
+async fn bad_invitations_are_refused_audited_and_grant_nothing() {
+    let (app, a, _) = patient_a().await;
+    let sam = email_of(&PATIENT_B);
+    let cases: &[(&str, &[&str], &str, &str)] = &[
+        (&email_of(&PATIENT_A), &["record"], "", "your own e-mail"),
+        ("not-an-address", &["record"], "", "e-mail address"),
+        (&sam, &[], "", "at least one"),
+        (&sam, &["record", "everything"], "", "at least one"),
+        (&sam, &["record"], "2001-01-01", "end date has passed"),
+    ];
+    for (email, scopes, ends, words) in cases {
+        let resp = invite(&app, &a, email, scopes, ends).await;
+        assert_eq!(resp.status(), 400, "{email} {scopes:?} {ends}");
+        let page = resp.text().await.unwrap();
+        assert!(page.contains(words), "{words}: {page}");
+    }
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM proxy_invitations").await,
+        0
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM notification_queue").await,
+        0,
+        "no mail"
+    );
+    assert_eq!(
+        denied(&app, "proxy_invite").await,
+        vec![
+            "invite_self",
+            "email_invalid",
+            "scopes_invalid",
+            "scopes_invalid",
+            "end_date_invalid"
+        ]
+    );
+
+    // Invited twice while the first is open; then an existing proxy invited again.
+    assert_eq!(invite(&app, &a, &sam, &["record"], "").await.status(), 303);
+    assert_eq!(invite(&app, &a, &sam, &["record"], "").await.status(), 400);
+    let token = mailed_token(&app, &sam).await;
+    let sam_browser = signed_in(&app, &PATIENT_B).await;
+    assert_eq!(accept(&app, &sam_browser, &token).await.status(), 303);
+    let resp = invite(&app, &a, &sam.to_uppercase(), &["record"], "").await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("already act for you"));
+    assert_eq!(live_grants(&app).await, 1);
+    assert_eq!(
+        denied(&app, "proxy_invite").await[5..],
+        ["already_invited", "already_proxy"]
+    );
+}
+
+#[tokio::test]
+async fn inviting_a_proxy_needs_a_recent_mfa_sign_in() {
+    let (app, a, _) = patient_a().await;
+    // As if the MFA sign-in were an hour old.
+    let b = app.browser();
+    let started = app.start_signin(&b, None).await;
+    let mut claims = app.idp.claims(&started.nonce);
+    claims["sub"] = serde_json::json!(PATIENT_A.subject);
+    claims["oid"] = serde_json::json!(PATIENT_A.subject);
+    claims["emails"] = serde_json::json!([email_of(&PATIENT_A)]);
+    claims["auth_time"] = serde_json::json!(chrono::Utc::now().timestamp() - 3600);
+    assert_eq!(
+        app.reply(&b, &started, sign(&claims, 0)).await.status(),
+        302
+    );
+    drop(a);
+    let resp = invite(&app, &b, &email_of(&PATIENT_B), &["record"], "").await;
+    assert_redirect_to(&resp, "/step-up?returnUrl=%2Faccount%2Fproxies");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM proxy_invitations").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn bad_acceptances_are_refused_audited_and_grant_nothing() {
+    let (app, a, _) = patient_a().await;
+    let sam = email_of(&PATIENT_B);
+    assert_eq!(invite(&app, &a, &sam, &["record"], "").await.status(), 303);
+    let token = mailed_token(&app, &sam).await;
+
+    // The patient cannot accept their own invitation.
+    let resp = accept(&app, &a, &token).await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("your own record"));
+
+    // An unknown token, a token with a character changed.
+    let sam_browser = signed_in(&app, &PATIENT_B).await;
+    let resp = app.get(&sam_browser, "/proxy/accept?token=nonsense").await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("not valid"));
+    let mut changed = token.clone();
+    let first = if changed.starts_with('A') { "B" } else { "A" };
+    changed.replace_range(0..1, first);
+    assert_eq!(accept(&app, &sam_browser, &changed).await.status(), 400);
+
+    // Expired.
+    sqlx::query("UPDATE proxy_invitations SET expires_at = $1")
+        .bind(chrono::Utc::now().timestamp() - 1)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resp = accept(&app, &sam_browser, &token).await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("expired"));
+
+    // A clinician's account is not a proxy's.
+    let clinician = signed_in(&app, &CLINICIAN).await;
+    assert_eq!(
+        app.get(&clinician, &format!("/proxy/accept?token={token}"))
+            .await
+            .status(),
+        403
+    );
+
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM proxy_grants").await, 0);
+    assert_eq!(
+        denied(&app, "proxy_accept").await,
+        vec![
+            "invite_self",
+            "invitation_unknown",
+            "invitation_unknown",
+            "invitation_expired"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_patient_cannot_revoke_or_see_another_patients_proxies() {
+    let (app, a, _) = patient_a().await;
+    let sam = email_of(&PATIENT_B);
+    assert_eq!(invite(&app, &a, &sam, &["record"], "").await.status(), 303);
+    let token = mailed_token(&app, &sam).await;
+    let sam_browser = signed_in(&app, &PATIENT_B).await;
+    assert_eq!(accept(&app, &sam_browser, &token).await.status(), 303);
+    let grant: String = sqlx::query("SELECT id FROM proxy_grants")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .get(0);
+
+    // Patient B (with a record of their own) tries to end A's proxy.
+    let other = app.seed(&records(2)[1]).await;
+    app.link(&other, &PATIENT_B).await;
+    let csrf_b = csrf(&app, &sam_browser).await;
+    let resp = post(
+        &app,
+        &sam_browser,
+        &format!("/account/proxies/{grant}/revoke"),
+        &[("csrf_token", csrf_b.as_str())],
+    )
+    .await;
+    assert_eq!(resp.status(), 404);
+    assert_eq!(live_grants(&app).await, 1);
+    assert_eq!(denied(&app, "proxy_revoke").await, vec!["grant_unknown"]);
+    let page = app
+        .get(&sam_browser, "/account/proxies")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("No one can act for you"), "B sees only B's");
+}
