@@ -523,6 +523,15 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::get().to(audit_pages::patient_access_log_export),
         )
         .route("/records/labs/{loinc}", web::get().to(records_pages::lab))
+        // Clinical notes (#27): one note, and a note's PDF.
+        .route(
+            "/records/notes/{note}",
+            web::get().to(crate::records::note_pages::note),
+        )
+        .route(
+            "/records/notes/{note}/content/{n}",
+            web::get().to(crate::records::note_pages::content),
+        )
         .route(
             "/records/visits/{visit}",
             web::get().to(records_pages::visit),
@@ -587,6 +596,14 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .route(
             "/staff/patients/{id}/labs/{loinc}",
             web::get().to(staff::lab),
+        )
+        .route(
+            "/staff/patients/{id}/notes/{note}",
+            web::get().to(staff::chart_note),
+        )
+        .route(
+            "/staff/patients/{id}/notes/{note}/content/{n}",
+            web::get().to(staff::chart_note_content),
         )
         .route(
             "/staff/patients/{id}/visits/{visit}",

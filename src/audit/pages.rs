@@ -155,6 +155,8 @@ fn section_words(detail: Option<&str>) -> &'static str {
         Section::CarePlans => "your care plans",
         Section::Reports => "your test reports and imaging",
         Section::SocialHistory => "your social history",
+        Section::Notes => "your clinical notes",
+        Section::Note => "one of your clinical notes",
         Section::Billing => "what your visits cost",
         Section::CareTeam => "your care team",
         Section::AccessLog | Section::AccessLogExport => "this access log",

@@ -830,8 +830,8 @@ pub struct DiagnosticReport {
     pub status: String,
     /// Usually a LOINC panel ("Lipid panel").
     pub code: Concept,
-    /// Every coding of `code`, in the source's order (a note's report has two LOINC codes);
-    /// empty for reports stored before #27, whose `code` is then the only one.
+    /// Every coding of `code`, in the source's order, when it has several (a note's report has
+    /// two LOINC codes); empty when `code` is the only one (and for reports stored before #27).
     #[serde(default)]
     pub codes: Vec<Concept>,
     pub categories: Vec<Concept>,

@@ -6,6 +6,7 @@
 //! `render_chart_page` is shared with the staff pages, which open the chart their own way and
 //! pass a different `base` for the links.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_session::Session;
@@ -15,6 +16,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
 use super::chart_cache::{self, Kept};
+use super::{note_store, note_views};
 use super::{care_views, fhir_export, people_store, people_views, store, views};
 use super::{LoincCode, Section};
 use crate::access::{ChartAccess, LinkedPatient};
@@ -46,6 +48,10 @@ pub enum ChartPage {
     CarePlans,
     Reports,
     SocialHistory,
+    /// The clinical notes, newest first (#27).
+    Notes,
+    /// One note, by its DocumentReference's FHIR id (checked by `views::is_visit_id`).
+    Note(String),
     /// What visits cost and what insurance paid (issue 27).
     Billing,
     /// Clinicians, clinics, places and care teams (issue 27).
@@ -67,6 +73,7 @@ impl ChartPage {
             "care-plans" => ChartPage::CarePlans,
             "reports" => ChartPage::Reports,
             "social-history" => ChartPage::SocialHistory,
+            "notes" => ChartPage::Notes,
             "billing" => ChartPage::Billing,
             "care-team" => ChartPage::CareTeam,
             _ => return None,
@@ -91,6 +98,8 @@ impl ChartPage {
             ChartPage::CarePlans => Section::CarePlans,
             ChartPage::Reports => Section::Reports,
             ChartPage::SocialHistory => Section::SocialHistory,
+            ChartPage::Notes => Section::Notes,
+            ChartPage::Note(_) => Section::Note,
             ChartPage::Billing => Section::Billing,
             ChartPage::CareTeam => Section::CareTeam,
         }
@@ -111,6 +120,7 @@ impl ChartPage {
             ChartPage::CarePlans => "care-plans",
             ChartPage::Reports => "reports",
             ChartPage::SocialHistory => "social-history",
+            ChartPage::Notes | ChartPage::Note(_) => "notes",
             ChartPage::Billing => "billing",
             ChartPage::CareTeam => "care-team",
         }
@@ -130,6 +140,7 @@ impl ChartPage {
             ChartPage::CarePlans => "Care plans",
             ChartPage::Reports => "Reports and imaging",
             ChartPage::SocialHistory => "Social history",
+            ChartPage::Notes | ChartPage::Note(_) => "Notes",
             ChartPage::Billing => "Billing",
             ChartPage::CareTeam => "Care team",
         }
@@ -148,6 +159,7 @@ fn nav(base: &str, page: &ChartPage, parent: Option<&ChartPage>) -> Vec<views::N
         ChartPage::Labs,
         ChartPage::Vitals,
         ChartPage::Visits,
+        ChartPage::Notes,
         ChartPage::Procedures,
         ChartPage::CarePlans,
         ChartPage::Reports,
@@ -369,7 +381,44 @@ pub async fn render_chart_page(
                 &format!("{} on {}", visit.title, visit.date.text),
             );
             ctx.insert("visit", &visit);
+            // The visit's clinical notes with their content (#27).
+            let notes: Vec<note_views::NoteView> = note_store::encounter_notes(pool, chart, fhir_id)
+                .await?
+                .iter()
+                .map(|n| note_views::NoteView::of(n, &HashMap::new()))
+                .collect();
+            ctx.insert("visit_notes", &notes);
             "records_care.html"
+        }
+        ChartPage::Notes => {
+            let visits = note_views::visit_links(&store::encounters(pool, chart).await?);
+            let rows: Vec<note_views::NoteRow> = note_store::notes(pool, chart)
+                .await?
+                .iter()
+                .map(|n| note_views::NoteRow::of(n, &visits))
+                .collect();
+            ctx.insert("rows", &rows);
+            "records_notes.html"
+        }
+        ChartPage::Note(fhir_id) => {
+            if !views::is_visit_id(fhir_id) {
+                return Err(AppError::NotFound);
+            }
+            let n = note_store::note(pool, chart, fhir_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let visits = note_views::visit_links(&store::encounters(pool, chart).await?);
+            let note = note_views::NoteView::of(&n, &visits);
+            parent = Some(ChartPage::Notes);
+            ctx.insert(
+                "page_title",
+                &match &note.row.date {
+                    Some(d) => format!("{} on {}", note.row.title, d.text),
+                    None => note.row.title.clone(),
+                },
+            );
+            ctx.insert("note", &note);
+            "records_notes.html"
         }
         // Served from their kept parts above.
         ChartPage::Summary | ChartPage::Labs | ChartPage::Lab(_) => return Err(AppError::NotFound),

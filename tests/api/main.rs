@@ -22,6 +22,7 @@ mod linking;
 mod messages;
 mod metrics;
 mod proxy;
+mod notes;
 mod operator;
 mod records;
 mod people;

@@ -19,6 +19,8 @@ use crate::support::{
 
 // Introspection, POST authorize, refresh rules, granular scopes, FHIR search handling.
 mod spec;
+// Clinical notes: DocumentReference searches and scopes (#27).
+mod notes;
 
 const ALL: &str = "launch/patient openid fhirUser offline_access patient/*.rs";
 

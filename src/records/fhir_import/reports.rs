@@ -37,10 +37,12 @@ impl Reader<'_, '_> {
             return Err(e.err("status", format!("has an unknown code {status:?}")));
         }
         let code = e.required_concept("code", systems::LOINC)?;
+        // Every coding when there are several (`code` is then the one the pages name it by).
         let codes = match e.get("code") {
             Some(c) => super::notes::all_codings(c).map_err(|p| e.err("code", p))?,
             None => Vec::new(),
         };
+        let codes = if codes.len() > 1 { codes } else { Vec::new() };
         self.check_patient(e, "subject", false)?;
         let mut categories = Vec::new();
         for (i, c) in list(e, "category")?.iter().enumerate() {
