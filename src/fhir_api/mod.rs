@@ -468,6 +468,7 @@ pub fn describe_entry(app: &str, action: &str, detail: Option<&str>) -> String {
         ("Encounter", _) => "your visits",
         ("Procedure", _) => "your procedures",
         ("DiagnosticReport", _) => "your test reports",
+        ("DocumentReference", _) => "your clinical notes",
         ("CarePlan", _) => "your care plans",
         ("Goal", _) => "your health goals",
         _ => "your record",

@@ -56,7 +56,12 @@ pub fn supported(rtype: &str) -> Vec<(&'static str, &'static str)> {
     }
     if matches!(
         rtype,
-        "Observation" | "Condition" | "CarePlan" | "DiagnosticReport" | "AllergyIntolerance"
+        "Observation"
+            | "Condition"
+            | "CarePlan"
+            | "DiagnosticReport"
+            | "AllergyIntolerance"
+            | "DocumentReference"
     ) {
         out.push(("category", "token"));
     }
@@ -96,11 +101,14 @@ const STATE_PARAMS: &[(&str, &[&str])] = &[
             "Immunization",
             "MedicationRequest",
             "CarePlan",
+            "DocumentReference",
         ],
     ),
     ("clinical-status", &["Condition", "AllergyIntolerance"]),
     ("intent", &["MedicationRequest", "CarePlan"]),
     ("lifecycle-status", &["Goal"]),
+    // A note's kind (#27): every LOINC code of DocumentReference.type matches.
+    ("type", &["DocumentReference"]),
 ];
 
 /// The element a status-like parameter searches.
@@ -110,6 +118,7 @@ fn state_element(param: &str) -> Option<&'static str> {
         "clinical-status" => "clinicalStatus",
         "intent" => "intent",
         "lifecycle-status" => "lifecycleStatus",
+        "type" => "type",
         _ => return None,
     })
 }
@@ -371,6 +380,8 @@ pub fn resource_date(r: &Value) -> Option<DateTime<Utc>> {
         &["startDate"],
         &["recordedDate"],
         &["issued"],
+        // DocumentReference (#27): when the note was written.
+        &["date"],
     ];
     PATHS.iter().find_map(|path| {
         let v = path.iter().fold(r, |v, k| &v[*k]);

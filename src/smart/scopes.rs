@@ -22,6 +22,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "MedicationRequest",
     "Observation",
     "Procedure",
+    "DocumentReference",
 ];
 
 pub const LAUNCH_PATIENT: &str = "launch/patient";
@@ -35,7 +36,13 @@ pub struct Scopes(Vec<String>);
 
 /// The types whose resources carry a `category` CodeableConcept that a granular scope may
 /// restrict to (and the FHIR API can check).
-const CATEGORY_TYPES: &[&str] = &["Observation", "Condition", "DiagnosticReport", "CarePlan"];
+const CATEGORY_TYPES: &[&str] = &[
+    "Observation",
+    "Condition",
+    "DiagnosticReport",
+    "CarePlan",
+    "DocumentReference",
+];
 
 /// What an API request needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,6 +374,7 @@ pub fn describe(scope: &str) -> String {
             "MedicationRequest" => "your medications",
             "Observation" => "your lab results and vital signs",
             "Procedure" => "your procedures",
+            "DocumentReference" => "your clinical notes",
             _ => "part of your record",
         };
         let how = match (r.read, r.search) {
