@@ -1110,3 +1110,50 @@ async fn logout_ends_the_session_and_redirects_only_when_registered_and_hinted_r
     let page = app.open(&app.authorize_url("B2C_1_susi", &[])).await.page();
     assert_eq!(page.heading(), "Sign in");
 }
+
+/// B2C shows its pages in the language the relying party asks for with `ui_locales` (#31):
+/// the emulator's sign-in, sign-up and MFA pages in Spanish, `lang="es"` on each, and a flow
+/// driven by the Spanish labels works as the English one does.
+#[tokio::test]
+async fn ui_locales_es_gives_the_user_flow_pages_in_spanish() {
+    let app = spawn_emulator().await;
+    // Without ui_locales, or with one the emulator does not speak: English, as before.
+    let page = app
+        .open(&app.authorize_url("B2C_1_susi_mfa", &[("ui_locales", "fr")]))
+        .await
+        .page();
+    assert!(page.html.contains(r#"<html lang="en">"#));
+    assert!(page.text().contains("Sign in with your email address"));
+
+    let page = app
+        .open(&app.authorize_url("B2C_1_susi_mfa", &[("ui_locales", "es-MX es")]))
+        .await
+        .page();
+    assert!(page.html.contains(r#"<html lang="es">"#), "{}", page.html);
+    let text = page.text();
+    assert!(text.contains("Inicie sesión con su dirección de correo electrónico"), "{text}");
+    assert!(!text.contains("Sign in with your email address"), "{text}");
+    let signup = app.open(page.link("Registrarse ahora").as_str()).await.page();
+    assert!(signup.html.contains(r#"<html lang="es">"#));
+    assert!(signup.text().contains("Cree su cuenta."), "{}", signup.text());
+    let patient = &DEMO_USERS[0];
+    // Opening the sign-up page moved that transaction on: a new one for the sign-in.
+    let page = app
+        .open(&app.authorize_url("B2C_1_susi_mfa", &[("ui_locales", "es")]))
+        .await
+        .page();
+    let mfa = app
+        .submit(
+            &page,
+            &[
+                ("Dirección de correo electrónico", patient.email),
+                ("Contraseña", patient.password),
+            ],
+            "Iniciar sesión",
+        )
+        .await
+        .page();
+    assert!(mfa.html.contains(r#"<html lang="es">"#), "{}", mfa.html);
+    assert!(mfa.text().contains("Verifique su identidad"), "{}", mfa.text());
+
+}

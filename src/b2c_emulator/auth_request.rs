@@ -20,4 +20,7 @@ pub(crate) struct AuthRequest {
     pub prompt: Option<String>,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
+    /// `ui_locales` as asked (#31); absent in transactions stored before it was kept.
+    #[serde(default)]
+    pub ui_locales: Option<String>,
 }

@@ -32,6 +32,8 @@ pub(crate) struct AuthorizeParams {
     pub prompt: Option<String>,
     pub max_age: Option<String>,
     pub login_hint: Option<String>,
+    /// The language(s) the relying party asks the pages in (#31).
+    pub ui_locales: Option<String>,
 }
 
 #[derive(Debug)]
@@ -216,6 +218,7 @@ pub(crate) fn validate(
         prompt,
         max_age,
         login_hint: params.login_hint.filter(|h| !h.trim().is_empty()),
+        ui_locales: params.ui_locales.filter(|l| !l.trim().is_empty()),
     })
 }
 

@@ -20,6 +20,7 @@ mod authorize;
 mod codes;
 mod errors;
 mod flows;
+mod i18n;
 mod keys;
 mod logout;
 mod metadata;

@@ -60,6 +60,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 pub(crate) fn build_templates() -> Result<tera::Tera, String> {
     let mut tera = tera::Tera::default();
+    super::i18n::register(&mut tera);
     tera.add_raw_templates(TEMPLATES.iter().copied())
         .map_err(|e| format!("{e:?}"))?;
     Ok(tera)
@@ -74,6 +75,16 @@ fn templates() -> Result<&'static tera::Tera, String> {
 
 /// Renders one template; the error says which and why (for the log, never for the page).
 pub(crate) fn render(name: &str, ctx: &tera::Context) -> Result<String, String> {
+    // Pages made outside a flow (errors, the outbox) have no asked-for language: English.
+    let with_lang;
+    let ctx = if ctx.contains_key("lang") {
+        ctx
+    } else {
+        let mut c = ctx.clone();
+        c.insert("lang", "en");
+        with_lang = c;
+        &with_lang
+    };
     templates()?
         .render(name, ctx)
         .map_err(|e| format!("rendering {name}: {e:?}"))

@@ -111,6 +111,11 @@ pub(super) async fn render_step(
     status: StatusCode,
 ) -> Result<HttpResponse, EmulatorError> {
     let mut ctx = tera::Context::new();
+    // The pages in the language the relying party asked for (#31).
+    ctx.insert(
+        "lang",
+        crate::b2c_emulator::i18n::from_ui_locales(tx.request.ui_locales.as_deref()),
+    );
     let url = flow_url(tenant, policy, &tx.id);
     ctx.insert("action", &url);
     ctx.insert("errors", errors);
