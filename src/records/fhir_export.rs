@@ -24,6 +24,7 @@ use super::model::{
     Observation, ObservationCategory, ObservationValue, OmbStatement, Patient, PatientRecord,
     Procedure, Quantity,
 };
+use super::us_core;
 
 const GOAL_ACHIEVEMENT: &str = "http://terminology.hl7.org/CodeSystem/goal-achievement";
 const US_CORE_RACE: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race";
@@ -153,14 +154,17 @@ pub fn export_bundle_at(record: &PatientRecord, timestamp: DateTime<Utc>) -> Val
         record.patient.fhir_id,
         instant(timestamp)
     ));
-    json!({
+    let mut bundle = json!({
         "resourceType": "Bundle",
         "id": bundle_id.to_string(),
         "meta": { "lastUpdated": instant(timestamp) },
         "type": "collection",
         "timestamp": instant(timestamp),
         "entry": entries,
-    })
+    });
+    // US Core: each resource names the profile it meets (one table, `us_core`).
+    us_core::declare_profiles(&mut bundle);
+    bundle
 }
 
 /// Gives each resource a unique `urn:uuid:` fullUrl.
@@ -396,6 +400,48 @@ fn patient(p: &Patient, d: &Demographics, url: &str) -> Value {
     Value::Object(r)
 }
 
+/// An Observation's code. Blood pressure under the older 55284-4 is written as US Core's
+/// panel 85354-9 first, with the source's own coding after it (the importer keeps the source's
+/// code when it finds both, so the record round-trips).
+fn observation_code(o: &Observation) -> Value {
+    let mut cc = codeable(&o.code);
+    if o.code.system == systems::LOINC && o.code.code == us_core::BP_OLD {
+        if let Some(codings) = cc["coding"].as_array_mut() {
+            codings.insert(
+                0,
+                json!({
+                    "system": systems::LOINC,
+                    "code": us_core::BP_PANEL,
+                    "display": us_core::BP_PANEL_DISPLAY,
+                }),
+            );
+        }
+    }
+    cc
+}
+
+/// CarePlan.text (US Core: status `generated` and a narrative): the plan's categories and
+/// activities in plain XHTML, every word escaped.
+fn care_plan_narrative(c: &CarePlan) -> Value {
+    let esc = |s: &str| tera::escape_html(s);
+    let mut div = String::from("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
+    div.push_str(&format!("<p>Care plan: {}</p>", esc(&c.title())));
+    let activities: Vec<String> = c
+        .activities
+        .iter()
+        .filter_map(|a| a.code.as_ref())
+        .map(|k| format!("<li>{}</li>", esc(&k.display)))
+        .collect();
+    if !activities.is_empty() {
+        div.push_str(&format!(
+            "<p>Activities:</p><ul>{}</ul>",
+            activities.concat()
+        ));
+    }
+    div.push_str("</div>");
+    json!({ "status": "generated", "div": div })
+}
+
 struct Ctx<'r> {
     patient: Value,
     encounters: HashMap<&'r str, String>,
@@ -626,6 +672,10 @@ impl Ctx<'_> {
             self.encounter_ref(i.encounter.as_ref()),
         );
         r.insert("occurrenceDateTime".into(), json!(instant(i.date)));
+        // US Core: primarySource is required. The record is the administering clinic's own
+        // (imported from its system, as Synthea's bundles say with `true`), not a patient's
+        // recollection, which is the case `false` is for.
+        r.insert("primarySource".into(), json!(true));
         Value::Object(r)
     }
 
@@ -647,7 +697,7 @@ impl Ctx<'_> {
             put(&mut coding, "display", display.map(|d| json!(d)));
             r.insert("category".into(), json!([{ "coding": [coding] }]));
         }
-        r.insert("code".into(), codeable(&o.code));
+        r.insert("code".into(), observation_code(o));
         r.insert("subject".into(), self.patient.clone());
         put(
             &mut r,
@@ -767,11 +817,20 @@ impl Ctx<'_> {
         r.insert("resourceType".into(), json!("CarePlan"));
         r.insert("id".into(), json!(resource_id(&c.fhir_id, url)));
         r.insert("status".into(), json!(c.status));
+        r.insert("text".into(), care_plan_narrative(c));
         r.insert("intent".into(), json!(c.intent));
-        if !c.categories.is_empty() {
-            let cats: Vec<Value> = c.categories.iter().map(codeable).collect();
-            r.insert("category".into(), Value::Array(cats));
-        }
+        // US Core: every plan is of category assess-plan (the importer does not keep it as
+        // one of the plan's own categories, so it is written here for each).
+        let mut cats: Vec<Value> = c.categories.iter().map(codeable).collect();
+        cats.insert(
+            0,
+            json!({ "coding": [{
+                "system": us_core::CAREPLAN_CATEGORY,
+                "code": us_core::ASSESS_PLAN,
+                "display": "Assessment and Plan of Treatment",
+            }] }),
+        );
+        r.insert("category".into(), Value::Array(cats));
         r.insert("subject".into(), self.patient.clone());
         put(
             &mut r,
@@ -1584,7 +1643,12 @@ mod tests {
                         "maritalStatus",
                     ] {
                         if let Some(cc) = s.get(field) {
-                            let kept = codes(&o[field]);
+                            // US Core's blood pressure panel is added before the source's code.
+                            let panel = (systems::LOINC.to_owned(), us_core::BP_PANEL.to_owned());
+                            let kept: Vec<_> = codes(&o[field])
+                                .into_iter()
+                                .filter(|c| *c != panel || codes(cc).contains(c))
+                                .collect();
                             assert!(
                                 kept.iter().all(|c| codes(cc).contains(c)) && !kept.is_empty(),
                                 "{what}: {field} {cc} became {}",
@@ -1724,6 +1788,71 @@ mod tests {
             encounter: Some("no-such-encounter".into()),
         });
         record
+    }
+
+    /// US Core's shapes (#27): profiles, the blood pressure panel, Immunization.primarySource,
+    /// CarePlan.text and its assess-plan category; written for CI's R4 validation.
+    #[test]
+    fn the_export_declares_us_core_profiles_and_must_support_elements() {
+        let mut record = small_record();
+        record.observations[0].category = ObservationCategory::VitalSigns;
+        record.immunizations.push(Immunization {
+            fhir_id: "imm-1".into(),
+            vaccine: Concept::new(systems::CVX, "140", "Influenza <seasonal>"),
+            date: fixed_time(),
+            status: "completed".into(),
+            encounter: Some("enc-1".into()),
+        });
+        record.care_plans.push(CarePlan {
+            fhir_id: "plan-1".into(),
+            status: "active".into(),
+            intent: "plan".into(),
+            categories: vec![Concept::new(
+                systems::SNOMED,
+                "698360004",
+                "Diabetes <self> & care",
+            )],
+            start: Some(fixed_time()),
+            end: None,
+            addresses: Vec::new(),
+            goals: Vec::new(),
+            activities: vec![super::super::model::CarePlanActivity {
+                code: Some(Concept::new(systems::SNOMED, "160670007", "Diabetic diet")),
+                status: "in-progress".into(),
+                location: None,
+            }],
+            encounter: Some("enc-1".into()),
+        });
+        let bundle = export_bundle_at(&record, fixed_time());
+        check_bundle_shape(&bundle);
+        write_for_validation("us_core_shapes", &bundle);
+        let resources = by_id(&bundle, "Observation");
+        let bp = resources["obs-1"];
+        assert_eq!(
+            codes(&bp["code"])[0],
+            (systems::LOINC.into(), "85354-9".into())
+        );
+        assert_eq!(
+            bp["meta"]["profile"][0],
+            "http://hl7.org/fhir/us/core/StructureDefinition/us-core-blood-pressure"
+        );
+        let patient = &bundle["entry"][0]["resource"];
+        assert_eq!(
+            patient["meta"]["profile"][0],
+            "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"
+        );
+        let imm = by_id(&bundle, "Immunization")["imm-1"];
+        assert_eq!(imm["primarySource"], true);
+        let plan = by_id(&bundle, "CarePlan")["plan-1"];
+        assert_eq!(plan["text"]["status"], "generated");
+        let div = plan["text"]["div"].as_str().unwrap_or_default();
+        assert!(div.contains("Diabetes &lt;self&gt; &amp; care"), "{div}");
+        assert!(div.contains("<li>Diabetic diet</li>"), "{div}");
+        assert_eq!(codes(&plan["category"][0])[0].1, "assess-plan");
+        // Everything still reads back as the same record, the panel as the source's code.
+        let back = parse_bundle(&bundle).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back.record.observations[0].code.code, "55284-4");
+        assert_eq!(back.record.immunizations, record.immunizations);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::datatypes::concept;
 use super::entry::{list, period, Entry, ImportError};
 use super::reader::Reader;
 use crate::records::model::{systems, CarePlan, CarePlanActivity, Goal};
+use crate::records::us_core;
 
 const REQUEST_STATUS: [&str; 7] = [
     "draft",
@@ -50,9 +51,16 @@ impl Reader<'_, '_> {
         self.check_patient(e, "subject", true)?;
         let mut categories = Vec::new();
         for (i, c) in list(e, "category")?.iter().enumerate() {
-            categories.push(
-                concept(c, systems::SNOMED).map_err(|p| e.err(&format!("category[{i}]"), p))?,
-            );
+            let category =
+                concept(c, systems::SNOMED).map_err(|p| e.err(&format!("category[{i}]"), p))?;
+            // US Core's `assess-plan` marks every care plan (the export writes it on each): it
+            // says nothing about this plan, so it is not kept as one of its categories.
+            if category.system == us_core::CAREPLAN_CATEGORY
+                && category.code == us_core::ASSESS_PLAN
+            {
+                continue;
+            }
+            categories.push(category);
         }
         let (start, end) = period(e, "period")?;
         let mut activities = Vec::new();

@@ -10,12 +10,18 @@ use crate::records::model::{
     systems, Component, ComponentValue, Concept, Observation, ObservationCategory,
     ObservationValue, Quantity,
 };
+use crate::records::us_core;
 
 impl Reader<'_, '_> {
     pub(super) fn observation(&self, e: &Entry) -> Result<Observation, ImportError> {
         let fhir_id = e.id()?;
         let status = e.required_string("status")?;
-        let code = e.required_concept("code", systems::LOINC)?;
+        let mut code = e.required_concept("code", systems::LOINC)?;
+        // Our export writes blood pressure as US Core's panel 85354-9 followed by the source's
+        // 55284-4: the source's code is the one kept, so a record round-trips unchanged.
+        if code.code == us_core::BP_PANEL && has_loinc(e.get("code"), us_core::BP_OLD) {
+            code.code = us_core::BP_OLD.to_owned();
+        }
         self.check_patient(e, "subject", false)?;
         let category = observation_category(e)?;
         let effective = match e.datetime("effectiveDateTime")? {
@@ -47,6 +53,18 @@ impl Reader<'_, '_> {
             encounter: self.encounter_ref(e)?,
         })
     }
+}
+
+/// Does the CodeableConcept `v` carry the LOINC `code`?
+fn has_loinc(v: Option<&Value>, code: &str) -> bool {
+    v.and_then(|v| v.get("coding"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|c| {
+            c.get("system").and_then(Value::as_str) == Some(systems::LOINC)
+                && c.get("code").and_then(Value::as_str) == Some(code)
+        })
 }
 
 fn observation_category(e: &Entry) -> Result<ObservationCategory, ImportError> {
