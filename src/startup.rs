@@ -703,6 +703,15 @@ fn smart_routes(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(fhir_api::search))
                     .default_service(web::to(fhir_api::unsupported)),
             )
+            // US Core's Patient/$everything (before `/{type}/{id}`, which would take it as an id).
+            .route(
+                "/Patient/$everything",
+                web::get().to(fhir_api::everything::everything_of_token),
+            )
+            .route(
+                "/Patient/{id}/$everything",
+                web::get().to(fhir_api::everything::everything),
+            )
             .service(
                 web::resource("/{type}/{id}")
                     .route(web::get().to(fhir_api::read))

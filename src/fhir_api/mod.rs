@@ -8,7 +8,10 @@
 //! or an HTML error page.
 
 pub mod bearer;
+pub mod everything;
+pub mod include;
 pub mod outcome;
+pub mod provenance;
 pub mod search;
 
 use std::collections::HashMap;
@@ -181,6 +184,22 @@ async fn load(
     rtype: &str,
     detail: String,
 ) -> Result<Vec<Value>, FhirError> {
+    Ok(load_all(state, req, token, detail)
+        .await?
+        .into_iter()
+        .filter(|r| r["resourceType"] == rtype)
+        .collect())
+}
+
+/// Opens the chart (audited) and returns every resource the API serves of it: the export's,
+/// each with `meta.lastUpdated` (when the record was stored) and its US Core profile, and the
+/// Provenance of them.
+async fn load_all(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &AppToken,
+    detail: String,
+) -> Result<Vec<Value>, FhirError> {
     let chart = access::open_for_app(
         state,
         req,
@@ -194,11 +213,24 @@ async fn load(
         tracing::warn!(error = %e, "could not note when an app last read");
     }
     let record = store::whole_record(&state.pool, &chart).await?;
+    let updated = store::record_updated_at(&state.pool, &chart).await?;
     let bundle = fhir_export::export_bundle(&record);
-    Ok(resources(&bundle)
-        .into_iter()
-        .filter(|r| r["resourceType"] == rtype)
-        .collect())
+    let mut all = resources(&bundle);
+    if let Some(t) = updated {
+        let when = t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        for r in &mut all {
+            if !r["meta"].is_object() {
+                r["meta"] = json!({});
+            }
+            r["meta"]["lastUpdated"] = json!(when);
+        }
+    }
+    let mut provenance = provenance::provenances(&all, updated);
+    provenance
+        .iter_mut()
+        .for_each(crate::records::us_core::declare_profile);
+    all.extend(provenance);
+    Ok(all)
 }
 
 /// `GET /fhir/r4/{type}/{id}`.
@@ -325,24 +357,40 @@ pub async fn search(
             "That patient is not the one this access token is for.",
         ));
     }
-    let all = load(&state, &req, &token, &rtype, what).await?;
+    let all = load_all(&state, &req, &token, what).await?;
     let mut matched: Vec<Value> = all
-        .into_iter()
-        .filter(|r| visible(&access, r) && params.matches(r))
+        .iter()
+        .filter(|r| r["resourceType"] == rtype.as_str() && visible(&access, r) && params.matches(r))
+        .cloned()
         .collect();
     if let Some(sort) = params.sort {
         sort.apply(&mut matched);
     }
     let base = base_url(&state);
     let total = matched.len();
-    let page: Vec<Value> = matched
+    let found: Vec<Value> = matched
         .into_iter()
         .skip(params.offset)
         .take(params.count)
-        .map(|r| {
-            let full = format!("{base}/{}/{}", rtype, r["id"].as_str().unwrap_or_default());
-            json!({ "fullUrl": full, "resource": r, "search": { "mode": "match" } })
-        })
+        .collect();
+    // `_include`/`_revinclude`: what the page's resources link to (or what links to them), of
+    // the types and categories the token may read.
+    let extra = include::resolve(&all, &found, &params, |r| {
+        let t = r["resourceType"].as_str().unwrap_or_default();
+        visible(&token.scope.access(t, Need::Read), r)
+    });
+    let entry = |r: Value, mode: &str| {
+        let full = format!(
+            "{base}/{}/{}",
+            r["resourceType"].as_str().unwrap_or_default(),
+            r["id"].as_str().unwrap_or_default()
+        );
+        json!({ "fullUrl": full, "resource": r, "search": { "mode": mode } })
+    };
+    let page: Vec<Value> = found
+        .into_iter()
+        .map(|r| entry(r, "match"))
+        .chain(extra.into_iter().map(|r| entry(r, "include")))
         .collect();
     // Links repeat the filters that were applied (never an unsupported parameter, which was
     // not), then page with _count/_offset.
@@ -408,17 +456,37 @@ pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
     let resources: Vec<Value> = RESOURCE_TYPES
         .iter()
         .map(|t| {
-            json!({
+            let mut r = json!({
                 "type": t,
                 "interaction": [{ "code": "read" }, { "code": "search-type" }],
                 "searchParam": search_params(t),
-            })
+            });
+            let profiles = crate::records::us_core::supported_profiles(t);
+            if !profiles.is_empty() {
+                r["supportedProfile"] = json!(profiles);
+            }
+            let includes = search::includes_supported(t);
+            if !includes.is_empty() {
+                r["searchInclude"] = json!(includes);
+            }
+            let revincludes = search::revincludes_supported(t);
+            if !revincludes.is_empty() {
+                r["searchRevInclude"] = json!(revincludes);
+            }
+            if *t == "Patient" {
+                r["operation"] = json!([{
+                    "name": "everything",
+                    "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"
+                }]);
+            }
+            r
         })
         .collect();
     let body = json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
-        "date": "2026-11-29",
+        "date": "2026-12-06",
+        "instantiates": [crate::records::us_core::SERVER_CAPABILITY],
         "kind": "instance",
         "software": { "name": "patient-portal", "version": env!("CARGO_PKG_VERSION") },
         "implementation": { "description": "Patient portal FHIR R4 read API", "url": base_url(&state) },
@@ -471,6 +539,7 @@ pub fn describe_entry(app: &str, action: &str, detail: Option<&str>) -> String {
         ("DocumentReference", _) => "your clinical notes",
         ("CarePlan", _) => "your care plans",
         ("Goal", _) => "your health goals",
+        ("Provenance", _) => "where your records came from",
         _ => "your record",
     };
     match action {

@@ -10,8 +10,14 @@
 //! an app asking for the newest first sees what the pages call the latest first; without it the
 //! export's order holds (results oldest first, exactly the reverse).
 //!
-//! Anything else (`_lastUpdated`: the exported resources carry no last-updated time; other `_sort`
-//! keys, `_include`, `_revinclude`, `_summary`, modifiers such as `code:text`, ...) is not applied, so it is kept
+//! US Core's searches besides: `_lastUpdated` (the time the record was stored, which the API puts
+//! in every resource's `meta.lastUpdated`), Condition `onset-date`, MedicationRequest
+//! `authoredon`, Encounter `class`/`type`, Patient `identifier`/`name`/`birthdate`/`gender`, and
+//! `_include`/`_revinclude` of the pairs [`includes_supported`] and [`revincludes_supported`]
+//! list (the API resolves them).
+//!
+//! Anything else (other `_sort`
+//! keys, other `_include`s, `_summary`, modifiers such as `code:text`, ...) is not applied, so it is kept
 //! out of the Bundle's `self` link, which says what the search really was (FHIR's lenient
 //! handling); under `Prefer: handling=strict` the search is refused instead.
 
@@ -27,10 +33,18 @@ pub struct Search {
     pub ids: Vec<Vec<String>>,
     pub categories: Vec<Vec<Token>>,
     pub codes: Vec<Vec<Token>>,
-    /// Status-like elements (`status`, `clinicalStatus`, `intent`, `lifecycleStatus`): the
-    /// element's name and the tokens, any of which matches.
+    /// Token parameters on one element ([`TOKEN_PARAMS`]: `status`, `clinical-status`,
+    /// `class`, `type`, ...): the element's name and the tokens, any of which matches.
     pub states: Vec<(&'static str, Vec<Token>)>,
     pub dates: Vec<Vec<DateFilter>>,
+    /// Date parameters on one element ([`DATE_PARAMS`]: `onset-date`, `authoredon`,
+    /// `_lastUpdated`, ...): the element's path and the filters, any of which matches.
+    pub element_dates: Vec<(&'static [&'static str], Vec<DateFilter>)>,
+    /// Patient's `name`, `family`, `given` (FHIR string search: starts with, any case).
+    pub strings: Vec<(&'static str, Vec<String>)>,
+    /// `_include` values applied (`Observation:patient`), and `_revinclude` (`Provenance:target`).
+    pub includes: Vec<String>,
+    pub revincludes: Vec<String>,
     /// The `patient`/`subject` values given (each must be the token's own patient).
     pub patients: Vec<String>,
     /// `_count`: 0 asks for the total only.
@@ -51,7 +65,10 @@ pub fn supported(rtype: &str) -> Vec<(&'static str, &'static str)> {
     if rtype != "Patient" {
         out.push(("patient", "reference"));
     }
-    if !matches!(rtype, "Patient" | "AllergyIntolerance" | "Immunization") {
+    if !matches!(
+        rtype,
+        "Patient" | "AllergyIntolerance" | "Immunization" | "Provenance"
+    ) {
         out.push(("subject", "reference"));
     }
     if matches!(
@@ -77,21 +94,35 @@ pub fn supported(rtype: &str) -> Vec<(&'static str, &'static str)> {
     ) {
         out.push(("code", "token"));
     }
-    if !matches!(rtype, "Patient" | "AllergyIntolerance") {
+    if !matches!(rtype, "Patient" | "AllergyIntolerance" | "Provenance") {
         out.push(("date", "date"));
     }
-    for (name, _) in STATE_PARAMS
+    for (name, _, _) in TOKEN_PARAMS
         .iter()
-        .filter(|(_, types)| types.contains(&rtype))
+        .filter(|(_, _, types)| types.contains(&rtype))
     {
         out.push((name, "token"));
+    }
+    for (name, _, types) in DATE_PARAMS {
+        if types.is_empty() || types.contains(&rtype) {
+            out.push((name, "date"));
+        }
+    }
+    if rtype == "Patient" {
+        out.extend([
+            ("name", "string"),
+            ("family", "string"),
+            ("given", "string"),
+        ]);
     }
     out
 }
 
-/// The status-like token parameters and the types that have them.
-const STATE_PARAMS: &[(&str, &[&str])] = &[
+/// Token parameters that search one element, and the types that have them. The element may
+/// be a `code` string, a CodeableConcept, a Coding, an Identifier or a list of those.
+const TOKEN_PARAMS: &[(&str, &str, &[&str])] = &[
     (
+        "status",
         "status",
         &[
             "Observation",
@@ -104,23 +135,102 @@ const STATE_PARAMS: &[(&str, &[&str])] = &[
             "DocumentReference",
         ],
     ),
-    ("clinical-status", &["Condition", "AllergyIntolerance"]),
-    ("intent", &["MedicationRequest", "CarePlan"]),
-    ("lifecycle-status", &["Goal"]),
-    // A note's kind (#27): every LOINC code of DocumentReference.type matches.
-    ("type", &["DocumentReference"]),
+    (
+        "clinical-status",
+        "clinicalStatus",
+        &["Condition", "AllergyIntolerance"],
+    ),
+    ("intent", "intent", &["MedicationRequest", "CarePlan"]),
+    ("lifecycle-status", "lifecycleStatus", &["Goal"]),
+    ("class", "class", &["Encounter"]),
+    ("type", "type", &["Encounter", "DocumentReference"]),
+    ("description", "description", &["Goal"]),
+    ("identifier", "identifier", &["Patient"]),
+    ("gender", "gender", &["Patient"]),
 ];
 
-/// The element a status-like parameter searches.
+/// Date parameters that search one element (no types: every type).
+const DATE_PARAMS: &[(&str, &[&str], &[&str])] = &[
+    ("_lastUpdated", &["meta", "lastUpdated"], &[]),
+    ("onset-date", &["onsetDateTime"], &["Condition"]),
+    ("recorded-date", &["recordedDate"], &["Condition"]),
+    ("abatement-date", &["abatementDateTime"], &["Condition"]),
+    ("authoredon", &["authoredOn"], &["MedicationRequest"]),
+    ("birthdate", &["birthDate"], &["Patient"]),
+];
+
+/// The element a token parameter searches.
 fn state_element(param: &str) -> Option<&'static str> {
-    Some(match param {
-        "status" => "status",
-        "clinical-status" => "clinicalStatus",
-        "intent" => "intent",
-        "lifecycle-status" => "lifecycleStatus",
-        "type" => "type",
-        _ => return None,
-    })
+    TOKEN_PARAMS
+        .iter()
+        .find(|(name, _, _)| *name == param)
+        .map(|(_, element, _)| *element)
+}
+
+/// The element (path) a date parameter other than `date` searches.
+fn date_element(param: &str) -> Option<&'static [&'static str]> {
+    DATE_PARAMS
+        .iter()
+        .find(|(name, _, _)| *name == param)
+        .map(|(_, path, _)| *path)
+}
+
+/// The reference elements `_include` may follow, by search parameter name: the element and
+/// the types whose resources have it.
+const INCLUDE_PARAMS: &[(&str, &str, &[&str])] = &[
+    (
+        "encounter",
+        "encounter",
+        &[
+            "Condition",
+            "MedicationRequest",
+            "Immunization",
+            "Observation",
+            "Procedure",
+            "CarePlan",
+            "DiagnosticReport",
+        ],
+    ),
+    ("medication", "medicationReference", &["MedicationRequest"]),
+    ("result", "result", &["DiagnosticReport"]),
+];
+
+/// The `_include` values a search of `rtype` supports (`Observation:patient`, ...): the
+/// patient of every type but Patient, and the links US Core names.
+pub fn includes_supported(rtype: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if rtype != "Patient" {
+        out.push(format!("{rtype}:patient"));
+    }
+    for (name, _, types) in INCLUDE_PARAMS {
+        if types.contains(&rtype) {
+            out.push(format!("{rtype}:{name}"));
+        }
+    }
+    out
+}
+
+/// The `_revinclude` values a search of `rtype` supports: the Provenance of what is found.
+pub fn revincludes_supported(rtype: &str) -> Vec<String> {
+    if rtype == "Provenance" {
+        Vec::new()
+    } else {
+        vec!["Provenance:target".to_string()]
+    }
+}
+
+/// The elements an `_include` value (`Type:param`, or `Type:param:Target`) follows.
+pub fn include_elements(value: &str) -> Vec<&'static str> {
+    let mut parts = value.split(':');
+    let (_, param) = (parts.next(), parts.next().unwrap_or(""));
+    match param {
+        "patient" => vec!["patient", "subject"],
+        other => INCLUDE_PARAMS
+            .iter()
+            .filter(|(name, _, _)| *name == other)
+            .map(|(_, element, _)| *element)
+            .collect(),
+    }
 }
 
 /// The orders `_sort` may ask for.
@@ -284,6 +394,26 @@ pub fn parse(rtype: &str, pairs: &[(String, String)]) -> Result<Search, String> 
             },
             // Checked before the search (`check_format`); not a filter.
             "_format" => {}
+            "_include" | "_revinclude" => {
+                let known = if k == "_include" {
+                    includes_supported(rtype)
+                } else {
+                    revincludes_supported(rtype)
+                };
+                // `Type:param` or `Type:param:Target` (the target must be what the link is).
+                let base: String = v.splitn(3, ':').take(2).collect::<Vec<_>>().join(":");
+                if known.contains(&base) {
+                    let list = if k == "_include" {
+                        &mut s.includes
+                    } else {
+                        &mut s.revincludes
+                    };
+                    list.push(base);
+                    s.applied.push((k.clone(), v.clone()));
+                } else if !s.unsupported.iter().any(|u| u == k) {
+                    s.unsupported.push(k.clone());
+                }
+            }
             name if !supported.iter().any(|(n, _)| *n == name) => {
                 if !s.unsupported.iter().any(|u| u == name) {
                     s.unsupported.push(name.to_string());
@@ -303,9 +433,26 @@ pub fn parse(rtype: &str, pairs: &[(String, String)]) -> Result<Search, String> 
                             })
                             .collect::<Result<_, _>>()?,
                     ),
+                    "name" | "family" | "given" => {
+                        let field = match name {
+                            "family" => "family",
+                            "given" => "given",
+                            _ => "name",
+                        };
+                        s.strings
+                            .push((field, values().map(|x| x.to_lowercase()).collect()));
+                    }
                     other => {
                         if let Some(element) = state_element(other) {
                             s.states.push((element, values().map(token).collect()));
+                        } else if let Some(path) = date_element(other) {
+                            let filters = values()
+                                .map(|d| {
+                                    date_filter(d)
+                                        .ok_or_else(|| format!("{other} {d:?} is not a FHIR date"))
+                                })
+                                .collect::<Result<_, _>>()?;
+                            s.element_dates.push((path, filters));
                         }
                     }
                 }
@@ -389,6 +536,49 @@ pub fn resource_date(r: &Value) -> Option<DateTime<Utc>> {
     })
 }
 
+/// Does a token match an element: a `code` string (its system is implied by the element, so
+/// the code decides), a CodeableConcept, a Coding, an Identifier (system|value), or a list?
+fn element_matches(v: &Value, t: &Token) -> bool {
+    match v {
+        Value::String(code) => t.code.as_deref() == Some(code.as_str()),
+        Value::Array(items) => items.iter().any(|i| element_matches(i, t)),
+        Value::Object(m) if m.contains_key("coding") => concept_matches(v, t),
+        Value::Object(m) => {
+            let code = m.get("code").or_else(|| m.get("value"));
+            code.is_some()
+                && t.code
+                    .as_deref()
+                    .is_none_or(|c| code == Some(&Value::from(c)))
+                && t.system.as_deref().is_none_or(|sys| v["system"] == sys)
+        }
+        _ => false,
+    }
+}
+
+/// FHIR string search on a Patient's names: a part (family, a given name, the text) that
+/// starts with the value, in any case.
+fn name_matches(r: &Value, field: &str, lowered: &str) -> bool {
+    r["name"].as_array().into_iter().flatten().any(|n| {
+        let mut parts: Vec<&str> = Vec::new();
+        if field != "given" {
+            parts.extend(n["family"].as_str());
+        }
+        if field != "family" {
+            parts.extend(
+                n["given"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str),
+            );
+        }
+        if field == "name" {
+            parts.extend(n["text"].as_str());
+        }
+        parts.iter().any(|p| p.to_lowercase().starts_with(lowered))
+    })
+}
+
 impl Search {
     pub fn matches(&self, r: &Value) -> bool {
         let id = r["id"].as_str().unwrap_or("");
@@ -401,14 +591,20 @@ impl Search {
                 any.iter()
                     .any(|t| category_concepts(r).iter().any(|c| concept_matches(c, t)))
             })
-            && self.states.iter().all(|(element, any)| {
-                any.iter().any(|t| match &r[*element] {
-                    // A `code` element: its system is implied by the element, so the code decides.
-                    Value::String(code) => t.code.as_deref() == Some(code.as_str()),
-                    concept @ Value::Object(_) => concept_matches(concept, t),
-                    _ => false,
-                })
+            && self
+                .states
+                .iter()
+                .all(|(element, any)| any.iter().any(|t| element_matches(&r[*element], t)))
+            && self.element_dates.iter().all(|(path, any)| {
+                let v = path.iter().fold(r, |v, k| &v[*k]);
+                v.as_str()
+                    .and_then(parse_fhir_datetime)
+                    .is_some_and(|d| any.iter().any(|f| f.matches(d)))
             })
+            && self
+                .strings
+                .iter()
+                .all(|(field, any)| any.iter().any(|x| name_matches(r, field, x)))
             && self
                 .dates
                 .iter()
@@ -491,12 +687,12 @@ mod tests {
     fn unsupported_parameters_are_listed_not_applied() {
         let s = parse(
             "Observation",
-            &pairs("_lastUpdated=ge2100-01-01&code=4548-4&_include=Observation:patient&code:text=x&_sort=status&_lastUpdated=lt2200&_format=json&_count=5"),
+            &pairs("_summary=count&code=4548-4&_include=Observation:performer&code:text=x&_sort=status&_summary=true&_format=json&_count=5"),
         )
         .unwrap();
         assert_eq!(
             s.unsupported,
-            ["_lastUpdated", "_include", "code:text", "_sort"]
+            ["_summary", "_include", "code:text", "_sort"]
         );
         assert_eq!(s.applied, [("code".to_string(), "4548-4".to_string())]);
         assert!(s.matches(&obs()));
@@ -558,6 +754,66 @@ mod tests {
         assert!(!search("MedicationRequest", "intent=plan").matches(&med));
         // Not a parameter of that type: listed, not applied.
         assert_eq!(search("Patient", "status=active").unsupported, ["status"]);
+    }
+
+    #[test]
+    fn us_core_parameters_search_their_elements() {
+        let search = |rtype: &str, q: &str| parse(rtype, &pairs(q)).unwrap();
+        let enc = json!({"resourceType": "Encounter", "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+            "type": [{"coding": [{"system": "http://snomed.info/sct", "code": "185349003"}]}],
+            "meta": {"lastUpdated": "2024-05-06T07:08:09Z"}});
+        assert!(search("Encounter", "class=AMB").matches(&enc));
+        assert!(search(
+            "Encounter",
+            "class=http://terminology.hl7.org/CodeSystem/v3-ActCode|AMB"
+        )
+        .matches(&enc));
+        assert!(!search("Encounter", "class=EMER").matches(&enc));
+        assert!(search("Encounter", "type=185349003").matches(&enc));
+        assert!(!search("Encounter", "type=1").matches(&enc));
+        assert!(search("Encounter", "_lastUpdated=ge2024-05-06").matches(&enc));
+        assert!(search("Encounter", "_lastUpdated=le2024-05-06T07:08:09Z").matches(&enc));
+        assert!(!search("Encounter", "_lastUpdated=gt2024-05-06").matches(&enc));
+        assert!(!search("Encounter", "_lastUpdated=lt2024-05-06T07:08:09Z").matches(&enc));
+        // No lastUpdated: never matches a _lastUpdated filter.
+        assert!(!search("Encounter", "_lastUpdated=ge2000")
+            .matches(&json!({"resourceType": "Encounter"})));
+        let cond = json!({"resourceType": "Condition", "onsetDateTime": "2020-01-02T00:00:00Z"});
+        assert!(search("Condition", "onset-date=2020-01").matches(&cond));
+        assert!(!search("Condition", "onset-date=gt2020-01-02").matches(&cond));
+        assert!(parse("Condition", &pairs("onset-date=soon")).is_err());
+        let patient = json!({"resourceType": "Patient", "gender": "female", "birthDate": "1950-02-03",
+            "identifier": [{"system": "urn:x", "value": "MRN-1"}],
+            "name": [{"family": "O'Neil", "given": ["Mary Ann"]}]});
+        for q in [
+            "name=o'n",
+            "family=O'NEIL",
+            "given=mary",
+            "gender=female",
+            "birthdate=1950",
+            "identifier=MRN-1",
+            "identifier=urn:x|MRN-1",
+        ] {
+            assert!(search("Patient", q).matches(&patient), "{q}");
+        }
+        for q in [
+            "name=ann",
+            "family=mary",
+            "gender=male",
+            "birthdate=1951",
+            "identifier=urn:y|MRN-1",
+        ] {
+            assert!(!search("Patient", q).matches(&patient), "{q}");
+        }
+        let s = search("Observation", "_include=Observation:patient&_revinclude=Provenance:target&_include=Observation:encounter:Encounter");
+        assert_eq!(s.includes, ["Observation:patient", "Observation:encounter"]);
+        assert_eq!(s.revincludes, ["Provenance:target"]);
+        assert!(s.unsupported.is_empty());
+        assert_eq!(
+            search("Patient", "_include=Patient:patient").unsupported,
+            ["_include"]
+        );
     }
 
     #[test]

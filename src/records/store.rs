@@ -345,6 +345,12 @@ async fn save_record_in(
         )
         .await?;
     save_more_in(tx, &id, record).await?;
+    // When the record was stored: its resources' `meta.lastUpdated` and Provenance time.
+    sqlx::query("UPDATE patients SET record_updated_at = $1 WHERE id = $2")
+        .bind(chrono::Utc::now().timestamp())
+        .bind(&id)
+        .execute(&mut **tx)
+        .await?;
     Ok(id)
 }
 
@@ -724,6 +730,20 @@ pub async fn record_version(pool: &Pool, chart: &ChartAccess) -> Result<i64, sql
         .bind(chart.patient_id())
         .fetch_one(pool)
         .await
+}
+
+/// When the record was last stored (`None`: before that was kept, see migration 0017).
+pub async fn record_updated_at(
+    pool: &Pool,
+    chart: &ChartAccess,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, sqlx::Error> {
+    let secs: i64 = sqlx::query_scalar("SELECT record_updated_at FROM patients WHERE id = $1")
+        .bind(chart.patient_id())
+        .fetch_one(pool)
+        .await?;
+    Ok((secs > 0)
+        .then(|| chrono::DateTime::from_timestamp(secs, 0))
+        .flatten())
 }
 
 /// The whole record, for export: one query per kind, never one per row.

@@ -23,6 +23,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "Observation",
     "Procedure",
     "DocumentReference",
+    "Provenance",
 ];
 
 pub const LAUNCH_PATIENT: &str = "launch/patient";
@@ -375,6 +376,7 @@ pub fn describe(scope: &str) -> String {
             "Observation" => "your lab results and vital signs",
             "Procedure" => "your procedures",
             "DocumentReference" => "your clinical notes",
+            "Provenance" => "where your records came from",
             _ => "part of your record",
         };
         let how = match (r.read, r.search) {

@@ -21,6 +21,8 @@ use crate::support::{
 mod spec;
 // Clinical notes: DocumentReference searches and scopes (#27).
 mod notes;
+// US Core: profiles, searches, _lastUpdated, _include, Provenance, $everything, capabilities.
+mod us_core;
 
 const ALL: &str = "launch/patient openid fhirUser offline_access patient/*.rs";
 
