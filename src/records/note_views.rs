@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::model::Encounter;
-use super::notes::{sanitize_html, ClinicalNote, ContentKind};
+use super::model::{DiagnosticReport, Encounter};
+use super::notes::{read_attachment, sanitize_html, ClinicalNote, ContentKind, NoteContent};
 use super::views::{is_visit_id, plain_name, DateView};
 
 /// A note in a list: date, type, authors, the visit.
@@ -150,6 +150,67 @@ impl NoteView {
     }
 }
 
+/// The text of a visit's reports (`presentedForm`), shown with the visit's notes. A form whose
+/// bytes a note of the visit already holds is left out: Synthea writes each note both as a
+/// DocumentReference and as its report's form, and a reader should not read it twice.
+pub fn report_texts(
+    reports: &[DiagnosticReport],
+    visit: &str,
+    notes: &[ClinicalNote],
+) -> Vec<NoteView> {
+    let mut out = Vec::new();
+    for d in reports
+        .iter()
+        .filter(|d| d.encounter.as_deref() == Some(visit))
+    {
+        let mut contents = Vec::new();
+        for a in &d.presented_forms {
+            let (Some(t), Some(b64)) = (a.content_type.as_deref(), a.data.as_deref()) else {
+                continue;
+            };
+            // Checked at import; a form that no longer passes is not shown.
+            let Ok((kind, data)) = read_attachment(t, b64) else {
+                continue;
+            };
+            let known = notes
+                .iter()
+                .flat_map(|n| n.contents.iter())
+                .any(|c| c.data == data);
+            if known {
+                continue;
+            }
+            contents.push(NoteContent {
+                kind,
+                content_type: t.to_owned(),
+                title: a.title.clone(),
+                language: None,
+                format: None,
+                data,
+            });
+        }
+        if contents.is_empty() {
+            continue;
+        }
+        let note = ClinicalNote {
+            fhir_id: String::new(),
+            status: "current".into(),
+            doc_status: None,
+            types: vec![d.code.clone()],
+            type_text: Some(super::care_views::report_name(d)),
+            categories: Vec::new(),
+            date: d.effective.or(d.issued),
+            authors: Vec::new(),
+            description: None,
+            encounter: None,
+            period_start: None,
+            period_end: None,
+            contents,
+        };
+        out.push(NoteView::of(&note, &HashMap::new()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +243,40 @@ mod tests {
                 data: data.to_vec(),
             }],
         }
+    }
+
+    #[test]
+    fn a_reports_text_joins_its_visits_notes_unless_a_note_already_says_it() {
+        use base64::Engine;
+        let report = |text: &str| DiagnosticReport {
+            fhir_id: "r".into(),
+            status: "final".into(),
+            code: crate::records::model::Concept::new(
+                "http://loinc.org",
+                "34117-2",
+                "History and physical note",
+            ),
+            codes: vec![],
+            categories: vec![],
+            effective: None,
+            issued: None,
+            results: vec![],
+            conclusion: None,
+            presented_forms: vec![crate::records::model::Attachment {
+                content_type: Some("text/plain".into()),
+                title: None,
+                data: Some(base64::engine::general_purpose::STANDARD.encode(text)),
+                url: None,
+            }],
+            encounter: Some("e1".into()),
+        };
+        let same = note(ContentKind::Text, b"Seen today.");
+        let shown = report_texts(&[report("Other words.")], "e1", std::slice::from_ref(&same));
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].contents[0].text.as_deref(), Some("Other words."));
+        assert!(shown[0].row.id.is_none(), "no page of its own");
+        assert!(report_texts(&[report("Seen today.")], "e1", &[same]).is_empty());
+        assert!(report_texts(&[report("x")], "another-visit", &[]).is_empty());
     }
 
     #[test]

@@ -382,11 +382,13 @@ pub async fn render_chart_page(
             );
             ctx.insert("visit", &visit);
             // The visit's clinical notes with their content (#27).
-            let notes: Vec<note_views::NoteView> = note_store::encounter_notes(pool, chart, fhir_id)
-                .await?
+            // A report's text is shown with them unless a note already holds it.
+            let stored = note_store::encounter_notes(pool, chart, fhir_id).await?;
+            let mut notes: Vec<note_views::NoteView> = stored
                 .iter()
                 .map(|n| note_views::NoteView::of(n, &HashMap::new()))
                 .collect();
+            notes.extend(note_views::report_texts(&reports, fhir_id, &stored));
             ctx.insert("visit_notes", &notes);
             "records_care.html"
         }

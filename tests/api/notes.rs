@@ -3,9 +3,10 @@
 //! download, one audit entry per view, HTML without anything that runs, and a 404 for anyone
 //! else's note. The API's side is in `smart/notes.rs`.
 
+use base64::Engine;
 use chrono::{Duration, Utc};
 use patient_portal::demo::demo_patients;
-use patient_portal::records::model::{Concept, PatientRecord};
+use patient_portal::records::model::{Attachment, Concept, DiagnosticReport, PatientRecord};
 use patient_portal::records::notes::{ClinicalNote, ContentKind, NoteContent};
 use scraper::{Html, Selector};
 
@@ -94,6 +95,34 @@ pub fn record_with_notes() -> (PatientRecord, String) {
         "Discharge summary",
     )];
     record.notes.push(pdf);
+    // Two reports of the visit with text: one says what the text note says (Synthea writes
+    // each note twice so), one says something else.
+    for (id, text) in [
+        (
+            "report-same",
+            "Blood pressure is better.\n<b>Keep walking.</b>",
+        ),
+        ("report-other", "Lipids reviewed: no change."),
+    ] {
+        record.reports.push(DiagnosticReport {
+            fhir_id: id.into(),
+            status: "final".into(),
+            code: Concept::new("http://loinc.org", "34117-2", "History and physical note"),
+            codes: vec![],
+            categories: vec![],
+            effective: Some(Utc::now() - Duration::days(1)),
+            issued: None,
+            results: vec![],
+            conclusion: None,
+            presented_forms: vec![Attachment {
+                content_type: Some("text/plain".into()),
+                title: None,
+                data: Some(base64::engine::general_purpose::STANDARD.encode(text)),
+                url: None,
+            }],
+            encounter: Some(visit.clone()),
+        });
+    }
     (record, visit)
 }
 
@@ -245,7 +274,16 @@ async fn a_patient_reads_their_notes_on_the_notes_page_a_note_page_and_the_visit
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Notes (3)"), "{page}");
+    assert!(
+        page.contains("Notes (4)"),
+        "three notes and one report's own text: {page}"
+    );
+    assert!(page.contains("Lipids reviewed: no change."));
+    assert_eq!(
+        page.matches("Blood pressure is better.").count(),
+        1,
+        "a report's text that a note already holds is not shown twice"
+    );
     assert!(page.contains("Blood pressure is better."));
     assert!(page.contains("<em>daily</em>"));
     assert!(!page.contains("<script"));
@@ -326,7 +364,6 @@ async fn a_clinician_on_the_care_team_reads_the_notes_in_the_chart() {
 
 #[tokio::test]
 async fn the_export_carries_each_note_with_its_content_inline() {
-    use base64::Engine;
     let app = spawn_app().await;
     let (record, _) = record_with_notes();
     let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;

@@ -116,12 +116,7 @@ async fn an_app_searches_notes_by_category_type_and_date_and_reads_their_content
     let (status, one) = fhir(&app, &token, "/DocumentReference/note-text").await;
     assert_eq!(status, 200);
     assert_eq!(one["resourceType"], "DocumentReference");
-    let (status, _) = fhir(
-        &app,
-        &token,
-        &format!("/DocumentReference?patient=someone-else"),
-    )
-    .await;
+    let (status, _) = fhir(&app, &token, "/DocumentReference?patient=someone-else").await;
     assert_eq!(status, 404);
 
     // The audit names the app and what it read.
