@@ -41,6 +41,8 @@ pub enum Viewer {
     BreakGlass { expires_at: i64 },
     /// An app the patient connected, through the FHIR API.
     App,
+    /// Someone the patient invited to act for them (#29), within the grant's scopes.
+    Proxy,
 }
 
 impl ChartAccess {
@@ -190,6 +192,119 @@ impl FromRequest for LinkedPatient {
             }
         })
     }
+}
+
+/// A proxy's key to one patient's record (#29): made only by `open_as_proxy`, after the grant
+/// was read from the database in this request (not revoked, not past its end, the scope that
+/// `section` needs among its scopes) and the audit entry naming the proxy as actor and the
+/// patient as subject was committed. The record store is reached through its `chart`.
+#[derive(Debug)]
+pub struct ProxyGrant {
+    grant_id: String,
+    patient_name: String,
+    chart: ChartAccess,
+}
+
+impl ProxyGrant {
+    pub fn grant_id(&self) -> &str {
+        &self.grant_id
+    }
+
+    /// Whose record it is, for the "acting for" banner.
+    pub fn patient_name(&self) -> &str {
+        &self.patient_name
+    }
+
+    pub fn chart(&self) -> &ChartAccess {
+        &self.chart
+    }
+}
+
+/// The scope a proxy needs to open `section`: fixed here, not chosen by the caller, so a page
+/// cannot ask for less than it shows (deny by default: everything else is the record).
+pub fn proxy_scope_of(section: Section) -> crate::proxy::Scope {
+    use crate::proxy::Scope;
+    match section {
+        Section::Messages
+        | Section::MessageSend
+        | Section::MessageUpdate
+        | Section::MessageAttachment => Scope::Messages,
+        Section::Appointments | Section::AppointmentChange => Scope::Appointments,
+        Section::Renewals | Section::RenewalChange => Scope::Renewals,
+        _ => Scope::Record,
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct LiveGrant {
+    patient_id: String,
+    scopes: String,
+    patient_name: Option<String>,
+}
+
+/// Opens `section` of the record that grant `grant_id` of `proxy` covers. A grant that is not
+/// theirs, revoked, ended, or without the scope gets the 403 page and a denied audit entry.
+/// Actions a patient takes for themselves (export, the access log, share links, proxies) are
+/// never a proxy's.
+pub async fn open_as_proxy(
+    state: &AppState,
+    req: &HttpRequest,
+    proxy: &Patient,
+    grant_id: &str,
+    section: Section,
+) -> Result<ProxyGrant, AppError> {
+    let now = crate::db::now();
+    let grant = sqlx::query_as::<_, LiveGrant>(
+        "SELECT g.patient_id, g.scopes, p.given_name || ' ' || p.family_name AS patient_name FROM proxy_grants g \
+         LEFT JOIN patients p ON p.id = g.patient_id \
+         WHERE g.id = $1 AND g.proxy_subject = $2 AND g.revoked_at IS NULL \
+         AND (g.ends_at IS NULL OR g.ends_at > $3)",
+    )
+    .bind(grant_id)
+    .bind(&proxy.subject)
+    .bind(now)
+    .fetch_optional(&state.pool)
+    .await?;
+    let own_only = matches!(
+        section,
+        Section::Export
+            | Section::AccessLog
+            | Section::AccessLogExport
+            | Section::ShareLink
+            | Section::HealthCard
+    );
+    let allowed = grant.as_ref().filter(|g| {
+        !own_only
+            && crate::proxy::Scopes::from_stored(&g.scopes).allows(proxy_scope_of(section))
+    });
+    let meta = RequestMeta::of(req, state.settings.behind_proxy);
+    let actor = Actor {
+        subject: Some(proxy.subject.clone()),
+        role: "proxy".into(),
+    };
+    let Some(grant) = allowed else {
+        let mut entry = meta.entry(actor, action_of(section), Outcome::Denied);
+        entry.patient_id = grant.map(|g| g.patient_id);
+        entry.detail = Some(format!("{} proxy_denied", section.as_str()));
+        audit::append(&state.pool, &entry).await?;
+        return Err(AppError::Forbidden);
+    };
+    let patient_id = PatientId::parse(&grant.patient_id)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let mut entry = meta.entry(actor, action_of(section), Outcome::Success);
+    entry.patient_id = Some(patient_id.to_string());
+    entry.detail = Some(section.as_str().to_string());
+    // No committed entry, no ProxyGrant: the error becomes the 503 page.
+    audit::append(&state.pool, &entry).await?;
+    Ok(ProxyGrant {
+        grant_id: grant_id.to_string(),
+        patient_name: grant.patient_name.clone().unwrap_or_default(),
+        chart: ChartAccess {
+            patient_id,
+            viewer: Viewer::Proxy,
+            record_version: None,
+        },
+    })
 }
 
 pub async fn linked_patient_id(

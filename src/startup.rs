@@ -496,6 +496,9 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         )
         .route("/proxy/accept", web::get().to(crate::proxy::pages::accept_page))
         .route("/proxy/accept", web::post().to(crate::proxy::pages::accept))
+        .route("/acting", web::get().to(crate::proxy::acting::choose))
+        .route("/acting/{grant}", web::get().to(crate::proxy::acting::summary))
+        .route("/acting/{grant}/labs", web::get().to(crate::proxy::acting::labs))
         // Step-up (#29): a fresh MFA sign-in before a sensitive action.
         .route(
             crate::auth::step_up::START_PATH,

@@ -114,7 +114,10 @@ async fn entries(
     // $1-$3 are the patient, the limit and the offset; the shown actions follow.
     let placeholders: Vec<String> = (0..shown.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
-        "SELECT a.at, a.actor_subject, a.actor_role, COALESCE(c.display_name, s.name) AS actor_name, \
+        "SELECT a.at, a.actor_subject, a.actor_role, COALESCE(c.display_name, s.name, \
+         (SELECT g.proxy_name || ' (your proxy)' FROM proxy_grants g WHERE a.actor_role = 'proxy' \
+          AND g.patient_id = a.patient_id AND g.proxy_subject = a.actor_subject \
+          ORDER BY g.created_at DESC LIMIT 1)) AS actor_name, \
          a.action, a.detail, a.outcome, a.id \
          FROM audit_log a LEFT JOIN clinicians c ON c.subject = a.actor_subject \
          LEFT JOIN smart_apps s ON a.actor_role = 'app' AND s.client_id = a.actor_subject \

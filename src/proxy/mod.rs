@@ -8,6 +8,7 @@
 //! anywhere but the database (a revocation holds at once on every instance). Every attempt, good
 //! or refused, is one audit entry naming the patient.
 
+pub mod acting;
 pub mod pages;
 
 use crate::vocab::stored_enum;

@@ -29,6 +29,7 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "account_sign_in_details.html",
         "account_proxies.html",
         "proxy_accept.html",
+        "acting.html",
         "home.html",
         "records_frame.html",
         "records_section.html",

@@ -344,3 +344,126 @@ async fn a_patient_cannot_revoke_or_see_another_patients_proxies() {
         .unwrap();
     assert!(page.contains("No one can act for you"), "B sees only B's");
 }
+
+/// A invites B with `scopes`; B accepts. Returns A's browser, B's browser, the grant id and
+/// A's record.
+async fn proxy_with(
+    scopes: &[&str],
+) -> (
+    TestApp,
+    Browser,
+    Browser,
+    String,
+    patient_portal::records::model::PatientRecord,
+) {
+    let app = spawn_app().await;
+    let record = records(1)[0].clone();
+    let (a, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
+    let sam = email_of(&PATIENT_B);
+    assert_eq!(invite(&app, &a, &sam, scopes, "").await.status(), 303);
+    let token = mailed_token(&app, &sam).await;
+    let sam_browser = signed_in(&app, &PATIENT_B).await;
+    assert_eq!(accept(&app, &sam_browser, &token).await.status(), 303);
+    let grant: String = sqlx::query("SELECT id FROM proxy_grants")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .get(0);
+    (app, a, sam_browser, grant, record)
+}
+
+#[tokio::test]
+async fn a_proxy_reads_the_record_acting_for_the_patient_who_sees_it_in_the_access_log() {
+    let (app, a, sam, grant, record) = proxy_with(&["record"]).await;
+    let chooser = app.get(&sam, "/acting").await.text().await.unwrap();
+    let name = format!("{} {}", record.patient.given, record.patient.family);
+    assert!(chooser.contains(&format!("/acting/{grant}")), "{chooser}");
+
+    let page = app.get(&sam, &format!("/acting/{grant}")).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("You are acting for"), "the banner");
+    assert!(page.contains(&name), "whose record: {name}");
+    if let Some(c) = record.conditions.first() {
+        assert!(page.contains(&c.code.display), "the record itself");
+    }
+    let labs = app.get(&sam, &format!("/acting/{grant}/labs")).await;
+    assert_eq!(labs.status(), 200);
+    assert!(labs.text().await.unwrap().contains("You are acting for"));
+
+    // The audit names the proxy as actor and the patient as subject; the patient reads it.
+    let rows = app.audit_rows().await;
+    let read = rows
+        .iter()
+        .find(|r| r.0 == "view_record" && r.1.as_deref() == Some(PATIENT_B.subject))
+        .expect("the proxy's read is audited");
+    assert!(read.2.is_some());
+    let log = app
+        .get(&a, "/records/access-log")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        log.contains(&format!("{} (your proxy)", PATIENT_B.name)),
+        "{log}"
+    );
+    assert!(log.contains("your test results"), "{log}");
+}
+
+#[tokio::test]
+async fn a_proxy_reaches_only_what_the_grant_covers_and_nothing_after_revocation() {
+    let (app, a, sam, grant, _) = proxy_with(&["messages"]).await;
+    // Messages only: the record is refused, and the refusal audited.
+    assert_eq!(
+        app.get(&sam, &format!("/acting/{grant}")).await.status(),
+        403
+    );
+    assert_eq!(
+        app.get(&sam, &format!("/acting/{grant}/labs"))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE actor_role = 'proxy' AND outcome = 'denied'"
+        )
+        .await,
+        2
+    );
+    // The patient themselves, or anyone else, cannot use the grant.
+    assert_eq!(app.get(&a, &format!("/acting/{grant}")).await.status(), 403);
+
+    let (app, a, sam, grant, _) = proxy_with(&["record"]).await;
+    assert_eq!(
+        app.get(&sam, &format!("/acting/{grant}")).await.status(),
+        200
+    );
+    let csrf_a = csrf(&app, &a).await;
+    let resp = post(
+        &app,
+        &a,
+        &format!("/account/proxies/{grant}/revoke"),
+        &[("csrf_token", csrf_a.as_str())],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        app.get(&sam, &format!("/acting/{grant}")).await.status(),
+        403,
+        "revoked at once, in the same session"
+    );
+    // A grant past its end date opens nothing either.
+    let (app, _a, sam, grant, _) = proxy_with(&["record"]).await;
+    sqlx::query("UPDATE proxy_grants SET ends_at = $1")
+        .bind(chrono::Utc::now().timestamp() - 1)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(&sam, &format!("/acting/{grant}")).await.status(),
+        403
+    );
+}

@@ -1,0 +1,165 @@
+//! Acting for someone (#29 item 3): a proxy picks whose record to open (`/acting`) and reads
+//! it under `/acting/{grant}/...`. Every page takes an `access::ProxyGrant`, which the access
+//! check makes from the database row of the grant in this request (so a revocation holds at
+//! once, on every instance) and which writes the audit entry naming both people. Every page
+//! says whose record it is and that the reader is acting for them. Handlers: nothing below
+//! imports them.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use super::Scopes;
+use crate::access::{open_as_proxy, ProxyGrant, Section};
+use crate::auth::Patient;
+use crate::db;
+use crate::records::store;
+use crate::state::AppState;
+use crate::web::page::page_context;
+use crate::web::{templates, AppError};
+
+#[derive(sqlx::FromRow)]
+struct ActingRow {
+    id: String,
+    patient_name: Option<String>,
+    scopes: String,
+}
+
+#[derive(Serialize)]
+struct ActingView {
+    id: String,
+    name: String,
+    scopes: Vec<&'static str>,
+}
+
+/// `GET /acting`: the people this account may act for.
+pub async fn choose(
+    state: web::Data<AppState>,
+    session: Session,
+    proxy: Patient,
+) -> Result<HttpResponse, AppError> {
+    let rows = sqlx::query_as::<_, ActingRow>(
+        "SELECT g.id, p.given_name || ' ' || p.family_name AS patient_name, g.scopes \
+         FROM proxy_grants g LEFT JOIN patients p ON p.id = g.patient_id \
+         WHERE g.proxy_subject = $1 AND g.revoked_at IS NULL AND (g.ends_at IS NULL OR g.ends_at > $2) \
+         ORDER BY g.created_at",
+    )
+    .bind(&proxy.subject)
+    .bind(db::now())
+    .fetch_all(&state.pool)
+    .await?;
+    let people: Vec<ActingView> = rows
+        .into_iter()
+        .map(|r| ActingView {
+            id: r.id,
+            name: r.patient_name.unwrap_or_default(),
+            scopes: Scopes::from_stored(&r.scopes).labels(),
+        })
+        .collect();
+    let mut ctx = page_context(Some((proxy.user(), &session)), &state);
+    ctx.insert("people", &people);
+    ctx.insert("mode", "choose");
+    Ok(templates::page(StatusCode::OK, "acting.html", &ctx))
+}
+
+#[derive(Serialize)]
+struct Line {
+    name: String,
+    when: Option<String>,
+}
+
+fn page(
+    state: &AppState,
+    session: &Session,
+    proxy: &Patient,
+    grant: &ProxyGrant,
+    mode: &str,
+    sections: &[(&str, Vec<Line>)],
+) -> HttpResponse {
+    let mut ctx = page_context(Some((proxy.user(), session)), state);
+    ctx.insert("acting_for", grant.patient_name());
+    ctx.insert("grant", grant.grant_id());
+    ctx.insert("mode", mode);
+    let sections: Vec<_> = sections
+        .iter()
+        .map(|(title, lines)| serde_json::json!({ "title": title, "lines": lines }))
+        .collect();
+    ctx.insert("sections", &sections);
+    templates::page(StatusCode::OK, "acting.html", &ctx)
+}
+
+/// `GET /acting/{grant}`: the summary of the record (needs the record scope).
+pub async fn summary(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    proxy: Patient,
+    grant: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let grant = open_as_proxy(&state, &req, &proxy, &grant, Section::Summary).await?;
+    let pool = &state.pool;
+    let conditions = store::conditions(pool, grant.chart())
+        .await?
+        .into_iter()
+        .map(|c| Line {
+            name: c.code.display,
+            when: c.onset.map(|t| t.format("%-d %B %Y").to_string()),
+        })
+        .collect();
+    let medications = store::medications(pool, grant.chart())
+        .await?
+        .into_iter()
+        .map(|m| Line {
+            name: m.code.display,
+            when: m.authored_on.map(|t| t.format("%-d %B %Y").to_string()),
+        })
+        .collect();
+    let allergies = store::allergies(pool, grant.chart())
+        .await?
+        .into_iter()
+        .map(|a| Line {
+            name: a.code.display,
+            when: None,
+        })
+        .collect();
+    Ok(page(
+        &state,
+        &session,
+        &proxy,
+        &grant,
+        "summary",
+        &[
+            ("Conditions", conditions),
+            ("Medications", medications),
+            ("Allergies", allergies),
+        ],
+    ))
+}
+
+/// `GET /acting/{grant}/labs`: test results (needs the record scope).
+pub async fn labs(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    proxy: Patient,
+    grant: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let grant = open_as_proxy(&state, &req, &proxy, &grant, Section::Labs).await?;
+    let labs = store::observations(&state.pool, grant.chart(), "laboratory")
+        .await?
+        .into_iter()
+        .map(|o| Line {
+            name: o.code.display,
+            when: Some(o.effective.format("%-d %B %Y").to_string()),
+        })
+        .collect();
+    Ok(page(
+        &state,
+        &session,
+        &proxy,
+        &grant,
+        "labs",
+        &[("Test results", labs)],
+    ))
+}
