@@ -363,6 +363,12 @@ try {
   await audit(patient, "a visit with its notes");
   await patient.goto(`${portal}/records/printable`);
   await audit(patient, "printable summary");
+  // Clinicians, clinics and costs (#27 item 2): the care team and billing pages (the visit
+  // page above shows the visit's clinician, clinic and cost).
+  for (const section of ["care-team", "billing"]) {
+    await patient.goto(`${portal}/records/${section}`);
+    await audit(patient, `records ${section}`);
+  }
   await patient.goto(`${portal}/account`);
   await audit(patient, "account");
   await patient.goto(`${portal}/home`);

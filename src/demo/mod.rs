@@ -7,6 +7,7 @@
 
 pub mod messages;
 mod notes;
+mod people;
 pub mod records;
 pub mod seed;
 

@@ -258,6 +258,8 @@ impl Generator {
         self.care_and_history();
         // After that, for the same reason (#27).
         super::notes::add_notes(&mut self.record, &mut self.rng);
+        // Clinicians, clinic and costs (#27 item 2); uses no random numbers.
+        super::people::add_people(&mut self.record);
         self.record
     }
 

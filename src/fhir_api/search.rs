@@ -62,13 +62,26 @@ pub struct Search {
 /// FHIR types.
 pub fn supported(rtype: &str) -> Vec<(&'static str, &'static str)> {
     let mut out = vec![("_id", "token")];
-    if rtype != "Patient" {
+    // Clinicians, clinics and places have no patient element (#27): read by id, as the
+    // record points at them.
+    let party = matches!(
+        rtype,
+        "Practitioner" | "PractitionerRole" | "Organization" | "Location"
+    );
+    if rtype != "Patient" && !party {
         out.push(("patient", "reference"));
     }
-    if !matches!(
-        rtype,
-        "Patient" | "AllergyIntolerance" | "Immunization" | "Provenance"
-    ) {
+    if !party
+        && !matches!(
+            rtype,
+            "Patient"
+                | "AllergyIntolerance"
+                | "Immunization"
+                | "Provenance"
+                | "Claim"
+                | "ExplanationOfBenefit"
+        )
+    {
         out.push(("subject", "reference"));
     }
     if matches!(
@@ -94,7 +107,12 @@ pub fn supported(rtype: &str) -> Vec<(&'static str, &'static str)> {
     ) {
         out.push(("code", "token"));
     }
-    if !matches!(rtype, "Patient" | "AllergyIntolerance" | "Provenance") {
+    if !party
+        && !matches!(
+            rtype,
+            "Patient" | "AllergyIntolerance" | "Provenance" | "Claim" | "ExplanationOfBenefit"
+        )
+    {
         out.push(("date", "date"));
     }
     for (name, _, _) in TOKEN_PARAMS
@@ -133,6 +151,9 @@ const TOKEN_PARAMS: &[(&str, &str, &[&str])] = &[
             "MedicationRequest",
             "CarePlan",
             "DocumentReference",
+            "CareTeam",
+            "Claim",
+            "ExplanationOfBenefit",
         ],
     ),
     (
@@ -145,7 +166,11 @@ const TOKEN_PARAMS: &[(&str, &str, &[&str])] = &[
     ("class", "class", &["Encounter"]),
     ("type", "type", &["Encounter", "DocumentReference"]),
     ("description", "description", &["Goal"]),
-    ("identifier", "identifier", &["Patient"]),
+    (
+        "identifier",
+        "identifier",
+        &["Patient", "Practitioner", "Organization", "Location"],
+    ),
     ("gender", "gender", &["Patient"]),
 ];
 
@@ -157,6 +182,7 @@ const DATE_PARAMS: &[(&str, &[&str], &[&str])] = &[
     ("abatement-date", &["abatementDateTime"], &["Condition"]),
     ("authoredon", &["authoredOn"], &["MedicationRequest"]),
     ("birthdate", &["birthDate"], &["Patient"]),
+    ("created", &["created"], &["Claim", "ExplanationOfBenefit"]),
 ];
 
 /// The element a token parameter searches.

@@ -24,6 +24,14 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "Procedure",
     "DocumentReference",
     "Provenance",
+    // Who, where and what it cost (#27 item 2): only those the patient's own record holds.
+    "Practitioner",
+    "PractitionerRole",
+    "Organization",
+    "Location",
+    "CareTeam",
+    "Claim",
+    "ExplanationOfBenefit",
 ];
 
 pub const LAUNCH_PATIENT: &str = "launch/patient";
@@ -376,6 +384,10 @@ pub fn describe(scope: &str) -> String {
             "Observation" => "your lab results and vital signs",
             "Procedure" => "your procedures",
             "DocumentReference" => "your clinical notes",
+            "Practitioner" | "PractitionerRole" => "the clinicians in your record",
+            "Organization" | "Location" => "the clinics and places in your record",
+            "CareTeam" => "your care team",
+            "Claim" | "ExplanationOfBenefit" => "what your visits cost and what insurance paid",
             "Provenance" => "where your records came from",
             _ => "part of your record",
         };

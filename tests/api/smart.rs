@@ -23,6 +23,8 @@ mod spec;
 mod notes;
 // US Core: profiles, searches, _lastUpdated, _include, Provenance, $everything, capabilities.
 mod us_core;
+// Clinicians, clinics, care teams and costs (#27 item 2).
+mod people;
 
 const ALL: &str = "launch/patient openid fhirUser offline_access patient/*.rs";
 
