@@ -28,6 +28,17 @@ pub fn init(format: LogFormat) {
 
 pub struct PathOnlySpan;
 
+/// A path as the log may hold it. A SMART Health Link's manifest address ends in the link's id,
+/// and a download address in a one-time token (#30): each is half of a secret, so the log keeps
+/// the route and not that segment.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/shl/") {
+        Some(rest) if rest.starts_with("file/") => "/shl/file/[redacted]".into(),
+        Some(_) => "/shl/[redacted]".into(),
+        None => path.into(),
+    }
+}
+
 impl RootSpanBuilder for PathOnlySpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
         use actix_web::HttpMessage;
@@ -39,7 +50,7 @@ impl RootSpanBuilder for PathOnlySpan {
         tracing::info_span!(
             "request",
             method = %request.method(),
-            path = %request.path(),
+            path = %loggable_path(request.path()),
             request_id = %request_id,
             status = tracing::field::Empty,
         )
@@ -53,5 +64,18 @@ impl RootSpanBuilder for PathOnlySpan {
             }
             Err(_) => DefaultRootSpanBuilder::on_request_end(span, outcome),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn a_share_links_id_and_download_token_stay_out_of_the_log() {
+        assert_eq!(loggable_path("/shl/AbC-123_x"), "/shl/[redacted]");
+        assert_eq!(loggable_path("/shl/file/AbC-123_x"), "/shl/file/[redacted]");
+        assert_eq!(loggable_path("/share/new"), "/share/new");
+        assert_eq!(loggable_path("/records/labs"), "/records/labs");
     }
 }

@@ -212,6 +212,11 @@ async fn an_outside_client_decrypts_the_patient_summary_with_only_the_key_from_t
         record.patient.family
     );
 
+    // Neither the link's id nor its key is in the log: the request line keeps the route only.
+    let logs = crate::support::logs();
+    let id = url.rsplit('/').next().unwrap();
+    assert!(!logs.contains(id) && !logs.contains(key));
+    assert!(logs.contains("/shl/[redacted]"));
     // The opening is in the patient's access log and on their list of links.
     let log = app
         .get(&b, "/records/access-log")
