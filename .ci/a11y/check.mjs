@@ -424,6 +424,16 @@ try {
   await audit(patient, "shared links");
   await patient.goto(`${portal}/share/health-card`);
   await audit(patient, "immunization card");
+  // Proxies (#29): the list and invitation form, an invitation sent, whom one acts for.
+  await patient.goto(`${portal}/account/proxies`);
+  await audit(patient, "proxies and the invitation form");
+  await patient.getByLabel("Their e-mail address").fill("helper@example.org");
+  await patient.getByLabel("Read the health record").check();
+  await patient.getByRole("button", { name: "Send the invitation" }).click();
+  await patient.waitForURL(`${portal}/account/proxies?invited=1`);
+  await audit(patient, "proxies with an open invitation");
+  await patient.goto(`${portal}/acting`);
+  await audit(patient, "people one acts for");
   await patient.goto(`${portal}/staff`);
   await audit(patient, "403 page");
 
