@@ -159,7 +159,7 @@ fn people_by_type(p: &crate::records::model::People) -> [(&'static str, usize); 
 }
 
 /// What a stored record holds, by FHIR resource type (one Patient per record).
-fn kept_by_type(counts: &crate::records::store::Counts) -> [(&'static str, usize); 12] {
+fn kept_by_type(counts: &crate::records::store::Counts) -> [(&'static str, usize); 13] {
     [
         ("Patient", 1),
         ("Encounter", counts.encounters),
@@ -173,6 +173,7 @@ fn kept_by_type(counts: &crate::records::store::Counts) -> [(&'static str, usize
         ("Goal", counts.goals),
         ("DiagnosticReport", counts.reports),
         ("ImagingStudy", counts.imaging_studies),
+        ("DocumentReference", counts.notes),
     ]
 }
 
