@@ -132,7 +132,7 @@ pub(super) fn add_notes(record: &mut PatientRecord, rng: &mut StdRng) {
         ));
         if n == 0 {
             let html = format!(
-                "<h2>Your plan</h2><p>Thank you for coming in, {first_name}.</p>\
+                "<p><strong>Your plan</strong></p><p>Thank you for coming in, {first_name}.</p>\
                  <ul><li>Walk for 30 minutes on most days.</li>\
                  <li>Take your medications as prescribed.</li>\
                  <li>Book your next wellness visit in a year.</li></ul>"
