@@ -83,8 +83,8 @@ pub async fn home(
     if pharmacy.is_none() && !deceased {
         todos.push(Item {
             url: "/account#pharmacy-heading".into(),
-            title: "Set your preferred pharmacy".into(),
-            detail: "Renewed prescriptions are sent there.".into(),
+            title: tr(lang(), "home-set-pharmacy"),
+            detail: tr(lang(), "home-set-pharmacy-why"),
         });
     }
     ctx.insert("todos", &todos);
@@ -162,7 +162,11 @@ async fn new_messages(
         .map(|t| Item {
             url: format!("/messages/{}", t.id),
             title: t.subject,
-            detail: format!("New reply, {}", format_time(t.updated_at)),
+            detail: tr_args(
+                lang(),
+                "home-new-reply",
+                &[("when", format_time(t.updated_at).into())],
+            ),
         })
         .collect();
     ctx.insert("messages", &messages);
@@ -196,12 +200,8 @@ async fn requests(
         } else if a.state.is_open_request() {
             open.push(Item {
                 url: "/appointments".into(),
-                title: "Appointment request".into(),
-                detail: format!(
-                    "{} (asked {})",
-                    a.state.label(),
-                    clinic_time(tz, a.requested_at)
-                ),
+                title: tr(lang(), "home-appointment-request"),
+                detail: asked(a.state.label(), clinic_time(tz, a.requested_at)),
             });
         }
     }
@@ -210,17 +210,13 @@ async fn requests(
         if r.state == RenewalState::Requested {
             open.push(Item {
                 url: "/records/medications".into(),
-                title: format!("Renewal of {}", r.medication_name),
-                detail: format!(
-                    "{} (asked {})",
-                    r.state.label(),
-                    clinic_time(tz, r.requested_at)
-                ),
+                title: renewal_of(&r.medication_name),
+                detail: asked(r.state.label(), clinic_time(tz, r.requested_at)),
             });
         } else if r.decided_at.is_some_and(|d| d >= since) {
             answered.push(Item {
                 url: "/records/medications".into(),
-                title: format!("Renewal of {}", r.medication_name),
+                title: renewal_of(&r.medication_name),
                 detail: r.state.label().to_string(),
             });
         }
@@ -229,4 +225,24 @@ async fn requests(
     ctx.insert("open_requests", &open);
     ctx.insert("answered_renewals", &answered);
     Ok(())
+}
+
+// The page's sentences from the message files, in the request's language (#31). A medicine's
+// name is the record's own.
+use crate::i18n::{current as lang, tr, tr_args};
+
+fn renewal_of(medication: &str) -> String {
+    tr_args(
+        lang(),
+        "home-renewal-of",
+        &[("medication", medication.into())],
+    )
+}
+
+fn asked(state: &str, when: String) -> String {
+    tr_args(
+        lang(),
+        "home-asked",
+        &[("state", state.into()), ("when", when.into())],
+    )
 }

@@ -21,9 +21,13 @@ pub(crate) fn plausible_id(id: &str) -> Result<(), AppError> {
 
 /// A time as the clinic reads it (PORTAL_TIME_ZONE).
 pub fn clinic_time(tz: chrono_tz::Tz, unix: i64) -> String {
+    // In the request's language (#31): "jueves, 14 de diciembre de 1972, 09:05 EST".
     tz.timestamp_opt(unix, 0)
         .single()
-        .map(|t| t.format("%A %-d %B %Y, %H:%M %Z").to_string())
+        .map(|t| {
+            let zone = t.format("%Z").to_string();
+            crate::i18n::format::weekday_datetime_in(crate::i18n::current(), &t, &zone)
+        })
         .unwrap_or_default()
 }
 

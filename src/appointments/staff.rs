@@ -140,7 +140,10 @@ pub async fn day(
     let mut ctx = page_context(Some((clinician.user(), &session)), &state);
     ctx.insert("appointments", &rows);
     ctx.insert("date", &date.format("%Y-%m-%d").to_string());
-    ctx.insert("date_text", &date.format("%A %-d %B %Y").to_string());
+    ctx.insert(
+        "date_text",
+        &crate::i18n::format::date_with_weekday(crate::i18n::current(), date),
+    );
     ctx.insert("previous", &previous.format("%Y-%m-%d").to_string());
     ctx.insert("next", &next.format("%Y-%m-%d").to_string());
     ctx.insert("time_zone", tz.name());

@@ -9,6 +9,10 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "base.html",
     "landing.html",
     "error.html",
+    "signed_out.html",
+    "reset_help.html",
+    "home.html",
+    "account.html",
     // The emulator's user-flow pages, from its own message files (src/b2c_emulator/locales).
     "b2c_emulator/base.html",
     "b2c_emulator/signin.html",

@@ -79,6 +79,20 @@ pub fn datetime_in<Tz: TimeZone>(lang: Lang, t: &DateTime<Tz>, zone: &str) -> St
     )
 }
 
+/// A moment with its weekday, in a zone the caller names:
+/// "Thursday 14 December 1972, 09:05 EST", "jueves, 14 de diciembre de 1972, 09:05 EST".
+pub fn weekday_datetime_in<Tz: TimeZone>(lang: Lang, t: &DateTime<Tz>, zone: &str) -> String {
+    tr_args(
+        lang,
+        "format-datetime",
+        &[
+            ("date", date_with_weekday(lang, t.date_naive()).into()),
+            ("time", time_of_day(&t.time()).into()),
+            ("zone", zone.into()),
+        ],
+    )
+}
+
 /// A number with at most `decimals` places (trailing zeros kept, as a lab reports them),
 /// with the language's decimal sign: "7.25" / "7,25".
 pub fn number(lang: Lang, value: f64, decimals: usize) -> String {

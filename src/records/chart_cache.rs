@@ -31,6 +31,8 @@ pub struct Key {
     patient_id: String,
     page: String,
     base: String,
+    /// The language it was rendered in (#31): dates and words differ by language.
+    lang: crate::i18n::Lang,
 }
 
 impl Key {
@@ -39,6 +41,7 @@ impl Key {
             patient_id: patient_id.to_string(),
             page,
             base: base.to_string(),
+            lang: crate::i18n::current(),
         }
     }
 }

@@ -137,7 +137,7 @@ fn r1(v: f64) -> f64 {
 }
 
 fn long_date(t: &DateTime<Utc>) -> String {
-    t.format("%-d %B %Y").to_string()
+    crate::i18n::format::date(crate::i18n::current(), t.date_naive())
 }
 
 /// A step of 1, 2 or 5 times a power of ten near `raw`.

@@ -28,7 +28,8 @@ pub struct DateView {
 impl DateView {
     pub fn day(d: NaiveDate) -> Self {
         DateView {
-            text: d.format("%-d %B %Y").to_string(),
+            // In the request's language (#31); a kept chart part is kept per language.
+            text: crate::i18n::format::date(crate::i18n::current(), d),
             iso: d.format("%Y-%m-%d").to_string(),
         }
     }

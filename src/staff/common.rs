@@ -22,6 +22,6 @@ pub(super) fn clock(unix: i64) -> String {
 /// "3 December 2025".
 pub(super) fn day(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.format("%-d %B %Y").to_string())
+        .map(|t| crate::i18n::format::date(crate::i18n::current(), t.date_naive()))
         .unwrap_or_default()
 }

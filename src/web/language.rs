@@ -77,12 +77,9 @@ pub async fn choose(
         .filter(|v| v.len() >= 32);
     let new_token = existing.is_none();
     let form_token = existing.unwrap_or_else(|| random_token(32));
-    let return_to = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .and_then(|p| pending::safe_return_path(Some(&p)))
-        .unwrap_or_else(|| "/".to_string());
+    // The path only: a query (a search, an id someone typed) is not written back into the
+    // page, and error pages get none (`templates::insert_language`).
+    let return_to = pending::safe_return_path(Some(req.path())).unwrap_or_else(|| "/".to_string());
     let switch = Switch {
         form_token: form_token.clone(),
         return_to,

@@ -14,10 +14,9 @@ pub fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
+/// A moment as the request's language writes it ("14 de diciembre de 1972, 09:05 UTC"; #31).
 pub fn format_time(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|t| t.format("%-d %B %Y, %H:%M UTC").to_string())
-        .unwrap_or_default()
+    crate::i18n::format::datetime_utc(crate::i18n::current(), unix)
 }
 
 /// What every page's layout needs: who is signed in (for the header) and the CSRF token

@@ -119,7 +119,9 @@ pub fn page_owned(status: StatusCode, name: &str, mut context: Context) -> HttpR
 }
 
 /// The language of the page and the layout's language switch (#31), for every page.
-fn insert_language(context: &mut Context) {
+/// Only a page that was found (2xx) is a place to come back to; an error page's address may
+/// be anything someone typed, and is not written into it.
+fn insert_language(context: &mut Context, status: StatusCode) {
     let lang = crate::i18n::current();
     if !context.contains_key("lang") {
         context.insert("lang", lang.code());
@@ -132,12 +134,14 @@ fn insert_language(context: &mut Context) {
     context.insert("other_languages", &others);
     if let Ok(switch) = SWITCH.try_with(|s| s.clone()) {
         context.insert("language_form_token", &switch.form_token);
-        context.insert("language_return_to", &switch.return_to);
+        if status.is_success() {
+            context.insert("language_return_to", &switch.return_to);
+        }
     }
 }
 
 fn respond(status: StatusCode, name: &str, mut context: Context) -> HttpResponse {
-    insert_language(&mut context);
+    insert_language(&mut context, status);
     match render(name, &context) {
         Ok(body) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")

@@ -161,7 +161,7 @@ async fn the_switch_works_signed_out_and_only_with_its_token() {
         .unwrap();
     let (token, return_to) = switch_form(&page);
     assert!(token.len() >= 32, "the signed-out switch carries a token");
-    assert_eq!(return_to, "/?notice=cancelled");
+    assert_eq!(return_to, "/", "the path, never the query");
 
     // Without the token, with another token, or with a language the portal does not speak:
     // refused with the portal's 400 page, and nothing changes.
@@ -207,7 +207,7 @@ async fn the_switch_works_signed_out_and_only_with_its_token() {
     )
     .await;
     assert_eq!(resp.status(), 303);
-    assert_eq!(location(&resp), "/?notice=cancelled");
+    assert_eq!(location(&resp), "/");
     // The choice beats the browser's header from now on.
     let page = get_in(&app, &b, "/?notice=cancelled", "en")
         .await
@@ -326,9 +326,47 @@ async fn converted_pages_have_no_english_in_spanish() {
         let page = get_in(&app, &out, path, "es").await.text().await.unwrap();
         assert_spanish(&page, path);
     }
+    let (app, _, ids) = crate::support::app_with_patients(1).await;
+    app.link(&ids[0], &PATIENT_A).await;
     let b = signed_in(&app, &PATIENT_A).await;
-    for path in ["/", "/nothing-here"] {
+    for path in ["/", "/nothing-here", "/home"] {
         let page = get_in(&app, &b, path, "es").await.text().await.unwrap();
         assert_spanish(&page, path);
     }
+    let home = get_in(&app, &b, "/home", "es").await.text().await.unwrap();
+    assert!(home.contains("Resultados de pruebas nuevos"), "{home}");
+    assert!(home.contains("Elija su farmacia preferida"), "{home}");
+}
+
+/// Dates in the language of the page, from the one formatting place: the home page's "last
+/// visit" reads "… de … de …" in Spanish.
+#[tokio::test]
+async fn dates_are_written_in_the_language_of_the_page() {
+    let (app, _, ids) = crate::support::app_with_patients(1).await;
+    app.link(&ids[0], &PATIENT_A).await;
+    let b = signed_in(&app, &PATIENT_A).await;
+    // A second sign-in makes the first one the "last visit".
+    let b2 = signed_in(&app, &PATIENT_A).await;
+    drop(b);
+    let home = get_in(&app, &b2, "/home", "es").await.text().await.unwrap();
+    let months = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ];
+    assert!(
+        months
+            .iter()
+            .any(|m| home.contains(&format!(" de {m} de "))),
+        "a Spanish date on the Spanish home page: {home}"
+    );
 }
