@@ -307,6 +307,33 @@ pub async fn open_as_proxy(
     })
 }
 
+#[cfg(test)]
+mod proxy_scope_tests {
+    use super::*;
+    use crate::proxy::Scope;
+
+    #[test]
+    fn each_section_needs_its_own_proxy_scope() {
+        for s in [
+            Section::Messages,
+            Section::MessageSend,
+            Section::MessageUpdate,
+            Section::MessageAttachment,
+        ] {
+            assert_eq!(proxy_scope_of(s), Scope::Messages, "{s:?}");
+        }
+        for s in [Section::Appointments, Section::AppointmentChange] {
+            assert_eq!(proxy_scope_of(s), Scope::Appointments, "{s:?}");
+        }
+        for s in [Section::Renewals, Section::RenewalChange] {
+            assert_eq!(proxy_scope_of(s), Scope::Renewals, "{s:?}");
+        }
+        for s in [Section::Summary, Section::Labs, Section::Conditions] {
+            assert_eq!(proxy_scope_of(s), Scope::Record, "{s:?}");
+        }
+    }
+}
+
 pub async fn linked_patient_id(
     pool: &crate::db::Pool,
     subject: &str,

@@ -9,6 +9,7 @@
 //! or refused, is one audit entry naming the patient.
 
 pub mod acting;
+pub mod fhir;
 pub mod pages;
 
 use crate::vocab::stored_enum;

@@ -677,6 +677,8 @@ pub async fn export(
     // Appointments and approved renewals (new MedicationRequests linked to the old).
     crate::appointments::fhir::add_to_export(&state.pool, &chart, &mut bundle).await?;
     crate::renewals::fhir::add_to_export(&state.pool, &chart, &mut bundle).await?;
+    // The patient's proxies, as RelatedPerson (#29).
+    crate::proxy::fhir::add_to_export(&state.pool, &chart, &mut bundle).await?;
     let body = serde_json::to_vec_pretty(&bundle).map_err(|e| AppError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/fhir+json")

@@ -467,3 +467,45 @@ async fn a_proxy_reaches_only_what_the_grant_covers_and_nothing_after_revocation
         403
     );
 }
+
+#[tokio::test]
+async fn the_export_carries_each_live_proxy_as_a_related_person() {
+    let (app, a, _sam, grant, _) = proxy_with(&["record", "appointments"]).await;
+    let export = app.get(&a, "/records/export").await;
+    assert_eq!(export.status(), 200);
+    let bundle: serde_json::Value = export.json().await.unwrap();
+    let entries = bundle["entry"].as_array().unwrap();
+    let related: Vec<_> = entries
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "RelatedPerson")
+        .collect();
+    assert_eq!(related.len(), 1);
+    let person = &related[0]["resource"];
+    assert_eq!(person["id"], grant.as_str());
+    assert_eq!(person["name"][0]["text"], PATIENT_B.name);
+    assert_eq!(person["patient"]["reference"], entries[0]["fullUrl"]);
+    assert!(person["period"]["start"].is_string());
+    if let Some(dir) = std::env::var_os("FHIR_EXPORT_DIR") {
+        std::fs::write(
+            std::path::Path::new(&dir).join("proxy-export.json"),
+            serde_json::to_vec_pretty(&bundle).unwrap(),
+        )
+        .unwrap();
+    }
+
+    // Revoked: no longer in the export.
+    let csrf_a = csrf(&app, &a).await;
+    post(
+        &app,
+        &a,
+        &format!("/account/proxies/{grant}/revoke"),
+        &[("csrf_token", csrf_a.as_str())],
+    )
+    .await;
+    let bundle: serde_json::Value = app.get(&a, "/records/export").await.json().await.unwrap();
+    assert!(!bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["resource"]["resourceType"] == "RelatedPerson"));
+}
