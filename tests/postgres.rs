@@ -720,3 +720,60 @@ async fn a_held_read_that_takes_too_long_gives_way_to_the_pool() {
     );
     assert_eq!(held.open(), 0, "the connection it was on is not kept");
 }
+
+#[tokio::test]
+async fn clinical_notes_keep_their_bytes_on_postgres() {
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let pool = patient_portal::db::connect(&url)
+        .await
+        .expect("migrations apply on PostgreSQL");
+    // The demo patients have text, HTML and PDF notes (#27); stored twice, they are there once.
+    let record = patient_portal::demo::demo_patients(1, 11, today()).remove(0);
+    let (id, counts) = patient_portal::records::store::save_record(&pool, &record)
+        .await
+        .unwrap();
+    patient_portal::records::store::save_record(&pool, &record)
+        .await
+        .unwrap();
+    let n = |sql: &'static str| {
+        let pool = pool.clone();
+        let id = id.clone();
+        async move {
+            sqlx::query(sql)
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get::<i64, _>(0)
+        }
+    };
+    assert!(counts.notes >= 3);
+    assert_eq!(
+        n("SELECT COUNT(*) FROM clinical_notes WHERE patient_id = $1").await as usize,
+        counts.notes
+    );
+    let contents: usize = record.notes.iter().map(|n| n.contents.len()).sum();
+    assert_eq!(
+        n("SELECT COUNT(*) FROM clinical_note_contents WHERE patient_id = $1").await as usize,
+        contents
+    );
+    // A PDF's bytes come back as they went in (BYTEA, bound as bytes).
+    let pdf = record
+        .notes
+        .iter()
+        .flat_map(|n| n.contents.iter().map(move |c| (n, c)))
+        .find(|(_, c)| c.data.starts_with(b"%PDF-"))
+        .expect("a demo PDF note");
+    let stored: Vec<u8> = sqlx::query(
+        "SELECT data FROM clinical_note_contents WHERE patient_id = $1 AND note_fhir_id = $2",
+    )
+    .bind(&id)
+    .bind(&pdf.0.fhir_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(stored, pdf.1.data);
+}
