@@ -336,6 +336,30 @@ async fn converted_pages_have_no_english_in_spanish() {
     let home = get_in(&app, &b, "/home", "es").await.text().await.unwrap();
     assert!(home.contains("Resultados de pruebas nuevos"), "{home}");
     assert!(home.contains("Elija su farmacia preferida"), "{home}");
+    // The chart's heading; a part kept for an English reader is not served to a Spanish one.
+    let english = get_in(&app, &b, "/records", "en")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("Date of birth"), "{english}");
+    let record = get_in(&app, &b, "/records", "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html_lang(&record), "es");
+    let heading = |page: &str| {
+        let doc = Html::parse_document(page);
+        let sel = Selector::parse("section.patient-heading").unwrap();
+        doc.select(&sel)
+            .next()
+            .map(|e| e.text().collect::<String>())
+            .unwrap_or_default()
+    };
+    assert!(heading(&english).contains("Date of birth"));
+    assert!(heading(&record).contains("Fecha de nacimiento"), "{record}");
+    assert!(!heading(&record).contains("Date of birth"), "{record}");
 }
 
 /// Dates in the language of the page, from the one formatting place: the home page's "last
