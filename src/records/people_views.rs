@@ -28,14 +28,9 @@ pub struct PartyCard {
     pub anchor: Option<String>,
 }
 
-/// An element id from a FHIR id: FHIR ids are `[A-Za-z0-9-.]{1,64}`; anything else gets none.
+/// An element id from a FHIR id (see `views::element_id`).
 fn anchor(prefix: &str, id: &str) -> Option<String> {
-    let safe = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-    safe.then(|| format!("{prefix}-{id}"))
+    super::views::element_id(prefix, id)
 }
 
 fn address_lines(a: Option<&Address>) -> Vec<String> {

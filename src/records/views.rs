@@ -130,6 +130,20 @@ pub struct MedicationRow {
     pub reason: Option<String>,
     /// Who prescribed it.
     pub prescriber: Option<String>,
+    /// The prescriber's entry on the care team page (`practitioner-...`), when the record
+    /// holds them as a Practitioner (#27).
+    pub prescriber_anchor: Option<String>,
+}
+
+/// An element id from a prefix and a FHIR id, for links within a page (the care team's
+/// `#practitioner-...`): FHIR ids are `[A-Za-z0-9-.]{1,64}`; any other id gets none.
+pub fn element_id(prefix: &str, id: &str) -> Option<String> {
+    let safe = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    safe.then(|| format!("{prefix}-{id}"))
 }
 
 impl MedicationRow {
@@ -141,6 +155,10 @@ impl MedicationRow {
             prescribed: m.authored_on.as_ref().map(DateView::at),
             reason: m.reason.as_ref().map(|r| plain_name(&r.display)),
             prescriber: m.prescriber.clone(),
+            prescriber_anchor: m
+                .prescriber_id
+                .as_deref()
+                .and_then(|id| element_id("practitioner", id)),
         }
     }
 }

@@ -152,6 +152,33 @@ async fn a_synthea_visit_names_its_clinician_and_clinic_and_what_it_cost() {
         links.contains(&"/records/care-team".to_string()),
         "{links:?}"
     );
+
+    // A prescription names its prescriber and links to them on the care team page.
+    let meds = Html::parse_document(
+        &app.get(&b, "/records/medications")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    let to_team: Vec<String> = meds
+        .select(&Selector::parse("main td a").unwrap())
+        .filter_map(|a| a.value().attr("href").map(str::to_owned))
+        .filter(|h| h.starts_with("/records/care-team#practitioner-"))
+        .collect();
+    assert_eq!(to_team.len(), record.medications.len(), "{to_team:?}");
+    let team = Html::parse_document(
+        &app.get(&b, "/records/care-team")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    for href in &to_team {
+        let id = href.trim_start_matches("/records/care-team#");
+        let sel = Selector::parse(&format!("[id=\"{id}\"]")).unwrap();
+        assert_eq!(team.select(&sel).count(), 1, "{id} on the care team page");
+    }
 }
 
 #[tokio::test]
