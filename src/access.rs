@@ -203,6 +203,8 @@ pub struct ProxyGrant {
     grant_id: String,
     patient_name: String,
     chart: ChartAccess,
+    /// A guardian of an adolescent (#29 item 2): the sensitive parts stay hidden.
+    hides_sensitive: bool,
 }
 
 impl ProxyGrant {
@@ -217,6 +219,23 @@ impl ProxyGrant {
 
     pub fn chart(&self) -> &ChartAccess {
         &self.chart
+    }
+
+    /// Whether pages must leave out what `proxy::sensitive` lists (a guardian of a patient
+    /// between PORTAL_PROXY_CHILD_AGE_LIMIT and PORTAL_PROXY_ADULT_AGE).
+    pub fn hides_sensitive(&self) -> bool {
+        self.hides_sensitive
+    }
+}
+
+/// What a guardian may see of a patient of `age` whole years: everything below the child
+/// limit, the record without its sensitive parts below the adult age (`Some(true)`), nothing
+/// from the adult age on (`None`: the guardian's access has ended by itself).
+pub fn guardian_view(age: u32, child_age_limit: u32, adult_age: u32) -> Option<bool> {
+    if age >= adult_age {
+        None
+    } else {
+        Some(age >= child_age_limit)
     }
 }
 
@@ -240,6 +259,8 @@ struct LiveGrant {
     patient_id: String,
     scopes: String,
     patient_name: Option<String>,
+    kind: String,
+    birth_date: Option<String>,
 }
 
 /// Opens `section` of the record that grant `grant_id` of `proxy` covers. A grant that is not
@@ -255,7 +276,7 @@ pub async fn open_as_proxy(
 ) -> Result<ProxyGrant, AppError> {
     let now = crate::db::now();
     let grant = sqlx::query_as::<_, LiveGrant>(
-        "SELECT g.patient_id, g.scopes, p.given_name || ' ' || p.family_name AS patient_name FROM proxy_grants g \
+        "SELECT g.patient_id, g.scopes, p.given_name || ' ' || p.family_name AS patient_name, g.kind, p.birth_date FROM proxy_grants g \
          LEFT JOIN patients p ON p.id = g.patient_id \
          WHERE g.id = $1 AND g.proxy_subject = $2 AND g.revoked_at IS NULL \
          AND (g.ends_at IS NULL OR g.ends_at > $3)",
@@ -273,8 +294,23 @@ pub async fn open_as_proxy(
             | Section::ShareLink
             | Section::HealthCard
     );
+    // A guardian's view follows the patient's age today (None: the access ended by itself;
+    // an unreadable birth date is treated the same way: deny by default).
+    let view = |g: &LiveGrant| -> Option<bool> {
+        if g.kind != "guardian" {
+            return Some(false);
+        }
+        let born = chrono::NaiveDate::parse_from_str(g.birth_date.as_deref()?, "%Y-%m-%d").ok()?;
+        let age = chrono::Utc::now().date_naive().years_since(born)?;
+        guardian_view(
+            age,
+            state.settings.proxy_child_age_limit,
+            state.settings.proxy_adult_age,
+        )
+    };
     let allowed = grant.as_ref().filter(|g| {
         !own_only
+            && view(g).is_some()
             && crate::proxy::Scopes::from_stored(&g.scopes).allows(proxy_scope_of(section))
     });
     let meta = RequestMeta::of(req, state.settings.behind_proxy);
@@ -289,6 +325,7 @@ pub async fn open_as_proxy(
         audit::append(&state.pool, &entry).await?;
         return Err(AppError::Forbidden);
     };
+    let hides_sensitive = view(grant).unwrap_or(true);
     let patient_id = PatientId::parse(&grant.patient_id)
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     let mut entry = meta.entry(actor, action_of(section), Outcome::Success);
@@ -304,6 +341,7 @@ pub async fn open_as_proxy(
             viewer: Viewer::Proxy,
             record_version: None,
         },
+        hides_sensitive,
     })
 }
 
@@ -331,6 +369,18 @@ mod proxy_scope_tests {
         for s in [Section::Summary, Section::Labs, Section::Conditions] {
             assert_eq!(proxy_scope_of(s), Scope::Record, "{s:?}");
         }
+    }
+
+    #[test]
+    fn a_guardian_sees_all_of_a_child_less_of_an_adolescent_nothing_of_an_adult() {
+        assert_eq!(guardian_view(0, 12, 18), Some(false));
+        assert_eq!(guardian_view(11, 12, 18), Some(false));
+        assert_eq!(guardian_view(12, 12, 18), Some(true), "the child limit's birthday");
+        assert_eq!(guardian_view(17, 12, 18), Some(true));
+        assert_eq!(guardian_view(18, 12, 18), None, "the adult birthday");
+        assert_eq!(guardian_view(40, 12, 18), None);
+        assert_eq!(guardian_view(15, 16, 16), Some(false));
+        assert_eq!(guardian_view(16, 16, 16), None);
     }
 }
 

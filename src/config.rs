@@ -401,6 +401,13 @@ pub struct EnvSettings {
     /// notifications, proxies, share links); older sends the user through a fresh sign-in.
     #[arg(long, env = "PORTAL_STEP_UP_MINUTES", default_value = "10")]
     pub step_up_minutes: String,
+    /// Guardians (#29): below this age a guardian sees the whole record (whole years).
+    #[arg(long, env = "PORTAL_PROXY_CHILD_AGE_LIMIT", default_value = "12")]
+    pub proxy_child_age_limit: String,
+    /// Guardians (#29): on this birthday a guardian's access ends by itself (whole years);
+    /// between the two ages the guardian sees the record without its sensitive parts.
+    #[arg(long, env = "PORTAL_PROXY_ADULT_AGE", default_value = "18")]
+    pub proxy_adult_age: String,
     /// The clinic's time zone (an IANA name such as Europe/London): appointment times are
     /// shown, entered and put in calendar files in it.
     #[arg(long, env = "PORTAL_TIME_ZONE", default_value = "UTC")]
@@ -588,6 +595,10 @@ pub struct Settings {
     pub break_glass: std::time::Duration,
     /// How recent an MFA sign-in must be for a sensitive action (PORTAL_STEP_UP_MINUTES, #29).
     pub step_up: std::time::Duration,
+    /// Guardians see the whole record of a child below this age (PORTAL_PROXY_CHILD_AGE_LIMIT).
+    pub proxy_child_age_limit: u32,
+    /// Guardians' access ends at this age (PORTAL_PROXY_ADULT_AGE).
+    pub proxy_adult_age: u32,
     /// The clinic's time zone (PORTAL_TIME_ZONE).
     pub time_zone: chrono_tz::Tz,
     /// The language when no choice or browser says otherwise (PORTAL_DEFAULT_LANGUAGE, #31).
@@ -1146,6 +1157,18 @@ impl EnvSettings {
         }
         // A step-up proves a sign-in of the last few minutes: past an hour it proves little.
         let step_up_minutes = parse_count("PORTAL_STEP_UP_MINUTES", &self.step_up_minutes, 60)?;
+        let proxy_adult_age = parse_count("PORTAL_PROXY_ADULT_AGE", &self.proxy_adult_age, 25)?;
+        let proxy_child_age_limit = parse_count(
+            "PORTAL_PROXY_CHILD_AGE_LIMIT",
+            &self.proxy_child_age_limit,
+            25,
+        )?;
+        if proxy_child_age_limit > proxy_adult_age {
+            return Err(bad(
+                "PORTAL_PROXY_CHILD_AGE_LIMIT",
+                "must be at most PORTAL_PROXY_ADULT_AGE",
+            ));
+        }
         let time_zone: chrono_tz::Tz = self.time_zone.trim().parse().map_err(|_| {
             bad(
                 "PORTAL_TIME_ZONE",
@@ -1248,6 +1271,8 @@ impl EnvSettings {
             upload_bytes_in_flight,
             break_glass: std::time::Duration::from_secs_f64(break_glass * 60.0),
             step_up: std::time::Duration::from_secs(u64::from(step_up_minutes) * 60),
+            proxy_child_age_limit,
+            proxy_adult_age,
             time_zone,
             default_language,
             cancel_notice: std::time::Duration::from_secs(u64::from(cancel_notice_hours) * 3600),
@@ -1379,6 +1404,7 @@ mod tests {
         assert_eq!(s.session_idle.as_secs(), 15 * 60);
         assert_eq!(s.break_glass.as_secs(), 60 * 60);
         assert_eq!(s.step_up.as_secs(), 10 * 60);
+        assert_eq!((s.proxy_child_age_limit, s.proxy_adult_age), (12, 18));
         assert_eq!(s.time_zone, chrono_tz::Tz::UTC);
         assert_eq!(s.cancel_notice.as_secs(), 24 * 3600);
     }
@@ -1427,6 +1453,24 @@ mod tests {
                 "{hours:?}"
             );
         }
+    }
+
+    #[test]
+    fn guardian_ages_are_whole_years_the_child_limit_at_most_the_adult_age() {
+        let ages = |child: &str, adult: &str| {
+            let mut env = defaults();
+            env.proxy_child_age_limit = child.into();
+            env.proxy_adult_age = adult.into();
+            env.validate()
+                .map(|s| (s.proxy_child_age_limit, s.proxy_adult_age))
+                .map_err(|e| e.variable)
+        };
+        assert_eq!(ages("13", "16"), Ok((13, 16)));
+        assert_eq!(ages("16", "16"), Ok((16, 16)));
+        assert_eq!(ages("17", "16"), Err("PORTAL_PROXY_CHILD_AGE_LIMIT"));
+        assert_eq!(ages("0", "18"), Err("PORTAL_PROXY_CHILD_AGE_LIMIT"));
+        assert_eq!(ages("12", "26"), Err("PORTAL_PROXY_ADULT_AGE"));
+        assert_eq!(ages("12", "eighteen"), Err("PORTAL_PROXY_ADULT_AGE"));
     }
 
     #[test]

@@ -497,6 +497,10 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .route("/proxy/accept", web::get().to(crate::proxy::pages::accept_page))
         .route("/proxy/accept", web::post().to(crate::proxy::pages::accept))
         .route("/acting", web::get().to(crate::proxy::acting::choose))
+        .route(
+            "/staff/patients/{id}/guardian",
+            web::post().to(crate::proxy::guardian::record_guardian),
+        )
         .route("/acting/{grant}", web::get().to(crate::proxy::acting::summary))
         .route("/acting/{grant}/labs", web::get().to(crate::proxy::acting::labs))
         // Step-up (#29): a fresh MFA sign-in before a sensitive action.

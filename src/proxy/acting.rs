@@ -10,6 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
+use super::sensitive::is_sensitive;
 use super::Scopes;
 use crate::access::{open_as_proxy, ProxyGrant, Section};
 use crate::auth::Patient;
@@ -99,9 +100,14 @@ pub async fn summary(
 ) -> Result<HttpResponse, AppError> {
     let grant = open_as_proxy(&state, &req, &proxy, &grant, Section::Summary).await?;
     let pool = &state.pool;
+    // A guardian of an adolescent sees nothing the sensitive code sets list.
+    let shown = |c: &crate::records::model::Concept| {
+        !(grant.hides_sensitive() && is_sensitive(&c.system, &c.code))
+    };
     let conditions = store::conditions(pool, grant.chart())
         .await?
         .into_iter()
+        .filter(|c| shown(&c.code))
         .map(|c| Line {
             name: c.code.display,
             when: c.onset.map(|t| t.format("%-d %B %Y").to_string()),
@@ -110,6 +116,7 @@ pub async fn summary(
     let medications = store::medications(pool, grant.chart())
         .await?
         .into_iter()
+        .filter(|m| shown(&m.code))
         .map(|m| Line {
             name: m.code.display,
             when: m.authored_on.map(|t| t.format("%-d %B %Y").to_string()),
@@ -118,6 +125,7 @@ pub async fn summary(
     let allergies = store::allergies(pool, grant.chart())
         .await?
         .into_iter()
+        .filter(|a| shown(&a.code))
         .map(|a| Line {
             name: a.code.display,
             when: None,
@@ -149,6 +157,7 @@ pub async fn labs(
     let labs = store::observations(&state.pool, grant.chart(), "laboratory")
         .await?
         .into_iter()
+        .filter(|o| !(grant.hides_sensitive() && is_sensitive(&o.code.system, &o.code.code)))
         .map(|o| Line {
             name: o.code.display,
             when: Some(o.effective.format("%-d %B %Y").to_string()),

@@ -10,7 +10,9 @@
 
 pub mod acting;
 pub mod fhir;
+pub mod guardian;
 pub mod pages;
+pub mod sensitive;
 
 use crate::vocab::stored_enum;
 

@@ -376,11 +376,13 @@ struct Invitation {
     ends_at: Option<i64>,
     expires_at: i64,
     used_at: Option<i64>,
+    /// 'proxy' (the patient's own invitation) or 'guardian' (recorded by a clinician).
+    kind: String,
 }
 
 async fn find(state: &AppState, token: &str) -> Result<Option<Invitation>, AppError> {
     Ok(sqlx::query_as::<_, Invitation>(
-        "SELECT id, patient_id, email, scopes, ends_at, expires_at, used_at FROM proxy_invitations \
+        "SELECT id, patient_id, email, scopes, ends_at, expires_at, used_at, kind FROM proxy_invitations \
          WHERE token_hash = $1",
     )
     .bind(hash(token))
@@ -546,8 +548,8 @@ pub async fn accept(
         .await;
     }
     sqlx::query(
-        "INSERT INTO proxy_grants (id, patient_id, proxy_subject, proxy_name, proxy_email, scopes, ends_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO proxy_grants (id, patient_id, proxy_subject, proxy_name, proxy_email, scopes, ends_at, created_at, kind) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&grant)
     .bind(&invitation.patient_id)
@@ -557,6 +559,11 @@ pub async fn accept(
     .bind(&invitation.scopes)
     .bind(invitation.ends_at)
     .bind(now)
+    .bind(if invitation.kind == "guardian" {
+        "guardian"
+    } else {
+        "proxy"
+    })
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -509,3 +509,152 @@ async fn the_export_carries_each_live_proxy_as_a_related_person() {
         .iter()
         .any(|e| e["resource"]["resourceType"] == "RelatedPerson"));
 }
+
+/// A patient `age` years old today with a sensitive condition (depression) added to the
+/// record, on the care team of CLINICIAN, who records PATIENT_B as guardian; B accepts.
+/// Returns the app, the guardian's browser, the grant and the patient's id.
+async fn guardian_of(age: u32) -> (TestApp, Browser, String, String) {
+    let app = spawn_app().await;
+    let mut record = records(1)[0].clone();
+    record.patient.birth_date = today() - chrono::Months::new(12 * age) - chrono::Days::new(1);
+    let mut sensitive = record.conditions[0].clone();
+    sensitive.fhir_id = "sensitive-condition-1".into();
+    sensitive.code.system = "http://snomed.info/sct".into();
+    sensitive.code.code = "35489007".into();
+    sensitive.code.display = "Depressive disorder".into();
+    record.conditions.push(sensitive);
+    let pid = app.seed(&record).await;
+    app.add_to_care_team(&pid, &CLINICIAN).await;
+    let staff = signed_in(&app, &CLINICIAN).await;
+    let resp = record_guardian(&app, &staff, &pid, &email_of(&PATIENT_B), "checked").await;
+    assert_eq!(resp.status(), 303, "the guardian is invited");
+    let token = mailed_token(&app, &email_of(&PATIENT_B)).await;
+    let guardian = signed_in(&app, &PATIENT_B).await;
+    assert_eq!(accept(&app, &guardian, &token).await.status(), 303);
+    let grant: String = sqlx::query("SELECT id FROM proxy_grants WHERE kind = 'guardian'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .get(0);
+    (app, guardian, grant, pid)
+}
+
+async fn record_guardian(
+    app: &TestApp,
+    staff: &Browser,
+    pid: &str,
+    email: &str,
+    documents: &str,
+) -> reqwest::Response {
+    let token = csrf(app, staff).await;
+    post(
+        app,
+        staff,
+        &format!("/staff/patients/{pid}/guardian"),
+        &[
+            ("csrf_token", token.as_str()),
+            ("email", email),
+            ("documents", documents),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_guardian_sees_a_childs_whole_record() {
+    let (app, guardian, grant, pid) = guardian_of(8).await;
+    let page = app.get(&guardian, &format!("/acting/{grant}")).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Depressive disorder"));
+    // The clinician who recorded the guardian is named in the audit trail.
+    let invited = app
+        .audit_rows()
+        .await
+        .into_iter()
+        .find(|r| r.0 == "proxy_invite")
+        .unwrap();
+    assert_eq!(invited.1.as_deref(), Some(CLINICIAN.subject));
+    assert_eq!(invited.2.as_deref(), Some(pid.as_str()));
+    assert!(invited.3.unwrap().starts_with("guardian invitation="));
+}
+
+#[tokio::test]
+async fn a_guardian_of_an_adolescent_sees_no_sensitive_part_and_nothing_once_they_are_adult() {
+    let (app, guardian, grant, pid) = guardian_of(14).await;
+    let page = app.get(&guardian, &format!("/acting/{grant}")).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        !page.contains("Depressive disorder"),
+        "hidden from the guardian"
+    );
+    assert!(page.contains("You are acting for"));
+
+    // The patient turns 18 (the clock set through the data): the access ends by itself.
+    let eighteen = today() - chrono::Months::new(12 * 18);
+    sqlx::query("UPDATE patients SET birth_date = $1 WHERE id = $2")
+        .bind(eighteen.format("%Y-%m-%d").to_string())
+        .bind(&pid)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(&guardian, &format!("/acting/{grant}"))
+            .await
+            .status(),
+        403
+    );
+    // The day before the 12th birthday a guardian sees everything; on it, no longer.
+    let (app, guardian, grant, pid) = guardian_of(8).await;
+    let day_before_12 = today() - chrono::Months::new(12 * 12) + chrono::Days::new(1);
+    sqlx::query("UPDATE patients SET birth_date = $1 WHERE id = $2")
+        .bind(day_before_12.format("%Y-%m-%d").to_string())
+        .bind(&pid)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = app.get(&guardian, &format!("/acting/{grant}")).await;
+    assert!(page.text().await.unwrap().contains("Depressive disorder"));
+    let twelve = today() - chrono::Months::new(12 * 12);
+    sqlx::query("UPDATE patients SET birth_date = $1 WHERE id = $2")
+        .bind(twelve.format("%Y-%m-%d").to_string())
+        .bind(&pid)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let page = app.get(&guardian, &format!("/acting/{grant}")).await;
+    assert!(!page.text().await.unwrap().contains("Depressive disorder"));
+}
+
+#[tokio::test]
+async fn a_guardian_request_for_an_adult_or_without_documents_is_refused_and_audited() {
+    let app = spawn_app().await;
+    let mut adult = records(1)[0].clone();
+    adult.patient.birth_date = today() - chrono::Months::new(12 * 30);
+    let pid = app.seed(&adult).await;
+    app.add_to_care_team(&pid, &CLINICIAN).await;
+    let staff = signed_in(&app, &CLINICIAN).await;
+    let resp = record_guardian(&app, &staff, &pid, &email_of(&PATIENT_B), "checked").await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("is an adult"));
+
+    let mut child = records(2)[1].clone();
+    child.patient.birth_date = today() - chrono::Months::new(12 * 5);
+    let child_id = app.seed(&child).await;
+    app.add_to_care_team(&child_id, &CLINICIAN).await;
+    let resp = record_guardian(&app, &staff, &child_id, &email_of(&PATIENT_B), "").await;
+    assert_eq!(resp.status(), 400);
+    // A clinician outside the care team is offered break-the-glass, nothing else.
+    let other = signed_in(&app, &OTHER_CLINICIAN).await;
+    let resp = record_guardian(&app, &other, &child_id, &email_of(&PATIENT_B), "checked").await;
+    assert_eq!(resp.status(), 403);
+
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM proxy_invitations").await,
+        0
+    );
+    assert_eq!(
+        denied(&app, "proxy_invite").await,
+        vec!["guardian guardian_adult", "guardian documents_unchecked"]
+    );
+}
