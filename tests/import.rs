@@ -410,3 +410,79 @@ async fn clinical_notes_are_imported_with_their_content_and_bad_content_stores_n
     );
     assert_eq!(note_rows(fresh.path()).await, (0, 0, 0));
 }
+
+/// Rows of a table in the import's database.
+async fn rows_of(data_dir: &Path, table: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!(
+        "sqlite://{}",
+        data_dir.join("portal.sqlite").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_claim_with_a_negative_total_refuses_the_bundle_and_a_missing_practitioner_does_not() {
+    // Arrange: a patient, a visit whose clinician is not in the bundle, a clinic and a claim.
+    let dir = tempfile::tempdir().unwrap();
+    let patient = "urn:uuid:11111111-1111-4111-8111-111111111111";
+    let claim = |total: f64| {
+        serde_json::json!({
+            "resourceType": "Bundle", "type": "collection",
+            "entry": [
+                {"fullUrl": patient, "resource": {
+                    "resourceType": "Patient", "id": "11111111-1111-4111-8111-111111111111",
+                    "name": [{"family": "Cost", "given": ["Casey"]}], "gender": "female", "birthDate": "1970-01-01"}},
+                {"fullUrl": "urn:uuid:22222222-2222-4222-8222-222222222222", "resource": {
+                    "resourceType": "Encounter", "id": "22222222-2222-4222-8222-222222222222", "status": "finished",
+                    "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+                    "subject": {"reference": patient},
+                    "participant": [{"individual": {"reference": "Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|9999999999", "display": "Dr. Elsewhere"}}],
+                    "serviceProvider": {"reference": "urn:uuid:33333333-3333-4333-8333-333333333333"},
+                    "period": {"start": "2020-01-01T10:00:00Z"}}},
+                {"fullUrl": "urn:uuid:33333333-3333-4333-8333-333333333333", "resource": {
+                    "resourceType": "Organization", "id": "33333333-3333-4333-8333-333333333333", "name": "Hill Clinic"}},
+                {"fullUrl": "urn:uuid:44444444-4444-4444-8444-444444444444", "resource": {
+                    "resourceType": "Claim", "id": "44444444-4444-4444-8444-444444444444", "status": "active",
+                    "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
+                    "use": "claim", "patient": {"reference": patient}, "created": "2020-01-01T10:30:00Z",
+                    "provider": {"reference": "urn:uuid:33333333-3333-4333-8333-333333333333"},
+                    "priority": {"coding": [{"code": "normal"}]},
+                    "insurance": [{"sequence": 1, "focal": true, "coverage": {"display": "Plan"}}],
+                    "total": {"value": total, "currency": "USD"}}}
+            ]
+        })
+    };
+    let bad = dir.path().join("negative.json");
+    std::fs::write(&bad, claim(-20.0).to_string()).unwrap();
+    let good = dir.path().join("good.json");
+    std::fs::write(&good, claim(20.0).to_string()).unwrap();
+
+    // Act / Assert: the negative total is refused, naming the claim and field; nothing stored.
+    let out = import(dir.path(), std::slice::from_ref(&bad));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Claim 44444444-4444-4444-8444-444444444444: total is negative"),
+        "{stderr}"
+    );
+    for table in ["patients", "encounters", "organizations", "claims"] {
+        assert_eq!(rows_of(dir.path(), table).await, 0, "{table}");
+    }
+
+    // The same bundle with a good total imports, though its clinician is not in it.
+    let out = import(dir.path(), std::slice::from_ref(&good));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(rows_of(dir.path(), "claims").await, 1);
+    assert_eq!(rows_of(dir.path(), "organizations").await, 1);
+    assert_eq!(rows_of(dir.path(), "practitioners").await, 0);
+}
