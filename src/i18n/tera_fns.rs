@@ -47,6 +47,16 @@ fn translate(args: &HashMap<String, Value>) -> tera::Result<Value> {
         .ok_or_else(|| tera::Error::msg(format!("no message {key:?} in any language")))
 }
 
+/// `{{ t_or(key=k, fallback=text) }}`: the message `k`, or `text` as it is when no file has
+/// one. For names that come from code shared with other areas (the chart's section names):
+/// one added there without a message yet shows in English instead of breaking the page.
+fn translate_or(args: &HashMap<String, Value>) -> tera::Result<Value> {
+    match translate(args) {
+        Ok(v) => Ok(v),
+        Err(_) => Ok(args.get("fallback").cloned().unwrap_or(Value::Null)),
+    }
+}
+
 fn date_long(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let text = value.as_str().unwrap_or_default();
     // Dates arrive as ISO text; a full timestamp keeps only its date.
@@ -87,6 +97,7 @@ fn quantity(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value>
 /// Adds `t` and the formatting filters to a template set.
 pub fn register(tera: &mut Tera) {
     tera.register_function("t", translate);
+    tera.register_function("t_or", translate_or);
     tera.register_filter("date_long", date_long);
     tera.register_filter("number", number);
     tera.register_filter("quantity", quantity);
