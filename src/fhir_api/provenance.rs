@@ -38,12 +38,19 @@ pub fn provenances(resources: &[Value], recorded: Option<DateTime<Utc>>) -> Vec<
     else {
         return Vec::new();
     };
-    // Encounter id -> the organization it names.
+    // Encounter id -> the organization it names; the organization -> how to refer to it (the
+    // Organization resource when the record holds one, else its name).
+    let mut who: BTreeMap<String, Value> = BTreeMap::new();
     let providers: BTreeMap<String, String> = resources
         .iter()
         .filter(|r| r["resourceType"] == "Encounter")
         .filter_map(|r| {
             let org = organization(&r["serviceProvider"])?;
+            let mut reference = json!({ "display": org });
+            if let Some(to) = r["serviceProvider"]["reference"].as_str() {
+                reference["reference"] = json!(to);
+            }
+            who.entry(org.clone()).or_insert(reference);
             Some((format!("Encounter/{}", r["id"].as_str()?), org))
         })
         .collect();
@@ -74,7 +81,7 @@ pub fn provenances(resources: &[Value], recorded: Option<DateTime<Utc>>) -> Vec<
             if let Some(org) = &org {
                 agents.push(json!({
                     "type": { "coding": [{ "system": PARTICIPANT_TYPE, "code": "author", "display": "Author" }] },
-                    "who": { "display": org },
+                    "who": who.get(org).cloned().unwrap_or_else(|| json!({ "display": org })),
                 }));
             }
             agents.push(json!({
@@ -93,8 +100,8 @@ pub fn provenances(resources: &[Value], recorded: Option<DateTime<Utc>>) -> Vec<
         .collect()
 }
 
-/// The organization a `serviceProvider` names, by its display (references to Organization
-/// resources are resolved by their display too, which the exporter writes).
+/// The organization a `serviceProvider` names, by its display (the exporter writes the name
+/// also when it refers to an Organization resource).
 fn organization(v: &Value) -> Option<String> {
     v["display"]
         .as_str()
@@ -116,7 +123,7 @@ mod tests {
     fn resources_of_a_visit_are_authored_by_its_organization() {
         let resources = vec![
             json!({"resourceType": "Patient", "id": "p"}),
-            json!({"resourceType": "Encounter", "id": "e1", "serviceProvider": {"display": "Clinic A"}}),
+            json!({"resourceType": "Encounter", "id": "e1", "serviceProvider": {"reference": "Organization/a", "display": "Clinic A"}}),
             json!({"resourceType": "Observation", "id": "o1", "encounter": {"reference": "Encounter/e1"}}),
             json!({"resourceType": "Condition", "id": "c1"}),
         ];
@@ -132,6 +139,8 @@ mod tests {
             json!([{"reference": "Encounter/e1"}, {"reference": "Observation/o1"}])
         );
         assert_eq!(by_clinic["recorded"], "2023-11-14T22:13:20Z");
+        // The clinic's Organization resource when the record holds one.
+        assert_eq!(by_clinic["agent"][0]["who"]["reference"], "Organization/a");
         let other = out.iter().find(|p| p["id"] != by_clinic["id"]).unwrap();
         assert_eq!(other["agent"].as_array().map(Vec::len), Some(1));
         assert_eq!(

@@ -222,10 +222,11 @@ const INCLUDE_PARAMS: &[(&str, &str, &[&str])] = &[
 ];
 
 /// The `_include` values a search of `rtype` supports (`Observation:patient`, ...): the
-/// patient of every type but Patient, and the links US Core names.
+/// patient of every type searched by patient, and the links US Core names.
 pub fn includes_supported(rtype: &str) -> Vec<String> {
     let mut out = Vec::new();
-    if rtype != "Patient" {
+    // Only types searched by patient link to one (clinicians and clinics do not).
+    if supported(rtype).iter().any(|(name, _)| *name == "patient") {
         out.push(format!("{rtype}:patient"));
     }
     for (name, _, types) in INCLUDE_PARAMS {
