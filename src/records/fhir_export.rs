@@ -71,10 +71,10 @@ pub fn export_bundle_at(record: &PatientRecord, timestamp: DateTime<Utc>) -> Val
         "Goal",
         record.goals.iter().map(|g| g.fhir_id.as_str()).collect(),
     );
-    let ctx = Ctx {
     let parties = PartyUrls::assign(&mut urls, &record.people);
-        patient: json!({ "reference": patient_url }),
+    let ctx = Ctx {
         parties,
+        patient: json!({ "reference": patient_url }),
         encounters: encounter_urls,
         conditions,
         observations,
@@ -145,10 +145,10 @@ pub fn export_bundle_at(record: &PatientRecord, timestamp: DateTime<Utc>) -> Val
         );
         push(url, resource);
     }
-
     for (url, resource) in ctx.people_entries(&record.people, &mut urls) {
         push(url, resource);
     }
+
     let bundle_id = hashed_uuid(&format!(
         "Bundle/{}/{}",
         record.patient.fhir_id,
@@ -443,6 +443,8 @@ fn care_plan_narrative(c: &CarePlan) -> Value {
 }
 
 struct Ctx<'r> {
+    /// The fullUrls of the record's clinicians, clinics, places and claims (issue 27).
+    parties: PartyUrls,
     patient: Value,
     encounters: HashMap<&'r str, String>,
     conditions: HashMap<String, String>,
@@ -489,8 +491,6 @@ impl Ctx<'_> {
         );
         r.insert("subject".into(), self.patient.clone());
         put(
-    /// The fullUrls of the record's clinicians, clinics, places and claims (issue 27).
-    parties: PartyUrls,
             &mut r,
             "participant",
             self.parties
@@ -509,6 +509,17 @@ impl Ctx<'_> {
             &mut r,
             "reasonCode",
             e.reason.as_ref().map(|c| json!([codeable(c)])),
+        );
+        put(
+            &mut r,
+            "location",
+            self.parties
+                .reference(
+                    "Location",
+                    e.parties.location.as_deref(),
+                    e.parties.location_name.as_deref(),
+                )
+                .map(|l| json!([{ "location": l }])),
         );
         put(
             &mut r,
@@ -560,17 +571,6 @@ impl Ctx<'_> {
             &mut r,
             "abatementDateTime",
             c.abatement.map(|t| json!(instant(t))),
-        put(
-            &mut r,
-            "location",
-            self.parties
-                .reference(
-                    "Location",
-                    e.parties.location.as_deref(),
-                    e.parties.location_name.as_deref(),
-                )
-                .map(|l| json!([{ "location": l }])),
-        );
         );
         put(
             &mut r,
@@ -986,65 +986,6 @@ impl Ctx<'_> {
     }
 }
 
-/// A message between the patient and their care team, as the export carries it (a FHIR
-/// `Communication`). The messages area fills these in; this module only writes them.
-#[derive(Debug, Clone)]
-pub struct CommunicationItem {
-    /// The message id (a UUID).
-    pub id: String,
-    pub topic: String,
-    pub category: String,
-    pub from_patient: bool,
-    pub author_name: String,
-    pub body: String,
-    pub sent: DateTime<Utc>,
-    /// The message this one answers (the previous one in its conversation).
-    pub in_response_to: Option<String>,
-    pub attachments: Vec<CommunicationAttachment>,
-}
-
-#[derive(Debug, Clone)]
-pub struct CommunicationAttachment {
-    pub content_type: String,
-    pub title: String,
-    pub size: u64,
-    /// The audited download, as an absolute URL.
-    pub url: String,
-}
-
-/// Appends the patient's messages to an exported bundle as `Communication` resources that
-/// refer to the bundle's Patient entry.
-pub fn add_communications(bundle: &mut Value, items: &[CommunicationItem]) {
-    let patient_url = bundle["entry"][0]["fullUrl"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let patient = json!({ "reference": patient_url });
-    let Some(entries) = bundle.get_mut("entry").and_then(Value::as_array_mut) else {
-        return;
-    };
-    for m in items {
-        let url = format!("urn:uuid:{}", m.id);
-        let mut payload = vec![json!({ "contentString": m.body })];
-        for a in &m.attachments {
-            payload.push(json!({ "contentAttachment": {
-                "contentType": a.content_type,
-                "title": a.title,
-                "size": a.size,
-                "url": a.url,
-            }}));
-        }
-        let (sender, recipient) = if m.from_patient {
-            (patient.clone(), json!({ "display": "Care team" }))
-        } else {
-            (json!({ "display": m.author_name }), patient.clone())
-        };
-        let mut resource = json!({
-            "resourceType": "Communication",
-            "id": m.id,
-            "status": "completed",
-            "category": [{ "text": m.category }],
-            "subject": patient,
 // ---- People, places and costs (issue 27 item 2) ----
 // Practitioner, PractitionerRole, Organization, Location, CareTeam, Claim and
 // ExplanationOfBenefit. Every reference to one of them from the record (a visit's clinician,
@@ -1497,6 +1438,65 @@ impl Ctx<'_> {
     }
 }
 
+/// A message between the patient and their care team, as the export carries it (a FHIR
+/// `Communication`). The messages area fills these in; this module only writes them.
+#[derive(Debug, Clone)]
+pub struct CommunicationItem {
+    /// The message id (a UUID).
+    pub id: String,
+    pub topic: String,
+    pub category: String,
+    pub from_patient: bool,
+    pub author_name: String,
+    pub body: String,
+    pub sent: DateTime<Utc>,
+    /// The message this one answers (the previous one in its conversation).
+    pub in_response_to: Option<String>,
+    pub attachments: Vec<CommunicationAttachment>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CommunicationAttachment {
+    pub content_type: String,
+    pub title: String,
+    pub size: u64,
+    /// The audited download, as an absolute URL.
+    pub url: String,
+}
+
+/// Appends the patient's messages to an exported bundle as `Communication` resources that
+/// refer to the bundle's Patient entry.
+pub fn add_communications(bundle: &mut Value, items: &[CommunicationItem]) {
+    let patient_url = bundle["entry"][0]["fullUrl"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let patient = json!({ "reference": patient_url });
+    let Some(entries) = bundle.get_mut("entry").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for m in items {
+        let url = format!("urn:uuid:{}", m.id);
+        let mut payload = vec![json!({ "contentString": m.body })];
+        for a in &m.attachments {
+            payload.push(json!({ "contentAttachment": {
+                "contentType": a.content_type,
+                "title": a.title,
+                "size": a.size,
+                "url": a.url,
+            }}));
+        }
+        let (sender, recipient) = if m.from_patient {
+            (patient.clone(), json!({ "display": "Care team" }))
+        } else {
+            (json!({ "display": m.author_name }), patient.clone())
+        };
+        let mut resource = json!({
+            "resourceType": "Communication",
+            "id": m.id,
+            "status": "completed",
+            "category": [{ "text": m.category }],
+            "subject": patient,
             "topic": { "text": m.topic },
             "sent": instant(m.sent),
             "sender": sender,
@@ -1756,6 +1756,7 @@ mod tests {
             end: None,
             provider: None,
             organization: Some("Portal Clinic".into()),
+            parties: Default::default(),
         });
         record.observations.push(Observation {
             fhir_id: "obs-1".into(),
@@ -1881,4 +1882,3 @@ mod tests {
         assert_eq!(back.record, expected);
     }
 }
-            parties: Default::default(),

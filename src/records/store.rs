@@ -449,13 +449,13 @@ async fn save_more_in(
         .run(tx, patient_id, rows(imaging))
         .await?;
     super::note_store::save_notes_in(tx, patient_id, &record.notes).await?;
+    super::people_store::save_people_in(tx, patient_id, &record.people).await?;
     Ok(())
 }
 
 /// The tables of migration 0006 with the item shape. A closed set, so table names in SQL never
 /// come from anything but this enum.
 #[derive(Clone, Copy)]
-    super::people_store::save_people_in(tx, patient_id, &record.people).await?;
 enum ItemTable {
     Procedures,
     CarePlans,
@@ -767,6 +767,7 @@ pub async fn whole_record(pool: &Pool, chart: &ChartAccess) -> Result<PatientRec
         reports: reports(pool, chart).await?,
         imaging: imaging(pool, chart).await?,
         notes: super::note_store::notes_with_content(pool, chart).await?,
+        people: super::people_store::people(pool, chart).await?,
     })
 }
 
@@ -787,7 +788,6 @@ async fn observations_all(
 #[derive(Clone, Copy)]
 enum Part<'a> {
     Patient,
-        people: super::people_store::people(pool, chart).await?,
     Conditions,
     Medications,
     Allergies,

@@ -41,11 +41,11 @@ static TERA: LazyLock<Result<Tera, tera::Error>> = LazyLock::new(|| {
         "records_note_content.html",
         "records_visit_notes.html",
         "records_notes.html",
-        "records_printable.html",
-        "records_print_header.html",
         "records_party_card.html",
         "records_visit_people.html",
         "records_people.html",
+        "records_printable.html",
+        "records_print_header.html",
         "staff_home.html",
         "staff_break_glass.html",
         "staff_activation_code.html",
@@ -83,9 +83,6 @@ pub fn render(name: &str, context: &Context) -> Result<String, tera::Error> {
     }
 }
 
-tokio::task_local! {
-    /// The signed-in user's unread conversations, set for the request by
-    /// `messages::header` so that every page's header can show it.
 /// What the layout's language switch needs besides the language (#31): the double-submit
 /// token and the page to come back to, set for the request by `web::language::choose`.
 #[derive(Debug, Clone)]
@@ -98,6 +95,9 @@ tokio::task_local! {
     pub static SWITCH: Switch;
 }
 
+tokio::task_local! {
+    /// The signed-in user's unread conversations, set for the request by
+    /// `messages::header` so that every page's header can show it.
     pub static UNREAD_MESSAGES: i64;
 }
 
