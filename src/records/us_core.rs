@@ -150,9 +150,34 @@ fn category_codes(r: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// Elements a US Core profile requires that the data may lack, by type: each inner list needs
+/// one of its elements present, else the resource claims no profile (a Goal without a start
+/// date or target, an Encounter without a type, a Practitioner without an identifier ...).
+const REQUIRED: &[(&str, &[&[&str]])] = &[
+    ("Patient", &[&["identifier"], &["name"], &["gender"]]),
+    ("Encounter", &[&["type"]]),
+    ("Goal", &[&["startDate", "target"]]),
+    ("Practitioner", &[&["identifier"], &["name"]]),
+    ("Organization", &[&["name"]]),
+    ("Location", &[&["name"]]),
+    ("CareTeam", &[&["participant"]]),
+    ("DocumentReference", &[&["type"], &["category"]]),
+];
+
+fn has_required(r: &Value, rtype: &str) -> bool {
+    REQUIRED
+        .iter()
+        .filter(|(t, _)| *t == rtype)
+        .flat_map(|(_, all)| all.iter())
+        .all(|any| any.iter().any(|e| !r[*e].is_null()))
+}
+
 /// The profile `r` claims, by its type and (for some types) its category and code.
 pub fn profile_of(r: &Value) -> Option<String> {
     let rtype = r["resourceType"].as_str()?;
+    if !has_required(r, rtype) {
+        return None;
+    }
     if let Some((_, p)) = TYPE_PROFILES.iter().find(|(t, _)| *t == rtype) {
         return Some(url(p));
     }
@@ -254,11 +279,16 @@ mod tests {
 
     #[test]
     fn types_claim_their_one_profile_and_meta_is_kept() {
-        let mut r =
-            json!({"resourceType": "Patient", "meta": {"lastUpdated": "2024-01-01T00:00:00Z"}});
+        let mut r = json!({"resourceType": "Patient", "meta": {"lastUpdated": "2024-01-01T00:00:00Z"},
+                "identifier": [{"value": "1"}], "name": [{"family": "A"}], "gender": "other"});
         declare_profile(&mut r);
         assert_eq!(r["meta"]["profile"], json!([url("us-core-patient")]));
         assert_eq!(r["meta"]["lastUpdated"], "2024-01-01T00:00:00Z");
+        // A profile's required element missing: no claim.
+        let goal = json!({"resourceType": "Goal", "lifecycleStatus": "active"});
+        assert_eq!(profile_of(&goal), None);
+        let goal = json!({"resourceType": "Goal", "startDate": "2024-01-01"});
+        assert_eq!(profile_of(&goal), Some(url("us-core-goal")));
         let mut study = json!({"resourceType": "ImagingStudy"});
         declare_profile(&mut study);
         assert!(study.get("meta").is_none());

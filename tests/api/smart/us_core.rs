@@ -154,6 +154,11 @@ async fn every_resource_declares_its_us_core_profile_and_fills_must_support_elem
         let found = all_of(&app, &token, rtype).await;
         for r in &found {
             let p = profile(r);
+            // A Goal without a start date or target lacks what US Core requires: no claim.
+            if rtype == "Goal" && r.get("startDate").is_none() && r.get("target").is_none() {
+                assert_eq!(p, "", "{r}");
+                continue;
+            }
             assert!(p.starts_with(US_CORE), "{rtype} {} claims {p:?}", r["id"]);
         }
         keep_for_validation(
