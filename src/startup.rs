@@ -489,20 +489,44 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .route("/account/edit", web::get().to(auth_routes::account_edit))
         // Proxies (#29): the patient's list, invitations and revocations; the invitee's accept.
         .route("/account/proxies", web::get().to(crate::proxy::pages::list))
-        .route("/account/proxies", web::post().to(crate::proxy::pages::invite))
+        .route(
+            "/account/proxies",
+            web::post().to(crate::proxy::pages::invite),
+        )
         .route(
             "/account/proxies/{id}/revoke",
             web::post().to(crate::proxy::pages::revoke),
         )
-        .route("/proxy/accept", web::get().to(crate::proxy::pages::accept_page))
+        .route(
+            "/proxy/accept",
+            web::get().to(crate::proxy::pages::accept_page),
+        )
         .route("/proxy/accept", web::post().to(crate::proxy::pages::accept))
         .route("/acting", web::get().to(crate::proxy::acting::choose))
         .route(
             "/staff/patients/{id}/guardian",
             web::post().to(crate::proxy::guardian::record_guardian),
         )
-        .route("/acting/{grant}", web::get().to(crate::proxy::acting::summary))
-        .route("/acting/{grant}/labs", web::get().to(crate::proxy::acting::labs))
+        .route(
+            "/acting/{grant}",
+            web::get().to(crate::proxy::acting::summary),
+        )
+        .route(
+            "/acting/{grant}/labs",
+            web::get().to(crate::proxy::acting::labs),
+        )
+        .route(
+            "/acting/{grant}/messages",
+            web::get().to(crate::proxy::acting::messages),
+        )
+        .route(
+            "/acting/{grant}/appointments",
+            web::get().to(crate::proxy::acting::appointments),
+        )
+        .route(
+            "/acting/{grant}/renewals",
+            web::get().to(crate::proxy::acting::renewals),
+        )
         // Step-up (#29): a fresh MFA sign-in before a sensitive action.
         .route(
             crate::auth::step_up::START_PATH,

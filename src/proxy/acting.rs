@@ -172,3 +172,93 @@ pub async fn labs(
         &[("Test results", labs)],
     ))
 }
+
+fn day(t: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%-d %B %Y").to_string())
+}
+
+/// `GET /acting/{grant}/messages`: the conversations with the care team (needs the messages
+/// scope). A guardian of an adolescent sees none: they may be confidential.
+pub async fn messages(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    proxy: Patient,
+    grant: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let grant = open_as_proxy(&state, &req, &proxy, &grant, Section::Messages).await?;
+    let threads = if grant.hides_sensitive() {
+        Vec::new()
+    } else {
+        crate::messages::store::threads(&state.pool, grant.chart(), crate::auth::Role::Patient)
+            .await?
+            .into_iter()
+            .map(|t| Line {
+                name: format!("{} ({})", t.subject, t.status),
+                when: day(t.updated_at),
+            })
+            .collect()
+    };
+    Ok(page(
+        &state,
+        &session,
+        &proxy,
+        &grant,
+        "messages",
+        &[("Conversations with the care team", threads)],
+    ))
+}
+
+/// `GET /acting/{grant}/appointments`: appointments and requests (needs the appointments scope).
+pub async fn appointments(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    proxy: Patient,
+    grant: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let grant = open_as_proxy(&state, &req, &proxy, &grant, Section::Appointments).await?;
+    let rows = crate::appointments::store::all(&state.pool, grant.chart())
+        .await?
+        .into_iter()
+        .map(|a| Line {
+            name: format!("{} ({})", a.reason, a.state.label()),
+            when: a.start_at.and_then(day),
+        })
+        .collect();
+    Ok(page(
+        &state,
+        &session,
+        &proxy,
+        &grant,
+        "appointments",
+        &[("Appointments", rows)],
+    ))
+}
+
+/// `GET /acting/{grant}/renewals`: medication renewal requests (needs the renewals scope).
+pub async fn renewals(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    proxy: Patient,
+    grant: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let grant = open_as_proxy(&state, &req, &proxy, &grant, Section::Renewals).await?;
+    let rows = crate::renewals::store::all(&state.pool, grant.chart())
+        .await?
+        .into_iter()
+        .map(|r| Line {
+            name: format!("{} ({})", r.medication_name, r.state.label()),
+            when: day(r.requested_at),
+        })
+        .collect();
+    Ok(page(
+        &state,
+        &session,
+        &proxy,
+        &grant,
+        "renewals",
+        &[("Medication renewal requests", rows)],
+    ))
+}

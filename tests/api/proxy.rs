@@ -433,6 +433,19 @@ async fn a_proxy_reaches_only_what_the_grant_covers_and_nothing_after_revocation
         .await,
         2
     );
+    // The messages scope opens the conversations and nothing of appointments or renewals.
+    let page = app.get(&sam, &format!("/acting/{grant}/messages")).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("You are acting for"));
+    for part in ["appointments", "renewals"] {
+        assert_eq!(
+            app.get(&sam, &format!("/acting/{grant}/{part}"))
+                .await
+                .status(),
+            403,
+            "{part}"
+        );
+    }
     // The patient themselves, or anyone else, cannot use the grant.
     assert_eq!(app.get(&a, &format!("/acting/{grant}")).await.status(), 403);
 
@@ -657,4 +670,22 @@ async fn a_guardian_request_for_an_adult_or_without_documents_is_refused_and_aud
         denied(&app, "proxy_invite").await,
         vec!["guardian guardian_adult", "guardian documents_unchecked"]
     );
+}
+
+#[tokio::test]
+async fn each_scope_opens_its_own_part_of_the_record() {
+    let (app, _a, sam, grant, _) = proxy_with(&["appointments", "renewals"]).await;
+    for part in ["appointments", "renewals"] {
+        let page = app.get(&sam, &format!("/acting/{grant}/{part}")).await;
+        assert_eq!(page.status(), 200, "{part}");
+    }
+    for part in ["", "/labs", "/messages"] {
+        assert_eq!(
+            app.get(&sam, &format!("/acting/{grant}{part}"))
+                .await
+                .status(),
+            403,
+            "{part}"
+        );
+    }
 }
