@@ -1015,7 +1015,8 @@ async fn the_api_speaks_fhir_json_only_and_publishes_its_capabilities() {
     let (status, body) = fhir(&app, &token, "/Observation?date=yesterday").await;
     assert_eq!(status, 400);
     assert_outcome(&body, status, "bad date");
-    let (status, body) = fhir(&app, &token, "/Practitioner").await;
+    // Practitioner is served since #27; Coverage is not.
+    let (status, body) = fhir(&app, &token, "/Coverage").await;
     assert_eq!(status, 404);
     assert_outcome(&body, status, "unknown type");
     // One audit entry per request with a valid token, refused ones included.
@@ -1032,7 +1033,7 @@ async fn the_api_speaks_fhir_json_only_and_publishes_its_capabilities() {
         [
             "refused Patient",
             "refused Observation",
-            "refused Practitioner"
+            "refused Coverage"
         ]
     );
     assert_eq!(fhir(&app, &token, "/Patient").await.0, 200);
