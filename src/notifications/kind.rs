@@ -41,59 +41,102 @@ impl Kind {
         }
     }
 
-    /// Subject and text of the mail: the same for every recipient, with only the link added.
+    /// The language of a recipient: the one kept on the account whose notification address it
+    /// is (#31), else English (a clinician's address, or no choice made).
+    pub async fn language_of(
+        pool: &crate::db::Pool,
+        recipient: &str,
+    ) -> Result<crate::i18n::Lang, sqlx::Error> {
+        let code: Option<String> = sqlx::query_scalar(
+            "SELECT a.language FROM notification_contacts c \
+             JOIN account_languages a ON a.b2c_subject = c.subject WHERE c.email = $1 \
+             ORDER BY a.updated_at DESC LIMIT 1",
+        )
+        .bind(recipient)
+        .fetch_optional(pool)
+        .await?;
+        Ok(code
+            .as_deref()
+            .and_then(crate::i18n::Lang::parse)
+            .unwrap_or(crate::i18n::Lang::En))
+    }
+
+    /// Subject and text of the mail in English: the same for every recipient, with only the
+    /// link added.
     pub fn compose(self, link: &str) -> (String, String) {
-        match self {
+        self.compose_in(crate::i18n::Lang::En, link)
+    }
+
+    /// Subject and text of the mail in the recipient's language, from the message files (#31).
+    pub fn compose_in(self, lang: crate::i18n::Lang, link: &str) -> (String, String) {
+        use crate::i18n::{tr, tr_args};
+        let (subject, text, sign_in, privacy) = match self {
             Kind::NewMessage => (
-                "New message in your patient portal".to_string(),
-                format!(
-                    "You have a new message in your patient portal.\r\n\r\n\
-                     Sign in to read it: {link}\r\n\r\n\
-                     For your privacy, this e-mail does not say who wrote or what it is about.\r\n"
-                ),
+                "mail-new-message-subject",
+                "mail-new-message-text",
+                "mail-new-message-sign-in",
+                "mail-new-message-privacy",
             ),
             Kind::AppointmentUpdate => (
-                "News about an appointment in your patient portal".to_string(),
-                format!(
-                    "There is news about an appointment in your patient portal.\r\n\r\n\
-                     Sign in to see it: {link}\r\n\r\n\
-                     For your privacy, this e-mail does not say more.\r\n"
-                ),
+                "mail-appointment-subject",
+                "mail-appointment-text",
+                "mail-sign-in-see",
+                "mail-privacy",
             ),
             Kind::AppointmentReminder => (
-                "Reminder from your patient portal".to_string(),
-                format!(
-                    "A reminder: you have an appointment tomorrow.\r\n\r\n\
-                     Sign in to see when and where: {link}\r\n\r\n\
-                     For your privacy, this e-mail does not say more.\r\n"
-                ),
+                "mail-reminder-subject",
+                "mail-reminder-text",
+                "mail-reminder-sign-in",
+                "mail-privacy",
             ),
             Kind::RenewalUpdate => (
-                "News in your patient portal".to_string(),
-                format!(
-                    "Your care team has answered a request in your patient portal.\r\n\r\n\
-                     Sign in to see it: {link}\r\n\r\n\
-                     For your privacy, this e-mail does not say more.\r\n"
-                ),
+                "mail-renewal-subject",
+                "mail-renewal-text",
+                "mail-sign-in-see",
+                "mail-privacy",
+            ),
+            Kind::ProxyInvitation => (
+                "mail-invitation-subject",
+                "mail-invitation-text",
+                "mail-invitation-sign-in",
+                "mail-invitation-privacy",
             ),
             // Not "results": which kind of information arrived is itself about the patient's
             // health (that tests were done).
-            Kind::ProxyInvitation => (
-                "An invitation to a patient portal".to_string(),
-                format!(
-                    "Someone has invited you to help with their care in the patient portal.\r\n\r\n\
-                     Sign in (or create an account) to see the invitation: {link}\r\n\r\n\
-                     For your privacy, this e-mail does not say who or more.\r\n"
-                ),
-            ),
             Kind::NewResults => (
-                "New information in your patient portal".to_string(),
-                format!(
-                    "New information is waiting for you in your patient portal.\r\n\r\n\
-                     Sign in to see it: {link}\r\n\r\n\
-                     For your privacy, this e-mail does not say more.\r\n"
-                ),
+                "mail-results-subject",
+                "mail-results-text",
+                "mail-sign-in-see",
+                "mail-privacy",
             ),
-        }
+        };
+        let body = format!(
+            "{}\r\n\r\n{}\r\n\r\n{}\r\n",
+            tr(lang, text),
+            tr_args(lang, sign_in, &[("link", link.into())]),
+            tr(lang, privacy)
+        );
+        (tr(lang, subject), body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn mails_are_written_in_the_recipient_s_language() {
+        let (subject, body) = Kind::NewMessage.compose("https://portal.example/messages");
+        assert_eq!(subject, "New message in your patient portal");
+        assert_eq!(
+            body,
+            "You have a new message in your patient portal.\r\n\r\n\
+             Sign in to read it: https://portal.example/messages\r\n\r\n\
+             For your privacy, this e-mail does not say who wrote or what it is about.\r\n"
+        );
+        let (subject, body) = Kind::NewMessage.compose_in(Lang::Es, "https://portal.example/m");
+        assert_eq!(subject, "Mensaje nuevo en su portal del paciente");
+        assert!(body.contains("Inicie sesión para leerlo: https://portal.example/m\r\n"));
     }
 }

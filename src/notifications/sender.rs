@@ -150,7 +150,12 @@ async fn drain(pool: &Pool, mailer: &Mailer, public_url: &url::Url) -> Result<()
         if claimed.rows_affected() != 1 {
             continue; // another instance has it
         }
-        let result = send(mailer, &mail, public_url).await;
+        // The recipient's language (#31); one that cannot be read now is not worth a failed
+        // send: English.
+        let lang = Kind::language_of(pool, &mail.recipient)
+            .await
+            .unwrap_or(crate::i18n::Lang::En);
+        let result = send(mailer, &mail, public_url, lang).await;
         match result {
             Ok(via) => {
                 sqlx::query(
@@ -215,7 +220,12 @@ struct Failure {
     permanent: bool,
 }
 
-async fn send(mailer: &Mailer, mail: &Due, public_url: &url::Url) -> Result<&'static str, Failure> {
+async fn send(
+    mailer: &Mailer,
+    mail: &Due,
+    public_url: &url::Url,
+    lang: crate::i18n::Lang,
+) -> Result<&'static str, Failure> {
     let permanent = |class| Failure {
         class,
         permanent: true,
@@ -233,7 +243,7 @@ async fn send(mailer: &Mailer, mail: &Due, public_url: &url::Url) -> Result<&'st
                 .parse()
                 .map_err(|_| permanent("bad_address"))?;
             let link = crate::config::join_url(public_url, &mail.link);
-            let (subject, body) = kind.compose(&link);
+            let (subject, body) = kind.compose_in(lang, &link);
             let message = Message::builder()
                 .from(from.clone())
                 .to(to)

@@ -1,0 +1,20 @@
+# Notification e-mails (src/notifications/kind.rs): they say only that something is waiting.
+mail-new-message-subject = New message in your patient portal
+mail-new-message-text = You have a new message in your patient portal.
+mail-new-message-sign-in = Sign in to read it: { $link }
+mail-new-message-privacy = For your privacy, this e-mail does not say who wrote or what it is about.
+mail-appointment-subject = News about an appointment in your patient portal
+mail-appointment-text = There is news about an appointment in your patient portal.
+mail-sign-in-see = Sign in to see it: { $link }
+mail-privacy = For your privacy, this e-mail does not say more.
+mail-reminder-subject = Reminder from your patient portal
+mail-reminder-text = A reminder: you have an appointment tomorrow.
+mail-reminder-sign-in = Sign in to see when and where: { $link }
+mail-renewal-subject = News in your patient portal
+mail-renewal-text = Your care team has answered a request in your patient portal.
+mail-invitation-subject = An invitation to a patient portal
+mail-invitation-text = Someone has invited you to help with their care in the patient portal.
+mail-invitation-sign-in = Sign in (or create an account) to see the invitation: { $link }
+mail-invitation-privacy = For your privacy, this e-mail does not say who or more.
+mail-results-subject = New information in your patient portal
+mail-results-text = New information is waiting for you in your patient portal.

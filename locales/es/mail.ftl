@@ -1,0 +1,20 @@
+# Correos de aviso (src/notifications/kind.rs): solo dicen que hay algo esperando.
+mail-new-message-subject = Mensaje nuevo en su portal del paciente
+mail-new-message-text = Tiene un mensaje nuevo en su portal del paciente.
+mail-new-message-sign-in = Inicie sesión para leerlo: { $link }
+mail-new-message-privacy = Por su privacidad, este correo no dice quién lo escribió ni de qué trata.
+mail-appointment-subject = Novedades sobre una cita en su portal del paciente
+mail-appointment-text = Hay novedades sobre una cita en su portal del paciente.
+mail-sign-in-see = Inicie sesión para verlo: { $link }
+mail-privacy = Por su privacidad, este correo no dice nada más.
+mail-reminder-subject = Recordatorio de su portal del paciente
+mail-reminder-text = Un recordatorio: tiene una cita mañana.
+mail-reminder-sign-in = Inicie sesión para ver cuándo y dónde: { $link }
+mail-renewal-subject = Novedades en su portal del paciente
+mail-renewal-text = Su equipo de atención ha respondido a una solicitud en su portal del paciente.
+mail-invitation-subject = Una invitación a un portal del paciente
+mail-invitation-text = Alguien le ha invitado a ayudar con su atención en el portal del paciente.
+mail-invitation-sign-in = Inicie sesión (o cree una cuenta) para ver la invitación: { $link }
+mail-invitation-privacy = Por su privacidad, este correo no dice quién ni nada más.
+mail-results-subject = Información nueva en su portal del paciente
+mail-results-text = Hay información nueva esperándole en su portal del paciente.
