@@ -15,6 +15,9 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "account.html",
     // The chart's heading (its section names come from records::section, not converted yet).
     "records_frame.html",
+    // The patient's messages (categories and a thread's own words are not converted yet).
+    "messages_list.html",
+    "messages_new.html",
     // The emulator's user-flow pages, from its own message files (src/b2c_emulator/locales).
     "b2c_emulator/base.html",
     "b2c_emulator/signin.html",

@@ -1,0 +1,23 @@
+# The patient's messages (templates/messages_list.html, messages_new.html).
+messages-title = Messages
+messages-intro = Write to your care team about a result, a medication or anything else that is not urgent.
+messages-emergency = In an emergency, call your local emergency number.
+messages-write = Write a new message
+messages-conversations = Your conversations
+messages-none = You have no messages yet.
+messages-subject = Subject
+messages-about = About
+messages-last = Last message
+messages-status = Status
+messages-unread = (unread)
+messages-closed = Closed
+messages-open = Open
+messages-new-title = New message
+messages-new-heading = Write to your care team
+messages-new-answer-time = Your care team usually answers within two working days.
+messages-new-category = What is it about?
+messages-new-body = Your message
+messages-new-attachments = Attachments (optional)
+messages-new-attachments-hint = Up to { $files } files, { $mb } MB each: PDF documents, PNG or JPEG pictures.
+messages-new-send = Send
+messages-new-cancel = Cancel

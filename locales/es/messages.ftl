@@ -1,0 +1,23 @@
+# Los mensajes del paciente (templates/messages_list.html, messages_new.html).
+messages-title = Mensajes
+messages-intro = Escriba a su equipo de atención sobre un resultado, un medicamento o cualquier otra cosa que no sea urgente.
+messages-emergency = En una emergencia, llame a su número local de emergencias.
+messages-write = Escribir un mensaje nuevo
+messages-conversations = Sus conversaciones
+messages-none = Todavía no tiene mensajes.
+messages-subject = Asunto
+messages-about = Tema
+messages-last = Último mensaje
+messages-status = Estado
+messages-unread = (sin leer)
+messages-closed = Cerrada
+messages-open = Abierta
+messages-new-title = Mensaje nuevo
+messages-new-heading = Escriba a su equipo de atención
+messages-new-answer-time = Su equipo de atención suele responder en dos días hábiles.
+messages-new-category = ¿De qué se trata?
+messages-new-body = Su mensaje
+messages-new-attachments = Archivos adjuntos (opcional)
+messages-new-attachments-hint = Hasta { $files } archivos, de { $mb } MB cada uno: documentos PDF, imágenes PNG o JPEG.
+messages-new-send = Enviar
+messages-new-cancel = Cancelar
