@@ -420,6 +420,15 @@ fn observation_code(o: &Observation) -> Value {
     cc
 }
 
+/// Why a value is missing, as US Core's vital signs require: the source did not say.
+fn data_absent() -> Value {
+    json!({ "coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+        "code": "unknown",
+        "display": "Unknown",
+    }] })
+}
+
 /// CarePlan.text (US Core: status `generated` and a narrative): the plan's categories and
 /// activities in plain XHTML, every word escaped.
 fn care_plan_narrative(c: &CarePlan) -> Value {
@@ -734,14 +743,19 @@ impl Ctx<'_> {
                             ComponentValue::Coded(c) => {
                                 m.insert("valueCodeableConcept".into(), codeable(c));
                             }
-                            ComponentValue::Empty => {}
+                            // US Core (vital signs): a part without a value says why.
+                            ComponentValue::Empty => {
+                                m.insert("dataAbsentReason".into(), data_absent());
+                            }
                         }
                         Value::Object(m)
                     })
                     .collect();
                 r.insert("component".into(), Value::Array(comps));
             }
-            ObservationValue::Empty => {}
+            ObservationValue::Empty => {
+                r.insert("dataAbsentReason".into(), data_absent());
+            }
         }
         Value::Object(r)
     }
@@ -1841,6 +1855,11 @@ mod tests {
         assert_eq!(
             patient["meta"]["profile"][0],
             "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"
+        );
+        // The diastolic part has no value: US Core wants the reason.
+        assert_eq!(
+            bp["component"][1]["dataAbsentReason"]["coding"][0]["code"],
+            "unknown"
         );
         let imm = by_id(&bundle, "Immunization")["imm-1"];
         assert_eq!(imm["primarySource"], true);
