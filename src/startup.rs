@@ -498,6 +498,10 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::post().to(crate::proxy::pages::revoke),
         )
         .route(
+            "/account/proxies/invitations/{id}/withdraw",
+            web::post().to(crate::proxy::pages::withdraw),
+        )
+        .route(
             "/proxy/accept",
             web::get().to(crate::proxy::pages::accept_page),
         )

@@ -84,6 +84,7 @@ struct GrantView {
 
 #[derive(sqlx::FromRow)]
 struct InvitationRow {
+    id: String,
     email: String,
     scopes: String,
     expires_at: i64,
@@ -91,6 +92,7 @@ struct InvitationRow {
 
 #[derive(Serialize)]
 struct InvitationView {
+    id: String,
     email: String,
     scopes: Vec<&'static str>,
     expires: String,
@@ -114,7 +116,7 @@ pub async fn list(
     .fetch_all(&state.pool)
     .await?;
     let invitations = sqlx::query_as::<_, InvitationRow>(
-        "SELECT email, scopes, expires_at FROM proxy_invitations \
+        "SELECT id, email, scopes, expires_at FROM proxy_invitations \
          WHERE patient_id = $1 AND used_at IS NULL AND expires_at > $2 ORDER BY created_at",
     )
     .bind(&pid)
@@ -136,6 +138,7 @@ pub async fn list(
     let invitations: Vec<InvitationView> = invitations
         .into_iter()
         .map(|i| InvitationView {
+            id: i.id,
             email: i.email,
             scopes: Scopes::from_stored(&i.scopes).labels(),
             expires: format_time(i.expires_at),
@@ -357,6 +360,52 @@ pub async fn revoke(
         &format!("grant={}", id.as_str()),
     )
     .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", LIST_PATH))
+        .finish())
+}
+
+/// `POST /account/proxies/invitations/{id}/withdraw`: the patient takes back an invitation not
+/// yet accepted; its link stops working at once.
+pub async fn withdraw(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: LinkedPatient,
+    id: web::Path<String>,
+    _form: CsrfForm,
+) -> Result<HttpResponse, AppError> {
+    let pid = patient.patient_id().to_string();
+    let now = db::now();
+    let done = sqlx::query(
+        "UPDATE proxy_invitations SET expires_at = $1 WHERE id = $2 AND patient_id = $3 \
+         AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(id.as_str())
+    .bind(&pid)
+    .execute(&state.pool)
+    .await?;
+    let (outcome, detail) = if done.rows_affected() == 1 {
+        (
+            Outcome::Success,
+            format!("withdrawn invitation={}", id.as_str()),
+        )
+    } else {
+        (Outcome::Denied, "invitation_unknown".to_string())
+    };
+    record(
+        &state,
+        &req,
+        &patient.user,
+        Action::ProxyRevoke,
+        outcome,
+        Some(pid),
+        &detail,
+    )
+    .await?;
+    if outcome != Outcome::Success {
+        return Err(AppError::NotFound);
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", LIST_PATH))
         .finish())

@@ -689,3 +689,45 @@ async fn each_scope_opens_its_own_part_of_the_record() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_withdrawn_invitation_grants_nothing() {
+    let (app, a, _) = patient_a().await;
+    let sam = email_of(&PATIENT_B);
+    assert_eq!(invite(&app, &a, &sam, &["record"], "").await.status(), 303);
+    let token = mailed_token(&app, &sam).await;
+    let id: String = sqlx::query("SELECT id FROM proxy_invitations")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let csrf_a = csrf(&app, &a).await;
+    let withdraw = |id: String| {
+        let csrf_a = csrf_a.clone();
+        let app = &app;
+        let a = &a;
+        async move {
+            post(
+                app,
+                a,
+                &format!("/account/proxies/invitations/{id}/withdraw"),
+                &[("csrf_token", csrf_a.as_str())],
+            )
+            .await
+        }
+    };
+    assert_eq!(withdraw("no-such-invitation".into()).await.status(), 404);
+    assert_eq!(withdraw(id.clone()).await.status(), 303);
+    assert_eq!(withdraw(id).await.status(), 404, "once");
+    let page = app.get(&a, "/account/proxies").await.text().await.unwrap();
+    assert!(!page.contains(&sam), "no longer listed");
+
+    let sam_browser = signed_in(&app, &PATIENT_B).await;
+    let resp = accept(&app, &sam_browser, &token).await;
+    assert_eq!(resp.status(), 400);
+    assert_eq!(live_grants(&app).await, 0);
+    assert_eq!(
+        denied(&app, "proxy_revoke").await,
+        vec!["invitation_unknown", "invitation_unknown"]
+    );
+}
