@@ -18,6 +18,10 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     // The patient's messages (categories and a thread's own words are not converted yet).
     "messages_list.html",
     "messages_new.html",
+    // The access log's frame (its sentences come from audit::pages, not converted yet) and the
+    // SMART consent (the scopes' words come from smart::scopes, not converted yet).
+    "access_log.html",
+    "smart_consent.html",
     // The emulator's user-flow pages, from its own message files (src/b2c_emulator/locales).
     "b2c_emulator/base.html",
     "b2c_emulator/signin.html",

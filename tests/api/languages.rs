@@ -329,7 +329,15 @@ async fn converted_pages_have_no_english_in_spanish() {
     let (app, _, ids) = crate::support::app_with_patients(1).await;
     app.link(&ids[0], &PATIENT_A).await;
     let b = signed_in(&app, &PATIENT_A).await;
-    for path in ["/", "/nothing-here", "/home", "/messages", "/messages/new"] {
+    for path in [
+        "/",
+        "/nothing-here",
+        "/home",
+        "/messages",
+        "/messages/new",
+        "/account",
+        "/records/access-log",
+    ] {
         let page = get_in(&app, &b, path, "es").await.text().await.unwrap();
         assert_spanish(&page, path);
     }
