@@ -116,9 +116,15 @@ pub async fn list(
     ctx.insert("upcoming", &upcoming);
     ctx.insert("waiting", &waiting);
     ctx.insert("past", &past);
+    // The weekdays' names in the page's language (#31): Monday is weekday 1 in format.ftl.
+    let lang = crate::i18n::current();
     let days: Vec<_> = DAYS
         .iter()
-        .map(|(code, label)| serde_json::json!({ "code": code, "label": label }))
+        .enumerate()
+        .map(|(i, (code, _))| {
+            let label = crate::i18n::tr(lang, &format!("weekday-{}", i + 1));
+            serde_json::json!({ "code": code, "label": label })
+        })
         .collect();
     ctx.insert("days", &days);
     ctx.insert(

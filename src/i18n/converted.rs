@@ -22,6 +22,8 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     // SMART consent (the scopes' words come from smart::scopes, not converted yet).
     "access_log.html",
     "smart_consent.html",
+    // Appointments (states, days, modes and the .ics text come from appointments::, not yet).
+    "appointments.html",
     // The emulator's user-flow pages, from its own message files (src/b2c_emulator/locales).
     "b2c_emulator/base.html",
     "b2c_emulator/signin.html",

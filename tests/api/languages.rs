@@ -337,6 +337,7 @@ async fn converted_pages_have_no_english_in_spanish() {
         "/messages/new",
         "/account",
         "/records/access-log",
+        "/appointments",
     ] {
         let page = get_in(&app, &b, path, "es").await.text().await.unwrap();
         assert_spanish(&page, path);
