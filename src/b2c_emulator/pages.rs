@@ -91,6 +91,8 @@ mod tests {
         ctx.insert("message", "<script>x</script>");
         ctx.insert("correlation_id", "c");
         ctx.insert("timestamp", "t");
+        // `templates::render` puts the language in every context (#31); so does this test.
+        ctx.insert("lang", "en");
         let html = tera.render("error.html", &ctx).unwrap();
         assert!(html.contains("&lt;script&gt;"));
         assert!(html.contains("<main"));
