@@ -1415,7 +1415,10 @@ mod tests {
         assert_eq!(s.default_language, crate::i18n::Lang::En);
         let mut env = defaults();
         env.default_language = "es".into();
-        assert_eq!(env.validate().unwrap().default_language, crate::i18n::Lang::Es);
+        assert_eq!(
+            env.validate().unwrap().default_language,
+            crate::i18n::Lang::Es
+        );
         for bad in ["fr", "", "es-MX", "spanish"] {
             let mut env = defaults();
             env.default_language = bad.into();

@@ -1131,11 +1131,21 @@ async fn ui_locales_es_gives_the_user_flow_pages_in_spanish() {
         .page();
     assert!(page.html.contains(r#"<html lang="es">"#), "{}", page.html);
     let text = page.text();
-    assert!(text.contains("Inicie sesión con su dirección de correo electrónico"), "{text}");
+    assert!(
+        text.contains("Inicie sesión con su dirección de correo electrónico"),
+        "{text}"
+    );
     assert!(!text.contains("Sign in with your email address"), "{text}");
-    let signup = app.open(page.link("Registrarse ahora").as_str()).await.page();
+    let signup = app
+        .open(page.link("Registrarse ahora").as_str())
+        .await
+        .page();
     assert!(signup.html.contains(r#"<html lang="es">"#));
-    assert!(signup.text().contains("Cree su cuenta."), "{}", signup.text());
+    assert!(
+        signup.text().contains("Cree su cuenta."),
+        "{}",
+        signup.text()
+    );
     let patient = &DEMO_USERS[0];
     // Opening the sign-up page moved that transaction on: a new one for the sign-in.
     let page = app
@@ -1154,6 +1164,9 @@ async fn ui_locales_es_gives_the_user_flow_pages_in_spanish() {
         .await
         .page();
     assert!(mfa.html.contains(r#"<html lang="es">"#), "{}", mfa.html);
-    assert!(mfa.text().contains("Verifique su identidad"), "{}", mfa.text());
-
+    assert!(
+        mfa.text().contains("Verifique su identidad"),
+        "{}",
+        mfa.text()
+    );
 }

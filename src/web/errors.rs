@@ -194,7 +194,10 @@ impl ResponseError for AppError {
             AppError::Redirect(_) => (String::new(), String::new()),
             AppError::BreakGlassOffer(patient_id) => {
                 ctx.insert("break_glass_patient", patient_id);
-                (tr("error-not-on-care-team-title"), tr("error-not-on-care-team"))
+                (
+                    tr("error-not-on-care-team-title"),
+                    tr("error-not-on-care-team"),
+                )
             }
             AppError::TooManyRequests | AppError::RateLimited(_) => {
                 (tr("error-too-many-title"), tr("error-too-many"))
