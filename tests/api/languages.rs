@@ -370,7 +370,10 @@ async fn converted_pages_have_no_english_in_spanish() {
     assert!(heading(&record).contains("Fecha de nacimiento"), "{record}");
     assert!(!heading(&record).contains("Date of birth"), "{record}");
     // The sections' names; a test's name on its own page stays as the record gives it.
-    assert!(record.contains(">Resultados de laboratorio</a>"), "{record}");
+    assert!(
+        record.contains(">Resultados de laboratorio</a>"),
+        "{record}"
+    );
     assert!(record.contains("<h1>Resumen</h1>"), "{record}");
 }
 
