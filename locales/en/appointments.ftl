@@ -38,3 +38,6 @@ appt-past = Past and cancelled
 appt-nothing = Nothing yet.
 appt-when = When
 appt-not-booked = Not booked
+# The calendar file (.ics) of an appointment (src/appointments/patient.rs).
+ics-appointment-with = Appointment with { $name }
+ics-clinic-appointment = Clinic appointment

@@ -38,3 +38,6 @@ appt-past = Pasadas y canceladas
 appt-nothing = Nada todavía.
 appt-when = Cuándo
 appt-not-booked = Sin reservar
+# El archivo de calendario (.ics) de una cita.
+ics-appointment-with = Cita con { $name }
+ics-clinic-appointment = Cita en la clínica

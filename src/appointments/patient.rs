@@ -299,9 +299,15 @@ pub async fn calendar(
         return Err(AppError::NotFound);
     }
     let at = |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+    // The calendar entry's words in the language of the page it was downloaded from (#31).
+    let lang = crate::i18n::current();
     let summary = match &a.clinician_name {
-        Some(name) => format!("Appointment with {name}"),
-        None => "Clinic appointment".to_string(),
+        Some(name) => crate::i18n::tr_args(
+            lang,
+            "ics-appointment-with",
+            &[("name", name.as_str().into())],
+        ),
+        None => crate::i18n::tr(lang, "ics-clinic-appointment"),
     };
     let host = state.settings.public_url.host_str().unwrap_or("localhost");
     let url = crate::config::join_url(&state.settings.public_url, "/appointments");
