@@ -533,12 +533,6 @@ try {
   await clinician.getByRole("button", { name: "Approve the renewal" }).click();
   await clinician.waitForURL(/\/staff\/renewals\/[0-9a-f-]+$/);
   await audit(clinician, "approved renewal (clinician)");
-  }
-} catch (e) {
-  failures.push(`walk stopped: ${e.message}`);
-}
-await browser.close();
-
 
   // Spanish (#31): about a quarter longer than English, so the same axe and 320 px reflow
   // checks run on it. A Spanish browser (Accept-Language: es) on the public pages and the
@@ -562,6 +556,12 @@ await browser.close();
     await audit(hablante, `${path} (es)`);
   }
   await hablante.getByRole("button", { name: "English" }).click();
+  }
+} catch (e) {
+  failures.push(`walk stopped: ${e.message}`);
+}
+await browser.close();
+
 for (const n of new Set(notes)) console.log(`note: ${n.slice(0, 400)}`);
 if (failures.length) {
   console.error(`${failures.length} accessibility problem(s):`);
