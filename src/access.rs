@@ -326,8 +326,8 @@ pub async fn open_as_proxy(
         return Err(AppError::Forbidden);
     };
     let hides_sensitive = view(grant).unwrap_or(true);
-    let patient_id = PatientId::parse(&grant.patient_id)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let patient_id =
+        PatientId::parse(&grant.patient_id).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     let mut entry = meta.entry(actor, action_of(section), Outcome::Success);
     entry.patient_id = Some(patient_id.to_string());
     entry.detail = Some(section.as_str().to_string());
@@ -375,7 +375,11 @@ mod proxy_scope_tests {
     fn a_guardian_sees_all_of_a_child_less_of_an_adolescent_nothing_of_an_adult() {
         assert_eq!(guardian_view(0, 12, 18), Some(false));
         assert_eq!(guardian_view(11, 12, 18), Some(false));
-        assert_eq!(guardian_view(12, 12, 18), Some(true), "the child limit's birthday");
+        assert_eq!(
+            guardian_view(12, 12, 18),
+            Some(true),
+            "the child limit's birthday"
+        );
         assert_eq!(guardian_view(17, 12, 18), Some(true));
         assert_eq!(guardian_view(18, 12, 18), None, "the adult birthday");
         assert_eq!(guardian_view(40, 12, 18), None);

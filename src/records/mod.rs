@@ -42,6 +42,6 @@ pub mod people_views;
 pub mod search_keys;
 pub mod section;
 pub mod store;
-pub mod us_core;
 mod upsert;
+pub mod us_core;
 pub mod views;

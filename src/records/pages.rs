@@ -16,8 +16,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 
 use super::chart_cache::{self, Kept};
-use super::{note_store, note_views};
 use super::{care_views, fhir_export, people_store, people_views, store, views};
+use super::{note_store, note_views};
 use super::{LoincCode, Section};
 use crate::access::{ChartAccess, LinkedPatient};
 use crate::state::AppState;

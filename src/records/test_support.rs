@@ -103,7 +103,10 @@ pub fn check_bundle_shape(bundle: &Value) {
         ("DiagnosticReport", &["status", "code", "subject"]),
         ("ImagingStudy", &["status", "subject"]),
         // Clinical notes (#27).
-        ("DocumentReference", &["status", "type", "subject", "content"]),
+        (
+            "DocumentReference",
+            &["status", "type", "subject", "content"],
+        ),
         // Who, where and what it cost (issue 27 item 2).
         ("Practitioner", &["id"]),
         ("PractitionerRole", &["id"]),

@@ -163,7 +163,6 @@ pub async fn note_content(
         return Err(AppError::NotFound);
     }
     enter(&state, &c).await?;
-    let access =
-        open_for_clinician(&state, &req, &c, &id, crate::records::Section::Note).await?;
+    let access = open_for_clinician(&state, &req, &c, &id, crate::records::Section::Note).await?;
     crate::records::note_pages::content_response(&state, &access, &note, n).await
 }

@@ -20,7 +20,7 @@ pub mod search;
 
 pub use break_glass::{break_glass_form, break_glass_start, BreakGlassCompletion};
 pub use chart::visit as chart_visit;
-pub use chart::{note as chart_note, note_content as chart_note_content};
 pub use chart::{chart, lab, section};
+pub use chart::{note as chart_note, note_content as chart_note_content};
 pub use codes::{issue_code, revoke_code};
 pub use home::home;

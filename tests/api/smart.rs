@@ -1030,11 +1030,7 @@ async fn the_api_speaks_fhir_json_only_and_publishes_its_capabilities() {
     let entries = app_entries(app.audit_rows().await);
     assert_eq!(
         entries,
-        [
-            "refused Patient",
-            "refused Observation",
-            "refused Coverage"
-        ]
+        ["refused Patient", "refused Observation", "refused Coverage"]
     );
     assert_eq!(fhir(&app, &token, "/Patient").await.0, 200);
     assert_eq!(app_entries(app.audit_rows().await).len(), 4);
