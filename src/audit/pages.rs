@@ -482,6 +482,9 @@ mod tests {
                 "share_link_revoked",
                 "share_link_opened",
                 "health_card_issued",
+                "proxy_invite",
+                "proxy_accept",
+                "proxy_revoke",
             ]
         );
     }
