@@ -8,6 +8,8 @@ nav-messages = Messages
 nav-unread = { $count } unread
 nav-appointments = Appointments
 nav-account = Account
+# Only for someone who holds a live proxy grant (#29): the switch to the records they open for others.
+nav-acting = Records you can open for others
 nav-signed-in-as = Signed in as
 nav-sign-out = Sign out
 nav-sign-in = Sign in

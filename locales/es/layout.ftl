@@ -8,6 +8,8 @@ nav-messages = Mensajes
 nav-unread = { $count } sin leer
 nav-appointments = Citas
 nav-account = Cuenta
+# Solo para quien tiene un permiso de representante vigente (#29).
+nav-acting = Historias que puede abrir por otras personas
 nav-signed-in-as = Sesión iniciada como
 nav-sign-out = Cerrar sesión
 nav-sign-in = Iniciar sesión

@@ -14,51 +14,69 @@ use crate::db::direct::{self, DirectReads};
 use crate::db::Pool;
 use crate::records::PatientId;
 use crate::state::AppState;
-use crate::web::templates::UNREAD_MESSAGES;
+use crate::web::templates::{ACTS_FOR_OTHERS, UNREAD_MESSAGES};
 
-/// A patient's link to their record (id and version) and their unread count.
+/// A patient's link to their record (id and version), their unread count, and whether they
+/// hold a live proxy grant (#29: the header's switch to `/acting`), in one statement: the row
+/// exists even for an account without a record of its own (a proxy need not be a patient).
 const PATIENT_SQL: &str = "SELECT p.id, p.record_version, (SELECT COUNT(*) FROM message_threads t \
-     WHERE t.patient_id = p.id AND t.patient_unread = 1) \
-     FROM patients p WHERE p.b2c_subject = $1";
+     WHERE t.patient_id = p.id AND t.patient_unread = 1), \
+     (SELECT COUNT(*) FROM proxy_grants g WHERE g.proxy_subject = $1 AND g.revoked_at IS NULL \
+     AND (g.ends_at IS NULL OR g.ends_at > $2)) \
+     FROM (SELECT 1 AS one) o LEFT JOIN patients p ON p.b2c_subject = $1";
 /// A clinician's unread count: their care-team patients' conversations (one shared inbox).
 const CLINICIAN_SQL: &str = "SELECT COUNT(*) FROM message_threads t \
      JOIN care_team c ON c.patient_id = t.patient_id \
      WHERE c.clinician_subject = $1 AND t.staff_unread = 1";
 
+/// What the header shows of the user's own state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HeaderCounts {
+    /// Conversations with something the user has not read.
+    pub unread: i64,
+    /// Whether the user holds a live proxy grant (#29): the header offers `/acting`.
+    pub acts_for_others: bool,
+}
+
 /// Conversations with something the user has not read: for a patient, their own; for a
 /// clinician, their care-team patients' (the team shares one inbox). A patient's link to their
-/// record comes from the same statement, for `access::LinkedPatient` to use. The statement
-/// runs the quickest way the engine has (`db::direct`), else on the pool.
+/// record and whether they act for anyone come from the same statement, for
+/// `access::LinkedPatient` and the header to use. The statement runs the quickest way the
+/// engine has (`db::direct`), else on the pool.
 pub async fn unread(
     pool: &Pool,
     direct: Option<&DirectReads>,
     user: &SignedInUser,
-) -> Result<(i64, Option<LinkRead>), sqlx::Error> {
+) -> Result<(HeaderCounts, Option<LinkRead>), sqlx::Error> {
     match user.role {
         Role::Patient => {
-            let row = direct::optional(
+            let now = crate::db::now();
+            type Row = (Option<PatientId>, Option<i64>, i64, i64);
+            let row: Option<Row> = direct::optional(
                 direct,
                 pool,
                 |sqlite| {
-                    sqlite.optional(PATIENT_SQL, [&user.subject], |row| {
-                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    sqlite.optional(PATIENT_SQL, (&user.subject, now), |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
                     })
                 },
                 &|conn| {
                     Box::pin(
-                        sqlx::query_as::<_, (PatientId, i64, i64)>(PATIENT_SQL)
+                        sqlx::query_as::<_, Row>(PATIENT_SQL)
                             .bind(user.subject.clone())
+                            .bind(now)
                             .fetch_optional(conn),
                     )
                 },
             )
             .await?;
-            Ok(match row {
-                Some((id, version, n)) => {
-                    (n, Some(LinkRead::new(&user.subject, Some((id, version)))))
-                }
-                None => (0, Some(LinkRead::new(&user.subject, None))),
-            })
+            let (id, version, n, grants) = row.unwrap_or((None, None, 0, 0));
+            let linked = id.zip(version);
+            let counts = HeaderCounts {
+                unread: if linked.is_some() { n } else { 0 },
+                acts_for_others: grants > 0,
+            };
+            Ok((counts, Some(LinkRead::new(&user.subject, linked))))
         }
         Role::Clinician => {
             let n = direct::optional(
@@ -75,7 +93,11 @@ pub async fn unread(
             )
             .await?;
             // COUNT(*) always has its row.
-            Ok((n.unwrap_or(0), None))
+            let counts = HeaderCounts {
+                unread: n.unwrap_or(0),
+                acts_for_others: false,
+            };
+            Ok((counts, None))
         }
     }
 }
@@ -96,11 +118,11 @@ pub async fn unread_count(
     let count = match (user, state) {
         (Some(user), Some(state)) => {
             match unread(&state.pool, state.direct.as_deref(), &user).await {
-                Ok((n, link)) => {
+                Ok((counts, link)) => {
                     if let Some(link) = link {
                         req.extensions_mut().insert(link);
                     }
-                    Some(n)
+                    Some(counts)
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "could not count unread messages");
@@ -111,7 +133,10 @@ pub async fn unread_count(
         _ => None,
     };
     let response = match count {
-        Some(n) => UNREAD_MESSAGES.scope(n, next.call(req)).await?,
+        Some(c) => {
+            let page = UNREAD_MESSAGES.scope(c.unread, next.call(req));
+            ACTS_FOR_OTHERS.scope(c.acts_for_others, page).await?
+        }
         None => next.call(req).await?,
     };
     Ok(response.map_into_boxed_body())

@@ -101,6 +101,12 @@ tokio::task_local! {
     pub static UNREAD_MESSAGES: i64;
 }
 
+tokio::task_local! {
+    /// Whether the signed-in user holds a live proxy grant (#29), set with the unread count
+    /// by `messages::header`: the header then offers the switch to `/acting`.
+    pub static ACTS_FOR_OTHERS: bool;
+}
+
 pub fn page(status: StatusCode, name: &str, context: &Context) -> HttpResponse {
     match UNREAD_MESSAGES.try_with(|n| *n) {
         Ok(_) => page_owned(status, name, context.clone()),
@@ -114,6 +120,9 @@ pub fn page(status: StatusCode, name: &str, context: &Context) -> HttpResponse {
 pub fn page_owned(status: StatusCode, name: &str, mut context: Context) -> HttpResponse {
     if let Ok(n) = UNREAD_MESSAGES.try_with(|n| *n) {
         context.insert("unread_messages", &n);
+    }
+    if let Ok(acts) = ACTS_FOR_OTHERS.try_with(|a| *a) {
+        context.insert("acts_for_others", &acts);
     }
     respond(status, name, context)
 }

@@ -731,3 +731,39 @@ async fn a_withdrawn_invitation_grants_nothing() {
         vec!["invitation_unknown", "invitation_unknown"]
     );
 }
+
+#[tokio::test]
+async fn the_header_offers_the_switch_only_to_someone_who_holds_a_live_grant() {
+    let (app, a, sam, grant, _) = proxy_with(&["record"]).await;
+    let switch = "href=\"/acting\"";
+    // On any page, not only the /acting ones.
+    let home = app.get(&sam, "/account").await.text().await.unwrap();
+    assert!(home.contains(switch), "the proxy is offered the switch");
+    assert!(home.contains("Records you can open for others"));
+    // The patient (who acts for no one) is not; their account page leads to their proxies.
+    let own = app.get(&a, "/account").await.text().await.unwrap();
+    assert!(!own.contains(switch), "no switch for someone with no grant");
+    assert!(own.contains("href=\"/account/proxies\""), "{own}");
+    assert!(own.contains("People who can act for you"));
+    // Revoked: the switch goes at once.
+    let csrf_a = csrf(&app, &a).await;
+    let resp = post(
+        &app,
+        &a,
+        &format!("/account/proxies/{grant}/revoke"),
+        &[("csrf_token", csrf_a.as_str())],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let home = app.get(&sam, "/account").await.text().await.unwrap();
+    assert!(!home.contains(switch), "gone with the grant");
+    // Past its end date: no switch either.
+    let (app, _a, sam, _grant, _) = proxy_with(&["messages"]).await;
+    sqlx::query("UPDATE proxy_grants SET ends_at = $1")
+        .bind(chrono::Utc::now().timestamp() - 1)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let home = app.get(&sam, "/account").await.text().await.unwrap();
+    assert!(!home.contains(switch));
+}
