@@ -24,6 +24,9 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "smart_consent.html",
     // Appointments (states, days, modes and the .ics text come from appointments::, not yet).
     "appointments.html",
+    // The chart's section pages (statuses, flags and kinds come from records::, not yet).
+    "records_section.html",
+    "records_print_header.html",
     // The emulator's user-flow pages, from its own message files (src/b2c_emulator/locales).
     "b2c_emulator/base.html",
     "b2c_emulator/signin.html",
