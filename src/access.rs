@@ -308,9 +308,15 @@ pub async fn open_as_proxy(
             state.settings.proxy_adult_age,
         )
     };
+    // A guardian of an adolescent writes no message for them: the conversations may be
+    // confidential, and the guardian could not read the answer (#29).
+    let guardian_may = |g: &LiveGrant| match view(g) {
+        None => false,
+        Some(hides_sensitive) => !(hides_sensitive && section == Section::MessageSend),
+    };
     let allowed = grant.as_ref().filter(|g| {
         !own_only
-            && view(g).is_some()
+            && guardian_may(g)
             && crate::proxy::Scopes::from_stored(&g.scopes).allows(proxy_scope_of(section))
     });
     let meta = RequestMeta::of(req, state.settings.behind_proxy);

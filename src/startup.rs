@@ -524,6 +524,14 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
             web::get().to(crate::proxy::acting::messages),
         )
         .route(
+            "/acting/{grant}/messages",
+            web::post().to(crate::proxy::acting::send_message),
+        )
+        .route(
+            "/acting/{grant}/messages/new",
+            web::get().to(crate::proxy::acting::new_message),
+        )
+        .route(
             "/acting/{grant}/appointments",
             web::get().to(crate::proxy::acting::appointments),
         )

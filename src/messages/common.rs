@@ -147,6 +147,8 @@ pub(super) fn message_items(
             mine: m.author_role == me,
             author: match m.author_role.as_str() {
                 "clinician" => format!("{} (care team)", m.author_name),
+                // Already "Sam (proxy), for Alex Doe" (#29).
+                "proxy" => m.author_name.clone(),
                 _ => format!("{} (patient)", m.author_name),
             },
             when: format_time(m.sent_at),

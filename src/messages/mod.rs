@@ -9,7 +9,7 @@
 //! with a type we did not sniff, or put message content in a log or a notification.
 
 mod common;
-mod draft;
+pub mod draft;
 pub mod header;
 mod patient;
 mod staff;

@@ -211,7 +211,15 @@ pub async fn create_thread(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let message_id = insert_message(&mut tx, &thread_id, author, draft, now).await?;
+    let message_id = insert_message(
+        &mut tx,
+        &thread_id,
+        author,
+        author_role(chart, author),
+        draft,
+        now,
+    )
+    .await?;
     notify_other_side(&mut tx, chart.patient_id(), author.role).await?;
     tx.commit().await?;
     Ok((thread_id, message_id))
@@ -247,16 +255,34 @@ pub async fn reply(
         tx.rollback().await?;
         return Ok(None);
     }
-    let message_id = insert_message(&mut tx, thread_id, author, draft, now).await?;
+    let message_id = insert_message(
+        &mut tx,
+        thread_id,
+        author,
+        author_role(chart, author),
+        draft,
+        now,
+    )
+    .await?;
     notify_other_side(&mut tx, chart.patient_id(), author.role).await?;
     tx.commit().await?;
     Ok(Some(message_id))
+}
+
+/// How the message's author is stored: a proxy writing for the patient (#29) is "proxy", so
+/// that the patient's own thread page does not say "You" of a message they did not write.
+fn author_role(chart: &ChartAccess, author: &SignedInUser) -> &'static str {
+    match chart.viewer() {
+        crate::access::Viewer::Proxy => "proxy",
+        _ => author.role.as_str(),
+    }
 }
 
 async fn insert_message(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     thread_id: &str,
     author: &SignedInUser,
+    role: &str,
     draft: &Draft,
     now: i64,
 ) -> Result<String, sqlx::Error> {
@@ -272,7 +298,7 @@ async fn insert_message(
     .bind(&message_id)
     .bind(thread_id)
     .bind(&author.subject)
-    .bind(author.role.as_str())
+    .bind(role)
     .bind(&author.display_name)
     .bind(draft.body.as_str())
     .bind(now)
@@ -538,7 +564,8 @@ pub async fn communications(
                 id: m.id.clone(),
                 topic: t.subject.clone(),
                 category: super::draft::category_label(&t.category).to_string(),
-                from_patient: m.author_role == Role::Patient.as_str(),
+                // A proxy's message (#29) is the patient's side too.
+                from_patient: m.author_role != Role::Clinician.as_str(),
                 author_name: m.author_name,
                 body: m.body,
                 sent: chrono::DateTime::from_timestamp(m.sent_at, 0).unwrap_or_default(),

@@ -82,6 +82,7 @@ fn page(
     ctx.insert("acting_for", grant.patient_name());
     ctx.insert("grant", grant.grant_id());
     ctx.insert("mode", mode);
+    ctx.insert("hides_sensitive", &grant.hides_sensitive());
     let sections: Vec<_> = sections
         .iter()
         .map(|(title, lines)| serde_json::json!({ "title": title, "lines": lines }))
@@ -261,4 +262,73 @@ pub async fn renewals(
         "renewals",
         &[("Medication renewal requests", rows)],
     ))
+}
+
+/// `GET /acting/{grant}/messages/new`: the form to write to the care team for the patient
+/// (needs the messages scope; reading the form is audited as reading the messages).
+pub async fn new_message(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    proxy: Patient,
+    grant: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let grant = open_as_proxy(&state, &req, &proxy, &grant, Section::Messages).await?;
+    if grant.hides_sensitive() {
+        // The same rule `open_as_proxy` holds when the message is sent.
+        return Err(AppError::Forbidden);
+    }
+    Ok(page(&state, &session, &proxy, &grant, "write", &[]))
+}
+
+#[derive(serde::Deserialize)]
+pub struct MessageForm {
+    subject: String,
+    body: String,
+}
+
+/// `POST /acting/{grant}/messages`: a new conversation with the patient's care team, stored in
+/// the patient's record as written by the proxy for them ("Sam (proxy), for Alex Doe"), the
+/// audit entry naming the proxy as actor and the patient as subject. CSRF-checked; needs the
+/// messages scope (never for a guardian of an adolescent: `open_as_proxy`). Text only: no
+/// attachments from a proxy.
+pub async fn send_message(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    proxy: Patient,
+    grant: web::Path<String>,
+    form: crate::web::csrf::CsrfForm<MessageForm>,
+) -> Result<HttpResponse, AppError> {
+    use crate::messages::draft::{parse_subject, Body, Category, Draft};
+    // Judged whole before the access check, as the patient's own form is.
+    let parsed = parse_subject(&form.subject).and_then(|s| Ok((s, Body::parse(&form.body)?)));
+    let (subject, body) = parsed.map_err(|r| AppError::BadRequest(r.message().to_string()))?;
+    let grant = open_as_proxy(&state, &req, &proxy, &grant, Section::MessageSend).await?;
+    let mut author = proxy.user().clone();
+    author.display_name = format!(
+        "{} (proxy), for {}",
+        author.display_name,
+        grant.patient_name()
+    );
+    let draft = Draft {
+        body,
+        files: Vec::new(),
+    };
+    let (thread, _) = crate::messages::store::create_thread(
+        &state.pool,
+        grant.chart(),
+        &author,
+        &subject,
+        Category::General,
+        &draft,
+    )
+    .await?;
+    state.mail_wake.now();
+    tracing::info!(thread = %thread, "a proxy started a conversation for a patient");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            "Location",
+            format!("/acting/{}/messages?sent=1", grant.grant_id()),
+        ))
+        .finish())
 }

@@ -767,3 +767,166 @@ async fn the_header_offers_the_switch_only_to_someone_who_holds_a_live_grant() {
     let home = app.get(&sam, "/account").await.text().await.unwrap();
     assert!(!home.contains(switch));
 }
+
+async fn send_for(app: &TestApp, b: &Browser, grant: &str, subject: &str) -> reqwest::Response {
+    let token = csrf(app, b).await;
+    post(
+        app,
+        b,
+        &format!("/acting/{grant}/messages"),
+        &[
+            ("csrf_token", token.as_str()),
+            ("subject", subject),
+            ("body", "She has had a fever since Monday."),
+        ],
+    )
+    .await
+}
+
+async fn threads(app: &TestApp) -> i64 {
+    count(app, "SELECT COUNT(*) FROM message_threads").await
+}
+
+#[tokio::test]
+async fn a_proxy_with_the_messages_scope_writes_to_the_care_team_for_the_patient() {
+    let (app, a, sam, grant, record) = proxy_with(&["messages"]).await;
+    let name = format!("{} {}", record.patient.given, record.patient.family);
+    let list = app
+        .get(&sam, &format!("/acting/{grant}/messages"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains(&format!("/acting/{grant}/messages/new")),
+        "{list}"
+    );
+    let form = app
+        .get(&sam, &format!("/acting/{grant}/messages/new"))
+        .await;
+    assert_eq!(form.status(), 200);
+    let form = form.text().await.unwrap();
+    assert!(form.contains("You are acting for") && form.contains(&name));
+
+    // Without the form's token: refused, nothing stored.
+    let resp = post(
+        &app,
+        &sam,
+        &format!("/acting/{grant}/messages"),
+        &[("subject", "Fever"), ("body", "Hello")],
+    )
+    .await;
+    assert!(resp.status().is_client_error(), "{}", resp.status());
+    // An empty subject: a 400 page, nothing stored.
+    assert_eq!(send_for(&app, &sam, &grant, " ").await.status(), 400);
+    assert_eq!(threads(&app).await, 0);
+
+    let resp = send_for(&app, &sam, &grant, "Fever").await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(location(&resp), format!("/acting/{grant}/messages?sent=1"));
+    let row = sqlx::query(
+        "SELECT t.patient_id, m.author_subject, m.author_name, t.staff_unread \
+         FROM message_threads t JOIN messages m ON m.thread_id = t.id",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let patient_id: String = row.get(0);
+    assert_eq!(
+        row.get::<String, _>(1),
+        PATIENT_B.subject,
+        "written by the proxy"
+    );
+    assert_eq!(
+        row.get::<String, _>(2),
+        format!("{} (proxy), for {name}", PATIENT_B.name)
+    );
+    assert_eq!(row.get::<i64, _>(3), 1, "the care team has it unread");
+
+    // Audited with the proxy as actor and the patient as subject.
+    let sent = app
+        .audit_rows()
+        .await
+        .into_iter()
+        .find(|r| r.0 == "send_message")
+        .expect("the sending is audited");
+    assert_eq!(sent.1.as_deref(), Some(PATIENT_B.subject));
+    assert_eq!(sent.2.as_deref(), Some(patient_id.as_str()));
+
+    // The patient sees the conversation in their own messages, signed by the proxy for them.
+    let own = app.get(&a, "/messages").await.text().await.unwrap();
+    assert!(own.contains("Fever"), "{own}");
+    let thread: String = sqlx::query("SELECT id FROM message_threads")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+        .get(0);
+    let page = app
+        .get(&a, &format!("/messages/{thread}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("{} (proxy), for {name}", PATIENT_B.name)),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_proxy_writes_nothing_without_the_messages_scope_after_revocation_or_as_guardian_of_an_adolescent(
+) {
+    // The record scope only.
+    let (app, _a, sam, grant, _) = proxy_with(&["record"]).await;
+    assert_eq!(
+        app.get(&sam, &format!("/acting/{grant}/messages/new"))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(send_for(&app, &sam, &grant, "Fever").await.status(), 403);
+    assert_eq!(threads(&app).await, 0);
+    assert_eq!(
+        denied(&app, "send_message").await,
+        vec!["message_send proxy_denied"]
+    );
+
+    // Revoked.
+    let (app, a, sam, grant, _) = proxy_with(&["messages"]).await;
+    let csrf_a = csrf(&app, &a).await;
+    post(
+        &app,
+        &a,
+        &format!("/account/proxies/{grant}/revoke"),
+        &[("csrf_token", csrf_a.as_str())],
+    )
+    .await;
+    assert_eq!(send_for(&app, &sam, &grant, "Fever").await.status(), 403);
+    assert_eq!(threads(&app).await, 0);
+
+    // Someone else's grant id, from another account (the patient themselves).
+    let (app, a, _sam, grant, _) = proxy_with(&["messages"]).await;
+    assert_eq!(send_for(&app, &a, &grant, "Fever").await.status(), 403);
+    assert_eq!(threads(&app).await, 0);
+
+    // A guardian of an adolescent: their conversations may be confidential.
+    let (app, guardian, grant, _) = guardian_of(14).await;
+    assert_eq!(
+        app.get(&guardian, &format!("/acting/{grant}/messages/new"))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        send_for(&app, &guardian, &grant, "Fever").await.status(),
+        403
+    );
+    assert_eq!(threads(&app).await, 0);
+    // A guardian of a child may write.
+    let (app, guardian, grant, _) = guardian_of(8).await;
+    assert_eq!(
+        send_for(&app, &guardian, &grant, "Fever").await.status(),
+        303
+    );
+    assert_eq!(threads(&app).await, 1);
+}
