@@ -64,3 +64,51 @@ chart-where = Where
 chart-print-mrn = MRN
 # Followed by a date.
 chart-printed-on = Printed from the patient portal on
+# How a result compares with the usual range (src/records/ranges.rs, Flag), by its English words.
+flag-high = High
+flag-low = Low
+flag-normal = Normal
+flag-could-not-be-compared = Could not be compared
+# The latest lab results (templates/records_chart_labs.html).
+chart-test = Test
+chart-labs-latest = { $tests ->
+        [one] The latest result of 1 test
+       *[other] The latest result of each of { $tests } tests
+    } ({ $results } { $results ->
+        [one] result
+       *[other] results
+    } in all).
+chart-labs-compared = Each is compared with the usual range for adults:
+# Between the last two of a list of flags: "High, Low or Normal".
+chart-labs-or = or
+# Followed by the flag "Could not be compared".
+chart-labs-impossible = a value that cannot be real for its test (usually recorded in another unit)
+chart-labs-open = Open a test to see all its results over time.
+chart-labs-caption = Latest results, newest first
+chart-labs-all = All { $count } results
+chart-labs-details = Details
+# One test's history (templates/records_chart_lab.html).
+# Followed by the value.
+chart-lab-latest = Latest result:
+# Between the value and its date.
+chart-lab-on = on
+chart-lab-range = The usual range is { $range }.
+chart-lab-no-range = We have no usual range for this test.
+chart-lab-not-compared = { $count ->
+        [one] One result is far outside what is possible for this test, most likely because it was recorded in another unit. It is shown as recorded, marked “Could not be compared”, and left out of the chart.
+       *[other] { $count } results are far outside what is possible for this test, most likely because they were recorded in another unit. They are shown as recorded, marked “Could not be compared”, and left out of the chart.
+    }
+chart-lab-scroll = Scroll the chart sideways to see all of it.
+chart-lab-date-of-test = Date of test
+chart-lab-shapes = A filled shape is a result outside the usual range; a hollow shape is within it.
+chart-lab-band = The shaded band between dashed lines is the usual range.
+chart-lab-same = The same results are listed in the table below.
+chart-lab-nothing = There is nothing to chart; the results are all listed below.
+chart-lab-not-numbers = These results are not numbers, so there is no chart; they are all listed below.
+chart-lab-caption = { $count ->
+        [one] 1 result of { $name }
+       *[other] All { $count } results of { $name }, newest first
+    }
+chart-lab-source = How the laboratory names this test
+chart-lab-back-vitals = Back to vital signs
+chart-lab-back-labs = Back to all lab results

@@ -64,3 +64,50 @@ chart-where = Dónde
 chart-print-mrn = N.º de historia
 # Seguido de una fecha.
 chart-printed-on = Impreso desde el portal del paciente el
+# Cómo se compara un resultado con el rango habitual (src/records/ranges.rs, Flag).
+flag-high = Alto
+flag-low = Bajo
+flag-normal = Normal
+flag-could-not-be-compared = No se pudo comparar
+# Los últimos resultados de laboratorio (templates/records_chart_labs.html).
+chart-test = Prueba
+chart-labs-latest = { $tests ->
+        [one] El último resultado de 1 prueba
+       *[other] El último resultado de cada una de { $tests } pruebas
+    } ({ $results } { $results ->
+        [one] resultado
+       *[other] resultados
+    } en total).
+chart-labs-compared = Cada uno se compara con el rango habitual en adultos:
+# Entre los dos últimos de una lista: "Alto, Bajo o Normal".
+chart-labs-or = o
+# Seguido de "No se pudo comparar".
+chart-labs-impossible = un valor imposible para su prueba (casi siempre registrado en otra unidad):
+chart-labs-open = Abra una prueba para ver todos sus resultados a lo largo del tiempo.
+chart-labs-caption = Últimos resultados, del más reciente al más antiguo
+chart-labs-all = Los { $count } resultados
+chart-labs-details = Detalles
+# El historial de una prueba (templates/records_chart_lab.html).
+chart-lab-latest = Último resultado:
+# Entre el valor y su fecha.
+chart-lab-on = el
+chart-lab-range = El rango habitual es { $range }.
+chart-lab-no-range = No tenemos un rango habitual para esta prueba.
+chart-lab-not-compared = { $count ->
+        [one] Un resultado está muy lejos de lo posible para esta prueba, probablemente porque se registró en otra unidad. Se muestra tal como se registró, marcado como “No se pudo comparar”, y no aparece en el gráfico.
+       *[other] { $count } resultados están muy lejos de lo posible para esta prueba, probablemente porque se registraron en otra unidad. Se muestran tal como se registraron, marcados como “No se pudo comparar”, y no aparecen en el gráfico.
+    }
+chart-lab-scroll = Desplace el gráfico hacia un lado para verlo entero.
+chart-lab-date-of-test = Fecha de la prueba
+chart-lab-shapes = Una figura rellena es un resultado fuera del rango habitual; una figura hueca está dentro de él.
+chart-lab-band = La franja sombreada entre las líneas discontinuas es el rango habitual.
+chart-lab-same = Los mismos resultados aparecen en la tabla de abajo.
+chart-lab-nothing = No hay nada que representar; todos los resultados aparecen abajo.
+chart-lab-not-numbers = Estos resultados no son números, así que no hay gráfico; todos aparecen abajo.
+chart-lab-caption = { $count ->
+        [one] 1 resultado de { $name }
+       *[other] Los { $count } resultados de { $name }, del más reciente al más antiguo
+    }
+chart-lab-source = Cómo nombra el laboratorio esta prueba
+chart-lab-back-vitals = Volver a los signos vitales
+chart-lab-back-labs = Volver a todos los resultados de laboratorio

@@ -27,6 +27,9 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     // The chart's section pages (statuses, flags and kinds come from records::, not yet).
     "records_section.html",
     "records_print_header.html",
+    // The latest results and a test's history (the chart's own words come from records::, not yet).
+    "records_chart_labs.html",
+    "records_chart_lab.html",
     // The emulator's user-flow pages, from its own message files (src/b2c_emulator/locales).
     "b2c_emulator/base.html",
     "b2c_emulator/signin.html",
@@ -38,7 +41,7 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
 ];
 
 /// Names that are the same in every language (a product's name).
-const PROPER_NAMES: &[&str] = &["Azure AD B2C"];
+const PROPER_NAMES: &[&str] = &["Azure AD B2C", "LOINC"];
 
 /// Attributes that a person reads (or hears) and so must come from the message files.
 const READ_ATTRIBUTES: &[&str] = &["aria-label", "title", "alt", "placeholder", "data-label"];

@@ -348,10 +348,28 @@ async fn converted_pages_have_no_english_in_spanish() {
         "/records/immunizations",
         "/records/vitals",
         "/records/visits",
+        "/records/labs",
     ] {
         let page = get_in(&app, &b, path, "es").await.text().await.unwrap();
         assert_spanish(&page, path);
     }
+    // One test's history, by the first link of the latest results.
+    let labs = get_in(&app, &b, "/records/labs", "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lab = labs
+        .replace("&#x2F;", "/")
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .find(|href| href.starts_with("/records/labs/"))
+        .unwrap_or_else(|| panic!("a test's history linked from the latest results: {labs}"))
+        .to_string();
+    let page = get_in(&app, &b, &lab, "es").await.text().await.unwrap();
+    assert_spanish(&page, &lab);
+    assert!(page.contains("Último resultado:"), "{page}");
     let home = get_in(&app, &b, "/home", "es").await.text().await.unwrap();
     assert!(home.contains("Resultados de pruebas nuevos"), "{home}");
     assert!(home.contains("Elija su farmacia preferida"), "{home}");
