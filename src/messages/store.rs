@@ -202,13 +202,15 @@ pub async fn create_thread(
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO message_threads (id, patient_id, subject, category, status, assigned_to, created_at, updated_at, patient_unread, staff_unread) \
-         VALUES ($1, $2, $3, $4, 'open', NULL, $5, $5, 0, 1)",
+         VALUES ($1, $2, $3, $4, 'open', NULL, $5, $5, $6, 1)",
     )
     .bind(&thread_id)
     .bind(chart.patient_id())
     .bind(subject)
     .bind(category.as_str())
     .bind(now)
+    // A conversation a proxy started for the patient (#29) is new to the patient.
+    .bind(i64::from(chart.viewer() == crate::access::Viewer::Proxy))
     .execute(&mut *tx)
     .await?;
     let message_id = insert_message(

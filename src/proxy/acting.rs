@@ -178,6 +178,12 @@ fn day(t: i64) -> Option<String> {
     chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%-d %B %Y").to_string())
 }
 
+/// `?sent=1` after a proxy's message was stored: the page says it was sent.
+#[derive(serde::Deserialize)]
+pub struct SentQuery {
+    sent: Option<String>,
+}
+
 /// `GET /acting/{grant}/messages`: the conversations with the care team (needs the messages
 /// scope). A guardian of an adolescent sees none: they may be confidential.
 pub async fn messages(
@@ -186,6 +192,7 @@ pub async fn messages(
     session: Session,
     proxy: Patient,
     grant: web::Path<String>,
+    query: web::Query<SentQuery>,
 ) -> Result<HttpResponse, AppError> {
     let grant = open_as_proxy(&state, &req, &proxy, &grant, Section::Messages).await?;
     let threads = if grant.hides_sensitive() {
@@ -205,7 +212,11 @@ pub async fn messages(
         &session,
         &proxy,
         &grant,
-        "messages",
+        if query.sent.is_some() {
+            "messages-sent"
+        } else {
+            "messages"
+        },
         &[("Conversations with the care team", threads)],
     ))
 }

@@ -842,6 +842,17 @@ async fn a_proxy_with_the_messages_scope_writes_to_the_care_team_for_the_patient
         format!("{} (proxy), for {name}", PATIENT_B.name)
     );
     assert_eq!(row.get::<i64, _>(3), 1, "the care team has it unread");
+    let sent_page = app
+        .get(&sam, &format!("/acting/{grant}/messages?sent=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        sent_page.contains("was sent to the care team"),
+        "{sent_page}"
+    );
+    assert!(sent_page.contains("Fever"), "the conversation is listed");
 
     // Audited with the proxy as actor and the patient as subject.
     let sent = app
@@ -854,8 +865,10 @@ async fn a_proxy_with_the_messages_scope_writes_to_the_care_team_for_the_patient
     assert_eq!(sent.2.as_deref(), Some(patient_id.as_str()));
 
     // The patient sees the conversation in their own messages, signed by the proxy for them.
+    // New to the patient: the header counts it unread.
     let own = app.get(&a, "/messages").await.text().await.unwrap();
     assert!(own.contains("Fever"), "{own}");
+    assert!(own.contains("1 unread"), "{own}");
     let thread: String = sqlx::query("SELECT id FROM message_threads")
         .fetch_one(&app.pool)
         .await
