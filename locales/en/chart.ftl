@@ -112,3 +112,23 @@ chart-lab-caption = { $count ->
 chart-lab-source = How the laboratory names this test
 chart-lab-back-vitals = Back to vital signs
 chart-lab-back-labs = Back to all lab results
+# The chart's summary (templates/records_chart_summary.html).
+chart-sum-about = About
+chart-sum-name = Name
+chart-sum-address = Address
+chart-sum-phone = Phone
+# Followed by a date.
+chart-sum-since = since
+chart-sum-for = for { $reason }
+chart-sum-all-conditions = All conditions
+chart-sum-all-medications = All medications
+chart-sum-allergy-details = Allergy details
+chart-sum-latest-vitals = Latest vital signs
+chart-sum-all-vitals = All vital signs
+chart-sum-recent-labs = Recent lab results
+chart-sum-all-labs = All lab results
+chart-sum-more = More of the record
+chart-sum-care-plans = Care plans and goals
+chart-sum-reports = Test reports and imaging
+chart-sum-social = Social history (smoking and other questions)
+chart-sum-visits = Visits and what happened in them

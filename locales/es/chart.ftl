@@ -111,3 +111,23 @@ chart-lab-caption = { $count ->
 chart-lab-source = Cómo nombra el laboratorio esta prueba
 chart-lab-back-vitals = Volver a los signos vitales
 chart-lab-back-labs = Volver a todos los resultados de laboratorio
+# El resumen del historial (templates/records_chart_summary.html).
+chart-sum-about = Datos personales
+chart-sum-name = Nombre
+chart-sum-address = Dirección
+chart-sum-phone = Teléfono
+# Seguido de una fecha.
+chart-sum-since = desde el
+chart-sum-for = para { $reason }
+chart-sum-all-conditions = Todas las afecciones
+chart-sum-all-medications = Todos los medicamentos
+chart-sum-allergy-details = Detalles de las alergias
+chart-sum-latest-vitals = Últimos signos vitales
+chart-sum-all-vitals = Todos los signos vitales
+chart-sum-recent-labs = Resultados de laboratorio recientes
+chart-sum-all-labs = Todos los resultados de laboratorio
+chart-sum-more = Más del historial
+chart-sum-care-plans = Planes de cuidados y objetivos
+chart-sum-reports = Informes de pruebas e imágenes
+chart-sum-social = Antecedentes sociales (tabaco y otras preguntas)
+chart-sum-visits = Visitas y lo que se hizo en ellas

@@ -30,6 +30,7 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     // The latest results and a test's history (the chart's own words come from records::, not yet).
     "records_chart_labs.html",
     "records_chart_lab.html",
+    "records_chart_summary.html",
     // The emulator's user-flow pages, from its own message files (src/b2c_emulator/locales).
     "b2c_emulator/base.html",
     "b2c_emulator/signin.html",

@@ -349,6 +349,7 @@ async fn converted_pages_have_no_english_in_spanish() {
         "/records/vitals",
         "/records/visits",
         "/records/labs",
+        "/records",
     ] {
         let page = get_in(&app, &b, path, "es").await.text().await.unwrap();
         assert_spanish(&page, path);
