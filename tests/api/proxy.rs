@@ -884,6 +884,16 @@ async fn a_proxy_with_the_messages_scope_writes_to_the_care_team_for_the_patient
         page.contains(&format!("{} (proxy), for {name}", PATIENT_B.name)),
         "{page}"
     );
+    // In the patient's export the message is the patient's side, to the care team.
+    let bundle: serde_json::Value = app.get(&a, "/records/export").await.json().await.unwrap();
+    let sent = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .find(|r| r["resourceType"] == "Communication")
+        .expect("the message is exported");
+    assert_eq!(sent["recipient"][0]["display"], "Care team", "{sent}");
 }
 
 #[tokio::test]
