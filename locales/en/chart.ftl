@@ -132,3 +132,53 @@ chart-sum-care-plans = Care plans and goals
 chart-sum-reports = Test reports and imaging
 chart-sum-social = Social history (smoking and other questions)
 chart-sum-visits = Visits and what happened in them
+# Procedures, care plans, reports and imaging, social history, one visit (templates/records_care.html).
+care-procedures-caption = Procedures ({ $count }), newest first
+care-procedure = Procedure
+care-the-visit = The visit
+care-of-this-report = of this report
+care-of-this-imaging = of this imaging
+care-for = For
+care-activities = Activities of this plan
+care-activity = Activity
+care-no-activities = No activities recorded.
+care-goals = Goals of this plan
+care-goal = Goal
+care-progress = Progress
+care-no-plans = No care plans recorded.
+care-other-goals = Other goals
+care-goals-not-in-plan = Goals not part of a care plan
+care-test-reports = Test reports
+care-report-results = Results of this report
+care-conclusion = Conclusion:
+care-document-not-shown = This document cannot be shown here; it is included when you download your record.
+care-imaging = Imaging
+care-imaging-caption = Imaging studies ({ $count }), newest first
+care-images-col = Images
+care-other-measurements = Other measurements
+care-other-caption = Other measurements and exam results, latest of each
+care-latest-result = Latest result
+care-all-n = All { $count }
+care-results-of = results of { $name }
+care-latest-answers = Latest answers
+care-question = Question
+care-latest-answer = Latest answer
+care-answers = Answers
+care-answer = Answer
+care-answers-to = answers to { $name }
+care-every-answer = { $name }: every answer, newest first
+care-all-visits = All visits
+care-visit-conditions = Conditions recorded at this visit
+care-visit-results = Results and measurements
+care-visit-results-caption = Results and measurements of this visit
+care-visit-medications = Medications prescribed
+care-all-plans = All care plans and goals
+care-results-listed = { $count } { $count ->
+        [one] result
+       *[other] results
+    } (listed above)
+care-all-reports = All test reports and imaging
+care-images = { $count } { $count ->
+        [one] image
+       *[other] images
+    }

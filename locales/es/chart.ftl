@@ -131,3 +131,53 @@ chart-sum-care-plans = Planes de cuidados y objetivos
 chart-sum-reports = Informes de pruebas e imágenes
 chart-sum-social = Antecedentes sociales (tabaco y otras preguntas)
 chart-sum-visits = Visitas y lo que se hizo en ellas
+# Procedimientos, planes de cuidados, informes e imágenes, antecedentes sociales, una visita (templates/records_care.html).
+care-procedures-caption = Procedimientos ({ $count }), del más reciente al más antiguo
+care-procedure = Procedimiento
+care-the-visit = La visita
+care-of-this-report = de este informe
+care-of-this-imaging = de esta prueba de imagen
+care-for = Para
+care-activities = Actividades de este plan
+care-activity = Actividad
+care-no-activities = No hay actividades registradas.
+care-goals = Objetivos de este plan
+care-goal = Objetivo
+care-progress = Progreso
+care-no-plans = No hay planes de cuidados registrados.
+care-other-goals = Otros objetivos
+care-goals-not-in-plan = Objetivos que no forman parte de un plan de cuidados
+care-test-reports = Informes de pruebas
+care-report-results = Resultados de este informe
+care-conclusion = Conclusión:
+care-document-not-shown = Este documento no se puede mostrar aquí; se incluye cuando descarga su historial.
+care-imaging = Imágenes
+care-imaging-caption = Estudios de imagen ({ $count }), del más reciente al más antiguo
+care-images-col = Imágenes
+care-other-measurements = Otras mediciones
+care-other-caption = Otras mediciones y resultados de exploraciones, el último de cada una
+care-latest-result = Último resultado
+care-all-n = Los { $count }
+care-results-of = resultados de { $name }
+care-latest-answers = Últimas respuestas
+care-question = Pregunta
+care-latest-answer = Última respuesta
+care-answers = Respuestas
+care-answer = Respuesta
+care-answers-to = respuestas a { $name }
+care-every-answer = { $name }: todas las respuestas, de la más reciente a la más antigua
+care-all-visits = Todas las visitas
+care-visit-conditions = Afecciones registradas en esta visita
+care-visit-results = Resultados y mediciones
+care-visit-results-caption = Resultados y mediciones de esta visita
+care-visit-medications = Medicamentos recetados
+care-all-plans = Todos los planes de cuidados y objetivos
+care-results-listed = { $count } { $count ->
+        [one] resultado
+       *[other] resultados
+    } (indicados arriba)
+care-all-reports = Todos los informes de pruebas e imágenes
+care-images = { $count } { $count ->
+        [one] imagen
+       *[other] imágenes
+    }

@@ -31,6 +31,7 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "records_chart_labs.html",
     "records_chart_lab.html",
     "records_chart_summary.html",
+    "records_care.html",
     // The emulator's user-flow pages, from its own message files (src/b2c_emulator/locales).
     "b2c_emulator/base.html",
     "b2c_emulator/signin.html",

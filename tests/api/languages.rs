@@ -350,6 +350,10 @@ async fn converted_pages_have_no_english_in_spanish() {
         "/records/visits",
         "/records/labs",
         "/records",
+        "/records/procedures",
+        "/records/care-plans",
+        "/records/reports",
+        "/records/social-history",
     ] {
         let page = get_in(&app, &b, path, "es").await.text().await.unwrap();
         assert_spanish(&page, path);
