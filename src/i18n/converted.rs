@@ -18,6 +18,8 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     // The patient's messages (categories and a thread's own words are not converted yet).
     "messages_list.html",
     "messages_new.html",
+    // A conversation (its category comes from messages::, not yet).
+    "messages_thread.html",
     // The access log's frame (its sentences come from audit::pages, not converted yet) and the
     // SMART consent (the scopes' words come from smart::scopes, not converted yet).
     "access_log.html",

@@ -10,7 +10,12 @@ use crate::support::{
     PATIENT_A,
 };
 
-async fn get_in(app: &TestApp, b: &Browser, path: &str, accept: &str) -> reqwest::Response {
+pub(crate) async fn get_in(
+    app: &TestApp,
+    b: &Browser,
+    path: &str,
+    accept: &str,
+) -> reqwest::Response {
     b.client
         .get(app.url(path))
         .header("Accept-Language", accept)
@@ -85,7 +90,7 @@ fn english_only_messages() -> Vec<String> {
 }
 
 /// A Spanish page: `lang="es"`, and no text node that is an English message.
-fn assert_spanish(page: &str, what: &str) {
+pub(crate) fn assert_spanish(page: &str, what: &str) {
     assert_eq!(html_lang(page), "es", "{what}: <html lang>");
     let english = english_only_messages();
     assert!(english.len() > 20, "the English messages were read");

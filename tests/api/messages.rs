@@ -1618,3 +1618,22 @@ fn a_bad_upload_bytes_in_flight_stops_the_start_with_one_sentence() {
         assert_eq!(err.trim().lines().count(), 1, "{err}");
     }
 }
+
+/// A conversation's page in Spanish (#31): its labels, buttons and the reply form from the
+/// message files; the patient's own words and the clinician's are shown as written.
+#[tokio::test]
+async fn a_conversation_reads_in_spanish() {
+    let w = world(vec![]).await;
+    let thread = patient_writes(&w).await;
+    let page = crate::languages::get_in(&w.app, &w.patient, &thread, "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    crate::languages::assert_spanish(&page, &thread);
+    assert!(page.contains("Enviar respuesta"), "{page}");
+    assert!(
+        page.contains(SUBJECT),
+        "the subject as the patient wrote it"
+    );
+}
