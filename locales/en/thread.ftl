@@ -10,3 +10,15 @@ thread-you = You
 thread-sent = Message sent.
 thread-your-reply = Your reply
 thread-send-reply = Send reply
+# The care teams' inbox (templates/messages_inbox.html).
+inbox-heading = Messages from your patients
+inbox-intro = The inbox of your care teams: unread conversations first. Opening a conversation is recorded in the patient's access log.
+inbox-all-patients = All patients
+inbox-done = Done
+inbox-all = All
+inbox-mine = Only those assigned to me
+inbox-show = Show
+inbox-none = No conversations match.
+inbox-unread = (unread)
+inbox-nobody = Nobody
+inbox-conversations = Conversations

@@ -10,3 +10,15 @@ thread-you = Usted
 thread-sent = Mensaje enviado.
 thread-your-reply = Su respuesta
 thread-send-reply = Enviar respuesta
+# La bandeja de entrada de los equipos de atención (templates/messages_inbox.html).
+inbox-heading = Mensajes de sus pacientes
+inbox-intro = La bandeja de entrada de sus equipos de atención: primero las conversaciones sin leer. Abrir una conversación queda registrado en el registro de accesos del paciente.
+inbox-all-patients = Todos los pacientes
+inbox-done = Resuelta
+inbox-all = Todas
+inbox-mine = Solo las asignadas a mí
+inbox-show = Mostrar
+inbox-none = Ninguna conversación coincide.
+inbox-unread = (sin leer)
+inbox-nobody = Nadie
+inbox-conversations = Conversaciones

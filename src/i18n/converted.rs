@@ -20,6 +20,8 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "messages_new.html",
     // A conversation (its category comes from messages::, not yet).
     "messages_thread.html",
+    // The care teams' inbox.
+    "messages_inbox.html",
     // The access log's frame (its sentences come from audit::pages, not converted yet) and the
     // SMART consent (the scopes' words come from smart::scopes, not converted yet).
     "access_log.html",

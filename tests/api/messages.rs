@@ -1620,7 +1620,8 @@ fn a_bad_upload_bytes_in_flight_stops_the_start_with_one_sentence() {
 }
 
 /// A conversation's page in Spanish (#31): its labels, buttons and the reply form from the
-/// message files; the patient's own words and the clinician's are shown as written.
+/// message files; the patient's own words and the clinician's are shown as written. The care
+/// teams' inbox too.
 #[tokio::test]
 async fn a_conversation_reads_in_spanish() {
     let w = world(vec![]).await;
@@ -1636,4 +1637,11 @@ async fn a_conversation_reads_in_spanish() {
         page.contains(SUBJECT),
         "the subject as the patient wrote it"
     );
+    let inbox = crate::languages::get_in(&w.app, &w.clinician, "/staff/messages", "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    crate::languages::assert_spanish(&inbox, "/staff/messages");
+    assert!(inbox.contains("Mensajes de sus pacientes"), "{inbox}");
 }
