@@ -22,6 +22,8 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "messages_thread.html",
     // The care teams' inbox.
     "messages_inbox.html",
+    // Linking the account to a record (its form errors come from the handler, not yet).
+    "activate.html",
     // The access log's frame (its sentences come from audit::pages, not converted yet) and the
     // SMART consent (the scopes' words come from smart::scopes, not converted yet).
     "access_log.html",

@@ -7,7 +7,7 @@ use scraper::{Html, Selector};
 
 use crate::support::{
     csrf_in, location, post, signed_in, spawn_app, spawn_app_with, Browser, Options, TestApp,
-    PATIENT_A,
+    PATIENT_A, PATIENT_B,
 };
 
 pub(crate) async fn get_in(
@@ -363,6 +363,15 @@ async fn converted_pages_have_no_english_in_spanish() {
         let page = get_in(&app, &b, path, "es").await.text().await.unwrap();
         assert_spanish(&page, path);
     }
+    // An account not linked to a record yet is asked for its activation code.
+    let unlinked = signed_in(&app, &PATIENT_B).await;
+    let page = get_in(&app, &unlinked, "/activate", "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_spanish(&page, "/activate");
+    assert!(page.contains("Código de activación"), "{page}");
     // One test's history, by the first link of the latest results.
     let labs = get_in(&app, &b, "/records/labs", "es")
         .await
