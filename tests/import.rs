@@ -210,7 +210,7 @@ async fn a_redirected_multi_file_run_names_each_refused_file_and_exits_1() {
                 "resourceType": "Patient", "id": "33333333-3333-4333-8333-333333333333",
                 "name": [{"family": "Good", "given": ["Only"]}], "gender": "male", "birthDate": "1960-05-06"}},
                 {"fullUrl": "urn:uuid:44444444-4444-4444-8444-444444444444", "resource": {
-                "resourceType": "Claim", "id": "44444444-4444-4444-8444-444444444444"}}]
+                "resourceType": "SupplyDelivery", "id": "44444444-4444-4444-8444-444444444444"}}]
         })
         .to_string(),
     )
@@ -248,7 +248,7 @@ async fn a_redirected_multi_file_run_names_each_refused_file_and_exits_1() {
     );
     assert!(stdout.contains("kept resources: 1 Patient"), "{stdout}");
     assert!(
-        stdout.contains("skipped resources (not stored): 1 Claim"),
+        stdout.contains("skipped resources (not stored): 1 SupplyDelivery"),
         "{stdout}"
     );
     assert_eq!(counts(dir.path()).await[0], 1, "the good bundle was kept");
