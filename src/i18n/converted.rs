@@ -24,6 +24,8 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "messages_inbox.html",
     // Linking the account to a record (its form errors come from the handler, not yet).
     "activate.html",
+    // What the identity provider said in this sign-in's token.
+    "account_sign_in_details.html",
     // The access log's frame (its sentences come from audit::pages, not converted yet) and the
     // SMART consent (the scopes' words come from smart::scopes, not converted yet).
     "access_log.html",

@@ -359,6 +359,7 @@ async fn converted_pages_have_no_english_in_spanish() {
         "/records/care-plans",
         "/records/reports",
         "/records/social-history",
+        "/account/sign-in-details",
     ] {
         let page = get_in(&app, &b, path, "es").await.text().await.unwrap();
         assert_spanish(&page, path);
