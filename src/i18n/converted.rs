@@ -26,6 +26,10 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "activate.html",
     // What the identity provider said in this sign-in's token.
     "account_sign_in_details.html",
+    // Clinical notes (their titles, authors and text as the record gives them).
+    "records_notes.html",
+    "records_note_content.html",
+    "records_visit_notes.html",
     // The access log's frame (its sentences come from audit::pages, not converted yet) and the
     // SMART consent (the scopes' words come from smart::scopes, not converted yet).
     "access_log.html",

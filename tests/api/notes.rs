@@ -410,3 +410,34 @@ async fn the_export_carries_each_note_with_its_content_inline() {
         "the export carries the source's HTML as it came; only pages sanitise"
     );
 }
+
+/// The notes in Spanish (#31): the list and a note's page from the message files; a note's
+/// title, authors and text stay as the record gives them.
+#[tokio::test]
+async fn the_notes_pages_read_in_spanish() {
+    let app = spawn_app().await;
+    let (record, _visit) = record_with_notes();
+    let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
+    for path in [
+        "/records/notes",
+        "/records/notes/note-text",
+        "/records/notes/note-pdf",
+    ] {
+        let page = crate::languages::get_in(&app, &b, path, "es")
+            .await
+            .text()
+            .await
+            .unwrap();
+        crate::languages::assert_spanish(&page, path);
+    }
+    let list = crate::languages::get_in(&app, &b, "/records/notes", "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("Notas de su equipo de atención (3)"),
+        "{list}"
+    );
+    assert!(list.contains("History and physical note"), "{list}");
+}
