@@ -30,6 +30,10 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "records_notes.html",
     "records_note_content.html",
     "records_visit_notes.html",
+    // Billing and the care team (names, roles and amounts as the record gives them).
+    "records_people.html",
+    "records_party_card.html",
+    "records_visit_people.html",
     // The access log's frame (its sentences come from audit::pages, not converted yet) and the
     // SMART consent (the scopes' words come from smart::scopes, not converted yet).
     "access_log.html",

@@ -360,6 +360,8 @@ async fn converted_pages_have_no_english_in_spanish() {
         "/records/reports",
         "/records/social-history",
         "/account/sign-in-details",
+        "/records/billing",
+        "/records/care-team",
     ] {
         let page = get_in(&app, &b, path, "es").await.text().await.unwrap();
         assert_spanish(&page, path);
