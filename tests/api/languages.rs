@@ -392,6 +392,22 @@ async fn converted_pages_have_no_english_in_spanish() {
     let page = get_in(&app, &b, &lab, "es").await.text().await.unwrap();
     assert_spanish(&page, &lab);
     assert!(page.contains("Último resultado:"), "{page}");
+    // One visit, with its notes, people and cost, by the first link of the visits.
+    let visits = get_in(&app, &b, "/records/visits", "es")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .replace("&#x2F;", "/");
+    let visit = visits
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .find(|href| href.starts_with("/records/visits/"))
+        .expect("a visit linked from the visits");
+    let page = get_in(&app, &b, visit, "es").await.text().await.unwrap();
+    assert_spanish(&page, visit);
+    assert!(page.contains("Lo que costó esta visita"), "{page}");
     let home = get_in(&app, &b, "/home", "es").await.text().await.unwrap();
     assert!(home.contains("Resultados de pruebas nuevos"), "{home}");
     assert!(home.contains("Elija su farmacia preferida"), "{home}");
