@@ -22,3 +22,11 @@ inbox-none = No conversations match.
 inbox-unread = (unread)
 inbox-nobody = Nobody
 inbox-conversations = Conversations
+# The development outbox (templates/messages_outbox.html).
+outbox-title = Development outbox
+# Followed by the setting's name in brackets and outbox-intro.
+outbox-no-server = No mail server is configured
+outbox-intro = so the notification e-mails the portal would send are shown here instead. This page does not exist in production.
+outbox-none = No e-mails yet.
+outbox-to = To
+outbox-sent = Sent

@@ -22,3 +22,11 @@ inbox-none = Ninguna conversación coincide.
 inbox-unread = (sin leer)
 inbox-nobody = Nadie
 inbox-conversations = Conversaciones
+# La bandeja de salida de desarrollo (templates/messages_outbox.html).
+outbox-title = Bandeja de salida de desarrollo
+# Seguido del nombre del ajuste entre paréntesis.
+outbox-no-server = No hay ningún servidor de correo configurado
+outbox-intro = así que aquí se muestran en su lugar los correos de aviso que enviaría el portal. Esta página no existe en producción.
+outbox-none = Aún no hay correos.
+outbox-to = Para
+outbox-sent = Enviado

@@ -22,6 +22,8 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "messages_thread.html",
     // The care teams' inbox.
     "messages_inbox.html",
+    // The development outbox (the mails themselves are in their recipient's language).
+    "messages_outbox.html",
     // Linking the account to a record (its form errors come from the handler, not yet).
     "activate.html",
     // What the identity provider said in this sign-in's token.
