@@ -24,6 +24,8 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "messages_inbox.html",
     // The development outbox (the mails themselves are in their recipient's language).
     "messages_outbox.html",
+    // Accepting a proxy invitation (the scopes' words come from proxy::, not yet).
+    "proxy_accept.html",
     // Linking the account to a record (its form errors come from the handler, not yet).
     "activate.html",
     // What the identity provider said in this sign-in's token.
