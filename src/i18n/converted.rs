@@ -26,6 +26,8 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "messages_outbox.html",
     // Accepting a proxy invitation (the scopes' words come from proxy::, not yet).
     "proxy_accept.html",
+    // A new share link (what it shares and its end come from share::, not yet).
+    "share_created.html",
     // Linking the account to a record (its form errors come from the handler, not yet).
     "activate.html",
     // What the identity provider said in this sign-in's token.
