@@ -12,3 +12,9 @@ share-created-scan = Escanéelo con una aplicación de SMART Health Links, o peg
 share-created-link = El enlace (SMART Health Link)
 share-created-print = Use el comando de imprimir de su navegador para imprimir la tarjeta de arriba; los menús y botones no se imprimen.
 share-created-list = Sus enlaces compartidos
+# La SMART Health Card de las vacunas (templates/share_health_card.html).
+share-card-title = Su tarjeta de vacunación
+share-card-intro = Una SMART Health Card: sus vacunas, firmadas por el portal para que una aplicación verificadora pueda comprobar que vienen de su historial y no se han modificado. Muestre el código QR, imprima esta página o descargue el archivo.
+share-card-of = Vacunas de { $name }
+share-card-none = No hay vacunas completadas registradas.
+share-card-download = Descargar la tarjeta (archivo .smart-health-card)

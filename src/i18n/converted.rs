@@ -28,6 +28,7 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "proxy_accept.html",
     // A new share link (what it shares and its end come from share::, not yet).
     "share_created.html",
+    "share_health_card.html",
     // Linking the account to a record (its form errors come from the handler, not yet).
     "activate.html",
     // What the identity provider said in this sign-in's token.

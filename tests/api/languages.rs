@@ -362,6 +362,7 @@ async fn converted_pages_have_no_english_in_spanish() {
         "/account/sign-in-details",
         "/records/billing",
         "/records/care-team",
+        "/share/health-card",
     ] {
         let page = get_in(&app, &b, path, "es").await.text().await.unwrap();
         assert_spanish(&page, path);
