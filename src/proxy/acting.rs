@@ -230,6 +230,12 @@ pub async fn appointments(
     grant: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let grant = open_as_proxy(&state, &req, &proxy, &grant, Section::Appointments).await?;
+    if grant.hides_sensitive() {
+        // A visit's reason or a medication's name can be exactly what the adolescent keeps
+        // confidential, and neither carries the codes the summary filters by: the whole list
+        // stays closed to a guardian of an adolescent, as conversations do.
+        return Err(AppError::Forbidden);
+    }
     let rows = crate::appointments::store::all(&state.pool, grant.chart())
         .await?
         .into_iter()
@@ -257,6 +263,12 @@ pub async fn renewals(
     grant: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let grant = open_as_proxy(&state, &req, &proxy, &grant, Section::Renewals).await?;
+    if grant.hides_sensitive() {
+        // A visit's reason or a medication's name can be exactly what the adolescent keeps
+        // confidential, and neither carries the codes the summary filters by: the whole list
+        // stays closed to a guardian of an adolescent, as conversations do.
+        return Err(AppError::Forbidden);
+    }
     let rows = crate::renewals::store::all(&state.pool, grant.chart())
         .await?
         .into_iter()

@@ -602,6 +602,17 @@ async fn a_guardian_of_an_adolescent_sees_no_sensitive_part_and_nothing_once_the
         "hidden from the guardian"
     );
     assert!(page.contains("You are acting for"));
+    // A visit's reason or a renewal's medication may be the confidential part itself: those
+    // lists stay closed to a guardian of an adolescent.
+    for part in ["appointments", "renewals"] {
+        assert_eq!(
+            app.get(&guardian, &format!("/acting/{grant}/{part}"))
+                .await
+                .status(),
+            403,
+            "{part}"
+        );
+    }
 
     // The patient turns 18 (the clock set through the data): the access ends by itself.
     let eighteen = today() - chrono::Months::new(12 * 18);
