@@ -177,9 +177,15 @@ async fn callback(
             resp.add_removal_cookie(&pending::reauth_cookie())
                 .map_err(|e| AppError::Internal(e.into()))?;
             // The language kept on the account follows it to this browser (#31).
-            if let Some(lang) =
-                crate::web::language::account_language(&state.pool, &user.subject).await?
-            {
+            // A choice that cannot be read now is cosmetic: the sign-in, already audited and in
+            // its session, still completes (the browser keeps its cookie or Accept-Language).
+            let kept = crate::web::language::account_language(&state.pool, &user.subject)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "the account's language could not be read at sign-in");
+                    None
+                });
+            if let Some(lang) = kept {
                 resp.add_cookie(&crate::web::language::language_cookie(lang))
                     .map_err(|e| AppError::Internal(e.into()))?;
             }
