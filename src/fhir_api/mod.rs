@@ -225,7 +225,45 @@ async fn load_all(
             r["meta"]["lastUpdated"] = json!(when);
         }
     }
-    let mut provenance = provenance::provenances(&all, updated);
+    // A Provenance names only what this token may read: its targets are ids of the record's
+    // resources, and an app without the scope of notes or claims must not learn they exist.
+    let readable: std::collections::HashSet<String> = all
+        .iter()
+        .filter(|r| {
+            let t = r["resourceType"].as_str().unwrap_or_default();
+            visible(&token.scope.access(t, Need::Read), r)
+        })
+        .filter_map(|r| {
+            Some(format!(
+                "{}/{}",
+                r["resourceType"].as_str()?,
+                r["id"].as_str()?
+            ))
+        })
+        .collect();
+    let mut provenance: Vec<Value> = provenance::provenances(&all, updated)
+        .into_iter()
+        .filter_map(|mut p| {
+            let kept: Vec<Value> = p["target"]
+                .as_array()
+                .map(|targets| {
+                    targets
+                        .iter()
+                        .filter(|t| {
+                            t["reference"]
+                                .as_str()
+                                .is_some_and(|r| readable.contains(r))
+                        })
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            (!kept.is_empty()).then(|| {
+                p["target"] = json!(kept);
+                p
+            })
+        })
+        .collect();
     provenance
         .iter_mut()
         .for_each(crate::records::us_core::declare_profile);

@@ -648,6 +648,33 @@ async fn provenance_says_who_supplied_the_record_and_when() {
 }
 
 #[tokio::test]
+async fn a_provenance_names_only_what_the_token_may_read() {
+    let (app, b, _, _) = portal_with_patients().await;
+    let client = register(&app, "Narrow Provenance App", false).await;
+    let token = at(&connected(
+        &app,
+        &b,
+        &client,
+        "launch/patient openid patient/Provenance.rs patient/Immunization.rs",
+    )
+    .await);
+    let provenance = all_of(&app, &token, "Provenance").await;
+    assert!(
+        !provenance.is_empty(),
+        "the immunizations have their Provenance"
+    );
+    for p in &provenance {
+        for t in p["target"].as_array().unwrap() {
+            let target = t["reference"].as_str().unwrap();
+            assert!(
+                target.starts_with("Immunization/"),
+                "{target} is outside the token's scopes"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn patient_everything_is_paged_and_limited_to_the_tokens_own_patient_and_scopes() {
     let (app, b, _, _) = portal_with_patients().await;
     let client = register(&app, "Everything App", false).await;
