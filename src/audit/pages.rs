@@ -5,6 +5,7 @@
 use super::{Action, Outcome};
 use crate::access::{self, ChartAccess, LinkedPatient};
 use crate::auth::Clinician;
+use crate::i18n::{self, Arg, Lang};
 use crate::records::{PatientId, Section};
 use crate::state::AppState;
 use crate::web::page::{format_time, page_context};
@@ -27,30 +28,30 @@ fn on_access_log(action: Action) -> Option<Reads> {
     use Action::*;
     Some(match action {
         ViewRecord | StaffChartView => Reads::Viewed,
-        ExportRecord => Reads::Text("Downloaded your whole record"),
-        ViewAccessLog => Reads::Text("Viewed this access log"),
-        BreakGlass => Reads::Text("Emergency access to your record (break the glass)"),
-        ActivationIssued => Reads::Text("Issued an activation code for your record"),
-        ActivationRevoked => Reads::Text("Revoked an activation code"),
-        ActivationUsed => Reads::Text("Linked your account to your record"),
+        ExportRecord => Reads::Said("access-did-export"),
+        ViewAccessLog => Reads::Said("access-did-view-access-log"),
+        BreakGlass => Reads::Said("access-did-break-glass"),
+        ActivationIssued => Reads::Said("access-did-activation-issued"),
+        ActivationRevoked => Reads::Said("access-did-activation-revoked"),
+        ActivationUsed => Reads::Said("access-did-activation-used"),
         AppRead | AppConnected | AppDisconnected => Reads::App,
-        ReadMessages => Reads::Text("Read your messages"),
-        SendMessage => Reads::Text("Sent a message"),
-        UpdateMessage => Reads::Text("Assigned or closed a message conversation"),
-        DownloadAttachment => Reads::Text("Opened an attachment of a message"),
-        ReadAppointments => Reads::Text("Viewed your appointments"),
-        ChangeAppointment => Reads::Text("Requested or changed an appointment"),
-        ReadRenewals => Reads::Text("Viewed a medication renewal request"),
-        ChangeRenewal => Reads::Text("Asked for or decided a medication renewal"),
-        ShareLinkCreated => Reads::Text("Made a link to share your record"),
-        ShareLinkRevoked => Reads::Text("Revoked a link you shared"),
+        ReadMessages => Reads::Said("access-did-read-messages"),
+        SendMessage => Reads::Said("access-did-send-message"),
+        UpdateMessage => Reads::Said("access-did-update-message"),
+        DownloadAttachment => Reads::Said("access-did-download-attachment"),
+        ReadAppointments => Reads::Said("access-did-read-appointments"),
+        ChangeAppointment => Reads::Said("access-did-change-appointment"),
+        ReadRenewals => Reads::Said("access-did-read-renewals"),
+        ChangeRenewal => Reads::Said("access-did-change-renewal"),
+        ShareLinkCreated => Reads::Said("access-did-share-created"),
+        ShareLinkRevoked => Reads::Said("access-did-share-revoked"),
         ShareLinkOpened => Reads::Shared,
-        HealthCardIssued => Reads::Text("Made your immunization card"),
+        HealthCardIssued => Reads::Said("access-did-health-card"),
         SignIn | SignInFailed | SignOut | SessionTimeout | PasswordReset | ProfileEdit
         | StaffSearch | ActivationFailed | StepUp => return None,
-        ProxyInvite => Reads::Text("Invited someone to act for you"),
-        ProxyAccept => Reads::Text("Accepted your invitation to act for you"),
-        ProxyRevoke => Reads::Text("Ended a proxy's access"),
+        ProxyInvite => Reads::Said("access-did-proxy-invite"),
+        ProxyAccept => Reads::Said("access-did-proxy-accept"),
+        ProxyRevoke => Reads::Said("access-did-proxy-revoke"),
     })
 }
 
@@ -59,12 +60,38 @@ fn on_access_log(action: Action) -> Option<Reads> {
 enum Reads {
     /// "Viewed" and the section named by the entry's detail.
     Viewed,
-    /// Always the same words.
-    Text(&'static str),
-    /// An app's read or connection: worded by `fhir_api::describe_entry`.
+    /// Always the same message (`locales/*/access_sentences.ftl`).
+    Said(&'static str),
+    /// An app's read or connection: worded by `app_words`.
     App,
     /// A request of a link the patient shared: worded by `shared_words` (#30).
     Shared,
+}
+
+/// Who reads the log: the patient is spoken to ("your vital signs"), the care team reads of
+/// the patient ("the patient's vital signs"). Every sentence selects on it in the message
+/// files (`$viewer`), so each language words both readers itself (#31).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Viewer {
+    Patient,
+    Staff,
+}
+
+impl Viewer {
+    fn arg(self) -> (&'static str, Arg) {
+        let value = match self {
+            Viewer::Patient => "patient",
+            Viewer::Staff => "staff",
+        };
+        ("viewer", Arg::from(value))
+    }
+}
+
+/// A message of the access log for `viewer`, with `args`.
+fn say(lang: Lang, viewer: Viewer, key: &str, args: Vec<(&str, Arg)>) -> String {
+    let mut args = args;
+    args.push(viewer.arg());
+    i18n::tr_args(lang, key, &args)
 }
 
 /// The actions shown to the patient, in the order of `Action::ALL`.
@@ -96,6 +123,8 @@ struct Entry {
     actor_subject: Option<String>,
     actor_role: String,
     actor_name: Option<String>,
+    /// A proxy's name as the patient gave it, when the actor is their proxy (#29).
+    proxy_name: Option<String>,
     #[sqlx(try_from = "String")]
     action: Action,
     detail: Option<String>,
@@ -114,10 +143,10 @@ async fn entries(
     // $1-$3 are the patient, the limit and the offset; the shown actions follow.
     let placeholders: Vec<String> = (0..shown.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
-        "SELECT a.at, a.actor_subject, a.actor_role, COALESCE(c.display_name, s.name, \
-         (SELECT g.proxy_name || ' (your proxy)' FROM proxy_grants g WHERE a.actor_role = 'proxy' \
+        "SELECT a.at, a.actor_subject, a.actor_role, COALESCE(c.display_name, s.name) AS actor_name, \
+         (SELECT g.proxy_name FROM proxy_grants g WHERE a.actor_role = 'proxy' \
           AND g.patient_id = a.patient_id AND g.proxy_subject = a.actor_subject \
-          ORDER BY g.created_at DESC LIMIT 1)) AS actor_name, \
+          ORDER BY g.created_at DESC LIMIT 1) AS proxy_name, \
          a.action, a.detail, a.outcome, a.id \
          FROM audit_log a LEFT JOIN clinicians c ON c.subject = a.actor_subject \
          LEFT JOIN smart_apps s ON a.actor_role = 'app' AND s.client_id = a.actor_subject \
@@ -134,37 +163,37 @@ async fn entries(
     query.fetch_all(&state.pool).await
 }
 
-/// The section of a `Viewed` entry, as the patient reads it. The detail starts with the
-/// section's string (a clinician's break-the-glass read adds " break_glass").
+/// The section of a `Viewed` entry, as a message key (`access-data-*`). The detail starts with
+/// the section's string (a clinician's break-the-glass read adds " break_glass").
 fn section_words(detail: Option<&str>) -> &'static str {
     let section = detail
         .and_then(|d| d.split(' ').next())
         .and_then(|s| s.parse::<Section>().ok());
     let Some(section) = section else {
-        return "your record";
+        return "access-data-record";
     };
     match section {
-        Section::Summary => "the summary of your record",
-        Section::Conditions => "your conditions",
-        Section::Medications => "your medications",
-        Section::Allergies => "your allergies",
-        Section::Immunizations => "your immunizations",
-        Section::Labs => "your test results",
-        Section::LabHistory => "the history of a test result",
-        Section::Vitals => "your vital signs",
-        Section::Visits => "your visits",
-        Section::Visit => "one of your visits",
-        Section::Procedures => "your procedures",
-        Section::CarePlans => "your care plans",
-        Section::Reports => "your test reports and imaging",
-        Section::SocialHistory => "your social history",
-        Section::Notes => "your clinical notes",
-        Section::Note => "one of your clinical notes",
-        Section::Billing => "what your visits cost",
-        Section::CareTeam => "your care team",
-        Section::AccessLog | Section::AccessLogExport => "this access log",
-        Section::PrintableSummary => "a printable summary of your record",
-        Section::Home => "your home page (new results, messages, appointments and requests)",
+        Section::Summary => "access-data-summary",
+        Section::Conditions => "access-data-conditions",
+        Section::Medications => "access-data-medications",
+        Section::Allergies => "access-data-allergies",
+        Section::Immunizations => "access-data-immunizations",
+        Section::Labs => "access-data-test-results",
+        Section::LabHistory => "access-data-lab-history",
+        Section::Vitals => "access-data-vitals",
+        Section::Visits => "access-data-visits",
+        Section::Visit => "access-data-visit",
+        Section::Procedures => "access-data-procedures",
+        Section::CarePlans => "access-data-care-plans",
+        Section::Reports => "access-data-reports-imaging",
+        Section::SocialHistory => "access-data-social-history",
+        Section::Notes => "access-data-notes",
+        Section::Note => "access-data-note",
+        Section::Billing => "access-data-billing",
+        Section::CareTeam => "access-data-care-team",
+        Section::AccessLog | Section::AccessLogExport => "access-data-access-log",
+        Section::PrintableSummary => "access-data-printable",
+        Section::Home => "access-data-home",
         Section::Export
         | Section::Messages
         | Section::MessageSend
@@ -175,13 +204,13 @@ fn section_words(detail: Option<&str>) -> &'static str {
         | Section::Renewals
         | Section::RenewalChange
         | Section::ShareLink
-        | Section::HealthCard => "your record",
+        | Section::HealthCard => "access-data-record",
     }
 }
 
 /// How a request of a shared link reads (#30). The detail is `link=<ref> <what> recipient=<name>`
 /// (`sharing::manifest`); the name is what the recipient typed, shown as given.
-fn shared_words(outcome: Outcome, detail: Option<&str>) -> String {
+fn shared_words(lang: Lang, viewer: Viewer, outcome: Outcome, detail: Option<&str>) -> String {
     let detail = detail.unwrap_or("");
     let recipient = detail
         .split_once("recipient=")
@@ -189,53 +218,101 @@ fn shared_words(outcome: Outcome, detail: Option<&str>) -> String {
         .unwrap_or("");
     // What happened is the second word; the name, typed by the recipient, comes last and is
     // never read for it.
-    match (detail.split(' ').nth(1), outcome) {
-        (Some("download"), _) => "A file of a link you shared was downloaded".to_string(),
-        (Some("bad_request"), _) => {
-            format!("A request for a link you shared could not be read (from '{recipient}')")
+    let key = match (detail.split(' ').nth(1), outcome) {
+        (Some("download"), _) => "access-shared-download",
+        (Some("bad_request"), _) => "access-shared-unreadable",
+        (_, Outcome::Success) => "access-shared-opened",
+        (_, Outcome::Failure) => "access-shared-wrong-passcode",
+        (_, Outcome::Denied) => "access-shared-gone",
+    };
+    say(lang, viewer, key, vec![("recipient", recipient.into())])
+}
+
+/// How an app's entry reads (`fhir_api` writes the detail as `<kind> <resource type>
+/// [<category>]`; a disconnection's detail is the app's name).
+fn app_words(
+    lang: Lang,
+    viewer: Viewer,
+    app: &str,
+    action: Action,
+    detail: Option<&str>,
+) -> String {
+    let mut words = detail.unwrap_or("").split(' ');
+    let kind = words.next();
+    let rtype = words.next().unwrap_or("");
+    let category = words.next();
+    let what = match (rtype, category) {
+        ("Observation", Some("laboratory")) => "access-data-lab-results",
+        ("Observation", Some("vital-signs")) => "access-data-vitals",
+        ("Observation", _) => "access-data-labs-and-vitals",
+        ("Patient", _) => "access-data-demographics",
+        ("AllergyIntolerance", _) => "access-data-allergies",
+        ("Condition", _) => "access-data-conditions",
+        ("MedicationRequest", _) => "access-data-medications",
+        ("Immunization", _) => "access-data-immunizations",
+        ("Encounter", _) => "access-data-visits",
+        ("Procedure", _) => "access-data-procedures",
+        ("DiagnosticReport", _) => "access-data-test-reports",
+        ("DocumentReference", _) => "access-data-notes",
+        ("CarePlan", _) => "access-data-care-plans",
+        ("Goal", _) => "access-data-goals",
+        ("Provenance", _) => "access-data-provenance",
+        _ => "access-data-record",
+    };
+    let what = say(lang, viewer, what, vec![]);
+    let app_arg = || vec![("app", Arg::from(app)), ("what", Arg::from(what.as_str()))];
+    match action {
+        Action::AppRead if kind == Some("refused") => {
+            say(lang, viewer, "access-app-refused", app_arg())
         }
-        (_, Outcome::Success) => format!("A link you shared was opened by '{recipient}'"),
-        (_, Outcome::Failure) => {
-            format!("A wrong passcode was given for a link you shared (by '{recipient}')")
-        }
-        (_, Outcome::Denied) => {
-            format!("A link you shared that no longer works was tried (by '{recipient}')")
-        }
+        Action::AppRead => say(lang, viewer, "access-app-read", app_arg()),
+        Action::AppConnected => say(lang, viewer, "access-app-connected", app_arg()),
+        Action::AppDisconnected => match detail.filter(|d| !d.is_empty()) {
+            Some(name) => say(
+                lang,
+                viewer,
+                "access-app-disconnected",
+                vec![("app", name.into())],
+            ),
+            None => say(lang, viewer, "access-app-disconnected-unnamed", vec![]),
+        },
+        _ => say(lang, viewer, "access-app-accessed", app_arg()),
     }
 }
 
-/// A row's words as the care team reads them: the patient's log says "your vital signs" and
-/// "You connected ..."; a clinician reads "the patient's vital signs", "The patient connected".
-fn for_care_team(words: &str) -> String {
-    let words = match words.strip_prefix("You ") {
-        Some(rest) => format!(
-            "The patient {}",
-            rest.replace("your record", "their record")
-        ),
-        None => words.to_owned(),
-    };
-    words
-        .replace("your ", "the patient's ")
-        .replace("you shared", "the patient shared")
-}
-
 fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
+    let lang = i18n::current();
+    let viewer = if me.is_some() {
+        Viewer::Patient
+    } else {
+        Viewer::Staff
+    };
     entries
         .iter()
         .map(|e| {
             let you = me.is_some() && e.actor_subject.as_deref() == me;
             let who = if you {
-                "You".to_string()
+                i18n::tr(lang, "access-who-you")
+            } else if let Some(name) = &e.actor_name {
+                name.clone()
+            } else if let Some(name) = &e.proxy_name {
+                say(
+                    lang,
+                    viewer,
+                    "access-who-proxy",
+                    vec![("name", name.as_str().into())],
+                )
             } else {
-                e.actor_name
-                    .clone()
-                    .unwrap_or_else(|| match e.actor_role.as_str() {
-                        "clinician" => "A clinician".into(),
-                        "patient" => "The patient".into(),
-                        "app" => "An app".into(),
-                        "share_recipient" => "Recipient of a shared link".into(),
-                        _ => "The portal".into(),
-                    })
+                i18n::tr(
+                    lang,
+                    match e.actor_role.as_str() {
+                        "clinician" => "access-who-clinician",
+                        "patient" => "access-who-patient",
+                        "app" => "access-who-app",
+                        "share_recipient" => "access-who-share-recipient",
+                        _ => "access-who-portal",
+                    },
+                )
             };
             let reason = (e.action == Action::BreakGlass)
                 .then(|| {
@@ -250,29 +327,34 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
             let reads = on_access_log(e.action);
             let what = match reads {
                 _ if e.actor_role == "app" || reads == Some(Reads::App) => {
-                    crate::fhir_api::describe_entry(&who, e.action.as_str(), e.detail.as_deref())
+                    app_words(lang, viewer, &who, e.action, e.detail.as_deref())
                 }
-                Some(Reads::Viewed) => format!("Viewed {}", section_words(e.detail.as_deref())),
-                Some(Reads::Text(words)) => words.to_string(),
-                Some(Reads::Shared) => shared_words(e.outcome, e.detail.as_deref()),
+                Some(Reads::Viewed) => {
+                    let section = say(lang, viewer, section_words(e.detail.as_deref()), vec![]);
+                    say(
+                        lang,
+                        viewer,
+                        "access-viewed",
+                        vec![("what", section.into())],
+                    )
+                }
+                Some(Reads::Said(key)) => say(lang, viewer, key, vec![]),
+                Some(Reads::Shared) => shared_words(lang, viewer, e.outcome, e.detail.as_deref()),
                 // Not asked for by the query; worded as the portal always did.
-                Some(Reads::App) | None => "Accessed your record".to_string(),
+                Some(Reads::App) | None => say(lang, viewer, "access-did-other", vec![]),
             };
-            // The same log read by the care team speaks of the patient, not to them.
-            let what = if me.is_some() {
-                what
-            } else {
-                for_care_team(&what)
+            let role = match e.actor_role.as_str() {
+                "clinician" => Some("access-role-clinician"),
+                "patient" => Some("access-role-patient"),
+                "app" => Some("access-role-app"),
+                "share_recipient" => Some("access-role-share-recipient"),
+                "proxy" => Some("access-role-proxy"),
+                "anonymous" => Some("access-role-anonymous"),
+                _ => None,
             };
             Row_ {
                 who,
-                role: match e.actor_role.as_str() {
-                    "clinician" => "Clinician".into(),
-                    "patient" => "Patient".into(),
-                    "app" => "App".into(),
-                    "share_recipient" => "Link recipient".into(),
-                    other => other.to_string(),
-                },
+                role: role.map_or_else(|| e.actor_role.clone(), |key| i18n::tr(lang, key)),
                 what,
                 when,
                 reason,
@@ -404,7 +486,11 @@ fn audit_events(patient_id: &str, entries: &[Entry]) -> serde_json::Value {
                 "agent": [{
                     "who": {
                         "identifier": { "system": "urn:patient-portal:subject", "value": e.actor_subject.clone().unwrap_or_else(|| "unknown".into()) },
-                        "display": e.actor_name.clone().unwrap_or_else(|| e.actor_role.clone())
+                        // The file is the same in every language (#31): a proxy is named as
+                        // it always was.
+                        "display": e.actor_name.clone()
+                            .or_else(|| e.proxy_name.as_ref().map(|n| format!("{n} (your proxy)")))
+                            .unwrap_or_else(|| e.actor_role.clone())
                     },
                     "requestor": true
                 }],
@@ -438,18 +524,93 @@ mod tests {
 
     #[test]
     fn the_care_team_reads_of_the_patient_not_to_them() {
+        let viewed = |lang, viewer| {
+            let what = say(lang, viewer, "access-data-vitals", vec![]);
+            say(lang, viewer, "access-viewed", vec![("what", what.into())])
+        };
+        assert_eq!(viewed(Lang::En, Viewer::Patient), "Viewed your vital signs");
         assert_eq!(
-            for_care_team("Viewed your vital signs"),
+            viewed(Lang::En, Viewer::Staff),
             "Viewed the patient's vital signs"
         );
         assert_eq!(
-            for_care_team("You connected Diabetes Coach to your record"),
+            viewed(Lang::Es, Viewer::Patient),
+            "Consultó sus signos vitales"
+        );
+        assert_eq!(
+            viewed(Lang::Es, Viewer::Staff),
+            "Consultó los signos vitales del paciente"
+        );
+        let connected = |lang, viewer| {
+            app_words(
+                lang,
+                viewer,
+                "Diabetes Coach",
+                Action::AppConnected,
+                Some("connected"),
+            )
+        };
+        assert_eq!(
+            connected(Lang::En, Viewer::Patient),
+            "You connected Diabetes Coach to your record"
+        );
+        assert_eq!(
+            connected(Lang::En, Viewer::Staff),
             "The patient connected Diabetes Coach to their record"
         );
-        assert_eq!(for_care_team("Sent a message"), "Sent a message");
         assert_eq!(
-            for_care_team("A link you shared was opened by 'Dr Ortega'"),
+            connected(Lang::Es, Viewer::Patient),
+            "Usted conectó Diabetes Coach a su historial"
+        );
+        let opened = |lang, viewer| {
+            shared_words(
+                lang,
+                viewer,
+                Outcome::Success,
+                Some("link=ab12 opened recipient=Dr Ortega"),
+            )
+        };
+        assert_eq!(
+            opened(Lang::En, Viewer::Staff),
             "A link the patient shared was opened by 'Dr Ortega'"
+        );
+        assert_eq!(
+            opened(Lang::Es, Viewer::Patient),
+            "«Dr Ortega» abrió un enlace que usted compartió"
+        );
+        assert_eq!(
+            say(Lang::En, Viewer::Staff, "access-did-proxy-invite", vec![]),
+            "Invited someone to act for the patient"
+        );
+    }
+
+    #[test]
+    fn a_proxy_is_named_as_the_reader_s_proxy_in_each_language() {
+        let proxy = |lang, viewer| {
+            say(
+                lang,
+                viewer,
+                "access-who-proxy",
+                vec![("name", "Sam".into())],
+            )
+        };
+        assert_eq!(proxy(Lang::En, Viewer::Patient), "Sam (your proxy)");
+        assert_eq!(proxy(Lang::En, Viewer::Staff), "Sam (the patient's proxy)");
+        assert_eq!(proxy(Lang::Es, Viewer::Patient), "Sam (su representante)");
+        let read = |lang| {
+            let who = proxy(lang, Viewer::Patient);
+            app_words(
+                lang,
+                Viewer::Patient,
+                &who,
+                Action::AppRead,
+                Some("read Observation laboratory"),
+            )
+        };
+        assert_eq!(read(Lang::En), "Sam (your proxy) read your lab results");
+        assert_eq!(
+            read(Lang::Es),
+            "Sam (su representante) leyó sus resultados de laboratorio"
         );
     }
 
@@ -491,7 +652,7 @@ mod tests {
 
     #[test]
     fn a_shared_link_reads_by_what_happened_not_by_the_name_given() {
-        let words = |o, d: &str| shared_words(o, Some(d));
+        let words = |o, d: &str| shared_words(Lang::En, Viewer::Patient, o, Some(d));
         assert_eq!(
             words(
                 Outcome::Success,
@@ -519,12 +680,54 @@ mod tests {
 
     #[test]
     fn a_view_reads_as_the_section_it_opened() {
-        assert_eq!(section_words(Some("labs")), "your test results");
+        assert_eq!(section_words(Some("labs")), "access-data-test-results");
         assert_eq!(
             section_words(Some("summary break_glass")),
-            "the summary of your record"
+            "access-data-summary"
         );
-        assert_eq!(section_words(Some("no_such_section")), "your record");
-        assert_eq!(section_words(None), "your record");
+        assert_eq!(section_words(Some("no_such_section")), "access-data-record");
+        assert_eq!(section_words(None), "access-data-record");
+    }
+
+    #[test]
+    fn every_sentence_of_the_log_is_in_the_message_files() {
+        // A key missing from the files would show as the key itself.
+        let mut keys: Vec<&str> = Action::ALL
+            .iter()
+            .filter_map(|a| match on_access_log(*a) {
+                Some(Reads::Said(key)) => Some(key),
+                _ => None,
+            })
+            .collect();
+        keys.extend(
+            [
+                "labs",
+                "lab_history",
+                "vitals",
+                "summary",
+                "home",
+                "billing",
+                "note",
+                "visit",
+                "access_log",
+                "printable_summary",
+                "care_team",
+                "social_history",
+                "reports",
+            ]
+            .iter()
+            .map(|s| section_words(Some(s))),
+        );
+        for lang in Lang::ALL {
+            for key in &keys {
+                for viewer in [Viewer::Patient, Viewer::Staff] {
+                    assert!(
+                        i18n::lookup(lang, key, &[viewer.arg()]).is_some(),
+                        "{}: {key}",
+                        lang.code()
+                    );
+                }
+            }
+        }
     }
 }

@@ -555,39 +555,3 @@ pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
     });
     fhir_json(StatusCode::OK, &body)
 }
-
-/// How the patient's access log phrases an app's entry ("Diabetes Coach read your lab results").
-pub fn describe_entry(app: &str, action: &str, detail: Option<&str>) -> String {
-    let mut words = detail.unwrap_or("").split(' ');
-    let kind = words.next();
-    let rtype = words.next().unwrap_or("");
-    let category = words.next();
-    let what = match (rtype, category) {
-        ("Observation", Some("laboratory")) => "your lab results",
-        ("Observation", Some("vital-signs")) => "your vital signs",
-        ("Observation", _) => "your lab results and vital signs",
-        ("Patient", _) => "your name, date of birth and contact details",
-        ("AllergyIntolerance", _) => "your allergies",
-        ("Condition", _) => "your conditions",
-        ("MedicationRequest", _) => "your medications",
-        ("Immunization", _) => "your immunizations",
-        ("Encounter", _) => "your visits",
-        ("Procedure", _) => "your procedures",
-        ("DiagnosticReport", _) => "your test reports",
-        ("DocumentReference", _) => "your clinical notes",
-        ("CarePlan", _) => "your care plans",
-        ("Goal", _) => "your health goals",
-        ("Provenance", _) => "where your records came from",
-        _ => "your record",
-    };
-    match action {
-        "app_read" if kind == Some("refused") => format!("{app} asked for {what} and was refused"),
-        "app_read" => format!("{app} read {what}"),
-        "app_connected" => format!("You connected {app} to your record"),
-        "app_disconnected" => format!(
-            "You disconnected {}",
-            detail.filter(|d| !d.is_empty()).unwrap_or("an app")
-        ),
-        _ => format!("{app} accessed your record"),
-    }
-}
