@@ -367,57 +367,72 @@ impl Scopes {
     }
 }
 
-/// A scope in plain words, for the consent and connected-apps pages.
+/// A scope in plain words, for the consent and connected-apps pages, in the language of the
+/// request (#31; `locales/*/scopes.ftl`).
 pub fn describe(scope: &str) -> String {
+    describe_in(crate::i18n::current(), scope)
+}
+
+/// [`describe`] in `lang`.
+pub fn describe_in(lang: crate::i18n::Lang, scope: &str) -> String {
+    use crate::i18n::{tr, tr_args, Arg};
     if let Some(r) = ResourceScope::parse(scope) {
         let what = match r.rtype.as_str() {
-            "*" => "your whole health record",
-            "Patient" => "your name, date of birth and contact details",
-            "AllergyIntolerance" => "your allergies",
-            "CarePlan" => "your care plans",
-            "Condition" => "your conditions and diagnoses",
-            "DiagnosticReport" => "your test and imaging reports",
-            "Encounter" => "your visits",
-            "Goal" => "your health goals",
-            "Immunization" => "your immunizations",
-            "MedicationRequest" => "your medications",
-            "Observation" => "your lab results and vital signs",
-            "Procedure" => "your procedures",
-            "DocumentReference" => "your clinical notes",
-            "Practitioner" | "PractitionerRole" => "the clinicians in your record",
-            "Organization" | "Location" => "the clinics and places in your record",
-            "CareTeam" => "your care team",
-            "Claim" | "ExplanationOfBenefit" => "what your visits cost and what insurance paid",
-            "Provenance" => "where your records came from",
-            _ => "part of your record",
+            "*" => "scope-data-all",
+            "Patient" => "scope-data-patient",
+            "AllergyIntolerance" => "scope-data-allergies",
+            "CarePlan" => "scope-data-care-plans",
+            "Condition" => "scope-data-conditions",
+            "DiagnosticReport" => "scope-data-reports",
+            "Encounter" => "scope-data-visits",
+            "Goal" => "scope-data-goals",
+            "Immunization" => "scope-data-immunizations",
+            "MedicationRequest" => "scope-data-medications",
+            "Observation" => "scope-data-observations",
+            "Procedure" => "scope-data-procedures",
+            "DocumentReference" => "scope-data-notes",
+            "Practitioner" | "PractitionerRole" => "scope-data-clinicians",
+            "Organization" | "Location" => "scope-data-places",
+            "CareTeam" => "scope-data-care-team",
+            "Claim" | "ExplanationOfBenefit" => "scope-data-costs",
+            "Provenance" => "scope-data-provenance",
+            _ => "scope-data-part",
         };
         let how = match (r.read, r.search) {
-            (true, true) => "Read",
-            (true, false) => "Read single entries of",
-            _ => "Search",
+            (true, true) => "read",
+            (true, false) => "single",
+            _ => "search",
+        };
+        let sentence = |what: &str, category: Option<&str>| {
+            let mut args = vec![("how", Arg::from(how)), ("what", Arg::from(tr(lang, what)))];
+            match category {
+                Some(code) => {
+                    args.push(("category", Arg::from(code)));
+                    tr_args(lang, "scope-resource-category", &args)
+                }
+                None => tr_args(lang, "scope-resource", &args),
+            }
         };
         return match &r.category {
-            None => format!("{how} {what}"),
+            None => sentence(what, None),
             Some(c) => match (r.rtype.as_str(), c.code.as_str()) {
-                ("Observation", "laboratory") => format!("{how} your lab results"),
-                ("Observation", "vital-signs") => format!("{how} your vital signs"),
-                ("Observation", "social-history") => format!("{how} your social history"),
-                ("Condition", "problem-list-item") => format!("{how} your problem list"),
+                ("Observation", "laboratory") => sentence("scope-data-lab-results", None),
+                ("Observation", "vital-signs") => sentence("scope-data-vital-signs", None),
+                ("Observation", "social-history") => sentence("scope-data-social-history", None),
+                ("Condition", "problem-list-item") => sentence("scope-data-problem-list", None),
                 ("Condition", "encounter-diagnosis") => {
-                    format!("{how} the diagnoses made at your visits")
+                    sentence("scope-data-visit-diagnoses", None)
                 }
-                ("Condition", "health-concern") => format!("{how} your health concerns"),
-                (_, code) => {
-                    format!("{how} {what} (only those of the category \u{201c}{code}\u{201d})")
-                }
+                ("Condition", "health-concern") => sentence("scope-data-health-concerns", None),
+                (_, code) => sentence(what, Some(code)),
             },
         };
     }
     match scope {
-        LAUNCH_PATIENT => "Know which patient record you chose".into(),
-        OPENID => "Confirm that it was you who connected it (without your name or e-mail)".into(),
-        FHIR_USER => "Know which patient record is yours (its id)".into(),
-        OFFLINE => "Keep access when you are not using it, until you disconnect it".into(),
+        LAUNCH_PATIENT => tr(lang, "scope-launch-patient"),
+        OPENID => tr(lang, "scope-openid"),
+        FHIR_USER => tr(lang, "scope-fhir-user"),
+        OFFLINE => tr(lang, "scope-offline"),
         other => other.to_string(),
     }
 }
@@ -524,6 +539,27 @@ mod tests {
         ] {
             assert_eq!(describe(scope), words, "{scope}");
         }
+    }
+
+    #[test]
+    fn scopes_are_described_in_the_page_s_language() {
+        use crate::i18n::Lang;
+        assert_eq!(
+            describe_in(Lang::Es, "patient/Observation.rs?category=laboratory"),
+            "Leer sus resultados de laboratorio"
+        );
+        assert_eq!(
+            describe_in(Lang::Es, "patient/MedicationRequest.r"),
+            "Leer entradas sueltas de sus medicamentos"
+        );
+        assert_eq!(
+            describe_in(Lang::Es, "patient/DiagnosticReport.rs?category=LAB"),
+            "Leer sus informes de pruebas e imágenes (solo de la categoría «LAB»)"
+        );
+        assert_eq!(
+            describe_in(Lang::Es, "offline_access"),
+            "Mantener el acceso cuando usted no la use, hasta que la desconecte"
+        );
     }
 
     #[test]
