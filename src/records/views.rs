@@ -17,6 +17,13 @@ use super::model::{
     Quantity,
 };
 use super::ranges::{self, Flag};
+use crate::i18n::{self, Arg};
+
+/// A word of `locales/*/words.ftl` chosen by a record's code, in the language of the request
+/// (#31): the record keeps the code, the page shows the word.
+fn word(key: &str, code: &str) -> String {
+    i18n::tr_args(i18n::current(), key, &[("code", Arg::from(code))])
+}
 
 /// A date as a lay reader reads it ("3 March 2024") and as `<time datetime>` wants it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,7 +54,7 @@ pub struct PatientHeading {
     pub born: DateView,
     /// Age today, or at death for a deceased patient.
     pub age: Option<u32>,
-    pub sex: &'static str,
+    pub sex: String,
     pub mrn: String,
     pub deceased: bool,
     /// The date of death, when the record has one.
@@ -62,7 +69,7 @@ impl PatientHeading {
             name: p.display_name(),
             born: DateView::day(p.birth_date),
             age: p.age_on(today),
-            sex: p.sex.label(),
+            sex: word("record-sex", p.sex.fhir_code()),
             mrn: p.mrn.value.clone(),
             deceased: p.is_deceased(),
             died: p.deceased.and_then(|d| d.date()).map(DateView::day),
@@ -91,16 +98,21 @@ pub struct ConditionRow {
 
 impl ConditionRow {
     pub fn of(c: &Condition) -> Self {
-        let mut status = c
-            .clinical_status
-            .map_or("Status not recorded", |s| s.label())
-            .to_owned();
-        match c.verification_status.as_deref() {
-            Some("refuted") => status.push_str(" (ruled out)"),
-            Some("entered-in-error") => status.push_str(" (entered in error)"),
-            Some("provisional" | "differential") => status.push_str(" (not yet confirmed)"),
-            _ => {}
-        }
+        let lang = i18n::current();
+        let status = c.clinical_status.map_or_else(
+            || i18n::tr(lang, "record-status-not-recorded"),
+            |s| word("record-clinical-status", s.fhir_code()),
+        );
+        let sureness = match c.verification_status.as_deref() {
+            Some("refuted") => Some("record-condition-refuted"),
+            Some("entered-in-error") => Some("record-condition-entered-in-error"),
+            Some("provisional" | "differential") => Some("record-condition-unconfirmed"),
+            _ => None,
+        };
+        let status = match sureness {
+            Some(key) => i18n::tr_args(lang, key, &[("status", Arg::from(status))]),
+            None => status,
+        };
         ConditionRow {
             name: plain_name(&c.code.display),
             status,
@@ -124,7 +136,7 @@ pub fn split_conditions(conditions: &[Condition]) -> (Vec<ConditionRow>, Vec<Con
 pub struct MedicationRow {
     pub name: String,
     pub dosage: Option<String>,
-    pub status: &'static str,
+    pub status: String,
     pub prescribed: Option<DateView>,
     /// Why it was prescribed, in words.
     pub reason: Option<String>,
@@ -151,7 +163,7 @@ impl MedicationRow {
         MedicationRow {
             name: plain_name(&m.code.display),
             dosage: m.dosage.clone(),
-            status: m.status.label(),
+            status: word("record-medication-status", m.status.fhir_code()),
             prescribed: m.authored_on.as_ref().map(DateView::at),
             reason: m.reason.as_ref().map(|r| plain_name(&r.display)),
             prescriber: m.prescriber.clone(),
@@ -176,10 +188,10 @@ pub fn split_medications(medications: &[Medication]) -> (Vec<MedicationRow>, Vec
 #[derive(Debug, Clone, Serialize)]
 pub struct AllergyRow {
     pub substance: String,
-    pub kind: Option<&'static str>,
+    pub kind: Option<String>,
     pub categories: String,
-    pub criticality: Option<&'static str>,
-    pub status: Option<&'static str>,
+    pub criticality: Option<String>,
+    pub status: Option<String>,
     pub recorded: Option<DateView>,
 }
 
@@ -187,19 +199,24 @@ impl AllergyRow {
     fn of(a: &Allergy) -> Self {
         AllergyRow {
             substance: plain_name(&a.code.display),
-            kind: match a.kind.as_deref() {
-                Some("allergy") => Some("Allergy"),
-                Some("intolerance") => Some("Intolerance"),
-                _ => None,
-            },
+            kind: a
+                .kind
+                .as_deref()
+                .filter(|k| matches!(*k, "allergy" | "intolerance"))
+                .map(|k| word("record-allergy-kind", k)),
+            // A list of words, not a sentence: the comma is the same in both languages.
             categories: a
                 .categories
                 .iter()
-                .map(|c| c.label())
+                .map(|c| word("record-allergy-category", c.fhir_code()))
                 .collect::<Vec<_>>()
                 .join(", "),
-            criticality: a.criticality.map(|c| c.label()),
-            status: a.clinical_status.map(|s| s.label()),
+            criticality: a
+                .criticality
+                .map(|c| word("record-criticality", c.fhir_code())),
+            status: a
+                .clinical_status
+                .map(|s| word("record-clinical-status", s.fhir_code())),
             recorded: a.recorded.as_ref().map(DateView::at),
         }
     }
@@ -255,9 +272,10 @@ pub struct ImmunizationRow {
 impl ImmunizationRow {
     pub fn of(i: &Immunization) -> Self {
         let status = match i.status.as_str() {
-            "completed" => "Given".to_owned(),
-            "not-done" => "Not given".to_owned(),
-            "entered-in-error" => "Entered in error".to_owned(),
+            code @ ("completed" | "not-done" | "entered-in-error") => {
+                word("record-immunization-status", code)
+            }
+            // A code outside the standard's three, shown as the record gives it.
             other => capitalize(other),
         };
         ImmunizationRow {
@@ -324,25 +342,29 @@ pub struct Reading {
 /// The reason a result of a test in our table was not compared, in words; `None` when it was
 /// compared, or when the test is not in the table at all ("No range" says that already).
 fn not_compared_note(loinc: &str, q: &Quantity, flag: Option<Flag>, unit: &str) -> Option<String> {
-    let in_unit = if unit.is_empty() {
-        "in this unit".to_owned()
-    } else {
-        format!("in {unit}")
+    let lang = i18n::current();
+    // A unit the record gives, or none: each has its own sentence.
+    let with_unit = |key: &str, args: Vec<(&str, Arg)>| {
+        let mut args = args;
+        if unit.is_empty() {
+            i18n::tr_args(lang, &format!("{key}-no-unit"), &args)
+        } else {
+            args.push(("unit", Arg::from(unit)));
+            i18n::tr_args(lang, key, &args)
+        }
     };
     match flag {
-        Some(Flag::NotComparable) => Some(format!(
-            "Not a possible value for this test {in_unit}: most likely recorded in another unit."
-        )),
+        Some(Flag::NotComparable) => Some(with_unit("record-note-impossible-value", vec![])),
         Some(_) => None,
         None => {
             let row = ranges::lookup(loinc)?;
             Some(if !q.value.is_finite() {
-                "The value recorded is not a number.".to_owned()
+                i18n::tr(lang, "record-note-not-a-number")
             } else if row.low.is_none() && row.high.is_none() {
-                "This test has no usual range.".to_owned()
+                i18n::tr(lang, "record-note-no-usual-range")
             } else if ranges::lookup_in(loinc, &q.unit).is_none() {
                 let ours = ranges::unit_label(row.unit);
-                format!("Recorded {in_unit}; the usual range we have is in {ours}.")
+                with_unit("record-note-other-unit", vec![("ours", Arg::from(ours))])
             } else {
                 return None;
             })
@@ -417,7 +439,7 @@ pub fn reading(o: &Observation) -> Reading {
             note: None,
         },
         ObservationValue::Empty => Reading {
-            value: "No value recorded".to_owned(),
+            value: i18n::tr(i18n::current(), "record-no-value"),
             unit: String::new(),
             flag: None,
             range: None,
@@ -485,7 +507,7 @@ pub fn reading(o: &Observation) -> Reading {
             }
             Reading {
                 value: if texts.is_empty() {
-                    "No value recorded".to_owned()
+                    i18n::tr(i18n::current(), "record-no-value")
                 } else {
                     texts.join("; ")
                 },

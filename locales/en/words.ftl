@@ -1,0 +1,59 @@
+# Words the chart's views build from the record's codes (src/records/views.rs). The selectors
+# are the FHIR codes the record keeps; the record itself stays language-free.
+record-sex = { $code ->
+    [female] Female
+    [male] Male
+    [other] Other
+   *[unknown] Unknown
+}
+record-clinical-status = { $code ->
+    [active] Active
+    [recurrence] Recurred
+    [relapse] Relapsed
+    [inactive] Inactive
+    [remission] In remission
+    [resolved] Resolved
+   *[other] Status not recorded
+}
+record-status-not-recorded = Status not recorded
+# A condition's status with how sure the diagnosis is ($status is record-clinical-status).
+record-condition-refuted = { $status } (ruled out)
+record-condition-entered-in-error = { $status } (entered in error)
+record-condition-unconfirmed = { $status } (not yet confirmed)
+record-medication-status = { $code ->
+    [active] Active
+    [on-hold] On hold
+    [cancelled] Cancelled
+    [completed] Completed
+    [entered-in-error] Entered in error
+    [stopped] Stopped
+    [draft] Draft
+   *[unknown] Unknown
+}
+record-allergy-kind = { $code ->
+    [allergy] Allergy
+   *[intolerance] Intolerance
+}
+record-allergy-category = { $code ->
+    [food] Food
+    [medication] Medicine
+    [environment] Environment
+   *[biologic] Biologic
+}
+record-criticality = { $code ->
+    [low] Low risk
+    [high] High risk
+   *[unable-to-assess] Risk not assessed
+}
+record-immunization-status = { $code ->
+    [completed] Given
+    [not-done] Not given
+   *[entered-in-error] Entered in error
+}
+record-no-value = No value recorded
+record-note-not-a-number = The value recorded is not a number.
+record-note-no-usual-range = This test has no usual range.
+record-note-impossible-value = Not a possible value for this test in { $unit }: most likely recorded in another unit.
+record-note-impossible-value-no-unit = Not a possible value for this test in this unit: most likely recorded in another unit.
+record-note-other-unit = Recorded in { $unit }; the usual range we have is in { $ours }.
+record-note-other-unit-no-unit = Recorded in this unit; the usual range we have is in { $ours }.

@@ -1,0 +1,59 @@
+# Palabras que las vistas del historial forman a partir de los códigos del registro
+# (src/records/views.rs). Los selectores son los códigos FHIR que guarda el registro.
+record-sex = { $code ->
+    [female] Femenino
+    [male] Masculino
+    [other] Otro
+   *[unknown] Desconocido
+}
+record-clinical-status = { $code ->
+    [active] Activa
+    [recurrence] Reapareció
+    [relapse] Recaída
+    [inactive] Inactiva
+    [remission] En remisión
+    [resolved] Resuelta
+   *[other] Estado no registrado
+}
+record-status-not-recorded = Estado no registrado
+# El estado de una afección con la certeza del diagnóstico ($status es record-clinical-status).
+record-condition-refuted = { $status } (descartada)
+record-condition-entered-in-error = { $status } (registrada por error)
+record-condition-unconfirmed = { $status } (aún no confirmada)
+record-medication-status = { $code ->
+    [active] Activo
+    [on-hold] En pausa
+    [cancelled] Cancelado
+    [completed] Completado
+    [entered-in-error] Registrado por error
+    [stopped] Suspendido
+    [draft] Borrador
+   *[unknown] Desconocido
+}
+record-allergy-kind = { $code ->
+    [allergy] Alergia
+   *[intolerance] Intolerancia
+}
+record-allergy-category = { $code ->
+    [food] Alimento
+    [medication] Medicamento
+    [environment] Ambiente
+   *[biologic] Biológico
+}
+record-criticality = { $code ->
+    [low] Riesgo bajo
+    [high] Riesgo alto
+   *[unable-to-assess] Riesgo no evaluado
+}
+record-immunization-status = { $code ->
+    [completed] Administrada
+    [not-done] No administrada
+   *[entered-in-error] Registrada por error
+}
+record-no-value = No se registró ningún valor
+record-note-not-a-number = El valor registrado no es un número.
+record-note-no-usual-range = Esta prueba no tiene un rango habitual.
+record-note-impossible-value = No es un valor posible para esta prueba en { $unit }: lo más probable es que se registrara en otra unidad.
+record-note-impossible-value-no-unit = No es un valor posible para esta prueba en esta unidad: lo más probable es que se registrara en otra unidad.
+record-note-other-unit = Registrado en { $unit }; el rango habitual que tenemos está en { $ours }.
+record-note-other-unit-no-unit = Registrado en esta unidad; el rango habitual que tenemos está en { $ours }.
