@@ -42,10 +42,12 @@ impl Kind {
     }
 
     /// The language of a recipient: the one kept on the account whose notification address it
-    /// is (#31), else English (a clinician's address, or no choice made).
+    /// is (#31), else `default` (`PORTAL_DEFAULT_LANGUAGE`: a clinician's address, or no
+    /// choice made), as a page would be for a browser that asks for no language.
     pub async fn language_of(
         pool: &crate::db::Pool,
         recipient: &str,
+        default: crate::i18n::Lang,
     ) -> Result<crate::i18n::Lang, sqlx::Error> {
         let code: Option<String> = sqlx::query_scalar(
             "SELECT a.language FROM notification_contacts c \
@@ -58,7 +60,7 @@ impl Kind {
         Ok(code
             .as_deref()
             .and_then(crate::i18n::Lang::parse)
-            .unwrap_or(crate::i18n::Lang::En))
+            .unwrap_or(default))
     }
 
     /// Subject and text of the mail in English: the same for every recipient, with only the

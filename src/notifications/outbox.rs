@@ -54,7 +54,8 @@ pub async fn page(
             continue;
         };
         let link = crate::config::join_url(&state.settings.public_url, &r.link);
-        let lang = Kind::language_of(&state.pool, &r.recipient).await?;
+        let lang =
+            Kind::language_of(&state.pool, &r.recipient, state.settings.default_language).await?;
         let (subject, body) = kind.compose_in(lang, &link);
         mails.push(Mail {
             to: r.recipient,

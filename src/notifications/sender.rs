@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 use super::kind::Kind;
 use crate::config::{Settings, SmtpUrl};
 use crate::db::{self, Pool};
+use crate::i18n::Lang;
 
 /// How often the queue is looked at when nothing wakes the sender.
 const POLL: Duration = Duration::from_secs(5);
@@ -35,7 +36,15 @@ impl Wake {
     }
 }
 
-pub enum Mailer {
+/// How mail leaves, and the language of a recipient who chose none.
+pub struct Mailer {
+    via: Via,
+    /// `PORTAL_DEFAULT_LANGUAGE` (#31): a mail to an address with no chosen language is in the
+    /// language a page would be for a browser that asks for none.
+    default_language: Lang,
+}
+
+enum Via {
     Smtp {
         transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
@@ -49,19 +58,23 @@ pub enum Mailer {
 
 impl Mailer {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Mailer> {
-        match &settings.smtp {
-            Some(url) => Ok(Mailer::Smtp {
+        let via = match &settings.smtp {
+            Some(url) => Via::Smtp {
                 transport: Box::new(transport(url)?),
                 from: settings.mail_from.clone(),
-            }),
+            },
             None if settings.production => {
                 tracing::warn!(
                     "PORTAL_SMTP_URL is not set: notification e-mails wait in the queue"
                 );
-                Ok(Mailer::Hold)
+                Via::Hold
             }
-            None => Ok(Mailer::Outbox),
-        }
+            None => Via::Outbox,
+        };
+        Ok(Mailer {
+            via,
+            default_language: settings.default_language,
+        })
     }
 }
 
@@ -124,7 +137,8 @@ struct Due {
 }
 
 async fn drain(pool: &Pool, mailer: &Mailer, public_url: &url::Url) -> Result<(), sqlx::Error> {
-    if matches!(mailer, Mailer::Hold) {
+    let default_language = mailer.default_language;
+    if matches!(mailer.via, Via::Hold) {
         return Ok(());
     }
     let now = db::now();
@@ -151,10 +165,10 @@ async fn drain(pool: &Pool, mailer: &Mailer, public_url: &url::Url) -> Result<()
             continue; // another instance has it
         }
         // The recipient's language (#31); one that cannot be read now is not worth a failed
-        // send: English.
-        let lang = Kind::language_of(pool, &mail.recipient)
+        // send: the configured default.
+        let lang = Kind::language_of(pool, &mail.recipient, default_language)
             .await
-            .unwrap_or(crate::i18n::Lang::En);
+            .unwrap_or(default_language);
         let result = send(mailer, &mail, public_url, lang).await;
         match result {
             Ok(via) => {
@@ -231,13 +245,13 @@ async fn send(
         permanent: true,
     };
     let kind = Kind::parse(&mail.kind).ok_or(permanent("unknown_kind"))?;
-    match mailer {
-        Mailer::Outbox => Ok("outbox"),
-        Mailer::Hold => Err(Failure {
+    match &mailer.via {
+        Via::Outbox => Ok("outbox"),
+        Via::Hold => Err(Failure {
             class: "no_mail_server",
             permanent: false,
         }),
-        Mailer::Smtp { transport, from } => {
+        Via::Smtp { transport, from } => {
             let to: Mailbox = mail
                 .recipient
                 .parse()

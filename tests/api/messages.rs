@@ -1645,3 +1645,41 @@ async fn a_conversation_reads_in_spanish() {
     crate::languages::assert_spanish(&inbox, "/staff/messages");
     assert!(inbox.contains("Mensajes de sus pacientes"), "{inbox}");
 }
+
+/// A recipient who chose no language gets mail in PORTAL_DEFAULT_LANGUAGE, not always in
+/// English (#31): the clinician's account has no choice kept, the portal's default is Spanish.
+#[tokio::test]
+async fn mail_to_someone_without_a_chosen_language_is_in_the_default_language() {
+    let mut smtp = SmtpServer::start().await;
+    let w = world(vec![smtp.url(), "--default-language=es".into()]).await;
+
+    let token = csrf(&w.app, &w.patient).await;
+    let form = [
+        ("csrf_token", token.as_str()),
+        ("category", "result"),
+        ("subject", SUBJECT),
+        ("body", BODY),
+    ];
+    let resp = post_multipart(&w.app, &w.patient, "/messages", &form, &[]).await;
+    assert_eq!(resp.status(), 303, "the message is sent");
+
+    let mail = smtp.next().await;
+    assert!(
+        mail.to
+            .iter()
+            .any(|t| t.contains("casey.clinician@example.com")),
+        "{:?}",
+        mail.to
+    );
+    assert!(
+        mail.data
+            .contains("Tiene un mensaje nuevo en su portal del paciente."),
+        "{}",
+        mail.data
+    );
+    assert!(
+        !mail.data.contains("You have a new message"),
+        "{}",
+        mail.data
+    );
+}
