@@ -14,6 +14,7 @@ use crate::db;
 use crate::notifications::{self, Kind};
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
+use crate::web::errors::error_page;
 use crate::web::page::{format_time, page_context};
 use crate::web::{templates, AppError};
 
@@ -439,21 +440,48 @@ async fn find(state: &AppState, token: &str) -> Result<Option<Invitation>, AppEr
     .await?)
 }
 
-/// Why an invitation cannot be accepted by `user`, if it cannot: (audit reason, words).
+/// Why an invitation cannot be accepted by `user`, if it cannot.
+struct Refusal {
+    /// What the audit entry says.
+    reason: &'static str,
+    /// What the person reads.
+    message: String,
+    /// 400 for a link that cannot work; 403 for a link that works, but not for this account.
+    forbidden: bool,
+}
+
+impl Refusal {
+    fn bad(reason: &'static str, message: &str) -> Refusal {
+        Refusal {
+            reason,
+            message: message.to_string(),
+            forbidden: false,
+        }
+    }
+}
+
+/// Whether the identity provider's token proves that `user` holds the invited `address`: one of
+/// the session's e-mail claims (B2C `emails`, External ID `email`), trimmed, in any case.
+fn proves_address(user: &SignedInUser, address: &str) -> bool {
+    user.emails
+        .iter()
+        .any(|e| e.trim().eq_ignore_ascii_case(address.trim()))
+}
+
 async fn check(
     state: &AppState,
     user: &SignedInUser,
     invitation: &Invitation,
     now: i64,
-) -> Result<Option<(&'static str, &'static str)>, AppError> {
+) -> Result<Option<Refusal>, AppError> {
     if invitation.used_at.is_some() {
-        return Ok(Some((
+        return Ok(Some(Refusal::bad(
             "invitation_used",
             "This invitation has already been used. Ask the person who invited you to send a new one.",
         )));
     }
     if invitation.expires_at <= now {
-        return Ok(Some((
+        return Ok(Some(Refusal::bad(
             "invitation_expired",
             "This invitation has expired. Ask the person who invited you to send a new one.",
         )));
@@ -465,10 +493,28 @@ async fn check(
             .fetch_one(&state.pool)
             .await?;
     if own > 0 {
-        return Ok(Some((
+        return Ok(Some(Refusal::bad(
             "invite_self",
             "This invitation is for your own record: you cannot be your own proxy.",
         )));
+    }
+    // The link alone is not enough: a forwarded or intercepted e-mail must not make its reader
+    // a proxy. The invitation belongs to the address it was sent to, as the identity provider
+    // proves it; it stays open for that person.
+    let lang = crate::i18n::current();
+    if user.emails.iter().all(|e| e.trim().is_empty()) {
+        return Ok(Some(Refusal {
+            reason: "email_missing",
+            message: crate::i18n::tr(lang, "proxy-rules-no-email"),
+            forbidden: true,
+        }));
+    }
+    if !proves_address(user, &invitation.email) {
+        return Ok(Some(Refusal {
+            reason: "email_mismatch",
+            message: crate::i18n::tr(lang, "proxy-rules-wrong-account"),
+            forbidden: true,
+        }));
     }
     let existing: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM proxy_grants WHERE patient_id = $1 AND proxy_subject = $2 \
@@ -480,12 +526,53 @@ async fn check(
     .fetch_one(&state.pool)
     .await?;
     if existing > 0 {
-        return Ok(Some((
+        return Ok(Some(Refusal::bad(
             "already_proxy",
             "You can already act for this person.",
         )));
     }
     Ok(None)
+}
+
+/// A refused acceptance: audited (naming the patient), then its page; nothing was granted and
+/// the invitation is as it was.
+async fn refuse_acceptance(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &SignedInUser,
+    patient_id: String,
+    refusal: Refusal,
+) -> Result<HttpResponse, AppError> {
+    if !refusal.forbidden {
+        return refuse(
+            state,
+            req,
+            user,
+            Action::ProxyAccept,
+            Some(patient_id),
+            refusal.reason,
+            &refusal.message,
+        )
+        .await;
+    }
+    tracing::warn!(subject = %user.subject, reason = refusal.reason, "proxy acceptance refused");
+    record(
+        state,
+        req,
+        user,
+        Action::ProxyAccept,
+        Outcome::Denied,
+        Some(patient_id),
+        refusal.reason,
+    )
+    .await?;
+    let title = crate::i18n::tr(crate::i18n::current(), "proxy-rules-wrong-account-title");
+    Ok(error_page(
+        StatusCode::FORBIDDEN,
+        &title,
+        &refusal.message,
+        tera::Context::new(),
+    ))
 }
 
 const UNKNOWN: &str =
@@ -514,17 +601,8 @@ pub async fn accept_page(
         )
         .await;
     };
-    if let Some((reason, message)) = check(&state, user, &invitation, db::now()).await? {
-        return refuse(
-            &state,
-            &req,
-            user,
-            Action::ProxyAccept,
-            Some(invitation.patient_id),
-            reason,
-            message,
-        )
-        .await;
+    if let Some(refusal) = check(&state, user, &invitation, db::now()).await? {
+        return refuse_acceptance(&state, &req, user, invitation.patient_id, refusal).await;
     }
     let mut ctx = page_context(Some((user, &session)), &state);
     ctx.insert("token", &token);
@@ -561,17 +639,8 @@ pub async fn accept(
         )
         .await;
     };
-    if let Some((reason, message)) = check(&state, user, &invitation, now).await? {
-        return refuse(
-            &state,
-            &req,
-            user,
-            Action::ProxyAccept,
-            Some(invitation.patient_id),
-            reason,
-            message,
-        )
-        .await;
+    if let Some(refusal) = check(&state, user, &invitation, now).await? {
+        return refuse_acceptance(&state, &req, user, invitation.patient_id, refusal).await;
     }
     let grant = uuid::Uuid::new_v4().to_string();
     let mut tx = state.pool.begin().await?;

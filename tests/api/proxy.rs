@@ -6,6 +6,11 @@ use sqlx::Row;
 
 use crate::support::*;
 
+/// Who may accept, audit before each change, grants whose people changed, what a guardian of
+/// an adolescent does not see.
+#[path = "proxy_rules.rs"]
+mod rules;
+
 /// The e-mail `sign_in_as` gives `who`.
 fn email_of(who: &Person) -> String {
     format!("{}@example.com", who.name.to_lowercase().replace(' ', "."))
