@@ -97,6 +97,16 @@ pub async fn record_guardian(
     let scopes = Scopes::parse(Scope::ALL.iter().map(|s| s.as_str())).unwrap_or_default();
     let invitation = uuid::Uuid::new_v4().to_string();
     let token = random_token(32);
+    // The entry naming the clinician is durable before the invitation exists: an audit store
+    // that cannot take it (the 503 page) leaves no invitation and sends no mail.
+    grant
+        .audit(
+            &state,
+            &req,
+            Action::ProxyInvite,
+            format!("guardian invitation={invitation} documents=checked"),
+        )
+        .await?;
     let mut tx = state.pool.begin().await?;
     sqlx::query(
         "INSERT INTO proxy_invitations (id, patient_id, inviter_subject, email, token_hash, scopes, ends_at, created_at, expires_at, kind, clinician_subject) \
@@ -120,14 +130,6 @@ pub async fn record_guardian(
     )
     .await?;
     tx.commit().await?;
-    grant
-        .audit(
-            &state,
-            &req,
-            Action::ProxyInvite,
-            format!("guardian invitation={invitation} documents=checked"),
-        )
-        .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((
             "Location",

@@ -279,6 +279,18 @@ pub async fn invite(
     }
     let id = uuid::Uuid::new_v4().to_string();
     let token = random_token(32);
+    // The entry is durable before the invitation exists: an audit store that cannot take it
+    // (the 503 page) leaves no invitation and sends no mail.
+    record(
+        &state,
+        &req,
+        user,
+        Action::ProxyInvite,
+        Outcome::Success,
+        Some(pid.clone()),
+        &format!("invitation={id} scopes={}", scopes.stored()),
+    )
+    .await?;
     let mut tx = state.pool.begin().await?;
     sqlx::query(
         "INSERT INTO proxy_invitations (id, patient_id, inviter_subject, email, token_hash, scopes, ends_at, created_at, expires_at) \
@@ -304,16 +316,6 @@ pub async fn invite(
     )
     .await?;
     tx.commit().await?;
-    record(
-        &state,
-        &req,
-        user,
-        Action::ProxyInvite,
-        Outcome::Success,
-        Some(pid),
-        &format!("invitation={id} scopes={}", scopes.stored()),
-    )
-    .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/account/proxies?invited=1"))
         .finish())
@@ -329,15 +331,14 @@ pub async fn revoke(
     _form: CsrfForm,
 ) -> Result<HttpResponse, AppError> {
     let pid = patient.patient_id().to_string();
-    let done = sqlx::query(
-        "UPDATE proxy_grants SET revoked_at = $1 WHERE id = $2 AND patient_id = $3 AND revoked_at IS NULL",
+    let live: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM proxy_grants WHERE id = $1 AND patient_id = $2 AND revoked_at IS NULL",
     )
-    .bind(db::now())
     .bind(id.as_str())
     .bind(&pid)
-    .execute(&state.pool)
+    .fetch_optional(&state.pool)
     .await?;
-    if done.rows_affected() != 1 {
+    if live.is_none() {
         // Another patient's grant, or one already ended: nothing to do, and said so.
         record(
             &state,
@@ -351,15 +352,25 @@ pub async fn revoke(
         .await?;
         return Err(AppError::NotFound);
     }
+    // The entry is durable before the grant ends, as for every change to who may act for
+    // whom: if the audit store cannot take it, the 503 page and the grant as it was.
     record(
         &state,
         &req,
         &patient.user,
         Action::ProxyRevoke,
         Outcome::Success,
-        Some(pid),
+        Some(pid.clone()),
         &format!("grant={}", id.as_str()),
     )
+    .await?;
+    sqlx::query(
+        "UPDATE proxy_grants SET revoked_at = $1 WHERE id = $2 AND patient_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(db::now())
+    .bind(id.as_str())
+    .bind(&pid)
+    .execute(&state.pool)
     .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", LIST_PATH))
@@ -377,7 +388,37 @@ pub async fn withdraw(
 ) -> Result<HttpResponse, AppError> {
     let pid = patient.patient_id().to_string();
     let now = db::now();
-    let done = sqlx::query(
+    let open: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM proxy_invitations WHERE id = $1 AND patient_id = $2 \
+         AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(id.as_str())
+    .bind(&pid)
+    .bind(now)
+    .fetch_optional(&state.pool)
+    .await?;
+    let (outcome, detail) = match open {
+        Some(_) => (
+            Outcome::Success,
+            format!("withdrawn invitation={}", id.as_str()),
+        ),
+        None => (Outcome::Denied, "invitation_unknown".to_string()),
+    };
+    // Durable before the link stops working (the 503 page and the invitation as it was).
+    record(
+        &state,
+        &req,
+        &patient.user,
+        Action::ProxyRevoke,
+        outcome,
+        Some(pid.clone()),
+        &detail,
+    )
+    .await?;
+    if outcome != Outcome::Success {
+        return Err(AppError::NotFound);
+    }
+    sqlx::query(
         "UPDATE proxy_invitations SET expires_at = $1 WHERE id = $2 AND patient_id = $3 \
          AND used_at IS NULL AND expires_at > $1",
     )
@@ -386,27 +427,6 @@ pub async fn withdraw(
     .bind(&pid)
     .execute(&state.pool)
     .await?;
-    let (outcome, detail) = if done.rows_affected() == 1 {
-        (
-            Outcome::Success,
-            format!("withdrawn invitation={}", id.as_str()),
-        )
-    } else {
-        (Outcome::Denied, "invitation_unknown".to_string())
-    };
-    record(
-        &state,
-        &req,
-        &patient.user,
-        Action::ProxyRevoke,
-        outcome,
-        Some(pid),
-        &detail,
-    )
-    .await?;
-    if outcome != Outcome::Success {
-        return Err(AppError::NotFound);
-    }
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", LIST_PATH))
         .finish())
@@ -643,17 +663,17 @@ pub async fn accept(
         return refuse_acceptance(&state, &req, user, invitation.patient_id, refusal).await;
     }
     let grant = uuid::Uuid::new_v4().to_string();
-    let mut tx = state.pool.begin().await?;
-    // `used_at IS NULL` makes the invitation single use, also against a concurrent accept.
+    // Three steps, so that the audit entry is durable before the grant holds and a refused
+    // entry leaves the invitation usable: take the invitation (`used_at IS NULL` makes it
+    // single use, also against a concurrent accept), write the entry, then make the grant.
     let taken = sqlx::query(
         "UPDATE proxy_invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1",
     )
     .bind(now)
     .bind(&invitation.id)
-    .execute(&mut *tx)
+    .execute(&state.pool)
     .await?;
     if taken.rows_affected() != 1 {
-        drop(tx);
         return refuse(
             &state,
             &req,
@@ -664,6 +684,30 @@ pub async fn accept(
             "This invitation has already been used. Ask the person who invited you to send a new one.",
         )
         .await;
+    }
+    let audited = record(
+        &state,
+        &req,
+        user,
+        Action::ProxyAccept,
+        Outcome::Success,
+        Some(invitation.patient_id.clone()),
+        &format!("grant={grant} scopes={}", invitation.scopes),
+    )
+    .await;
+    if let Err(e) = audited {
+        // Nothing granted: the invitation goes back to waiting for its person.
+        if let Err(undo) = sqlx::query(
+            "UPDATE proxy_invitations SET used_at = NULL WHERE id = $1 AND used_at = $2",
+        )
+        .bind(&invitation.id)
+        .bind(now)
+        .execute(&state.pool)
+        .await
+        {
+            tracing::error!(error = %undo, "could not reopen an invitation after a refused audit entry");
+        }
+        return Err(e);
     }
     sqlx::query(
         "INSERT INTO proxy_grants (id, patient_id, proxy_subject, proxy_name, proxy_email, scopes, ends_at, created_at, kind) \
@@ -682,18 +726,7 @@ pub async fn accept(
     } else {
         "proxy"
     })
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    record(
-        &state,
-        &req,
-        user,
-        Action::ProxyAccept,
-        Outcome::Success,
-        Some(invitation.patient_id),
-        &format!("grant={grant} scopes={}", invitation.scopes),
-    )
+    .execute(&state.pool)
     .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/home"))

@@ -161,3 +161,128 @@ async fn with_external_id_the_email_claim_is_the_proof() {
     assert_eq!(accept(&app, &blair, &token).await.status(), 303);
     assert_eq!(live_grants(&app).await, 1);
 }
+
+/// The audit store refuses every proxy entry (invitations, acceptances, revocations and
+/// withdrawals, guardians' too) as a full disk would; other entries (sign-ins) still go in.
+async fn refuse_proxy_entries(app: &TestApp, refuse: bool) {
+    let sql = if refuse {
+        "CREATE TRIGGER refuse_proxy_entries BEFORE INSERT ON audit_log \
+         WHEN NEW.action LIKE 'proxy_%' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    } else {
+        "DROP TRIGGER refuse_proxy_entries"
+    };
+    sqlx::query(sql).execute(&app.pool).await.unwrap();
+}
+
+/// The portal's 503 page.
+async fn assert_unavailable(resp: reqwest::Response, what: &str) {
+    assert_eq!(resp.status(), 503, "{what}");
+    assert!(
+        resp.text().await.unwrap().contains("unavailable"),
+        "{what}: the styled 503 page"
+    );
+}
+
+#[tokio::test]
+async fn no_change_to_who_may_act_for_whom_holds_before_its_audit_entry_is_durable() {
+    // Arrange: Blair is A's proxy, Charlie has an open invitation, a clinician has a child on
+    // the care team; then the audit store refuses proxy entries.
+    let (app, a, _) = patient_a().await;
+    let blair = email_of(&PATIENT_B);
+    assert_eq!(
+        invite(&app, &a, &blair, &["record"], "").await.status(),
+        303
+    );
+    let token = mailed_token(&app, &blair).await;
+    let blair_browser = signed_in(&app, &PATIENT_B).await;
+    assert_eq!(accept(&app, &blair_browser, &token).await.status(), 303);
+    let grant: String = sqlx::query_scalar("SELECT id FROM proxy_grants")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let charlie = email_of(&PATIENT_C);
+    assert_eq!(
+        invite(&app, &a, &charlie, &["record"], "").await.status(),
+        303
+    );
+    let charlie_token = mailed_token(&app, &charlie).await;
+    let invitation: String =
+        sqlx::query_scalar("SELECT id FROM proxy_invitations WHERE email = $1")
+            .bind(&charlie)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let mut child = records(2)[1].clone();
+    child.patient.birth_date = today() - chrono::Months::new(12 * 8);
+    let child_id = app.seed(&child).await;
+    app.add_to_care_team(&child_id, &CLINICIAN).await;
+    let staff = signed_in(&app, &CLINICIAN).await;
+    let charlie_browser = signed_in(&app, &PATIENT_C).await;
+    let invitations = count(&app, "SELECT COUNT(*) FROM proxy_invitations").await;
+    let mails = count(&app, "SELECT COUNT(*) FROM notification_queue").await;
+    refuse_proxy_entries(&app, true).await;
+
+    // Act + Assert: each change is the 503 page and did not happen.
+    assert_unavailable(
+        invite(&app, &a, "dana@example.org", &["record"], "").await,
+        "an invitation",
+    )
+    .await;
+    assert_unavailable(
+        record_guardian(&app, &staff, &child_id, "dana@example.org", "checked").await,
+        "a guardian",
+    )
+    .await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM proxy_invitations").await,
+        invitations,
+        "no invitation"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM notification_queue").await,
+        mails,
+        "no mail"
+    );
+    assert_unavailable(
+        accept(&app, &charlie_browser, &charlie_token).await,
+        "an acceptance",
+    )
+    .await;
+    assert_eq!(live_grants(&app).await, 1, "nothing granted to Charlie");
+    let csrf_a = csrf(&app, &a).await;
+    let withdraw = post(
+        &app,
+        &a,
+        &format!("/account/proxies/invitations/{invitation}/withdraw"),
+        &[("csrf_token", csrf_a.as_str())],
+    )
+    .await;
+    assert_unavailable(withdraw, "a withdrawal").await;
+    let revoke = post(
+        &app,
+        &a,
+        &format!("/account/proxies/{grant}/revoke"),
+        &[("csrf_token", csrf_a.as_str())],
+    )
+    .await;
+    assert_unavailable(revoke, "a revocation").await;
+    assert_eq!(live_grants(&app).await, 1, "Blair's grant holds");
+    assert_eq!(
+        app.get(&blair_browser, &format!("/acting/{grant}"))
+            .await
+            .status(),
+        200
+    );
+
+    // Once the store takes entries again, Charlie's invitation still works (it was neither
+    // used up by the refused acceptance nor withdrawn).
+    refuse_proxy_entries(&app, false).await;
+    assert_eq!(
+        accept(&app, &charlie_browser, &charlie_token)
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(live_grants(&app).await, 2);
+    assert_eq!(verify(&app).0, 0, "the chain verifies");
+}
