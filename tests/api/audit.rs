@@ -627,3 +627,73 @@ async fn a_chain_written_before_the_key_is_kept_and_keyed_from_the_next_entry_on
         patient_portal::audit::Verification::Broken { .. }
     ));
 }
+
+/// The access log's sentences are the language's own (#31): a Spanish reader sees what was
+/// opened in Spanish ("Consultó sus resultados de pruebas"), the care team reads of the patient
+/// in Spanish, and no English sentence is left; an English reader still reads English.
+#[tokio::test]
+async fn the_access_log_speaks_spanish_to_patient_and_care_team() {
+    let (app, _, ids) = app_with_patients(1).await;
+    app.link(&ids[0], &PATIENT_A).await;
+    app.add_to_care_team(&ids[0], &CLINICIAN).await;
+    let b = signed_in(&app, &PATIENT_A).await;
+    for path in ["/records/labs", "/records/allergies", "/records/export"] {
+        let resp = crate::languages::get_in(&app, &b, path, "es").await;
+        assert_eq!(resp.status(), 200, "{path}");
+    }
+    let c = signed_in(&app, &CLINICIAN).await;
+    let chart = format!("/staff/patients/{}", ids[0]);
+    assert_eq!(
+        crate::languages::get_in(&app, &c, &chart, "es")
+            .await
+            .status(),
+        200
+    );
+
+    let log = crate::languages::get_in(&app, &b, "/records/access-log", "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    crate::languages::assert_spanish(&log, "/records/access-log");
+    for words in [
+        "Consultó sus resultados de pruebas",
+        "Consultó sus alergias",
+        "Descargó su historial completo",
+        "Usted",
+        "Paciente",
+    ] {
+        assert!(log.contains(words), "{words}: {log}");
+    }
+    for english in ["Viewed", "Downloaded", "your ", ">You<", ">Patient<"] {
+        assert!(
+            !log.contains(english),
+            "{english} on the Spanish log: {log}"
+        );
+    }
+
+    let staff = crate::languages::get_in(&app, &c, &format!("{chart}/access-log"), "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        staff.contains("Consultó los resultados de pruebas del paciente"),
+        "{staff}"
+    );
+    assert!(staff.contains("Profesional clínico"), "{staff}");
+    for english in ["Viewed", "the patient", "your ", ">Clinician<"] {
+        assert!(
+            !staff.contains(english),
+            "{english} on the Spanish staff log: {staff}"
+        );
+    }
+
+    let english = crate::languages::get_in(&app, &b, "/records/access-log", "en")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("Viewed your test results"), "{english}");
+    assert!(!english.contains("Consultó"), "{english}");
+}

@@ -1777,3 +1777,68 @@ async fn every_page_of_the_synthea_records_names_codes_in_words() {
         }
     }
 }
+
+/// Words the chart's views build from the record's codes (statuses, an allergy's kind and
+/// risk, sex) are the page's language's, not English (#31).
+#[tokio::test]
+async fn record_words_built_from_codes_read_in_spanish() {
+    let (app, recs, ids) = crate::support::app_with_patients(1).await;
+    app.link(&ids[0], &PATIENT_A).await;
+    let b = crate::support::signed_in(&app, &PATIENT_A).await;
+    let mut all = Vec::new();
+    let mut record = String::new();
+    for path in [
+        "/records/conditions",
+        "/records/medications",
+        "/records/allergies",
+        "/records/immunizations",
+        "/records",
+    ] {
+        let page = crate::languages::get_in(&app, &b, path, "es")
+            .await
+            .text()
+            .await
+            .unwrap();
+        all.extend(
+            Html::parse_document(&page)
+                .root_element()
+                .text()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>(),
+        );
+        record = page;
+    }
+    for english in [
+        "Active",
+        "Inactive",
+        "Resolved",
+        "Stopped",
+        "Completed",
+        "Female",
+        "Male",
+        "Status not recorded",
+        "High risk",
+        "Low risk",
+        "Given",
+    ] {
+        assert!(
+            !all.iter().any(|t| t == english),
+            "{english} on a Spanish page"
+        );
+    }
+    // The words are there in Spanish, so the checks above looked at real statuses.
+    let has = |words: &[&str]| all.iter().any(|t| words.contains(&t.as_str()));
+    assert!(has(&["Activa", "Resuelta", "Inactiva"]), "a condition's status");
+    assert!(
+        has(&["Activo", "Completado", "Suspendido", "Cancelado"]),
+        "a medication's status"
+    );
+    let sex = match recs[0].patient.sex {
+        Sex::Female => "Femenino",
+        Sex::Male => "Masculino",
+        Sex::Other => "Otro",
+        Sex::Unknown => "Desconocido",
+    };
+    assert!(all.iter().any(|t| t.contains(sex)), "{sex}: {record}");
+}
