@@ -19,7 +19,9 @@ mod staff;
 pub mod status;
 pub mod store;
 
-pub use patient::{accept, calendar, cancel, list, mode_label, request};
+pub use patient::{
+    accept, calendar, cancel, list, mode_label, parse_request, request, RequestForm, DAYS,
+};
 pub use staff::{
     day as staff_day, decide as staff_decide, queue as staff_queue, show as staff_show, today_range,
 };

@@ -149,7 +149,9 @@ pub struct RequestForm {
 
 pub const MAX_REASON: usize = 500;
 
-fn parse_request(form: &RequestForm) -> Result<NewRequest, AppError> {
+/// The request form judged whole (the patient's and a proxy's alike); nothing is stored on an
+/// error.
+pub fn parse_request(form: &RequestForm) -> Result<NewRequest, AppError> {
     let reason = form
         .reason
         .as_deref()
@@ -206,6 +208,7 @@ fn parse_request(form: &RequestForm) -> Result<NewRequest, AppError> {
         preferred_days,
         preferred_time,
         mode,
+        requested_by: None,
     })
 }
 

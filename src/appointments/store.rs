@@ -35,10 +35,13 @@ pub struct Appointment {
     pub decline_reason: Option<String>,
     pub requested_at: i64,
     pub updated_at: i64,
+    /// A proxy who asked for the patient (#29): their name, for the care team.
+    pub requested_by: Option<String>,
 }
 
 const COLUMNS: &str = "id, patient_id, state, source, fhir_id, reason, preferred_days, preferred_time, mode, \
-     clinician_subject, clinician_name, start_at, end_at, place, decline_reason, requested_at, updated_at";
+     clinician_subject, clinician_name, start_at, end_at, place, decline_reason, requested_at, updated_at, \
+     requested_by";
 
 /// An `appointments` row (`COLUMNS`), the state as stored.
 #[derive(sqlx::FromRow)]
@@ -60,6 +63,7 @@ struct AppointmentRow {
     decline_reason: Option<String>,
     requested_at: i64,
     updated_at: i64,
+    requested_by: Option<String>,
 }
 
 impl TryFrom<AppointmentRow> for Appointment {
@@ -87,6 +91,7 @@ impl TryFrom<AppointmentRow> for Appointment {
             decline_reason: r.decline_reason,
             requested_at: r.requested_at,
             updated_at: r.updated_at,
+            requested_by: r.requested_by,
         })
     }
 }
@@ -133,6 +138,9 @@ pub struct NewRequest {
     pub preferred_days: String,
     pub preferred_time: String,
     pub mode: String,
+    /// A proxy asking for the patient: their name as the care team reads it; `None`: the
+    /// patient themselves.
+    pub requested_by: Option<String>,
 }
 
 pub async fn request(
@@ -143,8 +151,8 @@ pub async fn request(
     let id = uuid::Uuid::new_v4().to_string();
     let now = db::now();
     sqlx::query(
-        "INSERT INTO appointments (id, patient_id, state, source, reason, preferred_days, preferred_time, mode, requested_at, updated_at) \
-         VALUES ($1, $2, $3, 'portal', $4, $5, $6, $7, $8, $8)",
+        "INSERT INTO appointments (id, patient_id, state, source, reason, preferred_days, preferred_time, mode, requested_at, updated_at, requested_by) \
+         VALUES ($1, $2, $3, 'portal', $4, $5, $6, $7, $8, $8, $9)",
     )
     .bind(&id)
     .bind(chart.patient_id())
@@ -154,6 +162,7 @@ pub async fn request(
     .bind(&new.preferred_time)
     .bind(&new.mode)
     .bind(now)
+    .bind(&new.requested_by)
     .execute(pool)
     .await?;
     Ok(id)

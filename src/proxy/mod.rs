@@ -9,6 +9,7 @@
 //! or refused, is one audit entry naming the patient.
 
 pub mod acting;
+pub mod actions;
 pub mod fhir;
 pub mod guardian;
 pub mod pages;

@@ -100,13 +100,9 @@ pub struct RequestForm {
     note: Option<String>,
 }
 
-/// `POST /records/medications/renewals`.
-pub async fn request(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    patient: LinkedPatient,
-    form: CsrfForm<RequestForm>,
-) -> Result<HttpResponse, AppError> {
+/// The medication's id and the note, judged before anything is opened (the patient's form and
+/// a proxy's alike); nothing is stored on an error.
+pub fn parse_request(form: &RequestForm) -> Result<(String, String), AppError> {
     let medication = form.medication.as_deref().unwrap_or_default().trim();
     if medication.is_empty() || medication.len() > 200 {
         return Err(AppError::bad_request("Choose a medication to renew."));
@@ -121,6 +117,18 @@ pub async fn request(
             "The note can be at most {MAX_NOTE} characters of plain text. Nothing was sent."
         )));
     }
+    Ok((medication.to_string(), note))
+}
+
+/// `POST /records/medications/renewals`.
+pub async fn request(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    patient: LinkedPatient,
+    form: CsrfForm<RequestForm>,
+) -> Result<HttpResponse, AppError> {
+    let (medication, note) = parse_request(&form)?;
+    let medication = medication.as_str();
     crate::appointments::common::remember(&state, &patient.user).await;
     let chart = patient.open(&state, &req, Section::RenewalChange).await?;
     let medications = crate::records::store::medications(&state.pool, &chart).await?;
@@ -140,6 +148,7 @@ pub async fn request(
         &m.code.display,
         &note,
         &pharmacy,
+        None,
     )
     .await
     {

@@ -28,11 +28,13 @@ pub struct Renewal {
     pub quantity: Option<i64>,
     pub refills: Option<i64>,
     pub new_prescription_id: Option<String>,
+    /// A proxy who asked for the patient (#29): their name, for the care team.
+    pub requested_by: Option<String>,
 }
 
 const COLUMNS: &str =
     "id, patient_id, medication_fhir_id, medication_name, note, pharmacy, state, requested_at, \
-     decided_at, decided_by_name, decline_reason, quantity, refills, new_prescription_id";
+     decided_at, decided_by_name, decline_reason, quantity, refills, new_prescription_id, requested_by";
 
 /// A `renewal_requests` row (`COLUMNS`), the state as stored.
 #[derive(sqlx::FromRow)]
@@ -51,6 +53,7 @@ struct RenewalRow {
     quantity: Option<i64>,
     refills: Option<i64>,
     new_prescription_id: Option<String>,
+    requested_by: Option<String>,
 }
 
 impl TryFrom<RenewalRow> for Renewal {
@@ -75,6 +78,7 @@ impl TryFrom<RenewalRow> for Renewal {
             quantity: r.quantity,
             refills: r.refills,
             new_prescription_id: r.new_prescription_id,
+            requested_by: r.requested_by,
         })
     }
 }
@@ -151,12 +155,13 @@ pub async fn request(
     medication_name: &str,
     note: &str,
     pharmacy: &str,
+    requested_by: Option<&str>,
 ) -> Result<String, Refused> {
     let id = uuid::Uuid::new_v4().to_string();
     // Insert unless one is already waiting; the partial unique index settles a race.
     let inserted = sqlx::query(
-        "INSERT INTO renewal_requests (id, patient_id, medication_fhir_id, medication_name, note, pharmacy, state, requested_at) \
-         SELECT $1, $2, $3, $4, $5, $6, 'requested', $7 WHERE NOT EXISTS \
+        "INSERT INTO renewal_requests (id, patient_id, medication_fhir_id, medication_name, note, pharmacy, state, requested_at, requested_by) \
+         SELECT $1, $2, $3, $4, $5, $6, 'requested', $7, $8 WHERE NOT EXISTS \
          (SELECT 1 FROM renewal_requests WHERE patient_id = $2 AND medication_fhir_id = $3 AND state = 'requested') \
          AND NOT EXISTS (SELECT 1 FROM patients WHERE id = $2 AND deceased IS NOT NULL) \
          ON CONFLICT DO NOTHING",
@@ -168,6 +173,7 @@ pub async fn request(
     .bind(note)
     .bind(pharmacy)
     .bind(db::now())
+    .bind(requested_by)
     .execute(pool)
     .await?;
     if inserted.rows_affected() != 1 {
