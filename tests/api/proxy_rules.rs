@@ -2,6 +2,7 @@
 //! of every change to who may act for whom is durable before the change holds; a grant whose
 //! people changed opens nothing; what a guardian of an adolescent does not see.
 
+use patient_portal::records::model::{systems, Allergy, Concept, PatientRecord};
 use serde_json::{json, Value};
 
 use super::{
@@ -285,4 +286,86 @@ async fn no_change_to_who_may_act_for_whom_holds_before_its_audit_entry_is_durab
     );
     assert_eq!(live_grants(&app).await, 2);
     assert_eq!(verify(&app).0, 0, "the chain verifies");
+}
+
+/// `record` stored for a patient `age` years old, linked to PATIENT_A's account and on
+/// CLINICIAN's care team; CLINICIAN records PATIENT_B as guardian, who accepts. Returns the
+/// app, the patient's browser, the guardian's browser and the grant.
+async fn guardian_over(mut record: PatientRecord, age: u32) -> (TestApp, Browser, Browser, String) {
+    let app = spawn_app().await;
+    record.patient.birth_date = today() - chrono::Months::new(12 * age) - chrono::Days::new(1);
+    let (patient, pid) = signed_in_patient(&app, &record, &PATIENT_A).await;
+    app.add_to_care_team(&pid, &CLINICIAN).await;
+    let staff = signed_in(&app, &CLINICIAN).await;
+    let guardian_email = email_of(&PATIENT_B);
+    let resp = record_guardian(&app, &staff, &pid, &guardian_email, "checked").await;
+    assert_eq!(resp.status(), 303, "the guardian is invited");
+    let token = mailed_token(&app, &guardian_email).await;
+    let guardian = signed_in(&app, &PATIENT_B).await;
+    assert_eq!(accept(&app, &guardian, &token).await.status(), 303);
+    let grant: String = sqlx::query_scalar("SELECT id FROM proxy_grants")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    (app, patient, guardian, grant)
+}
+
+async fn text(app: &TestApp, b: &Browser, path: &str) -> String {
+    let resp = app.get(b, path).await;
+    assert_eq!(resp.status(), 200, "{path}");
+    resp.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_guardian_of_an_adolescent_sees_no_sensitive_medication_allergy_or_test_result() {
+    // Arrange: an antidepressant, an allergy to a contraceptive and a pregnancy test, each
+    // coded with a code of the sensitive code sets, beside the record's ordinary items.
+    let mut record = records(1)[0].clone();
+    let ordinary_medication = record
+        .medications
+        .first()
+        .expect("the demo record has medications")
+        .code
+        .display
+        .clone();
+    let mut medication = record.medications[0].clone();
+    medication.fhir_id = "sensitive-medication-1".into();
+    medication.code = Concept::new(systems::RXNORM, "312938", "Sertraline 100 MG Oral Tablet");
+    record.medications.push(medication);
+    let mut allergy = Allergy::no_known_allergies("sensitive-allergy-1".into(), None);
+    allergy.code = Concept::new(systems::RXNORM, "748962", "Camila (norethindrone) allergy");
+    record.allergies.push(allergy);
+    let lab = record
+        .observations
+        .iter()
+        .find(|o| o.category.fhir_code() == "laboratory")
+        .expect("the demo record has test results")
+        .clone();
+    let ordinary_lab = lab.code.display.clone();
+    let mut pregnancy_test = lab;
+    pregnancy_test.fhir_id = "sensitive-lab-1".into();
+    pregnancy_test.code = Concept::new(
+        systems::LOINC,
+        "2106-3",
+        "Choriogonadotropin (pregnancy test)",
+    );
+    record.observations.push(pregnancy_test);
+    let (app, patient, guardian, grant) = guardian_over(record, 14).await;
+
+    // The adolescent sees each on their own pages.
+    for (path, name) in [
+        ("/records/medications", "Sertraline 100 MG Oral Tablet"),
+        ("/records/allergies", "Camila (norethindrone) allergy"),
+        ("/records/labs", "Choriogonadotropin (pregnancy test)"),
+    ] {
+        assert!(text(&app, &patient, path).await.contains(name), "{path}");
+    }
+    // The guardian sees the lists, without them.
+    let summary = text(&app, &guardian, &format!("/acting/{grant}")).await;
+    assert!(summary.contains(&ordinary_medication), "{summary}");
+    assert!(!summary.contains("Sertraline"), "the medication is hidden");
+    assert!(!summary.contains("Camila"), "the allergy is hidden");
+    let labs = text(&app, &guardian, &format!("/acting/{grant}/labs")).await;
+    assert!(labs.contains(&ordinary_lab), "{labs}");
+    assert!(!labs.contains("Choriogonadotropin"), "the result is hidden");
 }
