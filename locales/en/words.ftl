@@ -57,3 +57,17 @@ record-note-impossible-value = Not a possible value for this test in { $unit }: 
 record-note-impossible-value-no-unit = Not a possible value for this test in this unit: most likely recorded in another unit.
 record-note-other-unit = Recorded in { $unit }; the usual range we have is in { $ours }.
 record-note-other-unit-no-unit = Recorded in this unit; the usual range we have is in { $ours }.
+# The trend chart of a test's results (src/records/chart_svg.rs); $name is the test's name.
+chart-svg-title = { $name } over time
+chart-svg-value = Value
+chart-svg-normal-range = Normal range
+chart-svg-series-normal-range = { $name }: normal range
+# The chart in words (its <desc>), one sentence group per series.
+chart-svg-desc-one = { $name }: 1 result, on { $date }. Latest { $latest }
+chart-svg-desc-many = { $name }: { $count ->
+    [one] { $count } result
+   *[other] { $count } results
+} from { $first } to { $last }. Latest { $latest }
+chart-svg-desc-flag = ({ $flag })
+chart-svg-desc-extremes = Highest { $highest }, lowest { $lowest }
+chart-svg-desc-range = Normal range { $range }; { $outside } of { $count } outside it

@@ -57,3 +57,18 @@ record-note-impossible-value = No es un valor posible para esta prueba en { $uni
 record-note-impossible-value-no-unit = No es un valor posible para esta prueba en esta unidad: lo más probable es que se registrara en otra unidad.
 record-note-other-unit = Registrado en { $unit }; el rango habitual que tenemos está en { $ours }.
 record-note-other-unit-no-unit = Registrado en esta unidad; el rango habitual que tenemos está en { $ours }.
+# El gráfico de tendencia de los resultados de una prueba (src/records/chart_svg.rs); $name es el
+# nombre de la prueba.
+chart-svg-title = { $name } a lo largo del tiempo
+chart-svg-value = Valor
+chart-svg-normal-range = Rango normal
+chart-svg-series-normal-range = { $name }: rango normal
+# El gráfico en palabras (su <desc>), un grupo de frases por serie.
+chart-svg-desc-one = { $name }: 1 resultado, el { $date }. Último: { $latest }
+chart-svg-desc-many = { $name }: { $count ->
+    [one] { $count } resultado
+   *[other] { $count } resultados
+} del { $first } al { $last }. Último: { $latest }
+chart-svg-desc-flag = ({ $flag })
+chart-svg-desc-extremes = Máximo: { $highest }; mínimo: { $lowest }
+chart-svg-desc-range = Rango normal: { $range }; { $outside } de { $count } fuera de él

@@ -13,6 +13,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
 use super::ranges::Flag;
+use crate::i18n::Arg;
 
 /// One result to plot.
 #[derive(Debug, Clone)]
@@ -140,6 +141,22 @@ fn long_date(t: &DateTime<Utc>) -> String {
     crate::i18n::format::date(crate::i18n::current(), t.date_naive())
 }
 
+/// A message of the chart (`locales/*/words.ftl`) in the language of the request (#31).
+fn say(key: &str, args: &[(&str, Arg)]) -> String {
+    crate::i18n::tr_args(crate::i18n::current(), key, args)
+}
+
+/// A result's flag as a word of the page's language (the same words as the result tables).
+fn flag_word(f: Flag) -> String {
+    let key = match f {
+        Flag::High => "flag-high",
+        Flag::Low => "flag-low",
+        Flag::Normal => "flag-normal",
+        Flag::NotComparable => "flag-could-not-be-compared",
+    };
+    say(key, &[])
+}
+
 /// A step of 1, 2 or 5 times a power of ten near `raw`.
 fn nice_step(raw: f64) -> f64 {
     if !(raw.is_finite() && raw > 0.0) {
@@ -258,9 +275,12 @@ pub fn build(title: &str, series: &[SeriesIn]) -> Option<Chart> {
                 .low
                 .map_or(plot.bottom, |l| y_of(l).clamp(plot.y, plot.bottom));
             let label = if series.len() > 1 {
-                format!("{}: normal range", s.name)
+                say(
+                    "chart-svg-series-normal-range",
+                    &[("name", s.name.as_str().into())],
+                )
             } else {
-                "Normal range".to_owned()
+                say("chart-svg-normal-range", &[])
             };
             Band {
                 y: top,
@@ -320,8 +340,7 @@ pub fn build(title: &str, series: &[SeriesIn]) -> Option<Chart> {
             .iter()
             .map(|s| s.unit.as_str())
             .find(|u| !u.is_empty())
-            .unwrap_or("Value")
-            .to_owned(),
+            .map_or_else(|| say("chart-svg-value", &[]), str::to_owned),
         y_label_x: r1(-(plot.y + plot.height / 2.0)),
         y_label_y: 18.0,
         x_label_x: r1(plot.x + plot.width / 2.0),
@@ -374,7 +393,7 @@ fn mark(
     }
     label.push_str(&p.text);
     if let Some(f) = p.flag {
-        label.push_str(&format!(", {f}"));
+        label.push_str(&format!(", {}", flag_word(f)));
     }
     Mark {
         cx,
@@ -436,27 +455,45 @@ fn describe(series: &[SeriesIn]) -> String {
         let (Some(first), Some(last)) = (pts.first(), pts.last()) else {
             continue;
         };
-        let results = if pts.len() == 1 { "result" } else { "results" };
+        let name = || ("name", Arg::from(s.name.as_str()));
+        let latest = ("latest", Arg::from(last.text.as_str()));
+        // Sentences of the language, joined by its full stops (the same in both).
         let mut text = if pts.len() == 1 {
-            format!("{}: 1 result, on {}", s.name, long_date(&first.at))
+            say(
+                "chart-svg-desc-one",
+                &[name(), ("date", long_date(&first.at).into()), latest],
+            )
         } else {
-            format!(
-                "{}: {} {results} from {} to {}",
-                s.name,
-                pts.len(),
-                long_date(&first.at),
-                long_date(&last.at)
+            say(
+                "chart-svg-desc-many",
+                &[
+                    name(),
+                    ("count", pts.len().into()),
+                    ("first", long_date(&first.at).into()),
+                    ("last", long_date(&last.at).into()),
+                    latest,
+                ],
             )
         };
-        text.push_str(&format!(". Latest {}", last.text));
         if let Some(f) = last.flag {
-            text.push_str(&format!(" ({f})"));
+            text.push(' ');
+            text.push_str(&say(
+                "chart-svg-desc-flag",
+                &[("flag", flag_word(f).into())],
+            ));
         }
         if pts.len() > 2 {
             let hi = pts.iter().max_by(|a, b| a.value.total_cmp(&b.value));
             let lo = pts.iter().min_by(|a, b| a.value.total_cmp(&b.value));
             if let (Some(hi), Some(lo)) = (hi, lo) {
-                text.push_str(&format!(". Highest {}, lowest {}", hi.text, lo.text));
+                text.push_str(". ");
+                text.push_str(&say(
+                    "chart-svg-desc-extremes",
+                    &[
+                        ("highest", hi.text.as_str().into()),
+                        ("lowest", lo.text.as_str().into()),
+                    ],
+                ));
             }
         }
         let outside = pts
@@ -464,9 +501,14 @@ fn describe(series: &[SeriesIn]) -> String {
             .filter(|p| matches!(p.flag, Some(Flag::High | Flag::Low)))
             .count();
         if let Some(range) = &s.range_text {
-            text.push_str(&format!(
-                ". Normal range {range}; {outside} of {} outside it",
-                pts.len()
+            text.push_str(". ");
+            text.push_str(&say(
+                "chart-svg-desc-range",
+                &[
+                    ("range", range.as_str().into()),
+                    ("outside", outside.into()),
+                    ("count", pts.len().into()),
+                ],
             ));
         }
         text.push('.');
@@ -560,6 +602,37 @@ mod tests {
         assert!(c.series[0].line.is_empty());
         assert_eq!(c.series[0].marks.len(), 1);
         assert!(c.desc.contains("1 result, on 3 March 2024"));
+    }
+
+    #[test]
+    fn the_chart_reads_in_the_language_of_the_page() {
+        use crate::i18n::{Lang, LANG};
+        let s = glucose(vec![
+            point(2019, 120.0, Some(Flag::High)),
+            point(2021, 95.0, Some(Flag::Normal)),
+            point(2024, 86.0, Some(Flag::Normal)),
+        ]);
+        let c = LANG
+            .sync_scope(Lang::Es, || build("x", &[s]))
+            .expect("chart");
+        assert!(
+            c.desc.contains("3 resultados del 3 de marzo de 2019"),
+            "{}",
+            c.desc
+        );
+        assert!(
+            c.desc
+                .contains("Rango normal: 70 to 99 mg/dL; 1 de 3 fuera de él"),
+            "{}",
+            c.desc
+        );
+        assert!(!c.desc.contains("results"), "{}", c.desc);
+        assert_eq!(c.bands[0].label, "Rango normal");
+        assert!(
+            c.series[0].marks[0].label.ends_with(", Alto"),
+            "{}",
+            c.series[0].marks[0].label
+        );
     }
 
     #[test]

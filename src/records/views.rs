@@ -879,7 +879,14 @@ pub fn lab_history(loinc: &str, history: &[Observation]) -> Option<LabHistory> {
         not_compared,
         loinc: loinc.to_owned(),
         source_name: latest.source_name.clone(),
-        chart: chart_svg::build(&format!("{name} over time"), &trend_series(&oldest_first)),
+        chart: chart_svg::build(
+            &i18n::tr_args(
+                i18n::current(),
+                "chart-svg-title",
+                &[("name", Arg::from(name.as_str()))],
+            ),
+            &trend_series(&oldest_first),
+        ),
         name,
         latest,
         rows,
