@@ -55,6 +55,23 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "records_chart_lab.html",
     "records_chart_summary.html",
     "records_care.html",
+    // The clinicians' pages (statuses, kinds, break-the-glass reasons and times come from the
+    // Rust code as values) and the macros they share.
+    "staff_home.html",
+    "staff_break_glass.html",
+    "staff_chart_panel.html",
+    "staff_activation_code.html",
+    "staff_appointments.html",
+    "staff_appointments_day.html",
+    "staff_appointment.html",
+    "staff_renewals.html",
+    "staff_renewal.html",
+    "macros/worklist.html",
+    "macros/forms.html",
+    // The printable summary (statuses and flags' notes come from records::, not yet) and a chart
+    // page kept in the cache (its parts are the converted templates above).
+    "records_printable.html",
+    "records_cached.html",
     // The emulator's user-flow pages, from its own message files (src/b2c_emulator/locales).
     "b2c_emulator/base.html",
     "b2c_emulator/signin.html",
