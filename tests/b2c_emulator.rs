@@ -1111,6 +1111,103 @@ async fn logout_ends_the_session_and_redirects_only_when_registered_and_hinted_r
     assert_eq!(page.heading(), "Sign in");
 }
 
+/// The English messages of the emulator's own files whose Spanish differs (Fluent's simple
+/// `key = value` lines; values with arguments and short words are left out, as a Spanish page
+/// may hold them too).
+fn english_only_emulator_messages() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/b2c_emulator/locales");
+    let messages = |lang: &str| -> HashMap<String, String> {
+        let mut found = HashMap::new();
+        for entry in std::fs::read_dir(dir.join(lang)).unwrap().flatten() {
+            for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
+                if let Some((key, value)) = line.split_once(" = ") {
+                    if !line.starts_with([' ', '#']) {
+                        found.insert(key.to_string(), value.to_string());
+                    }
+                }
+            }
+        }
+        found
+    };
+    let (en, es) = (messages("en"), messages("es"));
+    en.into_iter()
+        .filter(|(key, value)| {
+            value.len() >= 8 && !value.contains('{') && es.get(key) != Some(value)
+        })
+        .map(|(_, value)| value)
+        .collect()
+}
+
+/// A Spanish page of the emulator: `lang="es"` and none of its English messages.
+fn assert_spanish_emulator_page(page: &Page, what: &str) {
+    assert!(
+        page.html.contains(r#"<html lang="es">"#),
+        "{what}: {}",
+        page.html
+    );
+    let english = english_only_emulator_messages();
+    assert!(english.len() > 40, "the English messages were read");
+    let text = page.text();
+    for en in &english {
+        assert!(
+            !text.contains(en.as_str()),
+            "{what}: English {en:?} in {text}"
+        );
+    }
+}
+
+/// Pages outside a user flow speak the request's language too (#31): an error at the
+/// authorize endpoint in the `ui_locales` asked for, the outbox and an unknown page in the
+/// browser's language; English for a browser that asks for none the emulator speaks.
+#[tokio::test]
+async fn pages_outside_a_flow_speak_the_request_s_language() {
+    let app = spawn_emulator().await;
+    let unknown_app = [
+        ("ui_locales", "es"),
+        ("client_id", "00000000-0000-0000-0000-000000000000"),
+    ];
+    let page = app
+        .open(&app.authorize_url("B2C_1_susi_mfa", &unknown_app))
+        .await
+        .page();
+    assert_eq!(page.status, 400);
+    assert_spanish_emulator_page(&page, "an error at /authorize");
+    assert_eq!(
+        page.heading(),
+        "Lo sentimos, pero tenemos problemas para iniciar su sesión."
+    );
+    assert!(
+        page.text().contains("Id. de correlación:"),
+        "{}",
+        page.text()
+    );
+
+    for path in ["/outbox", "/no-such-page"] {
+        let resp = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .header("Accept-Language", "es-MX,es;q=0.9,en;q=0.5")
+            .send()
+            .await
+            .unwrap();
+        let page = match app.land(resp).await {
+            Landing::Page(page) => page,
+            Landing::App(url) => panic!("{path}: sent to {url}"),
+        };
+        assert_spanish_emulator_page(&page, path);
+    }
+    let resp = app
+        .client
+        .get(format!("{}/outbox", app.base))
+        .header("Accept-Language", "fr")
+        .send()
+        .await
+        .unwrap();
+    let page = app.land(resp).await.page();
+    assert!(page.html.contains(r#"<html lang="en">"#));
+    assert_eq!(page.heading(), "Development outbox");
+}
+
 /// B2C shows its pages in the language the relying party asks for with `ui_locales` (#31):
 /// the emulator's sign-in, sign-up and MFA pages in Spanish, `lang="es"` on each, and a flow
 /// driven by the Spanish labels works as the English one does.

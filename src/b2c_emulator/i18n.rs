@@ -36,6 +36,75 @@ pub(crate) fn from_ui_locales(ui_locales: Option<&str>) -> &'static str {
         .unwrap_or("en")
 }
 
+tokio::task_local! {
+    /// The language of the request being served, for pages made outside a flow (errors, the
+    /// outbox, signed out, the form_post page): set by [`choose`] around every request.
+    static REQUEST_LANG: &'static str;
+}
+
+/// The language of the current request ([`choose`]); English outside one.
+pub(crate) fn current() -> &'static str {
+    REQUEST_LANG.try_with(|l| *l).unwrap_or("en")
+}
+
+/// The first spoken language of an `Accept-Language` header, by q-value (ties keep the
+/// header's order); `None` when it names none. Written here rather than borrowed from the
+/// portal's `i18n::negotiate`, so that a bug in one is not hidden in both.
+fn from_accept_language(header: &str) -> Option<&'static str> {
+    let mut best: Option<(f32, &'static str)> = None;
+    for item in header.split(',').take(32) {
+        let mut parts = item.split(';');
+        let primary = parts
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q.is_nan() || q <= 0.0 {
+            continue;
+        }
+        let Some(lang) = LANGUAGES.iter().find(|l| l.eq_ignore_ascii_case(primary)) else {
+            continue;
+        };
+        if best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, lang)| lang)
+}
+
+/// The language a request asks for, as B2C decides it for a page with no flow behind it: the
+/// request's own `ui_locales`, else the browser's `Accept-Language`, else English.
+fn of_request(req: &actix_web::HttpRequest) -> &'static str {
+    let ui_locales = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(name, _)| name == "ui_locales")
+        .map(|(_, value)| value.into_owned())
+        .filter(|v| !v.trim().is_empty());
+    match ui_locales {
+        Some(tags) => from_ui_locales(Some(&tags)),
+        None => req
+            .headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(from_accept_language)
+            .unwrap_or("en"),
+    }
+}
+
+/// Middleware: runs the request in its language, error pages included (they are made inside).
+pub(crate) async fn choose(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let lang = of_request(req.request());
+    REQUEST_LANG.scope(lang, next.call(req)).await
+}
+
 /// `{{ t(key="signin-title", lang=lang) }}`; other arguments are Fluent arguments. A key no
 /// file has is an error, so a test rendering the page fails.
 fn translate(args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
@@ -82,13 +151,44 @@ mod tests {
     }
 
     #[test]
+    fn a_page_outside_a_flow_takes_ui_locales_else_the_browser_s_language() {
+        let req = |query: &str, accept: Option<&str>| {
+            let mut r = actix_web::test::TestRequest::get().uri(&format!("/x?{query}"));
+            if let Some(a) = accept {
+                r = r.insert_header(("Accept-Language", a));
+            }
+            of_request(&r.to_http_request())
+        };
+        assert_eq!(req("ui_locales=es", Some("en")), "es");
+        assert_eq!(
+            req("ui_locales=fr", Some("es")),
+            "en",
+            "as the flow pages do"
+        );
+        assert_eq!(req("", Some("fr-FR, es;q=0.8, en;q=0.5")), "es");
+        assert_eq!(req("ui_locales=", Some("es-MX")), "es");
+        assert_eq!(req("", Some("es;q=0, en")), "en");
+        assert_eq!(req("", None), "en");
+    }
+
+    #[test]
     fn every_emulator_key_is_in_every_language() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/b2c_emulator/locales");
+        // Every file of the language (emulator.ftl, emulator_pages.ftl, ...), by file and key.
         let keys = |lang: &str| {
-            let source = std::fs::read_to_string(dir.join(lang).join("emulator.ftl")).unwrap();
-            crate::i18n::keys_of(&source)
-                .into_iter()
-                .collect::<std::collections::BTreeSet<_>>()
+            let mut keys = std::collections::BTreeSet::new();
+            for entry in std::fs::read_dir(dir.join(lang)).unwrap().flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".ftl") {
+                    let source = std::fs::read_to_string(entry.path()).unwrap();
+                    keys.extend(
+                        crate::i18n::keys_of(&source)
+                            .into_iter()
+                            .map(|k| (name.clone(), k)),
+                    );
+                }
+            }
+            keys
         };
         let en = keys("en");
         assert!(en.len() > 40);

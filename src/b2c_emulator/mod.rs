@@ -139,6 +139,9 @@ impl Emulator {
                     }
                     actix_web::dev::Service::call(srv, req)
                 })
+                // Pages without a flow speak the request's language (#31); it reads only the
+                // query and a header, which the path rewrite above leaves as they are.
+                .wrap(actix_web::middleware::from_fn(i18n::choose))
                 .app_data(tenant.clone())
                 .app_data(web::FormConfig::default().limit(64 * 1024))
                 .wrap(

@@ -75,13 +75,14 @@ fn templates() -> Result<&'static tera::Tera, String> {
 
 /// Renders one template; the error says which and why (for the log, never for the page).
 pub(crate) fn render(name: &str, ctx: &tera::Context) -> Result<String, String> {
-    // Pages made outside a flow (errors, the outbox) have no asked-for language: English.
+    // Pages made outside a flow (errors, the outbox) speak the request's language
+    // (`ui_locales`, else the browser's: `i18n::choose`).
     let with_lang;
     let ctx = if ctx.contains_key("lang") {
         ctx
     } else {
         let mut c = ctx.clone();
-        c.insert("lang", "en");
+        c.insert("lang", super::i18n::current());
         with_lang = c;
         &with_lang
     };

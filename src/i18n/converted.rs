@@ -80,6 +80,12 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     "b2c_emulator/reset.html",
     "b2c_emulator/reset_password.html",
     "b2c_emulator/edit.html",
+    // The emulator's pages outside a flow, in the request's language (its AADB2C messages and
+    // the outbox's kinds come from the Rust code as values).
+    "b2c_emulator/error.html",
+    "b2c_emulator/outbox.html",
+    "b2c_emulator/form_post.html",
+    "b2c_emulator/signed_out.html",
 ];
 
 /// Names that are the same in every language (a product's name).
