@@ -44,6 +44,7 @@ impl FromRequest for AppToken {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_value(req);
+        let req = req.clone();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let limits = req.app_data::<web::Data<Limits>>().cloned();
         Box::pin(async move {
@@ -58,6 +59,12 @@ impl FromRequest for AppToken {
                 );
                 return Err(FhirError::unauthorized(Some("invalid_token")));
             };
+            // An app a proxy connected (#29) stops with the proxy's grant: read now, on every
+            // request, never cached.
+            if !crate::proxy::apps::connection_holds(&state, &grant).await? {
+                tracing::info!(reason = "proxy_grant_ended", "FHIR API token refused");
+                return Err(FhirError::unauthorized(Some("invalid_token")));
+            }
             let limits = limits.ok_or_else(|| {
                 FhirError::new(StatusCode::INTERNAL_SERVER_ERROR, "exception", "no limits")
             })?;
@@ -77,7 +84,38 @@ impl FromRequest for AppToken {
                 }
                 Err(Refusal::Store(e)) => return Err(e.into()),
             }
+            if grant.proxy_grant_id.is_some() {
+                // Every read through a proxy's connection names the proxy as actor, committed
+                // before anything is read (the chart's own entry names the app).
+                proxy_read_entry(&req, &state, &grant).await?;
+            }
             Ok(AppToken { grant, scope })
         })
     }
+}
+
+/// The audit entry of one FHIR API request of an app a proxy connected: the proxy (the
+/// connection's subject) as actor, the patient as subject, the app in the detail.
+async fn proxy_read_entry(
+    req: &HttpRequest,
+    state: &AppState,
+    grant: &Grant,
+) -> Result<(), FhirError> {
+    use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
+    let meta = RequestMeta::of(req, state.settings.behind_proxy);
+    let actor = Actor {
+        subject: Some(grant.subject.clone()),
+        role: "proxy".into(),
+    };
+    let mut entry = meta.entry(actor, Action::AppRead, Outcome::Success);
+    entry.patient_id = Some(grant.patient_id.to_string());
+    entry.detail = Some(format!("proxy_app {}", grant.client_id));
+    audit::append(&state.pool, &entry).await.map_err(|e| {
+        tracing::error!(error = %e, "audit write failed; refusing a proxy's app patient data");
+        FhirError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "transient",
+            "The audit store is unavailable. Try again later.",
+        )
+    })
 }

@@ -10,6 +10,7 @@
 
 pub mod acting;
 pub mod actions;
+pub mod apps;
 pub mod fhir;
 pub mod guardian;
 pub mod pages;

@@ -18,7 +18,7 @@ use super::endpoints::endpoints;
 use super::scopes::{self, Scopes};
 use super::tokens::{self, Refusal, Request, ACCESS_TTL};
 use super::{apps, keys};
-use crate::access::{self, LinkedPatient};
+use crate::access;
 use crate::audit::Action;
 use crate::fhir_api::{self, base_url};
 use crate::records::store;
@@ -298,16 +298,74 @@ struct Choice {
     label: String,
 }
 
-/// `GET /smart/consent?request=...`: what the app asks for, in plain words.
+/// Whose record an app is connected to (#29): the signed-in person's own, or that of someone
+/// they act for (a proxy grant with the record scope, `proxy::apps`).
+enum Whose {
+    Own(crate::records::PatientId),
+    Proxy(crate::proxy::apps::Connectable),
+}
+
+/// A link on the consent page to connect the app to another record instead.
+#[derive(serde::Serialize)]
+struct Other {
+    value: String,
+    name: Option<String>,
+}
+
+/// The record the consent page's `for` names (empty: the person's own if linked, else the
+/// first they act for), and the others they could choose. `Err`: the page to show instead
+/// (`/activate` for someone with no record at all; a refused choice's page).
+async fn whose(
+    state: &AppState,
+    req: &HttpRequest,
+    person: &crate::auth::Patient,
+    chosen: &str,
+) -> Result<Result<(Whose, Vec<Other>), HttpResponse>, AppError> {
+    let own = access::linked_patient_id(&state.pool, &person.subject).await?;
+    let theirs = crate::proxy::apps::choices(state, &person.subject).await?;
+    let mut others: Vec<Other> = Vec::new();
+    if own.is_some() {
+        others.push(Other {
+            value: "own".into(),
+            name: None,
+        });
+    }
+    others.extend(theirs.iter().map(|c| Other {
+        value: c.grant_id.clone(),
+        name: Some(c.patient_name.clone()),
+    }));
+    let target = match (chosen, own) {
+        ("" | "own", Some(id)) => Whose::Own(id),
+        ("" | "own", None) => match theirs.into_iter().next() {
+            Some(c) => Whose::Proxy(c),
+            None => return Err(AppError::Redirect("/activate".into())),
+        },
+        (grant, _) => match crate::proxy::apps::chosen(state, req, person, grant).await? {
+            Ok(c) => Whose::Proxy(c),
+            Err(page) => return Ok(Err(page)),
+        },
+    };
+    let current = match &target {
+        Whose::Own(_) => "own",
+        Whose::Proxy(c) => c.grant_id.as_str(),
+    };
+    others.retain(|o| o.value != current);
+    Ok(Ok((target, others)))
+}
+
+/// `GET /smart/consent?request=...[&for=...]`: what the app asks for, in plain words, and
+/// whose record it would read: someone who acts for others (#29) chooses it here, and the page
+/// says who is connecting the app for whom.
 pub async fn consent_page(
     req: HttpRequest,
     state: web::Data<AppState>,
     session: Session,
-    patient: LinkedPatient,
+    person: crate::auth::Patient,
     origins: web::Data<AllowedOrigins>,
 ) -> Result<HttpResponse, AppError> {
     let q = single_params(req.query_string().as_bytes()).map_err(AppError::bad_request)?;
     let id = q.get("request").cloned().unwrap_or_default();
+    let chosen = q.get("for").cloned().unwrap_or_default();
     let expired = || {
         AppError::bad_request(
             "This request to connect an app has expired or was already answered. Go back to the app and start again.",
@@ -327,7 +385,24 @@ pub async fn consent_page(
             value,
         })
         .collect();
-    let mut ctx: Context = page_context(Some((&patient.user, &session)), &state);
+    let (target, others) = match whose(&state, &req, &person, &chosen).await? {
+        Ok(w) => w,
+        Err(page) => return Ok(page),
+    };
+    let mut ctx: Context = page_context(Some((person.user(), &session)), &state);
+    match &target {
+        Whose::Own(_) => ctx.insert("for", "own"),
+        Whose::Proxy(c) => {
+            ctx.insert("for", &c.grant_id);
+            ctx.insert("acting_for", &c.patient_name);
+            ctx.insert("connector", &person.user().display_name);
+        }
+    }
+    ctx.insert("other_records", &others);
+    ctx.insert(
+        "request_query",
+        &serde_urlencoded::to_string([("request", id.as_str())]).unwrap_or_default(),
+    );
     ctx.insert("app_name", &app.name);
     ctx.insert("choices", &choices);
     ctx.insert("request_id", &id);
@@ -351,21 +426,25 @@ pub async fn consent_page(
     Ok(resp)
 }
 
-/// `POST /smart/consent`: the patient allows (some of) it, or says no.
+/// `POST /smart/consent`: the patient (or a proxy, for the record they chose) allows (some of)
+/// it, or says no.
 pub async fn consent(
+    req: HttpRequest,
     state: web::Data<AppState>,
-    patient: LinkedPatient,
+    person: crate::auth::Patient,
     fresh: Result<crate::auth::StepUp, crate::auth::StepUpRequired>,
     form: CsrfForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let mut request_id = String::new();
     let mut decision = String::new();
+    let mut chosen = String::new();
     let mut ticked: Vec<String> = Vec::new();
     // Pairs, not a struct: `scope` repeats, once per ticked box.
     for (k, v) in form.0 {
         match k.as_str() {
             "request" => request_id = v,
             "decision" => decision = v,
+            "for" => chosen = v,
             "scope" => ticked.push(v),
             _ => {}
         }
@@ -376,10 +455,24 @@ pub async fn consent(
         fresh.map_err(|e| {
             e.returning_to(&format!(
                 "/smart/consent?{}",
-                serde_urlencoded::to_string([("request", request_id.as_str())]).unwrap_or_default()
+                serde_urlencoded::to_string([
+                    ("request", request_id.as_str()),
+                    ("for", chosen.as_str())
+                ])
+                .unwrap_or_default()
             ))
         })?;
     }
+    // Whose record: checked against the database now (a grant revoked since the page was
+    // shown connects nothing), before the request is taken.
+    let target = if decision == "allow" {
+        match whose(&state, &req, &person, &chosen).await? {
+            Ok((target, _)) => Some(target),
+            Err(page) => return Ok(page),
+        }
+    } else {
+        None
+    };
     let request = tokens::take_request(&state.pool, &request_id)
         .await?
         .ok_or_else(|| {
@@ -415,12 +508,19 @@ pub async fn consent(
             &request.state,
         ));
     }
+    let (patient_id, proxy_grant) = match target {
+        Some(Whose::Own(id)) => (id, None),
+        Some(Whose::Proxy(c)) => (c.patient_id, Some(c.grant_id)),
+        None => return Err(AppError::Forbidden),
+    };
+    // A proxy's connection is the proxy's consent (`subject`), resting on their grant.
     let code = tokens::grant_code(
         &state.pool,
         &request,
-        patient.patient_id(),
-        &patient.user.subject,
+        &patient_id,
+        &person.subject,
         &granted,
+        proxy_grant.as_deref(),
     )
     .await?;
     tracing::info!(client_id = %request.client_id, "patient allowed an app");
@@ -606,6 +706,15 @@ async fn token_inner(
             )
         }
     };
+    // An app a proxy connected stops with the proxy's grant (revoked, ended, a guardian's age
+    // rule): read now, on every code and refresh.
+    if !crate::proxy::apps::connection_holds(state, &grant).await? {
+        tracing::info!(client_id = %app.client_id, reason = "proxy_grant_ended", "SMART token request refused");
+        return bad(
+            "invalid_grant",
+            "the person who connected this app no longer acts for the patient",
+        );
+    }
     let mut grant = grant;
     if grant.fhir_patient_id.is_none() {
         // The app's first token: the patient's access log shows that the app was connected.
@@ -652,7 +761,8 @@ async fn token_inner(
             "iat": now,
             "exp": now + ACCESS_TTL,
         });
-        if scope.has(scopes::FHIR_USER) {
+        // A proxy is not the patient: their id_token names no Patient as its user.
+        if scope.has(scopes::FHIR_USER) && grant.proxy_grant_id.is_none() {
             claims["fhirUser"] = json!(format!("{}/Patient/{patient}", base_url(state)));
         }
         if first {
@@ -769,9 +879,14 @@ async fn introspect_inner(
             "token is required",
         ));
     }
-    let info = tokens::introspect(&state.pool, token)
+    let mut info = tokens::introspect(&state.pool, token)
         .await?
         .filter(|i| app.is_resource_server() || i.grant.client_id == app.client_id);
+    if let Some(i) = &info {
+        if !crate::proxy::apps::connection_holds(state, &i.grant).await? {
+            info = None;
+        }
+    }
     let Some(info) = info else {
         return Ok(json_response(StatusCode::OK, &json!({ "active": false })));
     };
@@ -791,7 +906,7 @@ async fn introspect_inner(
     }
     if let Some(patient) = &info.grant.fhir_patient_id {
         out["patient"] = json!(patient);
-        if info.scope.has(scopes::FHIR_USER) {
+        if info.scope.has(scopes::FHIR_USER) && info.grant.proxy_grant_id.is_none() {
             out["fhirUser"] = json!(format!("{}/Patient/{patient}", base_url(state)));
         }
     }

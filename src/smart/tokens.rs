@@ -41,6 +41,9 @@ pub struct Grant {
     /// The scopes of the grant (the refresh token's); an access token may carry fewer.
     pub scope: Scopes,
     pub fhir_patient_id: Option<String>,
+    /// The proxy grant (#29) this connection rests on, when a proxy connected the app for the
+    /// patient they act for (`subject` is then the proxy's); `None`: the patient's own.
+    pub proxy_grant_id: Option<String>,
 }
 
 /// Why a code or refresh token was refused; all become `invalid_grant`.
@@ -125,6 +128,7 @@ pub async fn grant_code(
     patient_id: &PatientId,
     subject: &str,
     scope: &Scopes,
+    proxy_grant_id: Option<&str>,
 ) -> Result<String, sqlx::Error> {
     let now = db::now();
     let grant_id = uuid::Uuid::new_v4().to_string();
@@ -139,7 +143,7 @@ pub async fn grant_code(
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO smart_grants (id, client_id, patient_id, subject, scope, nonce, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO smart_grants (id, client_id, patient_id, subject, scope, nonce, created_at, proxy_grant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&grant_id)
     .bind(&request.client_id)
@@ -148,6 +152,7 @@ pub async fn grant_code(
     .bind(scope.as_string())
     .bind(request.nonce.as_deref())
     .bind(now)
+    .bind(proxy_grant_id)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -167,7 +172,7 @@ pub async fn grant_code(
 /// The grant's columns (`GrantRow`), for queries that join `smart_grants g` and `smart_apps a`.
 const GRANT_COLUMNS: &str =
     "g.id, g.client_id, a.name AS app_name, g.patient_id, g.subject, g.scope, \
-     g.fhir_patient_id, g.revoked_at, a.removed_at AS app_removed_at";
+     g.fhir_patient_id, g.revoked_at, a.removed_at AS app_removed_at, g.proxy_grant_id";
 
 #[derive(sqlx::FromRow)]
 struct GrantRow {
@@ -180,6 +185,7 @@ struct GrantRow {
     fhir_patient_id: Option<String>,
     revoked_at: Option<i64>,
     app_removed_at: Option<i64>,
+    proxy_grant_id: Option<String>,
 }
 
 impl GrantRow {
@@ -195,6 +201,7 @@ impl GrantRow {
                 patient_id: self.patient_id,
                 subject: self.subject,
                 fhir_patient_id: self.fhir_patient_id,
+                proxy_grant_id: self.proxy_grant_id,
             },
             live,
         )

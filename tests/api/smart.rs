@@ -25,6 +25,8 @@ mod notes;
 mod us_core;
 // Clinicians, clinics, care teams and costs (#27 item 2).
 mod people;
+// Apps connected by a proxy for the record they act for (#29).
+mod proxy;
 
 const ALL: &str = "launch/patient openid fhirUser offline_access patient/*.rs";
 
