@@ -159,17 +159,20 @@ pub fn parse_request(form: &RequestForm) -> Result<NewRequest, AppError> {
         .trim()
         .to_string();
     if reason.is_empty() {
-        return Err(AppError::bad_request(
-            "Please say what the appointment is for. Nothing was sent.",
-        ));
+        return Err(AppError::bad_request(crate::i18n::tr(
+            crate::i18n::current(),
+            "form-error-appointment-no-reason",
+        )));
     }
     if reason.chars().count() > MAX_REASON
         || reason
             .chars()
             .any(|c| c.is_control() && c != '\n' && c != '\r')
     {
-        return Err(AppError::bad_request(format!(
-            "The reason can be at most {MAX_REASON} characters of plain text. Nothing was sent."
+        return Err(AppError::bad_request(crate::i18n::tr_args(
+            crate::i18n::current(),
+            "form-error-appointment-reason-too-long",
+            &[("max", MAX_REASON.into())],
         )));
     }
     let ticked = [
@@ -194,14 +197,20 @@ pub fn parse_request(form: &RequestForm) -> Result<NewRequest, AppError> {
         Some(t @ ("morning" | "afternoon" | "any")) => t.to_string(),
         None => "any".to_string(),
         Some(_) => {
-            return Err(AppError::bad_request(
-                "Choose mornings, afternoons or any time.",
-            ))
+            return Err(AppError::bad_request(crate::i18n::tr(
+                crate::i18n::current(),
+                "form-error-appointment-time",
+            )))
         }
     };
     let mode = match form.mode.as_deref() {
         Some(m @ ("in_person" | "video")) => m.to_string(),
-        _ => return Err(AppError::bad_request("Choose in person or video.")),
+        _ => {
+            return Err(AppError::bad_request(crate::i18n::tr(
+                crate::i18n::current(),
+                "form-error-appointment-mode",
+            )))
+        }
     };
     Ok(NewRequest {
         reason,

@@ -118,15 +118,25 @@ pub async fn day(
         .filter(|d| !d.is_empty())
     {
         None => today(tz),
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| AppError::bad_request("Give the date as YYYY-MM-DD."))?,
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            AppError::bad_request(crate::i18n::tr(
+                crate::i18n::current(),
+                "form-error-date-format",
+            ))
+        })?,
     };
-    let next = date
-        .succ_opt()
-        .ok_or_else(|| AppError::bad_request("That date is out of range."))?;
-    let previous = date
-        .pred_opt()
-        .ok_or_else(|| AppError::bad_request("That date is out of range."))?;
+    let next = date.succ_opt().ok_or_else(|| {
+        AppError::bad_request(crate::i18n::tr(
+            crate::i18n::current(),
+            "form-error-date-out-of-range",
+        ))
+    })?;
+    let previous = date.pred_opt().ok_or_else(|| {
+        AppError::bad_request(crate::i18n::tr(
+            crate::i18n::current(),
+            "form-error-date-out-of-range",
+        ))
+    })?;
     let rows: Vec<ListRow> = store::day(
         &state.pool,
         &clinician.user().subject,
@@ -221,9 +231,19 @@ pub const MAX_TEXT: usize = 500;
 fn parse_slot(form: &DecisionForm, tz: chrono_tz::Tz) -> Result<Slot, AppError> {
     let date =
         NaiveDate::parse_from_str(form.date.as_deref().unwrap_or_default().trim(), "%Y-%m-%d")
-            .map_err(|_| AppError::bad_request("Give the date as YYYY-MM-DD."))?;
+            .map_err(|_| {
+                AppError::bad_request(crate::i18n::tr(
+                    crate::i18n::current(),
+                    "form-error-date-format",
+                ))
+            })?;
     let time = NaiveTime::parse_from_str(form.time.as_deref().unwrap_or_default().trim(), "%H:%M")
-        .map_err(|_| AppError::bad_request("Give the time as HH:MM (24-hour clock)."))?;
+        .map_err(|_| {
+            AppError::bad_request(crate::i18n::tr(
+                crate::i18n::current(),
+                "form-error-time-format",
+            ))
+        })?;
     let minutes: i64 = form
         .minutes
         .as_deref()
@@ -232,33 +252,42 @@ fn parse_slot(form: &DecisionForm, tz: chrono_tz::Tz) -> Result<Slot, AppError> 
         .parse()
         .ok()
         .filter(|m| (5..=480).contains(m))
-        .ok_or_else(|| AppError::bad_request("The length must be 5 to 480 minutes."))?;
+        .ok_or_else(|| {
+            AppError::bad_request(crate::i18n::tr(
+                crate::i18n::current(),
+                "form-error-length-minutes",
+            ))
+        })?;
     let start = tz
         .from_local_datetime(&date.and_time(time))
         .single()
         .ok_or_else(|| {
-            AppError::bad_request(
-                "That time does not exist or happens twice in the clinic's time zone (the clocks change then). Choose another time.",
-            )
+            AppError::bad_request(crate::i18n::tr(
+                crate::i18n::current(),
+                "form-error-time-ambiguous",
+            ))
         })?
         .timestamp();
     if start <= crate::db::now() {
-        return Err(AppError::bad_request(
-            "That time has passed. Choose a time in the future.",
-        ));
+        return Err(AppError::bad_request(crate::i18n::tr(
+            crate::i18n::current(),
+            "form-error-time-passed",
+        )));
     }
     let place = form.place.as_deref().unwrap_or_default().trim().to_string();
     if place.is_empty() || place.chars().count() > 200 || place.chars().any(char::is_control) {
-        return Err(AppError::bad_request(
-            "Say where (an address or room, at most 200 characters) or give the video link.",
-        ));
+        return Err(AppError::bad_request(crate::i18n::tr(
+            crate::i18n::current(),
+            "form-error-place",
+        )));
     }
     if place.starts_with("http:")
         || (place.starts_with("https:") && url::Url::parse(&place).is_err())
     {
-        return Err(AppError::bad_request(
-            "A video link must be a valid https:// address.",
-        ));
+        return Err(AppError::bad_request(crate::i18n::tr(
+            crate::i18n::current(),
+            "form-error-video-link",
+        )));
     }
     Ok(Slot {
         start,
@@ -295,9 +324,10 @@ pub async fn decide(
                 .trim()
                 .to_string();
             if reason.is_empty() || reason.chars().count() > MAX_TEXT {
-                return Err(AppError::bad_request(
-                    "Give the patient a reason (at most 500 characters).",
-                ));
+                return Err(AppError::bad_request(crate::i18n::tr(
+                    crate::i18n::current(),
+                    "form-error-decline-reason",
+                )));
             }
             Change::Decline { reason, by: me }
         }
@@ -305,9 +335,10 @@ pub async fn decide(
         Some("complete") => Change::Complete,
         Some("no_show") => Change::NoShow,
         _ => {
-            return Err(AppError::bad_request(
-                "That is not something this form can do.",
-            ))
+            return Err(AppError::bad_request(crate::i18n::tr(
+                crate::i18n::current(),
+                "form-error-not-this-form",
+            )))
         }
     };
     let chart = open_for_staff(

@@ -295,9 +295,10 @@ pub async fn update(
         Some("done") => (None, Some("done")),
         Some("reopen") => (None, Some("open")),
         _ => {
-            return Err(AppError::bad_request(
-                "That is not something this form can do.",
-            ))
+            return Err(AppError::bad_request(crate::i18n::tr(
+                crate::i18n::current(),
+                "form-error-not-this-form",
+            )))
         }
     };
     let chart = open(&req, &state, &clinician, &id, Section::MessageUpdate).await?;

@@ -22,7 +22,12 @@ pub async fn setting(
     let enabled = match form.enabled.as_deref() {
         Some("on") => true,
         Some("off") => false,
-        _ => return Err(AppError::bad_request("Choose on or off.")),
+        _ => {
+            return Err(AppError::bad_request(crate::i18n::tr(
+                crate::i18n::current(),
+                "form-error-notifications-on-off",
+            )))
+        }
     };
     set_enabled(&state.pool, &user.0.subject, enabled).await?;
     tracing::info!(subject = %user.0.subject, enabled, "notification setting changed");

@@ -105,7 +105,10 @@ pub struct RequestForm {
 pub fn parse_request(form: &RequestForm) -> Result<(String, String), AppError> {
     let medication = form.medication.as_deref().unwrap_or_default().trim();
     if medication.is_empty() || medication.len() > 200 {
-        return Err(AppError::bad_request("Choose a medication to renew."));
+        return Err(AppError::bad_request(crate::i18n::tr(
+            crate::i18n::current(),
+            "form-error-renewal-no-medication",
+        )));
     }
     let note = form.note.as_deref().unwrap_or_default().trim().to_string();
     if note.chars().count() > MAX_NOTE
@@ -113,8 +116,10 @@ pub fn parse_request(form: &RequestForm) -> Result<(String, String), AppError> {
             .chars()
             .any(|c| c.is_control() && c != '\n' && c != '\r')
     {
-        return Err(AppError::bad_request(format!(
-            "The note can be at most {MAX_NOTE} characters of plain text. Nothing was sent."
+        return Err(AppError::bad_request(crate::i18n::tr_args(
+            crate::i18n::current(),
+            "form-error-renewal-note-too-long",
+            &[("max", MAX_NOTE.into())],
         )));
     }
     Ok((medication.to_string(), note))

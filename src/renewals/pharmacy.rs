@@ -47,8 +47,10 @@ pub async fn set(
     }
     let pharmacy = form.pharmacy.as_deref().unwrap_or_default().trim();
     if pharmacy.chars().count() > MAX_LEN || pharmacy.chars().any(char::is_control) {
-        return Err(AppError::bad_request(format!(
-            "The pharmacy can be at most {MAX_LEN} characters on one line."
+        return Err(AppError::bad_request(crate::i18n::tr_args(
+            crate::i18n::current(),
+            "form-error-pharmacy-too-long",
+            &[("max", MAX_LEN.into())],
         )));
     }
     if pharmacy.is_empty() {

@@ -119,8 +119,10 @@ fn optional_count(value: Option<&str>, what: &str, max: i64) -> Result<Option<i6
             .filter(|n| (0..=max).contains(n))
             .map(Some)
             .ok_or_else(|| {
-                AppError::bad_request(format!(
-                    "The {what} must be a whole number from 0 to {max}."
+                AppError::bad_request(crate::i18n::tr_args(
+                    crate::i18n::current(),
+                    "form-error-whole-number",
+                    &[("what", what.into()), ("max", max.into())],
                 ))
             }),
     }
@@ -140,7 +142,7 @@ pub async fn decide(
             decision: Decision::Approve,
             by: clinician.user(),
             quantity: optional_count(form.quantity.as_deref(), "quantity", 10_000)?,
-            refills: optional_count(form.refills.as_deref(), "number of refills", 12)?,
+            refills: optional_count(form.refills.as_deref(), "refills", 12)?,
             reason: None,
         },
         Some("decline") => {
@@ -151,9 +153,10 @@ pub async fn decide(
                 .trim()
                 .to_string();
             if reason.is_empty() || reason.chars().count() > 500 {
-                return Err(AppError::bad_request(
-                    "Give the patient a reason (at most 500 characters).",
-                ));
+                return Err(AppError::bad_request(crate::i18n::tr(
+                    crate::i18n::current(),
+                    "form-error-decline-reason",
+                )));
             }
             Outcome {
                 decision: Decision::Decline,
@@ -164,9 +167,10 @@ pub async fn decide(
             }
         }
         _ => {
-            return Err(AppError::bad_request(
-                "That is not something this form can do.",
-            ))
+            return Err(AppError::bad_request(crate::i18n::tr(
+                crate::i18n::current(),
+                "form-error-not-this-form",
+            )))
         }
     };
     let chart = open_for_staff(

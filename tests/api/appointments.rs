@@ -661,3 +661,60 @@ async fn imported_fhir_appointments_are_listed_and_importing_twice_changes_nothi
         "an imported appointment is not a portal request"
     );
 }
+
+/// A form error reads in the request's language (#31): the patient's empty reason and the
+/// clinician's impossible time are explained in Spanish to a Spanish browser, in English to an
+/// English one.
+#[tokio::test]
+async fn form_errors_read_in_the_language_of_the_request() {
+    let w = world().await;
+    let ptoken = csrf(&w.app, &w.patient).await;
+    let ask = |lang: &'static str| {
+        w.patient
+            .client
+            .post(w.app.url("/appointments"))
+            .header("Accept-Language", lang)
+            .form(&[
+                ("csrf_token", ptoken.as_str()),
+                ("reason", "  "),
+                ("mode", "video"),
+            ])
+            .send()
+    };
+    let resp = ask("es").await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let page = resp.text().await.unwrap();
+    crate::languages::assert_spanish(&page, "a form error");
+    assert!(
+        page.contains("Indique para qué es la cita. No se envió nada."),
+        "{page}"
+    );
+    assert!(!page.contains("Please say what"), "{page}");
+    let page = ask("en").await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("Please say what the appointment is for."),
+        "{page}"
+    );
+
+    let id = patient_requests(&w, REASON).await;
+    let token = csrf(&w.app, &w.clinician).await;
+    let resp = w
+        .clinician
+        .client
+        .post(w.app.url(&format!("/staff/appointments/{id}")))
+        .header("Accept-Language", "es")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("action", "book"),
+            ("date", "2030-01-01"),
+            ("time", "25:00"),
+            ("minutes", "20"),
+            ("place", "Room 1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("Escriba la hora como HH:MM"), "{page}");
+}
