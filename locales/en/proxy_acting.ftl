@@ -23,3 +23,7 @@ consent-own-record = Your own record
 consent-their-record = The record of { $patient }, whom you act for
 consent-proxy-limited-title = An app cannot have this record
 consent-proxy-limited = As the guardian of a teenager you see their record without its confidential parts; an app would read all of it. Nothing was connected.
+# The staff's request pages (templates/staff_appointment.html, staff_renewal.html): a proxy
+# asked for the patient; $name is as stored, "Sam Rivera (proxy)".
+staff-asked-by = Asked by
+staff-asked-by-proxy = { $name }, for the patient

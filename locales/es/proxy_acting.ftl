@@ -23,3 +23,7 @@ consent-own-record = Su propio historial
 consent-their-record = El historial de { $patient }, en cuyo nombre usted actúa
 consent-proxy-limited-title = Una aplicación no puede tener este historial
 consent-proxy-limited = Como tutor de un adolescente, usted ve su historial sin las partes confidenciales; una aplicación lo leería entero. No se conectó nada.
+# Las páginas de solicitudes del personal (templates/staff_appointment.html, staff_renewal.html):
+# un representante pidió en nombre del paciente; $name tal como se guardó, "Sam Rivera (proxy)".
+staff-asked-by = Pedido por
+staff-asked-by-proxy = { $name }, en nombre del paciente
