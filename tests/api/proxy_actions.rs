@@ -287,6 +287,19 @@ async fn a_proxy_with_the_appointments_scope_asks_for_and_cancels_an_appointment
             && log.contains("Requested or changed an appointment"),
         "{log}"
     );
+    // The care team sees that a proxy asked, and who.
+    let staff = signed_in(app, &CLINICIAN).await;
+    let request = app
+        .get(&staff, &format!("/staff/appointments/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        request.contains(&format!("{} (proxy), for the patient", PATIENT_B.name)),
+        "{request}"
+    );
+
     // Cancelling: the form's token is needed, another id finds nothing, then it is withdrawn.
     let cancel = format!("/acting/{grant}/appointments/{id}/cancel");
     let resp = post(app, &p.proxy, &cancel, &[]).await;
@@ -379,6 +392,18 @@ async fn a_proxy_with_the_renewals_scope_asks_for_a_renewal_for_the_patient() {
     assert_eq!(
         row.get::<Option<String>, _>(4),
         Some(format!("{} (proxy)", PATIENT_B.name))
+    );
+    let id: String = row.get(0);
+    let staff = signed_in(app, &CLINICIAN).await;
+    let request = app
+        .get(&staff, &format!("/staff/renewals/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        request.contains(&format!("{} (proxy), for the patient", PATIENT_B.name)),
+        "{request}"
     );
     // Asking twice: a clear 409 page, still one request.
     assert_eq!(
