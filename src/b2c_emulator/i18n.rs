@@ -17,8 +17,50 @@ fluent_templates::static_loader! {
     };
 }
 
+// The pseudo language (#31): the English files with every text marked `⟦…⟧` and accented by
+// this module's own `pseudo`, so that text on a user-flow page that is not from the files
+// stands out. The portal asks for it (`ui_locales=en-XA`) only when its
+// PORTAL_PSEUDO_LANGUAGE is on; B2C itself would answer in English.
+fluent_templates::static_loader! {
+    static PSEUDO_LOCALES = {
+        locales: "./src/b2c_emulator/locales",
+        fallback_language: "en",
+        customise: |bundle| {
+            bundle.set_use_isolating(false);
+            bundle.set_transform(Some(pseudo));
+        },
+    };
+}
+
 /// The languages the emulator's pages exist in.
 pub(crate) const LANGUAGES: [&str; 2] = ["en", "es"];
+
+/// The pseudo language's tag, which only a tag written exactly so selects.
+pub(crate) const PSEUDO: &str = "en-XA";
+
+fn is_pseudo(tag: &str) -> bool {
+    tag.trim().replace('_', "-").eq_ignore_ascii_case(PSEUDO)
+}
+
+/// One text of a message in the pseudo language: marked and accented; a text without letters
+/// (a space, punctuation) as it is.
+fn pseudo(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_alphabetic) {
+        return Cow::Borrowed(text);
+    }
+    let accented: String = text
+        .chars()
+        .map(|c| {
+            let plain = "aceinoruyACEINORUY";
+            let marked = "áçéîñöŕûýÁÇÉÎÑÖŔÛÝ";
+            plain
+                .find(c)
+                .and_then(|i| marked.chars().nth(i))
+                .unwrap_or(c)
+        })
+        .collect();
+    Cow::Owned(format!("⟦{accented}⟧"))
+}
 
 /// The first language of a `ui_locales` value (space-separated tags, by preference) that the
 /// emulator speaks, by its primary subtag; English otherwise, as B2C falls back to its default.
@@ -26,8 +68,11 @@ pub(crate) fn from_ui_locales(ui_locales: Option<&str>) -> &'static str {
     ui_locales
         .unwrap_or_default()
         .split_whitespace()
-        .filter_map(|tag| tag.split(['-', '_']).next())
-        .find_map(|primary| {
+        .find_map(|tag| {
+            if is_pseudo(tag) {
+                return Some(PSEUDO);
+            }
+            let primary = tag.split(['-', '_']).next()?;
             LANGUAGES
                 .iter()
                 .find(|l| l.eq_ignore_ascii_case(primary))
@@ -68,7 +113,13 @@ fn from_accept_language(header: &str) -> Option<&'static str> {
         if q.is_nan() || q <= 0.0 {
             continue;
         }
-        let Some(lang) = LANGUAGES.iter().find(|l| l.eq_ignore_ascii_case(primary)) else {
+        let pseudo = item.split(';').next().is_some_and(is_pseudo);
+        let Some(lang) = LANGUAGES
+            .iter()
+            .copied()
+            .find(|l| l.eq_ignore_ascii_case(primary))
+            .map(|l| if pseudo { PSEUDO } else { l })
+        else {
             continue;
         };
         if best.is_none_or(|(b, _)| q > b) {
@@ -113,7 +164,10 @@ fn translate(args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
         .and_then(tera::Value::as_str)
         .ok_or_else(|| tera::Error::msg("t() needs a key"))?;
     let lang = from_ui_locales(args.get("lang").and_then(tera::Value::as_str));
-    let id: LanguageIdentifier = lang.parse().unwrap_or_default();
+    // The pseudo language is English underneath.
+    let id: LanguageIdentifier = if lang == PSEUDO { "en" } else { lang }
+        .parse()
+        .unwrap_or_default();
     let fluent_args: HashMap<Cow<'static, str>, FluentValue> = args
         .iter()
         .filter(|(name, _)| name.as_str() != "key" && name.as_str() != "lang")
@@ -127,7 +181,12 @@ fn translate(args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
         })
         .collect();
     let fluent_args = (!fluent_args.is_empty()).then_some(&fluent_args);
-    LOCALES
+    let loader = if lang == PSEUDO {
+        &PSEUDO_LOCALES
+    } else {
+        &LOCALES
+    };
+    loader
         .try_lookup_complete(&id, key, fluent_args)
         .map(tera::Value::String)
         .ok_or_else(|| tera::Error::msg(format!("no emulator message {key:?}")))
@@ -148,6 +207,20 @@ mod tests {
         assert_eq!(from_ui_locales(Some("fr es")), "es");
         assert_eq!(from_ui_locales(Some("fr")), "en");
         assert_eq!(from_ui_locales(None), "en");
+    }
+
+    #[test]
+    fn en_xa_is_the_pseudo_language_whose_texts_are_marked() {
+        assert_eq!(from_ui_locales(Some("en-XA")), PSEUDO);
+        assert_eq!(from_ui_locales(Some("en-US")), "en");
+        assert_eq!(from_accept_language("en-XA, en;q=0.5"), Some(PSEUDO));
+        let mut args = HashMap::new();
+        args.insert("key".to_string(), tera::Value::from("signin-title"));
+        args.insert("lang".to_string(), tera::Value::from(PSEUDO));
+        let text = translate(&args).unwrap();
+        let text = text.as_str().unwrap();
+        assert!(text.starts_with('⟦') && text.ends_with('⟧'), "{text}");
+        assert_eq!(pseudo(" · "), " · ");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod converted;
 pub mod format;
+pub mod pseudo;
 pub mod tera_fns;
 
 use std::borrow::Cow;
@@ -28,12 +29,30 @@ fluent_templates::static_loader! {
     };
 }
 
+// The English files again, every text of a message transformed by `pseudo::transform`
+// (placeables and arguments left as they are): the pseudo language's messages.
+fluent_templates::static_loader! {
+    static PSEUDO_LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+        customise: |bundle| {
+            bundle.set_use_isolating(false);
+            bundle.set_transform(Some(pseudo::transform));
+        },
+    };
+}
+
 /// The languages the portal speaks. Adding one: a `locales/<code>/` directory with every key
 /// (the tests compare the directories) and one line here and in [`Lang::parse`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
     En,
     Es,
+    /// The pseudo language `en-XA` (#31), a translator's and tester's tool: English with every
+    /// text from the message files marked `⟦…⟧` and accented, so that text from anywhere else
+    /// stands out. Not in [`Lang::ALL`] (the switch never offers it, no account keeps it); a
+    /// request gets it only when `PORTAL_PSEUDO_LANGUAGE` is on (`web::language::choose`).
+    Pseudo,
 }
 
 impl Lang {
@@ -44,12 +63,17 @@ impl Lang {
         match self {
             Lang::En => "en",
             Lang::Es => "es",
+            Lang::Pseudo => pseudo::CODE,
         }
     }
 
     /// A language tag as a person or browser writes it (`es`, `es-MX`, `EN-us`): the primary
     /// subtag decides. Anything else is not a language the portal speaks.
+    /// `en-XA` exactly is the pseudo language, which a request only gets when it is turned on.
     pub fn parse(tag: &str) -> Option<Lang> {
+        if tag.trim().replace('_', "-").eq_ignore_ascii_case(pseudo::CODE) {
+            return Some(Lang::Pseudo);
+        }
         let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
         match primary.as_str() {
             "en" => Some(Lang::En),
@@ -59,8 +83,13 @@ impl Lang {
     }
 
     fn id(self) -> LanguageIdentifier {
+        // The pseudo language is English underneath (its plural rules too).
+        let code = match self {
+            Lang::Pseudo => Lang::En.code(),
+            other => other.code(),
+        };
         // The codes above are valid tags; the fallback keeps this total all the same.
-        self.code().parse().unwrap_or_default()
+        code.parse().unwrap_or_default()
     }
 }
 
@@ -144,7 +173,10 @@ pub fn lookup(lang: Lang, key: &str, args: &[(&str, Arg)]) -> Option<String> {
         })
         .collect();
     let args = (!args.is_empty()).then_some(&args);
-    LOCALES.try_lookup_complete(&lang.id(), key, args)
+    match lang {
+        Lang::Pseudo => PSEUDO_LOCALES.try_lookup_complete(&lang.id(), key, args),
+        _ => LOCALES.try_lookup_complete(&lang.id(), key, args),
+    }
 }
 
 /// [`lookup`] for code that names its keys itself: a key missing from every file is a bug

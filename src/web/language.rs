@@ -70,7 +70,12 @@ pub async fn choose(
         .app_data::<web::Data<AppState>>()
         .map(|s| s.settings.default_language)
         .unwrap_or(Lang::En);
-    let lang = requested(req.request()).unwrap_or(default);
+    let lang = match requested(req.request()).unwrap_or(default) {
+        // The pseudo language exists only when turned on (PORTAL_PSEUDO_LANGUAGE, next);
+        // until then en-XA is English, as any other English tag.
+        Lang::Pseudo => Lang::En,
+        lang => lang,
+    };
     let existing = req
         .cookie(FORM_COOKIE)
         .map(|c| c.value().to_string())
