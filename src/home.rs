@@ -201,7 +201,7 @@ async fn requests(
             open.push(Item {
                 url: "/appointments".into(),
                 title: tr(lang(), "home-appointment-request"),
-                detail: asked(a.state.label(), clinic_time(tz, a.requested_at)),
+                detail: asked(&a.state.label(), clinic_time(tz, a.requested_at)),
             });
         }
     }
@@ -211,13 +211,13 @@ async fn requests(
             open.push(Item {
                 url: "/records/medications".into(),
                 title: renewal_of(&r.medication_name),
-                detail: asked(r.state.label(), clinic_time(tz, r.requested_at)),
+                detail: asked(&r.state.label(), clinic_time(tz, r.requested_at)),
             });
         } else if r.decided_at.is_some_and(|d| d >= since) {
             answered.push(Item {
                 url: "/records/medications".into(),
                 title: renewal_of(&r.medication_name),
-                detail: r.state.label().to_string(),
+                detail: r.state.label(),
             });
         }
     }

@@ -71,3 +71,33 @@ chart-svg-desc-many = { $name }: { $count ->
 chart-svg-desc-flag = ({ $flag })
 chart-svg-desc-extremes = Highest { $highest }, lowest { $lowest }
 chart-svg-desc-range = Normal range { $range }; { $outside } of { $count } outside it
+# An appointment's state (src/appointments/status.rs), by its stored code.
+appointment-state = { $state ->
+    [requested] Requested: waiting for the care team
+    [proposed] The care team proposed a time
+    [booked] Booked
+    [declined] Declined
+    [cancelled] Cancelled
+    [completed] Completed
+   *[no_show] Missed
+}
+# A medication renewal's state (src/renewals/state.rs), by its stored code.
+renewal-state = { $state ->
+    [requested] Renewal requested: waiting for the care team
+    [approved] Renewal approved
+   *[declined] Renewal declined
+}
+# What a conversation is about (src/messages/draft.rs), by its stored code.
+message-category = { $category ->
+    [result] Question about a result
+    [medication] Medication question
+   *[general] General question
+}
+# A decided renewal's details, after its state (src/renewals/patient.rs).
+renewal-decided-by = { $state } by { $by } on { $when }
+renewal-quantity = quantity { $quantity }
+renewal-refills = { $count ->
+    [one] { $count } refill
+   *[other] { $count } refills
+}
+renewal-sent-to = sent to { $pharmacy }

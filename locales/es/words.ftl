@@ -72,3 +72,33 @@ chart-svg-desc-many = { $name }: { $count ->
 chart-svg-desc-flag = ({ $flag })
 chart-svg-desc-extremes = Máximo: { $highest }; mínimo: { $lowest }
 chart-svg-desc-range = Rango normal: { $range }; { $outside } de { $count } fuera de él
+# El estado de una cita (src/appointments/status.rs), según su código guardado.
+appointment-state = { $state ->
+    [requested] Solicitada: esperando al equipo de atención
+    [proposed] El equipo de atención propuso una hora
+    [booked] Reservada
+    [declined] Rechazada
+    [cancelled] Cancelada
+    [completed] Realizada
+   *[no_show] No asistió
+}
+# El estado de una renovación de medicamento (src/renewals/state.rs), según su código guardado.
+renewal-state = { $state ->
+    [requested] Renovación solicitada: esperando al equipo de atención
+    [approved] Renovación aprobada
+   *[declined] Renovación rechazada
+}
+# De qué trata una conversación (src/messages/draft.rs), según su código guardado.
+message-category = { $category ->
+    [result] Pregunta sobre un resultado
+    [medication] Pregunta sobre un medicamento
+   *[general] Pregunta general
+}
+# Los detalles de una renovación ya resuelta, tras su estado (src/renewals/patient.rs).
+renewal-decided-by = { $state } por { $by } el { $when }
+renewal-quantity = cantidad: { $quantity }
+renewal-refills = { $count ->
+    [one] { $count } renovación
+   *[other] { $count } renovaciones
+}
+renewal-sent-to = enviada a { $pharmacy }

@@ -45,7 +45,7 @@ pub fn mode_label(code: &str) -> &'static str {
 struct Row {
     id: String,
     state: &'static str,
-    status: &'static str,
+    status: String,
     when: Option<String>,
     clinician: Option<String>,
     place: Option<String>,

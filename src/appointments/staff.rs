@@ -28,7 +28,7 @@ use crate::web::{templates, AppError};
 struct ListRow {
     url: String,
     patient: String,
-    status: &'static str,
+    status: String,
     mode: &'static str,
     when: Option<String>,
     place: Option<String>,
@@ -192,8 +192,10 @@ pub async fn show(
         &format!("/staff/patients/{}", chart.patient_id()),
     );
     ctx.insert("decide_url", &format!("/staff/appointments/{}", a.id));
-    ctx.insert("status", a.state.label());
+    ctx.insert("status", &a.state.label());
     ctx.insert("reason", &a.reason);
+    // A proxy who asked for the patient (#29): the care team sees that a proxy asked, and who.
+    ctx.insert("requested_by", &a.requested_by);
     ctx.insert("mode", mode_label(&a.mode));
     ctx.insert(
         "preferences",

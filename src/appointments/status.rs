@@ -61,17 +61,13 @@ impl State {
         })
     }
 
-    /// In words, for the pages.
-    pub fn label(self) -> &'static str {
-        match self {
-            State::Requested => "Requested: waiting for the care team",
-            State::Proposed => "The care team proposed a time",
-            State::Booked => "Booked",
-            State::Declined => "Declined",
-            State::Cancelled => "Cancelled",
-            State::Completed => "Completed",
-            State::NoShow => "Missed",
-        }
+    /// In words, for the pages, in the language of the request (#31; `words.ftl`).
+    pub fn label(self) -> String {
+        crate::i18n::tr_args(
+            crate::i18n::current(),
+            "appointment-state",
+            &[("state", self.as_str().into())],
+        )
     }
 
     /// FHIR R4 Appointment.status.

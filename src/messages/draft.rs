@@ -317,6 +317,21 @@ impl Category {
     }
 }
 
+/// What a conversation is about, in the language of the request (#31; `words.ftl`), for the
+/// pages; [`category_label`] is the English kept in the FHIR export.
+pub fn category_words(code: &str) -> String {
+    // The stored code, or "general" for one no longer offered, as category_label does.
+    let code = CATEGORIES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("general", |(c, _)| *c);
+    crate::i18n::tr_args(
+        crate::i18n::current(),
+        "message-category",
+        &[("category", code.into())],
+    )
+}
+
 pub fn category_label(code: &str) -> &'static str {
     CATEGORIES
         .iter()

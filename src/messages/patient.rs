@@ -26,7 +26,7 @@ use crate::web::{templates, AppError};
 struct ThreadRow {
     url: String,
     subject: String,
-    category: &'static str,
+    category: String,
     status: String,
     updated: String,
     unread: bool,
@@ -61,7 +61,7 @@ pub async fn list(
         .map(|t| ThreadRow {
             url: format!("/messages/{}", t.id),
             subject: t.subject,
-            category: draft::category_label(&t.category),
+            category: draft::category_words(&t.category),
             status: t.status,
             updated: format_time(t.updated_at),
             unread: t.unread,
@@ -81,7 +81,7 @@ pub async fn new_form(
     let mut ctx = page_context(Some((&patient.user, &session)), &state);
     let categories: Vec<_> = CATEGORIES
         .iter()
-        .map(|(code, label)| serde_json::json!({ "code": code, "label": label }))
+        .map(|(code, _)| serde_json::json!({ "code": code, "label": draft::category_words(code) }))
         .collect();
     ctx.insert("categories", &categories);
     ctx.insert("max_files", &draft::MAX_FILES);
@@ -161,7 +161,7 @@ pub async fn thread(
     let base = format!("/messages/{}", view.thread.id);
     let mut ctx = page_context(Some((&patient.user, &session)), &state);
     ctx.insert("subject", &view.thread.subject);
-    ctx.insert("category", draft::category_label(&view.thread.category));
+    ctx.insert("category", &draft::category_words(&view.thread.category));
     ctx.insert("status", &view.thread.status);
     ctx.insert(
         "messages",

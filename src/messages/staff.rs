@@ -59,7 +59,7 @@ struct PatientName {
 struct InboxRow {
     url: String,
     patient: String,
-    category: &'static str,
+    category: String,
     status: String,
     assigned: Option<String>,
     updated: String,
@@ -131,7 +131,7 @@ pub async fn inbox(
         shown.push(InboxRow {
             url: format!("/staff/messages/{}", r.thread_id),
             patient: name,
-            category: draft::category_label(&r.category),
+            category: draft::category_words(&r.category),
             status: thread_status,
             assigned: r.assigned_name,
             updated: format_time(r.updated_at),
@@ -209,7 +209,7 @@ pub async fn thread(
         &format!("/staff/patients/{}", chart.patient_id()),
     );
     ctx.insert("subject", &view.thread.subject);
-    ctx.insert("category", draft::category_label(&view.thread.category));
+    ctx.insert("category", &draft::category_words(&view.thread.category));
     ctx.insert("status", &view.thread.status);
     ctx.insert("assigned", &assigned);
     ctx.insert(

@@ -53,19 +53,37 @@ pub async fn medications_context(
                 fhir_id: m.fhir_id.clone(),
                 waiting: latest.is_some_and(|r| r.state == RenewalState::Requested),
                 outcome: latest.map(|r| {
-                    let mut text = r.state.label().to_string();
+                    let lang = crate::i18n::current();
+                    let say = |key: &str, args: &[(&str, crate::i18n::Arg)]| {
+                        crate::i18n::tr_args(lang, key, args)
+                    };
+                    let mut text = r.state.label();
                     if let (Some(at), Some(by)) = (r.decided_at, &r.decided_by_name) {
-                        text.push_str(&format!(" by {by} on {}", clinic_time(tz, at)));
+                        text = say(
+                            "renewal-decided-by",
+                            &[
+                                ("state", text.into()),
+                                ("by", by.as_str().into()),
+                                ("when", clinic_time(tz, at).into()),
+                            ],
+                        );
                     }
+                    // The details are a list after the state, each a phrase of its own.
                     if r.state == RenewalState::Approved {
                         if let Some(q) = r.quantity {
-                            text.push_str(&format!("; quantity {q}"));
+                            text.push_str("; ");
+                            text.push_str(&say("renewal-quantity", &[("quantity", q.into())]));
                         }
                         if let Some(n) = r.refills {
-                            text.push_str(&format!("; {n} refills"));
+                            text.push_str("; ");
+                            text.push_str(&say("renewal-refills", &[("count", n.into())]));
                         }
                         if !r.pharmacy.is_empty() {
-                            text.push_str(&format!("; sent to {}", r.pharmacy));
+                            text.push_str("; ");
+                            text.push_str(&say(
+                                "renewal-sent-to",
+                                &[("pharmacy", r.pharmacy.as_str().into())],
+                            ));
                         }
                     }
                     text

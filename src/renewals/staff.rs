@@ -87,8 +87,10 @@ pub async fn show(
     );
     ctx.insert("note", &r.note);
     ctx.insert("pharmacy", &r.pharmacy);
+    // A proxy who asked for the patient (#29): the care team sees that a proxy asked, and who.
+    ctx.insert("requested_by", &r.requested_by);
     ctx.insert("requested", &clinic_time(tz, r.requested_at));
-    ctx.insert("status", r.state.label());
+    ctx.insert("status", &r.state.label());
     ctx.insert("decided_by", &r.decided_by_name);
     ctx.insert("decline_reason", &r.decline_reason);
     ctx.insert("quantity", &r.quantity);

@@ -33,12 +33,13 @@ impl RenewalState {
         })
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            RenewalState::Requested => "Renewal requested: waiting for the care team",
-            RenewalState::Approved => "Renewal approved",
-            RenewalState::Declined => "Renewal declined",
-        }
+    /// In words, for the pages, in the language of the request (#31; `words.ftl`).
+    pub fn label(self) -> String {
+        crate::i18n::tr_args(
+            crate::i18n::current(),
+            "renewal-state",
+            &[("state", self.as_str().into())],
+        )
     }
 
     /// The state a decision leads to: only a request that is still waiting can be decided.

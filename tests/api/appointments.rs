@@ -718,3 +718,20 @@ async fn form_errors_read_in_the_language_of_the_request() {
     let page = resp.text().await.unwrap();
     assert!(page.contains("Escriba la hora como HH:MM"), "{page}");
 }
+
+/// An appointment's state reads in the page's language (#31).
+#[tokio::test]
+async fn an_appointment_s_state_reads_in_spanish() {
+    let w = world().await;
+    patient_requests(&w, REASON).await;
+    let page = crate::languages::get_in(&w.app, &w.patient, "/appointments", "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Solicitada: esperando al equipo de atención"),
+        "{page}"
+    );
+    assert!(!page.contains("waiting for the care team"), "{page}");
+}

@@ -1683,3 +1683,25 @@ async fn mail_to_someone_without_a_chosen_language_is_in_the_default_language() 
         mail.data
     );
 }
+
+/// What a conversation is about reads in the page's language (#31): the new-message form's
+/// choices and a conversation's category on the list, in Spanish.
+#[tokio::test]
+async fn a_conversation_s_category_reads_in_spanish() {
+    let w = world(vec![]).await;
+    patient_writes(&w).await;
+    let list = crate::languages::get_in(&w.app, &w.patient, "/messages", "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("Pregunta sobre un resultado"), "{list}");
+    assert!(!list.contains("Question about a result"), "{list}");
+    let form = crate::languages::get_in(&w.app, &w.patient, "/messages/new", "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains(">Pregunta general</option>"), "{form}");
+    assert!(!form.contains("General question"), "{form}");
+}
