@@ -1267,3 +1267,29 @@ async fn ui_locales_es_gives_the_user_flow_pages_in_spanish() {
         mfa.text()
     );
 }
+
+/// A message the emulator makes in Rust (a wrong password) reads in the language the relying
+/// party asked for (#31); in English it is B2C's own wording, as before.
+#[tokio::test]
+async fn a_wrong_password_is_told_in_the_flow_s_language() {
+    let app = spawn_emulator().await;
+    let patient = &DEMO_USERS[0];
+    let page = app
+        .open(&app.authorize_url("B2C_1_susi_mfa", &[("ui_locales", "es")]))
+        .await
+        .page();
+    let page = app
+        .submit(
+            &page,
+            &[
+                ("Dirección de correo electrónico", patient.email),
+                ("Contraseña", "Not-The-Password-1"),
+            ],
+            "Iniciar sesión",
+        )
+        .await
+        .page();
+    let text = page.text();
+    assert!(text.contains("La contraseña no es correcta."), "{text}");
+    assert!(!text.contains("Your password is incorrect"), "{text}");
+}

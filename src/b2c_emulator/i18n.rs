@@ -192,6 +192,44 @@ fn translate(args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
         .ok_or_else(|| tera::Error::msg(format!("no emulator message {key:?}")))
 }
 
+/// The messages the flows make in Rust (B2C's English, word for word: a wrong password, a
+/// refused code), by key. A flow keeps writing B2C's English, so the emulator answers exactly
+/// as B2C does in English; a page shows the message of its language in its place (#31).
+const ERROR_KEYS: [&str; 12] = [
+    "emu-error-account-not-found",
+    "emu-error-wrong-password",
+    "emu-error-locked",
+    "emu-error-code-wrong",
+    "emu-error-code-exhausted",
+    "emu-error-code-expired",
+    "emu-error-code-none",
+    "emu-error-code-empty",
+    "emu-error-email-invalid",
+    "emu-error-password-rules",
+    "emu-error-password-characters",
+    "emu-error-password-mismatch",
+];
+
+fn lookup(lang: &str, key: &str) -> Option<String> {
+    let (loader, tag) = if lang == PSEUDO {
+        (&PSEUDO_LOCALES, "en")
+    } else {
+        (&LOCALES, lang)
+    };
+    let id: LanguageIdentifier = tag.parse().unwrap_or_default();
+    loader.try_lookup(&id, key)
+}
+
+/// A flow's message (B2C's English) in `lang`; a message that is not one of [`ERROR_KEYS`]
+/// as it was written.
+pub(crate) fn localize_error(lang: &str, message: &str) -> String {
+    ERROR_KEYS
+        .iter()
+        .find(|key| lookup("en", key).as_deref() == Some(message))
+        .and_then(|key| lookup(lang, key))
+        .unwrap_or_else(|| message.to_string())
+}
+
 pub(crate) fn register(tera: &mut tera::Tera) {
     tera.register_function("t", translate);
 }
@@ -199,6 +237,31 @@ pub(crate) fn register(tera: &mut tera::Tera) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_flows_messages_read_in_the_page_s_language() {
+        use crate::b2c_emulator::codes::CodeCheck;
+        // Each English message is the flows' own text, so each is found.
+        for message in [
+            crate::b2c_emulator::users::LOCKED_MESSAGE,
+            crate::b2c_emulator::passwords::RULES_MESSAGE,
+            CodeCheck::Expired.message(),
+            CodeCheck::NoCode.message(),
+            CodeCheck::Exhausted.message(),
+            "Your password is incorrect.",
+            "We can't seem to find your account.",
+        ] {
+            let es = localize_error("es", message);
+            assert_ne!(es, message, "no Spanish for {message:?}");
+            assert_eq!(localize_error("en", message), message);
+        }
+        assert_eq!(
+            localize_error("es", "Your password is incorrect."),
+            "La contraseña no es correcta."
+        );
+        assert_eq!(localize_error("es", "Something else."), "Something else.");
+        assert!(localize_error(PSEUDO, "Your password is incorrect.").starts_with('⟦'));
+    }
 
     #[test]
     fn ui_locales_picks_the_first_spoken_language() {

@@ -112,13 +112,21 @@ pub(super) async fn render_step(
 ) -> Result<HttpResponse, EmulatorError> {
     let mut ctx = tera::Context::new();
     // The pages in the language the relying party asked for (#31).
-    ctx.insert(
-        "lang",
-        crate::b2c_emulator::i18n::from_ui_locales(tx.request.ui_locales.as_deref()),
-    );
+    let lang = crate::b2c_emulator::i18n::from_ui_locales(tx.request.ui_locales.as_deref());
+    ctx.insert("lang", lang);
     let url = flow_url(tenant, policy, &tx.id);
     ctx.insert("action", &url);
-    ctx.insert("errors", errors);
+    // The flows write B2C's English; the page shows each message in its language.
+    let errors: Errors = errors
+        .iter()
+        .map(|(field, message)| {
+            (
+                *field,
+                crate::b2c_emulator::i18n::localize_error(lang, message),
+            )
+        })
+        .collect();
+    ctx.insert("errors", &errors);
     ctx.insert("email", tx.email.as_deref().unwrap_or_default());
     ctx.insert("email_code_sent", &tx.email_code_sent);
     ctx.insert("email_verified", &tx.email_verified);
