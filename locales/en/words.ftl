@@ -101,3 +101,55 @@ renewal-refills = { $count ->
    *[other] { $count } refills
 }
 renewal-sent-to = sent to { $pharmacy }
+# A visit without a type of its own, by its encounter class (v3 ActCode).
+record-visit-class = { $code ->
+    [AMB] Outpatient visit
+    [EMER] Emergency visit
+    [IMP] Hospital stay
+    [ACUTE] Hospital stay
+    [NONAC] Hospital stay
+    [OBSENC] Observation stay
+    [PRENC] Pre-admission
+    [SS] Short stay
+    [VR] Virtual visit
+    [HH] Home visit
+    [FLD] Field visit
+   *[other] Visit
+}
+# A FHIR status code in words (procedures, care plans and goals, reports); $words is the code
+# itself made readable, for a code not listed.
+record-fhir-status = { $code ->
+    [active] Active
+    [completed] Completed
+    [in-progress] In progress
+    [cancelled] Cancelled
+    [stopped] Stopped
+    [on-hold] On hold
+    [entered-in-error] Entered in error
+    [draft] Draft
+    [revoked] Revoked
+    [not-done] Not done
+    [preparation] Preparation
+    [unknown] Unknown
+    [scheduled] Scheduled
+    [final] Final
+    [amended] Amended
+    [preliminary] Preliminary
+    [proposed] Proposed
+    [accepted] Accepted
+    [planned] Planned
+    [achieved] Achieved
+    [not-achieved] Not achieved
+    [rejected] Rejected
+    [improving] Improving
+    [worsening] Worsening
+    [no-change] No change
+    [sustaining] Sustaining
+    [no-progress] No progress
+    [not-attainable] Not attainable
+   *[other] { $words }
+}
+record-status-none = Not recorded
+record-activity-unnamed = Activity (not named)
+record-report-text = Report text
+record-attached-document = Attached document (not shown here)

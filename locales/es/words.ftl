@@ -102,3 +102,55 @@ renewal-refills = { $count ->
    *[other] { $count } renovaciones
 }
 renewal-sent-to = enviada a { $pharmacy }
+# Una visita sin tipo propio, según su clase de encuentro (v3 ActCode).
+record-visit-class = { $code ->
+    [AMB] Consulta ambulatoria
+    [EMER] Visita de urgencias
+    [IMP] Hospitalización
+    [ACUTE] Hospitalización
+    [NONAC] Hospitalización
+    [OBSENC] Estancia en observación
+    [PRENC] Preingreso
+    [SS] Estancia corta
+    [VR] Consulta virtual
+    [HH] Visita a domicilio
+    [FLD] Visita fuera del centro
+   *[other] Visita
+}
+# Un código de estado FHIR en palabras (procedimientos, planes de cuidado y objetivos,
+# informes); $words es el propio código legible, para un código que no está en la lista.
+record-fhir-status = { $code ->
+    [active] Activo
+    [completed] Completado
+    [in-progress] En curso
+    [cancelled] Cancelado
+    [stopped] Suspendido
+    [on-hold] En pausa
+    [entered-in-error] Registrado por error
+    [draft] Borrador
+    [revoked] Revocado
+    [not-done] No realizado
+    [preparation] En preparación
+    [unknown] Desconocido
+    [scheduled] Programado
+    [final] Definitivo
+    [amended] Corregido
+    [preliminary] Preliminar
+    [proposed] Propuesto
+    [accepted] Aceptado
+    [planned] Planificado
+    [achieved] Logrado
+    [not-achieved] No logrado
+    [rejected] Rechazado
+    [improving] Mejorando
+    [worsening] Empeorando
+    [no-change] Sin cambios
+    [sustaining] Manteniéndose
+    [no-progress] Sin avances
+    [not-attainable] No alcanzable
+   *[other] { $words }
+}
+record-status-none = No registrado
+record-activity-unnamed = Actividad (sin nombre)
+record-report-text = Texto del informe
+record-attached-document = Documento adjunto (no se muestra aquí)

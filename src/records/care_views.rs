@@ -19,14 +19,21 @@ use super::model::{
 use super::views::{self, plain_name, plain_text, DateView};
 pub use super::views::{is_visit_id, visit_segment};
 
-/// A FHIR status code in words: "in-progress" reads "In progress".
+/// A FHIR status code in words, in the page's language (#31): "in-progress" reads "In
+/// progress"; a code the message files do not list reads as itself, made readable.
 pub fn status_words(code: &str) -> String {
+    let lang = crate::i18n::current();
     let spaced = code.replace('-', " ");
     let mut chars = spaced.chars();
-    match chars.next() {
+    let readable: String = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => "Not recorded".to_owned(),
-    }
+        None => return crate::i18n::tr(lang, "record-status-none"),
+    };
+    crate::i18n::tr_args(
+        lang,
+        "record-fhir-status",
+        &[("code", code.into()), ("words", readable.into())],
+    )
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -140,7 +147,9 @@ pub fn care_plans_view(
                             .code
                             .as_ref()
                             .map(|c| plain_text(&c.display))
-                            .unwrap_or_else(|| "Activity (not named)".to_owned()),
+                            .unwrap_or_else(|| {
+                                crate::i18n::tr(crate::i18n::current(), "record-activity-unnamed")
+                            }),
                         status: status_words(&a.status),
                     })
                     .collect(),
@@ -225,8 +234,8 @@ fn document(a: &super::model::Attachment) -> DocumentView {
         .and_then(|bytes| String::from_utf8(bytes).ok());
     DocumentView {
         title: a.title.clone().unwrap_or_else(|| match &text {
-            Some(_) => "Report text".to_owned(),
-            None => "Attached document (not shown here)".to_owned(),
+            Some(_) => crate::i18n::tr(crate::i18n::current(), "record-report-text"),
+            None => crate::i18n::tr(crate::i18n::current(), "record-attached-document"),
         }),
         text,
     }
@@ -427,7 +436,7 @@ pub fn visit_view(parts: VisitParts<'_>) -> VisitView {
         .collect();
     results.sort_by(|a, b| Observation::newest_first(b, a));
     VisitView {
-        title: plain_name(&e.title()),
+        title: super::views::visit_title(e),
         date: DateView::at(&e.start),
         reason: e.reason.as_ref().map(|r| plain_name(&r.display)),
         provider: e.provider.clone(),

@@ -86,7 +86,7 @@ pub fn visit_links(encounters: &[Encounter]) -> HashMap<String, VisitLink> {
                     id: e.fhir_id.clone(),
                     label: format!(
                         "{}, {}",
-                        plain_name(&e.title()),
+                        super::views::visit_title(e),
                         DateView::at(&e.start).text
                     ),
                 },

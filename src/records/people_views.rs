@@ -291,7 +291,7 @@ pub fn billing(
                 date: DateView::at(&when),
                 visit: encounter.map(|e| e.fhir_id.clone()),
                 title: encounter
-                    .map(|e| plain_name(&e.title()))
+                    .map(super::views::visit_title)
                     .or_else(|| cost.services.first().cloned())
                     .unwrap_or_else(|| "Care".into()),
                 provider,

@@ -19,6 +19,15 @@ use super::model::{
 use super::ranges::{self, Flag};
 use crate::i18n::{self, Arg};
 
+/// What to call a visit: its type as the record names it, else its class in the page's
+/// language (#31; the record keeps the class code).
+pub fn visit_title(e: &Encounter) -> String {
+    match &e.kind {
+        Some(k) => plain_name(&k.display),
+        None => word("record-visit-class", &e.class_code),
+    }
+}
+
 /// A word of `locales/*/words.ftl` chosen by a record's code, in the language of the request
 /// (#31): the record keeps the code, the page shows the word.
 fn word(key: &str, code: &str) -> String {
@@ -317,7 +326,7 @@ impl VisitRow {
     pub fn of(e: &Encounter) -> Self {
         VisitRow {
             date: DateView::at(&e.start),
-            title: plain_name(&e.title()),
+            title: visit_title(e),
             reason: e.reason.as_ref().map(|r| plain_name(&r.display)),
             provider: e.provider.clone(),
             organization: e.organization.clone(),
@@ -1161,6 +1170,24 @@ mod tests {
         assert_eq!(chart.series.len(), 2);
         assert_eq!(chart.series[0].name, "Systolic blood pressure");
         assert!(lab_history("85354-9", &[]).is_none());
+    }
+
+    #[test]
+    fn words_from_codes_read_in_the_page_s_language() {
+        use crate::i18n::{Lang, LANG};
+        use crate::records::care_views::status_words;
+        let es = |f: &dyn Fn() -> String| LANG.sync_scope(Lang::Es, f);
+        assert_eq!(es(&|| status_words("in-progress")), "En curso");
+        assert_eq!(status_words("in-progress"), "In progress");
+        // A code the files do not list reads as itself, in either language.
+        assert_eq!(es(&|| status_words("on-the-moon")), "On the moon");
+        assert_eq!(
+            es(&|| word("record-visit-class", "EMER")),
+            "Visita de urgencias"
+        );
+        assert_eq!(word("record-visit-class", "XYZ"), "Visit");
+        assert_eq!(es(&|| word("record-sex", "female")), "Femenino");
+        assert_eq!(es(&|| word("record-criticality", "high")), "Riesgo alto");
     }
 
     #[test]
