@@ -533,11 +533,23 @@ fn routes(cfg: &mut web::ServiceConfig, settings: &Settings) {
         )
         .route(
             "/acting/{grant}/appointments",
-            web::get().to(crate::proxy::acting::appointments),
+            web::get().to(crate::proxy::actions::appointments),
         )
         .route(
             "/acting/{grant}/renewals",
-            web::get().to(crate::proxy::acting::renewals),
+            web::get().to(crate::proxy::actions::renewals),
+        )
+        .route(
+            "/acting/{grant}/appointments",
+            web::post().to(crate::proxy::actions::request_appointment),
+        )
+        .route(
+            "/acting/{grant}/appointments/{id}/cancel",
+            web::post().to(crate::proxy::actions::cancel_appointment),
+        )
+        .route(
+            "/acting/{grant}/renewals",
+            web::post().to(crate::proxy::actions::request_renewal),
         )
         // Step-up (#29): a fresh MFA sign-in before a sensitive action.
         .route(
