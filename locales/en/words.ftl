@@ -153,3 +153,7 @@ record-status-none = Not recorded
 record-activity-unnamed = Activity (not named)
 record-report-text = Report text
 record-attached-document = Attached document (not shown here)
+# A test's usual range, without its unit (src/records/ranges.rs).
+range-between = { $low } to { $high }
+range-at-most = { $high } or less
+range-at-least = { $low } or more

@@ -154,3 +154,7 @@ record-status-none = No registrado
 record-activity-unnamed = Actividad (sin nombre)
 record-report-text = Texto del informe
 record-attached-document = Documento adjunto (no se muestra aquí)
+# El rango habitual de una prueba, sin su unidad (src/records/ranges.rs).
+range-between = de { $low } a { $high }
+range-at-most = { $high } o menos
+range-at-least = { $low } o más

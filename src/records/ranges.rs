@@ -594,13 +594,19 @@ impl ReferenceRange {
 
     /// The normal range in words, without the unit: "70 to 99", "199 or less", "40 or more";
     /// `None` when the row has no range.
+    /// In the language of the request (#31; `words.ftl`).
     pub fn describe(&self) -> Option<String> {
+        let say = |key: &str, args: &[(&str, f64)]| {
+            let args: Vec<(&str, crate::i18n::Arg)> = args
+                .iter()
+                .map(|(name, v)| (*name, self.format(*v).into()))
+                .collect();
+            crate::i18n::tr_args(crate::i18n::current(), key, &args)
+        };
         match (self.low, self.high) {
-            (Some(low), Some(high)) => {
-                Some(format!("{} to {}", self.format(low), self.format(high)))
-            }
-            (None, Some(high)) => Some(format!("{} or less", self.format(high))),
-            (Some(low), None) => Some(format!("{} or more", self.format(low))),
+            (Some(low), Some(high)) => Some(say("range-between", &[("low", low), ("high", high)])),
+            (None, Some(high)) => Some(say("range-at-most", &[("high", high)])),
+            (Some(low), None) => Some(say("range-at-least", &[("low", low)])),
             (None, None) => None,
         }
     }

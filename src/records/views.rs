@@ -1187,6 +1187,13 @@ mod tests {
         );
         assert_eq!(word("record-visit-class", "XYZ"), "Visit");
         assert_eq!(es(&|| word("record-sex", "female")), "Femenino");
+        let glucose = || {
+            ranges::lookup("2345-7")
+                .and_then(|r| r.describe())
+                .unwrap_or_default()
+        };
+        assert_eq!(es(&glucose), "de 70 a 99");
+        assert_eq!(glucose(), "70 to 99");
         assert_eq!(es(&|| word("record-criticality", "high")), "Riesgo alto");
     }
 
