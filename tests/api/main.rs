@@ -25,6 +25,7 @@ mod notes;
 mod operator;
 mod people;
 mod proxy;
+mod proxy_actions;
 mod records;
 mod renewals;
 mod sessions;
