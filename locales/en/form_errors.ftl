@@ -21,3 +21,12 @@ form-error-whole-number = { $what ->
     [quantity] The quantity must be a whole number from 0 to { $max }.
    *[refills] The number of refills must be a whole number from 0 to { $max }.
 }
+# Connecting an app (src/smart/routes.rs).
+form-error-smart-post-not-form = An authorization request sent by POST must be a form (application/x-www-form-urlencoded).
+form-error-smart-parameter-twice = { $name } is given more than once
+form-error-smart-app-unknown = The app that sent you here is not registered with this portal.
+form-error-smart-redirect-unknown = The app asked to send you back to an address it has not registered. Nothing was shared.
+form-error-smart-request-expired-restart = This request to connect an app has expired or was already answered. Go back to the app and start again.
+form-error-smart-request-expired = This request to connect an app has expired or was already answered.
+form-error-smart-app-gone = This app is no longer registered.
+form-error-smart-not-requested = The form asked for something the app did not request.

@@ -22,3 +22,12 @@ form-error-whole-number = { $what ->
     [quantity] La cantidad debe ser un número entero de 0 a { $max }.
    *[refills] El número de renovaciones debe ser un número entero de 0 a { $max }.
 }
+# Conectar una aplicación (src/smart/routes.rs).
+form-error-smart-post-not-form = Una solicitud de autorización enviada por POST debe ser un formulario (application/x-www-form-urlencoded).
+form-error-smart-parameter-twice = { $name } aparece más de una vez
+form-error-smart-app-unknown = La aplicación que le envió aquí no está registrada en este portal.
+form-error-smart-redirect-unknown = La aplicación pidió devolverle a una dirección que no ha registrado. No se compartió nada.
+form-error-smart-request-expired-restart = Esta solicitud para conectar una aplicación caducó o ya se respondió. Vuelva a la aplicación y empiece de nuevo.
+form-error-smart-request-expired = Esta solicitud para conectar una aplicación caducó o ya se respondió.
+form-error-smart-app-gone = Esta aplicación ya no está registrada.
+form-error-smart-not-requested = El formulario pidió algo que la aplicación no solicitó.

@@ -121,12 +121,23 @@ pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
         .body(key.jwks().to_string()))
 }
 
-/// The query or form as pairs; a parameter given twice is refused (RFC 6749 §3.1).
+/// A parameter given twice on a page a person reads (the consent steps), in their language;
+/// the token endpoints answer apps in OAuth's English instead.
+fn given_twice(name: String) -> AppError {
+    AppError::bad_request(crate::i18n::tr_args(
+        crate::i18n::current(),
+        "form-error-smart-parameter-twice",
+        &[("name", name.into())],
+    ))
+}
+
+/// The query or form as pairs; a parameter given twice is refused (RFC 6749 §3.1), and its
+/// name is the error.
 fn single_params(raw: &[u8]) -> Result<std::collections::HashMap<String, String>, String> {
     let mut out = std::collections::HashMap::new();
     for (k, v) in url::form_urlencoded::parse(raw).into_owned() {
         if out.insert(k.clone(), v).is_some() {
-            return Err(format!("{k} is given more than once"));
+            return Err(k);
         }
     }
     Ok(out)
@@ -212,33 +223,36 @@ pub async fn authorize_post(
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
         });
     if !form {
-        return Err(AppError::bad_request(
-            "An authorization request sent by POST must be a form (application/x-www-form-urlencoded).",
-        ));
+        return Err(AppError::bad_request(crate::i18n::tr(
+            crate::i18n::current(),
+            "form-error-smart-post-not-form",
+        )));
     }
     limit_authorize(&req, &state).await?;
     authorize_with(&state, &body).await
 }
 
 async fn authorize_with(state: &AppState, raw: &[u8]) -> Result<HttpResponse, AppError> {
-    let q = single_params(raw).map_err(AppError::bad_request)?;
+    let q = single_params(raw).map_err(given_twice)?;
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     let client_id = get("client_id");
     let app = match apps::find(&state.pool, client_id).await? {
         Some(app) if !client_id.is_empty() => app,
         _ => {
             tracing::info!(reason = "unknown_client", "SMART authorize refused");
-            return Err(AppError::bad_request(
-                "The app that sent you here is not registered with this portal.",
-            ));
+            return Err(AppError::bad_request(crate::i18n::tr(
+                crate::i18n::current(),
+                "form-error-smart-app-unknown",
+            )));
         }
     };
     let redirect_uri = get("redirect_uri");
     if !app.allows_redirect(redirect_uri) {
         tracing::info!(client_id = %app.client_id, reason = "redirect_uri_mismatch", "SMART authorize refused");
-        return Err(AppError::bad_request(
-            "The app asked to send you back to an address it has not registered. Nothing was shared.",
-        ));
+        return Err(AppError::bad_request(crate::i18n::tr(
+            crate::i18n::current(),
+            "form-error-smart-redirect-unknown",
+        )));
     }
     let st = get("state");
     let refuse = |error: &str, description: &str| -> Result<HttpResponse, AppError> {
@@ -363,13 +377,14 @@ pub async fn consent_page(
     person: crate::auth::Patient,
     origins: web::Data<AllowedOrigins>,
 ) -> Result<HttpResponse, AppError> {
-    let q = single_params(req.query_string().as_bytes()).map_err(AppError::bad_request)?;
+    let q = single_params(req.query_string().as_bytes()).map_err(given_twice)?;
     let id = q.get("request").cloned().unwrap_or_default();
     let chosen = q.get("for").cloned().unwrap_or_default();
     let expired = || {
-        AppError::bad_request(
-            "This request to connect an app has expired or was already answered. Go back to the app and start again.",
-        )
+        AppError::bad_request(crate::i18n::tr(
+            crate::i18n::current(),
+            "form-error-smart-request-expired-restart",
+        ))
     };
     let request = tokens::load_request(&state.pool, &id)
         .await?
@@ -476,12 +491,16 @@ pub async fn consent(
     let request = tokens::take_request(&state.pool, &request_id)
         .await?
         .ok_or_else(|| {
-            AppError::bad_request(
-                "This request to connect an app has expired or was already answered.",
-            )
+            AppError::bad_request(crate::i18n::tr(
+                crate::i18n::current(),
+                "form-error-smart-request-expired",
+            ))
         })?;
     if apps::find(&state.pool, &request.client_id).await?.is_none() {
-        return Err(AppError::bad_request("This app is no longer registered."));
+        return Err(AppError::bad_request(crate::i18n::tr(
+            crate::i18n::current(),
+            "form-error-smart-app-gone",
+        )));
     }
     if decision != "allow" {
         return Ok(redirect_error(
@@ -492,9 +511,10 @@ pub async fn consent(
         ));
     }
     let Some(granted) = Scopes::parse(&request.scope).consented(&ticked) else {
-        return Err(AppError::bad_request(
-            "The form asked for something the app did not request.",
-        ));
+        return Err(AppError::bad_request(crate::i18n::tr(
+            crate::i18n::current(),
+            "form-error-smart-not-requested",
+        )));
     };
     if !scopes::RESOURCE_TYPES
         .iter()
@@ -619,7 +639,7 @@ async fn token_inner(
     };
     let form = match single_params(body) {
         Ok(f) => f,
-        Err(e) => return bad("invalid_request", &e),
+        Err(k) => return bad("invalid_request", &format!("{k} is given more than once")),
     };
     let (mut client_id, secret) = match client_credentials(req, &form) {
         Ok(c) => c,
@@ -785,7 +805,10 @@ pub async fn revoke(
 ) -> HttpResponse {
     let form = match single_params(&body) {
         Ok(f) => f,
-        Err(e) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e),
+        Err(k) => {
+            let e = format!("{k} is given more than once");
+            return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e);
+        }
     };
     let (client_id, secret) = match client_credentials(&req, &form) {
         Ok(c) => c,
@@ -854,7 +877,10 @@ async fn introspect_inner(
 ) -> anyhow::Result<HttpResponse> {
     let form = match single_params(body) {
         Ok(f) => f,
-        Err(e) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e)),
+        Err(k) => {
+            let e = format!("{k} is given more than once");
+            return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e));
+        }
     };
     let (client_id, secret) = match client_credentials(req, &form) {
         Ok(c) => c,
