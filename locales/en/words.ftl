@@ -157,3 +157,10 @@ record-attached-document = Attached document (not shown here)
 range-between = { $low } to { $high }
 range-at-most = { $high } or less
 range-at-least = { $low } or more
+# What a proxy may do (src/proxy/mod.rs Scope), by its stored code.
+proxy-scope = { $scope ->
+    [record] Read the health record
+    [messages] Message the care team
+    [appointments] Manage appointments
+   *[renewals] Ask for medication renewals
+}

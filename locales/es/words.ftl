@@ -158,3 +158,10 @@ record-attached-document = Documento adjunto (no se muestra aquí)
 range-between = de { $low } a { $high }
 range-at-most = { $high } o menos
 range-at-least = { $low } o más
+# Lo que puede hacer un representante (src/proxy/mod.rs Scope), según su código guardado.
+proxy-scope = { $scope ->
+    [record] Leer el historial de salud
+    [messages] Escribir al equipo de atención
+    [appointments] Gestionar las citas
+   *[renewals] Pedir renovaciones de medicamentos
+}

@@ -29,6 +29,16 @@ stored_enum! {
 }
 
 impl Scope {
+    /// How the scope reads to the patient and the invitee, in the language of the request
+    /// (#31): [`Scope::label`] is the English.
+    pub fn words(self) -> String {
+        crate::i18n::tr_args(
+            crate::i18n::current(),
+            "proxy-scope",
+            &[("scope", self.as_str().into())],
+        )
+    }
+
     /// How the scope reads to the patient and the invitee.
     pub fn label(self) -> &'static str {
         match self {
@@ -86,6 +96,11 @@ impl Scopes {
     pub fn labels(&self) -> Vec<&'static str> {
         self.0.iter().map(|s| s.label()).collect()
     }
+
+    /// The scopes in the language of the request (#31; `words.ftl`), for the pages.
+    pub fn words(&self) -> Vec<String> {
+        self.0.iter().map(|s| s.words()).collect()
+    }
 }
 
 /// A plausible e-mail address, tidied (lower case); the identity provider verifies it for real.
@@ -104,6 +119,25 @@ pub fn parse_email(s: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_scope_reads_in_the_page_s_language() {
+        use crate::i18n::{Lang, LANG};
+        for scope in [
+            Scope::Record,
+            Scope::Messages,
+            Scope::Appointments,
+            Scope::Renewals,
+        ] {
+            assert_eq!(scope.words(), scope.label(), "English is the label");
+            let es = LANG.sync_scope(Lang::Es, || scope.words());
+            assert_ne!(es, scope.label(), "Spanish for {scope:?}");
+        }
+        assert_eq!(
+            LANG.sync_scope(Lang::Es, || Scope::Messages.words()),
+            "Escribir al equipo de atención"
+        );
+    }
     use super::*;
 
     #[test]
