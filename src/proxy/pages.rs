@@ -78,7 +78,7 @@ struct GrantView {
     id: String,
     name: String,
     email: String,
-    scopes: Vec<&'static str>,
+    scopes: Vec<String>,
     since: String,
     until: Option<String>,
 }
@@ -95,7 +95,7 @@ struct InvitationRow {
 struct InvitationView {
     id: String,
     email: String,
-    scopes: Vec<&'static str>,
+    scopes: Vec<String>,
     expires: String,
 }
 
@@ -131,7 +131,7 @@ pub async fn list(
             id: g.id,
             name: g.proxy_name,
             email: g.proxy_email,
-            scopes: Scopes::from_stored(&g.scopes).labels(),
+            scopes: Scopes::from_stored(&g.scopes).words(),
             since: format_time(g.created_at),
             until: g.ends_at.map(format_time),
         })
@@ -141,13 +141,13 @@ pub async fn list(
         .map(|i| InvitationView {
             id: i.id,
             email: i.email,
-            scopes: Scopes::from_stored(&i.scopes).labels(),
+            scopes: Scopes::from_stored(&i.scopes).words(),
             expires: format_time(i.expires_at),
         })
         .collect();
     let scopes: Vec<_> = super::Scope::ALL
         .iter()
-        .map(|s| serde_json::json!({ "value": s.as_str(), "label": s.label() }))
+        .map(|s| serde_json::json!({ "value": s.as_str(), "label": s.words() }))
         .collect();
     ctx.insert("grants", &grants);
     ctx.insert("invitations", &invitations);
@@ -448,11 +448,14 @@ struct Invitation {
     used_at: Option<i64>,
     /// 'proxy' (the patient's own invitation) or 'guardian' (recorded by a clinician).
     kind: String,
+    /// The patient's account that invited, or the clinician who recorded the guardian: the
+    /// grant's `granted_by`.
+    inviter_subject: String,
 }
 
 async fn find(state: &AppState, token: &str) -> Result<Option<Invitation>, AppError> {
     Ok(sqlx::query_as::<_, Invitation>(
-        "SELECT id, patient_id, email, scopes, ends_at, expires_at, used_at, kind FROM proxy_invitations \
+        "SELECT id, patient_id, email, scopes, ends_at, expires_at, used_at, kind, inviter_subject FROM proxy_invitations \
          WHERE token_hash = $1",
     )
     .bind(hash(token))
@@ -626,7 +629,7 @@ pub async fn accept_page(
     }
     let mut ctx = page_context(Some((user, &session)), &state);
     ctx.insert("token", &token);
-    ctx.insert("scopes", &Scopes::from_stored(&invitation.scopes).labels());
+    ctx.insert("scopes", &Scopes::from_stored(&invitation.scopes).words());
     ctx.insert("until", &invitation.ends_at.map(format_time));
     ctx.insert("page_title", "Accept an invitation");
     Ok(templates::page(StatusCode::OK, "proxy_accept.html", &ctx))
@@ -710,8 +713,8 @@ pub async fn accept(
         return Err(e);
     }
     sqlx::query(
-        "INSERT INTO proxy_grants (id, patient_id, proxy_subject, proxy_name, proxy_email, scopes, ends_at, created_at, kind) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO proxy_grants (id, patient_id, proxy_subject, proxy_name, proxy_email, scopes, ends_at, created_at, kind, granted_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&grant)
     .bind(&invitation.patient_id)
@@ -726,6 +729,7 @@ pub async fn accept(
     } else {
         "proxy"
     })
+    .bind(&invitation.inviter_subject)
     .execute(&state.pool)
     .await?;
     Ok(HttpResponse::SeeOther()
