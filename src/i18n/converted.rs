@@ -72,6 +72,10 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     // page kept in the cache (its parts are the converted templates above).
     "records_printable.html",
     "records_cached.html",
+    // A patient's proxies and a proxy's pages (scopes, sections and names come from proxy::
+    // as values).
+    "account_proxies.html",
+    "acting.html",
     // The emulator's user-flow pages, from its own message files (src/b2c_emulator/locales).
     "b2c_emulator/base.html",
     "b2c_emulator/signin.html",

@@ -28,8 +28,9 @@ struct Line {
     when: Option<String>,
 }
 
+/// A day as ISO text: the page writes it in its language (`date_long`, #31).
 fn day(t: i64) -> Option<String> {
-    chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%-d %B %Y").to_string())
+    chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%d").to_string())
 }
 
 /// The acting page (`acting.html`, as `proxy::acting` renders it) with `extra`: the forms'

@@ -969,3 +969,39 @@ async fn a_proxy_writes_nothing_without_the_messages_scope_after_revocation_or_a
     );
     assert_eq!(threads(&app).await, 1);
 }
+
+/// The proxies' pages in Spanish (#31): the patient's list with a live grant and an open
+/// invitation, and the proxy's chooser and each page they act on. `lang="es"` and no English
+/// message on any.
+#[tokio::test]
+async fn the_proxy_pages_read_in_spanish() {
+    use crate::languages::{assert_spanish, get_in};
+    let (app, a, sam, grant, _) =
+        proxy_with(&["record", "messages", "appointments", "renewals"]).await;
+    let resp = invite(&app, &a, "alex.doe@example.com", &["record"], "").await;
+    assert_eq!(resp.status(), 303);
+    let page = get_in(&app, &a, "/account/proxies", "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_spanish(&page, "/account/proxies");
+    assert!(page.contains("Invitaciones aún no aceptadas"), "{page}");
+    for path in [
+        "/acting".to_string(),
+        format!("/acting/{grant}"),
+        format!("/acting/{grant}/labs"),
+        format!("/acting/{grant}/messages"),
+        format!("/acting/{grant}/messages/new"),
+        format!("/acting/{grant}/appointments"),
+        format!("/acting/{grant}/renewals"),
+    ] {
+        let resp = get_in(&app, &sam, &path, "es").await;
+        assert_eq!(resp.status(), 200, "{path}");
+        let page = resp.text().await.unwrap();
+        assert_spanish(&page, &path);
+        if path != "/acting" {
+            assert!(page.contains("Está actuando por"), "{path}: {page}");
+        }
+    }
+}

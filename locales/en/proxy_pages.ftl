@@ -1,0 +1,59 @@
+# The patient's proxies (templates/account_proxies.html) and a proxy's pages for the people
+# they act for (templates/acting.html). What a proxy may do (scopes), the sections' titles and
+# names come from proxy:: as values; dates go through the date filters.
+proxies-title = People who can act for you
+proxies-intro = A proxy signs in with their own account and can do only what you allow. You can end their access at any time; it ends at once.
+proxies-yours = Your proxies
+proxies-none = No one can act for you.
+proxies-name = Name
+proxies-may = May
+proxies-since = Since
+proxies-until = Until
+proxies-action = Action
+proxies-until-you-end = Until you end it
+proxies-end = End access for { $name }
+proxies-invitations = Invitations not yet accepted
+proxies-invitation = { $email }: { $scopes } (the link works until { $expires })
+proxies-withdraw = Withdraw the invitation to { $email }
+proxies-invite = Invite someone
+proxies-invite-intro = We send them an e-mail with a link. It does not say who you are or anything about your health. Inviting someone asks you to sign in again if your last sign-in was not recent.
+proxies-email = Their e-mail address
+proxies-what = What they may do for you
+proxies-ends = Until (optional)
+proxies-send = Send the invitation
+acting-page-people = People you act for
+acting-page-for = Acting for { $name }
+acting-page-none = You do not act for anyone. When someone invites you, open the link in their invitation e-mail.
+acting-page-open = Open the record of { $name }
+acting-page-you-may = (you may: { $scopes })
+acting-page-notice-label = Acting for someone
+acting-page-notice = You are acting for { $name }. This is their record, not yours; what you open is recorded and they can see it.
+acting-page-switch = Switch person
+acting-page-own = Go back to your own record
+acting-page-labs = Test results of { $name }
+acting-page-messages = Messages of { $name }
+acting-page-write = A message for { $name }
+acting-page-appointments = Appointments of { $name }
+acting-page-renewals = Renewals of { $name }
+acting-page-record = Record of { $name }
+acting-page-nav = Their record
+acting-page-nav-summary = Summary
+acting-page-nav-labs = Test results
+acting-page-nav-messages = Messages
+acting-page-nav-appointments = Appointments
+acting-page-nav-renewals = Renewals
+acting-page-sent = Your message for { $name } was sent to the care team.
+acting-page-write-link = Write to the care team for { $name }
+acting-page-write-intro = The message is sent from the record of { $name } and signed with your name, for { $name }; the answer comes to their messages.
+acting-page-subject = Subject
+acting-page-body = Your message
+acting-page-send = Send the message
+acting-page-cancel = Cancel
+# The sections of a proxy's pages, by their English title in src/proxy/acting.rs (lower case,
+# spaces as "-"); a title without a message here shows as it is.
+acting-section-conditions = Conditions
+acting-section-medications = Medications
+acting-section-allergies = Allergies
+acting-section-test-results = Test results
+acting-section-conversations-with-the-care-team = Conversations with the care team
+acting-section-medication-renewal-requests = Medication renewal requests
