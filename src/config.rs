@@ -416,6 +416,10 @@ pub struct EnvSettings {
     /// portal speaks (en or es; #31).
     #[arg(long, env = "PORTAL_DEFAULT_LANGUAGE", default_value = "en")]
     pub default_language: String,
+    /// The pseudo language en-XA for translators and testers (#31): English with every text
+    /// from the message files marked and accented, for a browser that asks for en-XA.
+    #[arg(long, env = "PORTAL_PSEUDO_LANGUAGE", default_value = "false")]
+    pub pseudo_language: String,
     /// A patient may cancel a booked appointment online up to this many hours before it
     /// starts; later, the page says to call the clinic.
     #[arg(
@@ -603,6 +607,8 @@ pub struct Settings {
     pub time_zone: chrono_tz::Tz,
     /// The language when no choice or browser says otherwise (PORTAL_DEFAULT_LANGUAGE, #31).
     pub default_language: crate::i18n::Lang,
+    /// Whether a browser asking for `en-XA` gets the pseudo language (PORTAL_PSEUDO_LANGUAGE).
+    pub pseudo_language: bool,
     /// How long before an appointment online cancelling ends (PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS).
     pub cancel_notice: std::time::Duration,
     pub log_format: LogFormat,
@@ -1178,7 +1184,9 @@ impl EnvSettings {
                 ),
             )
         })?;
+        // Only a language the switch offers: not the pseudo language, which is asked for.
         let default_language = crate::i18n::Lang::parse(&self.default_language)
+            .filter(|l| crate::i18n::Lang::ALL.contains(l))
             .filter(|l| l.code() == self.default_language.trim().to_ascii_lowercase())
             .ok_or_else(|| {
                 let codes: Vec<&str> = crate::i18n::Lang::ALL.iter().map(|l| l.code()).collect();
@@ -1191,6 +1199,7 @@ impl EnvSettings {
                     ),
                 )
             })?;
+        let pseudo_language = parse_bool("PORTAL_PSEUDO_LANGUAGE", &self.pseudo_language)?;
         let cancel_notice_hours = parse_count(
             "PORTAL_APPOINTMENT_CANCEL_NOTICE_HOURS",
             &self.appointment_cancel_notice_hours,
@@ -1275,6 +1284,7 @@ impl EnvSettings {
             proxy_adult_age,
             time_zone,
             default_language,
+            pseudo_language,
             cancel_notice: std::time::Duration::from_secs(u64::from(cancel_notice_hours) * 3600),
             log_format,
             fhir_rate_limit,
@@ -1419,7 +1429,7 @@ mod tests {
             env.validate().unwrap().default_language,
             crate::i18n::Lang::Es
         );
-        for bad in ["fr", "", "es-MX", "spanish"] {
+        for bad in ["fr", "", "es-MX", "spanish", "en-XA"] {
             let mut env = defaults();
             env.default_language = bad.into();
             assert_eq!(
@@ -1428,6 +1438,19 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_pseudo_language_is_off_unless_turned_on() {
+        assert!(!defaults().validate().unwrap().pseudo_language);
+        let mut env = defaults();
+        env.pseudo_language = "true".into();
+        assert!(env.validate().unwrap().pseudo_language);
+        env.pseudo_language = "sometimes".into();
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "PORTAL_PSEUDO_LANGUAGE"
+        );
     }
 
     #[test]

@@ -66,14 +66,14 @@ pub async fn choose(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let default = req
+    let (default, pseudo) = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| s.settings.default_language)
-        .unwrap_or(Lang::En);
+        .map(|s| (s.settings.default_language, s.settings.pseudo_language))
+        .unwrap_or((Lang::En, false));
     let lang = match requested(req.request()).unwrap_or(default) {
-        // The pseudo language exists only when turned on (PORTAL_PSEUDO_LANGUAGE, next);
-        // until then en-XA is English, as any other English tag.
-        Lang::Pseudo => Lang::En,
+        // The pseudo language exists only when turned on (PORTAL_PSEUDO_LANGUAGE); otherwise
+        // en-XA is English, as any other English tag.
+        Lang::Pseudo if !pseudo => Lang::En,
         lang => lang,
     };
     let existing = req

@@ -26,6 +26,7 @@ mod operator;
 mod people;
 mod proxy;
 mod proxy_actions;
+mod pseudo_locale;
 mod records;
 mod renewals;
 mod sessions;
