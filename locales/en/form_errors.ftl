@@ -30,3 +30,7 @@ form-error-smart-request-expired-restart = This request to connect an app has ex
 form-error-smart-request-expired = This request to connect an app has expired or was already answered.
 form-error-smart-app-gone = This app is no longer registered.
 form-error-smart-not-requested = The form asked for something the app did not request.
+# Recording a guardian (src/proxy/guardian.rs).
+form-error-guardian-adult = This patient is an adult: a guardian cannot be recorded. An adult patient can invite someone to act for them from their own account.
+form-error-guardian-documents = Confirm that you have checked the documents that show the guardianship.
+form-error-guardian-email = Enter the guardian's e-mail address.

@@ -31,3 +31,7 @@ form-error-smart-request-expired-restart = Esta solicitud para conectar una apli
 form-error-smart-request-expired = Esta solicitud para conectar una aplicación caducó o ya se respondió.
 form-error-smart-app-gone = Esta aplicación ya no está registrada.
 form-error-smart-not-requested = El formulario pidió algo que la aplicación no solicitó.
+# Registrar a un tutor (src/proxy/guardian.rs).
+form-error-guardian-adult = Este paciente es mayor de edad: no se puede registrar un tutor. Un paciente adulto puede invitar a alguien a actuar en su nombre desde su propia cuenta.
+form-error-guardian-documents = Confirme que revisó los documentos que acreditan la tutela.
+form-error-guardian-email = Escriba la dirección de correo electrónico del tutor.

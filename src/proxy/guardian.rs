@@ -31,7 +31,7 @@ async fn refuse(
     c: &Clinician,
     patient_id: &PatientId,
     reason: &str,
-    message: &str,
+    message_key: &str,
 ) -> Result<HttpResponse, AppError> {
     tracing::warn!(subject = %c.subject, reason, "guardian request refused");
     let meta = RequestMeta::of(req, state.settings.behind_proxy);
@@ -39,7 +39,11 @@ async fn refuse(
     entry.patient_id = Some(patient_id.to_string());
     entry.detail = Some(format!("guardian {reason}"));
     audit::append(&state.pool, &entry).await?;
-    Err(AppError::bad_request(message))
+    // In the request's language (#31; form_errors.ftl).
+    Err(AppError::bad_request(crate::i18n::tr(
+        crate::i18n::current(),
+        message_key,
+    )))
 }
 
 /// `POST /staff/patients/{id}/guardian`: invites a parent or guardian of a minor.
@@ -67,7 +71,7 @@ pub async fn record_guardian(
             &c,
             &id,
             "guardian_adult",
-            "This patient is an adult: a guardian cannot be recorded. An adult patient can invite someone to act for them from their own account.",
+            "form-error-guardian-adult",
         )
         .await;
     }
@@ -78,7 +82,7 @@ pub async fn record_guardian(
             &c,
             &id,
             "documents_unchecked",
-            "Confirm that you have checked the documents that show the guardianship.",
+            "form-error-guardian-documents",
         )
         .await;
     }
@@ -89,7 +93,7 @@ pub async fn record_guardian(
             &c,
             &id,
             "email_invalid",
-            "Enter the guardian's e-mail address.",
+            "form-error-guardian-email",
         )
         .await;
     };
