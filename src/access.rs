@@ -43,6 +43,8 @@ pub enum Viewer {
     App,
     /// Someone the patient invited to act for them (#29), within the grant's scopes.
     Proxy,
+    /// Whoever holds a link the patient shared (#30), reading what the link shares.
+    SharedLink,
 }
 
 impl ChartAccess {
@@ -261,6 +263,34 @@ struct LiveGrant {
     patient_name: Option<String>,
     kind: String,
     birth_date: Option<String>,
+    /// The address the invitation was sent to (and the proxy proved at acceptance).
+    proxy_email: String,
+    /// The account that gave a patient's own grant (migration 0022).
+    granted_by: Option<String>,
+    /// The account the patient's record is linked to now.
+    linked_to: Option<String>,
+}
+
+/// Why a grant, neither revoked nor ended, opens nothing, because the people it was given
+/// between changed (#29): the reason the audit entry gives and the words of the page.
+fn grant_gone(g: &LiveGrant, proxy: &SignedInUser) -> Option<(&'static str, &'static str)> {
+    // A patient's own grant holds only while the record is linked to the account that gave
+    // it: a record unlinked, or linked to another account since, does not carry over the
+    // proxies an earlier account chose. (A guardian's grant is a clinician's; the record
+    // need not have an account.)
+    if g.kind != "guardian" && (g.granted_by.is_none() || g.granted_by != g.linked_to) {
+        return Some(("grantor_unlinked", "proxy-rules-grantor-unlinked"));
+    }
+    // The grant was given to whoever proves the invited address: an account whose sign-in no
+    // longer gives it (changed at the identity provider, or no longer sent) is not that person.
+    let proves = proxy
+        .emails
+        .iter()
+        .any(|e| e.trim().eq_ignore_ascii_case(g.proxy_email.trim()));
+    if !proves {
+        return Some(("proxy_email_changed", "proxy-rules-email-changed"));
+    }
+    None
 }
 
 /// Opens `section` of the record that grant `grant_id` of `proxy` covers. A grant that is not
@@ -276,7 +306,8 @@ pub async fn open_as_proxy(
 ) -> Result<ProxyGrant, AppError> {
     let now = crate::db::now();
     let grant = sqlx::query_as::<_, LiveGrant>(
-        "SELECT g.patient_id, g.scopes, p.given_name || ' ' || p.family_name AS patient_name, g.kind, p.birth_date FROM proxy_grants g \
+        "SELECT g.patient_id, g.scopes, p.given_name || ' ' || p.family_name AS patient_name, g.kind, p.birth_date, \
+         g.proxy_email, g.granted_by, p.b2c_subject AS linked_to FROM proxy_grants g \
          LEFT JOIN patients p ON p.id = g.patient_id \
          WHERE g.id = $1 AND g.proxy_subject = $2 AND g.revoked_at IS NULL \
          AND (g.ends_at IS NULL OR g.ends_at > $3)",
@@ -324,6 +355,19 @@ pub async fn open_as_proxy(
         subject: Some(proxy.subject.clone()),
         role: "proxy".into(),
     };
+    // A grant whose people changed: its own page says so (the scope and age rules above would
+    // say only "no access"), and the attempt is audited.
+    if let Some((reason, words)) = grant.as_ref().and_then(|g| grant_gone(g, proxy.user())) {
+        let mut entry = meta.entry(actor, action_of(section), Outcome::Denied);
+        entry.patient_id = grant.map(|g| g.patient_id);
+        entry.detail = Some(format!("{} grant_gone {reason}", section.as_str()));
+        audit::append(&state.pool, &entry).await?;
+        let lang = crate::i18n::current();
+        return Err(AppError::ForbiddenBecause {
+            title: crate::i18n::tr(lang, "proxy-rules-gone-title"),
+            message: crate::i18n::tr(lang, words),
+        });
+    }
     let Some(grant) = allowed else {
         let mut entry = meta.entry(actor, action_of(section), Outcome::Denied);
         entry.patient_id = grant.map(|g| g.patient_id);
@@ -552,6 +596,37 @@ pub async fn open_for_app(
     Ok(ChartAccess {
         patient_id: patient_id.clone(),
         viewer: Viewer::App,
+        record_version: None,
+    })
+}
+
+/// The audit role of whoever holds a link the patient shared (`sharing::manifest`).
+pub const SHARE_RECIPIENT_ROLE: &str = "share_recipient";
+
+/// Opens the chart of a shared link's patient for whoever holds the link (#30): the manifest
+/// request of an `L` link, whose content is made from the record as it is now. `detail` is the
+/// opening's audit detail (`sharing::manifest`: a hash of the link, never its id, and the
+/// access row, never the name the recipient typed). The patient comes from the link's row,
+/// found by its secret id, never from anything else in the request.
+pub async fn open_for_share_link(
+    state: &AppState,
+    req: &HttpRequest,
+    patient_id: &PatientId,
+    detail: String,
+) -> Result<ChartAccess, AppError> {
+    let meta = RequestMeta::of(req, state.settings.behind_proxy);
+    let actor = audit::Actor {
+        subject: None,
+        role: SHARE_RECIPIENT_ROLE.into(),
+    };
+    let mut entry = meta.entry(actor, Action::ShareLinkOpened, Outcome::Success);
+    entry.patient_id = Some(patient_id.to_string());
+    entry.detail = Some(detail);
+    // No committed entry, no ChartAccess and nothing sent (the 503 page).
+    audit::append(&state.pool, &entry).await?;
+    Ok(ChartAccess {
+        patient_id: patient_id.clone(),
+        viewer: Viewer::SharedLink,
         record_version: None,
     })
 }

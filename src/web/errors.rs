@@ -99,6 +99,10 @@ pub enum AppError {
     BadRequest(String),
     #[error("forbidden")]
     Forbidden,
+    /// A 403 page that says why, in words looked up (in the request's language) where it was
+    /// made: e.g. a proxy's grant whose people changed (#29).
+    #[error("forbidden: {title}")]
+    ForbiddenBecause { title: String, message: String },
     #[error("not found")]
     NotFound,
     /// A sign-in that did not succeed. `code` is our short reason (logged and shown),
@@ -150,7 +154,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::ForbiddenBecause { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::SignIn { .. } => StatusCode::BAD_REQUEST,
             AppError::TooManyRequests | AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -179,6 +183,7 @@ impl ResponseError for AppError {
         let (title, message) = match self {
             AppError::BadRequest(m) => (tr("error-bad-request-title"), m.clone()),
             AppError::Forbidden => (tr("error-forbidden-title"), tr("error-forbidden")),
+            AppError::ForbiddenBecause { title, message } => (title.clone(), message.clone()),
             AppError::NotFound => (tr("error-not-found-title"), tr("error-not-found")),
             AppError::SignIn {
                 message,

@@ -6,7 +6,8 @@ use patient_portal::records::model::{systems, Allergy, Concept, PatientRecord};
 use serde_json::{json, Value};
 
 use super::{
-    accept, denied, email_of, invite, live_grants, mailed_token, patient_a, record_guardian,
+    accept, denied, email_of, invite, live_grants, mailed_token, patient_a, proxy_with,
+    record_guardian,
 };
 use crate::support::*;
 
@@ -286,6 +287,81 @@ async fn no_change_to_who_may_act_for_whom_holds_before_its_audit_entry_is_durab
     );
     assert_eq!(live_grants(&app).await, 2);
     assert_eq!(verify(&app).0, 0, "the chain verifies");
+}
+
+#[tokio::test]
+async fn a_patients_grant_opens_nothing_once_the_record_is_no_longer_linked_to_the_account_that_gave_it(
+) {
+    let (app, _a, blair, grant, record) = proxy_with(&["record", "messages"]).await;
+    let condition = record.conditions[0].code.display.clone();
+    let pid: String = sqlx::query_scalar("SELECT patient_id FROM proxy_grants")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let summary = format!("/acting/{grant}");
+    assert_eq!(app.get(&blair, &summary).await.status(), 200);
+
+    // The record's link is removed (say, the clinic unlinked a wrongly linked account).
+    sqlx::query("UPDATE patients SET b2c_subject = NULL WHERE id = $1")
+        .bind(&pid)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    for path in [summary.clone(), format!("/acting/{grant}/messages")] {
+        let page = app.get(&blair, &path).await;
+        assert_eq!(page.status(), 403, "{path}");
+        let page = page.text().await.unwrap();
+        assert!(
+            page.contains("no longer holds their record in the portal"),
+            "{path}: {page}"
+        );
+        assert!(!page.contains(&condition), "{path}: nothing of the record");
+    }
+    // Linked since to another account: that account gave Blair nothing.
+    app.link(&pid, &PATIENT_C).await;
+    assert_eq!(app.get(&blair, &summary).await.status(), 403);
+    // Back with the account that gave it: it opens again (it was never revoked).
+    app.link(&pid, &PATIENT_A).await;
+    assert_eq!(app.get(&blair, &summary).await.status(), 200);
+
+    assert_eq!(
+        denied(&app, "view_record").await,
+        vec![
+            "summary grant_gone grantor_unlinked",
+            "summary grant_gone grantor_unlinked"
+        ]
+    );
+    assert_eq!(
+        denied(&app, "read_messages").await,
+        vec!["messages grant_gone grantor_unlinked"]
+    );
+}
+
+#[tokio::test]
+async fn a_grant_opens_nothing_to_an_account_that_no_longer_proves_the_invited_address() {
+    let (app, _a, _blair, grant, _) = proxy_with(&["record"]).await;
+    let summary = format!("/acting/{grant}");
+    // Blair's account (the same subject) signs in with another address, then with none.
+    for emails in [Some(json!(["blair.new@example.org"])), None] {
+        let blair = signed_in_with_emails(&app, &PATIENT_B, emails).await;
+        let page = app.get(&blair, &summary).await;
+        assert_eq!(page.status(), 403);
+        let page = page.text().await.unwrap();
+        assert!(
+            page.contains("given to an e-mail address that your sign-in no longer gives"),
+            "{page}"
+        );
+    }
+    assert_eq!(
+        denied(&app, "view_record").await,
+        vec![
+            "summary grant_gone proxy_email_changed",
+            "summary grant_gone proxy_email_changed"
+        ]
+    );
+    // With the invited address again: it opens.
+    let blair = signed_in(&app, &PATIENT_B).await;
+    assert_eq!(app.get(&blair, &summary).await.status(), 200);
 }
 
 /// `record` stored for a patient `age` years old, linked to PATIENT_A's account and on
