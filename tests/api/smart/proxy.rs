@@ -44,7 +44,9 @@ async fn accept_mailed(app: &TestApp, who: &Browser, email: &str) -> String {
 
 /// Patients A and B with their own linked records; A makes B their proxy with `scopes`.
 /// Returns the app, A's browser, B's browser, the grant and A's record.
-async fn proxy_of_a(scopes: &[&str]) -> (TestApp, Browser, Browser, String, PatientRecord) {
+pub(super) async fn proxy_of_a(
+    scopes: &[&str],
+) -> (TestApp, Browser, Browser, String, PatientRecord) {
     let (app, a, record_a, _) = portal_with_patients().await;
     let email = email_of(&PATIENT_B);
     let token = csrf(&app, &a).await;
@@ -109,7 +111,12 @@ async fn consent_for(
 }
 
 /// The proxy connects `client` to A's record; returns the token response.
-async fn proxy_connects(app: &TestApp, sam: &Browser, client: &SmartApp, grant: &str) -> Value {
+pub(super) async fn proxy_connects(
+    app: &TestApp,
+    sam: &Browser,
+    client: &SmartApp,
+    grant: &str,
+) -> Value {
     let launch = Launch::new();
     let (status, path, _) = consent_for(app, sam, client, &launch, grant).await;
     assert_eq!(status, 200);
@@ -369,4 +376,50 @@ async fn a_guardian_of_an_adolescent_gets_no_app_and_a_childs_app_stops_at_the_a
         .refresh(&app, tokens["refresh_token"].as_str().unwrap())
         .await;
     assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn a_carer_without_a_record_of_their_own_connects_an_app_to_the_record_they_act_for() {
+    let app = spawn_app().await;
+    let record = demo_patients(1, 15, today()).remove(0);
+    let pid = app.seed(&record).await;
+    app.link(&pid, &PATIENT_A).await;
+    let a = signed_in(&app, &PATIENT_A).await;
+    let email = email_of(&PATIENT_B);
+    let token = csrf(&app, &a).await;
+    let form = [
+        ("csrf_token", token.as_str()),
+        ("email", email.as_str()),
+        ("ends_on", ""),
+        ("scope", "record"),
+    ];
+    assert_eq!(
+        post(&app, &a, "/account/proxies", &form).await.status(),
+        303
+    );
+    // B's account is linked to no record: the consent page opens on the record B acts for.
+    let sam = signed_in(&app, &PATIENT_B).await;
+    let grant = accept_mailed(&app, &sam, &email).await;
+    let client = register(&app, "Tracker", false).await;
+    let launch = Launch::new();
+    let consent = start(&app, &sam, &client, &launch, ALL).await;
+    let name = format!("{} {}", record.patient.given, record.patient.family);
+    assert!(
+        consent.html.contains("are connecting Tracker to") && consent.html.contains(&name),
+        "{}",
+        consent.html
+    );
+    assert!(!consent.html.contains("for=own"), "no own record to offer");
+    let resp = allow_for(&app, &sam, &consent, &grant).await;
+    let params = callback_params(&resp, &client);
+    let (status, tokens) = client.exchange(&app, &params["code"], &launch).await;
+    assert_eq!(status, 200, "{tokens}");
+    let (status, body) = fhir(
+        &app,
+        &at(&tokens),
+        &format!("/Patient/{}", tokens["patient"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["name"][0]["family"], record.patient.family);
 }
