@@ -15,9 +15,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::content::{self, Content};
 use super::store::{self, Link};
+use super::wrap::WrapKey;
 use super::{shc, shl};
+use crate::access;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
+use crate::records::PatientId;
 use crate::state::AppState;
 use crate::web::rate_limit::{RateLimiter, Refusal};
 use crate::web::AppError;
@@ -31,7 +35,7 @@ const MAX_RECIPIENT_CHARS: usize = 80;
 /// The largest manifest request body read.
 const MAX_BODY_BYTES: usize = 4 * 1024;
 /// The audit role of whoever holds a link.
-pub const RECIPIENT_ROLE: &str = "share_recipient";
+pub const RECIPIENT_ROLE: &str = access::SHARE_RECIPIENT_ROLE;
 
 /// The sharing limits, as app data.
 pub struct ShareLimits {
@@ -179,10 +183,27 @@ pub async fn manifest(
             ));
         }
     }
+    // An `L` link's key, unwrapped for this request only; a wrapping key that changed is a
+    // fault of the server's (500, logged), found before anything is recorded.
+    let link_key = match &link.wrapped_key {
+        Some(wrapped) => Some(WrapKey::of(&state.settings)?.unwrap(&link.id, wrapped)?),
+        None => None,
+    };
     // Committed before anything is disclosed: no audit entry, no files (the 503 page).
-    audit_opening(&state, &req, &link, Outcome::Success, detail("opened")).await?;
+    let patient_id = PatientId::parse(&link.patient_id)
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("a link's patient id does not parse")))?;
+    let chart = access::open_for_share_link(&state, &req, &patient_id, detail("opened")).await?;
     store::record_access(&state.pool, &link.id, &recipient, "opened", now).await?;
-    let last_updated = chrono::DateTime::from_timestamp(link.created_at, 0)
+    // An `L` link's content follows the record: made again now, in a new JWE, with the key
+    // unwrapped for this request only. A snapshot link serves what was fixed at its making.
+    let changed_at = match &link_key {
+        Some(key) => {
+            refresh(&state, key, &chart, &link, now).await?;
+            now
+        }
+        None => link.created_at,
+    };
+    let last_updated = chrono::DateTime::from_timestamp(changed_at, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     let mut files = Vec::new();
     for file in store::files(&state.pool, &link.id).await? {
@@ -210,10 +231,31 @@ pub async fn manifest(
             }));
         }
     }
-    // The content was fixed when the link was made (no `L` links): `finalized`.
+    // A snapshot never changes (`finalized`); an `L` link's content may (`can-change`).
+    let status = if link.wrapped_key.is_some() {
+        "can-change"
+    } else {
+        "finalized"
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({ "status": "finalized", "files": files })))
+        .json(json!({ "status": status, "files": files })))
+}
+
+/// Makes an `L` link's files again from the record as it is now and stores them in place.
+async fn refresh(
+    state: &AppState,
+    key: &shl::LinkKey,
+    chart: &crate::access::ChartAccess,
+    link: &Link,
+    now: i64,
+) -> Result<(), AppError> {
+    let content = Content::parse(&link.content)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a link of an unknown content")))?;
+    let period = link.period_from.as_deref().zip(link.period_to.as_deref());
+    let (_, files) = content::files(state, chart, content, period, key, now).await?;
+    store::replace_files(&state.pool, &link.id, &files).await?;
+    Ok(())
 }
 
 async fn passcode_matches(hash: &str, given: &str) -> Result<bool, AppError> {

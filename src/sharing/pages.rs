@@ -12,56 +12,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::content::{self, sign_card, Content};
 use super::manifest::audit_ref;
-use super::{ips, passcode, qr, shc, shl, store};
+use super::wrap::WrapKey;
+use super::{passcode, qr, shc, shl, store};
 use crate::access::{LinkedPatient, Section};
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::{SignedInUser, StepUp, StepUpRequired};
-use crate::records::{fhir_export, store as records};
+use crate::records::store as records;
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::{format_time, page_context, redirect};
 use crate::web::{templates, AppError};
-
-/// What a link may share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Content {
-    Summary,
-    Immunizations,
-    Labs,
-    Record,
-}
-
-impl Content {
-    fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "summary" => Content::Summary,
-            "immunizations" => Content::Immunizations,
-            "labs" => Content::Labs,
-            "record" => Content::Record,
-            _ => return None,
-        })
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Content::Summary => "summary",
-            Content::Immunizations => "immunizations",
-            Content::Labs => "labs",
-            Content::Record => "record",
-        }
-    }
-
-    fn words(s: &str) -> &'static str {
-        match s {
-            "summary" => "Patient summary (IPS)",
-            "immunizations" => "Immunizations",
-            "labs" => "Lab results of a period",
-            "record" => "Whole record",
-            _ => "Record",
-        }
-    }
-}
 
 /// The expiry choices, in days.
 const EXPIRY_DAYS: &[(&str, i64)] = &[("1", 1), ("7", 7), ("30", 30), ("90", 90)];
@@ -75,6 +37,8 @@ struct LinkShown {
     created: String,
     expires: Option<String>,
     passcode: bool,
+    /// An `L` link: its content follows the record.
+    follows: bool,
     state: &'static str,
     live: bool,
     opened: usize,
@@ -139,6 +103,7 @@ pub async fn list(
                 created: format_time(l.created_at),
                 expires: l.expires_at.map(format_time),
                 passcode: l.passcode_hash.is_some(),
+                follows: l.wrapped_key.is_some(),
                 label: l.label,
                 id: l.id,
             }
@@ -163,6 +128,9 @@ pub struct CreateForm {
     from: String,
     #[serde(default)]
     to: String,
+    /// "yes": an `L` link, whose content follows the record (checkbox).
+    #[serde(default)]
+    follows: String,
 }
 
 fn form_page(
@@ -213,6 +181,8 @@ struct Choice {
     label: String,
     passcode: Option<String>,
     period: Option<(NaiveDate, NaiveDate)>,
+    /// An `L` link: the content is made again from the record at each manifest request.
+    follows_record: bool,
 }
 
 fn check(form: &CreateForm) -> Result<Choice, &'static str> {
@@ -254,6 +224,7 @@ fn check(form: &CreateForm) -> Result<Choice, &'static str> {
         label,
         passcode,
         period,
+        follows_record: form.follows == "yes",
     })
 }
 
@@ -284,50 +255,22 @@ pub async fn create(
         }
     };
     let chart = patient.open(&state, &req, Section::ShareLink).await?;
-    let record = records::whole_record(&state.pool, &chart).await?;
-    let export = fhir_export::export_bundle(&record);
-    let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let content = match (choice.content, choice.period) {
-        (Content::Summary, _) => ips::ips_document(&export, &timestamp, "Patient portal"),
-        (Content::Immunizations, _) => ips::immunizations(&export, &timestamp),
-        (Content::Labs, Some((from, to))) => ips::labs(
-            &export,
-            &timestamp,
-            &from.format("%Y-%m-%d").to_string(),
-            &to.format("%Y-%m-%d").to_string(),
-        ),
-        (Content::Labs, None) | (Content::Record, _) => {
-            // The whole record, as `/records/export` gives it: messages, appointments and
-            // renewals too.
-            let mut bundle = export;
-            let messages = crate::messages::store::communications(
-                &state.pool,
-                &chart,
-                &state.settings.public_url,
-            )
-            .await?;
-            fhir_export::add_communications(&mut bundle, &messages);
-            crate::appointments::fhir::add_to_export(&state.pool, &chart, &mut bundle).await?;
-            crate::renewals::fhir::add_to_export(&state.pool, &chart, &mut bundle).await?;
-            bundle
-        }
-    };
+    let period = choice.period.map(|(f, t)| {
+        (
+            f.format("%Y-%m-%d").to_string(),
+            t.format("%Y-%m-%d").to_string(),
+        )
+    });
     let key = shl::LinkKey::generate();
-    let body = serde_json::to_vec(&content).map_err(|e| AppError::Internal(e.into()))?;
-    let mut files = vec![(
-        "application/fhir+json",
-        shl::encrypt(&key, "application/fhir+json", &body)?,
-    )];
-    if choice.content == Content::Immunizations {
-        // The same immunizations as a verifiable card, for a verifier that wants one.
-        let card = sign_card(&state, &record.patient, &record.immunizations, now).await?;
-        let file =
-            serde_json::to_vec(&shc::file(&card)).map_err(|e| AppError::Internal(e.into()))?;
-        files.push((
-            shc::FILE_CONTENT_TYPE,
-            shl::encrypt(&key, shc::FILE_CONTENT_TYPE, &file)?,
-        ));
-    }
+    let (record, files) = content::files(
+        &state,
+        &chart,
+        choice.content,
+        period.as_ref().map(|(f, t)| (f.as_str(), t.as_str())),
+        &key,
+        now,
+    )
+    .await?;
     let passcode_hash = match choice.passcode.clone() {
         Some(p) => Some(
             tokio::task::spawn_blocking(move || passcode::hash(&p))
@@ -338,12 +281,12 @@ pub async fn create(
     };
     let id = shl::random_id();
     let expires_at = now + choice.days * 86_400;
-    let period = choice.period.map(|(f, t)| {
-        (
-            f.format("%Y-%m-%d").to_string(),
-            t.format("%Y-%m-%d").to_string(),
-        )
-    });
+    // Only an `L` link keeps its key, and only wrapped under the server's key (`wrap`).
+    let wrapped_key = if choice.follows_record {
+        Some(WrapKey::of(&state.settings)?.wrap(&id, &key)?)
+    } else {
+        None
+    };
     store::insert(
         &state.pool,
         &store::NewLink {
@@ -356,6 +299,7 @@ pub async fn create(
             created_at: now,
             expires_at: Some(expires_at),
             passcode_hash,
+            wrapped_key,
         },
         &files
             .iter()
@@ -373,10 +317,7 @@ pub async fn create(
         url: url.to_string(),
         key: key.encoded(),
         exp: Some(expires_at),
-        flag: choice
-            .passcode
-            .is_some()
-            .then(|| shl::FLAG_PASSCODE.to_string()),
+        flag: shl::flags(choice.follows_record, choice.passcode.is_some()),
         label: (!choice.label.is_empty()).then(|| choice.label.clone()),
         v: 1,
     };
@@ -389,6 +330,7 @@ pub async fn create(
     ctx.insert("content", Content::words(choice.content.as_str()));
     ctx.insert("expires", &format_time(expires_at));
     ctx.insert("passcode", &choice.passcode.is_some());
+    ctx.insert("follows", &choice.follows_record);
     ctx.insert("patient_name", &record.patient.display_name());
     let mut resp = templates::page(StatusCode::CREATED, "share_created.html", &ctx);
     resp.headers_mut().insert(
@@ -425,33 +367,6 @@ pub async fn revoke(
     entry.detail = Some(format!("link={}", audit_ref(&id)));
     audit::append(&state.pool, &entry).await?;
     Ok(redirect("/share?revoked=1"))
-}
-
-async fn sign_card(
-    state: &AppState,
-    patient: &crate::records::model::Patient,
-    immunizations: &[crate::records::model::Immunization],
-    now: i64,
-) -> Result<String, AppError> {
-    let key = shc::load(&state.pool).await?;
-    let issuer = issuer(state);
-    Ok(key.sign(&shc::immunization_payload(
-        patient,
-        immunizations,
-        &issuer,
-        now,
-    ))?)
-}
-
-/// The cards' issuer: the portal's public URL without a trailing slash (the specification's
-/// verifiers append `/.well-known/jwks.json`).
-pub fn issuer(state: &AppState) -> String {
-    state
-        .settings
-        .public_url
-        .as_str()
-        .trim_end_matches('/')
-        .to_string()
 }
 
 #[derive(Serialize)]
@@ -526,6 +441,7 @@ mod tests {
             passcode: passcode.into(),
             from: "2024-01-01".into(),
             to: "2024-12-31".into(),
+            follows: String::new(),
         }
     }
 

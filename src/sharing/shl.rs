@@ -2,7 +2,8 @@
 //! `shlink:/` payload, and the files as JWE compact serialisations (`alg` `dir`, `enc`
 //! `A256GCM`, content DEFLATEd as `zip: DEF` announces).
 //!
-//! The key is made here, put in the payload, and dropped: nothing in this module stores it.
+//! The key is made here, put in the payload, and dropped: nothing in this module stores it (an
+//! `L` link's key is kept only wrapped under the server's key, `wrap`).
 //! The AEAD is RustCrypto's `aes-gcm`; this module only lays the JWE's five parts out.
 
 use aes_gcm::aead::{Aead, Payload};
@@ -16,10 +17,25 @@ use std::io::{Read, Write};
 
 /// The `P` flag: the manifest asks for a passcode.
 pub const FLAG_PASSCODE: &str = "P";
+/// The `L` flag: a long-term link whose content follows the record (the manifest says
+/// `can-change`, and a viewer may ask again later).
+pub const FLAG_LONG_TERM: &str = "L";
 /// The longest label the IG allows.
 pub const MAX_LABEL_CHARS: usize = 80;
 /// The IG's limit on the manifest URL's length.
 pub const MAX_URL_CHARS: usize = 128;
+
+/// A link's flags as the payload carries them, in alphabetical order (`LP`, `L`, `P`), or none.
+pub fn flags(long_term: bool, passcode: bool) -> Option<String> {
+    let mut flags = String::new();
+    if long_term {
+        flags.push_str(FLAG_LONG_TERM);
+    }
+    if passcode {
+        flags.push_str(FLAG_PASSCODE);
+    }
+    (!flags.is_empty()).then_some(flags)
+}
 
 /// A link's decryption key: 32 random bytes, 43 characters in base64url.
 pub struct LinkKey([u8; 32]);
@@ -39,6 +55,15 @@ impl LinkKey {
 
     pub fn encoded(&self) -> String {
         B64.encode(self.0)
+    }
+
+    /// The raw key, for wrapping an `L` link's key (`wrap`) and nothing else.
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        Some(LinkKey(bytes.try_into().ok()?))
     }
 }
 
@@ -190,6 +215,14 @@ mod tests {
         let other_header = B64.encode(br#"{"alg":"dir","enc":"A256GCM"}"#);
         let swapped = format!("{other_header}{}", &jwe[jwe.find('.').unwrap()..]);
         assert!(decrypt(&key, &swapped).is_err(), "swapped header");
+    }
+
+    #[test]
+    fn flags_are_in_alphabetical_order() {
+        assert_eq!(flags(true, true).as_deref(), Some("LP"));
+        assert_eq!(flags(true, false).as_deref(), Some("L"));
+        assert_eq!(flags(false, true).as_deref(), Some("P"));
+        assert_eq!(flags(false, false), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The links' rows (migration 0020): links, their encrypted files, short-lived download
-//! tokens (stored as SHA-256), and every attempt to open a link. No key, no passcode and no
-//! plaintext is ever written here.
+//! tokens (stored as SHA-256), and every attempt to open a link. No key in clear, no passcode
+//! and no plaintext is ever written here: an `L` link's key only wrapped (`wrap`, migration
+//! 0024).
 
 use sha2::{Digest, Sha256};
 
@@ -22,6 +23,8 @@ pub struct NewLink<'a> {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub passcode_hash: Option<String>,
+    /// An `L` link's key, wrapped (`wrap::WrapKey::wrap`); None for a fixed snapshot.
+    pub wrapped_key: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -38,6 +41,7 @@ pub struct Link {
     pub attempts_left: i64,
     pub revoked_at: Option<i64>,
     pub revoked_reason: Option<String>,
+    pub wrapped_key: Option<String>,
 }
 
 impl Link {
@@ -79,8 +83,8 @@ pub async fn insert(
     };
     sqlx::query(
         "INSERT INTO share_links (id, patient_id, created_by, label, content, period_from, period_to, \
-         created_at, expires_at, passcode_hash, attempts_left) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         created_at, expires_at, passcode_hash, attempts_left, wrapped_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(link.id)
     .bind(link.patient_id)
@@ -93,6 +97,7 @@ pub async fn insert(
     .bind(link.expires_at)
     .bind(&link.passcode_hash)
     .bind(PASSCODE_ATTEMPTS)
+    .bind(&link.wrapped_key)
     .execute(&mut *tx)
     .await?;
     for (position, (content_type, jwe)) in files.iter().enumerate() {
@@ -111,7 +116,7 @@ pub async fn insert(
 }
 
 const LINK_COLUMNS: &str = "id, patient_id, label, content, period_from, period_to, created_at, \
-    expires_at, passcode_hash, attempts_left, revoked_at, revoked_reason";
+    expires_at, passcode_hash, attempts_left, revoked_at, revoked_reason, wrapped_key";
 
 pub async fn find(pool: &Pool, id: &str) -> Result<Option<Link>, sqlx::Error> {
     sqlx::query_as::<_, Link>(&format!(
@@ -203,6 +208,29 @@ pub async fn files(pool: &Pool, link_id: &str) -> Result<Vec<File>, sqlx::Error>
     .bind(link_id)
     .fetch_all(pool)
     .await
+}
+
+/// An `L` link's files made again from the current record, in the same positions (the
+/// content's kind never changes, so neither do their number and types). A download address
+/// handed out earlier then serves the newest content too.
+pub async fn replace_files(
+    pool: &Pool,
+    link_id: &str,
+    files: &[(&str, String)],
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for (position, (content_type, jwe)) in files.iter().enumerate() {
+        sqlx::query(
+            "UPDATE share_link_files SET jwe = $1 WHERE link_id = $2 AND position = $3 AND content_type = $4",
+        )
+        .bind(jwe)
+        .bind(link_id)
+        .bind(position as i64)
+        .bind(*content_type)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }
 
 /// A download address for one file: the token goes to the recipient, its hash stays here.

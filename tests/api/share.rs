@@ -879,3 +879,144 @@ async fn a_labs_link_carries_the_results_of_the_period() {
         "the patient and nothing else"
     );
 }
+
+/// Every text the sharing tables and the secrets hold, for looking for a key in clear.
+async fn stored_share_text(app: &TestApp) -> String {
+    let mut text = String::new();
+    for sql in [
+        "SELECT id || '|' || label || '|' || COALESCE(passcode_hash, '') || '|' || COALESCE(wrapped_key, '') FROM share_links",
+        "SELECT jwe FROM share_link_files",
+        "SELECT recipient FROM share_link_accesses",
+        "SELECT value FROM portal_secrets",
+        "SELECT COALESCE(detail, '') FROM audit_log",
+    ] {
+        let rows: Vec<String> = sqlx::query_scalar(sql).fetch_all(&app.pool).await.unwrap();
+        text.push_str(&rows.join("\n"));
+        text.push('\n');
+    }
+    text
+}
+
+/// The IPS Patient's family name in a manifest answer's first file.
+async fn family_name_in(resp: reqwest::Response, key: &str) -> (String, String) {
+    assert_eq!(resp.status(), 200);
+    let manifest: Value = resp.json().await.unwrap();
+    let jwe = manifest["files"][0]["embedded"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, plain) = decrypt(key, &jwe).unwrap();
+    let ips: Value = serde_json::from_slice(&plain).unwrap();
+    let patient = ips["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["resource"]["resourceType"] == "Patient")
+        .unwrap();
+    (
+        patient["resource"]["name"][0]["family"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        jwe,
+    )
+}
+
+/// An `L` link (its content follows the record): the database keeps its key only wrapped
+/// under the server's key (a 0600 file in the data directory), each manifest answer is a new
+/// JWE of the record as it is now, and a snapshot link made at the same time keeps its content.
+#[tokio::test]
+async fn a_long_term_link_follows_the_record_and_the_database_holds_no_clear_key() {
+    let app = spawn_app().await;
+    let mut record = records(1).remove(0);
+    let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
+    let long = decode(
+        &make_link(
+            &app,
+            &b,
+            &[
+                ("content", "summary"),
+                ("follows", "yes"),
+                ("passcode", "tulip-42"),
+            ],
+        )
+        .await,
+    );
+    let snapshot = decode(&make_link(&app, &b, &[("content", "summary")]).await);
+    assert_eq!(long["flag"], "LP", "long-term, with a passcode");
+    assert!(snapshot.get("flag").is_none());
+    let key = long["key"].as_str().unwrap();
+
+    // Nothing stored holds the key in clear: not as the link carries it, nor in hex.
+    let stored = stored_share_text(&app).await;
+    let hex_key: String = B64
+        .decode(key)
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(!stored.contains(key) && !stored.contains(&hex_key));
+    let wrapped: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT wrapped_key FROM share_links ORDER BY created_at, label")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        wrapped.iter().filter(|w| w.is_some()).count(),
+        1,
+        "only the L link keeps a (wrapped) key"
+    );
+    let key_file = app.data_dir.join("shl-wrap.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the wrapping key is the portal's alone"
+        );
+    }
+
+    let client = outsider(&app);
+    let ask = |url: String| {
+        let client = client.clone();
+        async move {
+            post_manifest(
+                &client,
+                &url,
+                json!({ "recipient": "Dr Ortega", "passcode": "tulip-42" }),
+            )
+            .await
+        }
+    };
+    let long_url = long["url"].as_str().unwrap().to_string();
+    let snapshot_url = snapshot["url"].as_str().unwrap().to_string();
+    let resp = ask(long_url.clone()).await;
+    let (before, first_jwe) = family_name_in(resp, key).await;
+    assert_eq!(before, record.patient.family);
+
+    // The record changes (a new import of the same patient, renamed).
+    record.patient.family = "Ortiz-Renamed".into();
+    app.seed(&record).await;
+
+    let resp = ask(long_url.clone()).await;
+    let manifest_status = {
+        // The IG: content that may change says so.
+        let resp = ask(long_url.clone()).await;
+        resp.json::<Value>().await.unwrap()["status"].clone()
+    };
+    assert_eq!(manifest_status, "can-change");
+    let (after, second_jwe) = family_name_in(resp, key).await;
+    assert_eq!(after, "Ortiz-Renamed", "the L link follows the record");
+    assert_ne!(first_jwe, second_jwe, "a new JWE each time");
+    // Still no clear key after the re-encryption.
+    let stored = stored_share_text(&app).await;
+    assert!(!stored.contains(key) && !stored.contains(&hex_key));
+
+    // The snapshot link keeps what the record held when it was made.
+    let resp = ask(snapshot_url).await;
+    let manifest_key = snapshot["key"].as_str().unwrap();
+    let (kept, _) = family_name_in(resp, manifest_key).await;
+    assert_eq!(kept, before, "a link without L keeps its snapshot");
+}
