@@ -37,10 +37,14 @@ struct GrantRow {
     kind: String,
     birth_date: Option<String>,
     patient_name: Option<String>,
+    /// The account that gave a patient's own grant (migration 0022).
+    granted_by: Option<String>,
+    /// The account the patient's record is linked to now.
+    linked_to: Option<String>,
 }
 
 const LIVE: &str = "SELECT g.id, g.patient_id, g.scopes, g.kind, p.birth_date, \
-     p.given_name || ' ' || p.family_name AS patient_name \
+     p.given_name || ' ' || p.family_name AS patient_name, g.granted_by, p.b2c_subject AS linked_to \
      FROM proxy_grants g LEFT JOIN patients p ON p.id = g.patient_id \
      WHERE g.revoked_at IS NULL AND (g.ends_at IS NULL OR g.ends_at > $1)";
 
@@ -61,6 +65,13 @@ fn holds(state: &AppState, g: &GrantRow) -> Holds {
         return Holds::Nothing;
     }
     if g.kind != "guardian" {
+        // A patient's own grant holds only while the record is linked to the account that gave
+        // it (`granted_by`, migration 0022): the proxies an earlier account chose do not carry
+        // over to a record unlinked or linked to someone else since, and an app's token is
+        // checked only here.
+        if g.granted_by.is_none() || g.granted_by != g.linked_to {
+            return Holds::Nothing;
+        }
         return Holds::WholeRecord;
     }
     let age = g

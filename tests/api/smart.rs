@@ -27,6 +27,8 @@ mod us_core;
 mod people;
 // Apps connected by a proxy for the record they act for (#29).
 mod proxy;
+// The security review of apps connected by a proxy (#29).
+mod proxy_review;
 
 const ALL: &str = "launch/patient openid fhirUser offline_access patient/*.rs";
 
