@@ -125,6 +125,9 @@ struct Entry {
     actor_name: Option<String>,
     /// A proxy's name as the patient gave it, when the actor is their proxy (#29).
     proxy_name: Option<String>,
+    /// The name a shared link's recipient typed, from the link's access row (#30): the audit
+    /// entry names only that row, never the name.
+    share_recipient: Option<String>,
     #[sqlx(try_from = "String")]
     action: Action,
     detail: Option<String>,
@@ -147,6 +150,8 @@ async fn entries(
          (SELECT g.proxy_name FROM proxy_grants g WHERE a.actor_role = 'proxy' \
           AND g.patient_id = a.patient_id AND g.proxy_subject = a.actor_subject \
           ORDER BY g.created_at DESC LIMIT 1) AS proxy_name, \
+         (SELECT r.recipient FROM share_link_accesses r WHERE a.action = 'share_link_opened' \
+          AND r.id = SUBSTR(a.detail, LENGTH(a.detail) - 35)) AS share_recipient, \
          a.action, a.detail, a.outcome, a.id \
          FROM audit_log a LEFT JOIN clinicians c ON c.subject = a.actor_subject \
          LEFT JOIN smart_apps s ON a.actor_role = 'app' AND s.client_id = a.actor_subject \
@@ -208,13 +213,20 @@ fn section_words(detail: Option<&str>) -> &'static str {
     }
 }
 
-/// How a request of a shared link reads (#30). The detail is `link=<ref> <what> recipient=<name>`
-/// (`sharing::manifest`); the name is what the recipient typed, shown as given.
-fn shared_words(lang: Lang, viewer: Viewer, outcome: Outcome, detail: Option<&str>) -> String {
+/// How a request of a shared link reads (#30). The detail is `link=<ref> <what> ...
+/// access=<id>` (`sharing::manifest`), the access row's id last (36 characters, which the query
+/// joins on); `recipient` is the name the recipient typed, kept only in that row and shown as
+/// given. Entries written before the audit stopped holding names end in `recipient=<name>`.
+fn shared_words(
+    lang: Lang,
+    viewer: Viewer,
+    outcome: Outcome,
+    detail: Option<&str>,
+    recipient: Option<&str>,
+) -> String {
     let detail = detail.unwrap_or("");
-    let recipient = detail
-        .split_once("recipient=")
-        .map(|(_, name)| name)
+    let recipient = recipient
+        .or_else(|| detail.split_once(" recipient=").map(|(_, name)| name))
         .unwrap_or("");
     // What happened is the second word; the name, typed by the recipient, comes last and is
     // never read for it.
@@ -339,7 +351,13 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
                     )
                 }
                 Some(Reads::Said(key)) => say(lang, viewer, key, vec![]),
-                Some(Reads::Shared) => shared_words(lang, viewer, e.outcome, e.detail.as_deref()),
+                Some(Reads::Shared) => shared_words(
+                    lang,
+                    viewer,
+                    e.outcome,
+                    e.detail.as_deref(),
+                    e.share_recipient.as_deref(),
+                ),
                 // Not asked for by the query; worded as the portal always did.
                 Some(Reads::App) | None => say(lang, viewer, "access-did-other", vec![]),
             };
@@ -567,7 +585,8 @@ mod tests {
                 lang,
                 viewer,
                 Outcome::Success,
-                Some("link=ab12 opened recipient=Dr Ortega"),
+                Some("link=ab12 opened access=0b7f1c6e-2d4a-4f8e-9c3b-5a6d7e8f9a0b"),
+                Some("Dr Ortega"),
             )
         };
         assert_eq!(
@@ -652,7 +671,19 @@ mod tests {
 
     #[test]
     fn a_shared_link_reads_by_what_happened_not_by_the_name_given() {
-        let words = |o, d: &str| shared_words(Lang::En, Viewer::Patient, o, Some(d));
+        // Entries written before the audit stopped holding names (the name came last).
+        let words = |o, d: &str| shared_words(Lang::En, Viewer::Patient, o, Some(d), None);
+        // Now: the detail names the access row; the name comes from that row.
+        assert_eq!(
+            shared_words(
+                Lang::En,
+                Viewer::Patient,
+                Outcome::Success,
+                Some("link=ab12 opened access=0b7f1c6e-2d4a-4f8e-9c3b-5a6d7e8f9a0b"),
+                Some("Dr Ortega gone"),
+            ),
+            "A link you shared was opened by 'Dr Ortega gone'"
+        );
         assert_eq!(
             words(
                 Outcome::Success,

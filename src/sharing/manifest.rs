@@ -152,15 +152,26 @@ pub async fn manifest(
         .map(clean_recipient)
         .unwrap_or_default();
     let reference = audit_ref(&link.id);
-    let detail = |what: &str| format!("link={reference} {what} recipient={recipient}");
+    // The audit entry names the request's access row (its id last, where `audit::pages` joins
+    // it), never the name the recipient typed: that stays in the row the patient's list reads.
+    let detail = |what: &str, access: &str| format!("link={reference} {what} access={access}");
     if !link.is_live(now) {
-        audit_opening(&state, &req, &link, Outcome::Denied, detail("gone")).await?;
-        store::record_access(&state.pool, &link.id, &recipient, "gone", now).await?;
+        let access = store::record_access(&state.pool, &link.id, &recipient, "gone", now).await?;
+        audit_opening(
+            &state,
+            &req,
+            &link,
+            Outcome::Denied,
+            detail("gone", &access),
+        )
+        .await?;
         return Ok(not_found());
     }
     let Some(request) = request.filter(|_| !recipient.is_empty()) else {
-        audit_opening(&state, &req, &link, Outcome::Failure, detail("bad_request")).await?;
-        store::record_access(&state.pool, &link.id, &recipient, "bad_request", now).await?;
+        let access =
+            store::record_access(&state.pool, &link.id, &recipient, "bad_request", now).await?;
+        let what = detail("bad_request", &access);
+        audit_opening(&state, &req, &link, Outcome::Failure, what).await?;
         return Ok(json_error(
             actix_web::http::StatusCode::BAD_REQUEST,
             json!({ "error": "The request must be JSON with a recipient." }),
@@ -175,8 +186,10 @@ pub async fn manifest(
             } else {
                 "wrong_passcode"
             };
-            audit_opening(&state, &req, &link, Outcome::Failure, detail(outcome)).await?;
-            store::record_access(&state.pool, &link.id, &recipient, outcome, now).await?;
+            let access =
+                store::record_access(&state.pool, &link.id, &recipient, outcome, now).await?;
+            let what = detail(outcome, &access);
+            audit_opening(&state, &req, &link, Outcome::Failure, what).await?;
             return Ok(json_error(
                 actix_web::http::StatusCode::UNAUTHORIZED,
                 json!({ "remainingAttempts": left }),
@@ -192,8 +205,9 @@ pub async fn manifest(
     // Committed before anything is disclosed: no audit entry, no files (the 503 page).
     let patient_id = PatientId::parse(&link.patient_id)
         .map_err(|_| AppError::Internal(anyhow::anyhow!("a link's patient id does not parse")))?;
-    let chart = access::open_for_share_link(&state, &req, &patient_id, detail("opened")).await?;
-    store::record_access(&state.pool, &link.id, &recipient, "opened", now).await?;
+    let access = store::record_access(&state.pool, &link.id, &recipient, "opened", now).await?;
+    let chart =
+        access::open_for_share_link(&state, &req, &patient_id, detail("opened", &access)).await?;
     // An `L` link's content follows the record: made again now, in a new JWE, with the key
     // unwrapped for this request only. A snapshot link serves what was fixed at its making.
     let changed_at = match &link_key {

@@ -292,22 +292,25 @@ pub async fn take_download(
     Ok(link.filter(|l| l.is_live(now)).map(|l| (l, file)))
 }
 
+/// Records one request of a link and returns its row's id (36 characters), which the request's
+/// audit entry names instead of the recipient's name (`audit::pages` joins it back).
 pub async fn record_access(
     pool: &Pool,
     link_id: &str,
     recipient: &str,
     outcome: &str,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<String, sqlx::Error> {
+    let id = uuid::Uuid::new_v4().to_string();
     sqlx::query(
         "INSERT INTO share_link_accesses (id, link_id, at, recipient, outcome) VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&id)
     .bind(link_id)
     .bind(now)
     .bind(recipient)
     .bind(outcome)
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(id)
 }

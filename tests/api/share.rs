@@ -763,6 +763,17 @@ async fn links_work_on_postgres() {
         serde_json::from_slice::<Value>(&plain).unwrap()["type"],
         "document"
     );
+    // The access log joins the recipient's name from the access row (SUBSTR/LENGTH here too).
+    let log = app
+        .get(&b, "/records/access-log")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        log.contains("opened by &#x27;R&#x27;") || log.contains("opened by 'R'"),
+        "the name joined on PostgreSQL"
+    );
     let list = app.get(&b, "/share").await.text().await.unwrap();
     let token = csrf_in(&list);
     let id = at.rsplit('/').next().unwrap();
@@ -1019,4 +1030,76 @@ async fn a_long_term_link_follows_the_record_and_the_database_holds_no_clear_key
     let manifest_key = snapshot["key"].as_str().unwrap();
     let (kept, _) = family_name_in(resp, manifest_key).await;
     assert_eq!(kept, before, "a link without L keeps its snapshot");
+}
+
+/// The audit entry of a manifest request names the request's access row, never the name the
+/// recipient typed; the patient's access log and list still show the name (joined from the row).
+#[tokio::test]
+async fn the_audit_log_holds_no_recipient_name_and_the_access_log_still_shows_it() {
+    let app = spawn_app().await;
+    let (b, _) = signed_in_patient(&app, &records(1).remove(0), &PATIENT_A).await;
+    let link = decode(
+        &make_link(
+            &app,
+            &b,
+            &[("content", "summary"), ("passcode", "tulip-42")],
+        )
+        .await,
+    );
+    let url = link["url"].as_str().unwrap();
+    let client = outsider(&app);
+    let resp = post_manifest(
+        &client,
+        url,
+        json!({ "recipient": "Mallory Guesswork", "passcode": "nope-nope" }),
+    )
+    .await;
+    assert_eq!(resp.status(), 401);
+    let resp = post_manifest(
+        &client,
+        url,
+        json!({ "recipient": "Dr Zelda Quill", "passcode": "tulip-42" }),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let id = url.rsplit('/').next().unwrap();
+    sqlx::query("UPDATE share_links SET expires_at = $1 WHERE id = $2")
+        .bind(chrono::Utc::now().timestamp() - 1)
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resp = post_manifest(
+        &client,
+        url,
+        json!({ "recipient": "Late Larry", "passcode": "tulip-42" }),
+    )
+    .await;
+    assert_eq!(resp.status(), 404);
+
+    let rows = app.audit_rows().await;
+    let opened: Vec<&String> = rows
+        .iter()
+        .filter(|r| r.0 == "share_link_opened")
+        .filter_map(|r| r.3.as_ref())
+        .collect();
+    assert_eq!(opened.len(), 3, "each request is audited");
+    for name in ["Mallory", "Zelda", "Quill", "Larry", "recipient="] {
+        assert!(
+            rows.iter()
+                .all(|r| !r.3.as_deref().unwrap_or("").contains(name)),
+            "{name} in the audit log"
+        );
+    }
+    let log = app
+        .get(&b, "/records/access-log")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for name in ["Dr Zelda Quill", "Mallory Guesswork", "Late Larry"] {
+        assert!(log.contains(name), "{name} on the access log");
+    }
+    let list = app.get(&b, "/share").await.text().await.unwrap();
+    assert!(list.contains("Dr Zelda Quill") && list.contains("Late Larry"));
 }
