@@ -32,6 +32,8 @@ pub mod systems {
         "http://terminology.hl7.org/CodeSystem/observation-category";
     /// The system of MRNs the portal makes itself when a bundle carries none.
     pub const PORTAL_MRN: &str = "urn:patient-portal:mrn";
+    /// `meta.security` confidentiality codes (R restricted, V very restricted, #29).
+    pub const CONFIDENTIALITY: &str = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
 }
 
 /// SNOMED CT 716186003 "No known allergy (situation)": an AllergyIntolerance with this code says
@@ -1006,6 +1008,26 @@ pub struct PatientRecord {
     /// Clinicians, clinics, care teams and costs (issue 27 item 2).
     #[serde(default)]
     pub people: People,
+    /// The items whose source resource was labelled restricted or very restricted (#29).
+    #[serde(default)]
+    pub security_labels: Vec<SecurityLabel>,
+}
+
+/// A confidentiality label that a source resource carried in `meta.security` (system
+/// [`systems::CONFIDENTIALITY`], code R or V, #29): which item it marks, by the FHIR type and id
+/// the item keeps. A guardian of an adolescent sees no item so marked, whatever its code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityLabel {
+    /// The FHIR resource type ("Condition", "MedicationRequest", "Observation", ...).
+    pub resource_type: String,
+    pub fhir_id: String,
+    /// "R" (restricted) or "V" (very restricted).
+    pub code: String,
+}
+
+impl SecurityLabel {
+    /// The confidentiality codes the portal keeps: the ones that restrict who may see an item.
+    pub const KEPT: [&'static str; 2] = ["R", "V"];
 }
 
 /// How many of each kind a record holds (for import summaries and tests).
@@ -1083,6 +1105,7 @@ impl PatientRecord {
             imaging: Vec::new(),
             notes: Vec::new(),
             people: People::default(),
+            security_labels: Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@ use sqlx::{Any, Transaction};
 use super::model::{
     Allergy, CarePlan, Condition, Demographics, DiagnosticReport, Encounter, Goal, ImagingStudy,
     Immunization, Medication, Observation, ObservationValue, Patient, PatientRecord, Procedure,
+    SecurityLabel,
 };
 use super::search_keys;
 use super::upsert::{self, Upsert};
@@ -345,6 +346,19 @@ async fn save_record_in(
         )
         .await?;
     save_more_in(tx, &id, record).await?;
+    // Labels are only added: a later bundle without one does not lift it (deny by default).
+    for label in &record.security_labels {
+        sqlx::query(
+            "INSERT INTO security_labels (patient_id, resource_type, fhir_id, code) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(&id)
+        .bind(&label.resource_type)
+        .bind(&label.fhir_id)
+        .bind(&label.code)
+        .execute(&mut **tx)
+        .await?;
+    }
     // When the record was stored: its resources' `meta.lastUpdated` and Provenance time.
     sqlx::query("UPDATE patients SET record_updated_at = $1 WHERE id = $2")
         .bind(chrono::Utc::now().timestamp())
@@ -768,7 +782,30 @@ pub async fn whole_record(pool: &Pool, chart: &ChartAccess) -> Result<PatientRec
         imaging: imaging(pool, chart).await?,
         notes: super::note_store::notes_with_content(pool, chart).await?,
         people: super::people_store::people(pool, chart).await?,
+        security_labels: security_labels(pool, chart).await?,
     })
+}
+
+/// The record's confidentiality labels (#29), as imported.
+pub async fn security_labels(
+    pool: &Pool,
+    chart: &ChartAccess,
+) -> Result<Vec<SecurityLabel>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT resource_type, fhir_id, code FROM security_labels WHERE patient_id = $1 \
+         ORDER BY resource_type, fhir_id, code",
+    )
+    .bind(chart.patient_id().as_str())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(resource_type, fhir_id, code)| SecurityLabel {
+            resource_type,
+            fhir_id,
+            code,
+        })
+        .collect())
 }
 
 async fn observations_all(

@@ -445,3 +445,127 @@ async fn a_guardian_of_an_adolescent_sees_no_sensitive_medication_allergy_or_tes
     assert!(labs.contains(&ordinary_lab), "{labs}");
     assert!(!labs.contains("Choriogonadotropin"), "the result is hidden");
 }
+
+const CONFIDENTIALITY: &str = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
+
+/// A hand-written bundle, as a source system labels it: of each kind a guardian could see, one
+/// item labelled restricted (R) or very restricted (V) in `meta.security`, with an ordinary
+/// code (none is in the sensitive code sets), and one item without a label.
+fn labelled_bundle(birth_date: &str) -> Value {
+    let patient = "urn:uuid:7a1b0000-0000-4000-8000-000000000001";
+    let subject = json!({ "reference": patient });
+    let labelled =
+        |code: &str| json!({ "security": [{ "system": CONFIDENTIALITY, "code": code }] });
+    let active = |system: &str| json!({ "coding": [{ "system": system, "code": "active" }] });
+    let entry = |n: u32, resource: Value| json!({ "fullUrl": format!("urn:uuid:7a1b0000-0000-4000-8000-0000000000{n:02}"), "resource": resource });
+    let id = |n: u32| format!("7a1b0000-0000-4000-8000-0000000000{n:02}");
+    let concept = |system: &str, code: &str, display: &str| json!({ "coding": [{ "system": system, "code": code, "display": display }], "text": display });
+    let condition = |n: u32, code: &str, display: &str, meta: Option<Value>| {
+        let mut r = json!({
+            "resourceType": "Condition", "id": id(n), "subject": subject,
+            "clinicalStatus": active(systems::CONDITION_CLINICAL),
+            "code": concept(systems::SNOMED, code, display),
+            "onsetDateTime": "2024-03-01T10:00:00Z"
+        });
+        if let Some(m) = meta {
+            r["meta"] = m;
+        }
+        entry(n, r)
+    };
+    let medication = |n: u32, code: &str, display: &str, meta: Option<Value>| {
+        let mut r = json!({
+            "resourceType": "MedicationRequest", "id": id(n), "subject": subject,
+            "status": "active", "intent": "order",
+            "medicationCodeableConcept": concept(systems::RXNORM, code, display),
+            "authoredOn": "2024-03-01T10:00:00Z"
+        });
+        if let Some(m) = meta {
+            r["meta"] = m;
+        }
+        entry(n, r)
+    };
+    let allergy = |n: u32, code: &str, display: &str, meta: Option<Value>| {
+        let mut r = json!({
+            "resourceType": "AllergyIntolerance", "id": id(n), "patient": subject,
+            "clinicalStatus": active(systems::ALLERGY_CLINICAL),
+            "code": concept(systems::SNOMED, code, display)
+        });
+        if let Some(m) = meta {
+            r["meta"] = m;
+        }
+        entry(n, r)
+    };
+    let lab = |n: u32, code: &str, display: &str, meta: Option<Value>| {
+        let mut r = json!({
+            "resourceType": "Observation", "id": id(n), "subject": subject, "status": "final",
+            "category": [{ "coding": [{ "system": systems::OBSERVATION_CATEGORY, "code": "laboratory" }] }],
+            "code": concept(systems::LOINC, code, display),
+            "effectiveDateTime": "2024-03-01T10:00:00Z",
+            "valueQuantity": { "value": 5.5, "unit": "mmol/L", "system": systems::UCUM, "code": "mmol/L" }
+        });
+        if let Some(m) = meta {
+            r["meta"] = m;
+        }
+        entry(n, r)
+    };
+    json!({
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            { "fullUrl": patient, "resource": {
+                "resourceType": "Patient", "id": id(1),
+                "name": [{ "family": "Label", "given": ["Robin"] }],
+                "gender": "female", "birthDate": birth_date
+            } },
+            condition(2, "44054006", "Labelled condition", Some(labelled("R"))),
+            condition(3, "195662009", "Plain condition", None),
+            medication(4, "860975", "Labelled medication", Some(labelled("V"))),
+            medication(5, "313782", "Plain medication", None),
+            allergy(6, "300916003", "Labelled allergy", Some(labelled("R"))),
+            allergy(7, "419474003", "Plain allergy", None),
+            lab(8, "94500-6", "Labelled result", Some(labelled("R"))),
+            lab(9, "5196-1", "Plain result", None),
+        ]
+    })
+}
+
+#[tokio::test]
+async fn a_guardian_of_an_adolescent_sees_no_item_its_source_labelled_restricted() {
+    // Arrange: the bundle imported as the CLI imports it (parsed, then stored).
+    let born = today() - chrono::Months::new(12 * 14) - chrono::Days::new(1);
+    let bundle = labelled_bundle(&born.format("%Y-%m-%d").to_string());
+    let record = patient_portal::records::parse_bundle(&bundle)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .record;
+    assert_eq!(record.security_labels.len(), 4, "R and V labels kept");
+    let (app, patient, guardian, grant) = guardian_over(record, 14).await;
+
+    // The adolescent sees every item.
+    for (path, name) in [
+        ("/records/conditions", "Labelled condition"),
+        ("/records/medications", "Labelled medication"),
+        ("/records/allergies", "Labelled allergy"),
+        ("/records/labs", "Labelled result"),
+    ] {
+        assert!(text(&app, &patient, path).await.contains(name), "{path}");
+    }
+    // The guardian sees the plain ones only.
+    let summary = text(&app, &guardian, &format!("/acting/{grant}")).await;
+    let labs = text(&app, &guardian, &format!("/acting/{grant}/labs")).await;
+    for kind in ["condition", "medication", "allergy"] {
+        assert!(summary.contains(&format!("Plain {kind}")), "{summary}");
+        assert!(!summary.contains(&format!("Labelled {kind}")), "{kind}");
+    }
+    assert!(labs.contains("Plain result"), "{labs}");
+    assert!(!labs.contains("Labelled result"));
+    // A guardian of a child (under the child age limit) sees them all.
+    let born = today() - chrono::Months::new(12 * 8) - chrono::Days::new(1);
+    let record = patient_portal::records::parse_bundle(&labelled_bundle(
+        &born.format("%Y-%m-%d").to_string(),
+    ))
+    .unwrap()
+    .record;
+    let (app, _patient, guardian, grant) = guardian_over(record, 8).await;
+    let summary = text(&app, &guardian, &format!("/acting/{grant}")).await;
+    assert!(summary.contains("Labelled condition") && summary.contains("Labelled allergy"));
+}

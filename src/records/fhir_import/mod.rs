@@ -51,6 +51,7 @@ mod people;
 mod procedures;
 mod reader;
 mod reports;
+mod security;
 #[cfg(test)]
 mod test_bundles;
 
@@ -162,6 +163,8 @@ pub fn parse_bundle(json: &Value) -> Result<ParsedBundle, ImportError> {
             _ => {}
         }
     }
+
+    record.security_labels = security::labels(&index.entries);
 
     let mut skipped = BTreeMap::new();
     for e in &index.entries {
