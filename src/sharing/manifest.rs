@@ -156,16 +156,7 @@ pub async fn manifest(
     // it), never the name the recipient typed: that stays in the row the patient's list reads.
     let detail = |what: &str, access: &str| format!("link={reference} {what} access={access}");
     if !link.is_live(now) {
-        let access = store::record_access(&state.pool, &link.id, &recipient, "gone", now).await?;
-        audit_opening(
-            &state,
-            &req,
-            &link,
-            Outcome::Denied,
-            detail("gone", &access),
-        )
-        .await?;
-        return Ok(not_found());
+        return gone(&state, &req, &link, &recipient, now).await;
     }
     let Some(request) = request.filter(|_| !recipient.is_empty()) else {
         let access =
@@ -270,6 +261,28 @@ async fn refresh(
     let (_, files) = content::files(state, chart, content, period, key, now).await?;
     store::replace_files(&state.pool, &link.id, &files).await?;
     Ok(())
+}
+
+/// A request of a link that no longer works: counted in the link's one `gone` row, and audited
+/// at the 1st, 2nd, 4th, 8th… such request (the entry says how many so far), so a flood against
+/// a dead link adds no rows and only a logarithmic number of audit entries (a million requests,
+/// 21 entries) while the patient still sees that, how often and when it was last tried.
+async fn gone(
+    state: &AppState,
+    req: &HttpRequest,
+    link: &Link,
+    recipient: &str,
+    now: i64,
+) -> Result<HttpResponse, AppError> {
+    let (access, tries) = store::record_gone(&state.pool, &link.id, recipient, now).await?;
+    if tries.count_ones() == 1 {
+        let detail = format!(
+            "link={} gone tries={tries} access={access}",
+            audit_ref(&link.id)
+        );
+        audit_opening(state, req, link, Outcome::Denied, detail).await?;
+    }
+    Ok(not_found())
 }
 
 async fn passcode_matches(hash: &str, given: &str) -> Result<bool, AppError> {

@@ -41,7 +41,10 @@ struct LinkShown {
     follows: bool,
     state: &'static str,
     live: bool,
-    opened: usize,
+    opened: i64,
+    /// All rows of attempts, of which `accesses` shows the newest `store::SHOWN_ACCESSES`.
+    rows: i64,
+    shown: usize,
     accesses: Vec<AccessShown>,
 }
 
@@ -50,6 +53,8 @@ struct AccessShown {
     when: String,
     recipient: String,
     outcome: &'static str,
+    /// Requests of a dead link are counted in one row.
+    tries: i64,
 }
 
 fn outcome_words(outcome: &str) -> &'static str {
@@ -72,11 +77,13 @@ pub async fn list(
     let now = crate::db::now();
     let links = store::links_of(&state.pool, patient.patient_id()).await?;
     let accesses = store::accesses_of(&state.pool, patient.patient_id()).await?;
+    let counts = store::access_counts(&state.pool, patient.patient_id()).await?;
     let shown: Vec<LinkShown> = links
         .into_iter()
         .map(|l| {
             let mine: Vec<&store::Access> = accesses.iter().filter(|a| a.link_id == l.id).collect();
             let live = l.is_live(now);
+            let count = counts.iter().find(|c| c.link_id == l.id);
             LinkShown {
                 state: match (&l.revoked_reason, live) {
                     (Some(r), _) if r == "passcode" => "Disabled after wrong passcodes",
@@ -85,13 +92,16 @@ pub async fn list(
                     (None, true) => "Active",
                 },
                 live,
-                opened: mine.iter().filter(|a| a.outcome == "opened").count(),
+                opened: count.map_or(0, |c| c.opened),
+                rows: count.map_or(0, |c| c.row_count),
+                shown: mine.len(),
                 accesses: mine
                     .iter()
                     .map(|a| AccessShown {
                         when: format_time(a.at),
                         recipient: a.recipient.clone(),
                         outcome: outcome_words(&a.outcome),
+                        tries: a.tries,
                     })
                     .collect(),
                 content: Content::words(&l.content),

@@ -12,6 +12,8 @@ use crate::records::PatientId;
 pub const PASSCODE_ATTEMPTS: i64 = 5;
 /// How long a download address from a manifest answer works (the IG: short-lived).
 pub const DOWNLOAD_SECS: i64 = 300;
+/// The attempts the patient's list shows per link, newest first (with the count of all).
+pub const SHOWN_ACCESSES: i64 = 20;
 
 pub struct NewLink<'a> {
     pub id: &'a str,
@@ -64,6 +66,17 @@ pub struct Access {
     pub at: i64,
     pub recipient: String,
     pub outcome: String,
+    /// How many requests the row counts: 1, or more for a link that no longer works (`gone`).
+    pub tries: i64,
+}
+
+/// A link's attempts, all of them (the list shows only the newest).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccessCount {
+    pub link_id: String,
+    /// Rows (one per request; one for all requests of a dead link).
+    pub row_count: i64,
+    pub opened: i64,
 }
 
 pub fn token_hash(token: &str) -> String {
@@ -137,11 +150,32 @@ pub async fn links_of(pool: &Pool, patient_id: &PatientId) -> Result<Vec<Link>, 
     .await
 }
 
-/// Every attempt to open one of the patient's links, newest first.
+/// The newest `SHOWN_ACCESSES` attempts to open each of the patient's links, newest first.
 pub async fn accesses_of(pool: &Pool, patient_id: &PatientId) -> Result<Vec<Access>, sqlx::Error> {
     sqlx::query_as::<_, Access>(
-        "SELECT a.link_id, a.at, a.recipient, a.outcome FROM share_link_accesses a \
-         JOIN share_links l ON l.id = a.link_id WHERE l.patient_id = $1 ORDER BY a.at DESC, a.id",
+        "SELECT link_id, at, recipient, outcome, tries FROM ( \
+           SELECT a.id, a.link_id, a.at, a.recipient, a.outcome, a.tries, \
+             ROW_NUMBER() OVER (PARTITION BY a.link_id ORDER BY a.at DESC, a.id) AS n \
+           FROM share_link_accesses a JOIN share_links l ON l.id = a.link_id \
+           WHERE l.patient_id = $1) newest \
+         WHERE n <= $2 ORDER BY at DESC, id",
+    )
+    .bind(patient_id)
+    .bind(SHOWN_ACCESSES)
+    .fetch_all(pool)
+    .await
+}
+
+/// How many attempts each of the patient's links had, and how many opened it.
+pub async fn access_counts(
+    pool: &Pool,
+    patient_id: &PatientId,
+) -> Result<Vec<AccessCount>, sqlx::Error> {
+    sqlx::query_as::<_, AccessCount>(
+        "SELECT a.link_id, COUNT(*) AS row_count, \
+         CAST(SUM(CASE WHEN a.outcome = 'opened' THEN a.tries ELSE 0 END) AS BIGINT) AS opened \
+         FROM share_link_accesses a JOIN share_links l ON l.id = a.link_id \
+         WHERE l.patient_id = $1 GROUP BY a.link_id",
     )
     .bind(patient_id)
     .fetch_all(pool)
@@ -290,6 +324,30 @@ pub async fn take_download(
     .fetch_optional(pool)
     .await?;
     Ok(link.filter(|l| l.is_live(now)).map(|l| (l, file)))
+}
+
+/// Counts one request of a link that no longer works (expired, revoked, disabled) in the
+/// link's one `gone` row, made at the first (migration 0024's unique index): a flood against a
+/// dead link changes a count, it adds no rows. Returns the row's id and the count so far.
+pub async fn record_gone(
+    pool: &Pool,
+    link_id: &str,
+    recipient: &str,
+    now: i64,
+) -> Result<(String, i64), sqlx::Error> {
+    sqlx::query_as::<_, (String, i64)>(
+        "INSERT INTO share_link_accesses (id, link_id, at, recipient, outcome, tries) \
+         VALUES ($1, $2, $3, $4, 'gone', 1) \
+         ON CONFLICT (link_id) WHERE outcome = 'gone' DO UPDATE SET \
+         tries = share_link_accesses.tries + 1, at = excluded.at, recipient = excluded.recipient \
+         RETURNING id, tries",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(link_id)
+    .bind(now)
+    .bind(recipient)
+    .fetch_one(pool)
+    .await
 }
 
 /// Records one request of a link and returns its row's id (36 characters), which the request's

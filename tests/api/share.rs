@@ -792,6 +792,21 @@ async fn links_work_on_postgres() {
     )
     .await;
     assert_eq!(resp.status(), 404);
+    // The dead link's requests counted in one row (the upsert), and the list (window
+    // function, counts) reads on PostgreSQL too.
+    let resp = post_manifest(&client, at, json!({ "recipient": "R2" })).await;
+    assert_eq!(resp.status(), 404);
+    let tries: i64 = sqlx::query_scalar(
+        "SELECT tries FROM share_link_accesses WHERE link_id = $1 AND outcome = 'gone'",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(tries, 2);
+    let list = app.get(&b, "/share").await;
+    assert_eq!(list.status(), 200);
+    assert!(list.text().await.unwrap().contains("R2"));
     app.pool.close().await;
     pg.drop_database(&name).await;
 }
@@ -1102,4 +1117,94 @@ async fn the_audit_log_holds_no_recipient_name_and_the_access_log_still_shows_it
     }
     let list = app.get(&b, "/share").await.text().await.unwrap();
     assert!(list.contains("Dr Zelda Quill") && list.contains("Late Larry"));
+}
+
+/// A flood against a link that no longer works adds no rows: its requests are counted in one
+/// row (the list shows how many and the latest name), and audited at the 1st, 2nd, 4th and 8th.
+#[tokio::test]
+async fn a_flood_against_a_dead_link_leaves_a_bounded_number_of_rows() {
+    let app = spawn_app().await;
+    let (b, _) = signed_in_patient(&app, &records(1).remove(0), &PATIENT_A).await;
+    let link = decode(&make_link(&app, &b, &[("content", "summary")]).await);
+    let url = link["url"].as_str().unwrap();
+    let id = url.rsplit('/').next().unwrap();
+    let token = csrf_in(&app.get(&b, "/share").await.text().await.unwrap());
+    let resp = b
+        .client
+        .post(app.url("/share/revoke"))
+        .form(&[("csrf_token", token.as_str()), ("link", id)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    let audited_before = app.audit_rows().await.len();
+
+    let client = outsider(&app);
+    within_one_rate_window(20).await;
+    // As many as the per-link limit lets through in a minute.
+    for i in 0..10 {
+        let resp = post_manifest(&client, url, json!({ "recipient": format!("Bot {i}") })).await;
+        assert_eq!(resp.status(), 404);
+    }
+
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT outcome, tries FROM share_link_accesses WHERE link_id = $1")
+            .bind(id)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        rows,
+        vec![("gone".to_string(), 10)],
+        "one row counts them all"
+    );
+    let audited: Vec<String> = app.audit_rows().await[audited_before..]
+        .iter()
+        .filter(|r| r.0 == "share_link_opened")
+        .filter_map(|r| r.3.clone())
+        .collect();
+    assert_eq!(audited.len(), 4, "the 1st, 2nd, 4th and 8th: {audited:?}");
+    assert!(audited[3].contains("gone tries=8"));
+    let list = app.get(&b, "/share").await.text().await.unwrap();
+    assert!(
+        list.contains("Bot 9") && list.contains("(10 times"),
+        "the latest and the count"
+    );
+}
+
+/// The list of a link's attempts shows the newest 20 and says how many there are.
+#[tokio::test]
+async fn the_list_of_attempts_shows_the_newest_twenty_and_the_count() {
+    let app = spawn_app().await;
+    let (b, _) = signed_in_patient(&app, &records(1).remove(0), &PATIENT_A).await;
+    let link = decode(&make_link(&app, &b, &[("content", "summary")]).await);
+    let id = link["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    // A long history (more openings than the rate limits let a test make in a minute).
+    let start = chrono::Utc::now().timestamp() - 10_000;
+    for i in 0..25i64 {
+        sqlx::query(
+            "INSERT INTO share_link_accesses (id, link_id, at, recipient, outcome) VALUES ($1, $2, $3, $4, 'opened')",
+        )
+        .bind(format!("history-{i:02}"))
+        .bind(&id)
+        .bind(start + i * 60)
+        .bind(format!("Reader {i:02}"))
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let list = app.get(&b, "/share").await.text().await.unwrap();
+    assert!(list.contains("Reader 24") && list.contains("Reader 05"));
+    assert!(!list.contains("Reader 04"), "older than the newest 20");
+    assert!(list.contains("Showing the newest 20 of 25 attempts."));
+    assert!(
+        list.contains("25 times"),
+        "the count of openings covers them all"
+    );
 }
