@@ -196,7 +196,11 @@ pub async fn manifest(
     // Committed before anything is disclosed: no audit entry, no files (the 503 page).
     let patient_id = PatientId::parse(&link.patient_id)
         .map_err(|_| AppError::Internal(anyhow::anyhow!("a link's patient id does not parse")))?;
-    let access = store::record_access(&state.pool, &link.id, &recipient, "opened", now).await?;
+    // The link's state is checked again in the statement that records the opening: a
+    // revocation that landed while the passcode was hashed wins (404, nothing sent).
+    let Some(access) = store::record_opening(&state.pool, &link.id, &recipient, now).await? else {
+        return gone(&state, &req, &link, &recipient, now).await;
+    };
     let chart =
         access::open_for_share_link(&state, &req, &patient_id, detail("opened", &access)).await?;
     // An `L` link's content follows the record: made again now, in a new JWE, with the key

@@ -350,6 +350,31 @@ pub async fn record_gone(
     .await
 }
 
+/// Records that a request passed every check and opens the link, in one statement that checks
+/// again that the link still answers: a revocation, an expiry or the last wrong passcode that
+/// landed since the link was read (the passcode's argon2 hash takes a while) wins, and nothing
+/// is recorded. Returns the access row's id, or None when the link no longer answers.
+pub async fn record_opening(
+    pool: &Pool,
+    link_id: &str,
+    recipient: &str,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let done = sqlx::query(
+        "INSERT INTO share_link_accesses (id, link_id, at, recipient, outcome) \
+         SELECT $1, l.id, $3, $4, 'opened' FROM share_links l \
+         WHERE l.id = $2 AND l.revoked_at IS NULL AND (l.expires_at IS NULL OR l.expires_at > $3)",
+    )
+    .bind(&id)
+    .bind(link_id)
+    .bind(now)
+    .bind(recipient)
+    .execute(pool)
+    .await?;
+    Ok((done.rows_affected() == 1).then_some(id))
+}
+
 /// Records one request of a link and returns its row's id (36 characters), which the request's
 /// audit entry names instead of the recipient's name (`audit::pages` joins it back).
 pub async fn record_access(

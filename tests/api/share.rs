@@ -1208,3 +1208,71 @@ async fn the_list_of_attempts_shows_the_newest_twenty_and_the_count() {
         "the count of openings covers them all"
     );
 }
+
+/// A revocation that lands while the passcode is being hashed wins: the handler's steps played
+/// through the store (the link read while it answered, then revoked, then the opening recorded).
+/// The opening re-checks the link in the statement that records it, so nothing is recorded (and
+/// the handler answers 404, sending nothing).
+#[tokio::test]
+async fn a_revocation_that_lands_during_the_passcode_check_wins() {
+    use patient_portal::sharing::store;
+    let app = spawn_app().await;
+    let (b, _) = signed_in_patient(&app, &records(1).remove(0), &PATIENT_A).await;
+    let link = decode(
+        &make_link(
+            &app,
+            &b,
+            &[("content", "summary"), ("passcode", "tulip-42")],
+        )
+        .await,
+    );
+    let url = link["url"].as_str().unwrap();
+    let id = url.rsplit('/').next().unwrap();
+    let now = chrono::Utc::now().timestamp();
+
+    // The manifest request reads the link: it answers, so the passcode is checked...
+    let read = store::find(&app.pool, id).await.unwrap().unwrap();
+    assert!(read.is_live(now));
+    // ...and meanwhile the patient revokes it.
+    let patient = patient_portal::records::PatientId::parse(&read.patient_id).unwrap();
+    assert!(store::revoke(&app.pool, &patient, id, now).await.unwrap());
+    // The passcode was right; recording the opening finds the link revoked.
+    let opened = store::record_opening(&app.pool, id, "Dr Late", now)
+        .await
+        .unwrap();
+    assert!(opened.is_none(), "the revocation wins");
+    assert_eq!(
+        crate::support::count(
+            &app,
+            "SELECT COUNT(*) FROM share_link_accesses WHERE outcome = 'opened'"
+        )
+        .await,
+        0
+    );
+    // An expiry that passed meanwhile wins the same way.
+    let other = decode(&make_link(&app, &b, &[("content", "summary")]).await);
+    let other_id = other["url"].as_str().unwrap().rsplit('/').next().unwrap();
+    let expires: i64 = sqlx::query_scalar("SELECT expires_at FROM share_links WHERE id = $1")
+        .bind(other_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        store::record_opening(&app.pool, other_id, "Dr Late", expires)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // While the link answers, the opening is recorded.
+    assert!(store::record_opening(&app.pool, other_id, "Dr Early", now)
+        .await
+        .unwrap()
+        .is_some());
+    let resp = post_manifest(
+        &outsider(&app),
+        url,
+        json!({ "recipient": "Dr Late", "passcode": "tulip-42" }),
+    )
+    .await;
+    assert_eq!(resp.status(), 404);
+}
