@@ -289,25 +289,26 @@ async fn refuse(state: &AppState, meta: &RequestMeta, e: SignInError) -> AppErro
     if let Err(err) = audit::append(&state.pool, &entry).await {
         return err.into();
     }
-    let message = match e.reason {
-        SignInRefusal::StateMissing | SignInRefusal::StateUnknown | SignInRefusal::StateOtherBrowser => {
-            "This sign-in link has expired, was already used, or was started in another browser. Please sign in again."
-        }
-        SignInRefusal::ProviderUnavailable => "The sign-in service could not be reached. Please try again in a few minutes.",
-        SignInRefusal::Policy => "This sign-in did not use multi-factor authentication, which the portal requires. Please sign in again.",
-        SignInRefusal::StaleAuth => "Your session ended, so the portal needs you to enter your password again. Please sign in again.",
-        SignInRefusal::Tenant => "This sign-in came from another organisation's directory, which this portal does not accept. Please sign in again.",
+    // The sentence in the request's language (locales/*/signin_errors.ftl).
+    let key = match e.reason {
+        SignInRefusal::StateMissing
+        | SignInRefusal::StateUnknown
+        | SignInRefusal::StateOtherBrowser => "signin-error-state",
+        SignInRefusal::ProviderUnavailable => "signin-error-unavailable",
+        SignInRefusal::Policy => "signin-error-policy",
+        SignInRefusal::StaleAuth => "signin-error-stale",
+        SignInRefusal::Tenant => "signin-error-tenant",
         SignInRefusal::ProviderError => e
             .b2c_code
             .as_deref()
-            .and_then(provider_code_words)
-            .unwrap_or("The sign-in service could not complete the sign-in. Please sign in again."),
-        _ => "We could not confirm your identity from the sign-in service's answer. Please sign in again.",
+            .and_then(provider_code_key)
+            .unwrap_or("signin-error-provider"),
+        _ => "signin-error-identity",
     };
     AppError::SignIn {
         code: e.reason.as_str(),
         b2c_code: e.b2c_code,
-        message: message.to_string(),
+        message: crate::i18n::tr(crate::i18n::current(), key),
     }
 }
 
@@ -380,19 +381,20 @@ async fn provider_error(
     }
 }
 
-/// The provider's error codes that a user can act on, in words (B2C's AADB2C and Entra
-/// External ID's AADSTS codes).
-pub fn provider_code_words(code: &str) -> Option<&'static str> {
+/// The provider's error codes that a user can act on (B2C's AADB2C and Entra External ID's
+/// AADSTS codes): the key of their words in `locales/*/signin_errors.ftl`, which the error
+/// page shows in its language.
+pub fn provider_code_key(code: &str) -> Option<&'static str> {
     Some(match code {
-        "AADSTS50058" => "The sign-in service did not find a sign-in of yours to continue. Please sign in again.",
-        "AADSTS131010" => "Your account was created, but the sign-in service did not let it in straight away. Please sign in again with your new account.",
-        "AADSTS500208" => "The sign-in service's address is not set up for patient accounts. Please tell the clinic; signing in again will not help.",
-        "AADSTS65004" => "The sign-in was stopped because consent was declined. Please sign in again and accept to continue.",
-        "AADSTS53003" | "AADSTS50105" => "The sign-in service's access rules did not allow this sign-in. Please contact the clinic.",
-        "AADSTS50076" | "AADSTS50079" | "AADSTS50074" => "Multi-factor authentication was not completed, and the portal requires it. Please sign in again.",
-        "AADSTS50053" | "AADB2C90157" => "There were too many sign-in attempts. Please wait a few minutes and try again.",
-        "AADB2C90080" | "AADSTS70008" => "The sign-in took too long and has expired. Please sign in again.",
-        "AADB2C90006" | "AADSTS50011" => "The portal's reply address is not registered with the sign-in service. Please tell the clinic.",
+        "AADSTS50058" => "signin-error-no-session",
+        "AADSTS131010" => "signin-error-new-account",
+        "AADSTS500208" => "signin-error-not-for-patients",
+        "AADSTS65004" => "signin-error-consent-declined",
+        "AADSTS53003" | "AADSTS50105" => "signin-error-access-rules",
+        "AADSTS50076" | "AADSTS50079" | "AADSTS50074" => "signin-error-mfa-incomplete",
+        "AADSTS50053" | "AADB2C90157" => "signin-error-too-many",
+        "AADB2C90080" | "AADSTS70008" => "signin-error-too-long",
+        "AADB2C90006" | "AADSTS50011" => "signin-error-reply-address",
         _ => return None,
     })
 }
@@ -635,5 +637,34 @@ pub async fn password_reset(
             "reset_help.html",
             &page_context(None, &state),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::provider_code_key;
+    use crate::i18n::{lookup, Lang};
+
+    #[test]
+    fn every_provider_code_has_words_in_every_language() {
+        for code in [
+            "AADSTS50058",
+            "AADSTS131010",
+            "AADSTS500208",
+            "AADSTS65004",
+            "AADSTS53003",
+            "AADSTS50076",
+            "AADB2C90157",
+            "AADB2C90080",
+            "AADB2C90006",
+        ] {
+            let key = provider_code_key(code).expect(code);
+            for lang in Lang::ALL {
+                assert!(lookup(lang, key, &[]).is_some(), "{code}: {key}");
+            }
+        }
+        assert_eq!(provider_code_key("AADB2C99999"), None);
+        assert!(lookup(Lang::Es, "signin-error-state", &[])
+            .is_some_and(|t| t.contains("Inicie sesión de nuevo")));
     }
 }
