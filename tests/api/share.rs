@@ -1276,3 +1276,86 @@ async fn a_revocation_that_lands_during_the_passcode_check_wins() {
     .await;
     assert_eq!(resp.status(), 404);
 }
+
+/// Nothing leaves when the opening's audit entry cannot be written: no manifest, no file from a
+/// download address handed out before, and an `L` link's content is not even made again. The
+/// audit store refuses rows as a full disk would (a trigger, as in tests/api/faults.rs).
+#[tokio::test]
+async fn nothing_is_sent_when_the_audit_entry_cannot_be_written() {
+    let app = spawn_app().await;
+    let (b, _) = signed_in_patient(&app, &records(1).remove(0), &PATIENT_A).await;
+    let snapshot = decode(&make_link(&app, &b, &[("content", "summary")]).await);
+    let long = decode(&make_link(&app, &b, &[("content", "summary"), ("follows", "yes")]).await);
+    let client = outsider(&app);
+    // A download address handed out while the audit still worked.
+    let manifest: Value = post_manifest(
+        &client,
+        snapshot["url"].as_str().unwrap(),
+        json!({ "recipient": "Clinic", "embeddedLengthMax": 10 }),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let location = manifest["files"][0]["location"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let long_id = long["url"].as_str().unwrap().rsplit('/').next().unwrap();
+    let stored_jwe = |id: String| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT jwe FROM share_link_files WHERE link_id = $1 ORDER BY position",
+            )
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let long_before = stored_jwe(long_id.to_string()).await;
+
+    sqlx::query(
+        "CREATE TRIGGER audit_full BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    for link in [&snapshot, &long] {
+        let resp = post_manifest(
+            &client,
+            link["url"].as_str().unwrap(),
+            json!({ "recipient": "Dr Ortega" }),
+        )
+        .await;
+        assert_eq!(resp.status(), 503);
+        let body = resp.text().await.unwrap();
+        assert!(
+            !body.contains("embedded") && !body.contains("location") && !body.contains("eyJ"),
+            "no manifest and no JWE: {body}"
+        );
+    }
+    let resp = client.get(&location).send().await.unwrap();
+    assert_eq!(resp.status(), 503);
+    assert!(!resp.text().await.unwrap().contains("eyJ"), "no file");
+    assert_eq!(
+        stored_jwe(long_id.to_string()).await,
+        long_before,
+        "the L link's content was not made again"
+    );
+
+    // Once the audit store works again, so do the links.
+    sqlx::query("DROP TRIGGER audit_full")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let resp = post_manifest(
+        &client,
+        long["url"].as_str().unwrap(),
+        json!({ "recipient": "Dr Ortega" }),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+}
