@@ -72,6 +72,10 @@ pub const CONVERTED_TEMPLATES: &[&str] = &[
     // page kept in the cache (its parts are the converted templates above).
     "records_printable.html",
     "records_cached.html",
+    // Making a share link and the list of one's links (what a link shares, its state and dates
+    // come from sharing:: as values).
+    "share_new.html",
+    "share_list.html",
     // A patient's proxies and a proxy's pages (scopes, sections and names come from proxy::
     // as values).
     "account_proxies.html",

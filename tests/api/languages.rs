@@ -541,6 +541,46 @@ async fn staff_pages_read_in_spanish() {
     );
 }
 
+/// Sharing in Spanish: the form for a new link, and the list with a link made.
+#[tokio::test]
+async fn the_share_pages_read_in_spanish() {
+    let app = spawn_app().await;
+    let record = crate::support::records(1).remove(0);
+    let (b, _) = crate::support::signed_in_patient(&app, &record, &PATIENT_A).await;
+    let page = get_in(&app, &b, "/share/new", "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_spanish(&page, "/share/new");
+    assert!(
+        page.contains("Compartir su historial con un enlace"),
+        "{page}"
+    );
+    let token = csrf_in(&page);
+    let resp = b
+        .client
+        .post(app.url("/share"))
+        .header("Accept-Language", "es")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("expires", "7"),
+            ("content", "summary"),
+            ("label", "Para la Dra. Ortega"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let page = get_in(&app, &b, "/share", "es").await.text().await.unwrap();
+    assert_spanish(&page, "/share");
+    assert!(page.contains("Para la Dra. Ortega"), "{page}");
+    assert!(
+        page.contains("0 veces"),
+        "the openings, by Fluent plurals: {page}"
+    );
+}
+
 /// Dates in the language of the page, from the one formatting place: the home page's "last
 /// visit" reads "… de … de …" in Spanish.
 #[tokio::test]
