@@ -192,6 +192,14 @@ access-app-connected = { $viewer ->
     [staff] The patient connected { $app } to their record
    *[patient] You connected { $app } to your record
 }
+access-app-connected-by-proxy = { $viewer ->
+    [staff] { $who } connected { $app } to the patient's record
+   *[patient] { $who } connected { $app } to your record
+}
+access-app-connect-refused-proxy = { $viewer ->
+    [staff] { $who } asked to connect an app to the patient's record and was refused
+   *[patient] { $who } asked to connect an app to your record and was refused
+}
 access-app-disconnected = { $viewer ->
     [staff] The patient disconnected { $app }
    *[patient] You disconnected { $app }

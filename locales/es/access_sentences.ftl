@@ -192,6 +192,14 @@ access-app-connected = { $viewer ->
     [staff] El paciente conectó { $app } a su historial
    *[patient] Usted conectó { $app } a su historial
 }
+access-app-connected-by-proxy = { $viewer ->
+    [staff] { $who } conectó { $app } al historial del paciente
+   *[patient] { $who } conectó { $app } a su historial
+}
+access-app-connect-refused-proxy = { $viewer ->
+    [staff] { $who } pidió conectar una aplicación al historial del paciente y se le denegó
+   *[patient] { $who } pidió conectar una aplicación a su historial y se le denegó
+}
 access-app-disconnected = { $viewer ->
     [staff] El paciente desconectó { $app }
    *[patient] Usted desconectó { $app }

@@ -338,6 +338,28 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
                 .unwrap_or_else(|_| e.at.clone());
             let reads = on_access_log(e.action);
             let what = match reads {
+                // A proxy connecting an app for the patient (#29): the proxy did it, named as
+                // `who`; the detail is `proxy_connected <app name>` (a refusal has none).
+                _ if e.actor_role == "proxy" && e.action == Action::AppConnected => {
+                    let app = e
+                        .detail
+                        .as_deref()
+                        .and_then(|d| d.strip_prefix("proxy_connected "));
+                    match (e.outcome, app) {
+                        (Outcome::Success, Some(app)) => say(
+                            lang,
+                            viewer,
+                            "access-app-connected-by-proxy",
+                            vec![("who", who.as_str().into()), ("app", app.into())],
+                        ),
+                        _ => say(
+                            lang,
+                            viewer,
+                            "access-app-connect-refused-proxy",
+                            vec![("who", who.as_str().into())],
+                        ),
+                    }
+                }
                 _ if e.actor_role == "app" || reads == Some(Reads::App) => {
                     app_words(lang, viewer, &who, e.action, e.detail.as_deref())
                 }

@@ -496,12 +496,12 @@ pub async fn consent(
                 "form-error-smart-request-expired",
             ))
         })?;
-    if apps::find(&state.pool, &request.client_id).await?.is_none() {
+    let Some(found_app) = apps::find(&state.pool, &request.client_id).await? else {
         return Err(AppError::bad_request(crate::i18n::tr(
             crate::i18n::current(),
             "form-error-smart-app-gone",
         )));
-    }
+    };
     if decision != "allow" {
         return Ok(redirect_error(
             &request.redirect_uri,
@@ -533,6 +533,20 @@ pub async fn consent(
         Some(Whose::Proxy(c)) => (c.patient_id, Some(c.grant_id)),
         None => return Err(AppError::Forbidden),
     };
+    if proxy_grant.is_some() {
+        // A proxy's consent is the proxy's action: the patient's access log names them ("Sam
+        // (your proxy) connected Tracker"), durable before the grant exists. The detail holds
+        // the app's name (an operator's word, never the patient's data), as a disconnection's.
+        let meta = crate::audit::RequestMeta::of(&req, state.settings.behind_proxy);
+        let actor = crate::audit::Actor {
+            subject: Some(person.subject.clone()),
+            role: "proxy".into(),
+        };
+        let mut entry = meta.entry(actor, Action::AppConnected, crate::audit::Outcome::Success);
+        entry.patient_id = Some(patient_id.to_string());
+        entry.detail = Some(format!("proxy_connected {}", found_app.name));
+        crate::audit::append(&state.pool, &entry).await?;
+    }
     // A proxy's connection is the proxy's consent (`subject`), resting on their grant.
     let code = tokens::grant_code(
         &state.pool,
@@ -738,13 +752,19 @@ async fn token_inner(
     let mut grant = grant;
     if grant.fhir_patient_id.is_none() {
         // The app's first token: the patient's access log shows that the app was connected.
+        // A proxy's connection was their consent's entry; here the app reads the Patient (its
+        // id), and saying "You connected" would tell the patient they did it.
+        let (action, detail) = match grant.proxy_grant_id {
+            None => (Action::AppConnected, "connected"),
+            Some(_) => (Action::AppRead, "read Patient"),
+        };
         let chart = access::open_for_app(
             state,
             req,
             &app.client_id,
             &grant.patient_id,
-            Action::AppConnected,
-            "connected".into(),
+            action,
+            detail.into(),
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

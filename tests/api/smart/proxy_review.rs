@@ -30,3 +30,37 @@ async fn a_proxys_app_stops_when_the_grantors_record_is_no_longer_linked_to_them
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"], "invalid_grant");
 }
+
+/// The patient's access log tells the truth about an app a proxy connected: it was the proxy,
+/// named, not "You connected Tracker to your record" (the patient did no such thing).
+#[tokio::test]
+async fn the_patients_access_log_says_the_proxy_connected_the_app_not_the_patient() {
+    let (app, a, sam, grant, _) = proxy_of_a(&["record"]).await;
+    let client = register(&app, "Tracker", false).await;
+    let tokens = proxy_connects(&app, &sam, &client, &grant).await;
+    assert!(tokens.get("access_token").is_some());
+    // The proxy's consent is audited with the proxy as actor, before the grant holds.
+    assert_eq!(
+        crate::support::count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'app_connected' \
+             AND actor_role = 'proxy' AND outcome = 'success'"
+        )
+        .await,
+        1
+    );
+    let log = app
+        .get(&a, "/records/access-log")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!log.contains("You connected Tracker"), "{log}");
+    assert!(
+        log.contains(&format!(
+            "{} (your proxy) connected Tracker to your record",
+            PATIENT_B.name
+        )),
+        "{log}"
+    );
+}
