@@ -19,10 +19,12 @@ fn form_page(
     state: &AppState,
     session: &Session,
     user: &crate::auth::SignedInUser,
+    // The key of the form's error in locales/*/activate_errors.ftl.
     error: Option<&str>,
     status: StatusCode,
 ) -> HttpResponse {
     let mut ctx = page_context(Some((user, session)), state);
+    let error = error.map(|key| crate::i18n::tr(crate::i18n::current(), key));
     ctx.insert("error", &error);
     templates::page(status, "activate.html", &ctx)
 }
@@ -70,7 +72,7 @@ pub async fn activate(
             &state,
             &session,
             &user,
-            Some("Enter the activation code and your date of birth (year, month and day)."),
+            Some("activate-error-incomplete"),
             StatusCode::BAD_REQUEST,
         ));
     }
@@ -127,21 +129,21 @@ pub async fn activate(
             &state,
             &session,
             &user,
-            Some("That activation code and date of birth do not match a record we can link. Check both and try again, or ask your clinic for a new code."),
+            Some("activate-error-no-match"),
             StatusCode::BAD_REQUEST,
         )),
         Redeemed::Throttled => Ok(form_page(
             &state,
             &session,
             &user,
-            Some("Too many attempts. Please wait an hour, or ask your clinic for help."),
+            Some("activate-error-too-many"),
             StatusCode::TOO_MANY_REQUESTS,
         )),
         Redeemed::AlreadyLinked => Ok(form_page(
             &state,
             &session,
             &user,
-            Some("This record or this account is already linked. Ask your clinic for help."),
+            Some("activate-error-already-linked"),
             StatusCode::CONFLICT,
         )),
     }

@@ -190,8 +190,6 @@ const KNOWN_UNTRANSLATED: &[(&str, &str)] = &[
     ("/staff/patients/{other}/break-glass", "Patient unable to consent"),
     ("/staff/patients/{other}/break-glass", "Urgent clinical request from another clinician"),
     ("/staff?q=", "asked"),
-    ("POST /activate", "Enter the activation code and your date of birth"),
-    ("POST /activate", "month and day"),
     ("emulator: a reply address not registered", "//evil.example/' provided in the request is not registered for the client id #"),
     ("emulator: a reply address not registered", "The redirect URI 'https"),
     ("emulator: sign-up", "Australia"),
