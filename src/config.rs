@@ -468,6 +468,11 @@ pub struct EnvSettings {
     /// into PORTAL_DATA_DIR/audit.key when unset.
     #[arg(long, env = "PORTAL_AUDIT_KEY_FILE")]
     pub audit_key_file: Option<String>,
+    /// File with the key that wraps the keys of long-term (L) share links (64 hex digits, e.g.
+    /// `openssl rand -hex 32`), kept outside the database. Unset: PORTAL_DATA_DIR/shl-wrap.key,
+    /// made (mode 0600) when the first such link is made.
+    #[arg(long, env = "PORTAL_SHL_WRAP_KEY_FILE")]
+    pub shl_wrap_key_file: Option<String>,
     /// Mail server for notifications: smtps://user:pass@host:465 (TLS), smtp://host:587
     /// (STARTTLS required), plain smtp only to localhost. Unset in development: /dev/outbox.
     #[arg(long, env = "PORTAL_SMTP_URL", hide_env_values = true)]
@@ -617,6 +622,10 @@ pub struct Settings {
     /// The audit key file, and whether it may be generated (development, default path).
     pub audit_key_file: PathBuf,
     pub audit_key_generated: bool,
+    /// The key that wraps `L` share links' keys (PORTAL_SHL_WRAP_KEY_FILE, else the data
+    /// directory's `shl-wrap.key`), and whether it may be made (the default file only).
+    pub shl_wrap_key_file: PathBuf,
+    pub shl_wrap_key_generated: bool,
     /// Where notification e-mails go; None: the development outbox (or, in production, they
     /// wait in the queue until a mail server is configured).
     pub smtp: Option<SmtpUrl>,
@@ -1239,6 +1248,20 @@ impl EnvSettings {
             }
             None => (data_dir.join("audit.key"), true),
         };
+        let (shl_wrap_key_file, shl_wrap_key_generated) = match non_empty(&self.shl_wrap_key_file) {
+            Some(path) if std::path::Path::new(&path).is_file() => {
+                crate::sharing::wrap::WrapKey::load(std::path::Path::new(&path))
+                    .map_err(|e| bad("PORTAL_SHL_WRAP_KEY_FILE", e.to_string()))?;
+                (PathBuf::from(path), false)
+            }
+            Some(path) => {
+                return Err(bad(
+                    "PORTAL_SHL_WRAP_KEY_FILE",
+                    format!("no such file: {path}"),
+                ))
+            }
+            None => (data_dir.join(crate::sharing::wrap::DEFAULT_FILE), true),
+        };
         let smtp = parse_smtp(&self.smtp_url)?;
         let mail_from = self
             .mail_from
@@ -1290,6 +1313,8 @@ impl EnvSettings {
             fhir_rate_limit,
             audit_key_file,
             audit_key_generated,
+            shl_wrap_key_file,
+            shl_wrap_key_generated,
             smtp,
             mail_from,
             metrics,
@@ -1697,6 +1722,27 @@ mod tests {
         std::fs::write(key.path(), "ab".repeat(32)).unwrap();
         let s = env.validate().unwrap();
         assert!(!s.audit_key_generated);
+    }
+
+    #[test]
+    fn a_share_link_wrapping_key_file_must_exist_and_hold_a_key() {
+        let s = defaults().validate().unwrap();
+        assert!(s.shl_wrap_key_generated);
+        assert!(s.shl_wrap_key_file.ends_with("shl-wrap.key"));
+        let mut env = defaults();
+        env.shl_wrap_key_file = Some("/no/such/shl-wrap.key".into());
+        assert_eq!(
+            env.validate().unwrap_err().variable,
+            "PORTAL_SHL_WRAP_KEY_FILE"
+        );
+        let key = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(key.path(), "not a key").unwrap();
+        env.shl_wrap_key_file = Some(key.path().display().to_string());
+        let err = env.validate().unwrap_err();
+        assert_eq!(err.variable, "PORTAL_SHL_WRAP_KEY_FILE");
+        assert!(err.problem.contains("64 hex digits"), "{}", err.problem);
+        std::fs::write(key.path(), "cd".repeat(32)).unwrap();
+        assert!(!env.validate().unwrap().shl_wrap_key_generated);
     }
 
     #[test]

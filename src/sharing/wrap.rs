@@ -4,8 +4,9 @@
 //! request, so the server needs the link's key later, not only when the link is made. That key
 //! must never sit in clear next to what it opens: the database keeps it only wrapped
 //! (AES-256-GCM, RustCrypto's `aes-gcm`) under this key, which lives in a file outside the
-//! database (`shl-wrap.key` in the data directory, made with mode 0600 the first time a
-//! long-term link needs it). A copy of the database alone opens no link.
+//! database (`PORTAL_SHL_WRAP_KEY_FILE`, else `shl-wrap.key` in the data directory, made with
+//! mode 0600 the first time a long-term link needs it). A copy of the database alone opens no
+//! link.
 //!
 //! The wrapped form names the key that wrapped it (a hash of it), and the link's id is the
 //! additional authenticated data, so a wrapped key copied to another link's row does not open.
@@ -39,11 +40,15 @@ impl std::fmt::Debug for WrapKey {
 }
 
 impl WrapKey {
-    /// The portal's wrapping key: `shl-wrap.key` in the data directory, made (mode 0600) the
-    /// first time a long-term link needs it. Read at each use: a few bytes, and no start-up
-    /// step of its own.
+    /// The portal's wrapping key: the file PORTAL_SHL_WRAP_KEY_FILE names (checked at start-up),
+    /// else `shl-wrap.key` in the data directory, made (mode 0600) the first time a long-term
+    /// link needs it. Read at each use: a few bytes, and no start-up step of its own.
     pub fn of(settings: &crate::config::Settings) -> anyhow::Result<Self> {
-        Self::load_or_create(&settings.data_dir.join(DEFAULT_FILE))
+        if settings.shl_wrap_key_generated {
+            Self::load_or_create(&settings.shl_wrap_key_file)
+        } else {
+            Self::load(&settings.shl_wrap_key_file)
+        }
     }
 
     /// Reads a key file: 64 hex digits (surrounding white space ignored), e.g. from
