@@ -340,10 +340,22 @@ pub async fn open_as_proxy(
         )
     };
     // A guardian of an adolescent writes no message for them: the conversations may be
-    // confidential, and the guardian could not read the answer (#29).
+    // confidential, and the guardian could not read the answer (#29). Nor do they see or
+    // change appointments and renewals: a visit's reason or a medication's name can be the
+    // confidential part itself. Refused here, so the audit entry says denied, not success.
     let guardian_may = |g: &LiveGrant| match view(g) {
         None => false,
-        Some(hides_sensitive) => !(hides_sensitive && section == Section::MessageSend),
+        Some(hides_sensitive) => {
+            !(hides_sensitive
+                && matches!(
+                    section,
+                    Section::MessageSend
+                        | Section::Appointments
+                        | Section::AppointmentChange
+                        | Section::Renewals
+                        | Section::RenewalChange
+                ))
+        }
     };
     let allowed = grant.as_ref().filter(|g| {
         !own_only

@@ -547,6 +547,25 @@ async fn without_the_scope_after_revocation_or_as_guardian_of_an_adolescent_noth
         );
     }
     assert_eq!((appointments(&app).await, renewals(&app).await), (0, 0));
+    // The adolescent's access log must not say the guardian read or changed them: each
+    // refused attempt is audited as denied, none as a success.
+    for action in [
+        "read_appointments",
+        "change_appointment",
+        "read_renewals",
+        "change_renewal",
+    ] {
+        let outcomes: Vec<String> = audited(&app, action)
+            .await
+            .into_iter()
+            .filter(|(role, ..)| role == "proxy")
+            .map(|(.., outcome)| outcome)
+            .collect();
+        assert!(
+            !outcomes.is_empty() && outcomes.iter().all(|o| o == "denied"),
+            "{action}: {outcomes:?}"
+        );
+    }
     // A guardian of a child asks as any proxy with the scope does.
     let (app, guardian, grant) = guardian_of(8).await;
     assert_eq!(
