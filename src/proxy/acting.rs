@@ -134,7 +134,7 @@ pub async fn summary(
         .filter(|c| shown("Condition", &c.fhir_id, &c.code))
         .map(|c| Line {
             name: c.code.display,
-            when: c.onset.map(|t| t.format("%-d %B %Y").to_string()),
+            when: c.onset.map(|t| t.format("%Y-%m-%d").to_string()),
         })
         .collect();
     let medications = store::medications(pool, grant.chart())
@@ -143,7 +143,7 @@ pub async fn summary(
         .filter(|m| shown("MedicationRequest", &m.fhir_id, &m.code))
         .map(|m| Line {
             name: m.code.display,
-            when: m.authored_on.map(|t| t.format("%-d %B %Y").to_string()),
+            when: m.authored_on.map(|t| t.format("%Y-%m-%d").to_string()),
         })
         .collect();
     let allergies = store::allergies(pool, grant.chart())
@@ -185,7 +185,7 @@ pub async fn labs(
         .filter(|o| !hidden.hides("Observation", &o.fhir_id, &o.code))
         .map(|o| Line {
             name: o.code.display,
-            when: Some(o.effective.format("%-d %B %Y").to_string()),
+            when: Some(o.effective.format("%Y-%m-%d").to_string()),
         })
         .collect();
     Ok(page(
@@ -199,7 +199,7 @@ pub async fn labs(
 }
 
 fn day(t: i64) -> Option<String> {
-    chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%-d %B %Y").to_string())
+    chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%d").to_string())
 }
 
 /// `?sent=1` after a proxy's message was stored: the page says it was sent.

@@ -403,7 +403,7 @@ pub async fn health_card(
         .filter(|s| s.status == "completed")
         .map(|s| ShotShown {
             vaccine: s.vaccine.display.clone(),
-            date: s.date.format("%-d %B %Y").to_string(),
+            date: s.date.format("%Y-%m-%d").to_string(),
         })
         .collect();
     shown.reverse();
