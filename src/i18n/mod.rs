@@ -71,7 +71,11 @@ impl Lang {
     /// subtag decides. Anything else is not a language the portal speaks.
     /// `en-XA` exactly is the pseudo language, which a request only gets when it is turned on.
     pub fn parse(tag: &str) -> Option<Lang> {
-        if tag.trim().replace('_', "-").eq_ignore_ascii_case(pseudo::CODE) {
+        if tag
+            .trim()
+            .replace('_', "-")
+            .eq_ignore_ascii_case(pseudo::CODE)
+        {
             return Some(Lang::Pseudo);
         }
         let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();

@@ -1829,7 +1829,10 @@ async fn record_words_built_from_codes_read_in_spanish() {
     }
     // The words are there in Spanish, so the checks above looked at real statuses.
     let has = |words: &[&str]| all.iter().any(|t| words.contains(&t.as_str()));
-    assert!(has(&["Activa", "Resuelta", "Inactiva"]), "a condition's status");
+    assert!(
+        has(&["Activa", "Resuelta", "Inactiva"]),
+        "a condition's status"
+    );
     assert!(
         has(&["Activo", "Completado", "Suspendido", "Cancelado"]),
         "a medication's status"
