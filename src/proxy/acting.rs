@@ -64,10 +64,11 @@ pub async fn choose(
     Ok(templates::page(StatusCode::OK, "acting.html", &ctx))
 }
 
+/// One line of a section on the acting page (also `proxy::actions`' lines).
 #[derive(Serialize)]
-struct Line {
-    name: String,
-    when: Option<String>,
+pub(super) struct Line {
+    pub(super) name: String,
+    pub(super) when: Option<String>,
 }
 
 fn page(
@@ -89,8 +90,9 @@ fn page(
     )
 }
 
-/// `page` with more of the page's context (`extra`: the forms' choices).
-fn page_with(
+/// `page` with more of the page's context (`extra`: the forms' choices); `proxy::actions`
+/// renders its forms through it too.
+pub(super) fn page_with(
     state: &AppState,
     session: &Session,
     proxy: &Patient,
@@ -198,7 +200,8 @@ pub async fn labs(
     ))
 }
 
-fn day(t: i64) -> Option<String> {
+/// A day as ISO text: the page writes it in its language (`date_long`, #31).
+pub(super) fn day(t: i64) -> Option<String> {
     chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%d").to_string())
 }
 

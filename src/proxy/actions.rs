@@ -19,44 +19,9 @@ use crate::auth::Patient;
 use crate::db;
 use crate::records::store;
 use crate::state::AppState;
-use crate::web::page::page_context;
-use crate::web::{templates, AppError};
+use crate::web::AppError;
 
-#[derive(Serialize)]
-struct Line {
-    name: String,
-    when: Option<String>,
-}
-
-/// A day as ISO text: the page writes it in its language (`date_long`, #31).
-fn day(t: i64) -> Option<String> {
-    chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%d").to_string())
-}
-
-/// The acting page (`acting.html`, as `proxy::acting` renders it) with `extra`: the forms'
-/// choices.
-fn page_with(
-    state: &AppState,
-    session: &Session,
-    proxy: &Patient,
-    grant: &ProxyGrant,
-    mode: &str,
-    sections: &[(&str, Vec<Line>)],
-    extra: tera::Context,
-) -> HttpResponse {
-    let mut ctx = page_context(Some((proxy.user(), session)), state);
-    ctx.extend(extra);
-    ctx.insert("acting_for", grant.patient_name());
-    ctx.insert("grant", grant.grant_id());
-    ctx.insert("mode", mode);
-    ctx.insert("hides_sensitive", &grant.hides_sensitive());
-    let sections: Vec<_> = sections
-        .iter()
-        .map(|(title, lines)| serde_json::json!({ "title": title, "lines": lines }))
-        .collect();
-    ctx.insert("sections", &sections);
-    templates::page(StatusCode::OK, "acting.html", &ctx)
-}
+use super::acting::{day, page_with, Line};
 
 /// `?done=requested|cancelled` after a proxy's change: the page says it was done.
 #[derive(serde::Deserialize)]
