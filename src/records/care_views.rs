@@ -16,7 +16,7 @@ use super::model::{
 // The visit-id rules live with the visit rows (`views`); re-exported for the pages.
 // Every name from a source goes through `plain_name` (or `plain_text` for free text): SNOMED's
 // "(procedure)" and UCUM's "mm[Hg]" are for machines.
-use super::views::{self, plain_name, plain_text, DateView};
+use super::views::{self, plain_name, plain_text, shown_name, source_translation, DateView};
 pub use super::views::{is_visit_id, visit_segment};
 
 /// A FHIR status code in words, in the page's language (#31): "in-progress" reads "In
@@ -50,11 +50,11 @@ pub struct ProcedureRow {
 impl ProcedureRow {
     pub fn of(p: &Procedure) -> Self {
         ProcedureRow {
-            name: plain_name(&p.code.display),
+            name: shown_name(&p.code),
             date: p.performed.as_ref().map(DateView::at),
             status: status_words(&p.status),
-            reason: p.reason.as_ref().map(|r| plain_name(&r.display)),
-            body_site: p.body_site.as_ref().map(|b| plain_name(&b.display)),
+            reason: p.reason.as_ref().map(shown_name),
+            body_site: p.body_site.as_ref().map(shown_name),
             visit: p.encounter.as_deref().and_then(visit_segment),
         }
     }
@@ -137,7 +137,7 @@ pub fn care_plans_view(
                     .addresses
                     .iter()
                     .filter_map(|id| condition_by_id.get(id.as_str()))
-                    .map(|c| plain_name(&c.code.display))
+                    .map(|c| shown_name(&c.code))
                     .collect(),
                 activities: p
                     .activities
@@ -245,10 +245,14 @@ fn document(a: &super::model::Attachment) -> DocumentView {
 /// (CBC)" for "Complete blood count (hemogram) panel - Blood by Automated count"), else its name
 /// without a semantic tag.
 pub fn report_name(d: &DiagnosticReport) -> String {
-    (d.code.system == super::model::systems::LOINC)
-        .then(|| super::ranges::short_name(&d.code.code))
-        .flatten()
-        .map_or_else(|| plain_name(&d.code.display), str::to_owned)
+    source_translation(&d.code)
+        .or_else(|| {
+            (d.code.system == super::model::systems::LOINC)
+                .then(|| super::ranges::short_name(&d.code.code))
+                .flatten()
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| plain_name(&d.code.display))
 }
 
 /// Reports with their results, in the order the store gives them (newest first).
@@ -438,7 +442,7 @@ pub fn visit_view(parts: VisitParts<'_>) -> VisitView {
     VisitView {
         title: super::views::visit_title(e),
         date: DateView::at(&e.start),
-        reason: e.reason.as_ref().map(|r| plain_name(&r.display)),
+        reason: e.reason.as_ref().map(shown_name),
         provider: e.provider.clone(),
         organization: e.organization.clone(),
         conditions: parts

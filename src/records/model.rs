@@ -8,6 +8,8 @@
 //! Identifiers (`fhir_id`) are the resources' FHIR ids, which are also what encounter references
 //! hold (`Condition::encounter` is the `fhir_id` of an `Encounter` in the same record).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +50,12 @@ pub struct Concept {
     pub system: String,
     pub code: String,
     pub display: String,
+    /// `display` in other languages, as the source gave it (FHIR's `translation` extension on
+    /// `_text` or `_display`), keyed by lower-case language tag ("es", "es-us"). Pages read it;
+    /// the export does not write it back. Kept inside the item's JSON, so stored records
+    /// without it read as before and no table changes; absent from the JSON when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, String>,
 }
 
 impl Concept {
@@ -56,7 +64,30 @@ impl Concept {
             system: system.to_owned(),
             code: code.to_owned(),
             display: display.to_owned(),
+            translations: BTreeMap::new(),
         }
+    }
+
+    /// The text to show in `lang` (a BCP 47 code, e.g. "es"): the source's translation into
+    /// that language (exact tag first, else one of its regions, "es-US"), else `display`.
+    /// Never a translation of our own: a name the source does not translate stays as it is.
+    pub fn display_in(&self, lang: &str) -> &str {
+        self.translation(lang).unwrap_or(&self.display)
+    }
+
+    /// The source's translation into `lang` only (exact tag first, else a regional one).
+    pub fn translation(&self, lang: &str) -> Option<&str> {
+        let lang = lang.to_ascii_lowercase();
+        let regional = format!("{lang}-");
+        self.translations
+            .get(&lang)
+            .or_else(|| {
+                self.translations
+                    .iter()
+                    .find(|(tag, _)| tag.starts_with(&regional))
+                    .map(|(_, text)| text)
+            })
+            .map(String::as_str)
     }
 
     pub fn is(&self, system: &str, code: &str) -> bool {

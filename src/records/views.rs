@@ -23,9 +23,22 @@ use crate::i18n::{self, Arg};
 /// language (#31; the record keeps the class code).
 pub fn visit_title(e: &Encounter) -> String {
     match &e.kind {
-        Some(k) => plain_name(&k.display),
+        Some(k) => shown_name(k),
         None => word("record-visit-class", &e.class_code),
     }
+}
+
+/// A clinical name (condition, medicine, allergy, vaccine, test, procedure) in the page's
+/// language when the source translates it (#31), else as the source gives it: never a
+/// translation of ours. Without its SNOMED semantic tag, as [`plain_name`].
+pub fn shown_name(c: &Concept) -> String {
+    plain_name(c.display_in(i18n::current().code()))
+}
+
+/// The source's own translation of a name into the page's language, if it gives one: it wins
+/// over our (English) short names of tests.
+pub fn source_translation(c: &Concept) -> Option<String> {
+    c.translation(i18n::current().code()).map(plain_name)
 }
 
 /// A word of `locales/*/words.ftl` chosen by a record's code, in the language of the request
@@ -123,7 +136,7 @@ impl ConditionRow {
             None => status,
         };
         ConditionRow {
-            name: plain_name(&c.code.display),
+            name: shown_name(&c.code),
             status,
             onset: c.onset.as_ref().map(DateView::at),
             resolved: c.abatement.as_ref().map(DateView::at),
@@ -170,11 +183,11 @@ pub fn element_id(prefix: &str, id: &str) -> Option<String> {
 impl MedicationRow {
     pub fn of(m: &Medication) -> Self {
         MedicationRow {
-            name: plain_name(&m.code.display),
+            name: shown_name(&m.code),
             dosage: m.dosage.clone(),
             status: word("record-medication-status", m.status.fhir_code()),
             prescribed: m.authored_on.as_ref().map(DateView::at),
-            reason: m.reason.as_ref().map(|r| plain_name(&r.display)),
+            reason: m.reason.as_ref().map(shown_name),
             prescriber: m.prescriber.clone(),
             prescriber_anchor: m
                 .prescriber_id
@@ -207,7 +220,7 @@ pub struct AllergyRow {
 impl AllergyRow {
     fn of(a: &Allergy) -> Self {
         AllergyRow {
-            substance: plain_name(&a.code.display),
+            substance: shown_name(&a.code),
             kind: a
                 .kind
                 .as_deref()
@@ -288,7 +301,7 @@ impl ImmunizationRow {
             other => capitalize(other),
         };
         ImmunizationRow {
-            vaccine: plain_name(&i.vaccine.display),
+            vaccine: shown_name(&i.vaccine),
             date: DateView::at(&i.date),
             status,
         }
@@ -327,7 +340,7 @@ impl VisitRow {
         VisitRow {
             date: DateView::at(&e.start),
             title: visit_title(e),
-            reason: e.reason.as_ref().map(|r| plain_name(&r.display)),
+            reason: e.reason.as_ref().map(shown_name),
             provider: e.provider.clone(),
             organization: e.organization.clone(),
             visit: visit_segment(&e.fhir_id),
@@ -532,9 +545,8 @@ pub fn reading(o: &Observation) -> Reading {
 /// The name a lay reader knows a test by: our tables' short name, else the source's name
 /// without a SNOMED semantic tag.
 pub fn test_name(o: &Observation) -> String {
-    o.loinc()
-        .and_then(ranges::short_name)
-        .map(str::to_owned)
+    source_translation(&o.code)
+        .or_else(|| o.loinc().and_then(ranges::short_name).map(str::to_owned))
         .unwrap_or_else(|| plain_name(&o.code.display))
 }
 
@@ -545,7 +557,9 @@ fn component_name(c: &super::model::Component) -> String {
     } else {
         None
     };
-    short.map_or_else(|| plain_name(&c.code.display), str::to_owned)
+    source_translation(&c.code)
+        .or_else(|| short.map(str::to_owned))
+        .unwrap_or_else(|| plain_name(&c.code.display))
 }
 
 /// SNOMED CT semantic tags: the bracketed kind of concept at the end of a fully specified name.

@@ -1845,3 +1845,109 @@ async fn record_words_built_from_codes_read_in_spanish() {
     };
     assert!(all.iter().any(|t| t.contains(sex)), "{sex}: {record}");
 }
+
+/// FHIR's translation extension on a string element's `_text` / `_display`.
+fn translated(lang: &str, content: &str) -> Value {
+    serde_json::json!({"url": "http://hl7.org/fhir/StructureDefinition/translation", "extension": [
+        {"url": "lang", "valueCode": lang},
+        {"url": "content", "valueString": content}
+    ]})
+}
+
+/// A hand-written bundle: a condition the source translates into Spanish (and malformed
+/// translations beside it), one it does not, and a glucose result it translates.
+fn bundle_with_translations() -> Value {
+    let subject = serde_json::json!({"reference": "urn:uuid:77777777-7777-4777-8777-777777777777"});
+    let active = serde_json::json!({"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"
+    }]});
+    serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": "urn:uuid:77777777-7777-4777-8777-777777777777", "resource": {
+            "resourceType": "Patient", "id": "77777777-7777-4777-8777-777777777777",
+            "name": [{"family": "Traducida", "given": ["Rosa"]}],
+            "gender": "female", "birthDate": "1961-05-02"
+        }},
+        {"fullUrl": "urn:uuid:c0000000-0000-4000-8000-000000000001", "resource": {
+            "resourceType": "Condition", "id": "c0000000-0000-4000-8000-000000000001",
+            "subject": subject, "clinicalStatus": active,
+            "code": {
+                "coding": [{"system": "http://snomed.info/sct", "code": "44054006",
+                            "display": "Diabetes mellitus type 2 (disorder)"}],
+                "text": "Diabetes mellitus type 2 (disorder)",
+                "_text": {"extension": [
+                    // Malformed: no lang, no content, content not a string. Skipped, not refused.
+                    {"url": "http://hl7.org/fhir/StructureDefinition/translation",
+                     "extension": [{"url": "content", "valueString": "Sin idioma"}]},
+                    {"url": "http://hl7.org/fhir/StructureDefinition/translation",
+                     "extension": [{"url": "lang", "valueCode": "es"}]},
+                    {"url": "http://hl7.org/fhir/StructureDefinition/translation",
+                     "extension": [{"url": "lang", "valueCode": "es"},
+                                   {"url": "content", "valueInteger": 2}]},
+                    translated("es-US", "Diabetes mellitus tipo 2")
+                ]}
+            },
+            "onsetDateTime": "2015-03-01T00:00:00Z"
+        }},
+        {"fullUrl": "urn:uuid:c0000000-0000-4000-8000-000000000002", "resource": {
+            "resourceType": "Condition", "id": "c0000000-0000-4000-8000-000000000002",
+            "subject": subject, "clinicalStatus": active,
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "195662009",
+                                 "display": "Acute viral pharyngitis (disorder)"}]},
+            "onsetDateTime": "2020-01-10T00:00:00Z"
+        }},
+        {"fullUrl": "urn:uuid:0b000000-0000-4000-8000-000000000001", "resource": {
+            "resourceType": "Observation", "id": "0b000000-0000-4000-8000-000000000001",
+            "status": "final", "subject": subject,
+            "category": [{"coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                "code": "laboratory"}]}],
+            "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7",
+                                 "display": "Glucose [Mass/volume] in Blood",
+                                 "_display": {"extension": [translated("es", "Glucosa en sangre")]}}]},
+            "effectiveDateTime": "2024-02-03T10:05:00+00:00",
+            "valueQuantity": {"value": 91.0, "unit": "mg/dL",
+                              "system": "http://unitsofmeasure.org", "code": "mg/dL"}
+        }}
+    ]})
+}
+
+#[tokio::test]
+async fn clinical_names_read_in_spanish_where_the_source_translates_them() {
+    // Arrange: the bad translations do not refuse the bundle.
+    let record = patient_portal::records::parse_bundle(&bundle_with_translations())
+        .expect("malformed translations are skipped, not refused")
+        .record;
+    let app = spawn_app().await;
+    let (b, _) = signed_in_patient(&app, &record, &PATIENT_A).await;
+    let get = |path: &'static str, lang: &'static str| {
+        let (app, b) = (&app, &b);
+        async move {
+            let resp = crate::languages::get_in(app, b, path, lang).await;
+            assert_eq!(resp.status(), 200, "{path} in {lang}");
+            text(&resp.text().await.unwrap())
+        }
+    };
+
+    for path in ["/records/conditions", "/records"] {
+        // Act + Assert: in Spanish, the source's Spanish name ("es-US" serves "es"); a name the
+        // source does not translate stays as the source gives it (without its semantic tag).
+        let es = get(path, "es").await;
+        assert!(es.contains("Diabetes mellitus tipo 2"), "{path}: {es}");
+        assert!(!es.contains("Diabetes mellitus type 2"), "{path}: {es}");
+        assert!(es.contains("Acute viral pharyngitis"), "{path}: {es}");
+        assert!(!es.contains("Sin idioma"), "{path}: {es}");
+
+        // In English the page is as before.
+        let en = get(path, "en").await;
+        assert!(en.contains("Diabetes mellitus type 2"), "{path}: {en}");
+        assert!(!en.contains("tipo 2"), "{path}: {en}");
+        assert!(en.contains("Acute viral pharyngitis"), "{path}: {en}");
+    }
+
+    // A test's name: the source's Spanish over our own (English) short name.
+    assert!(get("/records/labs", "es")
+        .await
+        .contains("Glucosa en sangre"));
+    let en = get("/records/labs", "en").await;
+    assert!(en.contains("Glucose") && !en.contains("Glucosa"), "{en}");
+}

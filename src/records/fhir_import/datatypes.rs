@@ -1,6 +1,8 @@
 //! FHIR data types shared by every resource, read from plain JSON: Coding, CodeableConcept,
 //! HumanName, and FHIR date/dateTime.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
@@ -18,7 +20,51 @@ pub(super) fn coding(v: &Value) -> Result<Concept, String> {
             .filter(|d| !d.is_empty())
             .unwrap_or(code)
             .to_owned(),
+        translations: translations(obj.get("_display")),
     })
+}
+
+/// The URL of FHIR's translation extension, which a string element's `_<name>` carries.
+const TRANSLATION: &str = "http://hl7.org/fhir/StructureDefinition/translation";
+
+/// The translations a string element's `_<name>` companion gives (FHIR's `translation`
+/// extension: sub-extensions `lang`, a code, and `content`, a string), keyed by lower-case tag.
+/// Only the name shown is at stake, never the meaning of the record, so a malformed
+/// translation (no `lang`, no `content`, not strings, empty) is skipped rather than refusing
+/// the bundle; the first one for a language counts.
+fn translations(element: Option<&Value>) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    let extensions = element
+        .and_then(|e| e.get("extension"))
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    for ext in extensions {
+        if ext.get("url").and_then(Value::as_str) != Some(TRANSLATION) {
+            continue;
+        }
+        let parts = ext
+            .get("extension")
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice);
+        let part = |name: &str, field: &str| {
+            parts
+                .iter()
+                .find(|p| p.get("url").and_then(Value::as_str) == Some(name))
+                .and_then(|p| p.get(field))
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let (Some(lang), Some(content)) =
+            (part("lang", "valueCode"), part("content", "valueString"))
+        else {
+            continue;
+        };
+        found
+            .entry(lang.to_ascii_lowercase())
+            .or_insert_with(|| content.to_owned());
+    }
+    found
 }
 /// "Dr. June Kassulke" from a HumanName.
 pub(super) fn human_name_text(name: &Value) -> Option<String> {
@@ -60,8 +106,18 @@ pub(super) fn concept(v: &Value, preferred: &str) -> Result<Concept, String> {
         .filter(usable)
         .find(|c| c.get("system").and_then(Value::as_str) == Some(preferred))
         .or_else(|| codings.iter().find(usable));
+    // The shown text's own translations; the chosen coding's display may add languages
+    // the text lacks (both are the source's words for the same concept).
+    let mut translated = if text.is_some() {
+        translations(obj.get("_text"))
+    } else {
+        BTreeMap::new()
+    };
     match chosen {
         Some(c) => {
+            for (lang, content) in translations(c.get("_display")) {
+                translated.entry(lang).or_insert(content);
+            }
             let code = c.get("code").and_then(Value::as_str).unwrap_or_default();
             let display = text
                 .or_else(|| {
@@ -78,10 +134,14 @@ pub(super) fn concept(v: &Value, preferred: &str) -> Result<Concept, String> {
                     .to_owned(),
                 code: code.trim().to_owned(),
                 display: display.trim().to_owned(),
+                translations: translated,
             })
         }
         None => match text {
-            Some(t) => Ok(Concept::new("", "", t)),
+            Some(t) => Ok(Concept {
+                translations: translated,
+                ..Concept::new("", "", t)
+            }),
             None => Err("has neither a coding with a code nor text".into()),
         },
     }
@@ -140,6 +200,72 @@ mod tests {
             parse_ok(&b).record.observations[0].effective.to_rfc3339(),
             "2020-02-03T00:00:00+00:00"
         );
+    }
+
+    fn translation(lang: Value, content: Value) -> Value {
+        json!({"url": TRANSLATION, "extension": [
+            {"url": "lang", "valueCode": lang},
+            {"url": "content", "valueString": content}
+        ]})
+    }
+
+    #[test]
+    fn translations_of_text_and_display_are_kept_and_bad_ones_skipped() {
+        let cc = json!({
+            "coding": [{
+                "system": "http://snomed.info/sct", "code": "44054006",
+                "display": "Diabetes mellitus type 2",
+                "_display": {"extension": [
+                    translation(json!("es"), json!("Diabetes de tipo 2 (de la codificación)")),
+                    translation(json!("fr"), json!("Diabète de type 2"))
+                ]}
+            }],
+            "text": "Diabetes",
+            "_text": {"extension": [
+                {"url": TRANSLATION, "extension": [{"url": "content", "valueString": "sin idioma"}]},
+                {"url": TRANSLATION, "extension": [{"url": "lang", "valueCode": "de"}]},
+                translation(json!("it"), json!(7)),
+                translation(json!(["pt"]), json!("lista")),
+                {"url": "http://example.org/other", "valueString": "x"},
+                "not an extension",
+                translation(json!("ES"), json!("Diabetes tipo 2")),
+                translation(json!("es"), json!("una segunda, que no cuenta"))
+            ]}
+        });
+        let c = concept(&cc, "http://snomed.info/sct").unwrap();
+        assert_eq!(c.display, "Diabetes");
+        let langs: Vec<(&str, &str)> = c
+            .translations
+            .iter()
+            .map(|(l, t)| (l.as_str(), t.as_str()))
+            .collect();
+        // The text's own (first) translation, the coding's for a language the text lacks;
+        // the malformed ones are gone.
+        assert_eq!(
+            langs,
+            [("es", "Diabetes tipo 2"), ("fr", "Diabète de type 2")]
+        );
+        assert_eq!(c.display_in("es"), "Diabetes tipo 2");
+        assert_eq!(c.display_in("en"), "Diabetes");
+        // A malformed companion is no translation, and no error either.
+        let odd = json!({"text": "Asthma", "_text": {"extension": "nope"}});
+        let c = concept(&odd, "").unwrap();
+        assert!(c.translations.is_empty());
+        assert_eq!(c.display_in("es"), "Asthma");
+        let odd = json!({"text": "Asthma", "_text": 3});
+        assert!(concept(&odd, "").unwrap().translations.is_empty());
+    }
+
+    #[test]
+    fn a_regional_translation_serves_its_language_and_a_coding_keeps_its_own() {
+        let c = coding(&json!({
+            "system": "http://loinc.org", "code": "2345-7", "display": "Glucose",
+            "_display": {"extension": [translation(json!("es-MX"), json!("Glucosa"))]}
+        }))
+        .unwrap();
+        assert_eq!(c.display_in("es"), "Glucosa");
+        assert_eq!(c.display_in("en"), "Glucose");
+        assert_eq!(c.display_in("en-XA"), "Glucose");
     }
 
     #[test]
