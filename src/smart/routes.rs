@@ -467,14 +467,16 @@ pub async fn consent(
     if decision == "allow" {
         // Connecting an app lets the record leave: only after a recent MFA sign-in (step-up,
         // #29). Checked before the request is taken, so the consent page offers it again.
+        // The choice of record goes along only when one was made (a form without it is the
+        // person's own record, as the page offers first).
         fresh.map_err(|e| {
+            let mut back = vec![("request", request_id.as_str())];
+            if !chosen.is_empty() {
+                back.push(("for", chosen.as_str()));
+            }
             e.returning_to(&format!(
                 "/smart/consent?{}",
-                serde_urlencoded::to_string([
-                    ("request", request_id.as_str()),
-                    ("for", chosen.as_str())
-                ])
-                .unwrap_or_default()
+                serde_urlencoded::to_string(back).unwrap_or_default()
             ))
         })?;
     }
