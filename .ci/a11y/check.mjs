@@ -427,7 +427,8 @@ try {
   // Proxies (#29): the list and invitation form, an invitation sent, whom one acts for.
   await patient.goto(`${portal}/account/proxies`);
   await audit(patient, "proxies and the invitation form");
-  await patient.getByLabel("Their e-mail address").fill("helper@example.org");
+  // To the newcomer below, who accepts it: only the invited address may (#29).
+  await patient.getByLabel("Their e-mail address").fill("a11y.newcomer@example.com");
   await patient.getByLabel("Read the health record").check();
   await patient.getByRole("button", { name: "Send the invitation" }).click();
   await patient.waitForURL(`${portal}/account/proxies?invited=1`);
@@ -465,6 +466,26 @@ try {
   await newcomer.getByLabel("Date of birth").fill("2000-01-01");
   await newcomer.getByRole("button", { name: "Link my record" }).click();
   await audit(newcomer, "link your record with an error");
+  // The patient's invitation above was to this address: the newcomer, who needs no record of
+  // their own, accepts it and opens the record they act for (#29). The mail is in the
+  // development outbox once the queue has sent it: a bounded wait for it.
+  let acceptPath = null;
+  for (let tries = 0; tries < 40 && !acceptPath; tries++) {
+    await newcomer.goto(`${portal}/dev/outbox`);
+    const mails = await newcomer.locator("main").innerText();
+    acceptPath = (mails.match(/\/proxy\/accept\?token=[A-Za-z0-9_-]+/) || [null])[0];
+    if (!acceptPath) await newcomer.waitForTimeout(250);
+  }
+  if (!acceptPath) throw new Error("no proxy invitation in the development outbox");
+  await newcomer.goto(`${portal}${acceptPath}`);
+  await audit(newcomer, "proxy invitation to accept");
+  await newcomer.getByRole("button", { name: "Accept", exact: true }).click();
+  await newcomer.waitForURL((u) => !u.pathname.startsWith("/proxy/accept"));
+  await newcomer.goto(`${portal}/acting`);
+  await audit(newcomer, "people one acts for, with one");
+  await newcomer.locator('main a[href^="/acting/"]').first().click();
+  await newcomer.waitForURL((u) => /^\/acting\/[^/]+$/.test(u.pathname));
+  await audit(newcomer, "acting for someone: their summary");
 
   // The demo clinician.
   const clinician = await person();
