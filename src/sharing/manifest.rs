@@ -190,7 +190,13 @@ pub async fn manifest(
     // An `L` link's key, unwrapped for this request only; a wrapping key that changed is a
     // fault of the server's (500, logged), found before anything is recorded.
     let link_key = match &link.wrapped_key {
-        Some(wrapped) => Some(WrapKey::of(&state.settings)?.unwrap(&link.id, wrapped)?),
+        Some(wrapped) => Some(
+            WrapKey::of(
+                &state.settings.shl_wrap_key_file,
+                state.settings.shl_wrap_key_generated,
+            )?
+            .unwrap(&link.id, wrapped)?,
+        ),
         None => None,
     };
     // Committed before anything is disclosed: no audit entry, no files (the 503 page).

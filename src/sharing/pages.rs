@@ -293,7 +293,13 @@ pub async fn create(
     let expires_at = now + choice.days * 86_400;
     // Only an `L` link keeps its key, and only wrapped under the server's key (`wrap`).
     let wrapped_key = if choice.follows_record {
-        Some(WrapKey::of(&state.settings)?.wrap(&id, &key)?)
+        Some(
+            WrapKey::of(
+                &state.settings.shl_wrap_key_file,
+                state.settings.shl_wrap_key_generated,
+            )?
+            .wrap(&id, &key)?,
+        )
     } else {
         None
     };

@@ -43,11 +43,13 @@ impl WrapKey {
     /// The portal's wrapping key: the file PORTAL_SHL_WRAP_KEY_FILE names (checked at start-up),
     /// else `shl-wrap.key` in the data directory, made (mode 0600) the first time a long-term
     /// link needs it. Read at each use: a few bytes, and no start-up step of its own.
-    pub fn of(settings: &crate::config::Settings) -> anyhow::Result<Self> {
-        if settings.shl_wrap_key_generated {
-            Self::load_or_create(&settings.shl_wrap_key_file)
+    /// Takes the two settings, not `Settings`: configuration checks a named file with `load`,
+    /// so this module must not import `config` (the module graph stays one-way).
+    pub fn of(file: &Path, generated: bool) -> anyhow::Result<Self> {
+        if generated {
+            Self::load_or_create(file)
         } else {
-            Self::load(&settings.shl_wrap_key_file)
+            Self::load(file)
         }
     }
 
