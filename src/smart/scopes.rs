@@ -562,6 +562,40 @@ mod tests {
         );
     }
 
+    /// Each type the API serves is named on the consent page in its own words, never in the
+    /// words for an unknown part of the record (a patient must see what leaves).
+    #[test]
+    fn every_served_type_has_its_own_words() {
+        use crate::i18n::Lang;
+        let generic = crate::i18n::tr(Lang::En, "scope-data-part");
+        for t in [
+            "Patient",
+            "AllergyIntolerance",
+            "CarePlan",
+            "Condition",
+            "DiagnosticReport",
+            "Encounter",
+            "Goal",
+            "Immunization",
+            "MedicationRequest",
+            "Observation",
+            "Procedure",
+            "DocumentReference",
+            "Practitioner",
+            "PractitionerRole",
+            "Organization",
+            "Location",
+            "CareTeam",
+            "Claim",
+            "ExplanationOfBenefit",
+            "Provenance",
+        ] {
+            let words = describe_in(Lang::En, &format!("patient/{t}.rs"));
+            assert!(!words.contains(&generic), "{t}: {words}");
+        }
+        assert!(!describe_in(Lang::En, "patient/*.rs").contains(&generic));
+    }
+
     #[test]
     fn a_refresh_narrows_only_with_words_it_knows() {
         let granted = Scopes::parse("patient/Observation.rs offline_access");
