@@ -17,6 +17,14 @@
 //                 /account with the new name (in the portal's response mode)
 //   external-id   a patient signs in through Entra External ID (the emulator's flavour) and
 //                 ends on a signed-in page
+//   spanish       #31 as it is checked from outside: the demo clinician switches to Español with
+//                 the header's switch, reads the staff pages (the worklist, a chart and every
+//                 section, the queues) and issues an activation code; a Spanish browser
+//                 (Accept-Language: es, locale es-ES) signs up at the provider in Spanish (e-mail
+//                 code, password, MFA phone), links that record and walks every page the
+//                 navigation reaches. Every page, the provider's included: <html lang="es">, no
+//                 English message left (english-left.mjs), at most 320 px wide at 320 px, no axe
+//                 violation. The clinician switches back to English.
 //
 // Usage: node journeys.mjs PORTAL_URL EMULATOR_URL JOURNEY...
 // The environment is the portal's own (PORTAL_DATA_DIR, PORTAL_PUBLIC_URL, ...): apps are
@@ -24,17 +32,18 @@
 // with fhirclient installed (smart-python). Each journey prints what it checked; exit 1 if any
 // failed.
 import { spawn, execFileSync } from "node:child_process";
-import { X509Certificate, createHash } from "node:crypto";
+import { X509Certificate, createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { englishIn, englishPhrases, spanishMessages } from "./english-left.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [portal, emulator, ...wanted] = process.argv.slice(2);
 if (!portal || !emulator || wanted.length === 0) {
-  console.error("usage: node journeys.mjs PORTAL_URL EMULATOR_URL smart-js|smart-deny|smart-python|break-glass|profile-edit|external-id...");
+  console.error("usage: node journeys.mjs PORTAL_URL EMULATOR_URL smart-js|smart-deny|smart-python|break-glass|profile-edit|external-id|spanish...");
   process.exit(2);
 }
 const portalBin = process.env.PORTAL_BIN || join(here, "../../target/debug/patient-portal");
@@ -65,8 +74,8 @@ const browser = await chromium.launch({
 
 // A fresh browser profile for one person, recording what a developer would look for in the
 // console when a step does not complete: CSP refusals, CORS refusals, failed requests.
-async function person(journal) {
-  const context = await browser.newContext();
+async function person(journal, options = {}) {
+  const context = await browser.newContext(options);
   context.setDefaultTimeout(TIMEOUT);
   context.setDefaultNavigationTimeout(TIMEOUT);
   context.on("page", (page) => watch(page, journal));
@@ -428,7 +437,309 @@ async function externalId(journal) {
     `with MFA, the answer ${mode}; read /records ("${h1}") signed in`;
 }
 
-const JOURNEYS = { "smart-js": smartJs, "smart-deny": smartDeny, "smart-python": smartPython, "break-glass": breakGlass, "profile-edit": profileEdit, "external-id": externalId };
+// ---- spanish (#31) ----
+
+const axeSource = readFileSync(join(here, "node_modules/axe-core/axe.min.js"), "utf8");
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+// What a page shows a reader: its title, its body's rendered text and the words of title,
+// aria-label, alt and placeholder attributes (and a button input's value). Closed <details> are
+// opened first: their content is one click away.
+async function shownTexts(page) {
+  return await page.evaluate(() => {
+    for (const d of document.querySelectorAll("details:not([open])")) d.open = true;
+    const texts = [document.title, document.body ? document.body.innerText : ""];
+    for (const el of document.querySelectorAll("[title], [aria-label], [alt], [placeholder], input[type=submit][value], input[type=button][value]")) {
+      for (const a of ["title", "aria-label", "alt", "placeholder"]) if (el.getAttribute(a)) texts.push(el.getAttribute(a));
+      if (el.tagName === "INPUT" && /^(submit|button)$/.test(el.type)) texts.push(el.value);
+    }
+    return { lang: document.documentElement.getAttribute("lang"), texts };
+  });
+}
+
+// One page in Spanish: lang, English left, axe (at the window's width), reflow at 320 px.
+// Problems are collected, not thrown: one run reports all of them.
+async function checkSpanish(page, what, walk) {
+  await page.waitForLoadState();
+  const url = page.url().replace(portal, "").replace(emulator, "(emulator)") || "/";
+  const where = `${what} [${url}]`;
+  walk.pages.push(where);
+  const { lang, texts } = await shownTexts(page);
+  if (lang !== "es") walk.problems.push(`${where}: <html lang="${lang}">, not "es"`);
+  for (const f of englishIn(texts, walk.phrases)) {
+    walk.problems.push(`${where}: English left: "${f.en}" (${f.key}, ${f.file}) in "…${f.around}…"`);
+  }
+  const axe = await axeRun(page);
+  if (axe.passes.length === 0) walk.problems.push(`${where}: axe found nothing to check`);
+  for (const v of axe.violations) {
+    walk.problems.push(`${where}: axe ${v.id} [${v.impact}] ${v.help}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+  }
+  const wide = await widthAt320(page);
+  if (wide.width > 320) walk.problems.push(`${where}: ${wide.width}px wide at 320 px: ${wide.culprits.join(", ")}`);
+}
+
+// axe on the page as it is (at the window's width). Its source goes in through the DevTools
+// protocol (Runtime.evaluate), which the page's CSP does not apply to, as in check.mjs.
+async function axeRun(page) {
+  await page.evaluate(axeSource);
+  return await page.evaluate(async (tags) => await window.axe.run(document, { runOnly: { type: "tag", values: tags } }), AXE_TAGS);
+}
+
+// The page's width (documentElement.scrollWidth) in a 320 px window, and the widest elements
+// when it is wider (not those inside a scrolling region of their own, such as a wide table's).
+async function widthAt320(page) {
+  const original = page.viewportSize();
+  await page.setViewportSize({ width: 320, height: 800 });
+  try {
+    return await page.evaluate(() => {
+      const width = document.documentElement.scrollWidth;
+      const culprits = width <= 320 ? [] : [...document.body.querySelectorAll("*")]
+        .filter((el) => el.getBoundingClientRect().right > 321 && !el.closest("[role=region][tabindex]"))
+        .map((el) => `${el.tagName.toLowerCase()}${typeof el.className === "string" && el.className.trim() ? "." + el.className.trim().split(/\s+/).join(".") : ""} (${Math.round(el.getBoundingClientRect().right)}px)`);
+      return { width, culprits: culprits.slice(-3) };
+    });
+  } finally {
+    if (original) await page.setViewportSize(original);
+  }
+}
+
+// Where a link may lead in a walk: the same kind of page once (ids, codes and dates are one
+// kind: /records/labs/2345-7 and /records/labs/4548-4 are one page), no downloads.
+function pageKind(u) {
+  const path = u.pathname.split("/").map((s) => (/\d/.test(s) ? ":id" : s)).join("/");
+  return `${path}?${[...u.searchParams.keys()].sort().join("&")}`;
+}
+const DOWNLOADS = /\/export(\/|$)|\.ics$|\/attachments?\/|\/health-card\/|\.well-known|\/fhir\//;
+
+// Visits the start paths (each of them) and every portal page their header navigation and main
+// content link to, for which `within(path)` holds, breadth first, each kind of page once; checks
+// each.
+async function walkSpanish(page, starts, within, walk, who) {
+  const queue = starts.map((s) => ({ u: new URL(s, portal), start: true }));
+  const kinds = new Set();
+  while (queue.length) {
+    const { u, start } = queue.shift();
+    if (u.origin !== new URL(portal).origin || !within(u.pathname) || DOWNLOADS.test(u.pathname)) continue;
+    const kind = pageKind(u);
+    if (kinds.has(kind) && !start) continue;
+    kinds.add(kind);
+    let response;
+    try {
+      response = await page.goto(u.href);
+    } catch (e) {
+      // A file the browser downloads (a PDF note's content) is no page.
+      if (!/Download is starting/.test(e.message)) throw e;
+      walk.notes.push(`${who}: ${u.pathname} is a download: not checked`);
+      continue;
+    }
+    const type = response?.headers()["content-type"] || "";
+    if (!type.startsWith("text/html")) {
+      walk.notes.push(`${who}: ${u.pathname} is ${type || "not a page"}: not checked`);
+      continue;
+    }
+    await checkSpanish(page, who, walk);
+    if (!page.url().startsWith(`${portal}/`)) continue; // e.g. the provider's profile edit: checked, not followed
+    const links = await page.$$eval("header a[href], main a[href], main iframe[src]",
+      (els) => els.map((e) => e.href || e.src).filter(Boolean));
+    for (const href of links) queue.push({ u: new URL(href), start: false });
+  }
+}
+
+// A SMART standalone launch's authorize URL for a registered app (as check.mjs makes it).
+function smartAuthorizeUrl(clientId, redirectUri) {
+  const verifier = randomBytes(48).toString("base64url");
+  const q = new URLSearchParams({
+    response_type: "code", client_id: clientId, redirect_uri: redirectUri, state: randomBytes(12).toString("hex"),
+    scope: "launch/patient openid fhirUser offline_access patient/*.rs", aud: `${portal}/fhir/r4`,
+    code_challenge: createHash("sha256").update(verifier).digest("base64url"), code_challenge_method: "S256",
+  });
+  return `${portal}/smart/authorize?${q}`;
+}
+
+// A one-time code sent to `to` by the emulator after `before` earlier ones: read from its
+// outbox (newest first). The code is in the outbox when the page that sent it has loaded; a
+// few reloads at most in case of a slow write.
+async function newCodeFor(page, to, before) {
+  for (let tries = 0; tries < 5; tries++) {
+    const messages = await messagesTo(page.context(), to);
+    if (messages.length > before) return messages[0].match(/\b\d{6}\b/)[0];
+  }
+  throw new Error(`no new code for ${to} in the emulator's outbox`);
+}
+
+async function spanish(journal) {
+  const walk = { phrases: englishPhrases(), pages: [], problems: [], notes: [] };
+  const es = spanishMessages();
+  const t = (key) => {
+    const v = es.get(key);
+    if (!v) throw new Error(`no one-line Spanish message ${key}`);
+    return v;
+  };
+  check(walk.phrases.length > 100, `only ${walk.phrases.length} English phrases read from the message files`);
+
+  // Each check must be able to fail. The English start page: its English messages are found,
+  // its lang is "en"; with an image without a text alternative and a 400 px wide block put in,
+  // axe and the width find them.
+  const english = await person(journal, { locale: "en-US", extraHTTPHeaders: { "Accept-Language": "en" } });
+  await english.goto(portal);
+  const shownInEnglish = await shownTexts(english);
+  const seenInEnglish = englishIn(shownInEnglish.texts, walk.phrases);
+  check(seenInEnglish.length >= 3, `the English start page shows ${seenInEnglish.length} English messages: the check finds nothing`);
+  check(shownInEnglish.lang === "en", `the English start page says lang="${shownInEnglish.lang}"`);
+  await english.evaluate(() => {
+    const img = document.createElement("img");
+    img.src = "/assets/favicon.svg";
+    const wide = document.createElement("div");
+    wide.style.width = "400px";
+    wide.style.height = "1px";
+    document.querySelector("main").append(img, wide);
+  });
+  const planted = await axeRun(english);
+  check(planted.violations.some((v) => v.id === "image-alt"), "axe did not find an image without a text alternative");
+  const plantedWidth = await widthAt320(english);
+  check(plantedWidth.width > 320, `a 400 px block left the page ${plantedWidth.width}px wide at 320 px`);
+  await english.context().close();
+
+  // The demo clinician, in an English browser, switches to Español with the header's switch.
+  const clinician = await person(journal, { locale: "en-US" });
+  let switchedBack = false;
+  let code;
+  let birthDate;
+  try {
+    await signInTo(clinician, CLINICIAN, "/staff");
+    await clinician.getByRole("button", { name: t("language-name-es"), exact: true }).click();
+    await clinician.locator('html[lang="es"]').waitFor({ state: "attached" });
+    // MRN-100003: on the demo clinician's care team, no account yet. Their chart, opened from
+    // the search, then every staff page the navigation and the chart reach.
+    await clinician.goto(`${portal}/staff?q=MRN-100003`);
+    await checkSpanish(clinician, "staff search", walk);
+    await clinician.locator('main table a[href^="/staff/patients/"]').first().click();
+    await clinician.waitForURL(/\/staff\/patients\/[0-9a-f-]+$/);
+    const chart = new URL(clinician.url()).pathname;
+    birthDate = await clinician.locator(".patient-heading time[datetime]").first().getAttribute("datetime");
+    check(/^\d{4}-\d{2}-\d{2}$/.test(birthDate || ""), `the chart gives no date of birth (${birthDate})`);
+    // The walk keeps to this chart (and the pages outside charts): a chart outside the care team
+    // offers break-the-glass, which the break-glass journey checks.
+    const missing = "/staff/patients/00000000-0000-4000-8000-000000000000"; // a 404
+    const staffPages = (path) => path === missing || (path.startsWith("/staff") &&
+      (!path.startsWith("/staff/patients/") || path.startsWith(chart)));
+    await walkSpanish(clinician, [chart, "/staff", "/staff/messages", "/staff/appointments", "/staff/renewals", missing],
+      staffPages, walk, "clinician");
+    // The activation code for the newcomer below, issued in Spanish; its printable sheet.
+    await clinician.goto(`${portal}${chart}`);
+    await clinician.getByRole("button", { name: t("staff-panel-issue"), exact: true }).click();
+    const sheet = clinician.locator(".activation-code code");
+    await sheet.waitFor();
+    code = (await sheet.textContent()).trim();
+    await checkSpanish(clinician, "clinician: activation code sheet", walk);
+  } finally {
+    // The choice is kept on the account: later journeys expect the clinician in English.
+    if (!clinician.isClosed()) {
+      await clinician.goto(`${portal}/staff`);
+      const back = clinician.getByRole("button", { name: "English", exact: true });
+      if (await back.count()) {
+        await back.click();
+        await clinician.locator('html[lang="en"]').waitFor({ state: "attached" });
+        switchedBack = true;
+      }
+    }
+  }
+  check(switchedBack, "the clinician could not switch back to English");
+  await clinician.context().close();
+
+  // A Spanish browser signs up at the provider, in Spanish.
+  const patient = await person(journal, { locale: "es-ES", extraHTTPHeaders: { "Accept-Language": "es" } });
+  const email = `es.${Date.now()}@example.com`;
+  const phone = { national: "(202) 555-0177", e164: "+12025550177" };
+  const seen = providerTraffic(patient);
+  await patient.goto(portal);
+  await checkSpanish(patient, "landing page", walk);
+  await patient.getByRole("link", { name: t("nav-sign-in") }).first().click();
+  await patient.waitForURL(`${emulator}/**`);
+  check(seen.authorize?.searchParams.get("ui_locales") === "es",
+    `the portal asked the provider for ui_locales=${seen.authorize?.searchParams.get("ui_locales")}, not es`);
+  await checkSpanish(patient, "provider: sign-in", walk);
+  await patient.getByRole("link", { name: t("signin-sign-up-now") }).click();
+  await patient.getByLabel(t("emu-email")).waitFor();
+  await checkSpanish(patient, "provider: sign-up", walk);
+  await patient.getByLabel(t("emu-email")).fill(email);
+  await patient.getByRole("button", { name: t("emu-send-verification-code"), exact: true }).click();
+  await patient.getByLabel(t("emu-verification-code")).waitFor();
+  await checkSpanish(patient, "provider: sign-up, code sent", walk);
+  await patient.getByLabel(t("emu-verification-code")).fill(await newCodeFor(patient, email, 0));
+  await patient.getByRole("button", { name: t("emu-verify-code"), exact: true }).click();
+  await patient.getByText(t("emu-email-verified")).waitFor();
+  await checkSpanish(patient, "provider: sign-up, e-mail verified", walk);
+  await patient.getByLabel(t("emu-new-password"), { exact: true }).fill("Contrasena-Firme-42");
+  await patient.getByLabel(t("emu-confirm-password")).fill("Contrasena-Firme-42");
+  await patient.getByLabel(t("emu-given-name")).fill("Lucía");
+  await patient.getByLabel(t("emu-surname")).fill("Fernández");
+  await patient.getByLabel(t("emu-country")).selectOption("US");
+  await patient.getByRole("button", { name: t("signup-create"), exact: true }).click();
+  await patient.getByLabel(t("mfa-phone-number")).waitFor();
+  await checkSpanish(patient, "provider: MFA enrolment", walk);
+  await patient.getByLabel(t("mfa-phone-number")).fill(phone.national);
+  await patient.getByRole("button", { name: t("mfa-send-code"), exact: true }).click();
+  await patient.getByLabel(t("emu-verification-code")).waitFor();
+  await checkSpanish(patient, "provider: MFA, code sent", walk);
+  await patient.getByLabel(t("emu-verification-code")).fill(await newCodeFor(patient, phone.e164, 0));
+  await patient.getByRole("button", { name: t("mfa-verify"), exact: true }).click();
+  await patient.waitForURL(`${portal}/**`);
+
+  // In the portal, with no record yet: link MRN-100003's with the clinician's code.
+  await patient.goto(`${portal}/records`);
+  await patient.waitForURL(`${portal}/activate`);
+  await checkSpanish(patient, "link your record", walk);
+  await patient.getByLabel(t("activate-code")).fill(code);
+  await patient.getByLabel(t("records-born")).fill(birthDate);
+  await patient.getByRole("button", { name: t("activate-submit"), exact: true }).click();
+  await patient.waitForURL((u) => u.pathname !== "/activate");
+
+  // What a patient does that makes more pages: a message to the care team (its conversation),
+  // an appointment request (on the list), a share link (its card), a SMART app's consent.
+  await patient.goto(`${portal}/messages/new`);
+  await patient.getByLabel(t("messages-new-category")).selectOption("result");
+  await patient.getByLabel(t("messages-subject")).fill("Una pregunta sobre mis análisis");
+  await patient.getByLabel(t("messages-new-body")).fill("Buenos días:\n¿Puedo hablar con alguien sobre mis resultados?");
+  await patient.getByRole("button", { name: t("messages-new-send"), exact: true }).click();
+  await patient.waitForURL(/\/messages\/[0-9a-f-]+\?sent=/);
+  await checkSpanish(patient, "patient: a message sent", walk);
+  await patient.goto(`${portal}/appointments`);
+  await patient.getByLabel(t("appt-what-for")).fill("Control de la presión arterial");
+  await patient.getByLabel(t("weekday-2"), { exact: true }).check();
+  await patient.getByLabel(t("appt-mornings"), { exact: true }).check();
+  await patient.getByLabel(t("appt-video-call"), { exact: true }).check();
+  await patient.getByRole("button", { name: t("appt-send"), exact: true }).click();
+  await patient.waitForURL(`${portal}/appointments`);
+  await checkSpanish(patient, "patient: an appointment requested", walk);
+  await patient.goto(`${portal}/share/new`);
+  await patient.getByLabel(t("share-new-label")).fill("Para la Dra. Ortega");
+  await patient.getByRole("button", { name: t("share-new-make"), exact: true }).click();
+  await patient.waitForURL((u) => u.pathname !== "/share/new");
+  await checkSpanish(patient, "patient: a share link made", walk);
+  await patient.goto(smartAuthorizeUrl(registerApp("Aplicación de prueba", "http://127.0.0.1:9/callback", false).clientId,
+    "http://127.0.0.1:9/callback"));
+  await patient.waitForURL(`${portal}/smart/consent?**`);
+  await checkSpanish(patient, "patient: a SMART app's consent", walk);
+
+  // Every page the patient's navigation reaches, and a page that is not there.
+  const patientPages = (path) => path === "/" || /^\/(home|records|messages|appointments|account|share|acting)(\/|$)/.test(path);
+  const starts = ["/home", "/records", "/messages", "/messages/new", "/appointments", "/records/medications",
+    "/account", "/records/access-log", "/share", "/share/new", "/account/proxies", "/nowhere-at-all"];
+  await walkSpanish(patient, starts, (path) => path === "/nowhere-at-all" || patientPages(path), walk, "patient");
+  await patient.context().close();
+
+  for (const n of walk.notes) journal.push(`note: ${n}`);
+  const pages = walk.pages.length;
+  if (walk.problems.length) {
+    throw new Error(`${walk.problems.length} problem(s) on ${pages} Spanish pages:\n  ${walk.problems.join("\n  ")}\n` +
+      `  (pages checked: ${walk.pages.join("; ")})`);
+  }
+  return `${pages} pages in Spanish (${walk.phrases.length} English messages looked for; the English start page shows ` +
+    `${seenInEnglish.length}): lang="es", no English left, 320 px, axe clean: ${walk.pages.join("; ")}`;
+}
+
+const JOURNEYS = { spanish, "smart-js": smartJs, "smart-deny": smartDeny, "smart-python": smartPython, "break-glass": breakGlass, "profile-edit": profileEdit, "external-id": externalId };
 
 let passed = 0;
 let failed = 0;
