@@ -34,28 +34,37 @@ pub fn clinic_time(tz: chrono_tz::Tz, unix: i64) -> String {
 /// The page for a refusal that is nobody's mistake: it was decided elsewhere first, or the
 /// clinician is busy then.
 pub(crate) fn refused(refusal: &store::Refused) -> Result<HttpResponse, AppError> {
+    // The words in the request's language (#31; refusals.ftl): keys here, looked up below.
     let (status, title, message) = match refusal {
         store::Refused::NotFound => return Err(AppError::NotFound),
         store::Refused::Db(e) => {
-            return Err(AppError::Internal(anyhow::anyhow!("appointment store: {e}")))
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "appointment store: {e}"
+            )))
         }
         store::Refused::AlreadyDecided => (
             StatusCode::CONFLICT,
-            "Already decided",
-            "This request was already decided (or changed) by someone else. Nothing was changed: go back and reload the page to see where it stands.",
+            "refusal-appt-decided-title",
+            "refusal-appt-decided",
         ),
         store::Refused::DoubleBooked => (
             StatusCode::CONFLICT,
-            "That time is taken",
-            "The clinician already has an appointment at that time. Nothing was booked: choose another time.",
+            "refusal-appt-taken-title",
+            "refusal-appt-taken",
         ),
         store::Refused::InsideNotice => (
             StatusCode::CONFLICT,
-            "Too late to cancel online",
-            "This appointment starts too soon to cancel online. Please call the clinic.",
+            "refusal-appt-too-late-title",
+            "refusal-appt-too-late",
         ),
     };
-    Ok(error_page(status, title, message, Context::new()))
+    let lang = crate::i18n::current();
+    Ok(error_page(
+        status,
+        &crate::i18n::tr(lang, title),
+        &crate::i18n::tr(lang, message),
+        Context::new(),
+    ))
 }
 
 /// The patient's address for "there is news in your portal", kept current from their
@@ -115,7 +124,8 @@ pub(crate) async fn staff_heading(
     if let crate::access::Viewer::BreakGlass { .. } = chart.viewer() {
         ctx.insert(
             "banner",
-            "Emergency access (break the glass): this is recorded and shown to the patient.",
+            // In the page's language (#31; refusals.ftl).
+            &crate::i18n::tr(crate::i18n::current(), "break-glass-recorded-banner"),
         );
     }
     let name: PatientName =

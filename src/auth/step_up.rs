@@ -224,19 +224,24 @@ pub async fn complete(
         let mut entry = meta.entry(Actor::user(user), Action::StepUp, Outcome::Denied);
         entry.detail = Some(why.as_str().to_string());
         audit::append(&state.pool, &entry).await?;
-        let message = match why {
-            Refusal::AuthTimeMissing => "The sign-in service did not say when you signed in (the auth_time claim), so the portal cannot confirm a fresh sign-in with multi-factor authentication. Please tell the clinic.",
-            Refusal::StaleAuth => "This needs a fresh sign-in with your password and multi-factor authentication, and this sign-in was not recent enough. Please try again.",
-            _ => "The fresh sign-in did not match the account signed in here. Please try again while signed in as yourself.",
-        };
+        // In the request's language (#31; refusals.ftl).
+        let lang = crate::i18n::current();
+        let message = crate::i18n::tr(
+            lang,
+            match why {
+                Refusal::AuthTimeMissing => "refusal-step-up-no-auth-time",
+                Refusal::StaleAuth => "refusal-step-up-stale",
+                _ => "refusal-step-up-other-account",
+            },
+        );
         let ctx = match session::user(session) {
             Some(u) => page_context(Some((&u, session)), state),
             None => page_context(None, state),
         };
         return Ok(error_page(
             StatusCode::FORBIDDEN,
-            "Please sign in again",
-            message,
+            &crate::i18n::tr(lang, "refusal-step-up-title"),
+            &message,
             ctx,
         ));
     };

@@ -31,9 +31,13 @@ pub(super) fn refuse_oversized(req: &HttpRequest) -> Option<draft::Refusal> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())?;
     (length > draft::HARD_LIMIT_BYTES).then(|| {
-        draft::Refusal::TooLarge(format!(
-            "Your message and its attachments are too large: at most {MAX_FILES} files of {} MB each. Nothing was sent.",
-            MAX_FILE_BYTES / (1024 * 1024)
+        draft::Refusal::TooLarge(crate::i18n::tr_args(
+            crate::i18n::current(),
+            "refusal-message-all-too-large",
+            &[
+                ("files", MAX_FILES.into()),
+                ("mb", (MAX_FILE_BYTES / (1024 * 1024)).into()),
+            ],
         ))
     })
 }
@@ -62,10 +66,11 @@ pub(super) fn reserve_upload(req: &HttpRequest, budget: &UploadBudget) -> Option
 
 /// The 503 page for a form past the upload budget, with `Retry-After`: nothing was sent.
 pub(super) fn uploads_busy() -> HttpResponse {
+    let lang = crate::i18n::current();
     let mut resp = error_page(
         StatusCode::SERVICE_UNAVAILABLE,
-        "Your message was not sent",
-        "Many files are being sent to the portal right now. Nothing was sent: please try again in a minute.",
+        &crate::i18n::tr(lang, "refusal-message-not-sent-title"),
+        &crate::i18n::tr(lang, "refusal-message-uploads-busy"),
         Context::new(),
     );
     resp.headers_mut().insert(
@@ -79,7 +84,7 @@ pub(super) fn uploads_busy() -> HttpResponse {
 pub(super) fn refused_page(refusal: &draft::Refusal) -> HttpResponse {
     error_page(
         refusal.status(),
-        "Your message was not sent",
+        &crate::i18n::tr(crate::i18n::current(), "refusal-message-not-sent-title"),
         refusal.message(),
         Context::new(),
     )
@@ -146,10 +151,17 @@ pub(super) fn message_items(
             just_sent: m.author_role == me && sent == Some(m.id.as_str()),
             mine: m.author_role == me,
             author: match m.author_role.as_str() {
-                "clinician" => format!("{} (care team)", m.author_name),
                 // Already "Sam (proxy), for Alex Doe" (#29).
                 "proxy" => m.author_name.clone(),
-                _ => format!("{} (patient)", m.author_name),
+                // "Dr Casey (care team)" in the page's language (#31; refusals.ftl).
+                role => crate::i18n::tr_args(
+                    crate::i18n::current(),
+                    "message-author",
+                    &[
+                        ("name", m.author_name.as_str().into()),
+                        ("role", role.into()),
+                    ],
+                ),
             },
             when: format_time(m.sent_at),
             lines: m.body.lines().map(str::to_string).collect(),

@@ -62,6 +62,11 @@ impl Refusal {
     }
 }
 
+/// A refusal's words: the message `key` of `refusals.ftl` in the request's language (#31).
+fn say(key: &str, args: &[(&str, crate::i18n::Arg)]) -> String {
+    crate::i18n::tr_args(crate::i18n::current(), key, args)
+}
+
 /// The file types we accept, known by their first bytes (never by name or declared type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -246,13 +251,12 @@ impl Body {
             .collect();
         let text = text.trim().to_string();
         if text.is_empty() {
-            return Err(Refusal::Invalid(
-                "Write your message before sending it.".into(),
-            ));
+            return Err(Refusal::Invalid(say("refusal-message-empty", &[])));
         }
         if text.chars().count() > MAX_BODY_CHARS {
-            return Err(Refusal::Invalid(format!(
-                "Your message is too long: please keep it under {MAX_BODY_CHARS} characters."
+            return Err(Refusal::Invalid(say(
+                "refusal-message-too-long",
+                &[("max", MAX_BODY_CHARS.into())],
             )));
         }
         Ok(Body(text))
@@ -273,11 +277,12 @@ pub fn parse_subject(raw: &str) -> Result<String, Refusal> {
         .collect::<Vec<_>>()
         .join(" ");
     if subject.is_empty() {
-        return Err(Refusal::Invalid("Give your message a subject.".into()));
+        return Err(Refusal::Invalid(say("refusal-message-no-subject", &[])));
     }
     if subject.chars().count() > MAX_SUBJECT_CHARS {
-        return Err(Refusal::Invalid(format!(
-            "The subject is too long: please keep it under {MAX_SUBJECT_CHARS} characters."
+        return Err(Refusal::Invalid(say(
+            "refusal-message-subject-too-long",
+            &[("max", MAX_SUBJECT_CHARS.into())],
         )));
     }
     Ok(subject)
@@ -302,9 +307,7 @@ impl Category {
             "" | "general" => Ok(Category::General),
             "result" => Ok(Category::Result),
             "medication" => Ok(Category::Medication),
-            _ => Err(Refusal::Invalid(
-                "Choose what your message is about.".into(),
-            )),
+            _ => Err(Refusal::Invalid(say("refusal-message-category", &[]))),
         }
     }
 
@@ -364,13 +367,10 @@ pub async fn read(mut payload: Multipart, spool_dir: &Path) -> Result<RawForm, R
     let mut form = RawForm::default();
     let mut refusal: Option<Refusal> = None;
     let mut total = 0usize;
-    let unreadable =
-        || Refusal::Invalid("The form could not be read. Please go back and try again.".into());
+    let unreadable = || Refusal::Invalid(say("refusal-message-unreadable", &[]));
     let spool_failed = |e: std::io::Error| {
         tracing::error!(error = %e, "upload spool not written; answering 503");
-        Refusal::Unavailable(
-            "Your message could not be received right now. Nothing was sent: please try again in a few minutes.".into(),
-        )
+        Refusal::Unavailable(say("refusal-message-not-received", &[]))
     };
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|_| unreadable())?;
@@ -451,15 +451,14 @@ pub async fn read(mut payload: Multipart, spool_dir: &Path) -> Result<RawForm, R
                 continue;
             }
             if form.files.len() == MAX_FILES {
-                refusal = Some(Refusal::TooLarge(format!(
-                    "Attach at most {MAX_FILES} files to one message."
+                refusal = Some(Refusal::TooLarge(say(
+                    "refusal-message-too-many-files",
+                    &[("max", MAX_FILES.into())],
                 )));
                 continue;
             }
             let Some(kind) = FileKind::sniff(&head) else {
-                refusal = Some(Refusal::Unsupported(
-                    "Attachments must be PDF documents or PNG or JPEG pictures. We check the file itself, not its name: please attach a real PDF, PNG or JPEG file.".into(),
-                ));
+                refusal = Some(Refusal::Unsupported(say("refusal-message-file-type", &[])));
                 continue;
             };
             let mut spool = match spool {
@@ -492,9 +491,9 @@ pub async fn read(mut payload: Multipart, spool_dir: &Path) -> Result<RawForm, R
 }
 
 fn too_large() -> String {
-    format!(
-        "An attachment is too large: each file may be at most {} MB. Nothing was sent.",
-        MAX_FILE_BYTES / (1024 * 1024)
+    say(
+        "refusal-message-file-too-large",
+        &[("mb", (MAX_FILE_BYTES / (1024 * 1024)).into())],
     )
 }
 

@@ -197,7 +197,8 @@ pub async fn thread(
     if let Viewer::BreakGlass { .. } = chart.viewer() {
         ctx.insert(
             "banner",
-            "Emergency access (break the glass): this is recorded and shown to the patient.",
+            // In the page's language (#31; refusals.ftl).
+            &crate::i18n::tr(crate::i18n::current(), "break-glass-recorded-banner"),
         );
     }
     ctx.insert(

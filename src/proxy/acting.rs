@@ -229,7 +229,15 @@ pub async fn messages(
             .await?
             .into_iter()
             .map(|t| Line {
-                name: format!("{} ({})", t.subject, t.status),
+                // "Subject (open)" in the page's language (#31; refusals.ftl).
+                name: crate::i18n::tr_args(
+                    crate::i18n::current(),
+                    "acting-thread-line",
+                    &[
+                        ("subject", t.subject.as_str().into()),
+                        ("status", t.status.as_str().into()),
+                    ],
+                ),
                 when: day(t.updated_at),
             })
             .collect()

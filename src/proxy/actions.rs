@@ -311,7 +311,7 @@ pub async fn request_renewal(
         Err(Refused::Deceased) => Ok(crate::web::errors::error_page(
             StatusCode::CONFLICT,
             &crate::i18n::tr(lang, "acting-renewal-closed-title"),
-            crate::renewals::DECEASED,
+            &crate::renewals::deceased_words(),
             tera::Context::new(),
         )),
         Err(Refused::Db(e)) => Err(e.into()),

@@ -63,6 +63,11 @@ async fn refuse(
     Err(AppError::bad_request(message))
 }
 
+/// A message of `refusals.ftl` in the request's language (#31).
+fn words(key: &str) -> String {
+    crate::i18n::tr(crate::i18n::current(), key)
+}
+
 #[derive(sqlx::FromRow)]
 struct GrantRow {
     id: String,
@@ -152,7 +157,7 @@ pub async fn list(
     ctx.insert("grants", &grants);
     ctx.insert("invitations", &invitations);
     ctx.insert("scopes", &scopes);
-    ctx.insert("page_title", "People who can act for you");
+    ctx.insert("page_title", &words("proxies-title"));
     Ok(templates::page(
         StatusCode::OK,
         "account_proxies.html",
@@ -160,21 +165,22 @@ pub async fn list(
     ))
 }
 
-/// The end of the day `on` (YYYY-MM-DD), if it is a date after today.
+/// The end of the day `on` (YYYY-MM-DD), if it is a date after today; else the key of the
+/// message that says why not (`refusals.ftl`).
 fn end_of(on: &str, now: i64) -> Result<Option<i64>, &'static str> {
     let on = on.trim();
     if on.is_empty() {
         return Ok(None);
     }
     let day = chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d")
-        .map_err(|_| "Give the end date as a date (year-month-day), or leave it empty.")?;
+        .map_err(|_| "refusal-proxy-end-date-format")?;
     let end = day
         .succ_opt()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc().timestamp())
-        .ok_or("Give the end date as a date (year-month-day), or leave it empty.")?;
+        .ok_or("refusal-proxy-end-date-format")?;
     if end <= now {
-        return Err("The end date has passed: choose a later one, or leave it empty.");
+        return Err("refusal-proxy-end-date-passed");
     }
     Ok(Some(end))
 }
@@ -199,23 +205,25 @@ pub async fn invite(
             .unwrap_or_default()
     };
     let now = db::now();
-    let refuse = |reason: &'static str, message: &'static str| {
-        refuse(
-            &state,
-            &req,
-            user,
-            Action::ProxyInvite,
-            Some(pid.clone()),
-            reason,
-            message,
-        )
+    // `key`: the message in refusals.ftl, in the request's language (#31).
+    let refuse = |reason: &'static str, key: &'static str| {
+        let message = words(key);
+        let (state, req, pid) = (&state, &req, pid.clone());
+        async move {
+            refuse(
+                state,
+                req,
+                user,
+                Action::ProxyInvite,
+                Some(pid),
+                reason,
+                &message,
+            )
+            .await
+        }
     };
     let Some(email) = parse_email(field("email")) else {
-        return refuse(
-            "email_invalid",
-            "Enter the e-mail address of the person you are inviting.",
-        )
-        .await;
+        return refuse("email_invalid", "refusal-proxy-email").await;
     };
     let Some(scopes) = Scopes::parse(
         form.0
@@ -224,26 +232,18 @@ pub async fn invite(
             .map(|(_, v)| v.as_str()),
     )
     .filter(|s| !s.is_empty()) else {
-        return refuse(
-            "scopes_invalid",
-            "Choose at least one thing the person may do for you.",
-        )
-        .await;
+        return refuse("scopes_invalid", "refusal-proxy-scopes").await;
     };
     let ends_at = match end_of(field("ends_on"), now) {
         Ok(e) => e,
-        Err(message) => return refuse("end_date_invalid", message).await,
+        Err(key) => return refuse("end_date_invalid", key).await,
     };
     if user
         .emails
         .iter()
         .any(|e| e.trim().eq_ignore_ascii_case(&email))
     {
-        return refuse(
-            "invite_self",
-            "That is your own e-mail address: you cannot be your own proxy.",
-        )
-        .await;
+        return refuse("invite_self", "refusal-proxy-invite-self").await;
     }
     let existing: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM proxy_grants WHERE patient_id = $1 AND proxy_email = $2 \
@@ -255,11 +255,7 @@ pub async fn invite(
     .fetch_one(&state.pool)
     .await?;
     if existing > 0 {
-        return refuse(
-            "already_proxy",
-            "This person can already act for you. To change what they may do, end their access and invite them again.",
-        )
-        .await;
+        return refuse("already_proxy", "refusal-proxy-already-proxy").await;
     }
     let pending: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM proxy_invitations WHERE patient_id = $1 AND email = $2 \
@@ -271,11 +267,7 @@ pub async fn invite(
     .fetch_one(&state.pool)
     .await?;
     if pending > 0 {
-        return refuse(
-            "already_invited",
-            "This person already has an invitation that has not been used yet.",
-        )
-        .await;
+        return refuse("already_invited", "refusal-proxy-already-invited").await;
     }
     let id = uuid::Uuid::new_v4().to_string();
     let token = random_token(32);
@@ -474,10 +466,11 @@ struct Refusal {
 }
 
 impl Refusal {
-    fn bad(reason: &'static str, message: &str) -> Refusal {
+    /// `key`: the message in refusals.ftl, in the request's language (#31).
+    fn bad(reason: &'static str, key: &str) -> Refusal {
         Refusal {
             reason,
-            message: message.to_string(),
+            message: words(key),
             forbidden: false,
         }
     }
@@ -500,13 +493,13 @@ async fn check(
     if invitation.used_at.is_some() {
         return Ok(Some(Refusal::bad(
             "invitation_used",
-            "This invitation has already been used. Ask the person who invited you to send a new one.",
+            "refusal-invitation-used",
         )));
     }
     if invitation.expires_at <= now {
         return Ok(Some(Refusal::bad(
             "invitation_expired",
-            "This invitation has expired. Ask the person who invited you to send a new one.",
+            "refusal-invitation-expired",
         )));
     }
     let own: i64 =
@@ -518,7 +511,7 @@ async fn check(
     if own > 0 {
         return Ok(Some(Refusal::bad(
             "invite_self",
-            "This invitation is for your own record: you cannot be your own proxy.",
+            "refusal-invitation-own-record",
         )));
     }
     // The link alone is not enough: a forwarded or intercepted e-mail must not make its reader
@@ -551,7 +544,7 @@ async fn check(
     if existing > 0 {
         return Ok(Some(Refusal::bad(
             "already_proxy",
-            "You can already act for this person.",
+            "refusal-invitation-already-acting",
         )));
     }
     Ok(None)
@@ -598,8 +591,8 @@ async fn refuse_acceptance(
     ))
 }
 
-const UNKNOWN: &str =
-    "This invitation link is not valid. Check that you opened the whole link from the e-mail, or ask for a new one.";
+/// The key of the message for a link that names no invitation (refusals.ftl).
+const UNKNOWN: &str = "refusal-invitation-unknown";
 
 /// `GET /proxy/accept?token=...`: the invitee, signed in with their own account, sees what
 /// they are asked to do and accepts (or not).
@@ -620,7 +613,7 @@ pub async fn accept_page(
             Action::ProxyAccept,
             None,
             "invitation_unknown",
-            UNKNOWN,
+            &words(UNKNOWN),
         )
         .await;
     };
@@ -631,7 +624,7 @@ pub async fn accept_page(
     ctx.insert("token", &token);
     ctx.insert("scopes", &Scopes::from_stored(&invitation.scopes).words());
     ctx.insert("until", &invitation.ends_at.map(format_time));
-    ctx.insert("page_title", "Accept an invitation");
+    ctx.insert("page_title", &words("proxy-accept-title"));
     Ok(templates::page(StatusCode::OK, "proxy_accept.html", &ctx))
 }
 
@@ -658,7 +651,7 @@ pub async fn accept(
             Action::ProxyAccept,
             None,
             "invitation_unknown",
-            UNKNOWN,
+            &words(UNKNOWN),
         )
         .await;
     };
@@ -684,7 +677,7 @@ pub async fn accept(
             Action::ProxyAccept,
             Some(invitation.patient_id),
             "invitation_used",
-            "This invitation has already been used. Ask the person who invited you to send a new one.",
+            &words("refusal-invitation-used"),
         )
         .await;
     }

@@ -20,6 +20,6 @@ mod staff;
 pub mod state;
 pub mod store;
 
-pub use patient::{medications_context, parse_request, request, RequestForm, DECEASED};
+pub use patient::{deceased_words, medications_context, parse_request, request, RequestForm};
 pub use staff::{decide as staff_decide, queue as staff_queue, show as staff_show};
 pub use state::{Decision, RenewalState};

@@ -26,9 +26,11 @@ struct RenewalRow {
     reason: Option<String>,
 }
 
-/// Why a patient whose record says they have died is offered no renewal (their page and the
-/// refusal say the same).
-pub const DECEASED: &str = "Renewals cannot be requested: this record says the patient has died.";
+/// Why a patient whose record says they have died is offered no renewal (their page, a proxy's
+/// and the refusal say the same), in the request's language (#31; refusals.ftl).
+pub fn deceased_words() -> String {
+    crate::i18n::tr(crate::i18n::current(), "refusal-renewal-deceased")
+}
 
 /// Adds `renewals` (one per active medication, in the page's order) to the medications page.
 /// `patient_side`: the patient's own page shows the "Ask for a renewal" forms, the staff chart
@@ -95,7 +97,7 @@ pub async fn medications_context(
     ctx.insert("renewals", &rows);
     ctx.insert("renewal_forms", &(patient_side && !deceased));
     if patient_side && deceased {
-        ctx.insert("renewals_closed", DECEASED);
+        ctx.insert("renewals_closed", &deceased_words());
     }
     if patient_side && !deceased {
         let subject: Option<String> =
@@ -181,14 +183,14 @@ pub async fn request(
         }
         Err(Refused::AlreadyRequested) => Ok(error_page(
             actix_web::http::StatusCode::CONFLICT,
-            "Already requested",
-            "You have already asked for a renewal of this medication; the care team will answer soon.",
+            &crate::i18n::tr(crate::i18n::current(), "refusal-renewal-already-title"),
+            &crate::i18n::tr(crate::i18n::current(), "refusal-renewal-already"),
             tera::Context::new(),
         )),
         Err(Refused::Deceased) => Ok(error_page(
             actix_web::http::StatusCode::CONFLICT,
-            "No renewal",
-            DECEASED,
+            &crate::i18n::tr(crate::i18n::current(), "refusal-renewal-none-title"),
+            &deceased_words(),
             tera::Context::new(),
         )),
         Err(Refused::Db(e)) => Err(e.into()),

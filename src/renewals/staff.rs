@@ -192,14 +192,14 @@ pub async fn decide(
         }
         Err(Refused::AlreadyDecided | Refused::AlreadyRequested) => Ok(error_page(
             StatusCode::CONFLICT,
-            "Already decided",
-            "This request was already decided by someone else. Nothing was changed: go back and reload the page to see the decision.",
+            &crate::i18n::tr(crate::i18n::current(), "refusal-renewal-decided-title"),
+            &crate::i18n::tr(crate::i18n::current(), "refusal-renewal-decided"),
             Context::new(),
         )),
         Err(Refused::Deceased) => Ok(error_page(
             StatusCode::CONFLICT,
-            "Cannot be renewed",
-            "The patient's record says they have died, so this medication cannot be renewed. Nothing was changed: you can decline the request to close it.",
+            &crate::i18n::tr(crate::i18n::current(), "refusal-renewal-cannot-title"),
+            &crate::i18n::tr(crate::i18n::current(), "refusal-renewal-cannot"),
             Context::new(),
         )),
         Err(Refused::NotFound) => Err(AppError::NotFound),
