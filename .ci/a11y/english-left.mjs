@@ -26,6 +26,8 @@ export const ALLOWED = new Map([
   ["Question about my latest blood test", "the demo patient's own message"],
   // A sentence of a demo clinical note (src/demo/notes.rs); holds "your medications".
   ["Take your medications as prescribed", "a clinical note's text in the demo record"],
+  // The name of the demo record's CareTeam (src/demo/people.rs: "{clinic} care team"); holds "care team".
+  ["Riverside Family Medicine care team", "a care team's name in the demo record"],
 ]);
 
 // The messages of a set of .ftl files: key -> { value, file } for the simple one-line ones,
@@ -80,9 +82,10 @@ export function englishPhrases() {
       const spanish = es.simple.get(key)?.value;
       if (spanish === value) continue; // the same in both languages (a name, "English")
       if (!counts(value)) continue;
-      // A whole phrase: no letter or digit right before or after it; any run of spaces inside.
+      // A whole phrase: no letter or digit right before or after it; any run of spaces inside;
+      // in any case ("sign in" inside a sentence is "Sign in" still).
       const body = wordsOf(value).length ? value.split(/\s+/).map(escape).join("\\s+") : escape(value);
-      phrases.push({ key, en: value, es: spanish, file, re: new RegExp(`(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])`, "u") });
+      phrases.push({ key, en: value, es: spanish, file, re: new RegExp(`(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])`, "ui") });
     }
   }
   return phrases;
@@ -100,6 +103,12 @@ export function englishIn(shown, phrases) {
     for (const text of texts) {
       const m = text && p.re.exec(text);
       if (!m) continue;
+      // One English text that is several messages (two keys, "Care team") is one finding.
+      const same = found.find((f) => f.en.toLowerCase() === p.en.toLowerCase());
+      if (same) {
+        same.key += `, ${p.key}`;
+        break;
+      }
       const from = Math.max(0, m.index - 30);
       const around = text.slice(from, m.index + m[0].length + 30).replace(/\s+/g, " ").trim();
       found.push({ ...p, around });
@@ -107,7 +116,9 @@ export function englishIn(shown, phrases) {
     }
   }
   // A longer phrase that holds a shorter one found at the same place: report the longer only.
-  return found.filter((f) => !found.some((g) => g !== f && g.en.length > f.en.length && g.en.includes(f.en) && g.around.includes(f.en)));
+  const low = (t) => t.toLowerCase();
+  return found.filter((f) => !found.some((g) => g !== f && g.en.length > f.en.length && low(g.en).includes(low(f.en)) &&
+    low(g.around).includes(low(f.en))));
 }
 
 // A Spanish message by key (portal or emulator files), for finding a control by its words.

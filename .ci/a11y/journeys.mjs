@@ -727,6 +727,27 @@ async function spanish(journal) {
   const starts = ["/home", "/records", "/messages", "/messages/new", "/appointments", "/records/medications",
     "/account", "/records/access-log", "/share", "/share/new", "/account/proxies", "/nowhere-at-all"];
   await walkSpanish(patient, starts, (path) => path === "/nowhere-at-all" || patientPages(path), walk, "patient");
+
+  // A proxy's pages (#29): the demo patient, in English, invites the Spanish account to act for
+  // them with every permission; it accepts from the development outbox and reads their record.
+  const inviter = await person(journal, { locale: "en-US" });
+  await signInTo(inviter, PATIENT, "/account/proxies");
+  await inviter.getByLabel("Their e-mail address").fill(email);
+  for (const box of await inviter.locator('main input[type=checkbox][name="scope"]').all()) await box.check();
+  await inviter.getByRole("button", { name: "Send the invitation", exact: true }).click();
+  await inviter.waitForURL(`${portal}/account/proxies?invited=1`);
+  await inviter.context().close();
+  // The mail goes out from the queue within seconds: a bounded wait for it.
+  const accept = await until(`the invitation to ${email} in the development outbox`, async () => {
+    await patient.goto(`${portal}/dev/outbox`);
+    return (await patient.locator("main").innerText()).match(/\/proxy\/accept\?token=[A-Za-z0-9_-]+/)?.[0];
+  });
+  // (The outbox itself is not checked: each mail in it is in its recipient's language.)
+  await patient.goto(`${portal}${accept}`);
+  await checkSpanish(patient, "proxy: the invitation", walk);
+  await patient.getByRole("button", { name: t("proxy-accept-submit"), exact: true }).click();
+  await patient.waitForURL((u) => !u.pathname.startsWith("/proxy/accept"));
+  await walkSpanish(patient, ["/acting"], (path) => path.startsWith("/acting"), walk, "proxy");
   await patient.context().close();
 
   for (const n of walk.notes) journal.push(`note: ${n}`);
