@@ -74,3 +74,12 @@ refusal-step-up-title = Please sign in again
 refusal-step-up-no-auth-time = The sign-in service did not say when you signed in (the auth_time claim), so the portal cannot confirm a fresh sign-in with multi-factor authentication. Please tell the clinic.
 refusal-step-up-stale = This needs a fresh sign-in with your password and multi-factor authentication, and this sign-in was not recent enough. Please try again.
 refusal-step-up-other-account = The fresh sign-in did not match the account signed in here. Please try again while signed in as yourself.
+
+## A request's preferred days and time of day (src/appointments/common.rs): $days are weekday
+## names (format.ftl) joined by commas, or appt-pref-any-weekday; $time is the stored code.
+appt-pref-any-weekday = Any weekday
+appt-preferences = { $days }; { $time ->
+    [morning] Mornings
+    [afternoon] Afternoons
+   *[any] Any time of day
+}

@@ -74,3 +74,13 @@ refusal-step-up-title = Inicie sesión de nuevo
 refusal-step-up-no-auth-time = El servicio de inicio de sesión no indicó cuándo inició sesión (el dato auth_time), así que el portal no puede confirmar un inicio de sesión reciente con autenticación multifactor. Avise a la clínica.
 refusal-step-up-stale = Esto requiere un inicio de sesión reciente con su contraseña y autenticación multifactor, y este inicio de sesión no fue lo bastante reciente. Inténtelo de nuevo.
 refusal-step-up-other-account = El nuevo inicio de sesión no corresponde a la cuenta con la que se inició sesión aquí. Inténtelo de nuevo con su propia cuenta.
+
+## Los días y la hora del día que prefiere una solicitud (src/appointments/common.rs): $days son
+## nombres de días (format.ftl) separados por comas, o appt-pref-any-weekday; $time es el código
+## guardado.
+appt-pref-any-weekday = cualquier día entre semana
+appt-preferences = { $days }; { $time ->
+    [morning] por la mañana
+    [afternoon] por la tarde
+   *[any] a cualquier hora
+}

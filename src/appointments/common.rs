@@ -31,6 +31,33 @@ pub fn clinic_time(tz: chrono_tz::Tz, unix: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The days and time of day a request prefers, in the page's language (#31; refusals.ftl):
+/// "Tuesday, Thursday; Mornings". `days` is as stored: the English names of
+/// `patient::DAYS` joined by ", ", or "Any weekday" (the FHIR export keeps that English); a
+/// name that is not a weekday of the form is shown as stored. `time` is the stored code.
+pub fn preferences_words(days: &str, time: &str) -> String {
+    let lang = crate::i18n::current();
+    let days = if days.trim() == "Any weekday" {
+        crate::i18n::tr(lang, "appt-pref-any-weekday")
+    } else {
+        days.split(", ")
+            .map(|name| {
+                match super::patient::DAYS.iter().position(|(_, d)| *d == name) {
+                    // Monday is weekday-1 in format.ftl.
+                    Some(i) => crate::i18n::tr(lang, &format!("weekday-{}", i + 1)),
+                    None => name.to_string(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    crate::i18n::tr_args(
+        lang,
+        "appt-preferences",
+        &[("days", days.into()), ("time", time.into())],
+    )
+}
+
 /// The page for a refusal that is nobody's mistake: it was decided elsewhere first, or the
 /// clinician is busy then.
 pub(crate) fn refused(refusal: &store::Refused) -> Result<HttpResponse, AppError> {
@@ -145,4 +172,35 @@ pub(crate) fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", to))
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::preferences_words;
+    use crate::i18n::{Lang, LANG};
+
+    #[tokio::test]
+    async fn preferences_read_in_the_page_s_language() {
+        let en = LANG
+            .scope(Lang::En, async {
+                preferences_words("Tuesday, Thursday", "morning")
+            })
+            .await;
+        assert_eq!(en, "Tuesday, Thursday; Mornings");
+        let es = LANG
+            .scope(Lang::Es, async {
+                (
+                    preferences_words("Tuesday, Thursday", "afternoon"),
+                    preferences_words("Any weekday", "any"),
+                    preferences_words("Someday", "morning"),
+                )
+            })
+            .await;
+        assert_eq!(es.0, "martes, jueves; por la tarde");
+        assert_eq!(es.1, "cualquier día entre semana; a cualquier hora");
+        assert_eq!(
+            es.2, "Someday; por la mañana",
+            "a name not of the form as stored"
+        );
+    }
 }
