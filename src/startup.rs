@@ -364,9 +364,12 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                    AppError::bad_request(format!(
-                        "The address has a parameter we cannot read ({}).",
-                        short(&e.to_string())
+                    // The parser's own words are English and say nothing to a reader: they go
+                    // to the log; the page says it in the request's language (#31).
+                    tracing::info!(error = %short(&e.to_string()), "unreadable query string");
+                    AppError::bad_request(crate::i18n::tr(
+                        crate::i18n::current(),
+                        "page-words-query-unreadable",
                     ))
                     .into()
                 }))

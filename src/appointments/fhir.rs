@@ -62,7 +62,8 @@ pub async fn add_to_export(
                 "Preferred: {}; {}; {}",
                 a.preferred_days,
                 super::patient::time_label(&a.preferred_time),
-                super::patient::mode_label(&a.mode)
+                // The export is the same in every language (#31).
+                super::patient::mode_label_in(crate::i18n::Lang::En, &a.mode)
             ));
         }
         if let Some(reason) = &a.decline_reason {

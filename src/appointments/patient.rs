@@ -34,11 +34,18 @@ pub fn time_label(code: &str) -> &'static str {
     }
 }
 
-pub fn mode_label(code: &str) -> &'static str {
-    match code {
-        "video" => "Video call",
-        _ => "In person",
-    }
+/// How the appointment happens, in the page's language (#31).
+pub fn mode_label(code: &str) -> String {
+    mode_label_in(crate::i18n::current(), code)
+}
+
+/// [`mode_label`] in `lang` (the FHIR export writes English whatever the page's language).
+pub fn mode_label_in(lang: crate::i18n::Lang, code: &str) -> String {
+    let key = match code {
+        "video" => "appt-video-call",
+        _ => "appt-in-person",
+    };
+    crate::i18n::tr(lang, key)
 }
 
 #[derive(Serialize)]
@@ -51,7 +58,7 @@ struct Row {
     place: Option<String>,
     is_link: bool,
     reason: String,
-    mode: &'static str,
+    mode: String,
     preferences: String,
     decline_reason: Option<String>,
     can_cancel: bool,
@@ -79,7 +86,7 @@ fn row(a: &Appointment, state: &AppState, now: i64) -> Row {
         place: a.place.clone(),
         reason: a.reason.clone(),
         mode: mode_label(&a.mode),
-        preferences: format!("{}; {}", a.preferred_days, time_label(&a.preferred_time)),
+        preferences: super::common::preferences_words(&a.preferred_days, &a.preferred_time),
         decline_reason: a.decline_reason.clone(),
         can_cancel,
         call_to_cancel: upcoming && !can_cancel,

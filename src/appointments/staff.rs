@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{
     clinic_time, open_for_staff, plausible_id, refused, see_other, staff_heading, RequestTable,
 };
-use super::patient::{mode_label, time_label};
+use super::patient::mode_label;
 use super::status::State;
 use super::store::{self, Change, Slot, StaffRow};
 use crate::access::Section;
@@ -29,7 +29,7 @@ struct ListRow {
     url: String,
     patient: String,
     status: String,
-    mode: &'static str,
+    mode: String,
     when: Option<String>,
     place: Option<String>,
     requested: String,
@@ -196,10 +196,10 @@ pub async fn show(
     ctx.insert("reason", &a.reason);
     // A proxy who asked for the patient (#29): the care team sees that a proxy asked, and who.
     ctx.insert("requested_by", &a.requested_by);
-    ctx.insert("mode", mode_label(&a.mode));
+    ctx.insert("mode", &mode_label(&a.mode));
     ctx.insert(
         "preferences",
-        &format!("{}; {}", a.preferred_days, time_label(&a.preferred_time)),
+        &super::common::preferences_words(&a.preferred_days, &a.preferred_time),
     );
     ctx.insert("when", &a.start_at.map(|s| clinic_time(tz, s)));
     ctx.insert("clinician", &a.clinician_name);

@@ -330,7 +330,7 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
                 .then(|| {
                     e.detail
                         .as_deref()
-                        .map(|d| d.strip_prefix("reason=").unwrap_or(d).to_string())
+                        .map(|d| crate::staff::reasons::reason_shown(lang, d))
                 })
                 .flatten();
             let when = chrono::DateTime::parse_from_rfc3339(&e.at)

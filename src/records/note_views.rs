@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::model::{DiagnosticReport, Encounter};
 use super::notes::{read_attachment, sanitize_html, ClinicalNote, ContentKind, NoteContent};
 use super::views::{is_visit_id, plain_name, DateView};
+use crate::i18n;
 
 /// A note in a list: date, type, authors, the visit.
 #[derive(Debug, Clone, Serialize)]
@@ -20,11 +21,11 @@ pub struct NoteRow {
     /// "Dr. June Kassulke, Lahey Hospital": the authors as the source names them.
     pub authors: Option<String>,
     pub visit: Option<VisitLink>,
-    /// "Text", "PDF": what the note holds.
-    pub formats: Vec<&'static str>,
+    /// "Text", "PDF": what the note holds, in the page's language.
+    pub formats: Vec<String>,
     /// Only when not simply current ("Superseded" is Synthea's usual status and says nothing
     /// to a reader, so only "Entered in error" is shown).
-    pub status_note: Option<&'static str>,
+    pub status_note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,21 +57,27 @@ pub struct NoteView {
     pub contents: Vec<ContentView>,
 }
 
-fn kind_word(k: ContentKind) -> &'static str {
-    match k {
-        ContentKind::Text => "Text",
-        ContentKind::Html => "Formatted text",
-        ContentKind::Pdf => "PDF",
-    }
+/// What a content is, in the page's language (#31; `page_words.ftl`).
+fn kind_word(k: ContentKind) -> String {
+    let key = match k {
+        ContentKind::Text => "page-words-note-text",
+        ContentKind::Html => "page-words-note-formatted",
+        ContentKind::Pdf => "page-words-note-pdf",
+    };
+    i18n::tr(i18n::current(), key)
 }
 
+/// A file's size in the page's language: "12 KB", "1,5 MB" in Spanish.
 fn size_words(bytes: usize) -> String {
+    let lang = i18n::current();
     if bytes < 1024 {
-        format!("{bytes} bytes")
+        i18n::tr_args(lang, "page-words-size-bytes", &[("count", bytes.into())])
     } else if bytes < 1024 * 1024 {
-        format!("{} KB", bytes.div_ceil(1024))
+        let size = i18n::format::number(lang, bytes.div_ceil(1024) as f64, 0);
+        i18n::tr_args(lang, "page-words-size-kb", &[("size", size.into())])
     } else {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+        let size = i18n::format::number(lang, bytes as f64 / (1024.0 * 1024.0), 1);
+        i18n::tr_args(lang, "page-words-size-mb", &[("size", size.into())])
     }
 }
 
@@ -97,7 +104,7 @@ pub fn visit_links(encounters: &[Encounter]) -> HashMap<String, VisitLink> {
 
 impl NoteRow {
     pub fn of(n: &ClinicalNote, visits: &HashMap<String, VisitLink>) -> Self {
-        let mut formats: Vec<&'static str> = Vec::new();
+        let mut formats: Vec<String> = Vec::new();
         for c in &n.contents {
             let w = kind_word(c.kind);
             if !formats.contains(&w) {
@@ -113,7 +120,7 @@ impl NoteRow {
             formats,
             status_note: (n.status == "entered-in-error"
                 || n.doc_status.as_deref() == Some("entered-in-error"))
-            .then_some("Entered in error"),
+            .then(|| i18n::tr(i18n::current(), "page-words-entered-in-error")),
         }
     }
 }
@@ -298,5 +305,25 @@ mod tests {
         let p = NoteView::of(&note(ContentKind::Pdf, &[0; 2048]), &HashMap::new());
         assert_eq!(p.contents[0].size.as_deref(), Some("2 KB"));
         assert_eq!(p.row.formats, ["PDF"]);
+    }
+
+    #[test]
+    fn what_a_note_holds_and_its_size_read_in_the_page_s_language() {
+        use crate::i18n::{Lang, LANG};
+        let mut n = note(ContentKind::Html, b"<p>Hi</p>");
+        n.status = "entered-in-error".into();
+        let v = LANG.sync_scope(Lang::Es, || NoteView::of(&n, &HashMap::new()));
+        assert_eq!(v.row.formats, ["Texto con formato"]);
+        assert_eq!(v.row.status_note.as_deref(), Some("Registrada por error"));
+        let t = LANG.sync_scope(Lang::Es, || {
+            NoteRow::of(&note(ContentKind::Text, b"x"), &HashMap::new())
+        });
+        assert_eq!(t.formats, ["Texto"]);
+        let sizes = |lang| LANG.sync_scope(lang, || [1, 700, 3 * 1024 * 1024 / 2].map(size_words));
+        assert_eq!(sizes(Lang::Es), ["1 byte", "700 bytes", "1,5 MB"]);
+        assert_eq!(sizes(Lang::En), ["1 byte", "700 bytes", "1.5 MB"]);
+        let e = NoteView::of(&n, &HashMap::new());
+        assert_eq!(e.row.formats, ["Formatted text"]);
+        assert_eq!(e.row.status_note.as_deref(), Some("Entered in error"));
     }
 }

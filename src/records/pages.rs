@@ -376,10 +376,7 @@ pub async fn render_chart_page(
                 &people_views::visit_people(&encounter, &people, &claims, &benefits),
             );
             parent = Some(ChartPage::Visits);
-            ctx.insert(
-                "page_title",
-                &format!("{} on {}", visit.title, visit.date.text),
-            );
+            ctx.insert("page_title", &title_on(&visit.title, &visit.date.text));
             ctx.insert("visit", &visit);
             // The visit's clinical notes with their content (#27).
             // A report's text is shown with them unless a note already holds it.
@@ -415,7 +412,7 @@ pub async fn render_chart_page(
             ctx.insert(
                 "page_title",
                 &match &note.row.date {
-                    Some(d) => format!("{} on {}", note.row.title, d.text),
+                    Some(d) => title_on(&note.row.title, &d.text),
                     None => note.row.title.clone(),
                 },
             );
@@ -427,6 +424,16 @@ pub async fn render_chart_page(
     };
     ctx.insert("nav", &nav(base, &page, parent.as_ref()));
     Ok(templates::page_owned(StatusCode::OK, template, ctx))
+}
+
+/// A note's or a visit's page title: the title the record gives and its day (already written
+/// in the page's language), joined by the page's language (#31; `page_words.ftl`).
+fn title_on(title: &str, date: &str) -> String {
+    crate::i18n::tr_args(
+        crate::i18n::current(),
+        "page-words-title-on",
+        &[("title", title.into()), ("date", date.into())],
+    )
 }
 
 /// The values of a chart page's frame (whose chart, the print header, the title).
@@ -688,4 +695,22 @@ pub async fn export(
         })
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, LANG};
+
+    #[test]
+    fn a_note_s_or_visit_s_title_says_its_day_in_the_page_s_language() {
+        let es = LANG.sync_scope(Lang::Es, || {
+            title_on("Encounter for problem", "3 de marzo de 2020")
+        });
+        assert_eq!(es, "Encounter for problem del 3 de marzo de 2020");
+        assert_eq!(
+            title_on("Encounter for problem", "3 March 2020"),
+            "Encounter for problem on 3 March 2020"
+        );
+    }
 }

@@ -402,7 +402,9 @@ pub async fn health_card(
     let who = records::patient(&state.pool, &chart).await?;
     let shots = records::immunizations(&state.pool, &chart).await?;
     let jws = sign_card(&state, &who, &shots, crate::db::now()).await?;
-    let svg = qr::svg_of_health_card(&shc::numeric(&jws), "QR code of your immunization card")?;
+    // The picture's title is read out by screen readers: in the page's language (#31).
+    let title = crate::i18n::tr(crate::i18n::current(), "page-words-qr-health-card");
+    let svg = qr::svg_of_health_card(&shc::numeric(&jws), &title)?;
     let mut ctx = page_context(Some((&patient.user, &session)), &state);
     let mut shown: Vec<ShotShown> = shots
         .iter()

@@ -15,6 +15,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 
 use super::common::enter;
+use super::reasons::REASONS;
 use super::search;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::flow::start_flow;
@@ -22,6 +23,7 @@ use crate::auth::pending::Purpose;
 use crate::auth::reauth::{ReauthPurpose, Reauthenticated};
 use crate::auth::{random_token, session, Clinician, Role, SignedInUser};
 use crate::db;
+use crate::i18n;
 use crate::records::PatientId;
 use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
@@ -37,17 +39,6 @@ pub const MAX_AUTH_AGE_SECS: i64 = 5 * 60;
 const SKEW_SECS: i64 = 60;
 const MAX_REASON_CHARS: usize = 500;
 
-/// The reasons a clinician can choose: stored code, shown label.
-pub const REASONS: &[(&str, &str)] = &[
-    ("emergency_treatment", "Emergency treatment"),
-    ("unable_to_consent", "Patient unable to consent"),
-    (
-        "urgent_request",
-        "Urgent clinical request from another clinician",
-    ),
-    ("other", "Other"),
-];
-
 #[derive(Debug, Deserialize)]
 pub struct BreakGlassForm {
     reason: Option<String>,
@@ -62,12 +53,14 @@ pub struct Reason {
 }
 
 impl Reason {
-    pub fn parse(code: Option<&str>, text: Option<&str>) -> Result<Reason, &'static str> {
+    /// `Err` carries the message for the page, in the request's language.
+    pub fn parse(code: Option<&str>, text: Option<&str>) -> Result<Reason, String> {
+        let lang = i18n::current();
         let code = REASONS
             .iter()
             .map(|(c, _)| *c)
             .find(|c| Some(*c) == code.map(str::trim))
-            .ok_or("Choose the reason for opening this chart.")?;
+            .ok_or_else(|| i18n::tr(lang, "page-words-bg-choose-reason"))?;
         let text = text
             .unwrap_or_default()
             .chars()
@@ -77,10 +70,14 @@ impl Reason {
             .collect::<Vec<_>>()
             .join(" ");
         if text.is_empty() {
-            return Err("Describe the situation in a few words: the patient will see it.");
+            return Err(i18n::tr(lang, "page-words-bg-describe"));
         }
         if text.chars().count() > MAX_REASON_CHARS {
-            return Err("Please keep the description under 500 characters.");
+            return Err(i18n::tr_args(
+                lang,
+                "page-words-bg-too-long",
+                &[("max", MAX_REASON_CHARS.into())],
+            ));
         }
         Ok(Reason { code, text })
     }
@@ -102,9 +99,10 @@ fn form_page(
     status: StatusCode,
 ) -> HttpResponse {
     let mut ctx = page_context(Some((clinician, session)), state);
+    let lang = i18n::current();
     let reasons: Vec<_> = REASONS
         .iter()
-        .map(|(code, label)| serde_json::json!({ "code": code, "label": label }))
+        .map(|(code, key)| serde_json::json!({ "code": code, "label": i18n::tr(lang, key) }))
         .collect();
     ctx.insert("reasons", &reasons);
     ctx.insert("patient", patient);
@@ -170,7 +168,7 @@ pub async fn break_glass_start(
                 c.user(),
                 &patient,
                 Some(&form),
-                Some(message),
+                Some(&message),
                 StatusCode::BAD_REQUEST,
             ))
         }
@@ -216,29 +214,19 @@ crate::vocab::stored_enum! {
 }
 
 impl Refusal {
-    /// The page's title and words.
+    /// The messages of the page's title and words (#31; `page_words.ftl`).
     fn words(self) -> (&'static str, &'static str) {
         match self {
-            Refusal::StaleAuth => (
-                "Please sign in again",
-                "Opening a chart outside your care team needs a fresh sign-in with multi-factor authentication, and this sign-in was not recent enough. Please start again.",
-            ),
+            Refusal::StaleAuth => ("page-words-bg-stale-title", "page-words-bg-stale"),
             Refusal::AuthTimeMissing => (
-                "Emergency access is not available",
-                "The sign-in service did not say when you signed in (the auth_time claim), so the portal cannot confirm a fresh sign-in with multi-factor authentication. Ask the portal's administrator to add auth_time to the tokens; until then, emergency access cannot be granted.",
+                "page-words-bg-no-auth-time-title",
+                "page-words-bg-no-auth-time",
             ),
-            Refusal::RequestExpired => (
-                "This request has expired",
-                "Too much time passed between stating the reason and signing in again. Please start again.",
-            ),
-            Refusal::RequestUsed => (
-                "This request was already used",
-                "This emergency access request has already been completed. Open the chart, or start again.",
-            ),
-            Refusal::RequestUnknown | Refusal::SubjectMismatch | Refusal::Policy => (
-                "Emergency access was not granted",
-                "The fresh sign-in did not match the request. Please start again while signed in as yourself.",
-            ),
+            Refusal::RequestExpired => ("page-words-bg-expired-title", "page-words-bg-expired"),
+            Refusal::RequestUsed => ("page-words-bg-used-title", "page-words-bg-used"),
+            Refusal::RequestUnknown | Refusal::SubjectMismatch | Refusal::Policy => {
+                ("page-words-bg-mismatch-title", "page-words-bg-mismatch")
+            }
         }
     }
 }
@@ -258,6 +246,8 @@ async fn deny(
     entry.detail = Some(code.to_string());
     audit::append(&state.pool, &entry).await?;
     let (title, message) = refusal.words();
+    let lang = i18n::current();
+    let (title, message) = (i18n::tr(lang, title), i18n::tr(lang, message));
     let mut ctx = match session::user(session) {
         Some(current) => page_context(Some((&current, session)), state),
         None => page_context(None, state),
@@ -266,7 +256,7 @@ async fn deny(
         ctx.insert("break_glass_patient", &id);
     }
     ctx.insert("reason", code);
-    Ok(error_page(StatusCode::FORBIDDEN, title, message, ctx))
+    Ok(error_page(StatusCode::FORBIDDEN, &title, &message, ctx))
 }
 
 /// A break-the-glass request as stored.
@@ -435,5 +425,21 @@ mod tests {
             audit_detail(r.code, &r.text),
             "reason=emergency_treatment: Unconscious in ED"
         );
+    }
+
+    #[test]
+    fn the_form_s_errors_read_in_the_page_s_language_and_the_code_stays() {
+        use crate::i18n::{Lang, LANG};
+        let err = LANG.sync_scope(Lang::Es, || Reason::parse(None, Some("x")).unwrap_err());
+        assert_eq!(err, "Elija el motivo para abrir esta historia clínica.");
+        let err = LANG.sync_scope(Lang::Es, || {
+            Reason::parse(Some("other"), Some(&"x".repeat(501))).unwrap_err()
+        });
+        assert!(err.contains("500"), "{err}");
+        // The code is what is stored, whatever the language.
+        let r = LANG.sync_scope(Lang::Es, || {
+            Reason::parse(Some("urgent_request"), Some("x")).unwrap()
+        });
+        assert_eq!(r.code, "urgent_request");
     }
 }

@@ -46,9 +46,10 @@ async fn open(
     if let Viewer::BreakGlass { expires_at } = access.viewer() {
         ctx.insert(
             "banner",
-            &format!(
-                "Emergency access (break the glass) until {}",
-                clock(expires_at)
+            &crate::i18n::tr_args(
+                crate::i18n::current(),
+                "page-words-bg-banner",
+                &[("time", clock(expires_at).into())],
             ),
         );
     }

@@ -50,10 +50,11 @@ pub async fn issue_code(
             .await?;
     if already.is_some() {
         let ctx = page_context(Some((c.user(), &session)), &state);
+        let lang = crate::i18n::current();
         return Ok(error_page(
             StatusCode::CONFLICT,
-            "This patient already has a portal account",
-            "The record is already linked to a portal account, so an activation code would not work.",
+            &crate::i18n::tr(lang, "page-words-code-linked-title"),
+            &crate::i18n::tr(lang, "page-words-code-linked"),
             ctx,
         ));
     }

@@ -13,6 +13,7 @@ use super::search::{self, Query, PAGE_SIZE};
 use crate::appointments::common::clinic_time;
 use crate::audit::{self, Action, Actor, Outcome, RequestMeta};
 use crate::auth::Clinician;
+use crate::i18n;
 use crate::state::AppState;
 use crate::web::page::{format_time, page_context};
 use crate::web::{templates, AppError};
@@ -41,7 +42,7 @@ pub async fn home(
         match Query::parse(q) {
             Err(message) => {
                 status = StatusCode::BAD_REQUEST;
-                ctx.insert("search_error", message);
+                ctx.insert("search_error", &i18n::tr(i18n::current(), message));
             }
             Ok(parsed) => {
                 let page = query
@@ -125,6 +126,8 @@ async fn worklist(
     let pool = &state.pool;
     let me = &clinician.user().subject;
     let tz = state.settings.time_zone;
+    // The worklist's lines in the page's language (#31; `page_words.ftl`).
+    let lang = i18n::current();
 
     let (unread, unread_total) =
         crate::messages::store::team_unread(pool, me, WORKLIST_ROWS as i64).await?;
@@ -150,10 +153,13 @@ async fn worklist(
                 .map(|a| WorkItem {
                     url: format!("/staff/appointments/{}", a.id),
                     patient: a.patient_name.clone(),
-                    detail: format!(
-                        "{} (asked {})",
-                        a.state.label(),
-                        clinic_time(tz, a.requested_at)
+                    detail: i18n::tr_args(
+                        lang,
+                        "page-words-asked-state",
+                        &[
+                            ("state", a.state.label().into()),
+                            ("when", clinic_time(tz, a.requested_at).into()),
+                        ],
                     ),
                 })
                 .collect(),
@@ -169,10 +175,16 @@ async fn worklist(
                 .map(|r| WorkItem {
                     url: format!("/staff/renewals/{}", r.id),
                     patient: r.patient_name,
-                    detail: format!(
-                        "{}, asked {}",
-                        crate::records::views::plain_name(&r.medication),
-                        clinic_time(tz, r.requested_at)
+                    detail: i18n::tr_args(
+                        lang,
+                        "page-words-asked-medication",
+                        &[
+                            (
+                                "medication",
+                                crate::records::views::plain_name(&r.medication).into(),
+                            ),
+                            ("when", clinic_time(tz, r.requested_at).into()),
+                        ],
                     ),
                 })
                 .collect(),

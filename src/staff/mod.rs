@@ -16,6 +16,7 @@ mod chart;
 mod codes;
 mod common;
 mod home;
+pub mod reasons;
 pub mod search;
 
 pub use break_glass::{break_glass_form, break_glass_start, BreakGlassCompletion};

@@ -35,15 +35,15 @@ pub enum Query {
 }
 
 impl Query {
-    /// Parses the search box. `Err` carries a message for the page.
+    /// Parses the search box. `Err` carries the key of the page's message (`page_words.ftl`).
     pub fn parse(q: &str) -> Result<Query, &'static str> {
         let q: String = q.chars().filter(|c| !c.is_control()).collect();
         let q = q.split_whitespace().collect::<Vec<_>>().join(" ");
         if q.is_empty() {
-            return Err("Type a name, a date of birth (YYYY-MM-DD) or an MRN.");
+            return Err("page-words-search-empty");
         }
         if q.chars().count() > MAX_QUERY_CHARS {
-            return Err("That search is too long.");
+            return Err("page-words-search-too-long");
         }
         if let Ok(date) = chrono::NaiveDate::parse_from_str(&q, "%Y-%m-%d") {
             return Ok(Query::BirthDate(date.format("%Y-%m-%d").to_string()));
@@ -52,7 +52,7 @@ impl Query {
             let family = fold(family.trim());
             let given = fold(given.trim());
             if family.is_empty() {
-                return Err("Type the family name before the comma, e.g. \"Smith, Mary\".");
+                return Err("page-words-search-family-first");
             }
             if given.is_empty() {
                 return Self::one_word(&family);
@@ -70,7 +70,7 @@ impl Query {
 
     fn one_word(word: &str) -> Result<Query, &'static str> {
         if word.chars().count() < 2 {
-            return Err("Type at least two letters of the family name.");
+            return Err("page-words-search-two-letters");
         }
         Ok(Query::MrnOrFamily {
             mrn: fold(word),
@@ -350,6 +350,13 @@ mod tests {
         assert!(Query::parse("S").is_err());
         assert!(Query::parse(", Mary").is_err());
         assert!(Query::parse(&"x".repeat(101)).is_err());
+        // Each refusal is a message of every language (#31).
+        for typed in ["   ", "S", ", Mary", &"x".repeat(101)] {
+            let key = Query::parse(typed).unwrap_err();
+            for lang in crate::i18n::Lang::ALL {
+                assert!(crate::i18n::lookup(lang, key, &[]).is_some(), "{key}");
+            }
+        }
         // Not a real date: a name search, which finds nobody.
         assert!(matches!(
             Query::parse("1984-02-30"),

@@ -483,6 +483,12 @@ async fn staff_pages_read_in_spanish() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
+    let appointment: String = sqlx::query_scalar(
+        "SELECT id FROM appointments WHERE reason = 'Dolores de cabeza frecuentes'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     // Two more patients: one on the care team and not linked yet, one outside it.
     let today = chrono::Utc::now().date_naive();
     let mut others = patient_portal::demo::demo_patients(3, 14, today);
@@ -517,9 +523,10 @@ async fn staff_pages_read_in_spanish() {
         format!("/staff/patients/{unlinked}"),
         format!("/staff/patients/{outside}/break-glass"),
         "/staff/appointments/day".to_string(),
-        // The appointment queue and a request's page join once the request's mode ("Video
-        // call", from appointments::) comes from the message files; their own text is kept
-        // converted by CONVERTED_TEMPLATES.
+        // The queue and a request's page: the request's mode ("Videollamada") comes from
+        // the message files.
+        "/staff/appointments".to_string(),
+        format!("/staff/appointments/{appointment}"),
         "/staff/renewals".to_string(),
         format!("/staff/renewals/{renewal}"),
     ] {
