@@ -17,6 +17,7 @@ mod headers;
 mod home;
 mod ids;
 mod languages;
+mod languages_pages;
 mod layout;
 mod linking;
 mod messages;
