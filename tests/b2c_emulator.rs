@@ -1293,3 +1293,318 @@ async fn a_wrong_password_is_told_in_the_flow_s_language() {
     assert!(text.contains("La contraseña no es correcta."), "{text}");
     assert!(!text.contains("Your password is incorrect"), "{text}");
 }
+
+/// The English names of the sign-up page's countries that Spanish writes otherwise.
+const ENGLISH_COUNTRY_NAMES: [&str; 22] = [
+    "Belgium",
+    "Brazil",
+    "Canada",
+    "Denmark",
+    "Finland",
+    "France",
+    "Germany",
+    "Ireland",
+    "Italy",
+    "Japan",
+    "Mexico",
+    "Netherlands",
+    "New Zealand",
+    "Norway",
+    "Poland",
+    "Singapore",
+    "South Africa",
+    "Spain",
+    "Sweden",
+    "Switzerland",
+    "United Kingdom",
+    "United States",
+];
+
+/// The options of a select: value and label.
+fn options(page: &Page, select: &str) -> Vec<(String, String)> {
+    page.doc()
+        .select(&selector(&format!("select#{select} option")))
+        .map(|o| {
+            (
+                o.value().attr("value").unwrap_or_default().to_string(),
+                o.text().collect::<String>().trim().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The sign-up page names its countries in the flow's language (#31): the values stay ISO codes
+/// (the `country` claim), the labels are Spanish, in Spanish alphabetical order, and no English
+/// name is left; the select keeps its label. In English, the names are English as before.
+#[tokio::test]
+async fn sign_up_names_the_countries_in_the_flow_s_language() {
+    let app = spawn_emulator().await;
+    let signin = app
+        .open(&app.authorize_url("B2C_1_susi_mfa", &[("ui_locales", "es")]))
+        .await
+        .page();
+    let signup = app
+        .open(signin.link("Registrarse ahora").as_str())
+        .await
+        .page();
+    assert_spanish_emulator_page(&signup, "sign-up");
+    assert!(
+        signup
+            .html
+            .contains(r#"<label for="country">País o región</label>"#),
+        "{}",
+        signup.html
+    );
+    let countries = options(&signup, "country");
+    assert_eq!(countries.len(), 27, "{countries:?}");
+    for (value, label) in [
+        ("US", "Estados Unidos"),
+        ("DE", "Alemania"),
+        ("GB", "Reino Unido"),
+        ("NL", "Países Bajos"),
+    ] {
+        assert!(
+            countries.contains(&(value.to_string(), label.to_string())),
+            "{value} {label}: {countries:?}"
+        );
+    }
+    for (_, label) in &countries {
+        assert!(
+            !ENGLISH_COUNTRY_NAMES.contains(&label.as_str()),
+            "English {label:?} on the Spanish sign-up page"
+        );
+    }
+    let text = signup.text();
+    assert!(text.contains("Estados Unidos"), "{text}");
+    for english in ENGLISH_COUNTRY_NAMES {
+        // As a name of its own: "Finland" is the start of "Finlandia".
+        let alone = text
+            .match_indices(english)
+            .any(|(at, _)| !text[at + english.len()..].starts_with(char::is_alphabetic));
+        assert!(!alone, "English {english:?} in {text}");
+    }
+    let labels: Vec<&str> = countries[1..].iter().map(|(_, l)| l.as_str()).collect();
+    let at = |name: &str| labels.iter().position(|l| *l == name).unwrap();
+    assert_eq!(labels[0], "Alemania");
+    assert!(at("Bélgica") < at("Brasil"), "{labels:?}");
+    assert!(at("España") < at("Estados Unidos"), "{labels:?}");
+
+    let signin = app
+        .open(&app.authorize_url("B2C_1_susi_mfa", &[]))
+        .await
+        .page();
+    let signup = app.open(signin.link("Sign up now").as_str()).await.page();
+    let countries = options(&signup, "country");
+    assert!(countries.contains(&("US".to_string(), "United States".to_string())));
+    assert!(countries.contains(&("DE".to_string(), "Germany".to_string())));
+    assert_eq!(countries[1], ("AU".to_string(), "Australia".to_string()));
+}
+
+/// The page for a reply address the app did not register says so in the language asked (#31):
+/// B2C's code AADB2C90006 stays, the sentence is Spanish with the address and the client id in
+/// it; asked for no language the emulator speaks, it is B2C's English, word for word.
+#[tokio::test]
+async fn an_unregistered_reply_address_is_told_in_the_language_asked() {
+    let app = spawn_emulator().await;
+    let elsewhere = "https://evil.example/signin-oidc";
+    let page = app
+        .open(&app.authorize_url(
+            "B2C_1_susi_mfa",
+            &[("redirect_uri", elsewhere), ("ui_locales", "es")],
+        ))
+        .await
+        .page();
+    assert_eq!(page.status, 400);
+    assert_spanish_emulator_page(&page, "an unregistered reply address");
+    let text = page.text();
+    assert!(
+        text.contains(&format!(
+            "AADB2C90006: El URI de redirección '{elsewhere}' indicado en la solicitud no está \
+             registrado para el identificador de cliente '{}'.",
+            app.client_id
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("is not registered"), "{text}");
+
+    let page = app
+        .open(&app.authorize_url(
+            "B2C_1_susi_mfa",
+            &[("redirect_uri", elsewhere), ("ui_locales", "fr")],
+        ))
+        .await
+        .page();
+    assert!(page.html.contains(r#"<html lang="en">"#));
+    assert!(
+        page.text().contains(&format!(
+            "AADB2C90006: The redirect URI '{elsewhere}' provided in the request is not \
+             registered for the client id '{}'.",
+            app.client_id
+        )),
+        "{}",
+        page.text()
+    );
+}
+
+/// A whole sign-up in Spanish (#31), as the outside check does it: the field errors, the
+/// e-mail's code in the outbox, the MFA page's calling codes and the text message are Spanish.
+#[tokio::test]
+async fn a_sign_up_in_spanish_is_spanish_to_the_end() {
+    let app = spawn_emulator().await;
+    let email = "nueva.paciente@example.com";
+    let signin = app
+        .open(&app.authorize_url("B2C_1_susi_mfa", &[("ui_locales", "es")]))
+        .await
+        .page();
+    let page = app
+        .open(signin.link("Registrarse ahora").as_str())
+        .await
+        .page();
+    let page = app
+        .submit(
+            &page,
+            &[("Dirección de correo electrónico", email)],
+            "Enviar código de verificación",
+        )
+        .await
+        .page();
+    let code = app.latest_code(email).await;
+    let outbox = app
+        .client
+        .get(format!("{}/outbox", app.base))
+        .header("Accept-Language", "es")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        outbox.contains("Verifique su dirección de correo electrónico.")
+            && outbox.contains("Correo electrónico"),
+        "{outbox}"
+    );
+    let page = app
+        .submit(
+            &page,
+            &[("Código de verificación", &code)],
+            "Verificar código",
+        )
+        .await
+        .page();
+    // Nothing but the password: every other field is refused in Spanish.
+    let refused = app
+        .submit(
+            &page,
+            &[
+                ("Contraseña nueva", "Sturdy-Pass-42"),
+                ("Confirmar contraseña nueva", "Sturdy-Pass-42"),
+            ],
+            "Crear",
+        )
+        .await
+        .page();
+    assert_eq!(refused.status, 400);
+    assert_spanish_emulator_page(&refused, "a refused sign-up");
+    let text = refused.text();
+    for spanish in [
+        "Escriba su nombre (hasta 64 caracteres).",
+        "Escriba sus apellidos (hasta 64 caracteres).",
+        "Elija su país o región.",
+    ] {
+        assert!(text.contains(spanish), "{spanish:?} not in {text}");
+    }
+    let page = app
+        .submit(
+            &refused,
+            &[
+                ("Contraseña nueva", "Sturdy-Pass-42"),
+                ("Confirmar contraseña nueva", "Sturdy-Pass-42"),
+                ("Nombre", "Ana"),
+                ("Apellidos", "Ejemplo"),
+                ("País o región", "MX"),
+            ],
+            "Crear",
+        )
+        .await
+        .page();
+    assert_eq!(page.heading(), "Verifique su identidad");
+    let codes = options(&page, "phone_country");
+    assert_eq!(
+        codes[0],
+        ("1".to_string(), "Estados Unidos / Canadá (+1)".to_string())
+    );
+    assert!(codes.contains(&("52".to_string(), "México (+52)".to_string())));
+    let refused = app
+        .submit(&page, &[("Número de teléfono", "call me")], "Enviar código")
+        .await
+        .page();
+    assert!(
+        refused
+            .text()
+            .contains("El número de teléfono que indicó no es válido."),
+        "{}",
+        refused.text()
+    );
+    let page = app
+        .submit(
+            &refused,
+            &[("Número de teléfono", "(202) 555-0199")],
+            "Enviar código",
+        )
+        .await
+        .page();
+    let sms = app.latest_code("+12025550199").await;
+    let outbox = app
+        .client
+        .get(format!("{}/outbox", app.base))
+        .header("Accept-Language", "es")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        outbox.contains(&format!("Use el código de verificación {sms}")),
+        "{outbox}"
+    );
+    assert!(outbox.contains("Mensaje de texto"), "{outbox}");
+    let back = app
+        .submit(
+            &page,
+            &[("Código de verificación", &sms)],
+            "Verificar código",
+        )
+        .await
+        .app();
+    assert!(back.as_str().starts_with(REDIRECT_URI));
+}
+
+/// The signed-out page's note (an unregistered return address) is in the browser's language
+/// (#31), as the page around it.
+#[tokio::test]
+async fn the_signed_out_note_reads_in_the_browser_s_language() {
+    let app = spawn_emulator().await;
+    let url = format!(
+        "{}?{}",
+        app.policy_url("B2C_1_susi", "oauth2/v2.0/logout"),
+        serde_urlencoded::to_string([("post_logout_redirect_uri", "https://evil.example/")])
+            .unwrap()
+    );
+    let resp = app
+        .client
+        .get(&url)
+        .header("Accept-Language", "es")
+        .send()
+        .await
+        .unwrap();
+    let page = app.land(resp).await.page();
+    assert_spanish_emulator_page(&page, "signed out");
+    assert!(
+        page.text()
+            .contains("La aplicación pidió volver a una dirección que no está registrada"),
+        "{}",
+        page.text()
+    );
+}

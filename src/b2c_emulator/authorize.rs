@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::auth_request::AuthRequest;
 use super::errors::EmulatorError;
 use super::flows::{self, Step, Transaction};
+use super::i18n::Text;
 use super::reply::{ReplyTo, ResponseMode};
 use super::sso::{self, SsoDecision};
 use super::store::{self, now, random_token};
@@ -38,9 +39,10 @@ pub(crate) struct AuthorizeParams {
 
 #[derive(Debug)]
 pub(crate) enum Rejection {
-    /// Shown on the emulator; the redirect URI cannot be trusted.
-    Page(String),
-    /// Sent back to the app.
+    /// Shown on the emulator, in the request's language; the redirect URI cannot be trusted.
+    Page(Text),
+    /// Sent back to the app. The description is read by the app, not by a person: B2C's
+    /// English in every language, as B2C sends it (#31).
     Reply {
         reply: ReplyTo,
         error: &'static str,
@@ -74,20 +76,25 @@ pub(crate) fn validate(
 ) -> Result<AuthRequest, Rejection> {
     let client_id = params.client_id.unwrap_or_default();
     if client_id.is_empty() {
-        return Err(Rejection::Page(
-            "AADB2C90008: The request does not contain a client id parameter.".into(),
-        ));
+        return Err(Rejection::Page(Text::coded(
+            "AADB2C90008",
+            "emu-aadb2c90008",
+        )));
     }
     if client_id != app.client_id {
-        return Err(Rejection::Page(format!(
-            "AADB2C90018: The client id '{client_id}' specified in the request is not registered in tenant '{domain}'."
-        )));
+        return Err(Rejection::Page(
+            Text::coded("AADB2C90018", "emu-aadb2c90018")
+                .arg("client_id", client_id)
+                .arg("tenant", domain),
+        ));
     }
     let redirect_uri = params.redirect_uri.unwrap_or_default();
     if !app.redirect_uris.contains(&redirect_uri) {
-        return Err(Rejection::Page(format!(
-            "AADB2C90006: The redirect URI '{redirect_uri}' provided in the request is not registered for the client id '{client_id}'."
-        )));
+        return Err(Rejection::Page(
+            Text::coded("AADB2C90006", "emu-aadb2c90006")
+                .arg("uri", redirect_uri)
+                .arg("client_id", client_id),
+        ));
     }
     let mut reply = ReplyTo {
         redirect_uri,
@@ -229,9 +236,7 @@ pub(crate) async fn get(
     req: HttpRequest,
 ) -> Result<HttpResponse, EmulatorError> {
     let params: AuthorizeParams = serde_urlencoded::from_str(req.query_string()).map_err(|_| {
-        EmulatorError::bad_request(
-            "AADB2C90085: The request parameters could not be read (is a parameter repeated?).",
-        )
+        EmulatorError::bad_request(Text::coded("AADB2C90085", "emu-aadb2c90085-unreadable"))
     })?;
     start(tenant, path, req, params).await
 }
@@ -244,9 +249,7 @@ pub(crate) async fn post(
     body: web::Bytes,
 ) -> Result<HttpResponse, EmulatorError> {
     let params: AuthorizeParams = serde_urlencoded::from_bytes(&body).map_err(|_| {
-        EmulatorError::bad_request(
-            "AADB2C90085: The request parameters could not be read (is a parameter repeated?).",
-        )
+        EmulatorError::bad_request(Text::coded("AADB2C90085", "emu-aadb2c90085-unreadable"))
     })?;
     start(tenant, path, req, params).await
 }
@@ -339,7 +342,7 @@ mod tests {
 
     fn page(result: Result<AuthRequest, Rejection>) -> String {
         match result {
-            Err(Rejection::Page(m)) => m,
+            Err(Rejection::Page(m)) => m.to_string(),
             other => panic!("expected an error page, got {other:?}"),
         }
     }

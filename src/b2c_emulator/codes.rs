@@ -12,6 +12,7 @@ use sqlx::SqlitePool;
 use subtle::ConstantTimeEq;
 
 use super::errors::EmulatorError;
+use super::i18n::{self, Text};
 use super::pages;
 use super::store::{now, sha256_hex};
 use super::tenant::Tenant;
@@ -22,8 +23,6 @@ pub(crate) const CODE_TRIES: i64 = 3;
 /// typo and a slow text message, not for guessing by asking for code after code (each new
 /// code brings three more tries) or for flooding a phone.
 pub(crate) const CODES_PER_TRANSACTION: i64 = 5;
-pub(crate) const TOO_MANY_CODES_MESSAGE: &str =
-    "There have been too many requests to verify this account. Please start again later.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Purpose {
@@ -55,6 +54,16 @@ impl Delivery {
             Delivery::Sms => "sms",
             Delivery::Call => "call",
         }
+    }
+}
+
+/// How a message of the outbox went, in words (`kind` as stored: `email`, `sms`, `call`).
+fn kind_in(lang: &str, kind: &str) -> String {
+    match kind {
+        "email" => i18n::tr(lang, "outbox-kind-email"),
+        "sms" => i18n::tr(lang, "outbox-kind-sms"),
+        "call" => i18n::tr(lang, "outbox-kind-call"),
+        other => other.to_string(),
     }
 }
 
@@ -132,10 +141,12 @@ pub(crate) fn check(
     }
 }
 
-/// Issues a new code (killing earlier ones of the same purpose in this transaction) and delivers it.
+/// Issues a new code (killing earlier ones of the same purpose in this transaction) and delivers
+/// it, worded in `lang` (the flow's language: B2C writes its texts and e-mails in it).
 pub(crate) async fn send(
     db: &SqlitePool,
     domain: &str,
+    lang: &str,
     tx_id: &str,
     purpose: Purpose,
     delivery: Delivery,
@@ -150,7 +161,7 @@ pub(crate) async fn send(
     if sent >= CODES_PER_TRANSACTION {
         return Err(EmulatorError::Page {
             status: actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-            message: TOO_MANY_CODES_MESSAGE.to_string(),
+            message: Text::new("emu-too-many-codes"),
         });
     }
     let code = generate_code();
@@ -173,14 +184,15 @@ pub(crate) async fn send(
     .bind(now)
     .execute(db)
     .await?;
+    let args = [
+        ("recipient", recipient),
+        ("domain", domain),
+        ("code", code.as_str()),
+    ];
     let body = match delivery {
-        Delivery::Email => format!(
-            "Verify your email address. Thanks for verifying your {recipient} account! Your code is: {code}"
-        ),
-        Delivery::Sms => format!("Use verification code {code} for {domain} authentication."),
-        Delivery::Call => format!(
-            "(Phone call) Hello! Thank you for using the {domain} verification system. Your verification code is {code}."
-        ),
+        Delivery::Email => i18n::tr_args(lang, "outbox-body-email", &args),
+        Delivery::Sms => i18n::tr_args(lang, "outbox-body-sms", &args),
+        Delivery::Call => i18n::tr_args(lang, "outbox-body-call", &args),
     };
     sqlx::query("INSERT INTO outbox (recipient, kind, body, created_at) VALUES (?, ?, ?, ?)")
         .bind(recipient)
@@ -240,14 +252,17 @@ struct OutboxRow {
     time: String,
 }
 
-/// `GET /outbox`: delivered messages, newest first.
+/// `GET /outbox`: delivered messages, newest first, each as it was written (in its flow's
+/// language); the page and the kinds in the request's (#31).
 pub(crate) async fn outbox_page(tenant: web::Data<Tenant>) -> Result<HttpResponse, EmulatorError> {
     let mut rows: Vec<OutboxRow> = sqlx::query_as(
         "SELECT recipient, kind, body, created_at FROM outbox ORDER BY id DESC LIMIT 200",
     )
     .fetch_all(&tenant.db)
     .await?;
+    let lang = i18n::current();
     for row in &mut rows {
+        row.kind = kind_in(lang, &row.kind);
         row.time = chrono::DateTime::from_timestamp(row.created_at, 0)
             .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
             .unwrap_or_default();

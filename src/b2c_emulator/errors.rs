@@ -8,27 +8,29 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+use super::i18n::{self, Text};
+
 #[derive(thiserror::Error, Debug)]
 pub(crate) enum EmulatorError {
-    /// Shown as is to the user.
+    /// Shown to the user, in the request's language (#31); `Display` is B2C's English.
     #[error("{message}")]
-    Page { status: StatusCode, message: String },
+    Page { status: StatusCode, message: Text },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 impl EmulatorError {
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub fn bad_request(message: Text) -> Self {
         EmulatorError::Page {
             status: StatusCode::BAD_REQUEST,
-            message: message.into(),
+            message,
         }
     }
 
-    pub fn not_found(message: impl Into<String>) -> Self {
+    pub fn not_found(message: Text) -> Self {
         EmulatorError::Page {
             status: StatusCode::NOT_FOUND,
-            message: message.into(),
+            message,
         }
     }
 }
@@ -52,17 +54,19 @@ impl ResponseError for EmulatorError {
             EmulatorError::Page { message, .. } => message.clone(),
             EmulatorError::Internal(e) => {
                 tracing::error!(error = ?e, "B2C emulator internal error");
-                "AADB2C90085: The service has encountered an internal error. Please reauthenticate and try again.".to_string()
+                Text::coded("AADB2C90085", "emu-aadb2c90085-internal")
             }
         };
         error_page(self.status_code(), &message)
     }
 }
 
-/// B2C's "Sorry, but we're having trouble signing you in" page. Never fails.
-pub(crate) fn error_page(status: StatusCode, message: &str) -> HttpResponse {
+/// B2C's "Sorry, but we're having trouble signing you in" page, in the request's language
+/// (`i18n::current`). Never fails.
+pub(crate) fn error_page(status: StatusCode, message: &Text) -> HttpResponse {
+    let message = message.in_lang(i18n::current());
     let mut ctx = tera::Context::new();
-    ctx.insert("message", message);
+    ctx.insert("message", &message);
     ctx.insert("correlation_id", &uuid::Uuid::new_v4().to_string());
     ctx.insert(
         "timestamp",
@@ -74,11 +78,13 @@ pub(crate) fn error_page(status: StatusCode, message: &str) -> HttpResponse {
             .body(html),
         Err(_) => HttpResponse::build(status)
             .content_type("text/plain; charset=utf-8")
-            .body(message.to_string()),
+            .body(message),
     }
 }
 
-/// B2C appends a correlation id and a timestamp to every error description.
+/// B2C appends a correlation id and a timestamp to every error description. An
+/// `error_description` is read by the app, not by a person, and B2C writes it in English
+/// whatever `ui_locales` asked for: so does the emulator (#31).
 pub(crate) fn with_correlation(description: &str) -> String {
     format!(
         "{description}\r\nCorrelation ID: {}\r\nTimestamp: {}\r\n",

@@ -193,9 +193,10 @@ fn translate(args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
 }
 
 /// The messages the flows make in Rust (B2C's English, word for word: a wrong password, a
-/// refused code), by key. A flow keeps writing B2C's English, so the emulator answers exactly
-/// as B2C does in English; a page shows the message of its language in its place (#31).
-const ERROR_KEYS: [&str; 12] = [
+/// refused code, a field left empty), by key. A flow keeps writing B2C's English, so the
+/// emulator answers exactly as B2C does in English; a page shows the message of its language
+/// in its place (#31).
+const ERROR_KEYS: &[&str] = &[
     "emu-error-account-not-found",
     "emu-error-wrong-password",
     "emu-error-locked",
@@ -208,16 +209,131 @@ const ERROR_KEYS: [&str; 12] = [
     "emu-error-password-rules",
     "emu-error-password-characters",
     "emu-error-password-mismatch",
+    "emu-error-email-missing",
+    "emu-error-password-missing",
+    "emu-error-user-exists",
+    "emu-error-no-account-for-id",
+    "emu-error-verify-email-first",
+    "emu-error-verify-email-to-create",
+    "emu-error-given-name",
+    "emu-error-surname",
+    "emu-error-country",
+    "emu-error-phone-invalid",
+    "emu-error-phone-country",
 ];
 
-fn lookup(lang: &str, key: &str) -> Option<String> {
+type Args = HashMap<Cow<'static, str>, FluentValue<'static>>;
+
+fn lookup_with(lang: &str, key: &str, args: Option<&Args>) -> Option<String> {
     let (loader, tag) = if lang == PSEUDO {
         (&PSEUDO_LOCALES, "en")
     } else {
         (&LOCALES, lang)
     };
     let id: LanguageIdentifier = tag.parse().unwrap_or_default();
-    loader.try_lookup(&id, key)
+    loader.try_lookup_complete(&id, key, args)
+}
+
+fn lookup(lang: &str, key: &str) -> Option<String> {
+    lookup_with(lang, key, None)
+}
+
+/// A message in `lang` with its arguments (each a text: a code, an address, a name); the
+/// English one when `lang` lacks it, the key itself when no file has it (a test fails then:
+/// `every_key_the_code_names_is_in_the_files`).
+pub(crate) fn tr_args(lang: &str, key: &str, args: &[(&str, &str)]) -> String {
+    let args: Args = args
+        .iter()
+        .map(|(name, value)| {
+            (
+                Cow::Owned(name.to_string()),
+                FluentValue::from(value.to_string()),
+            )
+        })
+        .collect();
+    let args = (!args.is_empty()).then_some(&args);
+    lookup_with(lang, key, args)
+        .or_else(|| lookup_with("en", key, args))
+        .unwrap_or_else(|| key.to_string())
+}
+
+/// A message without arguments in `lang` (see [`tr_args`]).
+pub(crate) fn tr(lang: &str, key: &str) -> String {
+    tr_args(lang, key, &[])
+}
+
+/// A sentence the emulator shows a person outside a form's fields (an error page, a note on
+/// the signed-out page): a message key and its arguments, with B2C's `AADB2C` code before it,
+/// which stays the same in every language. Made where the failure is known, put in words where
+/// the page's language is known; `Display` is B2C's English, word for word (logs, tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Text {
+    code: Option<&'static str>,
+    key: &'static str,
+    args: Vec<(&'static str, String)>,
+}
+
+impl Text {
+    pub(crate) fn new(key: &'static str) -> Text {
+        Text {
+            code: None,
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    /// A sentence that B2C numbers: `AADB2C90006: …`.
+    pub(crate) fn coded(code: &'static str, key: &'static str) -> Text {
+        Text {
+            code: Some(code),
+            ..Text::new(key)
+        }
+    }
+
+    pub(crate) fn arg(mut self, name: &'static str, value: impl Into<String>) -> Text {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    pub(crate) fn in_lang(&self, lang: &str) -> String {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let sentence = tr_args(lang, self.key, &args);
+        match self.code {
+            Some(code) => format!("{code}: {sentence}"),
+            None => sentence,
+        }
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.in_lang("en"))
+    }
+}
+
+/// A letter without its accent, for putting names in alphabetical order ("Bélgica" between
+/// "Austria" and "Brasil", not after "Suiza").
+fn sort_key(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            'ý' | 'ÿ' => 'y',
+            'ŕ' => 'r',
+            c => c,
+        })
+        .collect()
+}
+
+/// Sorts `(value, label)` pairs by their label as a reader of the language expects.
+pub(crate) fn sort_by_label<T>(items: &mut [(T, String)]) {
+    items.sort_by_cached_key(|(_, label)| sort_key(label));
 }
 
 /// A flow's message (B2C's English) in `lang`; a message that is not one of [`ERROR_KEYS`]
@@ -261,6 +377,106 @@ mod tests {
         );
         assert_eq!(localize_error("es", "Something else."), "Something else.");
         assert!(localize_error(PSEUDO, "Your password is incorrect.").starts_with('⟦'));
+    }
+
+    /// Every `.rs` file of the emulator, as text.
+    fn sources() -> Vec<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/b2c_emulator"),
+            &mut out,
+        );
+        out
+    }
+
+    #[test]
+    fn every_flow_message_is_written_by_a_flow_word_for_word() {
+        // A flow's English that drifted from its message would stay English on every page.
+        let sources = sources().join("\n");
+        for key in ERROR_KEYS {
+            let english = lookup("en", key).unwrap_or_else(|| panic!("no message {key}"));
+            assert!(
+                sources.contains(&format!("\"{english}\"")),
+                "no flow writes {key:?}: {english:?}"
+            );
+            assert!(lookup("es", key).is_some_and(|es| es != english), "{key}");
+        }
+    }
+
+    #[test]
+    fn every_key_the_code_names_is_in_the_files() {
+        let mut named = std::collections::BTreeSet::new();
+        for source in sources() {
+            for prefix in ["\"emu-", "\"outbox-"] {
+                for (at, _) in source.match_indices(prefix) {
+                    let literal: String = source[at + 1..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+                        .collect();
+                    let whole = source[at + 1 + literal.len()..].starts_with('"');
+                    if whole && !literal.ends_with('-') {
+                        named.insert(literal);
+                    }
+                }
+            }
+        }
+        for code in crate::b2c_emulator::flows::COUNTRIES {
+            named.insert(format!("emu-country-{}", code.to_ascii_lowercase()));
+        }
+        assert!(named.len() > 60, "{named:?}");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/b2c_emulator/locales");
+        for lang in LANGUAGES {
+            let mut keys = std::collections::BTreeSet::new();
+            for entry in std::fs::read_dir(dir.join(lang)).unwrap().flatten() {
+                let source = std::fs::read_to_string(entry.path()).unwrap();
+                keys.extend(crate::i18n::keys_of(&source));
+            }
+            for key in &named {
+                assert!(keys.contains(key), "no {lang} message {key:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_text_keeps_b2c_s_code_and_reads_in_the_language_asked() {
+        let text = Text::coded("AADB2C90006", "emu-aadb2c90006")
+            .arg("uri", "https://evil.example/")
+            .arg("client_id", "c-1");
+        assert_eq!(
+            text.to_string(),
+            "AADB2C90006: The redirect URI 'https://evil.example/' provided in the request is \
+             not registered for the client id 'c-1'."
+        );
+        let es = text.in_lang("es");
+        assert!(es.starts_with("AADB2C90006: El URI de redirección 'https://evil.example/'"));
+        assert!(es.ends_with("'c-1'."), "{es}");
+        let pseudo = text.in_lang(PSEUDO);
+        assert!(pseudo.starts_with("AADB2C90006: ⟦"), "{pseudo}");
+        assert!(pseudo.contains("⟧https://evil.example/⟦"), "{pseudo}");
+        // A key no file has shows itself rather than nothing.
+        assert_eq!(Text::new("no-such-key").in_lang("es"), "no-such-key");
+    }
+
+    #[test]
+    fn labels_sort_as_a_reader_of_the_language_expects() {
+        let mut names: Vec<(u8, String)> = ["Suiza", "Bélgica", "Brasil", "Austria", "Éire"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i as u8, n.to_string()))
+            .collect();
+        sort_by_label(&mut names);
+        let sorted: Vec<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(sorted, ["Austria", "Bélgica", "Brasil", "Éire", "Suiza"]);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::errors::EmulatorError;
+use super::i18n::{self, Text};
 use super::tenant::Tenant;
 use super::{pages, sso};
 
@@ -30,7 +31,7 @@ pub(crate) async fn get(
     let (t, p) = path.into_inner();
     tenant.policy(&t, &p)?;
     let params: LogoutParams = serde_urlencoded::from_str(req.query_string())
-        .map_err(|_| EmulatorError::bad_request("The sign-out request could not be read."))?;
+        .map_err(|_| EmulatorError::bad_request(Text::new("emu-signout-unreadable")))?;
     let removal = sso::end(&req, &tenant.db).await?;
 
     let app = &tenant.settings.app;
@@ -38,7 +39,7 @@ pub(crate) async fn get(
     let target = match params.post_logout_redirect_uri.filter(|u| !u.is_empty()) {
         None => None,
         Some(uri) if !app.post_logout_redirect_uris.contains(&uri) => {
-            note = Some("The application asked to return to an address that is not registered, so you stay here.");
+            note = Some("emu-signout-not-registered");
             None
         }
         Some(uri) => match params.id_token_hint.filter(|h| !h.is_empty()) {
@@ -52,8 +53,7 @@ pub(crate) async fn get(
                     Ok(_) => Some(uri),
                     Err(e) => {
                         tracing::info!(reason = %e, "B2C emulator logout: id_token_hint rejected");
-                        note =
-                            Some("The sign-out request could not be verified, so you stay here.");
+                        note = Some("emu-signout-not-verified");
                         None
                     }
                 }
@@ -64,9 +64,7 @@ pub(crate) async fn get(
     let mut response = match target {
         Some(uri) => {
             let mut url = url::Url::parse(&uri).map_err(|_| {
-                EmulatorError::bad_request(
-                    "AADB2C90067: The post logout redirect URI has an invalid format.",
-                )
+                EmulatorError::bad_request(Text::coded("AADB2C90067", "emu-aadb2c90067"))
             })?;
             if let Some(state) = params.state.filter(|s| !s.is_empty()) {
                 url.query_pairs_mut().append_pair("state", &state);
@@ -77,7 +75,8 @@ pub(crate) async fn get(
         }
         None => {
             let mut ctx = tera::Context::new();
-            ctx.insert("note", &note);
+            // In the request's language, as the page around it (#31).
+            ctx.insert("note", &note.map(|key| i18n::tr(i18n::current(), key)));
             pages::render(StatusCode::OK, "signed_out.html", &ctx)?
         }
     };

@@ -76,7 +76,7 @@ pub(crate) async fn healthz(tenant: web::Data<Tenant>) -> Result<HttpResponse, E
 pub(crate) async fn not_found() -> HttpResponse {
     error_page(
         StatusCode::NOT_FOUND,
-        "The page you are looking for does not exist on this B2C emulator.",
+        &super::i18n::Text::new("emu-page-not-found"),
     )
 }
 

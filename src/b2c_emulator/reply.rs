@@ -95,10 +95,10 @@ impl ReplyTo {
 
     pub fn location(&self, params: &[(&str, String)]) -> Result<String, EmulatorError> {
         let mut url = url::Url::parse(&self.redirect_uri).map_err(|_| {
-            EmulatorError::bad_request(format!(
-                "AADB2C90006: The redirect URI '{}' provided in the request is not valid.",
-                self.redirect_uri
-            ))
+            EmulatorError::bad_request(
+                super::i18n::Text::coded("AADB2C90006", "emu-aadb2c90006-invalid")
+                    .arg("uri", &self.redirect_uri),
+            )
         })?;
         match self.response_mode {
             ResponseMode::Fragment => {

@@ -129,9 +129,7 @@ pub(crate) async fn load_transaction<T: serde::de::DeserializeOwned>(
             .fetch_optional(db)
             .await?;
     let data = data.ok_or_else(|| {
-        EmulatorError::bad_request(
-            "AADB2C90046: We are having trouble loading your current state. You might want to try starting your session over from the beginning.",
-        )
+        EmulatorError::bad_request(super::i18n::Text::coded("AADB2C90046", "emu-aadb2c90046"))
     })?;
     serde_json::from_str(&data)
         .context("a stored transaction does not parse")

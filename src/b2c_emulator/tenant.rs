@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::errors;
+use super::i18n::Text;
 use super::keys;
 
 /// The user-flow (policy) ids, as configured in the tenant. Matched case-insensitively in URLs;
@@ -110,9 +111,9 @@ impl Tenant {
         if !tenant.eq_ignore_ascii_case(&self.settings.domain)
             && !tenant.eq_ignore_ascii_case(&self.tenant_id)
         {
-            return Err(errors::EmulatorError::not_found(format!(
-                "The tenant '{tenant}' does not exist in this emulator."
-            )));
+            return Err(errors::EmulatorError::not_found(
+                Text::new("emu-tenant-unknown").arg("tenant", tenant),
+            ));
         }
         let p = &self.settings.policies;
         let kind = [
@@ -128,10 +129,11 @@ impl Tenant {
                 kind,
                 id: id.clone(),
             }),
-            None => Err(errors::EmulatorError::not_found(format!(
-                "AADB2C90022: Unable to return metadata for the policy '{policy}' in tenant '{}'.",
-                self.settings.domain
-            ))),
+            None => Err(errors::EmulatorError::not_found(
+                Text::coded("AADB2C90022", "emu-aadb2c90022")
+                    .arg("policy", policy)
+                    .arg("tenant", &self.settings.domain),
+            )),
         }
     }
 

@@ -39,6 +39,7 @@ pub(super) async fn send(
     codes::send(
         &flow.tenant.db,
         &flow.tenant.settings.domain,
+        tx.lang(),
         &tx.id,
         Purpose::Email,
         Delivery::Email,

@@ -42,6 +42,7 @@ pub(super) async fn step(
             codes::send(
                 &flow.tenant.db,
                 &flow.tenant.settings.domain,
+                tx.lang(),
                 &tx.id,
                 Purpose::Phone,
                 delivery,
@@ -57,6 +58,7 @@ pub(super) async fn step(
             codes::send(
                 &flow.tenant.db,
                 &flow.tenant.settings.domain,
+                tx.lang(),
                 &tx.id,
                 Purpose::Phone,
                 Delivery::Email,

@@ -28,11 +28,14 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+#[cfg(test)]
+pub(crate) use fields::COUNTRIES;
 pub(crate) use finish::finish;
 use page::{render_step, Errors, Flow, FlowForm};
 pub(crate) use transaction::{flow_url, Step, Transaction};
 
 use super::errors::EmulatorError;
+use super::i18n::Text;
 use super::store;
 use super::tenant::{FlowKind, Policy, Tenant};
 
@@ -50,12 +53,13 @@ async fn load(
     let (t, p) = path.into_inner();
     let policy = tenant.policy(&t, &p)?;
     let query: FlowQuery = serde_urlencoded::from_str(req.query_string())
-        .map_err(|_| EmulatorError::bad_request("AADB2C90046: We are having trouble loading your current state. You might want to try starting your session over from the beginning."))?;
+        .map_err(|_| EmulatorError::bad_request(Text::coded("AADB2C90046", "emu-aadb2c90046")))?;
     let tx: Transaction = store::load_transaction(&tenant.db, &query.tx).await?;
     if !tx.policy_id.eq_ignore_ascii_case(&policy.id) {
-        return Err(EmulatorError::bad_request(
-            "AADB2C90046: We are having trouble loading your current state. You might want to try starting your session over from the beginning.",
-        ));
+        return Err(EmulatorError::bad_request(Text::coded(
+            "AADB2C90046",
+            "emu-aadb2c90046",
+        )));
     }
     Ok((policy, tx, query.view))
 }
@@ -91,7 +95,7 @@ pub(crate) async fn post(
 ) -> Result<HttpResponse, EmulatorError> {
     let (policy, tx, _) = load(&tenant, path, &req).await?;
     let form: FlowForm = serde_urlencoded::from_bytes(&body)
-        .map_err(|_| EmulatorError::bad_request("The form could not be read."))?;
+        .map_err(|_| EmulatorError::bad_request(Text::new("emu-form-unreadable")))?;
     let action = form.action.clone().unwrap_or_default();
     if action == "cancel" {
         store::delete_transaction(&tenant.db, &tx.id).await?;

@@ -11,6 +11,7 @@ use super::fields::{mask_email, mask_phone, CALLING_CODES, COUNTRIES};
 use super::transaction::{flow_url, Step, Transaction};
 use crate::b2c_emulator::codes::Delivery;
 use crate::b2c_emulator::errors::EmulatorError;
+use crate::b2c_emulator::i18n::{self, Text};
 use crate::b2c_emulator::tenant::{FlowKind, Policy, Tenant};
 use crate::b2c_emulator::{pages, store, users};
 
@@ -42,7 +43,7 @@ pub(super) fn error(field: &'static str, message: impl Into<String>) -> Errors {
 }
 
 pub(super) fn unexpected_action() -> EmulatorError {
-    EmulatorError::bad_request("This page does not offer that action. Go back and try again.")
+    EmulatorError::bad_request(Text::new("emu-unexpected-action"))
 }
 
 pub(super) struct Flow<'a> {
@@ -84,22 +85,51 @@ impl Flow<'_> {
         let oid = tx
             .oid
             .as_deref()
-            .ok_or_else(|| EmulatorError::bad_request("Please sign in first."))?;
+            .ok_or_else(|| EmulatorError::bad_request(Text::new("emu-sign-in-first")))?;
         users::by_oid(&self.tenant.db, oid)
             .await?
-            .ok_or_else(|| EmulatorError::bad_request("This account no longer exists."))
+            .ok_or_else(|| EmulatorError::bad_request(Text::new("emu-account-gone")))
     }
 }
 
 #[derive(Serialize)]
 struct Choice {
     value: &'static str,
-    label: &'static str,
+    label: String,
 }
 
-fn choices(list: &'static [(&'static str, &'static str)]) -> Vec<Choice> {
-    list.iter()
+/// The countries of the sign-up and profile pages: the ISO code as the value, the name in the
+/// page's language as the label (#31), in the alphabetical order of that language.
+fn countries(lang: &str) -> Vec<Choice> {
+    let mut named: Vec<(&'static str, String)> = COUNTRIES
+        .iter()
+        .map(|code| (*code, i18n::tr(lang, &country_key(code))))
+        .collect();
+    i18n::sort_by_label(&mut named);
+    named
+        .into_iter()
         .map(|(value, label)| Choice { value, label })
+        .collect()
+}
+
+/// The message key of a country's name: `emu-country-` and its code in lower case.
+pub(super) fn country_key(code: &str) -> String {
+    format!("emu-country-{}", code.to_ascii_lowercase())
+}
+
+/// The calling codes of the MFA page, in their order (the first is chosen), each the
+/// country's name in the page's language and the code.
+fn calling_codes(lang: &str) -> Vec<Choice> {
+    CALLING_CODES
+        .iter()
+        .map(|(code, key)| Choice {
+            value: code,
+            label: i18n::tr_args(
+                lang,
+                "emu-calling-code",
+                &[("country", &i18n::tr(lang, key)), ("code", code)],
+            ),
+        })
         .collect()
 }
 
@@ -112,25 +142,20 @@ pub(super) async fn render_step(
 ) -> Result<HttpResponse, EmulatorError> {
     let mut ctx = tera::Context::new();
     // The pages in the language the relying party asked for (#31).
-    let lang = crate::b2c_emulator::i18n::from_ui_locales(tx.request.ui_locales.as_deref());
+    let lang = tx.lang();
     ctx.insert("lang", lang);
     let url = flow_url(tenant, policy, &tx.id);
     ctx.insert("action", &url);
     // The flows write B2C's English; the page shows each message in its language.
     let errors: Errors = errors
         .iter()
-        .map(|(field, message)| {
-            (
-                *field,
-                crate::b2c_emulator::i18n::localize_error(lang, message),
-            )
-        })
+        .map(|(field, message)| (*field, i18n::localize_error(lang, message)))
         .collect();
     ctx.insert("errors", &errors);
     ctx.insert("email", tx.email.as_deref().unwrap_or_default());
     ctx.insert("email_code_sent", &tx.email_code_sent);
     ctx.insert("email_verified", &tx.email_verified);
-    ctx.insert("countries", &choices(COUNTRIES));
+    ctx.insert("countries", &countries(lang));
     ctx.insert(
         "can_sign_up",
         &matches!(tx.kind, FlowKind::SignUpSignIn | FlowKind::SignUpSignInMfa),
@@ -149,7 +174,7 @@ pub(super) async fn render_step(
             let oid = tx.oid.as_deref().unwrap_or_default();
             let user = users::by_oid(&tenant.db, oid)
                 .await?
-                .ok_or_else(|| EmulatorError::bad_request("This account no longer exists."))?;
+                .ok_or_else(|| EmulatorError::bad_request(Text::new("emu-account-gone")))?;
             ctx.insert("enrolled", &user.phone.is_some());
             let phone = user.phone.as_deref().or(tx.phone_pending.as_deref());
             ctx.insert("masked_phone", &phone.map(mask_phone).unwrap_or_default());
@@ -157,7 +182,7 @@ pub(super) async fn render_step(
                 "phone_number",
                 tx.phone_pending.as_deref().unwrap_or_default(),
             );
-            ctx.insert("calling_codes", &choices(CALLING_CODES));
+            ctx.insert("calling_codes", &calling_codes(lang));
             ctx.insert(
                 "code_sent",
                 &match tx.phone_code_sent {
@@ -177,7 +202,7 @@ pub(super) async fn render_step(
             let oid = tx.oid.as_deref().unwrap_or_default();
             let user = users::by_oid(&tenant.db, oid)
                 .await?
-                .ok_or_else(|| EmulatorError::bad_request("This account no longer exists."))?;
+                .ok_or_else(|| EmulatorError::bad_request(Text::new("emu-account-gone")))?;
             ctx.insert("email", &user.email);
             ctx.insert(
                 "given_name",

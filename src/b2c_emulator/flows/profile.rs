@@ -31,7 +31,7 @@ pub(super) fn errors(tx: &Transaction) -> Errors {
         );
     }
     let country = tx.country.as_deref().unwrap_or_default();
-    if !COUNTRIES.iter().any(|(code, _)| *code == country) {
+    if !COUNTRIES.contains(&country) {
         errors.insert("country", "Please choose your country or region.".into());
     }
     errors

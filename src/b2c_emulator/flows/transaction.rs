@@ -40,6 +40,11 @@ pub(crate) struct Transaction {
 }
 
 impl Transaction {
+    /// The language the relying party asked the flow's pages and messages in (#31).
+    pub fn lang(&self) -> &'static str {
+        crate::b2c_emulator::i18n::from_ui_locales(self.request.ui_locales.as_deref())
+    }
+
     pub fn new(id: String, policy: &Policy, request: AuthRequest) -> Transaction {
         Transaction {
             id,
