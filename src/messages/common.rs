@@ -128,9 +128,12 @@ pub(super) struct AttachmentLink {
     size: String,
 }
 
+/// An attachment's size; megabytes with the page's decimal sign (#31: "1,5 MB").
 pub(super) fn size_text(bytes: i64) -> String {
     if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+        let mb = bytes as f64 / (1024.0 * 1024.0);
+        let lang = crate::i18n::current();
+        format!("{} MB", crate::i18n::format::number(lang, mb, 1))
     } else {
         format!("{} KB", (bytes + 1023) / 1024)
     }
@@ -196,5 +199,28 @@ pub(super) fn attachment_response(file: store::AttachmentFile) -> HttpResponse {
             let size = chunks.size();
             resp.no_chunking(size).streaming(chunks.into_stream())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::size_text;
+    use crate::i18n::{Lang, LANG};
+
+    #[tokio::test]
+    async fn sizes_have_the_page_s_decimal_sign() {
+        let size = 3 * 1024 * 1024 / 2;
+        assert_eq!(
+            LANG.scope(Lang::En, async { size_text(size) }).await,
+            "1.5 MB"
+        );
+        assert_eq!(
+            LANG.scope(Lang::Es, async { size_text(size) }).await,
+            "1,5 MB"
+        );
+        assert_eq!(
+            LANG.scope(Lang::Es, async { size_text(2000) }).await,
+            "2 KB"
+        );
     }
 }
