@@ -322,3 +322,48 @@ async fn a_step_up_that_proves_nothing_is_refused_in_spanish() {
     says_in_spanish(&page, "refusal-step-up-title");
     says_in_spanish(&page, "refusal-step-up-stale");
 }
+
+#[tokio::test]
+async fn a_request_s_preferred_days_and_time_read_in_spanish() {
+    let w = world().await;
+    speak_spanish(&w.app, &w.patient).await;
+    speak_spanish(&w.app, &w.clinician).await;
+    let token = csrf(&w.app, &w.patient).await;
+    let resp = post(
+        &w.app,
+        &w.patient,
+        "/appointments",
+        &[
+            ("csrf_token", token.as_str()),
+            ("reason", "Dolor de rodilla"),
+            ("day_tue", "1"),
+            ("day_thu", "1"),
+            ("time", "morning"),
+            ("mode", "video"),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let id: String = sqlx::query_scalar("SELECT id FROM appointments")
+        .fetch_one(&w.app.pool)
+        .await
+        .unwrap();
+    let spanish = i18n::tr_args(
+        Lang::Es,
+        "appt-preferences",
+        &[
+            ("days", "martes, jueves".into()),
+            ("time", "morning".into()),
+        ],
+    );
+    for (b, path) in [
+        (&w.patient, "/appointments".to_string()),
+        (&w.clinician, format!("/staff/appointments/{id}")),
+    ] {
+        let (status, page) = text(&w.app, b, &path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(page.contains(&spanish), "{path}: {spanish}: {page}");
+        assert!(!page.contains("Mornings"), "{path}: {page}");
+        assert!(!page.contains("Tuesday"), "{path}: {page}");
+    }
+}
