@@ -248,9 +248,8 @@ pub fn report_name(d: &DiagnosticReport) -> String {
     source_translation(&d.code)
         .or_else(|| {
             (d.code.system == super::model::systems::LOINC)
-                .then(|| super::ranges::short_name(&d.code.code))
+                .then(|| super::ranges::lay_name(&d.code.code))
                 .flatten()
-                .map(str::to_owned)
         })
         .unwrap_or_else(|| plain_name(&d.code.display))
 }
@@ -301,10 +300,14 @@ impl ImagingRow {
                 .series
                 .iter()
                 .map(|s| match &s.body_site {
-                    Some(site) => format!(
-                        "{} of {}",
-                        plain_name(&s.modality.display),
-                        plain_name(&site.display)
+                    // The names are the source's; "of" is ours, in the page's language (#31).
+                    Some(site) => crate::i18n::tr_args(
+                        crate::i18n::current(),
+                        "clinical-imaging-series",
+                        &[
+                            ("modality", plain_name(&s.modality.display).into()),
+                            ("site", plain_name(&site.display).into()),
+                        ],
                     ),
                     None => plain_name(&s.modality.display),
                 })

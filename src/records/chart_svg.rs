@@ -176,13 +176,34 @@ fn nice_step(raw: f64) -> f64 {
     nice * power
 }
 
+/// A value axis label, with the page's decimal sign (#31).
 fn tick_label(v: f64, step: f64) -> String {
     let decimals = (-step.log10().floor()).max(0.0) as usize;
     let s = format!("{v:.decimals$}");
-    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+    let s = if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
         s[1..].to_owned()
     } else {
         s
+    };
+    crate::i18n::format::localise_decimal(crate::i18n::current(), &s)
+}
+
+/// A time axis label in the page's language (#31; `clinical.ftl`): "Mar 2024", "3 Mar 2024";
+/// "mar 2024", "3 mar 2024".
+fn axis_date(d: NaiveDate, with_day: bool) -> String {
+    let month = (
+        "month",
+        Arg::from(say(&format!("clinical-month-short-{}", d.month()), &[])),
+    );
+    // Text, not a number: a year is not written with a group separator.
+    let year = ("year", Arg::from(d.year().to_string()));
+    if with_day {
+        say(
+            "clinical-axis-day",
+            &[("day", Arg::from(d.day().to_string())), month, year],
+        )
+    } else {
+        say("clinical-axis-month", &[month, year])
     }
 }
 
@@ -427,18 +448,14 @@ fn time_ticks(t0: i64, t1: i64) -> Vec<(i64, String)> {
             })
             .collect();
     }
-    let format = if t1 - t0 > 120 * 86_400 {
-        "%b %Y"
-    } else {
-        "%-d %b %Y"
-    };
+    let with_day = t1 - t0 <= 120 * 86_400;
     (1..=3)
         .map(|i| {
             let t = t0 + (t1 - t0) * i / 4;
             let label = Utc
                 .timestamp_opt(t, 0)
                 .single()
-                .map(|d| d.format(format).to_string())
+                .map(|d| axis_date(d.date_naive(), with_day))
                 .unwrap_or_default();
             (t, label)
         })
@@ -632,6 +649,87 @@ mod tests {
             c.series[0].marks[0].label.ends_with(", Alto"),
             "{}",
             c.series[0].marks[0].label
+        );
+    }
+
+    #[test]
+    fn the_axes_are_written_for_the_language_of_the_page() {
+        use crate::i18n::{Lang, LANG};
+        let at = |m: u32, d: u32, value: f64| PointIn {
+            at: Utc
+                .with_ymd_and_hms(2024, m, d, 0, 0, 0)
+                .single()
+                .unwrap_or_default(),
+            value,
+            text: String::new(),
+            flag: None,
+        };
+        let series = |points: Vec<PointIn>| SeriesIn {
+            name: "Potassium".into(),
+            unit: "mmol/L".into(),
+            low: None,
+            high: None,
+            range_text: None,
+            points,
+        };
+        let labels = |ticks: &[Tick]| {
+            ticks
+                .iter()
+                .map(|t| t.label.clone())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
+        // Months apart: months and years; weeks apart: days too.
+        let months = || build("x", &[series(vec![at(1, 10, 4.4), at(8, 1, 4.6)])]);
+        let weeks = || build("x", &[series(vec![at(1, 10, 4.4), at(3, 1, 4.6)])]);
+        let (en, es) = (
+            months().expect("chart"),
+            LANG.sync_scope(Lang::Es, months).expect("chart"),
+        );
+        assert!(
+            labels(&en.x_ticks).contains("Apr 2024"),
+            "{}",
+            labels(&en.x_ticks)
+        );
+        assert!(
+            labels(&es.x_ticks).contains("abr 2024"),
+            "{}",
+            labels(&es.x_ticks)
+        );
+        assert!(
+            !labels(&es.x_ticks).contains("Apr"),
+            "{}",
+            labels(&es.x_ticks)
+        );
+        let (en, es) = (
+            weeks().expect("chart"),
+            LANG.sync_scope(Lang::Es, weeks).expect("chart"),
+        );
+        assert!(
+            labels(&en.x_ticks).contains(" Feb 2024"),
+            "{}",
+            labels(&en.x_ticks)
+        );
+        assert!(
+            labels(&es.x_ticks).contains(" feb 2024"),
+            "{}",
+            labels(&es.x_ticks)
+        );
+        // Values with the language's decimal sign.
+        assert!(
+            labels(&en.y_ticks).contains("4.5"),
+            "{}",
+            labels(&en.y_ticks)
+        );
+        assert!(
+            labels(&es.y_ticks).contains("4,5"),
+            "{}",
+            labels(&es.y_ticks)
+        );
+        assert!(
+            !labels(&es.y_ticks).contains('.'),
+            "{}",
+            labels(&es.y_ticks)
         );
     }
 

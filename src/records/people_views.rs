@@ -84,7 +84,10 @@ impl PartyCard {
                 .find_map(|o| people.organization(o).and_then(|o| o.address.as_ref()))
         });
         PartyCard {
-            name: p.name.clone().unwrap_or_else(|| "Name not recorded".into()),
+            name: p
+                .name
+                .clone()
+                .unwrap_or_else(|| say("clinical-name-not-recorded")),
             specialty: people
                 .specialty_of(&p.fhir_id)
                 .map(|c| plain_name(&c.display)),
@@ -98,7 +101,10 @@ impl PartyCard {
     pub fn organization(o: &Organization) -> Self {
         let (phone, phone_href) = phone(o.phone.as_deref());
         PartyCard {
-            name: o.name.clone().unwrap_or_else(|| "Name not recorded".into()),
+            name: o
+                .name
+                .clone()
+                .unwrap_or_else(|| say("clinical-name-not-recorded")),
             specialty: None,
             address: address_lines(o.address.as_ref()),
             phone,
@@ -110,7 +116,10 @@ impl PartyCard {
     pub fn location(l: &Location) -> Self {
         let (phone, phone_href) = phone(l.phone.as_deref());
         PartyCard {
-            name: l.name.clone().unwrap_or_else(|| "Name not recorded".into()),
+            name: l
+                .name
+                .clone()
+                .unwrap_or_else(|| say("clinical-name-not-recorded")),
             specialty: None,
             address: address_lines(l.address.as_ref()),
             phone,
@@ -139,9 +148,20 @@ fn sum<'a>(amounts: impl Iterator<Item = &'a Money>) -> Option<String> {
                 }
                 .text()
             })
-            .collect::<Vec<_>>()
-            .join(" and ")
+            .reduce(|first, next| {
+                crate::i18n::tr_args(
+                    crate::i18n::current(),
+                    "clinical-amounts",
+                    &[("first", first.into()), ("next", next.into())],
+                )
+            })
+            .unwrap_or_default()
     })
+}
+
+/// A word of `clinical.ftl` in the page's language (#31).
+fn say(key: &str) -> String {
+    crate::i18n::tr(crate::i18n::current(), key)
 }
 
 /// What a visit cost and what insurance paid, as its claims and EOBs say.
@@ -293,7 +313,7 @@ pub fn billing(
                 title: encounter
                     .map(super::views::visit_title)
                     .or_else(|| cost.services.first().cloned())
-                    .unwrap_or_else(|| "Care".into()),
+                    .unwrap_or_else(|| say("clinical-billed-care")),
                 provider,
                 cost,
             },
@@ -341,8 +361,9 @@ pub struct CareTeamPage {
 
 fn team_view(t: &CareTeam, people: &People) -> TeamView {
     TeamView {
-        name: t.name.clone().unwrap_or_else(|| "Care team".into()),
-        status: t.status.clone(),
+        name: t.name.clone().unwrap_or_else(|| say("clinical-care-team")),
+        // A FHIR status code, in words of the page's language (#31).
+        status: t.status.as_deref().map(super::care_views::status_words),
         since: t.start.as_ref().map(DateView::at),
         reason: t.reason.as_ref().map(|r| plain_name(&r.display)),
         members: t

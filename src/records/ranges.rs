@@ -27,6 +27,8 @@
 
 use std::fmt;
 
+use crate::i18n::Arg;
+
 /// One row of the table.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReferenceRange {
@@ -51,6 +53,8 @@ pub enum Flag {
     NotComparable,
 }
 
+/// The flag's code as the templates read it (`flag-high` … in `chart.ftl`, by
+/// `t_or(key="flag-" ~ flag | lower …)`): pages show the message, never this text itself.
 impl fmt::Display for Flag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -552,8 +556,8 @@ pub static SHORT_NAMES: &[(&str, &str)] = &[
     ("24357-6", "Urinalysis"),
 ];
 
-/// What a lay reader calls a test: our range table's name, else our short-name table's, else
-/// `None` (use the source's display).
+/// What a lay reader calls a test, in English: our range table's name, else our short-name
+/// table's, else `None` (use the source's display). Pages use [`lay_name`].
 pub fn short_name(loinc: &str) -> Option<&'static str> {
     lookup(loinc).map(|r| r.name).or_else(|| {
         SHORT_NAMES
@@ -561,6 +565,40 @@ pub fn short_name(loinc: &str) -> Option<&'static str> {
             .find(|(code, _)| *code == loinc)
             .map(|(_, name)| *name)
     })
+}
+
+/// What a lay reader calls a test in the page's language (#31; `clinical.ftl`'s
+/// `clinical-test-name`, chosen by the LOINC code): `None` when our tables do not name it.
+pub fn lay_name(loinc: &str) -> Option<String> {
+    let english = short_name(loinc)?;
+    Some(crate::i18n::tr_args(
+        crate::i18n::current(),
+        "clinical-test-name",
+        &[
+            ("code", Arg::from(format!("loinc-{loinc}"))),
+            ("name", Arg::from(english)),
+        ],
+    ))
+}
+
+/// A usual range in words in the page's language (#31): "70 to 99 mg/dL", "199 mg/dL or less",
+/// "40 or more" without a unit. The bounds are written already (numbers for the language, or a
+/// blood pressure's "90/60"); `None` without either.
+pub fn range_words(low: Option<&str>, high: Option<&str>, unit: &str) -> Option<String> {
+    let (kind, mut args): (&str, Vec<(&str, Arg)>) = match (low, high) {
+        (Some(l), Some(h)) => ("between", vec![("low", l.into()), ("high", h.into())]),
+        (None, Some(h)) => ("at-most", vec![("high", h.into())]),
+        (Some(l), None) => ("at-least", vec![("low", l.into())]),
+        (None, None) => return None,
+    };
+    // Without a unit, `words.ftl`'s range; with one, `clinical.ftl`'s, which places it.
+    let key = if unit.is_empty() {
+        format!("range-{kind}")
+    } else {
+        args.push(("unit", unit.into()));
+        format!("clinical-range-{kind}")
+    };
+    Some(crate::i18n::tr_args(crate::i18n::current(), &key, &args))
 }
 
 impl ReferenceRange {
@@ -592,43 +630,46 @@ impl ReferenceRange {
         format_fixed(value, self.decimals)
     }
 
+    /// [`Self::format`] with the page's decimal sign (#31): "5,4" in Spanish.
+    pub fn shown(&self, value: f64) -> String {
+        crate::i18n::format::localise_decimal(crate::i18n::current(), &self.format(value))
+    }
+
     /// The normal range in words, without the unit: "70 to 99", "199 or less", "40 or more";
     /// `None` when the row has no range.
-    /// In the language of the request (#31; `words.ftl`).
+    /// In the language of the request (#31; `words.ftl`), numbers with its decimal sign.
     pub fn describe(&self) -> Option<String> {
-        let say = |key: &str, args: &[(&str, f64)]| {
-            let args: Vec<(&str, crate::i18n::Arg)> = args
-                .iter()
-                .map(|(name, v)| (*name, self.format(*v).into()))
-                .collect();
-            crate::i18n::tr_args(crate::i18n::current(), key, &args)
-        };
-        match (self.low, self.high) {
-            (Some(low), Some(high)) => Some(say("range-between", &[("low", low), ("high", high)])),
-            (None, Some(high)) => Some(say("range-at-most", &[("high", high)])),
-            (Some(low), None) => Some(say("range-at-least", &[("low", low)])),
-            (None, None) => None,
-        }
+        self.describe_with_unit("")
+    }
+
+    /// The normal range in words with `unit` (a unit in words, [`unit_label`]) where the
+    /// language puts it: "70 to 99 mg/dL", "199 mg/dL or less"; `None` when the row has no
+    /// range.
+    pub fn describe_with_unit(&self, unit: &str) -> Option<String> {
+        let low = self.low.map(|v| self.shown(v));
+        let high = self.high.map(|v| self.shown(v));
+        range_words(low.as_deref(), high.as_deref(), unit)
     }
 }
 
-/// A UCUM unit as a lay reader expects to see it (`mm[Hg]` -> `mmHg`, `Cel` -> `°C`).
+/// A UCUM unit as a lay reader expects to see it (`mm[Hg]` -> `mmHg`, `Cel` -> `°C`), in the
+/// page's language (#31; `clinical.ftl`: "per minute", "por minuto").
 pub fn unit_label(ucum: &str) -> String {
-    let known = match ucum {
-        "mm[Hg]" => "mmHg",
-        "Cel" => "°C",
-        "[degF]" => "°F",
-        "/min" => "per minute",
-        "kg/m2" => "kg/m²",
-        "10*3/uL" => "thousand per µL",
-        "10*6/uL" => "million per µL",
-        "mL/min/{1.73_m2}" => "mL/min/1.73 m²",
-        "{score}" | "1" => "",
-        "[in_i]" => "in",
-        "[lb_av]" => "lb",
-        "ug/L" => "µg/L",
-        "umol/L" => "µmol/L",
-        "uL" => "µL",
+    let key = match ucum {
+        "mm[Hg]" => "clinical-unit-mmhg",
+        "Cel" => "clinical-unit-celsius",
+        "[degF]" => "clinical-unit-fahrenheit",
+        "/min" => "clinical-unit-per-minute",
+        "kg/m2" => "clinical-unit-kg-per-m2",
+        "10*3/uL" => "clinical-unit-thousand-per-ul",
+        "10*6/uL" => "clinical-unit-million-per-ul",
+        "mL/min/{1.73_m2}" => "clinical-unit-egfr",
+        "{score}" | "1" => return String::new(),
+        "[in_i]" => "clinical-unit-inch",
+        "[lb_av]" => "clinical-unit-pound",
+        "ug/L" => "clinical-unit-ug-per-l",
+        "umol/L" => "clinical-unit-umol-per-l",
+        "uL" => "clinical-unit-ul",
         other => {
             // Drop UCUM annotations in braces ("{cells}/uL" -> "/uL").
             let mut out = String::with_capacity(other.len());
@@ -644,7 +685,7 @@ pub fn unit_label(ucum: &str) -> String {
             return out;
         }
     };
-    known.to_owned()
+    crate::i18n::tr(crate::i18n::current(), key)
 }
 
 fn round_to(value: f64, decimals: u8) -> f64 {
@@ -904,5 +945,67 @@ mod tests {
         assert_eq!(unit_label("{score}"), "");
         assert_eq!(unit_label("{cells}/uL"), "/uL");
         assert_eq!(unit_label("mg/dL"), "mg/dL");
+    }
+
+    #[test]
+    fn names_units_and_ranges_read_in_the_page_s_language() {
+        use crate::i18n::{Lang, LANG};
+        // Every name of our tables is in the message files, English as the tables write it.
+        for (code, english) in TABLE
+            .iter()
+            .map(|r| (r.loinc, r.name))
+            .chain(SHORT_NAMES.iter().copied())
+        {
+            let args = [
+                ("code", Arg::from(format!("loinc-{code}"))),
+                ("name", Arg::from("")),
+            ];
+            assert_eq!(
+                crate::i18n::lookup(Lang::En, "clinical-test-name", &args).as_deref(),
+                Some(english),
+                "{code}"
+            );
+            let es = crate::i18n::lookup(Lang::Es, "clinical-test-name", &args).unwrap_or_default();
+            assert!(!es.is_empty(), "{code}: no Spanish name");
+        }
+        let es = |f: &dyn Fn() -> Option<String>| LANG.sync_scope(Lang::Es, f);
+        assert_eq!(
+            es(&|| lay_name("2085-9")).as_deref(),
+            Some("Colesterol HDL")
+        );
+        assert_eq!(lay_name("2085-9").as_deref(), Some("HDL cholesterol"));
+        assert_eq!(
+            es(&|| lay_name("9279-1")).as_deref(),
+            Some("Frecuencia respiratoria")
+        );
+        assert_eq!(es(&|| lay_name("0000-0")), None);
+        assert_eq!(
+            es(&|| Some(unit_label("/min"))).as_deref(),
+            Some("por minuto")
+        );
+        assert_eq!(
+            es(&|| Some(unit_label("10*6/uL"))).as_deref(),
+            Some("millones por µL")
+        );
+        assert_eq!(unit_label("/min"), "per minute");
+        // Decimal comma in Spanish, and the unit where each language puts it.
+        let range = |code: &str, unit: &str| lookup(code).and_then(|r| r.describe_with_unit(unit));
+        assert_eq!(
+            es(&|| range("4548-4", "%")).as_deref(),
+            Some("de 4,0 a 5,6 %")
+        );
+        assert_eq!(range("4548-4", "%").as_deref(), Some("4.0 to 5.6 %"));
+        assert_eq!(
+            es(&|| range("2093-3", "mg/dL")).as_deref(),
+            Some("199 mg/dL o menos")
+        );
+        assert_eq!(
+            range("2093-3", "mg/dL").as_deref(),
+            Some("199 mg/dL or less")
+        );
+        assert_eq!(
+            es(&|| lookup("38483-4").and_then(|r| r.describe())).as_deref(),
+            Some("de 0,60 a 1,30")
+        );
     }
 }

@@ -396,33 +396,31 @@ fn not_compared_note(loinc: &str, q: &Quantity, flag: Option<Flag>, unit: &str) 
 
 fn quantity_reading(loinc: &str, q: &Quantity) -> Reading {
     let unit = ranges::unit_label(&q.unit);
-    let range = ranges::lookup_in(loinc, &q.unit)
-        .and_then(|r| r.describe())
-        .map(|d| with_unit(&d, &unit));
+    let range = ranges::lookup_in(loinc, &q.unit).and_then(|r| r.describe_with_unit(&unit));
     let flag = ranges::flag(loinc, q.value, &q.unit);
     Reading {
         note: not_compared_note(loinc, q, flag, &unit),
-        // An impossible value is shown as recorded, not rounded as if it were real.
-        value: if flag == Some(Flag::NotComparable) {
-            ranges::format_significant(q.value)
-        } else {
-            ranges::format_value(loinc, q.value)
-        },
+        // An impossible value is shown as recorded, not rounded as if it were real; with the
+        // page's decimal sign (#31).
+        value: i18n::format::localise_decimal(
+            i18n::current(),
+            &if flag == Some(Flag::NotComparable) {
+                ranges::format_significant(q.value)
+            } else {
+                ranges::format_value(loinc, q.value)
+            },
+        ),
         unit,
         flag,
         range,
     }
 }
 
-/// "70 to 99 mg/dL", and "199 mg/dL or less" rather than "199 or less mg/dL".
+/// A value with its unit, both written for the page's language already: "72 per minute",
+/// "5,4 mmol/L". (A range places its unit by its message: `ranges::range_words`.)
 fn with_unit(value: &str, unit: &str) -> String {
     if unit.is_empty() {
         return value.to_owned();
-    }
-    for tail in [" or less", " or more"] {
-        if let Some(number) = value.strip_suffix(tail) {
-            return format!("{number} {unit}{tail}");
-        }
     }
     format!("{value} {unit}")
 }
@@ -479,16 +477,11 @@ pub fn reading(o: &Observation) -> Reading {
                     ranges::lookup(DIASTOLIC).filter(|_| d.range.is_some()),
                 ) {
                     (Some(rs), Some(rd)) => match (rs.low, rs.high, rd.low, rd.high) {
-                        (Some(sl), Some(sh), Some(dl), Some(dh)) => Some(with_unit(
-                            &format!(
-                                "{}/{} to {}/{}",
-                                rs.format(sl),
-                                rd.format(dl),
-                                rs.format(sh),
-                                rd.format(dh)
-                            ),
+                        (Some(sl), Some(sh), Some(dl), Some(dh)) => ranges::range_words(
+                            Some(&format!("{}/{}", rs.shown(sl), rd.shown(dl))),
+                            Some(&format!("{}/{}", rs.shown(sh), rd.shown(dh))),
                             &s.unit,
-                        )),
+                        ),
                         _ => None,
                     },
                     _ => None,
@@ -542,23 +535,24 @@ pub fn reading(o: &Observation) -> Reading {
     }
 }
 
-/// The name a lay reader knows a test by: our tables' short name, else the source's name
-/// without a SNOMED semantic tag.
+/// The name a lay reader knows a test by: the source's own translation into the page's
+/// language, else our tables' short name in that language, else the source's name without a
+/// SNOMED semantic tag.
 pub fn test_name(o: &Observation) -> String {
     source_translation(&o.code)
-        .or_else(|| o.loinc().and_then(ranges::short_name).map(str::to_owned))
+        .or_else(|| o.loinc().and_then(ranges::lay_name))
         .unwrap_or_else(|| plain_name(&o.code.display))
 }
 
 /// The name of one part of a multi-part result, the same way.
 fn component_name(c: &super::model::Component) -> String {
     let short = if c.code.system == super::model::systems::LOINC {
-        ranges::short_name(&c.code.code)
+        ranges::lay_name(&c.code.code)
     } else {
         None
     };
     source_translation(&c.code)
-        .or_else(|| short.map(str::to_owned))
+        .or(short)
         .unwrap_or_else(|| plain_name(&c.code.display))
 }
 
@@ -647,23 +641,26 @@ pub fn plain_name(display: &str) -> String {
 }
 
 /// UCUM units as people write them, for units met inside free text (a goal's "below 140/90
-/// mm[Hg]"); a result's own unit goes through `ranges::unit_label`.
+/// mm[Hg]"), by their message in `clinical.ftl`; a result's own unit goes through
+/// `ranges::unit_label`.
 const UNITS_IN_TEXT: &[(&str, &str)] = &[
-    ("mm[Hg]", "mmHg"),
-    ("[degF]", "°F"),
-    ("[in_i]", "in"),
-    ("[lb_av]", "lb"),
-    ("{1.73_m2}", "1.73 m²"),
-    ("kg/m2", "kg/m²"),
+    ("mm[Hg]", "clinical-unit-mmhg"),
+    ("[degF]", "clinical-unit-fahrenheit"),
+    ("[in_i]", "clinical-unit-inch"),
+    ("[lb_av]", "clinical-unit-pound"),
+    ("{1.73_m2}", "clinical-unit-body-surface"),
+    ("kg/m2", "clinical-unit-kg-per-m2"),
 ];
 
 /// Free text from a source in words: without a trailing semantic tag, with UCUM units written
 /// as people write them ("Maintain blood pressure below 140/90 mm[Hg]" -> "... mmHg").
+/// The sentence is the source's and stays as it gives it; the unit's written form is ours,
+/// from the message files in the page's language (#31).
 pub fn plain_text(text: &str) -> String {
     let mut out = plain_name(text);
-    for (ucum, words) in UNITS_IN_TEXT {
+    for (ucum, key) in UNITS_IN_TEXT {
         if out.contains(ucum) {
-            out = out.replace(ucum, words);
+            out = out.replace(ucum, &i18n::tr(i18n::current(), key));
         }
     }
     out
@@ -764,24 +761,39 @@ pub fn latest_results(observations: &[Observation]) -> Vec<ResultRow> {
         .collect()
 }
 
-/// The vital signs a reader looks for, in the order they are shown; several LOINC codes may
-/// name one measurement (blood pressure panels, oral temperature, pulse oximetry).
-pub const VITAL_COLUMNS: &[(&str, &[&str])] = &[
-    ("Blood pressure", &["55284-4", "85354-9"]),
-    ("Heart rate", &["8867-4"]),
-    ("Breathing rate", &["9279-1"]),
-    ("Temperature", &["8310-5", "8331-1"]),
-    ("Oxygen saturation", &["2708-6", "59408-5"]),
-    ("Weight", &["29463-7"]),
-    ("Height", &["8302-2"]),
-    ("Body mass index (BMI)", &["39156-5"]),
+/// The vital signs a reader looks for, in the order they are shown, by the column's id in
+/// `clinical.ftl`'s `clinical-vital` (#31) and its English name; several LOINC codes may name
+/// one measurement (blood pressure panels, oral temperature, pulse oximetry).
+pub const VITAL_COLUMNS: &[(&str, &str, &[&str])] = &[
+    ("blood-pressure", "Blood pressure", &["55284-4", "85354-9"]),
+    ("heart-rate", "Heart rate", &["8867-4"]),
+    ("breathing-rate", "Breathing rate", &["9279-1"]),
+    ("temperature", "Temperature", &["8310-5", "8331-1"]),
+    (
+        "oxygen-saturation",
+        "Oxygen saturation",
+        &["2708-6", "59408-5"],
+    ),
+    ("weight", "Weight", &["29463-7"]),
+    ("height", "Height", &["8302-2"]),
+    ("bmi", "Body mass index (BMI)", &["39156-5"]),
 ];
+
+/// A column's name in the page's language.
+fn vital_column_name(column: usize) -> String {
+    let (id, english, _) = VITAL_COLUMNS[column];
+    i18n::tr_args(
+        i18n::current(),
+        "clinical-vital",
+        &[("column", Arg::from(id)), ("name", Arg::from(english))],
+    )
+}
 
 fn vital_column(o: &Observation) -> Option<usize> {
     let code = o.loinc()?;
     VITAL_COLUMNS
         .iter()
-        .position(|(_, codes)| codes.contains(&code))
+        .position(|(_, _, codes)| codes.contains(&code))
 }
 
 /// Latest of each vital sign: the usual ones in their usual order, then any others by name.
@@ -793,7 +805,7 @@ pub fn latest_vitals(observations: &[Observation]) -> Vec<ResultRow> {
             .and_then(|code| {
                 VITAL_COLUMNS
                     .iter()
-                    .position(|(_, codes)| codes.contains(&code))
+                    .position(|(_, _, codes)| codes.contains(&code))
             })
             .unwrap_or(usize::MAX)
     };
@@ -820,7 +832,8 @@ pub struct VitalsRow {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct VitalsHistory {
-    pub columns: Vec<&'static str>,
+    /// The columns' names, in the page's language.
+    pub columns: Vec<String>,
     pub rows: Vec<VitalsRow>,
 }
 
@@ -850,7 +863,7 @@ pub fn vitals_history(observations: &[Observation]) -> VitalsHistory {
     }
     let keep: Vec<usize> = (0..VITAL_COLUMNS.len()).filter(|i| used[*i]).collect();
     VitalsHistory {
-        columns: keep.iter().map(|i| VITAL_COLUMNS[*i].0).collect(),
+        columns: keep.iter().map(|i| vital_column_name(*i)).collect(),
         rows: by_time
             .into_iter()
             .rev()
@@ -1209,6 +1222,42 @@ mod tests {
         assert_eq!(es(&glucose), "de 70 a 99");
         assert_eq!(glucose(), "70 to 99");
         assert_eq!(es(&|| word("record-criticality", "high")), "Riesgo alto");
+    }
+
+    #[test]
+    fn results_read_in_the_page_s_language_with_its_decimal_sign() {
+        use crate::i18n::{Lang, LANG};
+        let es = |f: &dyn Fn() -> Reading| LANG.sync_scope(Lang::Es, f);
+        let a1c = || reading(&lab("a", "4548-4", at(2024, 1, 1), 5.43, "%"));
+        let r = es(&a1c);
+        assert_eq!(r.value, "5,4");
+        assert_eq!(r.range.as_deref(), Some("de 4,0 a 5,6 %"));
+        assert_eq!(a1c().value, "5.4");
+        let r = es(&|| reading(&bp("b", at(2024, 1, 1), 128.4, 78.2)));
+        assert_eq!(r.range.as_deref(), Some("de 90/60 a 119/79 mmHg"));
+        let r = es(&|| reading(&lab("c", "2093-3", at(2024, 1, 1), 210.0, "mg/dL")));
+        assert_eq!(r.range.as_deref(), Some("199 mg/dL o menos"));
+        let mut hr = lab("h", "8867-4", at(2024, 1, 1), 72.0, "/min");
+        hr.category = ObservationCategory::VitalSigns;
+        let h = LANG.sync_scope(Lang::Es, || vitals_history(std::slice::from_ref(&hr)));
+        assert_eq!(h.columns, ["Frecuencia cardíaca"]);
+        let cell = h.rows[0].cells[0].as_ref().map(|c| c.value.clone());
+        assert_eq!(cell.as_deref(), Some("72 por minuto"));
+        let mut hdl = lab("l", "2085-9", at(2024, 1, 1), 50.0, "mg/dL");
+        hdl.code.display = "Cholesterol in HDL [Mass/volume] in Serum or Plasma".into();
+        let row = LANG.sync_scope(Lang::Es, || ResultRow::of(&hdl, 1));
+        assert_eq!(row.name, "Colesterol HDL");
+        assert_eq!(
+            row.source_name.as_deref(),
+            Some("Cholesterol in HDL [Mass/volume] in Serum or Plasma"),
+            "the source's name stays as it gives it"
+        );
+        assert_eq!(
+            LANG.sync_scope(Lang::Es, || plain_text(
+                "Systolic blood pressure below 140 mm[Hg]"
+            )),
+            "Systolic blood pressure below 140 mmHg"
+        );
     }
 
     #[test]
