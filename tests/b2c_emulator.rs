@@ -1608,3 +1608,29 @@ async fn the_signed_out_note_reads_in_the_browser_s_language() {
         page.text()
     );
 }
+
+/// An error page inside a flow (a button the page does not have) speaks the flow's language
+/// (#31), not the browser's: this browser asks for none.
+#[tokio::test]
+async fn an_error_inside_a_flow_speaks_the_flow_s_language() {
+    let app = spawn_emulator().await;
+    let page = app
+        .open(&app.authorize_url("B2C_1_susi_mfa", &[("ui_locales", "es")]))
+        .await
+        .page();
+    let (action, mut fields) = page.submission(&[], "Iniciar sesión");
+    for (name, value) in &mut fields {
+        if name == "action" {
+            *value = "dance".to_string();
+        }
+    }
+    let resp = app.client.post(action).form(&fields).send().await.unwrap();
+    let page = app.land(resp).await.page();
+    assert_eq!(page.status, 400);
+    assert_spanish_emulator_page(&page, "an unknown action");
+    assert!(
+        page.text().contains("Esta página no ofrece esa acción."),
+        "{}",
+        page.text()
+    );
+}

@@ -147,6 +147,12 @@ fn of_request(req: &actix_web::HttpRequest) -> &'static str {
     }
 }
 
+/// Runs `f` in `lang`: a flow's error pages speak the flow's language (its `ui_locales`),
+/// which the request itself does not carry.
+pub(crate) async fn within<F: std::future::Future>(lang: &'static str, f: F) -> F::Output {
+    REQUEST_LANG.scope(lang, f).await
+}
+
 /// Middleware: runs the request in its language, error pages included (they are made inside).
 pub(crate) async fn choose(
     req: actix_web::dev::ServiceRequest,

@@ -30,7 +30,9 @@ pub(crate) const REFRESH_TOKEN_TTL_SECS: i64 = 14 * 24 * 60 * 60;
 const GRANT_EXPIRED: &str =
     "AADB2C90080: The provided grant has expired. Please re-authenticate and try again.";
 
-/// An OAuth error answer: JSON `error` + `error_description`.
+/// An OAuth error answer: JSON `error` + `error_description`. The description is read by the
+/// app, not by a person, and B2C sends it in English whatever `ui_locales` the sign-in asked
+/// for: so every description here stays English, not from the message files (#31).
 #[derive(Debug, thiserror::Error)]
 #[error("{error}: {description}")]
 pub(crate) struct TokenError {

@@ -35,7 +35,7 @@ use page::{render_step, Errors, Flow, FlowForm};
 pub(crate) use transaction::{flow_url, Step, Transaction};
 
 use super::errors::EmulatorError;
-use super::i18n::Text;
+use super::i18n::{self, Text};
 use super::store;
 use super::tenant::{FlowKind, Policy, Tenant};
 
@@ -71,19 +71,35 @@ pub(crate) async fn get(
     req: HttpRequest,
 ) -> Result<HttpResponse, EmulatorError> {
     let (policy, mut tx, view) = load(&tenant, path, &req).await?;
-    let signs_up = matches!(tx.kind, FlowKind::SignUpSignIn | FlowKind::SignUpSignInMfa);
-    match (view.as_deref(), tx.step) {
-        (Some("signup"), Step::SignIn) if signs_up => {
-            tx.step = Step::SignUp;
-            store::save_transaction(&tenant.db, &tx.id, &tx).await?;
+    in_the_flow_s_language(tx.lang(), async {
+        let signs_up = matches!(tx.kind, FlowKind::SignUpSignIn | FlowKind::SignUpSignInMfa);
+        match (view.as_deref(), tx.step) {
+            (Some("signup"), Step::SignIn) if signs_up => {
+                tx.step = Step::SignUp;
+                store::save_transaction(&tenant.db, &tx.id, &tx).await?;
+            }
+            (Some("signin"), Step::SignUp) => {
+                tx.step = Step::SignIn;
+                store::save_transaction(&tenant.db, &tx.id, &tx).await?;
+            }
+            _ => {}
         }
-        (Some("signin"), Step::SignUp) => {
-            tx.step = Step::SignIn;
-            store::save_transaction(&tenant.db, &tx.id, &tx).await?;
-        }
-        _ => {}
-    }
-    render_step(&tenant, &policy, &tx, &Errors::new(), StatusCode::OK).await
+        render_step(&tenant, &policy, &tx, &Errors::new(), StatusCode::OK).await
+    })
+    .await
+}
+
+/// Runs a step in the flow's language, its error page included: the page is made here, inside,
+/// rather than by actix after the handler (outside, in the browser's language).
+async fn in_the_flow_s_language(
+    lang: &'static str,
+    step: impl std::future::Future<Output = Result<HttpResponse, EmulatorError>>,
+) -> Result<HttpResponse, EmulatorError> {
+    i18n::within(lang, async {
+        step.await
+            .or_else(|e| Ok(actix_web::ResponseError::error_response(&e)))
+    })
+    .await
 }
 
 /// `POST .../api/flow?tx=...`: one submit button of the current page.
@@ -94,7 +110,19 @@ pub(crate) async fn post(
     body: web::Bytes,
 ) -> Result<HttpResponse, EmulatorError> {
     let (policy, tx, _) = load(&tenant, path, &req).await?;
-    let form: FlowForm = serde_urlencoded::from_bytes(&body)
+    let lang = tx.lang();
+    in_the_flow_s_language(lang, step(&tenant, &policy, &req, tx, &body)).await
+}
+
+/// One submit button of the current page of `tx`.
+async fn step(
+    tenant: &Tenant,
+    policy: &Policy,
+    req: &HttpRequest,
+    tx: Transaction,
+    body: &[u8],
+) -> Result<HttpResponse, EmulatorError> {
+    let form: FlowForm = serde_urlencoded::from_bytes(body)
         .map_err(|_| EmulatorError::bad_request(Text::new("emu-form-unreadable")))?;
     let action = form.action.clone().unwrap_or_default();
     if action == "cancel" {
@@ -105,9 +133,9 @@ pub(crate) async fn post(
         );
     }
     let flow = Flow {
-        tenant: &tenant,
-        policy: &policy,
-        req: &req,
+        tenant,
+        policy,
+        req,
     };
     match tx.step {
         Step::SignIn => sign_in::step(&flow, tx, &form, &action).await,
