@@ -17,6 +17,8 @@ mod headers;
 mod home;
 mod ids;
 mod languages;
+mod languages_clinical;
+mod languages_forms;
 mod languages_pages;
 mod layout;
 mod linking;
