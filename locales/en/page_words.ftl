@@ -55,6 +55,28 @@ page-words-code-linked = The record is already linked to a portal account, so an
 
 ## Sharing (src/sharing/pages.rs).
 page-words-qr-health-card = QR code of your immunization card
+page-words-qr-share-link = QR code of the share link
+# A share link's state (src/sharing/pages.rs).
+page-words-share-state-active = Active
+page-words-share-state-expired = Expired
+page-words-share-state-revoked = Revoked
+page-words-share-state-disabled = Disabled after wrong passcodes
+# What became of an attempt to open a link.
+page-words-share-opened = Opened
+page-words-share-wrong-passcode = Wrong passcode
+page-words-share-disabled-now = Wrong passcode; link disabled
+page-words-share-gone = Refused: the link no longer works
+page-words-share-bad-request = Refused: the request could not be read
+page-words-share-other = Other
+# The period of lab results a link shares: two days, written in the page's language.
+page-words-share-period = { $from } to { $to }
+# The form's errors ($max: a label's characters; $min and $most: a passcode's).
+page-words-share-choose-content = Choose what to share.
+page-words-share-choose-expiry = Choose how long the link works.
+page-words-share-label = The label is one line of at most { $max } characters.
+page-words-share-passcode = A passcode has { $min } to { $most } characters (or leave it empty for none).
+page-words-share-period-days = For lab results, give the first and last day of the period (YYYY-MM-DD).
+page-words-share-period-order = The period's first day comes after its last.
 
 ## A query string the portal cannot read (src/startup.rs).
 page-words-query-unreadable = The address has a parameter we cannot read.

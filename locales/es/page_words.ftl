@@ -56,6 +56,28 @@ page-words-code-linked = El historial ya está vinculado a una cuenta del portal
 
 ## Compartir (src/sharing/pages.rs).
 page-words-qr-health-card = Código QR de su tarjeta de vacunación
+page-words-qr-share-link = Código QR del enlace para compartir
+# El estado de un enlace para compartir (src/sharing/pages.rs).
+page-words-share-state-active = Activo
+page-words-share-state-expired = Vencido
+page-words-share-state-revoked = Revocado
+page-words-share-state-disabled = Desactivado tras códigos de acceso incorrectos
+# Qué pasó con un intento de abrir un enlace.
+page-words-share-opened = Abierto
+page-words-share-wrong-passcode = Código de acceso incorrecto
+page-words-share-disabled-now = Código de acceso incorrecto; enlace desactivado
+page-words-share-gone = Rechazado: el enlace ya no funciona
+page-words-share-bad-request = Rechazado: no se pudo leer la solicitud
+page-words-share-other = Otro
+# El período de resultados de laboratorio que comparte un enlace: dos días, escritos en el idioma de la página.
+page-words-share-period = del { $from } al { $to }
+# Los errores del formulario ($max: caracteres de una etiqueta; $min y $most: los de un código de acceso).
+page-words-share-choose-content = Elija qué desea compartir.
+page-words-share-choose-expiry = Elija por cuánto tiempo funciona el enlace.
+page-words-share-label = La etiqueta es una sola línea de { $max } caracteres como máximo.
+page-words-share-passcode = Un código de acceso tiene de { $min } a { $most } caracteres (o déjelo vacío si no quiere usar ninguno).
+page-words-share-period-days = Para los resultados de laboratorio, indique el primer y el último día del período (AAAA-MM-DD).
+page-words-share-period-order = El primer día del período es posterior al último.
 
 ## Una consulta que el portal no puede leer (src/startup.rs).
 page-words-query-unreadable = La dirección tiene un parámetro que no podemos leer.

@@ -39,7 +39,7 @@ struct LinkShown {
     passcode: bool,
     /// An `L` link: its content follows the record.
     follows: bool,
-    state: &'static str,
+    state: String,
     live: bool,
     opened: i64,
     /// All rows of attempts, of which `accesses` shows the newest `store::SHOWN_ACCESSES`.
@@ -52,20 +52,49 @@ struct LinkShown {
 struct AccessShown {
     when: String,
     recipient: String,
-    outcome: &'static str,
+    outcome: String,
     /// Requests of a dead link are counted in one row.
     tries: i64,
 }
 
-fn outcome_words(outcome: &str) -> &'static str {
-    match outcome {
-        "opened" => "Opened",
-        "wrong_passcode" => "Wrong passcode",
-        "disabled" => "Wrong passcode; link disabled",
-        "gone" => "Refused: the link no longer works",
-        "bad_request" => "Refused: the request could not be read",
-        _ => "Other",
-    }
+/// What became of an attempt to open a link, by its stored outcome, in the page's language
+/// (#31; `page_words.ftl`).
+fn outcome_words(outcome: &str) -> String {
+    let key = match outcome {
+        "opened" => "page-words-share-opened",
+        "wrong_passcode" => "page-words-share-wrong-passcode",
+        "disabled" => "page-words-share-disabled-now",
+        "gone" => "page-words-share-gone",
+        "bad_request" => "page-words-share-bad-request",
+        _ => "page-words-share-other",
+    };
+    crate::i18n::tr(crate::i18n::current(), key)
+}
+
+/// A link's state in the page's language (#31).
+fn state_words(revoked_reason: Option<&str>, live: bool) -> String {
+    let key = match (revoked_reason, live) {
+        (Some("passcode"), _) => "page-words-share-state-disabled",
+        (Some(_), _) => "page-words-share-state-revoked",
+        (None, false) => "page-words-share-state-expired",
+        (None, true) => "page-words-share-state-active",
+    };
+    crate::i18n::tr(crate::i18n::current(), key)
+}
+
+/// The period of a lab results link, its days written in the page's language.
+fn period_words(from: &str, to: &str) -> String {
+    let lang = crate::i18n::current();
+    let day = |d: &str| {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(|d| crate::i18n::format::date(lang, d))
+            .unwrap_or_else(|_| d.to_string())
+    };
+    crate::i18n::tr_args(
+        lang,
+        "page-words-share-period",
+        &[("from", day(from).into()), ("to", day(to).into())],
+    )
 }
 
 /// `GET /share`: the patient's links, with every attempt to open them.
@@ -85,12 +114,7 @@ pub async fn list(
             let live = l.is_live(now);
             let count = counts.iter().find(|c| c.link_id == l.id);
             LinkShown {
-                state: match (&l.revoked_reason, live) {
-                    (Some(r), _) if r == "passcode" => "Disabled after wrong passcodes",
-                    (Some(_), _) => "Revoked",
-                    (None, false) => "Expired",
-                    (None, true) => "Active",
-                },
+                state: state_words(l.revoked_reason.as_deref(), live),
                 live,
                 opened: count.map_or(0, |c| c.opened),
                 rows: count.map_or(0, |c| c.row_count),
@@ -109,7 +133,7 @@ pub async fn list(
                     .period_from
                     .as_ref()
                     .zip(l.period_to.as_ref())
-                    .map(|(f, t)| format!("{f} to {t}")),
+                    .map(|(f, t)| period_words(f, t)),
                 created: format_time(l.created_at),
                 expires: l.expires_at.map(format_time),
                 passcode: l.passcode_hash.is_some(),
@@ -143,6 +167,19 @@ pub struct CreateForm {
     follows: String,
 }
 
+/// `check`'s message `key` in `lang` (#31; `page_words.ftl`), its numbers filled in.
+fn error_words(lang: crate::i18n::Lang, key: &str) -> String {
+    crate::i18n::tr_args(
+        lang,
+        key,
+        &[
+            ("max", shl::MAX_LABEL_CHARS.into()),
+            ("min", passcode::MIN_CHARS.into()),
+            ("most", passcode::MAX_CHARS.into()),
+        ],
+    )
+}
+
 fn form_page(
     state: &AppState,
     session: &Session,
@@ -158,7 +195,8 @@ fn form_page(
     ctx.insert("min_passcode", &passcode::MIN_CHARS);
     ctx.insert("max_label", &shl::MAX_LABEL_CHARS);
     if let Some(error) = error {
-        ctx.insert("error", error);
+        let error = error_words(crate::i18n::current(), error);
+        ctx.insert("error", &error);
     }
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
@@ -195,21 +233,22 @@ struct Choice {
     follows_record: bool,
 }
 
+/// The form's choices, or the key of the message that says what is wrong (`page_words.ftl`).
 fn check(form: &CreateForm) -> Result<Choice, &'static str> {
-    let content = Content::parse(&form.content).ok_or("Choose what to share.")?;
+    let content = Content::parse(&form.content).ok_or("page-words-share-choose-content")?;
     let days = EXPIRY_DAYS
         .iter()
         .find(|(k, _)| *k == form.expires)
         .map(|(_, d)| *d)
-        .ok_or("Choose how long the link works.")?;
+        .ok_or("page-words-share-choose-expiry")?;
     let label = form.label.trim().to_string();
     if label.chars().count() > shl::MAX_LABEL_CHARS || label.chars().any(char::is_control) {
-        return Err("The label is one line of at most 80 characters.");
+        return Err("page-words-share-label");
     }
     let passcode = match form.passcode.as_str() {
         "" => None,
         p if p.chars().count() < passcode::MIN_CHARS || p.chars().count() > passcode::MAX_CHARS => {
-            return Err("A passcode has 6 to 64 characters (or leave it empty for none).")
+            return Err("page-words-share-passcode")
         }
         p => Some(p.to_string()),
     };
@@ -217,12 +256,10 @@ fn check(form: &CreateForm) -> Result<Choice, &'static str> {
         Content::Labs => {
             let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
             let (Some(from), Some(to)) = (parse(&form.from), parse(&form.to)) else {
-                return Err(
-                    "For lab results, give the first and last day of the period (YYYY-MM-DD).",
-                );
+                return Err("page-words-share-period-days");
             };
             if from > to {
-                return Err("The period's first day comes after its last.");
+                return Err("page-words-share-period-order");
             }
             Some((from, to))
         }
@@ -338,7 +375,8 @@ pub async fn create(
         v: 1,
     };
     let shlink = payload.to_shlink();
-    let svg = qr::svg_of_text(&shlink, "QR code of the share link")?;
+    let title = crate::i18n::tr(crate::i18n::current(), "page-words-qr-share-link");
+    let svg = qr::svg_of_text(&shlink, &title)?;
     let mut ctx = page_context(Some((&patient.user, &session)), &state);
     ctx.insert("shlink", &shlink);
     ctx.insert("qr_svg", &svg);
@@ -478,5 +516,43 @@ mod tests {
         let mut never = form("summary", "");
         never.expires = "forever".into();
         assert!(check(&never).is_err());
+    }
+
+    #[test]
+    fn a_link_s_words_read_in_the_page_s_language() {
+        use crate::i18n::{Lang, LANG};
+        // Every refusal of the form is a message of every language, its numbers filled in.
+        let mut refusals = vec![
+            check(&form("nothing", "")),
+            check(&form("summary", "12345")),
+            check(&form("labs", "")),
+        ];
+        let mut long = form("summary", "");
+        long.label = "x".repeat(81);
+        refusals.push(check(&long));
+        for key in refusals.into_iter().filter_map(Result::err) {
+            let (en, es) = (error_words(Lang::En, key), error_words(Lang::Es, key));
+            assert!(en != key && es != en && !es.contains('{'), "{key}: {es}");
+        }
+        assert_eq!(
+            error_words(Lang::Es, "page-words-share-passcode"),
+            "Un código de acceso tiene de 6 a 64 caracteres (o déjelo vacío si no quiere usar ninguno)."
+        );
+        let es = |f: fn() -> String| LANG.sync_scope(Lang::Es, f);
+        assert_eq!(
+            es(|| state_words(Some("passcode"), false)),
+            "Desactivado tras códigos de acceso incorrectos"
+        );
+        assert_eq!(es(|| state_words(None, true)), "Activo");
+        assert_eq!(state_words(Some("patient"), true), "Revoked");
+        assert_eq!(
+            es(|| outcome_words("gone")),
+            "Rechazado: el enlace ya no funciona"
+        );
+        assert_eq!(outcome_words("wrong_passcode"), "Wrong passcode");
+        assert_eq!(
+            es(|| period_words("2024-01-01", "2024-12-31")),
+            "del 1 de enero de 2024 al 31 de diciembre de 2024"
+        );
     }
 }
