@@ -477,6 +477,43 @@ mod tests {
     }
 
     #[test]
+    fn the_pages_own_words_read_in_the_page_s_language() {
+        use crate::i18n::{Lang, LANG};
+        let team = CareTeam {
+            fhir_id: "t".into(),
+            status: Some("active".into()),
+            name: None,
+            encounter: None,
+            start: None,
+            end: None,
+            reason: None,
+            members: Vec::new(),
+            managing: Vec::new(),
+        };
+        let people = People::default();
+        let es = LANG.sync_scope(Lang::Es, || team_view(&team, &people));
+        assert_eq!(
+            (es.name.as_str(), es.status.as_deref()),
+            ("Equipo de atención", Some("Activo"))
+        );
+        let en = team_view(&team, &people);
+        assert_eq!(
+            (en.name.as_str(), en.status.as_deref()),
+            ("Care team", Some("Active"))
+        );
+        let two = [
+            usd(100),
+            Money {
+                cents: 250,
+                currency: "EUR".into(),
+            },
+        ];
+        assert_eq!(sum(two.iter()).as_deref(), Some("2.50 EUR and $1.00"));
+        let es = LANG.sync_scope(Lang::Es, || sum(two.iter()));
+        assert!(es.is_some_and(|s| s.contains(" y ")));
+    }
+
+    #[test]
     fn billing_groups_by_visit_and_sums_totals() {
         let claims = [
             claim("c1", Some("e1"), 12_500),
