@@ -42,10 +42,11 @@ refusal-message-all-too-large = { $files ->
    *[other] Your message and its attachments are too large: at most { $files } files of { $mb } MB each. Nothing was sent.
 }
 refusal-message-uploads-busy = Many files are being sent to the portal right now. Nothing was sent: please try again in a minute.
-# Who wrote a message in a conversation ($role: clinician or patient; a proxy's name is stored
-# whole).
+# Who wrote a message in a conversation ($role: clinician, proxy or patient; $patient: whom
+# a proxy wrote for).
 message-author = { $role ->
     [clinician] { $name } (care team)
+    [proxy] { $name } (proxy), for { $patient }
    *[patient] { $name } (patient)
 }
 # A clinician's request and conversation pages opened by break-the-glass.

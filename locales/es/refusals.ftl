@@ -42,10 +42,11 @@ refusal-message-all-too-large = { $files ->
    *[other] Su mensaje y sus archivos adjuntos son demasiado grandes: como máximo { $files } archivos de { $mb } MB cada uno. No se envió nada.
 }
 refusal-message-uploads-busy = En este momento se están enviando muchos archivos al portal. No se envió nada: inténtelo de nuevo en un minuto.
-# Quién escribió un mensaje de una conversación ($role: clinician o patient; el nombre de un
-# representante se guarda completo).
+# Quién escribió un mensaje de una conversación ($role: clinician, proxy o patient; $patient:
+# por quién escribió un representante).
 message-author = { $role ->
     [clinician] { $name } (equipo de atención)
+    [proxy] { $name } (representante), en nombre de { $patient }
    *[patient] { $name } (paciente)
 }
 # Las páginas de solicitudes y conversaciones de un clínico abiertas con acceso de emergencia.

@@ -139,6 +139,27 @@ pub(super) fn size_text(bytes: i64) -> String {
     }
 }
 
+/// How a proxy's message is signed when stored (`proxy::acting::send_message`):
+/// "Sam (proxy), for Alex Doe".
+pub const PROXY_AUTHOR_JOIN: &str = " (proxy), for ";
+
+/// A proxy's stored signature (`PROXY_AUTHOR_JOIN`) in the page's language (#31; refusals.ftl);
+/// one written otherwise is shown as stored.
+pub(super) fn proxy_author(stored: &str) -> String {
+    match stored.split_once(PROXY_AUTHOR_JOIN) {
+        Some((name, patient)) => crate::i18n::tr_args(
+            crate::i18n::current(),
+            "message-author",
+            &[
+                ("name", name.into()),
+                ("patient", patient.into()),
+                ("role", "proxy".into()),
+            ],
+        ),
+        None => stored.to_string(),
+    }
+}
+
 /// Messages as the thread page shows them; `base` is the thread's URL. `sent` is the query's
 /// claim that a message was just sent: only a message of this side in this thread is confirmed.
 pub(super) fn message_items(
@@ -154,8 +175,8 @@ pub(super) fn message_items(
             just_sent: m.author_role == me && sent == Some(m.id.as_str()),
             mine: m.author_role == me,
             author: match m.author_role.as_str() {
-                // Already "Sam (proxy), for Alex Doe" (#29).
-                "proxy" => m.author_name.clone(),
+                // Stored whole, "Sam (proxy), for Alex Doe" (#29): read in the page's language.
+                "proxy" => proxy_author(&m.author_name),
                 // "Dr Casey (care team)" in the page's language (#31; refusals.ftl).
                 role => crate::i18n::tr_args(
                     crate::i18n::current(),
@@ -221,6 +242,26 @@ mod tests {
         assert_eq!(
             LANG.scope(Lang::Es, async { size_text(2000) }).await,
             "2 KB"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_proxy_s_signature_reads_in_the_page_s_language() {
+        use super::proxy_author;
+        let stored = "Sam Rivera (proxy), for Alex Doe";
+        assert_eq!(
+            LANG.scope(Lang::En, async { proxy_author(stored) }).await,
+            stored,
+            "English reads as stored"
+        );
+        assert_eq!(
+            LANG.scope(Lang::Es, async { proxy_author(stored) }).await,
+            "Sam Rivera (representante), en nombre de Alex Doe"
+        );
+        assert_eq!(
+            LANG.scope(Lang::Es, async { proxy_author("Someone else") })
+                .await,
+            "Someone else"
         );
     }
 }

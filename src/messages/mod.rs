@@ -15,6 +15,7 @@ mod patient;
 mod staff;
 pub mod store;
 
+pub use common::PROXY_AUTHOR_JOIN;
 pub use draft::{Body, Category, FileKind, MAX_FILES, MAX_FILE_BYTES};
 pub use patient::{attachment, create, list, new_form, reply, thread};
 pub use staff::{

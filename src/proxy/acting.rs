@@ -297,9 +297,11 @@ pub async fn send_message(
     let (subject, body) = parsed.map_err(|r| AppError::BadRequest(r.message().to_string()))?;
     let grant = open_as_proxy(&state, &req, &proxy, &grant, Section::MessageSend).await?;
     let mut author = proxy.user().clone();
+    // Stored whole; a thread reads it in the page's language (messages::common::proxy_author).
     author.display_name = format!(
-        "{} (proxy), for {}",
+        "{}{}{}",
         author.display_name,
+        crate::messages::PROXY_AUTHOR_JOIN,
         grant.patient_name()
     );
     let draft = Draft {
