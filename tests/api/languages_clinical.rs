@@ -2,11 +2,13 @@
 //! signs' names, units in words, usual ranges) and the numbers written in Rust read in the
 //! page's language: "Colesterol HDL", "por minuto", "5,4" in Spanish; English unchanged.
 
+use chrono::{Duration, Utc};
 use patient_portal::b2c_emulator::DEMO_USERS;
+use patient_portal::records::model::{ObservationCategory, ObservationValue, Quantity};
 use scraper::{Html, Selector};
 
 use crate::languages::{assert_spanish, get_in};
-use crate::support::{spawn_app, Browser, Person, TestApp};
+use crate::support::{signed_in, spawn_app, today, Browser, Person, TestApp, PATIENT_A};
 
 /// The demo patient, as the identity provider names them.
 fn demo_patient() -> Person {
@@ -92,4 +94,56 @@ async fn lab_and_vital_words_and_numbers_read_in_the_page_s_language() {
     ] {
         assert!(en.contains(words), "{words}: {en}");
     }
+}
+
+/// The home page's new results: a flag in words of the page's language (the template once
+/// wrote `Flag`'s English name).
+#[tokio::test]
+async fn a_new_result_s_flag_on_the_home_page_reads_in_the_page_s_language() {
+    // A high HbA1c taken yesterday: a new result, flagged.
+    let mut record = patient_portal::demo::demo_patients(1, 14, today()).remove(0);
+    let mut high = record
+        .observations
+        .iter()
+        .find(|o| o.category == ObservationCategory::Laboratory)
+        .expect("the demo record has lab results")
+        .clone();
+    high.fhir_id = "home-high".into();
+    high.code.code = "4548-4".into();
+    high.code.display = "Hemoglobin A1c".into();
+    high.value = ObservationValue::Quantity(Quantity {
+        value: 9.1,
+        unit: "%".into(),
+    });
+    high.effective = Utc::now() - Duration::days(1);
+    record.observations.push(high);
+    let app = spawn_app().await;
+    let patient_id = app.seed(&record).await;
+    app.link(&patient_id, &PATIENT_A).await;
+    let b = signed_in(&app, &PATIENT_A).await;
+    let flags = |html: &str| {
+        let doc = Html::parse_document(html);
+        let sel = Selector::parse(".home-list span.flag").unwrap();
+        doc.select(&sel)
+            .map(|e| e.text().collect::<String>())
+            .collect::<Vec<_>>()
+    };
+    let es = page(&app, &b, "/home", "es").await;
+    let found = flags(&es);
+    assert!(!found.is_empty(), "{es}");
+    let spanish = ["Alto", "Bajo", "Normal", "No se pudo comparar"];
+    assert!(
+        found.iter().all(|f| spanish.contains(&f.as_str())),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|f| f == "Alto"), "{found:?}");
+    assert!(es.contains("9,1 %"), "{es}");
+    let english = ["High", "Low", "Normal", "Could not be compared"];
+    let en = page(&app, &b, "/home", "en").await;
+    let found = flags(&en);
+    assert!(
+        found.iter().any(|f| f == "High") && found.iter().all(|f| english.contains(&f.as_str())),
+        "{found:?}"
+    );
+    assert!(en.contains("9.1 %"), "{en}");
 }
