@@ -53,6 +53,9 @@ message-author = { $role ->
 break-glass-recorded-banner = Emergency access (break the glass): this is recorded and shown to the patient.
 
 ## Appointments (src/appointments/common.rs).
+# A proxy's appointment or renewal request as the care team reads who asked
+# (src/appointments/common.rs; staff-asked-by-proxy puts it in its sentence).
+proxy-signature = { $name } (proxy)
 refusal-appt-decided-title = Already decided
 refusal-appt-decided = This request was already decided (or changed) by someone else. Nothing was changed: go back and reload the page to see where it stands.
 refusal-appt-taken-title = That time is taken

@@ -53,6 +53,9 @@ message-author = { $role ->
 break-glass-recorded-banner = Acceso de emergencia (romper el cristal): queda registrado y el paciente lo puede ver.
 
 ## Citas (src/appointments/common.rs).
+# Quién pidió una cita o una renovación, si fue un representante, como lo lee el equipo de
+# atención (src/appointments/common.rs; staff-asked-by-proxy lo pone en su frase).
+proxy-signature = { $name } (representante)
 refusal-appt-decided-title = Ya decidida
 refusal-appt-decided = Otra persona ya decidió (o cambió) esta solicitud. No se cambió nada: vuelva atrás y recargue la página para ver en qué estado está.
 refusal-appt-taken-title = Ese horario está ocupado

@@ -58,6 +58,23 @@ pub fn preferences_words(days: &str, time: &str) -> String {
     )
 }
 
+/// How a proxy's appointment or renewal request is signed when stored
+/// (`proxy::actions`): "Sam Rivera (proxy)".
+pub const PROXY_SIGNATURE_SUFFIX: &str = " (proxy)";
+
+/// A stored proxy's signature (`PROXY_SIGNATURE_SUFFIX`) in the page's language (#31;
+/// refusals.ftl): "Sam Rivera (representante)"; one written otherwise is shown as stored.
+pub fn requested_by_words(stored: &str) -> String {
+    match stored.strip_suffix(PROXY_SIGNATURE_SUFFIX) {
+        Some(name) => crate::i18n::tr_args(
+            crate::i18n::current(),
+            "proxy-signature",
+            &[("name", name.into())],
+        ),
+        None => stored.to_string(),
+    }
+}
+
 /// The page for a refusal that is nobody's mistake: it was decided elsewhere first, or the
 /// clinician is busy then.
 pub(crate) fn refused(refusal: &store::Refused) -> Result<HttpResponse, AppError> {
@@ -176,7 +193,7 @@ pub(crate) fn see_other(to: &str) -> HttpResponse {
 
 #[cfg(test)]
 mod tests {
-    use super::preferences_words;
+    use super::{preferences_words, requested_by_words};
     use crate::i18n::{Lang, LANG};
 
     #[tokio::test]
@@ -202,5 +219,21 @@ mod tests {
             es.2, "Someday; por la mañana",
             "a name not of the form as stored"
         );
+    }
+
+    #[tokio::test]
+    async fn a_proxy_s_signature_reads_in_the_page_s_language() {
+        let stored = "Sam Rivera (proxy)";
+        let en = LANG
+            .scope(Lang::En, async { requested_by_words(stored) })
+            .await;
+        assert_eq!(en, stored, "English reads as stored");
+        let es = LANG
+            .scope(Lang::Es, async {
+                (requested_by_words(stored), requested_by_words("Sam"))
+            })
+            .await;
+        assert_eq!(es.0, "Sam Rivera (representante)");
+        assert_eq!(es.1, "Sam", "one written otherwise as stored");
     }
 }

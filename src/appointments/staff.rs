@@ -195,7 +195,12 @@ pub async fn show(
     ctx.insert("status", &a.state.label());
     ctx.insert("reason", &a.reason);
     // A proxy who asked for the patient (#29): the care team sees that a proxy asked, and who.
-    ctx.insert("requested_by", &a.requested_by);
+    ctx.insert(
+        "requested_by",
+        &a.requested_by
+            .as_deref()
+            .map(super::common::requested_by_words),
+    );
     ctx.insert("mode", &mode_label(&a.mode));
     ctx.insert(
         "preferences",

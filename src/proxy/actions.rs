@@ -112,7 +112,12 @@ pub async fn appointments(
 
 /// How a proxy's request or change is signed for the care team: "Sam Rivera (proxy)".
 fn requested_by(proxy: &Patient) -> String {
-    format!("{} (proxy)", proxy.user().display_name)
+    // Stored whole; the care team's pages read it in their language (requested_by_words).
+    format!(
+        "{}{}",
+        proxy.user().display_name,
+        crate::appointments::common::PROXY_SIGNATURE_SUFFIX
+    )
 }
 
 /// `POST /acting/{grant}/appointments`: asks for an appointment for the patient with the

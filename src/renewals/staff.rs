@@ -88,7 +88,12 @@ pub async fn show(
     ctx.insert("note", &r.note);
     ctx.insert("pharmacy", &r.pharmacy);
     // A proxy who asked for the patient (#29): the care team sees that a proxy asked, and who.
-    ctx.insert("requested_by", &r.requested_by);
+    ctx.insert(
+        "requested_by",
+        &r.requested_by
+            .as_deref()
+            .map(crate::appointments::common::requested_by_words),
+    );
     ctx.insert("requested", &clinic_time(tz, r.requested_at));
     ctx.insert("status", &r.state.label());
     ctx.insert("decided_by", &r.decided_by_name);

@@ -348,6 +348,14 @@ async fn a_request_s_preferred_days_and_time_read_in_spanish() {
         .fetch_one(&w.app.pool)
         .await
         .unwrap();
+    // As a proxy's request is signed (proxy::actions): the care team reads who asked.
+    sqlx::query("UPDATE appointments SET requested_by = 'Sam Rivera (proxy)'")
+        .execute(&w.app.pool)
+        .await
+        .unwrap();
+    let (_, page) = text(&w.app, &w.clinician, &format!("/staff/appointments/{id}")).await;
+    assert!(page.contains("Sam Rivera (representante)"), "{page}");
+    assert!(!page.contains("(proxy)"), "{page}");
     let spanish = i18n::tr_args(
         Lang::Es,
         "appt-preferences",
