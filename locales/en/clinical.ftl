@@ -194,3 +194,5 @@ clinical-care-team = Care team
 clinical-amounts = { $first } and { $next }
 # An imaging series: what was done, of which part of the body (both as the record names them).
 clinical-imaging-series = { $modality } of { $site }
+# A care plan whose source names no category (src/records/care_views.rs).
+clinical-care-plan = Care plan

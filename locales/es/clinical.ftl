@@ -194,3 +194,5 @@ clinical-care-team = Equipo de atención
 clinical-amounts = { $first } y { $next }
 # An imaging series: what was done, of which part of the body (both as the record names them).
 clinical-imaging-series = { $modality } de { $site }
+# A care plan whose source names no category (src/records/care_views.rs).
+clinical-care-plan = Plan de atención

@@ -128,7 +128,7 @@ pub fn care_plans_view(
                 })
                 .collect();
             CarePlanView {
-                title: plain_name(&p.title()),
+                title: plan_title(p),
                 status: status_words(&p.status),
                 active: p.status == "active",
                 start: p.start.as_ref().map(DateView::at),
@@ -239,6 +239,15 @@ fn document(a: &super::model::Attachment) -> DocumentView {
         }),
         text,
     }
+}
+
+/// What to call a care plan: its most specific category as the source names it (in the page's
+/// language where the source translates it), else "Care plan" in the page's language (#31).
+fn plan_title(p: &super::model::CarePlan) -> String {
+    p.categories.last().map_or_else(
+        || crate::i18n::tr(crate::i18n::current(), "clinical-care-plan"),
+        shown_name,
+    )
 }
 
 /// What a lay reader calls a report: our short name of its LOINC panel ("Complete blood count
@@ -478,7 +487,7 @@ pub fn visit_view(parts: VisitParts<'_>) -> VisitView {
             .iter()
             .filter(|p| p.encounter.as_deref() == id)
             .map(|p| VisitPlan {
-                title: plain_name(&p.title()),
+                title: plan_title(p),
                 status: status_words(&p.status),
             })
             .collect(),
@@ -638,6 +647,19 @@ mod tests {
             encounter: None,
             category: None,
         };
+        // Without a category, "Care plan" in the page's language (#31).
+        let mut unnamed = plan.clone();
+        unnamed.categories.clear();
+        let title = || {
+            care_plans_view(std::slice::from_ref(&unnamed), &[], &[]).plans[0]
+                .title
+                .clone()
+        };
+        assert_eq!(title(), "Care plan");
+        assert_eq!(
+            crate::i18n::LANG.sync_scope(crate::i18n::Lang::Es, title),
+            "Plan de atención"
+        );
         let view = care_plans_view(
             &[plan],
             &[goal("g1", "HbA1c < 7.0"), goal("g2", "Walk daily")],
