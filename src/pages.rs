@@ -38,7 +38,15 @@ pub async fn landing(
                 serde_json::json!({
                     "email": u.email,
                     "password": u.password,
-                    "role": u.role.unwrap_or("Patient"),
+                    // The stored role is a claim value ("Clinician"); the page names it in
+                    // the page's language.
+                    "role": crate::i18n::tr(
+                        crate::i18n::current(),
+                        match u.role {
+                            Some("Clinician") => "access-role-clinician",
+                            _ => "access-role-patient",
+                        },
+                    ),
                 })
             })
             .collect();

@@ -273,6 +273,33 @@ async fn the_demo_clinician_reaches_staff_pages_and_the_demo_patient_their_recor
 }
 
 #[tokio::test]
+async fn the_landing_page_names_the_demo_accounts_roles_in_the_page_s_language() {
+    let w = World::start().await;
+    let visitor = w.person();
+    for (lang, clinician, patient) in [
+        ("es", "Profesional clínico", "Paciente"),
+        ("en", "Clinician", "Patient"),
+    ] {
+        let html = visitor
+            .client
+            .get(format!("{}/", w.portal))
+            .header("Accept-Language", lang)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for role in [clinician, patient] {
+            assert!(
+                html.contains(&format!("<th scope=\"row\">{role}</th>")),
+                "{lang}: {role} in {html}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn cancel_and_forgot_password_come_back_as_b2c_errors() {
     let w = World::start().await;
     let p = w.person();
