@@ -31,9 +31,18 @@ pub fn clinic_time(tz: chrono_tz::Tz, unix: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The weekdays a request may prefer: the stored code and the stored English day name.
+pub const DAYS: [(&str, &str); 5] = [
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+];
+
 /// The days and time of day a request prefers, in the page's language (#31; refusals.ftl):
 /// "Tuesday, Thursday; Mornings". `days` is as stored: the English names of
-/// `patient::DAYS` joined by ", ", or "Any weekday" (the FHIR export keeps that English); a
+/// `DAYS` joined by ", ", or "Any weekday" (the FHIR export keeps that English); a
 /// name that is not a weekday of the form is shown as stored. `time` is the stored code.
 pub fn preferences_words(days: &str, time: &str) -> String {
     let lang = crate::i18n::current();
@@ -42,7 +51,7 @@ pub fn preferences_words(days: &str, time: &str) -> String {
     } else {
         days.split(", ")
             .map(|name| {
-                match super::patient::DAYS.iter().position(|(_, d)| *d == name) {
+                match DAYS.iter().position(|(_, d)| *d == name) {
                     // Monday is weekday-1 in format.ftl.
                     Some(i) => crate::i18n::tr(lang, &format!("weekday-{}", i + 1)),
                     None => name.to_string(),

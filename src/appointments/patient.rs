@@ -8,6 +8,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+/// Kept in `common`, which writes their words too (`preferences_words`).
+pub use super::common::DAYS;
 use super::common::{clinic_time, plausible_id, refused, remember, see_other};
 use super::ics;
 use super::status::State;
@@ -17,14 +19,6 @@ use crate::state::AppState;
 use crate::web::csrf::CsrfForm;
 use crate::web::page::page_context;
 use crate::web::{templates, AppError};
-
-pub const DAYS: [(&str, &str); 5] = [
-    ("mon", "Monday"),
-    ("tue", "Tuesday"),
-    ("wed", "Wednesday"),
-    ("thu", "Thursday"),
-    ("fri", "Friday"),
-];
 
 pub fn time_label(code: &str) -> &'static str {
     match code {
