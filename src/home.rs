@@ -188,10 +188,19 @@ async fn requests(
     for a in crate::appointments::store::all(&state.pool, chart).await? {
         let upcoming_booking = a.state == State::Booked && a.start_at.is_some_and(|s| s > now);
         if upcoming_booking {
-            let mut detail = crate::appointments::mode_label(&a.mode).to_string();
-            if let Some(c) = &a.clinician_name {
-                detail.push_str(&format!(" with {c}"));
-            }
+            let mode = crate::appointments::mode_label(&a.mode);
+            // One sentence with the clinician as an argument: word order is the language's.
+            let detail = match &a.clinician_name {
+                Some(c) => crate::i18n::tr_args(
+                    crate::i18n::current(),
+                    "lead-home-appointment-with",
+                    &[
+                        ("mode", crate::i18n::Arg::from(mode.to_string())),
+                        ("clinician", crate::i18n::Arg::from(c.clone())),
+                    ],
+                ),
+                None => mode.to_string(),
+            };
             upcoming.push(Item {
                 url: "/appointments".into(),
                 title: a.start_at.map(|s| clinic_time(tz, s)).unwrap_or_default(),

@@ -38,14 +38,17 @@ impl Content {
         }
     }
 
-    pub(super) fn words(s: &str) -> &'static str {
-        match s {
-            "summary" => "Patient summary (IPS)",
-            "immunizations" => "Immunizations",
-            "labs" => "Lab results of a period",
-            "record" => "Whole record",
-            _ => "Record",
-        }
+    /// What a link shares, in the page's language (lead_words.ftl); the stored value stays
+    /// the code.
+    pub(super) fn words(s: &str) -> String {
+        let key = match s {
+            "summary" => "lead-share-content-summary",
+            "immunizations" => "lead-share-content-immunizations",
+            "labs" => "lead-share-content-labs",
+            "record" => "lead-share-content-record",
+            _ => "lead-share-content-other",
+        };
+        crate::i18n::tr(crate::i18n::current(), key)
     }
 }
 

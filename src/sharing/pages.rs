@@ -32,7 +32,7 @@ const EXPIRY_DAYS: &[(&str, i64)] = &[("1", 1), ("7", 7), ("30", 30), ("90", 90)
 struct LinkShown {
     id: String,
     label: String,
-    content: &'static str,
+    content: String,
     period: Option<String>,
     created: String,
     expires: Option<String>,
@@ -381,7 +381,7 @@ pub async fn create(
     ctx.insert("shlink", &shlink);
     ctx.insert("qr_svg", &svg);
     ctx.insert("label", &choice.label);
-    ctx.insert("content", Content::words(choice.content.as_str()));
+    ctx.insert("content", &Content::words(choice.content.as_str()));
     ctx.insert("expires", &format_time(expires_at));
     ctx.insert("passcode", &choice.passcode.is_some());
     ctx.insert("follows", &choice.follows_record);

@@ -94,6 +94,10 @@ async fn a_patient_lands_on_home_with_abnormal_results_first_and_the_next_appoin
     );
     assert!(page.contains("High"), "{page}");
     assert!(page.contains("Upcoming appointments") && page.contains(CLINICIAN.name));
+    assert!(
+        page.contains(&format!("In person with {}", CLINICIAN.name)),
+        "{page}"
+    );
     assert!(page.contains("Set your preferred pharmacy"), "a to-do");
     assert!(
         page.contains(r#"<a href="/home">Home</a>"#),
@@ -114,6 +118,14 @@ async fn a_patient_lands_on_home_with_abnormal_results_first_and_the_next_appoin
     assert_eq!(home.len(), 1, "{:?}", &audit[before..]);
     let (_, log) = text(&app, &b, "/records/access-log").await;
     assert!(log.contains("Viewed your home page"), "{log}");
+    // In Spanish the line is one message, its word order the language's (#31).
+    let es = crate::languages::get_in(&app, &b, "/home", "es").await;
+    let es = es.text().await.unwrap();
+    crate::languages::assert_spanish(&es, "the home page");
+    assert!(
+        es.contains(&format!("En persona con {}", CLINICIAN.name)),
+        "{es}"
+    );
 }
 
 #[tokio::test]

@@ -116,6 +116,15 @@ async fn an_outside_client_decrypts_the_patient_summary_with_only_the_key_from_t
         ],
     )
     .await;
+    // The list of links names what each shares in the page's language (#31).
+    for (lang, words) in [
+        ("es", "Resumen del paciente (IPS)"),
+        ("en", "Patient summary (IPS)"),
+    ] {
+        let list = crate::languages::get_in(&app, &b, "/share", lang).await;
+        let list = list.text().await.unwrap();
+        assert!(list.contains(words), "{lang}: {list}");
+    }
     let payload = decode(&shlink);
     let key = payload["key"].as_str().unwrap();
     assert_eq!(key.len(), 43, "32 random bytes in base64url");
