@@ -196,3 +196,11 @@ clinical-amounts = { $first } and { $next }
 clinical-imaging-series = { $modality } of { $site }
 # A care plan whose source names no category (src/records/care_views.rs).
 clinical-care-plan = Care plan
+# A value of a type the portal shows only as words (src/records/views.rs; a range or a period
+# reads as words.ftl's range-between, "5 mg/dL to 10 mg/dL").
+clinical-other-range-empty = A range (no values given)
+clinical-other-ratio-empty = A ratio (no values given)
+clinical-other-period-empty = A period (no dates given)
+clinical-other-waveform = Recorded waveform data (not shown here)
+clinical-other-attachment = Attachment: { $title } (not shown here)
+clinical-other-attachment-untitled = An attachment (not shown here)

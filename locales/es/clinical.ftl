@@ -196,3 +196,11 @@ clinical-amounts = { $first } y { $next }
 clinical-imaging-series = { $modality } de { $site }
 # A care plan whose source names no category (src/records/care_views.rs).
 clinical-care-plan = Plan de atención
+# A value of a type the portal shows only as words (src/records/views.rs; a range or a period
+# reads as words.ftl's range-between, "5 mg/dL to 10 mg/dL").
+clinical-other-range-empty = Un rango (sin valores)
+clinical-other-ratio-empty = Una proporción (sin valores)
+clinical-other-period-empty = Un período (sin fechas)
+clinical-other-waveform = Datos de onda registrados (no se muestran aquí)
+clinical-other-attachment = Archivo adjunto: { $title } (no se muestra aquí)
+clinical-other-attachment-untitled = Un archivo adjunto (no se muestra aquí)

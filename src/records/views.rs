@@ -449,15 +449,24 @@ pub fn reading(o: &Observation) -> Reading {
     match &o.value {
         ObservationValue::Quantity(q) => quantity_reading(loinc, q),
         // Coded answers arrive as their display ("Never smoked tobacco (finding)").
-        ObservationValue::Text(t)
-        | ObservationValue::Coded(Concept { display: t, .. })
-        | ObservationValue::Other { text: t, .. } => Reading {
-            value: plain_name(t),
+        // A value type shown only as words: written again in the page's language from the
+        // value the source gave (#31); the text kept at import is English.
+        ObservationValue::Other { field, text, fhir } => Reading {
+            value: other_value_words(field, fhir).unwrap_or_else(|| plain_name(text)),
             unit: String::new(),
             flag: None,
             range: None,
             note: None,
         },
+        ObservationValue::Text(t) | ObservationValue::Coded(Concept { display: t, .. }) => {
+            Reading {
+                value: plain_name(t),
+                unit: String::new(),
+                flag: None,
+                range: None,
+                note: None,
+            }
+        }
         ObservationValue::Empty => Reading {
             value: i18n::tr(i18n::current(), "record-no-value"),
             unit: String::new(),
@@ -533,6 +542,59 @@ pub fn reading(o: &Observation) -> Reading {
             }
         }
     }
+}
+
+/// A value of a type the portal shows only as words (`ObservationValue::Other`: a range, a
+/// ratio, a period, waveform data, an attachment) in the page's language, numbers with its
+/// decimal sign; `None` for a field it does not know (the text kept at import is shown).
+fn other_value_words(field: &str, v: &serde_json::Value) -> Option<String> {
+    let lang = i18n::current();
+    let num = |q: Option<&serde_json::Value>| -> Option<String> {
+        let q = q?;
+        let value = q.get("value")?.as_f64()?;
+        let unit = q
+            .get("unit")
+            .or_else(|| q.get("code"))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("");
+        let number = i18n::format::localise_decimal(lang, &ranges::format_significant(value));
+        Some(with_unit(&number, &ranges::unit_label(unit)))
+    };
+    Some(match field {
+        "valueRange" => {
+            let (low, high) = (num(v.get("low")), num(v.get("high")));
+            ranges::range_words(low.as_deref(), high.as_deref(), "")
+                .unwrap_or_else(|| i18n::tr(lang, "clinical-other-range-empty"))
+        }
+        "valueRatio" => match (num(v.get("numerator")), num(v.get("denominator"))) {
+            (Some(n), Some(d)) => format!("{n} : {d}"),
+            _ => i18n::tr(lang, "clinical-other-ratio-empty"),
+        },
+        "valuePeriod" => {
+            let day = |key: &str| {
+                let text = v.get(key).and_then(serde_json::Value::as_str)?;
+                // A date in words when it is one ("2024-03-03", or a moment on that day).
+                Some(
+                    text.get(..10)
+                        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                        .map_or_else(|| text.to_owned(), |d| i18n::format::date(lang, d)),
+                )
+            };
+            let (start, end) = (day("start"), day("end"));
+            ranges::range_words(start.as_deref(), end.as_deref(), "")
+                .unwrap_or_else(|| i18n::tr(lang, "clinical-other-period-empty"))
+        }
+        "valueSampledData" => i18n::tr(lang, "clinical-other-waveform"),
+        "valueAttachment" => match v.get("title").and_then(serde_json::Value::as_str) {
+            Some(title) => i18n::tr_args(
+                lang,
+                "clinical-other-attachment",
+                &[("title", Arg::from(title))],
+            ),
+            None => i18n::tr(lang, "clinical-other-attachment-untitled"),
+        },
+        _ => return None,
+    })
 }
 
 /// The name a lay reader knows a test by: the source's own translation into the page's
@@ -1257,6 +1319,41 @@ mod tests {
                 "Systolic blood pressure below 140 mm[Hg]"
             )),
             "Systolic blood pressure below 140 mmHg"
+        );
+    }
+
+    #[test]
+    fn values_shown_only_as_words_read_in_the_page_s_language() {
+        use crate::i18n::{Lang, LANG};
+        let other = |field: &str, fhir: serde_json::Value| {
+            let mut o = lab("o", "0000-0", at(2024, 1, 1), 0.0, "");
+            o.value = ObservationValue::Other {
+                field: field.into(),
+                text: "as imported".into(),
+                fhir,
+            };
+            o
+        };
+        let range = other(
+            "valueRange",
+            serde_json::json!({"low": {"value": 70, "unit": "mg/dL"},
+                               "high": {"value": 99.5, "unit": "mg/dL"}}),
+        );
+        let es = |o: &Observation| LANG.sync_scope(Lang::Es, || reading(o).value);
+        assert_eq!(es(&range), "de 70 mg/dL a 99,5 mg/dL");
+        assert_eq!(reading(&range).value, "70 mg/dL to 99.5 mg/dL");
+        let period = other(
+            "valuePeriod",
+            serde_json::json!({"start": "2024-03-03T10:00:00Z", "end": "2024-03-04"}),
+        );
+        assert_eq!(es(&period), "de 3 de marzo de 2024 a 4 de marzo de 2024");
+        let file = other("valueAttachment", serde_json::json!({"title": "ECG"}));
+        assert_eq!(es(&file), "Archivo adjunto: ECG (no se muestra aquí)");
+        assert_eq!(reading(&file).value, "Attachment: ECG (not shown here)");
+        // A field the views do not know: the text kept at import.
+        assert_eq!(
+            reading(&other("valueOther", serde_json::json!({}))).value,
+            "as imported"
         );
     }
 
