@@ -5,6 +5,11 @@ format-month-year = { $month } { $year }
 format-date-weekday = { $weekday } { $date }
 format-datetime = { $date }, { $time } { $zone }
 format-decimal-sign = .
+# Thousands are grouped with this sign; an amount of money: US dollars, and another currency by
+# its ISO code (src/i18n/format.rs `money`).
+format-group-sign = ,
+format-money-usd = { $sign }${ $amount }
+format-money-other = { $sign }{ $amount } { $currency }
 month-1 = January
 month-2 = February
 month-3 = March

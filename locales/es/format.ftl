@@ -4,6 +4,11 @@ format-month-year = { $month } de { $year }
 format-date-weekday = { $weekday }, { $date }
 format-datetime = { $date }, { $time } { $zone }
 format-decimal-sign = ,
+# Los miles se agrupan con este signo; una cantidad de dinero: dólares estadounidenses, y otra
+# moneda por su código ISO (src/i18n/format.rs `money`).
+format-group-sign = .
+format-money-usd = { $sign }{ $amount } US$
+format-money-other = { $sign }{ $amount } { $currency }
 month-1 = enero
 month-2 = febrero
 month-3 = marzo

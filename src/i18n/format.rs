@@ -124,6 +124,38 @@ pub fn localise_decimal(lang: Lang, text: &str) -> String {
     out
 }
 
+/// An amount of money from its cents, grouped and signed as the language writes it, with its
+/// currency: "$1,234.50" / "1.234,50 US$"; another currency by its ISO code ("1,234.50 EUR").
+pub fn money(lang: Lang, cents: i64, currency: &str) -> String {
+    let group = tr(lang, "format-group-sign");
+    let decimal = tr(lang, "format-decimal-sign");
+    let abs = cents.unsigned_abs();
+    let whole = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push_str(&group);
+        }
+        grouped.push(c);
+    }
+    let amount = format!("{grouped}{decimal}{:02}", abs % 100);
+    let sign = if cents < 0 { "-" } else { "" };
+    let key = if currency == "USD" {
+        "format-money-usd"
+    } else {
+        "format-money-other"
+    };
+    tr_args(
+        lang,
+        key,
+        &[
+            ("sign", sign.into()),
+            ("amount", amount.into()),
+            ("currency", currency.into()),
+        ],
+    )
+}
+
 /// A quantity: the number in the language's form, a no-break space, the unit as the source
 /// gives it (UCUM units are the same in every language): "7,25 mg/dL".
 pub fn quantity(lang: Lang, value: &str, unit: &str) -> String {
@@ -138,6 +170,16 @@ pub fn quantity(lang: Lang, value: &str, unit: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_is_grouped_and_signed_as_the_language_writes_it() {
+        assert_eq!(money(Lang::En, 123_456_789, "USD"), "$1,234,567.89");
+        assert_eq!(money(Lang::En, -5, "USD"), "-$0.05");
+        assert_eq!(money(Lang::En, 123_450, "EUR"), "1,234.50 EUR");
+        assert_eq!(money(Lang::Es, 123_456_789, "USD"), "1.234.567,89\u{a0}US$");
+        assert_eq!(money(Lang::Es, -5, "USD"), "-0,05\u{a0}US$");
+        assert_eq!(money(Lang::Es, 123_450, "EUR"), "1.234,50\u{a0}EUR");
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -1380,23 +1380,10 @@ pub struct Money {
 }
 
 impl Money {
-    /// "$1,234.50" for US dollars; "1,234.50 EUR" for another currency.
+    /// "$1,234.50" for US dollars, "1,234.50 EUR" for another currency: as the page's
+    /// language writes money ("1.234,50 US$" in Spanish).
     pub fn text(&self) -> String {
-        let sign = if self.cents < 0 { "-" } else { "" };
-        let abs = self.cents.unsigned_abs();
-        let whole = (abs / 100).to_string();
-        let mut grouped = String::new();
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        let amount = format!("{grouped}.{:02}", abs % 100);
-        match self.currency.as_str() {
-            "USD" => format!("{sign}${amount}"),
-            other => format!("{sign}{amount} {other}"),
-        }
+        crate::i18n::format::money(crate::i18n::current(), self.cents, &self.currency)
     }
 
     /// The amount as a FHIR decimal (a JSON number with two decimals' worth of precision).

@@ -94,6 +94,19 @@ async fn lab_and_vital_words_and_numbers_read_in_the_page_s_language() {
     ] {
         assert!(en.contains(words), "{words}: {en}");
     }
+
+    // Money on the billing page: "1.234,50 US$" in Spanish, "$1,234.50" in English.
+    let es = page(&app, &b, "/records/billing", "es").await;
+    assert_spanish(&es, "/records/billing");
+    assert!(es.contains("\u{a0}US$"), "{es}");
+    assert!(!es.contains("$1") && !es.contains("$2"), "{es}");
+    let en = page(&app, &b, "/records/billing", "en").await;
+    assert!(!en.contains("US$"), "{en}");
+    assert!(
+        en.char_indices()
+            .any(|(i, c)| c == '$' && en[i + 1..].starts_with(|d: char| d.is_ascii_digit())),
+        "{en}"
+    );
 }
 
 /// The home page's new results: a flag in words of the page's language (the template once
