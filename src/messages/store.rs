@@ -585,7 +585,8 @@ pub async fn communications(
 pub struct TeamUnread {
     pub thread_id: String,
     pub patient_name: String,
-    pub category: &'static str,
+    /// The stored code (`draft::CATEGORIES`); a page names it with `draft::category_words`.
+    pub category: String,
     pub updated_at: i64,
 }
 
@@ -629,7 +630,7 @@ pub async fn team_unread(
         .map(|r| TeamUnread {
             thread_id: r.id,
             patient_name: format!("{} {}", r.given_name, r.family_name),
-            category: super::draft::category_label(&r.category),
+            category: r.category,
             updated_at: r.updated_at,
         })
         .collect();

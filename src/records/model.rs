@@ -1001,12 +1001,20 @@ impl ClinicalNote {
         self.date.or(self.period_start)
     }
 
-    /// What kind of note it is, in the source's words.
+    /// What kind of note it is, in the source's words; "Clinical note" when the source gives
+    /// none (English: the FHIR export's; the pages say `rust-note-untitled`, see
+    /// [`Self::source_title`]).
     pub fn title(&self) -> String {
+        self.source_title()
+            .unwrap_or_else(|| "Clinical note".to_owned())
+    }
+
+    /// What kind of note it is, in the source's words, if the source says.
+    pub fn source_title(&self) -> Option<String> {
         match (&self.type_text, self.types.first()) {
-            (Some(t), _) if !t.trim().is_empty() => t.trim().to_owned(),
-            (_, Some(c)) => c.display.clone(),
-            _ => "Clinical note".to_owned(),
+            (Some(t), _) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+            (_, Some(c)) => Some(c.display.clone()),
+            _ => None,
         }
     }
 }

@@ -113,7 +113,11 @@ impl NoteRow {
         }
         NoteRow {
             id: is_visit_id(&n.fhir_id).then(|| n.fhir_id.clone()),
-            title: plain_name(&n.title()),
+            // A note the source gives no type is named in the page's language (#31).
+            title: n.source_title().map_or_else(
+                || crate::i18n::tr(crate::i18n::current(), "rust-note-untitled"),
+                |t| plain_name(&t),
+            ),
             date: n.when().as_ref().map(DateView::at),
             authors: (!n.authors.is_empty()).then(|| n.authors.join(", ")),
             visit: n.encounter.as_ref().and_then(|e| visits.get(e)).cloned(),
@@ -325,5 +329,21 @@ mod tests {
         let e = NoteView::of(&n, &HashMap::new());
         assert_eq!(e.row.formats, ["Formatted text"]);
         assert_eq!(e.row.status_note.as_deref(), Some("Entered in error"));
+    }
+
+    /// A note its source gives no type is named in the page's language; one with a type keeps
+    /// the source's name (#31: the pages showed the export's English "Clinical note").
+    #[test]
+    fn a_note_without_a_type_is_named_in_the_page_s_language() {
+        use crate::i18n::{Lang, LANG};
+        let mut n = note(ContentKind::Text, b"x");
+        let typed = LANG.sync_scope(Lang::Es, || NoteRow::of(&n, &HashMap::new()));
+        assert_eq!(typed.title, "History and physical note");
+        n.types.clear();
+        let es = LANG.sync_scope(Lang::Es, || NoteRow::of(&n, &HashMap::new()));
+        assert_eq!(es.title, "Nota clínica");
+        let en = LANG.sync_scope(Lang::En, || NoteRow::of(&n, &HashMap::new()));
+        assert_eq!(en.title, "Clinical note");
+        assert_eq!(n.title(), "Clinical note", "the export's English stays");
     }
 }

@@ -137,7 +137,7 @@ async fn worklist(
             .map(|t| WorkItem {
                 url: format!("/staff/messages/{}", t.thread_id),
                 patient: t.patient_name,
-                detail: format!("{}, {}", t.category, format_time(t.updated_at)),
+                detail: unread_detail(&t.category, t.updated_at),
             })
             .collect(),
     );
@@ -262,4 +262,29 @@ async fn recent_charts(state: &AppState, me: &str) -> Result<Vec<WorkItem>, sqlx
             detail: String::new(),
         })
         .collect())
+}
+
+/// An unread conversation's line on the worklist: what it is about, in the page's language
+/// (#31: it showed the export's English, "General question"), and when.
+fn unread_detail(category: &str, updated_at: i64) -> String {
+    format!(
+        "{}, {}",
+        crate::messages::draft::category_words(category),
+        format_time(updated_at)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unread_detail;
+    use crate::i18n::{Lang, LANG};
+
+    #[test]
+    fn an_unread_conversation_s_line_reads_in_the_page_s_language() {
+        let es = LANG.sync_scope(Lang::Es, || unread_detail("result", 0));
+        assert!(es.starts_with("Pregunta sobre un resultado, "), "{es}");
+        assert!(!es.contains("January"), "{es}");
+        let en = LANG.sync_scope(Lang::En, || unread_detail("medication", 0));
+        assert!(en.starts_with("Medication question, "), "{en}");
+    }
 }

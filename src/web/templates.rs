@@ -157,15 +157,49 @@ fn respond(status: StatusCode, name: &str, mut context: Context) -> HttpResponse
             .body(body),
         Err(e) => {
             tracing::error!(template = name, error = %e, "template rendering failed");
+            // The message files do not need the templates: the sentence is still in the
+            // request's language (#31; rust_words.ftl).
             HttpResponse::InternalServerError()
                 .content_type("text/plain; charset=utf-8")
-                .body("Something went wrong on our side. Please try again later.")
+                .body(crate::i18n::tr(
+                    crate::i18n::current(),
+                    "rust-template-failed",
+                ))
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    /// A template that fails still answers in the request's language (#31).
+    #[actix_web::test]
+    async fn a_template_that_fails_answers_in_the_request_s_language() {
+        use crate::i18n::{Lang, LANG};
+        for (lang, said) in [
+            (
+                Lang::Es,
+                "Algo salió mal por nuestra parte. Inténtelo de nuevo más tarde.",
+            ),
+            (
+                Lang::En,
+                "Something went wrong on our side. Please try again later.",
+            ),
+        ] {
+            let resp = LANG.sync_scope(lang, || {
+                super::respond(
+                    actix_web::http::StatusCode::OK,
+                    "no_such_template.html",
+                    tera::Context::new(),
+                )
+            });
+            assert_eq!(resp.status(), 500);
+            let body = actix_web::body::to_bytes(resp.into_body())
+                .await
+                .expect("a body");
+            assert_eq!(std::str::from_utf8(&body).expect("UTF-8"), said);
+        }
+    }
+
     #[test]
     fn every_template_parses() {
         assert!(
