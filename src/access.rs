@@ -256,8 +256,13 @@ pub fn proxy_scope_of(section: Section) -> crate::proxy::Scope {
     }
 }
 
+/// A proxy's grant that is neither revoked nor ended, with the people it was given between as
+/// the database holds them now. `open_as_proxy` reads one and the chooser (`/acting`, through
+/// `live_grants`) reads them all with the same statement, and both judge them by
+/// [`LiveGrant::gone`]: the chooser offers exactly the grants that open.
 #[derive(sqlx::FromRow)]
-struct LiveGrant {
+pub struct LiveGrant {
+    id: String,
     patient_id: String,
     scopes: String,
     patient_name: Option<String>,
@@ -271,26 +276,135 @@ struct LiveGrant {
     linked_to: Option<String>,
 }
 
-/// Why a grant, neither revoked nor ended, opens nothing, because the people it was given
-/// between changed (#29): the reason the audit entry gives and the words of the page.
-fn grant_gone(g: &LiveGrant, proxy: &SignedInUser) -> Option<(&'static str, &'static str)> {
-    // A patient's own grant holds only while the record is linked to the account that gave
-    // it: a record unlinked, or linked to another account since, does not carry over the
-    // proxies an earlier account chose. (A guardian's grant is a clinician's; the record
-    // need not have an account.)
-    if g.kind != "guardian" && (g.granted_by.is_none() || g.granted_by != g.linked_to) {
-        return Some(("grantor_unlinked", "proxy-rules-grantor-unlinked"));
+/// The live grants of a proxy: `$1` the proxy's subject, `$2` now.
+const LIVE_GRANTS: &str = "SELECT g.id, g.patient_id, g.scopes, \
+     p.given_name || ' ' || p.family_name AS patient_name, g.kind, p.birth_date, \
+     g.proxy_email, g.granted_by, p.b2c_subject AS linked_to FROM proxy_grants g \
+     LEFT JOIN patients p ON p.id = g.patient_id \
+     WHERE g.proxy_subject = $1 AND g.revoked_at IS NULL \
+     AND (g.ends_at IS NULL OR g.ends_at > $2)";
+
+/// Why a grant, neither revoked nor ended, opens nothing now (#29).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantGone {
+    /// A patient's own grant, and the record is no longer linked to the account that gave it.
+    GrantorUnlinked,
+    /// The proxy's sign-in no longer gives the address the grant was given to.
+    ProxyEmailChanged,
+    /// A guardian's grant, and the patient is of age (or their birth date cannot be read).
+    GuardianEnded,
+}
+
+impl GrantGone {
+    /// What the audit entry of a refused opening says.
+    pub fn reason(self) -> &'static str {
+        match self {
+            GrantGone::GrantorUnlinked => "grantor_unlinked",
+            GrantGone::ProxyEmailChanged => "proxy_email_changed",
+            GrantGone::GuardianEnded => "guardian_ended",
+        }
     }
-    // The grant was given to whoever proves the invited address: an account whose sign-in no
-    // longer gives it (changed at the identity provider, or no longer sent) is not that person.
-    let proves = proxy
-        .emails
-        .iter()
-        .any(|e| e.trim().eq_ignore_ascii_case(g.proxy_email.trim()));
-    if !proves {
-        return Some(("proxy_email_changed", "proxy-rules-email-changed"));
+
+    /// The words of the 403 page.
+    fn page_words(self) -> &'static str {
+        match self {
+            GrantGone::GrantorUnlinked => "proxy-rules-grantor-unlinked",
+            GrantGone::ProxyEmailChanged => "proxy-rules-email-changed",
+            GrantGone::GuardianEnded => "proxy-gone-guardian-ended-page",
+        }
     }
-    None
+}
+
+/// Whether a grant holds for the account the record is linked to now (`linked_to`). A
+/// patient's own grant holds only while the record is linked to the account that gave it: a
+/// record unlinked, or linked to another account since, does not carry over the proxies an
+/// earlier account chose. A guardian's grant is a clinician's; the record need not have an
+/// account. The patient's list of their proxies (`/account/proxies`) asks it too.
+pub fn held_by_record_account(
+    kind: &str,
+    granted_by: Option<&str>,
+    linked_to: Option<&str>,
+) -> bool {
+    kind == "guardian" || (granted_by.is_some() && granted_by == linked_to)
+}
+
+impl LiveGrant {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Whose record it is.
+    pub fn patient_name(&self) -> &str {
+        self.patient_name.as_deref().unwrap_or_default()
+    }
+
+    pub fn scopes(&self) -> crate::proxy::Scopes {
+        crate::proxy::Scopes::from_stored(&self.scopes)
+    }
+
+    /// What the proxy may see today: `Some(false)` the whole record, `Some(true)` a guardian
+    /// of an adolescent's view without the sensitive parts, `None` nothing (a guardian of an
+    /// adult: the access ended by itself; an unreadable birth date is treated the same way:
+    /// deny by default).
+    fn view(&self, settings: &crate::config::Settings) -> Option<bool> {
+        if self.kind != "guardian" {
+            return Some(false);
+        }
+        let born =
+            chrono::NaiveDate::parse_from_str(self.birth_date.as_deref()?, "%Y-%m-%d").ok()?;
+        let age = chrono::Utc::now().date_naive().years_since(born)?;
+        guardian_view(
+            age,
+            settings.proxy_child_age_limit,
+            settings.proxy_adult_age,
+        )
+    }
+
+    /// Why this grant opens nothing to `proxy` now, though neither revoked nor ended: the
+    /// people it was given between changed, or a guardian's access ended with the patient's
+    /// adult birthday. `open_as_proxy` refuses such a grant with a page that says so, and the
+    /// chooser lists it as no longer working, without a link.
+    pub fn gone(
+        &self,
+        proxy: &SignedInUser,
+        settings: &crate::config::Settings,
+    ) -> Option<GrantGone> {
+        if !held_by_record_account(
+            &self.kind,
+            self.granted_by.as_deref(),
+            self.linked_to.as_deref(),
+        ) {
+            return Some(GrantGone::GrantorUnlinked);
+        }
+        // The grant was given to whoever proves the invited address: an account whose sign-in
+        // no longer gives it (changed at the identity provider, or no longer sent) is not that
+        // person.
+        let proves = proxy
+            .emails
+            .iter()
+            .any(|e| e.trim().eq_ignore_ascii_case(self.proxy_email.trim()));
+        if !proves {
+            return Some(GrantGone::ProxyEmailChanged);
+        }
+        if self.view(settings).is_none() {
+            return Some(GrantGone::GuardianEnded);
+        }
+        None
+    }
+}
+
+/// Every grant of `proxy` that is neither revoked nor ended, oldest first, for the chooser
+/// (`/acting`), which judges each by [`LiveGrant::gone`] as `open_as_proxy` does.
+pub async fn live_grants(
+    state: &AppState,
+    proxy: &SignedInUser,
+) -> Result<Vec<LiveGrant>, sqlx::Error> {
+    let sql = format!("{LIVE_GRANTS} ORDER BY g.created_at");
+    sqlx::query_as::<_, LiveGrant>(&sql)
+        .bind(&proxy.subject)
+        .bind(crate::db::now())
+        .fetch_all(&state.pool)
+        .await
 }
 
 /// Opens `section` of the record that grant `grant_id` of `proxy` covers. A grant that is not
@@ -304,19 +418,13 @@ pub async fn open_as_proxy(
     grant_id: &str,
     section: Section,
 ) -> Result<ProxyGrant, AppError> {
-    let now = crate::db::now();
-    let grant = sqlx::query_as::<_, LiveGrant>(
-        "SELECT g.patient_id, g.scopes, p.given_name || ' ' || p.family_name AS patient_name, g.kind, p.birth_date, \
-         g.proxy_email, g.granted_by, p.b2c_subject AS linked_to FROM proxy_grants g \
-         LEFT JOIN patients p ON p.id = g.patient_id \
-         WHERE g.id = $1 AND g.proxy_subject = $2 AND g.revoked_at IS NULL \
-         AND (g.ends_at IS NULL OR g.ends_at > $3)",
-    )
-    .bind(grant_id)
-    .bind(&proxy.subject)
-    .bind(now)
-    .fetch_optional(&state.pool)
-    .await?;
+    let sql = format!("{LIVE_GRANTS} AND g.id = $3");
+    let grant = sqlx::query_as::<_, LiveGrant>(&sql)
+        .bind(&proxy.subject)
+        .bind(crate::db::now())
+        .bind(grant_id)
+        .fetch_optional(&state.pool)
+        .await?;
     let own_only = matches!(
         section,
         Section::Export
@@ -327,18 +435,7 @@ pub async fn open_as_proxy(
     );
     // A guardian's view follows the patient's age today (None: the access ended by itself;
     // an unreadable birth date is treated the same way: deny by default).
-    let view = |g: &LiveGrant| -> Option<bool> {
-        if g.kind != "guardian" {
-            return Some(false);
-        }
-        let born = chrono::NaiveDate::parse_from_str(g.birth_date.as_deref()?, "%Y-%m-%d").ok()?;
-        let age = chrono::Utc::now().date_naive().years_since(born)?;
-        guardian_view(
-            age,
-            state.settings.proxy_child_age_limit,
-            state.settings.proxy_adult_age,
-        )
-    };
+    let view = |g: &LiveGrant| g.view(&state.settings);
     // A guardian of an adolescent writes no message for them: the conversations may be
     // confidential, and the guardian could not read the answer (#29). Nor do they see or
     // change appointments and renewals: a visit's reason or a medication's name can be the
@@ -367,17 +464,20 @@ pub async fn open_as_proxy(
         subject: Some(proxy.subject.clone()),
         role: "proxy".into(),
     };
-    // A grant whose people changed: its own page says so (the scope and age rules above would
-    // say only "no access"), and the attempt is audited.
-    if let Some((reason, words)) = grant.as_ref().and_then(|g| grant_gone(g, proxy.user())) {
+    // A grant whose people changed, or a guardian's that ended: its own page says so (the
+    // scope and age rules above would say only "no access"), and the attempt is audited.
+    if let Some(gone) = grant
+        .as_ref()
+        .and_then(|g| g.gone(proxy.user(), &state.settings))
+    {
         let mut entry = meta.entry(actor, action_of(section), Outcome::Denied);
         entry.patient_id = grant.map(|g| g.patient_id);
-        entry.detail = Some(format!("{} grant_gone {reason}", section.as_str()));
+        entry.detail = Some(format!("{} grant_gone {}", section.as_str(), gone.reason()));
         audit::append(&state.pool, &entry).await?;
         let lang = crate::i18n::current();
         return Err(AppError::ForbiddenBecause {
             title: crate::i18n::tr(lang, "proxy-rules-gone-title"),
-            message: crate::i18n::tr(lang, words),
+            message: crate::i18n::tr(lang, gone.page_words()),
         });
     }
     let Some(grant) = allowed else {
@@ -431,6 +531,25 @@ mod proxy_scope_tests {
         for s in [Section::Summary, Section::Labs, Section::Conditions] {
             assert_eq!(proxy_scope_of(s), Scope::Record, "{s:?}");
         }
+    }
+
+    #[test]
+    fn a_patient_s_grant_holds_only_for_the_account_that_gave_it() {
+        let a = Some("subject-a");
+        assert!(held_by_record_account("proxy", a, a));
+        assert!(!held_by_record_account("proxy", a, None), "unlinked");
+        assert!(
+            !held_by_record_account("proxy", a, Some("subject-c")),
+            "relinked"
+        );
+        assert!(
+            !held_by_record_account("proxy", None, None),
+            "a grant that names no giver holds for no one, not even an unlinked record"
+        );
+        assert!(!held_by_record_account("proxy", None, a));
+        // A guardian's grant is a clinician's: the record's account does not matter.
+        assert!(held_by_record_account("guardian", Some("clinician"), None));
+        assert!(held_by_record_account("guardian", Some("clinician"), a));
     }
 
     #[test]

@@ -12,54 +12,87 @@ use serde::Serialize;
 
 use super::sensitive::Hidden;
 use super::Scopes;
-use crate::access::{open_as_proxy, ProxyGrant, Section};
+use crate::access::{live_grants, open_as_proxy, proxy_scope_of, GrantGone, ProxyGrant, Section};
 use crate::auth::Patient;
-use crate::db;
 use crate::records::store;
 use crate::state::AppState;
 use crate::web::page::page_context;
 use crate::web::{templates, AppError};
 
-#[derive(sqlx::FromRow)]
-struct ActingRow {
-    id: String,
-    patient_name: Option<String>,
-    scopes: String,
-}
-
+/// A grant on the chooser that opens: whose record, what the proxy may do, and the first page
+/// the grant opens.
 #[derive(Serialize)]
 struct ActingView {
     id: String,
     name: String,
     scopes: Vec<String>,
+    /// The page the link leads to under `/acting/{id}`: the summary (empty) with the record
+    /// scope, else the page of the grant's first scope (a grant without the record scope
+    /// opens no summary).
+    page: &'static str,
 }
 
-/// `GET /acting`: the people this account may act for.
+/// A grant on the chooser that opens nothing now (`access::LiveGrant::gone`): whose it was and
+/// why, and no link.
+#[derive(Serialize)]
+struct GoneView {
+    name: String,
+    why: String,
+}
+
+/// The chooser's words for why a grant opens nothing (`proxy_gone.ftl`).
+fn gone_words(gone: GrantGone) -> String {
+    let key = match gone {
+        GrantGone::GrantorUnlinked => "acting-gone-grantor-unlinked",
+        GrantGone::ProxyEmailChanged => "acting-gone-email-changed",
+        GrantGone::GuardianEnded => "acting-gone-guardian-ended",
+    };
+    crate::i18n::tr(crate::i18n::current(), key)
+}
+
+/// The first page a grant with `scopes` opens under `/acting/{grant}` (empty: the summary), by
+/// the scope each page needs (`access::proxy_scope_of`).
+fn first_page(scopes: &Scopes) -> &'static str {
+    [
+        (Section::Summary, ""),
+        (Section::Messages, "messages"),
+        (Section::Appointments, "appointments"),
+        (Section::Renewals, "renewals"),
+    ]
+    .into_iter()
+    .find(|(section, _)| scopes.allows(proxy_scope_of(*section)))
+    .map_or("", |(_, page)| page)
+}
+
+/// `GET /acting`: the people this account may act for, and the grants that no longer open
+/// anything, with why (judged by the rule `open_as_proxy` holds: `access::LiveGrant::gone`).
 pub async fn choose(
     state: web::Data<AppState>,
     session: Session,
     proxy: Patient,
 ) -> Result<HttpResponse, AppError> {
-    let rows = sqlx::query_as::<_, ActingRow>(
-        "SELECT g.id, p.given_name || ' ' || p.family_name AS patient_name, g.scopes \
-         FROM proxy_grants g LEFT JOIN patients p ON p.id = g.patient_id \
-         WHERE g.proxy_subject = $1 AND g.revoked_at IS NULL AND (g.ends_at IS NULL OR g.ends_at > $2) \
-         ORDER BY g.created_at",
-    )
-    .bind(&proxy.subject)
-    .bind(db::now())
-    .fetch_all(&state.pool)
-    .await?;
-    let people: Vec<ActingView> = rows
-        .into_iter()
-        .map(|r| ActingView {
-            id: r.id,
-            name: r.patient_name.unwrap_or_default(),
-            scopes: Scopes::from_stored(&r.scopes).words(),
-        })
-        .collect();
+    let mut people = Vec::new();
+    let mut gone = Vec::new();
+    for g in live_grants(&state, proxy.user()).await? {
+        match g.gone(proxy.user(), &state.settings) {
+            Some(why) => gone.push(GoneView {
+                name: g.patient_name().to_string(),
+                why: gone_words(why),
+            }),
+            None => {
+                let scopes = g.scopes();
+                people.push(ActingView {
+                    id: g.id().to_string(),
+                    name: g.patient_name().to_string(),
+                    page: first_page(&scopes),
+                    scopes: scopes.words(),
+                })
+            }
+        }
+    }
     let mut ctx = page_context(Some((proxy.user(), &session)), &state);
     ctx.insert("people", &people);
+    ctx.insert("gone", &gone);
     ctx.insert("mode", "choose");
     Ok(templates::page(StatusCode::OK, "acting.html", &ctx))
 }

@@ -76,6 +76,8 @@ struct GrantRow {
     scopes: String,
     ends_at: Option<i64>,
     created_at: i64,
+    kind: String,
+    granted_by: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -86,6 +88,9 @@ struct GrantView {
     scopes: Vec<String>,
     since: String,
     until: Option<String>,
+    /// Given from another account the record was linked to before: it opens nothing now
+    /// (`access::held_by_record_account`), and the page says so.
+    gone: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -113,7 +118,7 @@ pub async fn list(
     let now = db::now();
     let pid = patient.patient_id().to_string();
     let grants = sqlx::query_as::<_, GrantRow>(
-        "SELECT id, proxy_name, proxy_email, scopes, ends_at, created_at FROM proxy_grants \
+        "SELECT id, proxy_name, proxy_email, scopes, ends_at, created_at, kind, granted_by FROM proxy_grants \
          WHERE patient_id = $1 AND revoked_at IS NULL AND (ends_at IS NULL OR ends_at > $2) \
          ORDER BY created_at",
     )
@@ -139,6 +144,11 @@ pub async fn list(
             scopes: Scopes::from_stored(&g.scopes).words(),
             since: format_time(g.created_at),
             until: g.ends_at.map(format_time),
+            gone: !crate::access::held_by_record_account(
+                &g.kind,
+                g.granted_by.as_deref(),
+                Some(patient.user.subject.as_str()),
+            ),
         })
         .collect();
     let invitations: Vec<InvitationView> = invitations

@@ -29,6 +29,7 @@ mod operator;
 mod people;
 mod proxy;
 mod proxy_actions;
+mod proxy_chooser;
 mod pseudo_locale;
 mod records;
 mod renewals;
