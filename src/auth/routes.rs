@@ -189,6 +189,11 @@ async fn callback(
                 resp.add_cookie(&crate::web::language::language_cookie(lang))
                     .map_err(|e| AppError::Internal(e.into()))?;
             }
+            // The language this sign-in was read in (the cookie, else Accept-Language, else the
+            // default) is remembered as the account's last seen one, for its e-mails when no
+            // choice is kept. Not a choice: no cookie. Cosmetic too: a failure only warns.
+            crate::web::language::remember_seen(&state.pool, &user.subject, crate::i18n::current())
+                .await;
             Ok(resp)
         }
         Purpose::Reset => {

@@ -41,26 +41,45 @@ impl Kind {
         }
     }
 
-    /// The language of a recipient: the one kept on the account whose notification address it
-    /// is (#31), else `default` (`PORTAL_DEFAULT_LANGUAGE`: a clinician's address, or no
-    /// choice made), as a page would be for a browser that asks for no language.
+    /// The language of a recipient (#31), as a page would be for them: the one chosen with the
+    /// switch and kept on the account whose address it is (a patient's notification address or
+    /// a clinician's in the directory), else the one their last sign-in was read in
+    /// (`account_seen_languages`: the browser's `Accept-Language`, for a person who never used
+    /// the switch), else `hint` (the language of the page that queued the mail, kept only for
+    /// an invitation, whose address may have no account yet), else `default`
+    /// (`PORTAL_DEFAULT_LANGUAGE`). Never the pseudo language.
     pub async fn language_of(
         pool: &crate::db::Pool,
         recipient: &str,
+        hint: Option<crate::i18n::Lang>,
         default: crate::i18n::Lang,
     ) -> Result<crate::i18n::Lang, sqlx::Error> {
-        let code: Option<String> = sqlx::query_scalar(
-            "SELECT a.language FROM notification_contacts c \
-             JOIN account_languages a ON a.b2c_subject = c.subject WHERE c.email = $1 \
-             ORDER BY a.updated_at DESC LIMIT 1",
-        )
-        .bind(recipient)
-        .fetch_optional(pool)
-        .await?;
-        Ok(code
-            .as_deref()
-            .and_then(crate::i18n::Lang::parse)
-            .unwrap_or(default))
+        use crate::i18n::Lang;
+        // The accounts of the address: a patient's notification contact or a clinician's
+        // directory entry (care teams are mailed there). Two may share it: the latest word of
+        // either.
+        const KEPT_THEN_SEEN: [&str; 2] = [
+            "SELECT language FROM account_languages WHERE b2c_subject IN \
+             (SELECT subject FROM notification_contacts WHERE email = $1 \
+              UNION SELECT subject FROM clinicians WHERE email = $1) \
+             ORDER BY updated_at DESC LIMIT 1",
+            "SELECT language FROM account_seen_languages WHERE b2c_subject IN \
+             (SELECT subject FROM notification_contacts WHERE email = $1 \
+              UNION SELECT subject FROM clinicians WHERE email = $1) \
+             ORDER BY updated_at DESC LIMIT 1",
+        ];
+        for query in KEPT_THEN_SEEN {
+            let code: Option<String> = sqlx::query_scalar(query)
+                .bind(recipient)
+                .fetch_optional(pool)
+                .await?;
+            if let Some(lang) = code.as_deref().and_then(Lang::parse) {
+                if lang != Lang::Pseudo {
+                    return Ok(lang);
+                }
+            }
+        }
+        Ok(hint.filter(|l| *l != Lang::Pseudo).unwrap_or(default))
     }
 
     /// Subject and text of the mail in English: the same for every recipient, with only the

@@ -42,9 +42,18 @@ pub async fn enqueue_at(
     not_before: i64,
 ) -> Result<String, sqlx::Error> {
     let id = uuid::Uuid::new_v4().to_string();
+    // An invitation goes to an address that may have no account yet, whose language the portal
+    // cannot know: the language of the page it was sent from (the inviter's) is the better
+    // guess than the default (#31). Every other mail is about the recipient's own account, and
+    // the page that caused it is someone else's (a clinician's answer), so it keeps none.
+    let page_language = (kind == Kind::ProxyInvitation)
+        .then(|| crate::i18n::LANG.try_with(|l| *l).ok())
+        .flatten()
+        .filter(|l| *l != crate::i18n::Lang::Pseudo)
+        .map(|l| l.code());
     sqlx::query(
-        "INSERT INTO notification_queue (id, kind, recipient, link, created_at, attempts, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, 0, $6)",
+        "INSERT INTO notification_queue (id, kind, recipient, link, created_at, attempts, next_attempt_at, language) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
     )
     .bind(&id)
     .bind(kind.as_str())
@@ -52,6 +61,7 @@ pub async fn enqueue_at(
     .bind(link)
     .bind(db::now())
     .bind(not_before)
+    .bind(page_language)
     .execute(&mut **tx)
     .await?;
     Ok(id)

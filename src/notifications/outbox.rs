@@ -32,6 +32,7 @@ struct Delivered {
     recipient: String,
     link: String,
     sent_at: Option<i64>,
+    language: Option<String>,
 }
 
 pub async fn page(
@@ -43,7 +44,7 @@ pub async fn page(
         return Err(AppError::NotFound);
     }
     let rows = sqlx::query_as::<_, Delivered>(
-        "SELECT kind, recipient, link, sent_at FROM notification_queue \
+        "SELECT kind, recipient, link, sent_at, language FROM notification_queue \
          WHERE delivered_via = 'outbox' ORDER BY sent_at DESC, id LIMIT 50",
     )
     .fetch_all(&state.pool)
@@ -54,8 +55,14 @@ pub async fn page(
             continue;
         };
         let link = crate::config::join_url(&state.settings.public_url, &r.link);
-        let lang =
-            Kind::language_of(&state.pool, &r.recipient, state.settings.default_language).await?;
+        let hint = r.language.as_deref().and_then(crate::i18n::Lang::parse);
+        let lang = Kind::language_of(
+            &state.pool,
+            &r.recipient,
+            hint,
+            state.settings.default_language,
+        )
+        .await?;
         let (subject, body) = kind.compose_in(lang, &link);
         mails.push(Mail {
             to: r.recipient,

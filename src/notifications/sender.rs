@@ -134,6 +134,8 @@ struct Due {
     recipient: String,
     link: String,
     attempts: i64,
+    /// The page's language, for an invitation (`enqueue_at`).
+    language: Option<String>,
 }
 
 async fn drain(pool: &Pool, mailer: &Mailer, public_url: &url::Url) -> Result<(), sqlx::Error> {
@@ -143,7 +145,7 @@ async fn drain(pool: &Pool, mailer: &Mailer, public_url: &url::Url) -> Result<()
     }
     let now = db::now();
     let due: Vec<Due> = sqlx::query_as(
-        "SELECT id, kind, recipient, link, attempts FROM notification_queue \
+        "SELECT id, kind, recipient, link, attempts, language FROM notification_queue \
          WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
          AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY created_at LIMIT $2",
     )
@@ -166,7 +168,8 @@ async fn drain(pool: &Pool, mailer: &Mailer, public_url: &url::Url) -> Result<()
         }
         // The recipient's language (#31); one that cannot be read now is not worth a failed
         // send: the configured default.
-        let lang = Kind::language_of(pool, &mail.recipient, default_language)
+        let hint = mail.language.as_deref().and_then(Lang::parse);
+        let lang = Kind::language_of(pool, &mail.recipient, hint, default_language)
             .await
             .unwrap_or(default_language);
         let result = send(mailer, &mail, public_url, lang).await;

@@ -121,6 +121,30 @@ pub async fn account_language(pool: &Pool, subject: &str) -> Result<Option<Lang>
     Ok(code.as_deref().and_then(Lang::parse))
 }
 
+/// Remembers `lang`, the language a sign-in of `subject` was read in, as the account's last
+/// seen language (`account_seen_languages`): the e-mails' language when the person kept no
+/// choice (`notifications::Kind::language_of`). Not a choice: it sets no cookie and never
+/// wins over one. The pseudo language is a tester's tool and is not remembered. A failure is
+/// logged (without the subject) and otherwise ignored: it must not fail the sign-in.
+pub async fn remember_seen(pool: &Pool, subject: &str, lang: Lang) {
+    if lang == Lang::Pseudo {
+        return;
+    }
+    let written = sqlx::query(
+        "INSERT INTO account_seen_languages (b2c_subject, language, updated_at) \
+         VALUES ($1, $2, $3) ON CONFLICT (b2c_subject) DO UPDATE SET \
+         language = excluded.language, updated_at = excluded.updated_at",
+    )
+    .bind(subject)
+    .bind(lang.code())
+    .bind(db::now())
+    .execute(pool)
+    .await;
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "the language of a sign-in could not be remembered");
+    }
+}
+
 async fn keep_on_account(pool: &Pool, subject: &str, lang: Lang) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO account_languages (b2c_subject, language, updated_at) VALUES ($1, $2, $3) \

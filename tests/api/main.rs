@@ -22,6 +22,7 @@ mod languages_forms;
 mod languages_pages;
 mod layout;
 mod linking;
+mod mail_language;
 mod messages;
 mod metrics;
 mod notes;
