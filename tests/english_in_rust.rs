@@ -797,13 +797,6 @@ const RULES: &[Rule] = &[
         "web/cors.rs",
         "the CORS headers' values: names of headers and methods",
     ),
-    // Others are converting these now (#31); each entry goes with its conversion.
-    function(
-        "auth/routes.rs",
-        "user_from_claims",
-        "TODO(#31): converted by the sign-in developer ('Signed-in user', a name shown in the \
-         header when the token carries none)",
-    ),
 ];
 
 /// The emulator's flows write B2C's English word for word, and its pages show the message of

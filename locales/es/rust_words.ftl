@@ -6,3 +6,6 @@ rust-template-failed = Algo salió mal por nuestra parte. Inténtelo de nuevo m�
 
 # Una nota clínica a la que su fuente no le da un tipo (records/note_views.rs).
 rust-note-untitled = Nota clínica
+
+# El nombre que se muestra cuando el inicio de sesión no da nombre ni correo (auth/routes.rs).
+rust-signed-in-user = Usuario con sesión iniciada

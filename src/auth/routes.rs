@@ -447,7 +447,8 @@ pub fn user_from_claims(claims: &B2cIdTokenClaims, settings: &Settings) -> Signe
             _ => None,
         })
         .or_else(|| emails.first().cloned())
-        .unwrap_or_else(|| "Signed-in user".to_string());
+        // Kept in the session as the name: in the language the sign-in was read in (#31).
+        .unwrap_or_else(|| crate::i18n::tr(crate::i18n::current(), "rust-signed-in-user"));
     let role = match extra.other.get(&settings.role_claim) {
         Some(serde_json::Value::String(v)) if v == &settings.clinician_role => Role::Clinician,
         Some(serde_json::Value::Array(values))

@@ -175,3 +175,35 @@ async fn break_the_glass_reasons_read_in_spanish_on_the_form_the_chart_and_the_a
         "{log}"
     );
 }
+
+/// A sign-in whose token gives no name and no e-mail: the header names the person in the
+/// language the sign-in was read in, not in English (`rust_words.ftl`).
+#[tokio::test]
+async fn a_sign_in_without_a_name_is_named_in_the_page_s_language() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let started = app.start_signin(&b, Some("/account")).await;
+    let mut claims = app.idp.claims(&started.nonce);
+    let fields = claims.as_object_mut().unwrap();
+    for claim in ["name", "given_name", "family_name", "emails", "email"] {
+        fields.remove(claim);
+    }
+    app.idp.hand_out(sign(&claims, 0));
+    let resp = b
+        .client
+        .get(format!(
+            "{}?code=auth-code-abc&state={}",
+            app.url("/signin-oidc"),
+            urlencode(&started.state)
+        ))
+        .header("Accept-Language", "es")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302, "signed in");
+    let resp = get_in(&app, &b, "/account", "es").await;
+    assert_eq!(resp.status(), 200);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("Usuario con sesión iniciada"), "{page}");
+    assert!(!page.contains("Signed-in user"), "{page}");
+}
