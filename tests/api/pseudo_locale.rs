@@ -78,8 +78,7 @@ const EXCLUDED: &[(&str, &str)] = &[
 /// Text still English, by page: converting it removes its line here. This list may only
 /// shrink: a new untranslated text fails the test, and so does a line whose text is gone.
 /// A word with digits in it is written `#` (dates, counts and ids change from run to run).
-const KNOWN_UNTRANSLATED: &[(&str, &str)] = &[
-];
+const KNOWN_UNTRANSLATED: &[(&str, &str)] = &[];
 
 /// Names that are nobody's data and no message's: the identity provider's product name and
 /// the like, written the same in every language.
