@@ -38,7 +38,7 @@ async fn request_break_glass(app: &TestApp, b: &Browser, patient_id: &str) -> St
 }
 
 /// The claims of `who`'s fresh sign-in through the MFA flow.
-fn claims_of(app: &TestApp, started: &Started, who: &Person) -> serde_json::Value {
+pub(crate) fn claims_of(app: &TestApp, started: &Started, who: &Person) -> serde_json::Value {
     let mut claims = app.idp.claims(&started.nonce);
     claims["sub"] = json!(who.subject);
     claims["oid"] = json!(who.subject);

@@ -2,8 +2,7 @@
 //! query the portal cannot read, and break-the-glass, whose reasons are stored as codes and read
 //! in the page's language on the form, on the chart's banner and on the access log.
 
-use serde_json::json;
-
+use crate::break_glass::claims_of;
 use crate::languages::{assert_spanish, get_in};
 use crate::support::*;
 
@@ -31,18 +30,6 @@ async fn a_query_the_portal_cannot_read_is_a_400_page_in_the_request_s_language(
         page.contains("The address has a parameter we cannot read."),
         "{page}"
     );
-}
-
-/// The claims of `who`'s fresh sign-in through the MFA flow.
-fn fresh_claims(app: &TestApp, started: &Started, who: &Person) -> serde_json::Value {
-    let mut claims = app.idp.claims(&started.nonce);
-    claims["sub"] = json!(who.subject);
-    claims["oid"] = json!(who.subject);
-    claims["name"] = json!(who.name);
-    if who.clinician {
-        claims["extension_Role"] = json!("Clinician");
-    }
-    claims
 }
 
 const SPANISH_REASONS: [&str; 4] = [
@@ -122,7 +109,7 @@ async fn break_the_glass_reasons_read_in_spanish_on_the_form_the_chart_and_the_a
         .reply(
             &b,
             &started,
-            sign(&fresh_claims(&app, &started, &CLINICIAN), 0),
+            sign(&claims_of(&app, &started, &CLINICIAN), 0),
         )
         .await;
     assert_redirect_to(&resp, &format!("/staff/patients/{id}"));

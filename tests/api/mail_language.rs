@@ -4,91 +4,18 @@
 //! not know is in the inviter's page language. Mail is read through a real SMTP listener.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use base64::Engine as _;
 use reqwest::cookie::CookieStore;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::mpsc;
 
+use crate::messages::SmtpServer;
 use crate::support::*;
 
-// A tiny SMTP server (as in `messages.rs`): EHLO, MAIL, RCPT, DATA, QUIT; the DATA of each mail.
-struct SmtpServer {
-    port: u16,
-    mails: mpsc::UnboundedReceiver<String>,
-}
-
+// The SMTP listener of `messages.rs`; a mail's text decoded.
 impl SmtpServer {
-    async fn start() -> SmtpServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (tx, mails) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(session(stream, tx.clone()));
-            }
-        });
-        SmtpServer { port, mails }
-    }
-
-    fn url(&self) -> String {
-        format!("--smtp-url=smtp://127.0.0.1:{}", self.port)
-    }
-
     /// The text of the next mail (its body decoded), waiting at most 30 seconds for it.
     async fn next_text(&mut self) -> String {
-        let data = tokio::time::timeout(Duration::from_secs(30), self.mails.recv())
-            .await
-            .expect("a mail arrives within 30 s")
-            .expect("the SMTP server is running");
-        body_text(&data)
-    }
-}
-
-async fn session(stream: tokio::net::TcpStream, tx: mpsc::UnboundedSender<String>) {
-    let (r, mut w) = stream.into_split();
-    let mut r = BufReader::new(r);
-    let _ = w.write_all(b"220 test-smtp ESMTP\r\n").await;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if r.read_line(&mut line).await.unwrap_or(0) == 0 {
-            return;
-        }
-        let upper = line.to_ascii_uppercase();
-        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            b"250-test-smtp\r\n250 8BITMIME\r\n"
-        } else if upper.starts_with("DATA") {
-            let _ = w.write_all(b"354 go ahead\r\n").await;
-            let mut data = String::new();
-            loop {
-                let mut l = String::new();
-                if r.read_line(&mut l).await.unwrap_or(0) == 0 {
-                    return;
-                }
-                if l == ".\r\n" {
-                    break;
-                }
-                data.push_str(&l);
-            }
-            let _ = tx.send(data);
-            b"250 queued\r\n"
-        } else if upper.starts_with("QUIT") {
-            let _ = w.write_all(b"221 bye\r\n").await;
-            return;
-        } else if upper.starts_with("MAIL FROM")
-            || upper.starts_with("RCPT TO")
-            || upper.starts_with("RSET")
-            || upper.starts_with("NOOP")
-        {
-            b"250 OK\r\n"
-        } else {
-            b"502 not implemented\r\n"
-        };
-        if w.write_all(reply).await.is_err() {
-            return;
-        }
+        body_text(&self.next().await.data)
     }
 }
 

@@ -16,18 +16,18 @@ use crate::support::*;
 // A tiny SMTP server: enough of RFC 5321 for lettre (EHLO, MAIL, RCPT, DATA, QUIT), no auth.
 
 #[derive(Debug, Clone)]
-struct Mail {
+pub(crate) struct Mail {
     to: Vec<String>,
-    data: String,
+    pub(crate) data: String,
 }
 
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     port: u16,
     mails: mpsc::UnboundedReceiver<Mail>,
 }
 
 impl SmtpServer {
-    async fn start() -> SmtpServer {
+    pub(crate) async fn start() -> SmtpServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (tx, mails) = mpsc::unbounded_channel();
@@ -39,12 +39,12 @@ impl SmtpServer {
         SmtpServer { port, mails }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("--smtp-url=smtp://127.0.0.1:{}", self.port)
     }
 
     /// The next mail, waiting at most 30 seconds for it.
-    async fn next(&mut self) -> Mail {
+    pub(crate) async fn next(&mut self) -> Mail {
         tokio::time::timeout(Duration::from_secs(30), self.mails.recv())
             .await
             .expect("a mail arrives within 30 s")
