@@ -66,10 +66,13 @@ fn holds(state: &AppState, g: &GrantRow) -> Holds {
     }
     if g.kind != "guardian" {
         // A patient's own grant holds only while the record is linked to the account that gave
-        // it (`granted_by`, migration 0022): the proxies an earlier account chose do not carry
-        // over to a record unlinked or linked to someone else since, and an app's token is
-        // checked only here.
-        if g.granted_by.is_none() || g.granted_by != g.linked_to {
+        // it: the rule the pages and the chooser use (`access::held_by_record_account`); an
+        // app's token is checked only here.
+        if !crate::access::held_by_record_account(
+            &g.kind,
+            g.granted_by.as_deref(),
+            g.linked_to.as_deref(),
+        ) {
             return Holds::Nothing;
         }
         return Holds::WholeRecord;
