@@ -1195,10 +1195,10 @@ impl EnvSettings {
         })?;
         // Only a language the switch offers: not the pseudo language, which is asked for.
         let default_language = crate::i18n::Lang::parse(&self.default_language)
-            .filter(|l| crate::i18n::Lang::ALL.contains(l))
-            .filter(|l| l.code() == self.default_language.trim().to_ascii_lowercase())
+            .filter(|l| crate::i18n::Lang::all().contains(l))
+            .filter(|l| l.code().eq_ignore_ascii_case(self.default_language.trim()))
             .ok_or_else(|| {
-                let codes: Vec<&str> = crate::i18n::Lang::ALL.iter().map(|l| l.code()).collect();
+                let codes: Vec<&str> = crate::i18n::Lang::all().iter().map(|l| l.code()).collect();
                 bad(
                     "PORTAL_DEFAULT_LANGUAGE",
                     format!(

@@ -771,7 +771,7 @@ mod tests {
             .iter()
             .map(|s| section_words(Some(s))),
         );
-        for lang in Lang::ALL {
+        for &lang in Lang::all() {
             for key in &keys {
                 for viewer in [Viewer::Patient, Viewer::Staff] {
                     assert!(

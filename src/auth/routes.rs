@@ -665,7 +665,7 @@ mod tests {
             "AADB2C90006",
         ] {
             let key = provider_code_key(code).expect(code);
-            for lang in Lang::ALL {
+            for &lang in Lang::all() {
                 assert!(lookup(lang, key, &[]).is_some(), "{code}: {key}");
             }
         }

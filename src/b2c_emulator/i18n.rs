@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
@@ -32,8 +33,24 @@ fluent_templates::static_loader! {
     };
 }
 
-/// The languages the emulator's pages exist in.
-pub(crate) const LANGUAGES: [&str; 2] = ["en", "es"];
+/// The languages the emulator's pages exist in: the directories of its `locales/` compiled
+/// in by its loader (#31), English first, then by code. Adding one is adding a directory.
+pub(crate) fn languages() -> &'static [&'static str] {
+    static CODES: OnceLock<Vec<String>> = OnceLock::new();
+    static LANGUAGES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    LANGUAGES.get_or_init(|| {
+        let codes = CODES.get_or_init(|| {
+            let mut codes: Vec<String> = LOCALES
+                .locales()
+                .map(|id| id.to_string())
+                .filter(|code| !is_pseudo(code))
+                .collect();
+            codes.sort_by_key(|code| (code != "en", code.clone()));
+            codes
+        });
+        codes.iter().map(String::as_str).collect()
+    })
+}
 
 /// The pseudo language's tag, which only a tag written exactly so selects.
 pub(crate) const PSEUDO: &str = "en-XA";
@@ -73,7 +90,7 @@ pub(crate) fn from_ui_locales(ui_locales: Option<&str>) -> &'static str {
                 return Some(PSEUDO);
             }
             let primary = tag.split(['-', '_']).next()?;
-            LANGUAGES
+            languages()
                 .iter()
                 .find(|l| l.eq_ignore_ascii_case(primary))
                 .copied()
@@ -114,7 +131,7 @@ fn from_accept_language(header: &str) -> Option<&'static str> {
             continue;
         }
         let pseudo = item.split(';').next().is_some_and(is_pseudo);
-        let Some(lang) = LANGUAGES
+        let Some(lang) = languages()
             .iter()
             .copied()
             .find(|l| l.eq_ignore_ascii_case(primary))
@@ -441,7 +458,7 @@ mod tests {
         }
         assert!(named.len() > 60, "{named:?}");
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/b2c_emulator/locales");
-        for lang in LANGUAGES {
+        for &lang in languages() {
             let mut keys = std::collections::BTreeSet::new();
             for entry in std::fs::read_dir(dir.join(lang)).unwrap().flatten() {
                 let source = std::fs::read_to_string(entry.path()).unwrap();
@@ -530,6 +547,25 @@ mod tests {
     }
 
     #[test]
+    fn the_languages_are_the_directories_of_the_emulator_s_locales() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/b2c_emulator/locales");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort_by_key(|code| (code != "en", code.clone()));
+        assert_eq!(
+            languages(),
+            on_disk,
+            "a directory added or removed since the last build: `cargo clean -p patient-portal`"
+        );
+        assert_eq!(languages()[0], "en");
+        assert_eq!(from_ui_locales(Some("es-MX")), "es");
+    }
+
+    #[test]
     fn every_emulator_key_is_in_every_language() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/b2c_emulator/locales");
         // Every file of the language (emulator.ftl, emulator_pages.ftl, ...), by file and key.
@@ -550,7 +586,7 @@ mod tests {
         };
         let en = keys("en");
         assert!(en.len() > 40);
-        for lang in LANGUAGES {
+        for &lang in languages() {
             assert_eq!(keys(lang), en, "{lang}");
         }
     }

@@ -15,6 +15,7 @@ pub mod tera_fns;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
@@ -42,48 +43,74 @@ fluent_templates::static_loader! {
     };
 }
 
-/// The languages the portal speaks. Adding one: a `locales/<code>/` directory with every key
-/// (the tests compare the directories) and one line here and in [`Lang::parse`].
+/// A language the portal speaks: one directory of `locales/` (#31), compiled in by the
+/// loader above. Adding a language is adding a directory (`locales/<code>/`, every key of
+/// English: the tests compare the directories); no Rust changes. The constants name the
+/// languages the code itself refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lang {
-    En,
-    Es,
+pub struct Lang(&'static str);
+
+#[allow(non_upper_case_globals)]
+impl Lang {
+    pub const En: Lang = Lang("en");
+    pub const Es: Lang = Lang("es");
     /// The pseudo language `en-XA` (#31), a translator's and tester's tool: English with every
     /// text from the message files marked `⟦…⟧` and accented, so that text from anywhere else
-    /// stands out. Not in [`Lang::ALL`] (the switch never offers it, no account keeps it); a
+    /// stands out. Not in [`Lang::all`] (the switch never offers it, no account keeps it); a
     /// request gets it only when `PORTAL_PSEUDO_LANGUAGE` is on (`web::language::choose`).
-    Pseudo,
-}
+    pub const Pseudo: Lang = Lang(pseudo::CODE);
 
-impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];
+    /// Every language the portal speaks: the directories under `locales/` compiled in,
+    /// English first, then by code. A directory's name is its code (`fr`; `pt-BR` would be
+    /// reached only by its whole tag, see [`Lang::parse`]).
+    pub fn all() -> &'static [Lang] {
+        static CODES: OnceLock<Vec<String>> = OnceLock::new();
+        static ALL: OnceLock<Vec<Lang>> = OnceLock::new();
+        ALL.get_or_init(|| {
+            let codes = CODES.get_or_init(|| {
+                let mut codes: Vec<String> = LOCALES
+                    .locales()
+                    .map(|id| id.to_string())
+                    .filter(|code| !code.eq_ignore_ascii_case(pseudo::CODE))
+                    .collect();
+                codes.sort_by_key(|code| (code != Lang::En.0, code.clone()));
+                codes
+            });
+            codes.iter().map(|code| Lang(code.as_str())).collect()
+        })
+    }
 
     /// The BCP 47 code, as in `<html lang>`, `ui_locales` and the cookie.
     pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Es => "es",
-            Lang::Pseudo => pseudo::CODE,
-        }
+        self.0
     }
 
-    /// A language tag as a person or browser writes it (`es`, `es-MX`, `EN-us`): the primary
-    /// subtag decides. Anything else is not a language the portal speaks.
+    /// A language tag as a person or browser writes it (`es`, `es-MX`, `EN-us`): a language
+    /// whose code is the whole tag, else the one whose code is its primary subtag (`es-MX` is
+    /// `es`). Anything else is not a language the portal speaks.
     /// `en-XA` exactly is the pseudo language, which a request only gets when it is turned on.
     pub fn parse(tag: &str) -> Option<Lang> {
-        if tag
-            .trim()
-            .replace('_', "-")
-            .eq_ignore_ascii_case(pseudo::CODE)
-        {
+        let tag = tag.trim().replace('_', "-");
+        if tag.eq_ignore_ascii_case(pseudo::CODE) {
             return Some(Lang::Pseudo);
         }
-        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "en" => Some(Lang::En),
-            "es" => Some(Lang::Es),
-            _ => None,
-        }
+        let primary = tag.split('-').next()?;
+        let all = Lang::all();
+        all.iter()
+            .find(|l| l.0.eq_ignore_ascii_case(&tag))
+            .or_else(|| all.iter().find(|l| l.0.eq_ignore_ascii_case(primary)))
+            .copied()
+    }
+
+    /// The language's own name ("Español"), for the switch: `language-own-name` in its own
+    /// `language_name.ftl`, marked like every message on a page in the pseudo language.
+    pub fn own_name(self, page: Lang) -> String {
+        let id = self.id();
+        let found = match page {
+            Lang::Pseudo => PSEUDO_LOCALES.try_lookup(&id, "language-own-name"),
+            _ => LOCALES.try_lookup(&id, "language-own-name"),
+        };
+        found.unwrap_or_else(|| self.0.to_string())
     }
 
     fn id(self) -> LanguageIdentifier {
@@ -269,6 +296,44 @@ mod tests {
         assert_eq!(negotiate("*"), None);
     }
 
+    /// The directories of `locales/` as they are on disk now.
+    fn directories(root: &str) -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(root);
+        let mut codes: Vec<String> = std::fs::read_dir(dir)
+            .expect("the message directories")
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        codes.sort_by_key(|code| (code != "en", code.clone()));
+        codes
+    }
+
+    #[test]
+    fn the_languages_are_the_directories_of_locales() {
+        let codes: Vec<&str> = Lang::all().iter().map(|l| l.code()).collect();
+        assert_eq!(
+            codes,
+            directories("locales"),
+            "a directory added or removed since the last build: `cargo clean -p patient-portal`"
+        );
+        assert_eq!(codes[0], "en", "English first");
+        assert!(!Lang::all().contains(&Lang::Pseudo));
+        assert!(Lang::all().contains(&Lang::Es));
+    }
+
+    #[test]
+    fn a_tag_is_its_language_by_the_primary_subtag() {
+        assert_eq!(Lang::parse("es-MX"), Some(Lang::Es));
+        assert_eq!(Lang::parse(" EN_gb "), Some(Lang::En));
+        assert_eq!(Lang::parse("es"), Some(Lang::Es));
+        assert_eq!(Lang::parse("fr-zz-not-spoken"), None);
+        assert_eq!(Lang::parse(""), None);
+        assert_eq!(Lang::Es.own_name(Lang::En), "Español");
+        assert_eq!(Lang::En.own_name(Lang::Es), "English");
+        assert!(Lang::Es.own_name(Lang::Pseudo).starts_with('⟦'));
+    }
+
     #[test]
     fn every_key_of_every_language_is_in_every_other() {
         use std::collections::BTreeSet;
@@ -282,7 +347,7 @@ mod tests {
         };
         let en = keys(Lang::En);
         assert!(en.len() > 50, "the English files hold {} keys", en.len());
-        for lang in Lang::ALL {
+        for &lang in Lang::all() {
             let other = keys(lang);
             let missing: Vec<_> = en.difference(&other).collect();
             let extra: Vec<_> = other.difference(&en).collect();
@@ -297,7 +362,7 @@ mod tests {
     #[test]
     fn every_message_file_parses_without_errors() {
         use fluent_templates::fluent_bundle::FluentResource;
-        for lang in Lang::ALL {
+        for &lang in Lang::all() {
             for (file, source) in message_files(lang) {
                 if let Err((_, errors)) = FluentResource::try_new(source) {
                     panic!("locales/{}/{file}: {errors:?}", lang.code());

@@ -187,7 +187,7 @@ pub async fn change(
     }
     // Exactly a code the portal speaks: the switch only ever sends those.
     let lang = field("language")
-        .and_then(|code| Lang::ALL.into_iter().find(|l| l.code() == code))
+        .and_then(|code| Lang::all().iter().copied().find(|l| l.code() == code))
         .ok_or_else(|| {
             AppError::bad_request(i18n::tr(i18n::current(), "error-language-unknown"))
         })?;

@@ -135,12 +135,18 @@ fn insert_language(context: &mut Context, status: StatusCode) {
     if !context.contains_key("lang") {
         context.insert("lang", lang.code());
     }
-    let others: Vec<&str> = crate::i18n::Lang::ALL
+    // Every language compiled in but the page's, each by its own name (#31).
+    let others: Vec<&crate::i18n::Lang> = crate::i18n::Lang::all()
         .iter()
         .filter(|l| **l != lang)
-        .map(|l| l.code())
         .collect();
-    context.insert("other_languages", &others);
+    let codes: Vec<&str> = others.iter().map(|l| l.code()).collect();
+    let names: std::collections::HashMap<&str, String> = others
+        .iter()
+        .map(|l| (l.code(), l.own_name(lang)))
+        .collect();
+    context.insert("other_languages", &codes);
+    context.insert("language_names", &names);
     if let Ok(switch) = SWITCH.try_with(|s| s.clone()) {
         context.insert("language_form_token", &switch.form_token);
         if status.is_success() {
