@@ -1454,14 +1454,22 @@ mod tests {
             env.validate().unwrap().default_language,
             crate::i18n::Lang::Es
         );
-        for bad in ["fr", "", "es-MX", "spanish", "en-XA"] {
+        // zz: no language's code, so no directory of locales/ will be named so.
+        for bad in ["zz", "", "es-MX", "spanish", "en-XA"] {
             let mut env = defaults();
             env.default_language = bad.into();
-            assert_eq!(
-                env.validate().unwrap_err().variable,
-                "PORTAL_DEFAULT_LANGUAGE",
-                "{bad:?}"
-            );
+            let error = env.validate().unwrap_err();
+            assert_eq!(error.variable, "PORTAL_DEFAULT_LANGUAGE", "{bad:?}");
+            // The error names every language compiled in (the directories of locales/).
+            for lang in crate::i18n::Lang::all() {
+                assert!(error.problem.contains(lang.code()), "{}", error.problem);
+            }
+        }
+        // Any language compiled in, whatever its code's case.
+        for &lang in crate::i18n::Lang::all() {
+            let mut env = defaults();
+            env.default_language = lang.code().to_ascii_uppercase();
+            assert_eq!(env.validate().unwrap().default_language, lang);
         }
     }
 
