@@ -607,7 +607,7 @@ async function spanish(journal) {
   let birthDate;
   try {
     await signInTo(clinician, CLINICIAN, "/staff");
-    await clinician.getByRole("button", { name: t("language-name-es"), exact: true }).click();
+    await clinician.getByRole("button", { name: t("language-own-name"), exact: true }).click();
     await clinician.locator('html[lang="es"]').waitFor({ state: "attached" });
     // MRN-100003: on the demo clinician's care team, no account yet. Their chart, opened from
     // the search, then every staff page the navigation and the chart reach.

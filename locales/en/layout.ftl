@@ -14,9 +14,7 @@ nav-signed-in-as = Signed in as
 nav-sign-out = Sign out
 nav-sign-in = Sign in
 footer-privacy = Your health information is private. Every access to your record is logged, and you can see who looked at it.
-# The language switch: each language's name in that language, so a reader finds their own.
+# The language switch (each language's own name is `language-own-name` in its language_name.ftl).
 language-switch = Language
 language-change = Change the language to { $name }
-language-name-en = English
-language-name-es = Español
 nav-share = Share

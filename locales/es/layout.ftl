@@ -16,6 +16,4 @@ nav-sign-in = Iniciar sesión
 footer-privacy = Su información de salud es privada. Cada acceso a su historial queda registrado, y usted puede ver quién lo consultó.
 language-switch = Idioma
 language-change = Cambiar el idioma a { $name }
-language-name-en = English
-language-name-es = Español
 nav-share = Compartir
