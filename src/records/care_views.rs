@@ -241,13 +241,21 @@ fn document(a: &super::model::Attachment) -> DocumentView {
     }
 }
 
+/// SNOMED CT 734163000 "Care plan": the general category Synthea lists on every plan. It says
+/// no more than our own word, so it is named like a plan without a category.
+const GENERAL_CARE_PLAN: &str = "734163000";
+
 /// What to call a care plan: its most specific category as the source names it (in the page's
 /// language where the source translates it), else "Care plan" in the page's language (#31).
 fn plan_title(p: &super::model::CarePlan) -> String {
-    p.categories.last().map_or_else(
-        || crate::i18n::tr(crate::i18n::current(), "clinical-care-plan"),
-        shown_name,
-    )
+    p.categories
+        .iter()
+        .rev()
+        .find(|c| !(c.system == super::model::systems::SNOMED && c.code == GENERAL_CARE_PLAN))
+        .map_or_else(
+            || crate::i18n::tr(crate::i18n::current(), "clinical-care-plan"),
+            shown_name,
+        )
 }
 
 /// What a lay reader calls a report: our short name of its LOINC panel ("Complete blood count
@@ -658,6 +666,24 @@ mod tests {
         assert_eq!(title(), "Care plan");
         assert_eq!(
             crate::i18n::LANG.sync_scope(crate::i18n::Lang::Es, title),
+            "Plan de atención"
+        );
+        // Only the general category (SNOMED 734163000 "Care plan"): named the same way, so a
+        // Spanish page does not show the source's English word for what we translate.
+        let mut general = plan.clone();
+        general.categories = vec![Concept::new(
+            systems::SNOMED,
+            GENERAL_CARE_PLAN,
+            "Care plan",
+        )];
+        let general_title = || {
+            care_plans_view(std::slice::from_ref(&general), &[], &[]).plans[0]
+                .title
+                .clone()
+        };
+        assert_eq!(general_title(), "Care plan");
+        assert_eq!(
+            crate::i18n::LANG.sync_scope(crate::i18n::Lang::Es, general_title),
             "Plan de atención"
         );
         let view = care_plans_view(
