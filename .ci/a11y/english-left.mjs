@@ -28,6 +28,10 @@ export const ALLOWED = new Map([
   ["Take your medications as prescribed", "a clinical note's text in the demo record"],
   // The name of the demo record's CareTeam (src/demo/people.rs: "{clinic} care team"); holds "care team".
   ["Riverside Family Medicine care team", "a care team's name in the demo record"],
+  // The demo accounts the landing page lists to try the portal with (src/b2c_emulator/users.rs):
+  // an address and a password, typed as they are; both hold "Clinician".
+  ["clinician@example.com", "the demo clinician's e-mail address"],
+  ["Clinician-Demo-2024", "the demo clinician's password"],
 ]);
 
 // The messages of a set of .ftl files: key -> { value, file } for the simple one-line ones,
