@@ -383,24 +383,30 @@ fn rows_for(entries: &[Entry], me: Option<&str>) -> Vec<Row_> {
                 // Not asked for by the query; worded as the portal always did.
                 Some(Reads::App) | None => say(lang, viewer, "access-did-other", vec![]),
             };
-            let role = match e.actor_role.as_str() {
-                "clinician" => Some("access-role-clinician"),
-                "patient" => Some("access-role-patient"),
-                "app" => Some("access-role-app"),
-                "share_recipient" => Some("access-role-share-recipient"),
-                "proxy" => Some("access-role-proxy"),
-                "anonymous" => Some("access-role-anonymous"),
-                _ => None,
-            };
             Row_ {
                 who,
-                role: role.map_or_else(|| e.actor_role.clone(), |key| i18n::tr(lang, key)),
+                role: role_key(&e.actor_role)
+                    .map_or_else(|| e.actor_role.clone(), |key| i18n::tr(lang, key)),
                 what,
                 when,
                 reason,
             }
         })
         .collect()
+}
+
+/// The message that names a stored actor role in the access log's "Role" column; a role the
+/// portal does not know is shown as stored.
+fn role_key(role: &str) -> Option<&'static str> {
+    match role {
+        "clinician" => Some("access-role-clinician"),
+        "patient" => Some("access-role-patient"),
+        "app" => Some("access-role-app"),
+        "share_recipient" => Some("access-role-share-recipient"),
+        "proxy" => Some("access-role-proxy"),
+        "anonymous" => Some("access-role-anonymous"),
+        _ => None,
+    }
 }
 
 async fn render(
@@ -622,6 +628,31 @@ mod tests {
         assert_eq!(
             say(Lang::En, Viewer::Staff, "access-did-proxy-invite", vec![]),
             "Invited someone to act for the patient"
+        );
+    }
+
+    #[test]
+    fn every_stored_role_is_named_in_words() {
+        let named = |lang, role| role_key(role).map(|key| i18n::tr(lang, key));
+        for (role, en, es) in [
+            ("clinician", "Clinician", "Profesional clínico"),
+            ("patient", "Patient", "Paciente"),
+            ("app", "App", "Aplicación"),
+            (
+                "share_recipient",
+                "Link recipient",
+                "Destinatario del enlace",
+            ),
+            ("proxy", "Proxy", "Representante"),
+            ("anonymous", "Not signed in", "Sin sesión iniciada"),
+        ] {
+            assert_eq!(named(Lang::En, role).as_deref(), Some(en), "{role}");
+            assert_eq!(named(Lang::Es, role).as_deref(), Some(es), "{role}");
+        }
+        assert_eq!(
+            role_key("robot"),
+            None,
+            "an unknown role is shown as stored"
         );
     }
 

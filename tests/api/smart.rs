@@ -532,6 +532,14 @@ async fn run_the_whole_launch(app: &TestApp) {
         "{log}"
     );
     assert!(log.contains("You connected Diabetes Coach to your record"));
+    // Its role in words, in the page's language (the stored role is the code "app").
+    assert!(log.contains("\">App</td>"), "{log}");
+    let es = crate::languages::get_in(app, &b, "/records/access-log", "es")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(es.contains("\">Aplicación</td>"), "{es}");
 
     // The account page lists the app with what it may do and when it last read.
     let account = app.get(&b, "/account").await.text().await.unwrap();
