@@ -24,128 +24,17 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Token {
-    Ident(String),
-    /// `::`
-    PathSep,
-    Punct(char),
-}
+#[path = "common/rust_tokens.rs"]
+mod rust_tokens;
+use rust_tokens::Token;
 
-/// Tokens of Rust source with comments, string/char literals, lifetimes and numbers dropped.
+/// Tokens of Rust source with comments, literals, lifetimes and numbers dropped: the shared
+/// tokenizer's, without its string literals (no module path is ever inside one).
 fn tokenize(src: &str) -> Vec<Token> {
-    let chars: Vec<char> = src.chars().collect();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    let n = chars.len();
-    while i < n {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '/' && next == Some('/') {
-            while i < n && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c == '/' && next == Some('*') {
-            let mut depth = 0;
-            while i < n {
-                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
-                    depth += 1;
-                    i += 2;
-                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-        } else if let Some(end) = raw_string_end(&chars, i) {
-            i = end;
-        } else if c == '"' || (c == 'b' && next == Some('"')) {
-            i += if c == 'b' { 2 } else { 1 };
-            while i < n && chars[i] != '"' {
-                if chars[i] == '\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            i += 1;
-        } else if c == '\'' || (c == 'b' && next == Some('\'')) {
-            let start = if c == 'b' { i + 1 } else { i };
-            if chars.get(start + 1) == Some(&'\\') {
-                // An escaped char literal (`'\''`, `'\u{1F600}'`): skip to its closing quote.
-                i = start + 3;
-                while i < n && chars[i] != '\'' {
-                    i += 1;
-                }
-                i += 1;
-            } else if chars.get(start + 2) == Some(&'\'') {
-                i = start + 3;
-            } else {
-                // A lifetime or label: drop the quote and its name.
-                i = start + 1;
-                while i < n && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                    i += 1;
-                }
-            }
-        } else if c.is_ascii_digit() {
-            while i < n && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-        } else if c.is_alphabetic() || c == '_' {
-            let start = i;
-            while i < n && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect();
-            // `r#type` is the identifier `type`.
-            let word = word.strip_prefix("r#").map(str::to_owned).unwrap_or(word);
-            tokens.push(Token::Ident(word));
-        } else if c == ':' && next == Some(':') {
-            tokens.push(Token::PathSep);
-            i += 2;
-        } else {
-            tokens.push(Token::Punct(c));
-            i += 1;
-        }
-    }
-    tokens
-}
-
-/// If a raw string (`r"…"`, `r#"…"#`, `br#"…"#`) starts at `i`, the index after it.
-fn raw_string_end(chars: &[char], i: usize) -> Option<usize> {
-    let mut j = i;
-    if chars.get(j) == Some(&'b') {
-        j += 1;
-    }
-    if chars.get(j) != Some(&'r') {
-        return None;
-    }
-    // Not the tail of an identifier such as `bar"`.
-    if i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_') {
-        return None;
-    }
-    j += 1;
-    let mut hashes = 0;
-    while chars.get(j) == Some(&'#') {
-        hashes += 1;
-        j += 1;
-    }
-    if chars.get(j) != Some(&'"') {
-        return None;
-    }
-    j += 1;
-    while j < chars.len() {
-        if chars[j] == '"' && (1..=hashes).all(|k| chars.get(j + k) == Some(&'#')) {
-            return Some(j + 1 + hashes);
-        }
-        j += 1;
-    }
-    Some(chars.len())
+    rust_tokens::tokenize(src)
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Str(..)))
+        .collect()
 }
 
 /// Every path a file names, as absolute segment lists (`["crate", "staff", "directory", "record"]`).
