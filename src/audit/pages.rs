@@ -632,6 +632,55 @@ mod tests {
     }
 
     #[test]
+    fn an_app_s_entry_names_what_it_read_connected_or_was_refused() {
+        let words = |action, detail: Option<&str>| {
+            app_words(Lang::En, Viewer::Patient, "Tracker", action, detail)
+        };
+        for (detail, what) in [
+            ("read Observation laboratory", "your lab results"),
+            ("read Observation vital-signs", "your vital signs"),
+            ("read Observation", "your lab results and vital signs"),
+            (
+                "read Patient",
+                "your name, date of birth and contact details",
+            ),
+            ("read AllergyIntolerance", "your allergies"),
+            ("read Condition", "your conditions"),
+            ("read MedicationRequest", "your medications"),
+            ("read Immunization", "your immunizations"),
+            ("read Encounter", "your visits"),
+            ("read Procedure", "your procedures"),
+            ("read DiagnosticReport", "your test reports"),
+            ("read DocumentReference", "your clinical notes"),
+            ("read CarePlan", "your care plans"),
+            ("read Goal", "your health goals"),
+            ("read Provenance", "where your records came from"),
+            ("read Binary", "your record"),
+        ] {
+            assert_eq!(
+                words(Action::AppRead, Some(detail)),
+                format!("Tracker read {what}"),
+                "{detail}"
+            );
+        }
+        assert_ne!(
+            words(Action::AppRead, Some("refused Condition")),
+            words(Action::AppRead, Some("read Condition")),
+            "a refused read reads as refused"
+        );
+        assert_eq!(
+            words(Action::AppConnected, Some("connected")),
+            "You connected Tracker to your record"
+        );
+        assert_ne!(
+            words(Action::AppDisconnected, Some("Tracker")),
+            words(Action::AppDisconnected, None),
+            "a disconnection names the app when the entry does"
+        );
+        assert!(words(Action::AppDisconnected, Some("Tracker")).contains("Tracker"));
+    }
+
+    #[test]
     fn every_stored_role_is_named_in_words() {
         let named = |lang, role| role_key(role).map(|key| i18n::tr(lang, key));
         for (role, en, es) in [
