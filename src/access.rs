@@ -241,6 +241,22 @@ pub fn guardian_view(age: u32, child_age_limit: u32, adult_age: u32) -> Option<b
     }
 }
 
+/// [`guardian_view`] today for a patient born on `birth_date` (YYYY-MM-DD); an unreadable or
+/// missing birth date is `None`, the access ended (deny by default). The patient's list of
+/// their proxies asks it too, so it says what `open_as_proxy` holds.
+pub fn guardian_view_today(
+    birth_date: Option<&str>,
+    settings: &crate::config::Settings,
+) -> Option<bool> {
+    let born = chrono::NaiveDate::parse_from_str(birth_date?, "%Y-%m-%d").ok()?;
+    let age = chrono::Utc::now().date_naive().years_since(born)?;
+    guardian_view(
+        age,
+        settings.proxy_child_age_limit,
+        settings.proxy_adult_age,
+    )
+}
+
 /// The scope a proxy needs to open `section`: fixed here, not chosen by the caller, so a page
 /// cannot ask for less than it shows (deny by default: everything else is the record).
 pub fn proxy_scope_of(section: Section) -> crate::proxy::Scope {
@@ -350,14 +366,7 @@ impl LiveGrant {
         if self.kind != "guardian" {
             return Some(false);
         }
-        let born =
-            chrono::NaiveDate::parse_from_str(self.birth_date.as_deref()?, "%Y-%m-%d").ok()?;
-        let age = chrono::Utc::now().date_naive().years_since(born)?;
-        guardian_view(
-            age,
-            settings.proxy_child_age_limit,
-            settings.proxy_adult_age,
-        )
+        guardian_view_today(self.birth_date.as_deref(), settings)
     }
 
     /// Why this grant opens nothing to `proxy` now, though neither revoked nor ended: the

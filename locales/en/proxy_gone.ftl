@@ -13,3 +13,4 @@ proxy-gone-guardian-ended-page = Access as a parent or guardian lasts only while
 # The patient's list of their proxies (/account/proxies): a grant given from the account the
 # record was linked to before.
 proxies-gone = Opens nothing now: this access was given from another account that your record was linked to before. End it, and invite them again if you want their help.
+proxies-guardian-ended = Opens nothing now: access as a parent or guardian lasts only while the patient is a minor. You can end it here.

@@ -13,3 +13,4 @@ proxy-gone-guardian-ended-page = El acceso como padre, madre o tutor solo dura m
 # La lista de representantes del paciente (/account/proxies): un permiso dado desde la cuenta
 # a la que el historial estaba vinculado antes.
 proxies-gone = Ahora no abre nada: este acceso se dio desde otra cuenta a la que su historial estaba vinculado antes. Retírelo e invítele de nuevo si quiere su ayuda.
+proxies-guardian-ended = Ahora no abre nada: el acceso como padre, madre o tutor dura solo mientras el paciente es menor de edad. Puede retirarlo aquí.

@@ -78,6 +78,7 @@ struct GrantRow {
     created_at: i64,
     kind: String,
     granted_by: Option<String>,
+    birth_date: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -91,6 +92,9 @@ struct GrantView {
     /// Given from another account the record was linked to before: it opens nothing now
     /// (`access::held_by_record_account`), and the page says so.
     gone: bool,
+    /// A guardian's access that ended with the patient's adult birthday
+    /// (`access::guardian_view_today`): it opens nothing now either.
+    guardian_ended: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -118,7 +122,8 @@ pub async fn list(
     let now = db::now();
     let pid = patient.patient_id().to_string();
     let grants = sqlx::query_as::<_, GrantRow>(
-        "SELECT id, proxy_name, proxy_email, scopes, ends_at, created_at, kind, granted_by FROM proxy_grants \
+        "SELECT id, proxy_name, proxy_email, scopes, ends_at, created_at, kind, granted_by, \
+         (SELECT birth_date FROM patients WHERE id = $1) AS birth_date FROM proxy_grants \
          WHERE patient_id = $1 AND revoked_at IS NULL AND (ends_at IS NULL OR ends_at > $2) \
          ORDER BY created_at",
     )
@@ -149,6 +154,9 @@ pub async fn list(
                 g.granted_by.as_deref(),
                 Some(patient.user.subject.as_str()),
             ),
+            guardian_ended: g.kind == "guardian"
+                && crate::access::guardian_view_today(g.birth_date.as_deref(), &state.settings)
+                    .is_none(),
         })
         .collect();
     let invitations: Vec<InvitationView> = invitations

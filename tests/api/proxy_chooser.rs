@@ -324,6 +324,21 @@ async fn a_guardian_s_grant_is_listed_as_ended_once_the_patient_is_an_adult() {
     .await
     .unwrap();
     assert_eq!(denied, vec!["summary grant_gone guardian_ended"]);
+
+    // The patient, now an adult with an account, reads on their list of proxies that the
+    // guardian's access opens nothing (it stays listed, so they can end it).
+    app.link(&pid, &PATIENT_A).await;
+    let patient = signed_in(&app, &PATIENT_A).await;
+    let list = page_in(&app, &patient, "/account/proxies", "en").await;
+    assert!(
+        list.contains("access as a parent or guardian lasts only while the patient is a minor"),
+        "{list}"
+    );
+    let lista = page_in(&app, &patient, "/account/proxies", "es").await;
+    assert!(
+        lista.contains("el acceso como padre, madre o tutor dura solo mientras"),
+        "{lista}"
+    );
 }
 
 #[tokio::test]
