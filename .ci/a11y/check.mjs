@@ -304,6 +304,24 @@ async function externalIdWalk() {
   await audit(clinician, "External ID: staff home (App Role)");
 }
 
+// The browser enforces the page's CSP (script-src 'self'): an inline script put into the
+// landing page does not run. Its own context, without the listener that fails on a CSP refusal
+// (this refusal is the point). A browser that bypassed CSP would run it and the walk would not
+// see what CSP blocks for patients.
+{
+  const context = await browser.newContext({ ignoreHTTPSErrors: !caFile });
+  const page = await context.newPage();
+  await page.goto(portal);
+  const inlineRan = await page.evaluate(() => {
+    const s = document.createElement("script");
+    s.textContent = "window.__inlineRan = true";
+    document.body.append(s);
+    return window.__inlineRan === true;
+  });
+  if (inlineRan) failures.push("an inline script ran on the landing page: this browser does not enforce the page's CSP");
+  await context.close();
+}
+
 try {
   if (flavour === "external-id") {
     await externalIdWalk();

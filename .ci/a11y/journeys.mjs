@@ -1,5 +1,6 @@
 // Browser journeys with the browser's security on: CSP, CORS and SameSite as Chromium enforces
-// them for anyone (no bypassCSP, no disabled web security), and TLS checked against the portal's
+// them for anyone (the page's CSP is never bypassed and web security stays on; axe goes in through
+// page.evaluate, as in check.mjs), and TLS checked against the portal's
 // own development certificate (pinned by its key), not ignored.
 //
 //   smart-js      the official JS SMART client (npm fhirclient) in a page on its own loopback
@@ -594,6 +595,15 @@ async function spanish(journal) {
     wide.style.height = "1px";
     document.querySelector("main").append(img, wide);
   });
+  // The page's CSP is enforced (script-src 'self'): an inline script put into the page does not
+  // run. A browser that bypassed CSP would run it, and every check below would mean less.
+  const inlineRan = await english.evaluate(() => {
+    const s = document.createElement("script");
+    s.textContent = "window.__inlineRan = true";
+    document.body.append(s);
+    return window.__inlineRan === true;
+  });
+  check(!inlineRan, "an inline script ran on the portal's page: this browser does not enforce the page's CSP");
   const planted = await axeRun(english);
   check(planted.violations.some((v) => v.id === "image-alt"), "axe did not find an image without a text alternative");
   const plantedWidth = await widthAt320(english);

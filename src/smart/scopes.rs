@@ -568,28 +568,7 @@ mod tests {
     fn every_served_type_has_its_own_words() {
         use crate::i18n::Lang;
         let generic = crate::i18n::tr(Lang::En, "scope-data-part");
-        for t in [
-            "Patient",
-            "AllergyIntolerance",
-            "CarePlan",
-            "Condition",
-            "DiagnosticReport",
-            "Encounter",
-            "Goal",
-            "Immunization",
-            "MedicationRequest",
-            "Observation",
-            "Procedure",
-            "DocumentReference",
-            "Practitioner",
-            "PractitionerRole",
-            "Organization",
-            "Location",
-            "CareTeam",
-            "Claim",
-            "ExplanationOfBenefit",
-            "Provenance",
-        ] {
+        for t in RESOURCE_TYPES {
             let words = describe_in(Lang::En, &format!("patient/{t}.rs"));
             assert!(!words.contains(&generic), "{t}: {words}");
         }
