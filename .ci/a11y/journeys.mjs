@@ -559,13 +559,13 @@ function smartAuthorizeUrl(clientId, redirectUri) {
 
 // A one-time code sent to `to` by the emulator after `before` earlier ones: read from its
 // outbox (newest first). The code is in the outbox when the page that sent it has loaded; a
-// few reloads at most in case of a slow write.
+// slow write is waited for, within the journeys' bounded wait.
 async function newCodeFor(page, to, before) {
-  for (let tries = 0; tries < 5; tries++) {
-    const messages = await messagesTo(page.context(), to);
-    if (messages.length > before) return messages[0].match(/\b\d{6}\b/)[0];
-  }
-  throw new Error(`no new code for ${to} in the emulator's outbox`);
+  const messages = await until(`a new code for ${to} in the emulator's outbox`, async () => {
+    const found = await messagesTo(page.context(), to);
+    return found.length > before ? found : null;
+  });
+  return messages[0].match(/\b\d{6}\b/)[0];
 }
 
 async function spanish(journal) {
