@@ -447,7 +447,10 @@ pub fn user_from_claims(claims: &B2cIdTokenClaims, settings: &Settings) -> Signe
             _ => None,
         })
         .or_else(|| emails.first().cloned())
-        // Kept in the session as the name: in the language the sign-in was read in (#31).
+        // Kept in the session as the name: in the language the sign-in was read in (#31). It is
+        // stored as written where the person's name is stored (a message's author), so a
+        // reader in another language sees it in the sign-in's language: rare (a token without
+        // name and e-mail), and accepted.
         .unwrap_or_else(|| crate::i18n::tr(crate::i18n::current(), "rust-signed-in-user"));
     let role = match extra.other.get(&settings.role_claim) {
         Some(serde_json::Value::String(v)) if v == &settings.clinician_role => Role::Clinician,
